@@ -1,0 +1,186 @@
+//! The kiosk's configuration (TOML), every key with a documented default so that an empty
+//! file, or none, gives a working kiosk with simulated devices. Reading the file is here; a
+//! file that does not parse gives a clear error (and `load_or_default` falls back to defaults).
+//! The annotated defaults are in `assets/config/default.toml`.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub kiosk: KioskConfig,
+    pub session: SessionConfig,
+    pub catalogue: CatalogueConfig,
+    pub devices: DevicesConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KioskConfig {
+    /// Identifies this kiosk to the portal and on receipts.
+    pub id: String,
+    /// The commune, ward or apartment block shown in the top bar.
+    pub place: String,
+    /// Language at start and after every session: "vi" or "en".
+    pub language: String,
+    /// Where dossiers are stored. Empty: the XDG data directory on a desktop
+    /// (~/.local/share/xakiosk); the appliance sets /var/lib/xakiosk.
+    pub data_dir: String,
+}
+
+impl Default for KioskConfig {
+    fn default() -> Self {
+        KioskConfig {
+            id: "KIOSK-DEV-01".into(),
+            place: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),
+            language: "vi".into(),
+            data_dir: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Seconds without a touch before the "are you still there?" warning.
+    pub warn_after_secs: u64,
+    /// Seconds the warning stays before the session is cleared.
+    pub grace_secs: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig { warn_after_secs: 120, grace_secs: 30 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct CatalogueConfig {
+    /// Folder of procedure files (*.toml). Empty: `procedures/` in the assets folder.
+    pub dir: String,
+    /// The administrative units list. Empty: `admin-units/units-2025.tsv` in the assets folder.
+    pub admin_units: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DevicesConfig {
+    /// "sim" (built in). Real adapters arrive with their issues: "pcsc".
+    pub card_reader: String,
+    /// "sim". Later: "usb", "serial", "network", "file".
+    pub printer: String,
+    /// "sim". Later: a V4L2 device.
+    pub camera: String,
+    /// "sim". Later: "rppal" on a Raspberry Pi.
+    pub gpio: String,
+}
+
+impl Default for DevicesConfig {
+    fn default() -> Self {
+        DevicesConfig { card_reader: "sim".into(), printer: "sim".into(), camera: "sim".into(), gpio: "sim".into() }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the configuration file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: match e.span() {
+                Some(span) => format!("line {}: {}", text[..span.start.min(text.len())].lines().count().max(1), e.message()),
+                None => e.message().to_string(),
+            },
+        })?;
+        if crate::core::text::Lang::from_tag(&config.kiosk.language).is_none() {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("kiosk.language must be \"vi\" or \"en\", not \"{}\"", config.kiosk.language),
+            });
+        }
+        Ok(config)
+    }
+
+    /// Reads `path`; a missing file means the defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
+        }
+    }
+
+    /// Like `load`, but a broken file gives the defaults and the error to show on the admin
+    /// screen, so the kiosk still starts.
+    pub fn load_or_default(path: &Path) -> (Config, Option<ConfigError>) {
+        match Config::load(path) {
+            Ok(c) => (c, None),
+            Err(e) => (Config::default(), Some(e)),
+        }
+    }
+
+    /// The default configuration file location: $XDG_CONFIG_HOME/xakiosk/config.toml, or
+    /// /etc/xakiosk/config.toml when that exists (the appliance).
+    pub fn default_path() -> PathBuf {
+        let system = PathBuf::from("/etc/xakiosk/config.toml");
+        if system.exists() {
+            return system;
+        }
+        directories::ProjectDirs::from("", "", "xakiosk")
+            .map(|d| d.config_dir().join("config.toml"))
+            .unwrap_or(system)
+    }
+
+    /// Where the dossier database lives.
+    pub fn data_dir(&self) -> PathBuf {
+        if !self.kiosk.data_dir.is_empty() {
+            return PathBuf::from(&self.kiosk.data_dir);
+        }
+        directories::ProjectDirs::from("", "", "xakiosk")
+            .map(|d| d.data_dir().to_path_buf())
+            .unwrap_or_else(|| PathBuf::from("/var/lib/xakiosk"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults_file_matches_the_built_in_defaults() {
+        let text = include_str!("../assets/config/default.toml");
+        let parsed = Config::parse(text, Path::new("default.toml")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn an_empty_file_is_the_defaults() {
+        assert_eq!(Config::parse("", Path::new("x")).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_reported_with_a_line() {
+        let err = Config::parse("[kiosk]\nidd = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let err = Config::parse("[kiosk]\nlanguage = \"fr\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(err.to_string().contains("language"), "{err}");
+    }
+
+    #[test]
+    fn a_broken_file_still_gives_a_working_configuration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[session\nwarn = ").unwrap();
+        let (config, error) = Config::load_or_default(&path);
+        assert_eq!(config, Config::default());
+        assert!(error.is_some());
+    }
+}

@@ -1,0 +1,56 @@
+//! A checked answer to one question, as stored in the dossier, and how it reads on the
+//! review page. Produced only by `validation`; plain serialisable data.
+
+use crate::core::address::Address;
+use crate::core::personal_id::PersonalId;
+use crate::core::text::{Lang, Text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum Answer {
+    Text(String),
+    Number(u32),
+    Date(NaiveDate),
+    PersonalId(PersonalId),
+    /// Normalised to the national form, 0 followed by 9 digits.
+    Phone(String),
+    Email(String),
+    Choice { id: String, label: Text },
+    YesNo(bool),
+    Address(Address),
+    Attachment(AttachmentRef),
+    /// An optional question the resident chose not to answer.
+    Skipped,
+}
+
+/// A photographed paper kept with the dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRef {
+    /// SHA-256 of the image bytes, hex: how the store and the portal address it.
+    pub sha256: String,
+    pub mime: String,
+    pub bytes: usize,
+}
+
+impl Answer {
+    /// The answer as the review page and receipt show it.
+    pub fn display(&self, lang: Lang) -> String {
+        match self {
+            Answer::Text(s) | Answer::Phone(s) | Answer::Email(s) => s.clone(),
+            Answer::Number(n) => n.to_string(),
+            Answer::Date(d) => d.format("%d/%m/%Y").to_string(),
+            Answer::PersonalId(id) => id.as_str().to_string(),
+            Answer::Choice { label, .. } => label.get(lang).to_string(),
+            Answer::YesNo(true) => Text::new("Có", "Yes").get(lang).to_string(),
+            Answer::YesNo(false) => Text::new("Không", "No").get(lang).to_string(),
+            Answer::Address(a) => a.display(),
+            Answer::Attachment(a) => match lang {
+                Lang::Vi => format!("Đã chụp ảnh ({} KB)", a.bytes.div_ceil(1024)),
+                Lang::En => format!("Photo taken ({} KB)", a.bytes.div_ceil(1024)),
+            },
+            Answer::Skipped => "—".to_string(),
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! What a procedure asks: one `Field` per question, and the `FieldKind` that says how it is
+//! answered and checked. Plain data read from the catalogue; no validation logic lives here
+//! (see `validation`), no UI (the UI picks a keyboard from `FieldKind::input_mode`).
+
+use crate::core::text::Text;
+use serde::{Deserialize, Serialize};
+
+/// One question of a procedure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Stable key of the answer in the dossier; unique within a procedure.
+    pub id: String,
+    /// The question, as shown on screen.
+    pub label: Text,
+    /// A short hint under the question (what to look at, an example).
+    #[serde(default)]
+    pub help: Option<Text>,
+    /// Whether the resident may skip it.
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// What this answer means to the kiosk beyond the form (the applicant's ID is the dossier's key).
+    #[serde(default)]
+    pub role: Option<FieldRole>,
+    #[serde(flatten)]
+    pub kind: FieldKind,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Answers the kiosk itself relies on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRole {
+    /// The personal ID of the person submitting: the dossier's mandatory key.
+    ApplicantId,
+    /// The submitter's full name (shown on the receipt).
+    ApplicantName,
+    /// The phone number the commune uses to reach the submitter.
+    ContactPhone,
+}
+
+/// How a question is answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldKind {
+    /// Free Vietnamese text, typed with Telex.
+    Text {
+        #[serde(default = "default_max_len")]
+        max_len: usize,
+    },
+    /// A whole number such as a count of pages or copies.
+    Number { min: u32, max: u32 },
+    /// A calendar date typed as DD/MM/YYYY.
+    Date {
+        /// Allow dates after today (an appointment); birth and death dates may not be.
+        #[serde(default)]
+        allow_future: bool,
+    },
+    /// A 12-digit personal identification number.
+    PersonalId,
+    /// A Vietnamese mobile number.
+    Phone,
+    Email,
+    /// One of a fixed list of options.
+    Choice { options: Vec<ChoiceOption> },
+    YesNo,
+    /// A place: province then commune of the current two-level units, then street and
+    /// house number; or, for papers that predate July 2025, the old address as text.
+    Address,
+    /// A photographed paper.
+    Attachment,
+}
+
+fn default_max_len() -> usize {
+    200
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub id: String,
+    pub label: Text,
+}
+
+/// Which on-screen keyboard a typed answer needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    /// Letters with Telex composition.
+    Vietnamese,
+    /// Letters without composition (email).
+    Latin,
+    /// Digits only (IDs, numbers, dates).
+    Digits,
+    /// Digits and '+' (phone).
+    Phone,
+    /// Not typed: buttons, pickers or the camera.
+    None,
+}
+
+impl FieldKind {
+    pub fn input_mode(&self) -> InputMode {
+        match self {
+            FieldKind::Text { .. } => InputMode::Vietnamese,
+            FieldKind::Email => InputMode::Latin,
+            FieldKind::Number { .. } | FieldKind::Date { .. } | FieldKind::PersonalId => {
+                InputMode::Digits
+            }
+            FieldKind::Phone => InputMode::Phone,
+            FieldKind::Choice { .. }
+            | FieldKind::YesNo
+            | FieldKind::Address
+            | FieldKind::Attachment => InputMode::None,
+        }
+    }
+
+    /// The longest text the field accepts while typing, so a runaway finger cannot fill memory.
+    pub fn max_typed_len(&self) -> usize {
+        match self {
+            FieldKind::Text { max_len } => *max_len,
+            FieldKind::Number { .. } => 6,
+            FieldKind::Date { .. } => 10,
+            FieldKind::PersonalId => 12,
+            FieldKind::Phone => 13,
+            FieldKind::Email => 254,
+            _ => 0,
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! The domain core: procedures, forms, validation, dossier state, Vietnamese text handling.
+//! It must not do IO, spawn threads, use async or know about Slint: every function here is a
+//! pure function of its inputs, so all of it is unit-tested without a window, disk or clock.
+
+pub mod address;
+pub mod answer;
+pub mod catalogue;
+pub mod collation;
+pub mod dossier;
+pub mod dossier_code;
+pub mod field;
+pub mod fold;
+pub mod form;
+pub mod inactivity;
+pub mod personal_id;
+pub mod procedure;
+pub mod telex;
+pub mod text;
+pub mod validation;

@@ -1,0 +1,365 @@
+//! `xakiosk demo`: a scripted resident walks through a procedure on the real UI, headless,
+//! with simulated devices and a fresh database; every screen is saved as a PNG and each step
+//! is checked. The walk answers any procedure in the catalogue by field kind, so it also
+//! proves every shipped procedure can be completed offline.
+
+use crate::config::Config;
+use crate::core::dossier_code::DossierCode;
+use crate::core::field::FieldKind;
+use crate::core::form::{AddressStage, Position};
+use crate::devices::camera::SimCamera;
+use crate::devices::clock::{Clock, SimClock};
+use crate::headless::Headless;
+use crate::slint_generated::{AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, LookupAdapter, SessionAdapter};
+use crate::startup::Startup;
+use crate::ui::Kiosk;
+use crate::ui::controller::{KioskController, Screen};
+use crate::ui::effects::Effects;
+use chrono::{DateTime, Utc};
+use slint::ComponentHandle;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub struct DemoOptions {
+    pub out: PathBuf,
+    /// Procedure ids to walk; empty means the default (temporary residence).
+    pub procedures: Vec<String>,
+}
+
+pub struct DemoReport {
+    pub screenshots: Vec<PathBuf>,
+    pub checks: Vec<(String, bool)>,
+    pub dossier_codes: Vec<String>,
+}
+
+impl DemoReport {
+    pub fn failures(&self) -> Vec<&str> {
+        self.checks.iter().filter(|(_, ok)| !ok).map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+struct Walk {
+    headless: Headless,
+    app: AppWindow,
+    kiosk: Rc<Kiosk>,
+    clock: Arc<SimClock>,
+    out: PathBuf,
+    report: DemoReport,
+}
+
+impl Walk {
+    fn shot(&mut self, name: &str) {
+        self.headless.pump();
+        let path = self.out.join(format!("{:02}-{name}.png", self.report.screenshots.len() + 1));
+        match self.headless.save_png(&path) {
+            Ok(()) => self.report.screenshots.push(path),
+            Err(e) => self.check(&format!("screenshot {name}: {e}"), false),
+        }
+    }
+
+    fn check(&mut self, what: &str, ok: bool) {
+        if !ok {
+            tracing::error!("demo step failed: {what}");
+        }
+        self.report.checks.push((what.to_string(), ok));
+    }
+
+    fn controller<T>(&self, f: impl FnOnce(&KioskController) -> T) -> T {
+        f(&self.kiosk.controller.borrow())
+    }
+
+    fn screen(&self) -> Screen {
+        self.controller(|c| c.screen())
+    }
+
+    fn keys(&self, text: &str) {
+        let kb = self.app.global::<KeyboardAdapter>();
+        for c in text.chars() {
+            let key = if c == ' ' { "space".to_string() } else { c.to_string() };
+            kb.invoke_key(key.into());
+        }
+    }
+
+    fn clear(&self) {
+        self.app.global::<KeyboardAdapter>().invoke_key("clear".into());
+    }
+
+    /// Waits for background work (storage, camera) to report back.
+    fn settle(&mut self, what: &str, done: impl Fn(&KioskController) -> bool) {
+        for _ in 0..100 {
+            if self.controller(&done) {
+                return;
+            }
+            self.headless.wait_for_event(Duration::from_millis(100));
+        }
+        let ok = self.controller(&done);
+        self.check(what, ok);
+    }
+
+    fn walk_procedure(&mut self, id: &str, first: bool) {
+        let app = self.app.clone_strong();
+        let session = app.global::<SessionAdapter>();
+        let form = app.global::<FormAdapter>();
+        session.invoke_start_submit();
+        let query = self.controller(|c| c.catalogue().get(id).map(|p| crate::core::fold::fold(&p.name.vi)));
+        let Some(query) = query else {
+            self.check(&format!("procedure {id} is in the catalogue"), false);
+            return;
+        };
+        if first {
+            self.shot("procedures");
+        }
+        // Search without diacritics, as a resident on a keyboard would.
+        let words: Vec<&str> = query.split(' ').skip(2).collect();
+        self.keys(&words.join(" "));
+        let found = self.controller(|c| c.matching_procedures().iter().any(|p| p.id == id));
+        self.check(&format!("searching \"{}\" finds {id}", words.join(" ")), found);
+        if first {
+            self.shot("procedures-search");
+        }
+        app.global::<CatalogueAdapter>().invoke_pick(id.into());
+        self.check(&format!("{id}: information page"), self.screen() == Screen::ProcedureInfo);
+        self.shot(&format!("{id}-info"));
+        app.global::<CatalogueAdapter>().invoke_begin();
+        let mut shown_invalid = false;
+        for _ in 0..60 {
+            let (position, field) = self.controller(|c| {
+                let f = c.form();
+                (f.map(|f| f.position()), f.and_then(|f| f.current_field().cloned()))
+            });
+            let (Some(Position::Question(index)), Some(field)) = (position, field) else { break };
+            let name = format!("{id}-q{:02}-{}", index + 1, field.id);
+            match &field.kind {
+                FieldKind::PersonalId if first && !shown_invalid => {
+                    self.keys("0010930");
+                    let blocked = !form.get_can_continue() && !form.get_error_text().is_empty();
+                    self.check("a short personal ID shows a message and disables continue", blocked);
+                    self.shot(&format!("{name}-invalid"));
+                    self.clear();
+                    self.keys("001093047064");
+                    shown_invalid = true;
+                }
+                FieldKind::PersonalId => self.keys("001093047064"),
+                FieldKind::Text { .. } => self.keys(sample_text(&field.id)),
+                FieldKind::Number { min, .. } => self.keys(&min.max(&1).to_string()),
+                FieldKind::Date { allow_future: true } => self.keys("15122026"),
+                FieldKind::Date { .. } => self.keys(sample_date(&field.id)),
+                FieldKind::Phone => self.keys("0912345678"),
+                FieldKind::Email => self.keys("an.nguyen@gmail.com"),
+                FieldKind::Choice { options } => form.invoke_pick(options[0].id.as_str().into()),
+                FieldKind::YesNo => form.invoke_pick("yes".into()),
+                FieldKind::Address => {
+                    if first {
+                        self.shot(&format!("{name}-province"));
+                    }
+                    form.invoke_pick("01".into());
+                    form.set_search_open(true);
+                    self.keys("hoan kiem");
+                    if first {
+                        self.shot(&format!("{name}-commune"));
+                    }
+                    let commune = slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
+                    self.check(&format!("{id}: commune search finds Hoàn Kiếm"), commune.is_some());
+                    form.invoke_pick(commune.unwrap_or_default().into());
+                    let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
+                    self.check(&format!("{id}: address reaches the street step"), stage == Some(AddressStage::Detail));
+                    self.keys("12 Hangf Bacj");
+                }
+                FieldKind::Attachment => {
+                    form.invoke_take_photo();
+                    self.settle(&format!("{id}: photo of {} taken", field.id), |c| !c.camera_busy());
+                }
+            }
+            self.shot(&name);
+            let ok = form.get_can_continue();
+            self.check(&format!("{id}: question {} accepts the answer", field.id), ok);
+            form.invoke_next();
+            let moved = self.controller(|c| c.form().map(|f| f.position())) != Some(Position::Question(index));
+            self.check(&format!("{id}: continue leaves question {}", field.id), moved);
+            if !moved {
+                break;
+            }
+        }
+        self.check(&format!("{id}: review page"), self.screen() == Screen::Review);
+        self.shot(&format!("{id}-review"));
+        form.invoke_submit();
+        self.settle(&format!("{id}: dossier stored before the done screen"), |c| !c.submitting());
+        self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
+        self.shot(&format!("{id}-done"));
+        let code = form.get_dossier_code().to_string();
+        let stored = DossierCode::parse(&code)
+            .ok()
+            .and_then(|c| {
+                let store = self.kiosk_store();
+                store.call_blocking(move |s| s.find_by_code(&c)).ok().flatten()
+            })
+            .is_some();
+        self.check(&format!("{id}: dossier {code} is on disk"), stored);
+        self.report.dossier_codes.push(code);
+        session.invoke_go_home();
+        self.check("finish clears every answer", self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty());
+    }
+
+    fn kiosk_store(&self) -> crate::store::StoreHandle {
+        STORE.with(|s| s.borrow().clone().expect("the demo store is set"))
+    }
+}
+
+thread_local! {
+    static STORE: std::cell::RefCell<Option<crate::store::StoreHandle>> = const { std::cell::RefCell::new(None) };
+}
+
+fn sample_text(field_id: &str) -> &'static str {
+    if field_id.contains("reason") || field_id.contains("purpose") || field_id.contains("cause") {
+        "Ddi laf m vieecj taij Haf Nooij"
+    } else if field_id.contains("place") {
+        "Beenhj vieenj Phuj sanr Haf Nooij"
+    } else if field_id.contains("mother") {
+        "Traanf Thij Mai"
+    } else if field_id.contains("father") {
+        "Nguyeenx Vawn Binhf"
+    } else if field_id.contains("child") {
+        "Nguyeenx Minh Khoa"
+    } else if field_id.contains("deceased") {
+        "Leee Vawn Tuwf"
+    } else {
+        "Nguyeenx Vawn An"
+    }
+}
+
+fn sample_date(field_id: &str) -> &'static str {
+    if field_id.contains("child") || field_id.contains("death") || field_id.contains("from") {
+        "20112026"
+    } else {
+        "05091993"
+    }
+}
+
+/// Runs the walk; the caller turns failures into an exit code.
+pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
+    std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    let database = options.out.join("demo-dossiers.sqlite");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    let config = Config::default();
+    let startup = Startup::prepare(&config, Some(&database))?;
+    STORE.with(|s| *s.borrow_mut() = Some(startup.store.clone()));
+    let start: DateTime<Utc> = "2026-11-24T02:00:00Z".parse().map_err(|e| format!("{e}"))?;
+    let clock = Arc::new(SimClock::new(start));
+    let headless = Headless::install(1280, 800).map_err(|e| e.to_string())?;
+    let app = AppWindow::new().map_err(|e| e.to_string())?;
+    app.show().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let camera: Arc<Mutex<dyn crate::devices::camera::Camera>> = Arc::new(Mutex::new(SimCamera::new(1280, 720)));
+    let controller = KioskController::new(
+        clock.clone() as Arc<dyn Clock>,
+        startup.catalogue.clone(),
+        startup.units.clone(),
+        startup.lang,
+        startup.policy,
+    );
+    let kiosk = Kiosk::attach(&app, controller, Effects::background(startup.store.clone(), camera, runtime.handle().clone()));
+    let mut walk = Walk {
+        headless,
+        app,
+        kiosk,
+        clock,
+        out: options.out.clone(),
+        report: DemoReport { screenshots: Vec::new(), checks: Vec::new(), dossier_codes: Vec::new() },
+    };
+
+    walk.shot("home");
+    walk.app.global::<SessionAdapter>().invoke_set_language("en".into());
+    walk.shot("home-english");
+    walk.app.global::<SessionAdapter>().invoke_set_language("vi".into());
+
+    let procedures: Vec<String> = if options.procedures.is_empty() {
+        vec!["dang-ky-tam-tru".to_string()]
+    } else if options.procedures.iter().any(|p| p == "all") {
+        startup.catalogue.procedures().iter().map(|p| p.id.clone()).collect()
+    } else {
+        options.procedures.clone()
+    };
+    for (i, id) in procedures.iter().enumerate() {
+        walk.walk_procedure(id, i == 0);
+    }
+
+    // Look the first dossier up by its code, typed on the code keyboard.
+    if let Some(code) = walk.report.dossier_codes.first().cloned() {
+        walk.app.global::<SessionAdapter>().invoke_open_lookup();
+        walk.keys(&code.to_lowercase().replace('-', ""));
+        walk.app.global::<LookupAdapter>().invoke_lookup();
+        walk.settle("lookup finds the dossier", |c| c.lookup_result().is_some());
+        walk.shot("lookup");
+        // A mistyped code is caught by the check symbol before any look-up.
+        let kb = walk.app.global::<KeyboardAdapter>();
+        kb.invoke_key("backspace".into());
+        let last = if code.ends_with('2') { "3" } else { "2" };
+        walk.keys(last);
+        walk.app.global::<LookupAdapter>().invoke_lookup();
+        let caught = !walk.app.global::<LookupAdapter>().get_error_text().is_empty();
+        walk.check("a mistyped code is caught by its check symbol", caught);
+        walk.shot("lookup-typo");
+        walk.app.global::<SessionAdapter>().invoke_go_home();
+    }
+
+    // Walk away in the middle of a form: warning, then everything is cleared.
+    walk.app.global::<SessionAdapter>().invoke_start_submit();
+    walk.app.global::<CatalogueAdapter>().invoke_pick(procedures[0].as_str().into());
+    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.keys("Nguyeenx");
+    let policy = startup.policy;
+    walk.clock.advance(policy.warn_after + Duration::from_secs(1));
+    walk.kiosk.update(|c| {
+        c.tick();
+        None
+    });
+    walk.check("inactivity shows the warning", walk.controller(|c| c.warning_seconds().is_some()));
+    walk.shot("timeout-warning");
+    walk.clock.advance(policy.grace);
+    walk.kiosk.update(|c| {
+        c.tick();
+        None
+    });
+    let cleared = walk.screen() == Screen::Home && walk.controller(|c| c.form().is_none());
+    walk.check("inactivity clears the session and returns home", cleared);
+    walk.shot("timeout-cleared");
+
+    // The same screens on a portrait panel.
+    walk.headless.resize(1080, 1920);
+    walk.shot("portrait-home");
+    walk.app.global::<SessionAdapter>().invoke_start_submit();
+    walk.app.global::<CatalogueAdapter>().invoke_pick(procedures[0].as_str().into());
+    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.shot("portrait-question");
+    walk.app.global::<SessionAdapter>().invoke_go_home();
+    walk.headless.resize(1280, 800);
+
+    write_summary(&walk.out, &walk.report)?;
+    Ok(walk.report)
+}
+
+fn write_summary(out: &Path, report: &DemoReport) -> Result<(), String> {
+    let mut s = String::new();
+    let _ = writeln!(s, "xakiosk demo — {} screenshots, {} checks, {} failed", report.screenshots.len(), report.checks.len(), report.failures().len());
+    for code in &report.dossier_codes {
+        let _ = writeln!(s, "dossier stored: {code}");
+    }
+    for (name, ok) in &report.checks {
+        let _ = writeln!(s, "{} {name}", if *ok { "ok  " } else { "FAIL" });
+    }
+    for p in &report.screenshots {
+        let _ = writeln!(s, "screen: {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    }
+    std::fs::write(out.join("summary.txt"), &s).map_err(|e| format!("cannot write the summary: {e}"))?;
+    print!("{s}");
+    Ok(())
+}

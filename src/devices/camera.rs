@@ -1,0 +1,56 @@
+//! The document camera. `SimCamera` "photographs" a paper: a synthetic frame of a page with
+//! printed lines on a desk, different each shot, so the attachment path (JPEG encoding,
+//! hashing, storage) runs exactly as with a real camera.
+
+use crate::devices::DeviceError;
+use image::{Rgb, RgbImage};
+
+pub trait Camera: Send {
+    /// Captures one frame.
+    fn capture(&mut self) -> Result<RgbImage, DeviceError>;
+}
+
+pub struct SimCamera {
+    shots: u32,
+    width: u32,
+    height: u32,
+}
+
+impl SimCamera {
+    pub fn new(width: u32, height: u32) -> SimCamera {
+        SimCamera { shots: 0, width, height }
+    }
+}
+
+impl Camera for SimCamera {
+    fn capture(&mut self) -> Result<RgbImage, DeviceError> {
+        self.shots += 1;
+        let (w, h) = (self.width, self.height);
+        let tilt = (self.shots % 5) as i64 - 2;
+        let mut img = RgbImage::from_pixel(w, h, Rgb([74, 60, 48]));
+        let (px, py, pw, ph) = (w / 6, h / 12, w * 2 / 3, h * 5 / 6);
+        for y in py..py + ph {
+            let shift = tilt * (y - py) as i64 / ph.max(1) as i64 * 8;
+            for x in px..px + pw {
+                let xx = (x as i64 + shift).clamp(0, w as i64 - 1) as u32;
+                let line = (y - py) % 28;
+                let in_text = line < 9 && (y - py) > 60 && (x - px) % 97 < 80 && (x - px) > 40 && (x - px) < pw - 40;
+                let header = (y - py) < 40 && (y - py) > 16 && (x - px) > pw / 4 && (x - px) < pw * 3 / 4;
+                let stamp = {
+                    let (cx, cy) = ((px + pw * 3 / 4) as i64, (py + ph * 4 / 5) as i64);
+                    let d = (x as i64 - cx).pow(2) + (y as i64 - cy).pow(2);
+                    d > 45 * 45 && d < 52 * 52
+                };
+                let colour = if stamp {
+                    Rgb([200, 40, 40])
+                } else if in_text || header {
+                    Rgb([40, 40, 48])
+                } else {
+                    Rgb([245, 242, 232])
+                };
+                img.put_pixel(xx, y, colour);
+            }
+        }
+        Ok(img)
+    }
+}

@@ -1,0 +1,51 @@
+//! The devices this kiosk runs with, chosen by the `[devices]` section of the configuration.
+
+use crate::config::DevicesConfig;
+use crate::devices::camera::{Camera, SimCamera};
+use crate::devices::card_reader::{CardReader, SimCardReader};
+use crate::devices::clock::{Clock, SystemClock};
+use crate::devices::gpio::{Gpio, SimGpio};
+use crate::devices::printer::{ReceiptPrinter, SimPrinter};
+use crate::devices::DeviceError;
+use std::sync::{Arc, Mutex};
+
+pub struct DeviceSet {
+    pub clock: Arc<dyn Clock>,
+    pub card_reader: Arc<Mutex<dyn CardReader>>,
+    pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
+    pub camera: Arc<Mutex<dyn Camera>>,
+    pub gpio: Arc<Mutex<dyn Gpio>>,
+}
+
+fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
+    DeviceError::Unsupported { device, adapter: adapter.to_string() }
+}
+
+impl DeviceSet {
+    /// Builds the configured devices; an adapter this build lacks is an error naming it.
+    pub fn from_config(config: &DevicesConfig, clock: Arc<dyn Clock>) -> Result<DeviceSet, DeviceError> {
+        let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
+            "sim" => Arc::new(Mutex::new(SimCardReader::new())),
+            other => return Err(unsupported("card reader", other)),
+        };
+        let printer: Arc<Mutex<dyn ReceiptPrinter>> = match config.printer.as_str() {
+            "sim" => Arc::new(Mutex::new(SimPrinter::new())),
+            other => return Err(unsupported("printer", other)),
+        };
+        let camera: Arc<Mutex<dyn Camera>> = match config.camera.as_str() {
+            "sim" => Arc::new(Mutex::new(SimCamera::new(1280, 720))),
+            other => return Err(unsupported("camera", other)),
+        };
+        let gpio: Arc<Mutex<dyn Gpio>> = match config.gpio.as_str() {
+            "sim" => Arc::new(Mutex::new(SimGpio::default())),
+            other => return Err(unsupported("gpio", other)),
+        };
+        Ok(DeviceSet { clock, card_reader, printer, camera, gpio })
+    }
+
+    /// Every device simulated, with the system clock.
+    pub fn simulated() -> DeviceSet {
+        DeviceSet::from_config(&DevicesConfig::default(), Arc::new(SystemClock::new()))
+            .expect("the simulators are always available")
+    }
+}

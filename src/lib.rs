@@ -1,0 +1,27 @@
+//! xakiosk: an offline-first public-service kiosk for Vietnamese communes, wards and
+//! apartment blocks.
+//!
+//! # Layout
+//! - [`core`]: procedures, forms, validation, dossier state, Vietnamese text. Pure; no IO.
+//! - [`store`]: the dossier database on the kiosk (SQLite), one writer thread.
+//! - [`devices`]: one trait per device role, with simulators.
+//! - [`ui`]: the session controller and the adapters that bind it to the Slint window.
+//! - [`config`], [`assets`]: configuration file and data files.
+//! - [`headless`]: a window-less Slint platform for the demo, screenshots and benchmarks.
+//! - [`demo`], [`bench`]: the scripted end-to-end walk and the benchmark table.
+
+pub mod assets;
+pub mod bench;
+pub mod config;
+pub mod core;
+pub mod demo;
+pub mod devices;
+pub mod headless;
+pub mod startup;
+pub mod store;
+pub mod ui;
+
+/// The Rust side of the Slint UI (`ui/app.slint`).
+pub mod slint_generated {
+    slint::include_modules!();
+}

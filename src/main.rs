@@ -1,0 +1,107 @@
+//! The `xakiosk` command: runs the kiosk, and the technician's tools around it.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xakiosk::config::Config;
+
+#[derive(Parser)]
+#[command(name = "xakiosk", version, about = "Offline-first public-service kiosk")]
+struct Cli {
+    /// Configuration file (default: ~/.config/xakiosk/config.toml, or /etc/xakiosk/config.toml)
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Fill the whole screen (the appliance)
+    #[arg(long)]
+    fullscreen: bool,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Walk a scripted resident through procedures headless and save a PNG of every screen
+    Demo {
+        /// Folder for the screenshots, the summary and the demo database
+        #[arg(long, default_value = "demo-out")]
+        out: PathBuf,
+        /// Procedure id to walk (repeatable; "all" walks every procedure)
+        #[arg(long = "procedure")]
+        procedures: Vec<String>,
+    },
+    /// Print the performance table (start-up, memory, rendering, durable submit)
+    Bench {
+        /// Fewer repetitions
+        #[arg(long)]
+        quick: bool,
+    },
+    /// Check procedure files and print what would be skipped
+    Catalogue {
+        /// Folder of procedure files (default: the shipped catalogue)
+        dir: Option<PathBuf>,
+    },
+    /// Print the annotated default configuration
+    DefaultConfig,
+    #[command(hide = true)]
+    BenchFirstFrame,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "xakiosk=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => run_kiosk(cli.config, cli.fullscreen),
+        Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
+        Some(Cmd::Bench { quick }) => xakiosk::bench::run(quick),
+        Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
+        Some(Cmd::DefaultConfig) => {
+            print!("{}", include_str!("../assets/config/default.toml"));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
+    let report = xakiosk::demo::run(&xakiosk::demo::DemoOptions { out: out.clone(), procedures })?;
+    let failures = report.failures();
+    if failures.is_empty() {
+        println!("demo passed: {} screens in {}", report.screenshots.len(), out.display());
+        Ok(())
+    } else {
+        Err(format!("{} demo step(s) failed: {}", failures.len(), failures.join("; ")))
+    }
+}
+
+fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {
+    let dir = dir.unwrap_or_else(|| xakiosk::assets::assets_dir().join("procedures"));
+    let (catalogue, problems) = xakiosk::assets::load_catalogue(&dir);
+    for p in catalogue.procedures() {
+        println!("ok    {:<28} v{}  {} questions  {}", p.id, p.version, p.fields.len(), p.name.vi);
+    }
+    for p in &problems {
+        println!("SKIP  {p}");
+    }
+    if problems.is_empty() { Ok(()) } else { Err(format!("{} procedure file(s) would be skipped", problems.len())) }
+}
+
+fn run_kiosk(config_path: Option<PathBuf>, fullscreen: bool) -> Result<(), String> {
+    let path = config_path.unwrap_or_else(Config::default_path);
+    let (config, config_error) = Config::load_or_default(&path);
+    if let Some(e) = &config_error {
+        tracing::error!("{e}; starting with safe defaults");
+    }
+    xakiosk::ui::run::run(&config, fullscreen)
+}

@@ -1,0 +1,66 @@
+//! What every way of running the kiosk needs before the first frame: the catalogue, the
+//! administrative units, the dossier store and the session policy, all from the configuration.
+//! Errors here are written for the technician reading a terminal or the journal.
+
+use crate::assets;
+use crate::config::Config;
+use crate::core::address::AdminUnits;
+use crate::core::catalogue::{Catalogue, CatalogueProblem};
+use crate::core::inactivity::InactivityPolicy;
+use crate::core::text::Lang;
+use crate::store::{Store, StoreHandle};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Startup {
+    pub catalogue: Arc<Catalogue>,
+    /// Procedure files that were skipped, for the log and the admin screen.
+    pub problems: Vec<CatalogueProblem>,
+    pub units: Arc<AdminUnits>,
+    pub store: StoreHandle,
+    pub database: PathBuf,
+    pub policy: InactivityPolicy,
+    pub lang: Lang,
+}
+
+impl Startup {
+    /// Loads everything; `database` overrides the configured data directory.
+    pub fn prepare(config: &Config, database: Option<&Path>) -> Result<Startup, String> {
+        let assets = assets::assets_dir();
+        let procedures = match config.catalogue.dir.as_str() {
+            "" => assets.join("procedures"),
+            dir => PathBuf::from(dir),
+        };
+        let (catalogue, problems) = assets::load_catalogue(&procedures);
+        if catalogue.procedures().is_empty() {
+            return Err(format!("no usable procedure in {}", procedures.display()));
+        }
+        let units_path = match config.catalogue.admin_units.as_str() {
+            "" => assets.join("admin-units/units-2025.tsv"),
+            path => PathBuf::from(path),
+        };
+        let units = assets::load_admin_units(&units_path)?;
+        let database = database.map(Path::to_path_buf).unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
+        let store = Store::open(&database).map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        tracing::info!(
+            procedures = catalogue.procedures().len(),
+            skipped = problems.len(),
+            communes = units.commune_count(),
+            database = %database.display(),
+            "kiosk data loaded"
+        );
+        Ok(Startup {
+            catalogue: Arc::new(catalogue),
+            problems,
+            units: Arc::new(units),
+            store: StoreHandle::spawn(store),
+            database,
+            policy: InactivityPolicy {
+                warn_after: Duration::from_secs(config.session.warn_after_secs.max(10)),
+                grace: Duration::from_secs(config.session.grace_secs.max(5)),
+            },
+            lang: Lang::from_tag(&config.kiosk.language).unwrap_or_default(),
+        })
+    }
+}

@@ -1,0 +1,58 @@
+//! The one writer: a thread that owns the `Store` and runs jobs sent to it in order, so the
+//! UI thread never waits on the disk and every write is serialised. Callers await the result.
+
+use crate::store::{Store, StoreError};
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce(&mut Store) + Send>;
+
+#[derive(Clone)]
+pub struct StoreHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl StoreHandle {
+    /// Starts the writer thread with an opened store.
+    pub fn spawn(store: Store) -> StoreHandle {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                let mut store = store;
+                for job in rx {
+                    job(&mut store);
+                }
+            })
+            .expect("the store thread must start");
+        StoreHandle { jobs }
+    }
+
+    /// Runs `f` on the writer thread and returns its result.
+    pub async fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move |store| {
+                let _ = tx.send(f(store));
+            }))
+            .map_err(|_| StoreError::Stopped)?;
+        rx.await.map_err(|_| StoreError::Stopped)?
+    }
+
+    /// Blocking form of `call`, for command-line tools and benchmarks (never the UI thread).
+    pub fn call_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        self.jobs
+            .send(Box::new(move |store| {
+                let _ = tx.send(f(store));
+            }))
+            .map_err(|_| StoreError::Stopped)?;
+        rx.recv().map_err(|_| StoreError::Stopped)?
+    }
+}

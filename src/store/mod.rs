@@ -1,0 +1,12 @@
+//! Durable storage of submitted dossiers on the kiosk (SQLite through rusqlite, WAL,
+//! `synchronous=FULL`, numbered migrations in `migrations/`). Owns the database file and is
+//! the only code that touches it. It must not be called from the UI thread: the app reaches it
+//! through `StoreHandle`, one writer thread.
+
+mod dossier_store;
+mod error;
+mod handle;
+
+pub use dossier_store::{DossierSummary, StatusEvent, Store, StoredAttachment};
+pub use error::StoreError;
+pub use handle::StoreHandle;

@@ -1,0 +1,519 @@
+//! The kiosk session as a state machine the UI renders: which screen is up, the form being
+//! filled, the search and lookup texts, the inactivity warning, and the commands (store a
+//! dossier, take a photo, look up a code) the adapters run in the background.
+//! Sans-IO and Slint-free: events in, state and `Command`s out; results come back through
+//! `submitted`, `photo_taken`, `looked_up`. Tested without a window.
+
+use crate::core::address::AdminUnits;
+use crate::core::answer::AttachmentRef;
+use crate::core::catalogue::Catalogue;
+use crate::core::dossier::DossierDraft;
+use crate::core::dossier_code::DossierCode;
+use crate::core::field::{FieldKind, InputMode};
+use crate::core::form::{AddressStage, FormSession, Key, LEGACY_ADDRESS_OPTION, Position};
+use crate::core::inactivity::{Activity, InactivityPolicy, InactivityTimer};
+use crate::core::procedure::Procedure;
+use crate::core::telex;
+use crate::core::text::{Lang, Text};
+use crate::devices::clock::Clock;
+use crate::store::{DossierSummary, StatusEvent, StoredAttachment};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Procedures,
+    ProcedureInfo,
+    Question,
+    Review,
+    Done,
+    Lookup,
+    Help,
+}
+
+/// Work the controller asks for; the adapter runs it off the UI thread and reports back.
+#[derive(Debug)]
+pub enum Command {
+    Submit { draft: DossierDraft, attachments: Vec<StoredAttachment> },
+    CapturePhoto,
+    Lookup(DossierCode),
+}
+
+/// A photographed paper, encoded and hashed.
+#[derive(Debug, Clone)]
+pub struct Photo {
+    pub reference: AttachmentRef,
+    pub jpeg: Vec<u8>,
+    /// A small RGB preview for the screen: (width, height, pixels).
+    pub preview: (u32, u32, Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupResult {
+    pub summary: DossierSummary,
+    pub procedure_name: Text,
+    pub history: Vec<StatusEvent>,
+}
+
+pub struct KioskController {
+    clock: Arc<dyn Clock>,
+    catalogue: Arc<Catalogue>,
+    units: Arc<AdminUnits>,
+    default_lang: Lang,
+    lang: Lang,
+    screen: Screen,
+    search: String,
+    chosen: Option<Arc<Procedure>>,
+    form: Option<FormSession>,
+    /// Photos taken this session, by hash; their bytes go into the dossier at submit.
+    photos: HashMap<String, Photo>,
+    camera_busy: bool,
+    photo_error: Option<Text>,
+    submitting: bool,
+    submit_error: Option<Text>,
+    submitted: Option<(DossierCode, Arc<Procedure>)>,
+    lookup_text: String,
+    lookup_error: Option<Text>,
+    lookup_result: Option<LookupResult>,
+    inactivity: InactivityTimer,
+    warning_seconds: Option<u64>,
+    /// Dossiers stored but not yet at the portal.
+    pub queue_count: u64,
+    pub online: bool,
+}
+
+impl KioskController {
+    pub fn new(
+        clock: Arc<dyn Clock>,
+        catalogue: Arc<Catalogue>,
+        units: Arc<AdminUnits>,
+        default_lang: Lang,
+        policy: InactivityPolicy,
+    ) -> KioskController {
+        let now = clock.since_start();
+        KioskController {
+            clock,
+            catalogue,
+            units,
+            default_lang,
+            lang: default_lang,
+            screen: Screen::Home,
+            search: String::new(),
+            chosen: None,
+            form: None,
+            photos: HashMap::new(),
+            camera_busy: false,
+            photo_error: None,
+            submitting: false,
+            submit_error: None,
+            submitted: None,
+            lookup_text: String::new(),
+            lookup_error: None,
+            lookup_result: None,
+            inactivity: InactivityTimer::new(policy, now),
+            warning_seconds: None,
+            queue_count: 0,
+            online: false,
+        }
+    }
+
+    // ----- what the screens show -------------------------------------------------------
+
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+    pub fn search_text(&self) -> &str {
+        &self.search
+    }
+    pub fn matching_procedures(&self) -> Vec<Arc<Procedure>> {
+        self.catalogue.search(&self.search, self.lang)
+    }
+    pub fn chosen(&self) -> Option<&Arc<Procedure>> {
+        self.chosen.as_ref()
+    }
+    pub fn form(&self) -> Option<&FormSession> {
+        self.form.as_ref()
+    }
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+    pub fn camera_busy(&self) -> bool {
+        self.camera_busy
+    }
+    pub fn photo_error(&self) -> Option<&Text> {
+        self.photo_error.as_ref()
+    }
+    /// The photo answering the current question, if one was taken.
+    pub fn current_photo(&self) -> Option<&Photo> {
+        match self.form.as_ref()?.draft()? {
+            crate::core::form::Draft::Attachment(Some(r)) => self.photos.get(&r.sha256),
+            _ => None,
+        }
+    }
+    pub fn submitting(&self) -> bool {
+        self.submitting
+    }
+    pub fn submit_error(&self) -> Option<&Text> {
+        self.submit_error.as_ref()
+    }
+    pub fn last_submitted(&self) -> Option<&(DossierCode, Arc<Procedure>)> {
+        self.submitted.as_ref()
+    }
+    pub fn lookup_text(&self) -> &str {
+        &self.lookup_text
+    }
+    pub fn lookup_error(&self) -> Option<&Text> {
+        self.lookup_error.as_ref()
+    }
+    pub fn lookup_result(&self) -> Option<&LookupResult> {
+        self.lookup_result.as_ref()
+    }
+    pub fn warning_seconds(&self) -> Option<u64> {
+        self.warning_seconds
+    }
+
+    /// The keyboard the current screen needs.
+    pub fn keyboard(&self) -> InputMode {
+        match self.screen {
+            Screen::Procedures => InputMode::Vietnamese,
+            Screen::Lookup => InputMode::Latin,
+            Screen::Question => self.form.as_ref().map(|f| f.input_mode()).unwrap_or(InputMode::None),
+            _ => InputMode::None,
+        }
+    }
+
+    // ----- navigation -------------------------------------------------------------------
+
+    /// Any touch: restarts the inactivity timer and hides the warning.
+    pub fn touch(&mut self) {
+        self.inactivity.touch(self.clock.since_start());
+        self.warning_seconds = None;
+    }
+
+    pub fn set_language(&mut self, tag: &str) {
+        self.touch();
+        if let Some(lang) = Lang::from_tag(tag) {
+            self.lang = lang;
+        }
+    }
+
+    /// "Home" and "Finish": ends the session and wipes what the resident entered.
+    pub fn go_home(&mut self) {
+        self.reset_session();
+        self.touch();
+    }
+
+    pub fn start_submit(&mut self) {
+        self.touch();
+        self.search.clear();
+        self.screen = Screen::Procedures;
+    }
+
+    pub fn open_lookup(&mut self) {
+        self.touch();
+        self.lookup_text.clear();
+        self.lookup_error = None;
+        self.lookup_result = None;
+        self.screen = Screen::Lookup;
+    }
+
+    pub fn open_help(&mut self) {
+        self.touch();
+        self.screen = Screen::Help;
+    }
+
+    pub fn pick_procedure(&mut self, id: &str) {
+        self.touch();
+        if let Some(p) = self.catalogue.get(id) {
+            self.chosen = Some(p.clone());
+            self.screen = Screen::ProcedureInfo;
+        }
+    }
+
+    pub fn begin(&mut self) {
+        self.touch();
+        if let Some(p) = self.chosen.clone() {
+            self.form = Some(FormSession::new(p, self.units.clone()));
+            self.submit_error = None;
+            self.screen = Screen::Question;
+        }
+    }
+
+    /// A key of the on-screen keyboard ("a", "backspace", "space", "clear", "shift"…).
+    pub fn key(&mut self, key: &str) {
+        self.touch();
+        let key = match key {
+            "backspace" => Key::Backspace,
+            "space" => Key::Space,
+            "clear" => Key::Clear,
+            k => match k.chars().next() {
+                Some(c) if k.chars().count() == 1 => Key::Char(c),
+                _ => return,
+            },
+        };
+        match self.screen {
+            Screen::Procedures => self.search = edit_text(&self.search, key, InputMode::Vietnamese, 60),
+            Screen::Lookup => {
+                let upper = match key {
+                    Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
+                    k => k,
+                };
+                self.lookup_text = edit_text(&self.lookup_text, upper, InputMode::Latin, 14);
+                self.lookup_error = None;
+            }
+            Screen::Question => {
+                if let Some(f) = self.form.as_mut() {
+                    f.key(key);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub fn pick(&mut self, id: &str) {
+        self.touch();
+        if let Some(f) = self.form.as_mut() {
+            f.choose(id);
+        }
+    }
+
+    pub fn next(&mut self) {
+        self.touch();
+        let today = self.clock.today();
+        if let Some(f) = self.form.as_mut() {
+            if let Ok(Position::Review) = f.next(today) {
+                self.screen = Screen::Review;
+            }
+            self.photo_error = None;
+        }
+    }
+
+    pub fn back(&mut self) {
+        self.touch();
+        let Some(f) = self.form.as_mut() else { return };
+        if f.back() {
+            self.screen = match f.position() {
+                Position::Review => Screen::Review,
+                Position::Question(_) => Screen::Question,
+            };
+            self.submit_error = None;
+        } else {
+            // Back from the first question: the procedure's information page. The answers are
+            // dropped; the resident has typed at most one.
+            self.form = None;
+            self.screen = Screen::ProcedureInfo;
+        }
+    }
+
+    pub fn change(&mut self, field_id: &str) {
+        self.touch();
+        if let Some(f) = self.form.as_mut() {
+            f.edit(field_id);
+            self.screen = Screen::Question;
+        }
+    }
+
+    // ----- photos -----------------------------------------------------------------------
+
+    pub fn take_photo(&mut self) -> Option<Command> {
+        self.touch();
+        if self.camera_busy || self.form.is_none() {
+            return None;
+        }
+        self.camera_busy = true;
+        self.photo_error = None;
+        Some(Command::CapturePhoto)
+    }
+
+    pub fn photo_taken(&mut self, result: Result<Photo, Text>) {
+        self.camera_busy = false;
+        match result {
+            Ok(photo) => {
+                if let Some(f) = self.form.as_mut() {
+                    f.attach(photo.reference.clone());
+                    self.photos.insert(photo.reference.sha256.clone(), photo);
+                }
+            }
+            Err(message) => self.photo_error = Some(message),
+        }
+    }
+
+    // ----- submit -----------------------------------------------------------------------
+
+    /// "Submit": builds the dossier and asks for it to be stored. The screen changes only
+    /// when the store confirms (`submitted`).
+    pub fn submit(&mut self, id: uuid::Uuid, random: [u8; 8]) -> Option<Command> {
+        self.touch();
+        if self.submitting {
+            return None;
+        }
+        let form = self.form.as_ref()?;
+        match form.finish(id, DossierCode::from_random(&random)) {
+            Ok(draft) => {
+                let attachments = form
+                    .attachments()
+                    .into_iter()
+                    .filter_map(|r| self.photos.get(&r.sha256))
+                    .map(|p| StoredAttachment { reference: p.reference.clone(), bytes: p.jpeg.clone() })
+                    .collect();
+                self.submitting = true;
+                self.submit_error = None;
+                Some(Command::Submit { draft, attachments })
+            }
+            Err(message) => {
+                self.submit_error = Some(message);
+                None
+            }
+        }
+    }
+
+    /// The store's answer. On success the session's answers are wiped and the code shown; on
+    /// failure every answer stays and "submit" can be pressed again.
+    pub fn submitted(&mut self, result: Result<DossierSummary, Text>) {
+        self.submitting = false;
+        match result {
+            Ok(summary) => {
+                let procedure = self.form.as_ref().map(|f| f.procedure().clone());
+                self.wipe_answers();
+                if let Some(p) = procedure {
+                    self.submitted = Some((summary.code, p));
+                }
+                self.queue_count += 1;
+                self.screen = Screen::Done;
+            }
+            Err(message) => self.submit_error = Some(message),
+        }
+    }
+
+    // ----- lookup -----------------------------------------------------------------------
+
+    pub fn lookup(&mut self) -> Option<Command> {
+        self.touch();
+        self.lookup_result = None;
+        match DossierCode::parse(&self.lookup_text) {
+            Ok(code) => {
+                self.lookup_error = None;
+                Some(Command::Lookup(code))
+            }
+            Err(e) => {
+                self.lookup_error = Some(e.message());
+                None
+            }
+        }
+    }
+
+    pub fn looked_up(&mut self, result: Result<Option<(DossierSummary, Vec<StatusEvent>)>, Text>) {
+        match result {
+            Ok(Some((summary, history))) => {
+                let procedure_name = self
+                    .catalogue
+                    .get(&summary.procedure_id)
+                    .map(|p| p.name.clone())
+                    .unwrap_or_else(|| Text::new(summary.procedure_id.clone(), summary.procedure_id.clone()));
+                self.lookup_result = Some(LookupResult { summary, procedure_name, history });
+            }
+            Ok(None) => {
+                self.lookup_error = Some(Text::new(
+                    "Không tìm thấy hồ sơ với mã này trên máy. Hồ sơ nộp ở nơi khác sẽ tra cứu được khi có mạng.",
+                    "No dossier with this code on this kiosk. Dossiers from elsewhere can be found when online.",
+                ))
+            }
+            Err(message) => self.lookup_error = Some(message),
+        }
+    }
+
+    // ----- inactivity -------------------------------------------------------------------
+
+    /// Called every second: shows the warning, then clears the session.
+    pub fn tick(&mut self) {
+        if self.screen == Screen::Home && self.form.is_none() {
+            self.warning_seconds = None;
+            return;
+        }
+        match self.inactivity.status(self.clock.since_start()) {
+            Activity::Active => self.warning_seconds = None,
+            Activity::Warning { seconds_left } => self.warning_seconds = Some(seconds_left),
+            Activity::Expired => {
+                tracing::info!("session cleared after inactivity");
+                self.reset_session();
+                self.touch();
+            }
+        }
+    }
+
+    /// "I am still here".
+    pub fn stay(&mut self) {
+        self.touch();
+    }
+
+    fn wipe_answers(&mut self) {
+        self.form = None;
+        for photo in self.photos.values_mut() {
+            photo.jpeg.fill(0);
+            photo.preview.2.fill(0);
+        }
+        self.photos.clear();
+    }
+
+    fn reset_session(&mut self) {
+        self.wipe_answers();
+        self.search.clear();
+        self.chosen = None;
+        self.submitted = None;
+        self.submit_error = None;
+        self.submitting = false;
+        self.camera_busy = false;
+        self.photo_error = None;
+        self.lookup_text.clear();
+        self.lookup_error = None;
+        self.lookup_result = None;
+        self.warning_seconds = None;
+        self.lang = self.default_lang;
+        self.screen = Screen::Home;
+    }
+
+    /// Text for the pick-list trail ("Thành phố Hà Nội › Phường Hoàn Kiếm").
+    pub fn address_trail(&self) -> String {
+        let Some(f) = self.form.as_ref() else { return String::new() };
+        let Some(crate::core::form::Draft::Address(a)) = f.draft() else { return String::new() };
+        let province = a.province_code.as_deref().and_then(|c| self.units.province(c));
+        let commune = province.and_then(|p| a.commune_code.as_deref().and_then(|c| p.commune(c)));
+        match (a.stage, province, commune) {
+            (AddressStage::Commune, Some(p), _) => format!("{} ›", p.name),
+            (AddressStage::Detail, Some(p), Some(c)) => format!("{} › {}", p.name, c.name),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether the current pick list offers "my paper shows an old address".
+    pub fn offers_legacy_address(&self) -> bool {
+        self.form.as_ref().is_some_and(|f| {
+            matches!(f.current_field().map(|x| &x.kind), Some(FieldKind::Address))
+                && f.address_stage() == Some(AddressStage::Province)
+        })
+    }
+}
+
+/// The id the UI sends for "old address".
+pub const LEGACY_OPTION: &str = LEGACY_ADDRESS_OPTION;
+
+fn edit_text(text: &str, key: Key, mode: InputMode, limit: usize) -> String {
+    let next = match key {
+        Key::Clear => String::new(),
+        Key::Backspace => telex::backspace(text),
+        Key::Space => format!("{text} "),
+        Key::Char(c) if mode == InputMode::Vietnamese => telex::apply_key(text, c),
+        Key::Char(c) => format!("{text}{c}"),
+    };
+    if next.chars().count() <= limit { next } else { text.to_string() }
+}

@@ -1,0 +1,196 @@
+//! Binds `FormAdapter`: the question on screen with the control its kind needs, the review
+//! page, and the done page; the form callbacks (pick, next, back, change, photo, submit).
+
+use crate::core::field::FieldKind;
+use crate::core::form::AddressStage;
+use crate::core::text::{Lang, Text};
+use crate::slint_generated::{AppWindow, FormAdapter, InputKind, PickRow, ProcedureRow, ReviewRow, HistoryRow};
+use crate::ui::Kiosk;
+use crate::ui::controller::KioskController;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+
+/// The rows last handed to each list, so a list is only replaced when its rows change (a
+/// replaced model scrolls back to the top), and other render-to-render memory.
+#[derive(Default)]
+pub struct RenderCache {
+    pub procedures: Vec<ProcedureRow>,
+    pub papers: Vec<SharedString>,
+    pub options: Vec<PickRow>,
+    pub review: Vec<ReviewRow>,
+    pub done_papers: Vec<SharedString>,
+    pub history: Vec<HistoryRow>,
+    pub language: Option<Lang>,
+    /// The question (and address step) last shown: a new one closes the list search.
+    pub question: Option<(usize, Option<AddressStage>)>,
+    pub photo: Option<String>,
+}
+
+/// Replaces a list's model only when its rows changed.
+pub fn set_rows<T: Clone + PartialEq + 'static>(last: &mut Vec<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
+    if *last != rows || last.is_empty() {
+        *last = rows.clone();
+        set(ModelRc::new(VecModel::from(rows)));
+    }
+}
+
+pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+    let g = window.global::<FormAdapter>();
+    let k = kiosk.clone();
+    g.on_pick(move |id| k.update(|c| {
+        c.pick(&id);
+        None
+    }));
+    let k = kiosk.clone();
+    g.on_next(move || k.update(|c| {
+        c.next();
+        None
+    }));
+    let k = kiosk.clone();
+    g.on_back(move || k.update(|c| {
+        c.back();
+        None
+    }));
+    let k = kiosk.clone();
+    g.on_change(move |id| k.update(|c| {
+        c.change(&id);
+        None
+    }));
+    let k = kiosk.clone();
+    g.on_take_photo(move || k.update(|c| c.take_photo()));
+    let k = kiosk.clone();
+    g.on_submit(move || {
+        let mut random = [0u8; 8];
+        if getrandom::fill(&mut random).is_err() {
+            // Fall back to the UUID's random bits; the code stays unpredictable enough.
+            random.copy_from_slice(&uuid::Uuid::now_v7().as_bytes()[8..16]);
+        }
+        k.update(|c| c.submit(uuid::Uuid::now_v7(), random))
+    });
+}
+
+fn placeholder(kind: &FieldKind, stage: Option<AddressStage>) -> Text {
+    match (kind, stage) {
+        (_, Some(AddressStage::Detail)) => Text::new("Số nhà, đường, thôn/tổ dân phố (nếu có)", "House number, street, hamlet (if any)"),
+        (_, Some(AddressStage::Legacy)) => Text::new("Ví dụ: Số 5, quận Hoàn Kiếm, Hà Nội", "e.g. Số 5, quận Hoàn Kiếm, Hà Nội"),
+        (FieldKind::Date { .. }, _) => Text::new("ngày/tháng/năm", "day/month/year"),
+        (FieldKind::PersonalId, _) => Text::new("12 chữ số trên thẻ căn cước", "the 12 digits on the ID card"),
+        (FieldKind::Phone, _) => Text::new("Ví dụ: 0912 345 678", "e.g. 0912 345 678"),
+        (FieldKind::Email, _) => Text::new("Ví dụ: ten@gmail.com", "e.g. name@gmail.com"),
+        _ => Text::new("Gõ bằng bàn phím bên dưới", "Type with the keyboard below"),
+    }
+}
+
+pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
+    let g = window.global::<FormAdapter>();
+    let lang = c.lang();
+    let today = c.today();
+    if let Some(form) = c.form() {
+        let (step, count) = form.progress();
+        g.set_procedure_name(form.procedure().name.get(lang).into());
+        g.set_step(step as i32);
+        g.set_step_count(count as i32);
+        let stage = form.address_stage();
+        if let Some(field) = form.current_field() {
+            let index = form.procedure().field_index(&field.id).unwrap_or_default();
+            if cache.question != Some((index, stage)) {
+                cache.question = Some((index, stage));
+                g.set_search_open(false);
+            }
+            let question = match stage {
+                Some(AddressStage::Province) => Text::new(
+                    format!("{} — chọn tỉnh, thành phố", field.label.vi),
+                    format!("{} — choose the province or city", field.label.get(Lang::En)),
+                ),
+                Some(AddressStage::Commune) => Text::new(
+                    format!("{} — chọn xã, phường, đặc khu", field.label.vi),
+                    format!("{} — choose the commune or ward", field.label.get(Lang::En)),
+                ),
+                _ => field.label.clone(),
+            };
+            g.set_question(question.get(lang).into());
+            g.set_hint(field.help.as_ref().map(|h| h.get(lang).to_string()).unwrap_or_default().into());
+            g.set_optional(!field.required);
+            g.set_input_kind(match (&field.kind, stage) {
+                (FieldKind::Choice { .. } | FieldKind::YesNo, _) => InputKind::Choice,
+                (_, Some(AddressStage::Province | AddressStage::Commune)) => InputKind::PickList,
+                (_, Some(AddressStage::Detail | AddressStage::Legacy)) => InputKind::AddressDetail,
+                (FieldKind::Attachment, _) => InputKind::Photo,
+                _ => InputKind::Text,
+            });
+            g.set_input_placeholder(placeholder(&field.kind, stage).get(lang).into());
+            let options: Vec<PickRow> = form
+                .options(lang)
+                .into_iter()
+                .map(|o| PickRow { id: o.id.into(), label: o.label.into(), selected: o.selected })
+                .collect();
+            set_rows(&mut cache.options, options, |m| g.set_options(m));
+        }
+        g.set_input_text(form.text().into());
+        let error = c.photo_error().cloned().or_else(|| form.feedback(today));
+        g.set_error_text(error.map(|t| t.get(lang).to_string()).unwrap_or_default().into());
+        g.set_can_continue(form.can_continue(today));
+        g.set_trail(c.address_trail().into());
+        g.set_show_legacy_option(c.offers_legacy_address());
+        match c.current_photo() {
+            Some(photo) => {
+                if cache.photo.as_deref() != Some(photo.reference.sha256.as_str()) {
+                    let (w, h, pixels) = &photo.preview;
+                    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(pixels, *w, *h);
+                    g.set_photo(slint::Image::from_rgb8(buffer));
+                    cache.photo = Some(photo.reference.sha256.clone());
+                }
+                g.set_has_photo(true);
+            }
+            None => {
+                g.set_has_photo(false);
+                if cache.photo.take().is_some() {
+                    g.set_photo(slint::Image::default());
+                }
+            }
+        }
+        let review: Vec<ReviewRow> = form
+            .review_rows(lang)
+            .into_iter()
+            .map(|(id, q, a)| ReviewRow { field_id: id.into(), question: q.into(), answer: a.into() })
+            .collect();
+        set_rows(&mut cache.review, review, |m| g.set_review_rows(m));
+    } else {
+        // No form: nothing a resident typed may stay in the window.
+        cache.question = None;
+        g.set_input_text("".into());
+        g.set_error_text("".into());
+        g.set_has_photo(false);
+        if cache.photo.take().is_some() {
+            g.set_photo(slint::Image::default());
+        }
+        set_rows(&mut cache.options, Vec::new(), |m| g.set_options(m));
+        set_rows(&mut cache.review, Vec::new(), |m| g.set_review_rows(m));
+    }
+    g.set_camera_busy(c.camera_busy());
+    g.set_submitting(c.submitting());
+    g.set_submit_error(c.submit_error().map(|t| t.get(lang).to_string()).unwrap_or_default().into());
+    match c.last_submitted() {
+        Some((code, procedure)) => {
+            g.set_dossier_code(code.display().into());
+            let note = if c.online {
+                Text::new(
+                    "Hồ sơ đã được lưu tại máy và đang được gửi lên Cổng dịch vụ công.",
+                    "The dossier is saved on the kiosk and is being sent to the portal.",
+                )
+            } else {
+                Text::new(
+                    "Hồ sơ đã được lưu an toàn tại máy. Máy đang ngoại tuyến và sẽ tự động gửi hồ sơ lên Cổng dịch vụ công khi có mạng.",
+                    "The dossier is saved safely on the kiosk. The kiosk is offline and will send it to the portal by itself when the network returns.",
+                )
+            };
+            g.set_done_note(note.get(lang).into());
+            let papers: Vec<SharedString> = procedure.papers.iter().map(|p| p.name.get(lang).into()).collect();
+            set_rows(&mut cache.done_papers, papers, |m| g.set_papers_to_bring(m));
+        }
+        None => {
+            g.set_dossier_code("".into());
+            set_rows(&mut cache.done_papers, Vec::new(), |m| g.set_papers_to_bring(m));
+        }
+    }
+}
