@@ -1,0 +1,264 @@
+//! Drives the real Slint UI through Slint's testing backend, finding every button by its
+//! accessible label (as a screen reader would) and pressing it: a resident completes a whole
+//! procedure in Vietnamese, a full disk at submit keeps every answer, and walking away clears
+//! the session. One test function: the testing backend is set up once per process.
+
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use xakiosk::config::Config;
+use xakiosk::devices::camera::{Camera, SimCamera};
+use xakiosk::devices::clock::{Clock, SimClock};
+use xakiosk::slint_generated::{AppWindow, FormAdapter, KeyboardAdapter, KeyboardMode, SessionAdapter, Screen};
+use xakiosk::startup::Startup;
+use xakiosk::ui::Kiosk;
+use xakiosk::ui::controller::KioskController;
+use xakiosk::ui::effects::Effects;
+
+struct Ui {
+    app: AppWindow,
+    kiosk: std::rc::Rc<Kiosk>,
+    clock: Arc<SimClock>,
+    startup: Startup,
+}
+
+impl Ui {
+    /// Presses the first visible element with this accessible label; fails the test if none.
+    fn press(&self, label: &str) {
+        let element = ElementHandle::find_by_accessible_label(&self.app, label)
+            .find(|e| is_button(e) && e.accessible_enabled() != Some(false))
+            .unwrap_or_else(|| panic!("no enabled element labelled {label:?} on screen {:?}", self.screen()));
+        element.invoke_accessible_default_action();
+    }
+
+    fn has(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.app, label).next().is_some()
+    }
+
+    fn enabled(&self, label: &str) -> bool {
+        ElementHandle::find_by_accessible_label(&self.app, label).any(|e| is_button(&e) && e.accessible_enabled() != Some(false))
+    }
+
+    /// Types on the on-screen keyboard, key by key.
+    fn type_keys(&self, text: &str) {
+        for c in text.chars() {
+            match c {
+                ' ' => self.press("Dấu cách"),
+                c => self.press(&c.to_string()),
+            }
+        }
+    }
+
+    fn screen(&self) -> Screen {
+        self.app.global::<SessionAdapter>().get_screen()
+    }
+
+    fn form(&self) -> FormAdapter<'_> {
+        self.app.global::<FormAdapter>()
+    }
+}
+
+fn is_button(e: &ElementHandle) -> bool {
+    e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
+}
+
+fn setup() -> (Ui, tempfile::TempDir) {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.session.warn_after_secs = 60;
+    config.session.grace_secs = 20;
+    let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();
+    let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
+    let app = AppWindow::new().unwrap();
+    app.window().set_size(slint::PhysicalSize::new(1280, 800));
+    let camera: Arc<Mutex<dyn Camera>> = Arc::new(Mutex::new(SimCamera::new(640, 360)));
+    let controller = KioskController::new(
+        clock.clone() as Arc<dyn Clock>,
+        startup.catalogue.clone(),
+        startup.units.clone(),
+        startup.lang,
+        startup.policy,
+    );
+    let kiosk = Kiosk::attach(&app, controller, Effects::inline(startup.store.clone(), camera));
+    (Ui { app, kiosk, clock, startup }, dir)
+}
+
+/// Answers the temporary-residence form by pressing keys and buttons, checking on the way that
+/// an invalid answer disables "continue" and says why.
+fn fill_temporary_residence(ui: &Ui) {
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Procedures);
+    ui.type_keys("tam tru");
+    ui.press("Đăng ký tạm trú");
+    assert_eq!(ui.screen(), Screen::ProcedureInfo);
+    ui.press("Bắt đầu");
+    assert_eq!(ui.screen(), Screen::Question);
+
+    // Personal ID: digits keyboard; a short number is refused with a message.
+    assert_eq!(ui.app.global::<KeyboardAdapter>().get_mode(), KeyboardMode::Digits);
+    ui.type_keys("00109304706");
+    assert!(!ui.enabled("Tiếp tục ›"), "continue must be disabled for 11 digits");
+    assert!(ui.form().get_error_text().contains("12 chữ số"));
+    ui.type_keys("4");
+    assert!(ui.enabled("Tiếp tục ›"));
+    ui.press("Tiếp tục ›");
+
+    // Full name, typed in Telex.
+    // Shift shows capitals on the keys for one letter.
+    ui.press("Chữ hoa");
+    ui.type_keys("N");
+    ui.type_keys("guyeenx ");
+    ui.press("Chữ hoa");
+    ui.type_keys("Vawn ");
+    ui.press("Chữ hoa");
+    ui.type_keys("An");
+    assert_eq!(ui.form().get_input_text(), "Nguyễn Văn An");
+    ui.press("Tiếp tục ›");
+
+    // Date of birth: the slashes come by themselves.
+    ui.type_keys("05091993");
+    assert_eq!(ui.form().get_input_text(), "05/09/1993");
+    ui.press("Tiếp tục ›");
+
+    // Address: search the province, then the commune, then the street.
+    ui.press("⌨ Tìm");
+    ui.type_keys("ha noi");
+    ui.press("Thành phố Hà Nội");
+    ui.press("⌨ Tìm");
+    ui.type_keys("hoan kiem");
+    ui.press("Phường Hoàn Kiếm");
+    ui.type_keys("12 hangf bacj");
+    ui.press("Tiếp tục ›");
+
+    ui.type_keys("20112026");
+    ui.press("Tiếp tục ›");
+    ui.type_keys("6");
+    ui.press("Tiếp tục ›");
+    ui.press("Làm việc");
+    ui.press("Tiếp tục ›");
+    ui.press("Có");
+    ui.press("Tiếp tục ›");
+    assert!(!ui.enabled("Tiếp tục ›"), "a required photo must be taken first");
+    ui.press("Chụp ảnh");
+    assert!(ui.form().get_has_photo());
+    ui.press("Tiếp tục ›");
+    ui.type_keys("0912345678");
+    ui.press("Tiếp tục ›");
+    assert_eq!(ui.screen(), Screen::Review);
+}
+
+#[test]
+fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind() {
+    let (ui, _dir) = setup();
+    assert_eq!(ui.screen(), Screen::Home);
+
+    // --- the whole journey, then a change from the review page ---
+    fill_temporary_residence(&ui);
+    let rows = ui.form().get_review_rows();
+    let address = slint::Model::row_data(&rows, 3).unwrap();
+    assert_eq!(address.answer, "12 hàng bạc, Phường Hoàn Kiếm, Thành phố Hà Nội");
+    // "Sửa" on the months row reopens it; continue returns to the review.
+    ui.press("Sửa");
+    assert_eq!(ui.screen(), Screen::Question);
+    assert_eq!(ui.form().get_step(), 1, "the first row's button opens the first question");
+    ui.press("Tiếp tục ›");
+    assert_eq!(ui.screen(), Screen::Review, "continue returns to the review, not question 2");
+    // Rows below the fold are not instantiated by the list; the callback is what they call.
+    ui.form().invoke_change("months".into());
+    assert_eq!(ui.screen(), Screen::Question);
+    ui.press("Xóa hết");
+    ui.type_keys("12");
+    ui.press("Tiếp tục ›");
+    assert_eq!(ui.screen(), Screen::Review);
+    assert_eq!(slint::Model::row_data(&ui.form().get_review_rows(), 5).unwrap().answer, "12");
+
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Done);
+    let code = ui.form().get_dossier_code().to_string();
+    let parsed = xakiosk::core::dossier_code::DossierCode::parse(&code).unwrap();
+    let stored = ui.startup.store.call_blocking(move |s| s.find_by_code(&parsed)).unwrap().unwrap();
+    let id = stored.id;
+    assert_eq!(ui.startup.store.call_blocking(move |s| s.attachment_count(id)).unwrap(), 1);
+    assert!(ui.has(&format!("Mã hồ sơ {code}")), "the code is on screen and readable by label");
+    assert_eq!(ui.app.global::<SessionAdapter>().get_queue_count(), 1);
+    ui.press("Hoàn tất");
+    assert_eq!(ui.screen(), Screen::Home);
+    assert_eq!(ui.form().get_input_text(), "");
+    assert_eq!(slint::Model::row_count(&ui.form().get_review_rows()), 0, "no answer stays in the window");
+
+    // --- the disk fills up at submit: a clear message, answers kept, retry works ---
+    fill_temporary_residence(&ui);
+    ui.startup
+        .store
+        .call_blocking(|s| {
+            let pages: i64 = s.connection().query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            s.connection().execute_batch(&format!("PRAGMA max_page_count = {pages}"))?;
+            Ok(())
+        })
+        .unwrap();
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Review, "nothing was stored, so the review stays");
+    assert!(ui.form().get_submit_error().contains("Bộ nhớ của máy đã đầy"));
+    assert_eq!(slint::Model::row_data(&ui.form().get_review_rows(), 1).unwrap().answer, "Nguyễn Văn An");
+    ui.startup
+        .store
+        .call_blocking(|s| Ok(s.connection().execute_batch("PRAGMA max_page_count = 1073741823")?))
+        .unwrap();
+    ui.press("Nộp lại");
+    assert_eq!(ui.screen(), Screen::Done);
+    assert_eq!(ui.startup.store.call_blocking(|s| s.dossier_count()).unwrap(), 2);
+    ui.press("Hoàn tất");
+
+    // --- English, and back to Vietnamese after the session ---
+    ui.press("English");
+    assert!(ui.has("Submit a dossier"));
+    ui.press("Submit a dossier");
+    ui.press("Home");
+    assert!(ui.has("Nộp hồ sơ"), "a finished session returns to Vietnamese");
+
+    // --- walking away mid-form: a warning, then everything is cleared ---
+    ui.press("Nộp hồ sơ");
+    ui.type_keys("khai sinh");
+    ui.press("Đăng ký khai sinh");
+    ui.press("Bắt đầu");
+    ui.type_keys("0010");
+    ui.clock.advance(Duration::from_secs(61));
+    ui.kiosk.update(|c| {
+        c.tick();
+        None
+    });
+    assert!(ui.app.global::<SessionAdapter>().get_timeout_warning());
+    assert!(ui.has("Tôi vẫn ở đây — tiếp tục"));
+    ui.press("Tôi vẫn ở đây — tiếp tục");
+    assert!(!ui.app.global::<SessionAdapter>().get_timeout_warning());
+    assert_eq!(ui.form().get_input_text(), "0010", "continuing keeps the answer");
+    ui.clock.advance(Duration::from_secs(81));
+    ui.kiosk.update(|c| {
+        c.tick();
+        None
+    });
+    assert_eq!(ui.screen(), Screen::Home);
+    assert_eq!(ui.form().get_input_text(), "");
+
+    // --- lookup: a typo is caught, the real code shows the history ---
+    ui.press("Tra cứu hồ sơ");
+    let mut typo = code.replace('-', "");
+    let last = typo.pop().unwrap();
+    typo.push(if last == '2' { '3' } else { '2' });
+    for c in typo.chars() {
+        ui.press(&c.to_string());
+    }
+    ui.press("Tra cứu");
+    assert!(ui.app.global::<xakiosk::slint_generated::LookupAdapter>().get_error_text().contains("gõ nhầm"));
+    ui.press("Xóa hết");
+    for c in code.replace('-', "").chars() {
+        ui.press(&c.to_string());
+    }
+    ui.press("Tra cứu");
+    let lookup = ui.app.global::<xakiosk::slint_generated::LookupAdapter>();
+    assert!(lookup.get_title().contains("Đăng ký tạm trú"));
+    assert!(lookup.get_status().contains("chờ gửi"));
+    assert_eq!(slint::Model::row_count(&lookup.get_history()), 1);
+}
