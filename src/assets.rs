@@ -18,7 +18,10 @@ pub fn assets_dir() -> PathBuf {
         }
     }
     candidates.push(PathBuf::from("/usr/share/xakiosk/assets"));
-    candidates.push(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets")));
+    candidates.push(PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets"
+    )));
     candidates
         .into_iter()
         .find(|d| d.join("procedures").is_dir())
@@ -38,10 +41,17 @@ pub fn load_catalogue(dir: &Path) -> (Catalogue, Vec<CatalogueProblem>) {
                 .collect();
             paths.sort();
             for path in paths {
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 match std::fs::read_to_string(&path) {
                     Ok(text) => files.push((name, text)),
-                    Err(e) => problems.push(CatalogueProblem { file: name, line: None, message: e.to_string() }),
+                    Err(e) => problems.push(CatalogueProblem {
+                        file: name,
+                        line: None,
+                        message: e.to_string(),
+                    }),
                 }
             }
         }
@@ -51,7 +61,8 @@ pub fn load_catalogue(dir: &Path) -> (Catalogue, Vec<CatalogueProblem>) {
             message: format!("cannot read the procedure folder: {e}"),
         }),
     }
-    let (catalogue, mut parse_problems) = Catalogue::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
+    let (catalogue, mut parse_problems) =
+        Catalogue::from_sources(files.iter().map(|(n, t)| (n.as_str(), t.as_str())));
     problems.append(&mut parse_problems);
     for p in &problems {
         tracing::warn!(file = %p.file, line = ?p.line, "procedure skipped: {}", p.message);
@@ -61,7 +72,8 @@ pub fn load_catalogue(dir: &Path) -> (Catalogue, Vec<CatalogueProblem>) {
 
 /// Reads the administrative units list.
 pub fn load_admin_units(path: &Path) -> Result<AdminUnits, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     AdminUnits::parse_tsv(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
@@ -85,7 +97,11 @@ mod tests {
                 std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
             }
         }
-        std::fs::write(dir.path().join("zz-broken.toml"), "id = \"broken\"\nname = [\n").unwrap();
+        std::fs::write(
+            dir.path().join("zz-broken.toml"),
+            "id = \"broken\"\nname = [\n",
+        )
+        .unwrap();
         let (catalogue, problems) = load_catalogue(dir.path());
         assert!(catalogue.procedures().len() >= 6);
         assert_eq!(problems.len(), 1);

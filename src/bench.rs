@@ -47,8 +47,14 @@ pub fn first_frame_probe() -> Result<(), String> {
         startup.policy,
     );
     let camera: std::sync::Arc<std::sync::Mutex<dyn crate::devices::camera::Camera>> =
-        std::sync::Arc::new(std::sync::Mutex::new(crate::devices::camera::SimCamera::new(1280, 720)));
-    let _kiosk = crate::ui::Kiosk::attach(&app, controller, crate::ui::effects::Effects::inline(startup.store.clone(), camera));
+        std::sync::Arc::new(std::sync::Mutex::new(
+            crate::devices::camera::SimCamera::new(1280, 720),
+        ));
+    let _kiosk = crate::ui::Kiosk::attach(
+        &app,
+        controller,
+        crate::ui::effects::Effects::inline(startup.store.clone(), camera),
+    );
     headless.snapshot().map_err(|e| e.to_string())?;
     println!("frame");
     println!("rss {}", rss_kib().unwrap_or(0));
@@ -64,7 +70,13 @@ fn tempfile_dir() -> Result<std::path::PathBuf, String> {
 
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn cold_start(runs: usize) -> Result<(Duration, Duration, u64), String> {
@@ -90,7 +102,11 @@ fn cold_start(runs: usize) -> Result<(Duration, Duration, u64), String> {
         }
         child.wait().map_err(|e| e.to_string())?;
         let t = Instant::now();
-        Command::new(&exe).arg("--version").stdout(Stdio::null()).status().map_err(|e| e.to_string())?;
+        Command::new(&exe)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
         bare.push(t.elapsed());
     }
     if frames.is_empty() {
@@ -104,7 +120,10 @@ fn cold_start(runs: usize) -> Result<(Duration, Duration, u64), String> {
 fn sample_draft(i: u32) -> DossierDraft {
     let mut answers = BTreeMap::new();
     answers.insert("full_name".into(), Answer::Text("Nguyễn Văn An".into()));
-    answers.insert("address".into(), Answer::Text("12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội".into()));
+    answers.insert(
+        "address".into(),
+        Answer::Text("12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội".into()),
+    );
     let b = i.to_le_bytes();
     DossierDraft {
         id: uuid::Uuid::now_v7(),
@@ -123,19 +142,26 @@ fn submit_latency(n: u32) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     for i in 0..n {
         let d = sample_draft(i);
         let t = Instant::now();
-        store.submit(&d, &[], chrono::Utc::now()).map_err(|e| e.to_string())?;
+        store
+            .submit(&d, &[], chrono::Utc::now())
+            .map_err(|e| e.to_string())?;
         ours.push(t.elapsed());
     }
     let raw = rusqlite::Connection::open(dir.join("raw.sqlite")).map_err(|e| e.to_string())?;
-    raw.execute_batch(Store::PRAGMAS).map_err(|e| e.to_string())?;
-    raw.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, payload BLOB NOT NULL)").map_err(|e| e.to_string())?;
+    raw.execute_batch(Store::PRAGMAS)
+        .map_err(|e| e.to_string())?;
+    raw.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+        .map_err(|e| e.to_string())?;
     let mut baseline = Vec::new();
     for i in 0..n {
         let d = sample_draft(i);
         let payload = serde_json::to_vec(&d.answers).map_err(|e| e.to_string())?;
         let t = Instant::now();
-        raw.execute("INSERT INTO t (id, payload) VALUES (?1, ?2)", rusqlite::params![d.id.to_string(), payload])
-            .map_err(|e| e.to_string())?;
+        raw.execute(
+            "INSERT INTO t (id, payload) VALUES (?1, ?2)",
+            rusqlite::params![d.id.to_string(), payload],
+        )
+        .map_err(|e| e.to_string())?;
         baseline.push(t.elapsed());
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -160,8 +186,14 @@ fn render_times() -> Result<Vec<(String, Duration)>, String> {
         startup.policy,
     );
     let camera: std::sync::Arc<std::sync::Mutex<dyn crate::devices::camera::Camera>> =
-        std::sync::Arc::new(std::sync::Mutex::new(crate::devices::camera::SimCamera::new(1280, 720)));
-    let _kiosk = crate::ui::Kiosk::attach(&app, controller, crate::ui::effects::Effects::inline(startup.store.clone(), camera));
+        std::sync::Arc::new(std::sync::Mutex::new(
+            crate::devices::camera::SimCamera::new(1280, 720),
+        ));
+    let _kiosk = crate::ui::Kiosk::attach(
+        &app,
+        controller,
+        crate::ui::effects::Effects::inline(startup.store.clone(), camera),
+    );
     let session = app.global::<SessionAdapter>();
     let catalogue = app.global::<CatalogueAdapter>();
     let mut out = Vec::new();
@@ -228,10 +260,16 @@ pub fn run(quick: bool) -> Result<(), String> {
             ratio: a.as_secs_f64() / b.as_secs_f64().max(1e-9),
         });
     }
-    println!("{:<44} {:>12}  {:<32} {:>7}", "measurement", "value", "peer / limit (same run)", "ratio");
+    println!(
+        "{:<44} {:>12}  {:<32} {:>7}",
+        "measurement", "value", "peer / limit (same run)", "ratio"
+    );
     println!("{}", "-".repeat(100));
     for r in rows {
-        println!("{:<44} {:>12}  {:<32} {:>7.2}", r.what, r.value, r.peer, r.ratio);
+        println!(
+            "{:<44} {:>12}  {:<32} {:>7.2}",
+            r.what, r.value, r.peer, r.ratio
+        );
     }
     Ok(())
 }

@@ -51,7 +51,10 @@ pub struct SessionConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        SessionConfig { warn_after_secs: 120, grace_secs: 30 }
+        SessionConfig {
+            warn_after_secs: 120,
+            grace_secs: 30,
+        }
     }
 }
 
@@ -79,14 +82,22 @@ pub struct DevicesConfig {
 
 impl Default for DevicesConfig {
     fn default() -> Self {
-        DevicesConfig { card_reader: "sim".into(), printer: "sim".into(), camera: "sim".into(), gpio: "sim".into() }
+        DevicesConfig {
+            card_reader: "sim".into(),
+            printer: "sim".into(),
+            camera: "sim".into(),
+            gpio: "sim".into(),
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read the configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the configuration file {path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
 }
@@ -96,14 +107,21 @@ impl Config {
         let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_path_buf(),
             message: match e.span() {
-                Some(span) => format!("line {}: {}", text[..span.start.min(text.len())].lines().count().max(1), e.message()),
+                Some(span) => format!(
+                    "line {}: {}",
+                    crate::core::catalogue::line_of(text, span.start),
+                    e.message()
+                ),
                 None => e.message().to_string(),
             },
         })?;
         if crate::core::text::Lang::from_tag(&config.kiosk.language).is_none() {
             return Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                message: format!("kiosk.language must be \"vi\" or \"en\", not \"{}\"", config.kiosk.language),
+                message: format!(
+                    "kiosk.language must be \"vi\" or \"en\", not \"{}\"",
+                    config.kiosk.language
+                ),
             });
         }
         Ok(config)
@@ -114,7 +132,10 @@ impl Config {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read { path: path.to_path_buf(), source }),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
         }
     }
 
@@ -163,7 +184,10 @@ mod tests {
 
     #[test]
     fn an_empty_file_is_the_defaults() {
-        assert_eq!(Config::parse("", Path::new("x")).unwrap(), Config::default());
+        assert_eq!(
+            Config::parse("", Path::new("x")).unwrap(),
+            Config::default()
+        );
     }
 
     #[test]

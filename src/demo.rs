@@ -10,7 +10,9 @@ use crate::core::form::{AddressStage, Position};
 use crate::devices::camera::SimCamera;
 use crate::devices::clock::{Clock, SimClock};
 use crate::headless::Headless;
-use crate::slint_generated::{AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, LookupAdapter, SessionAdapter};
+use crate::slint_generated::{
+    AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, LookupAdapter, SessionAdapter,
+};
 use crate::startup::Startup;
 use crate::ui::Kiosk;
 use crate::ui::controller::{KioskController, Screen};
@@ -37,7 +39,11 @@ pub struct DemoReport {
 
 impl DemoReport {
     pub fn failures(&self) -> Vec<&str> {
-        self.checks.iter().filter(|(_, ok)| !ok).map(|(n, _)| n.as_str()).collect()
+        self.checks
+            .iter()
+            .filter(|(_, ok)| !ok)
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 }
 
@@ -53,7 +59,10 @@ struct Walk {
 impl Walk {
     fn shot(&mut self, name: &str) {
         self.headless.pump();
-        let path = self.out.join(format!("{:02}-{name}.png", self.report.screenshots.len() + 1));
+        let path = self.out.join(format!(
+            "{:02}-{name}.png",
+            self.report.screenshots.len() + 1
+        ));
         match self.headless.save_png(&path) {
             Ok(()) => self.report.screenshots.push(path),
             Err(e) => self.check(&format!("screenshot {name}: {e}"), false),
@@ -78,13 +87,19 @@ impl Walk {
     fn keys(&self, text: &str) {
         let kb = self.app.global::<KeyboardAdapter>();
         for c in text.chars() {
-            let key = if c == ' ' { "space".to_string() } else { c.to_string() };
+            let key = if c == ' ' {
+                "space".to_string()
+            } else {
+                c.to_string()
+            };
             kb.invoke_key(key.into());
         }
     }
 
     fn clear(&self) {
-        self.app.global::<KeyboardAdapter>().invoke_key("clear".into());
+        self.app
+            .global::<KeyboardAdapter>()
+            .invoke_key("clear".into());
     }
 
     /// Waits for background work (storage, camera) to report back.
@@ -104,7 +119,11 @@ impl Walk {
         let session = app.global::<SessionAdapter>();
         let form = app.global::<FormAdapter>();
         session.invoke_start_submit();
-        let query = self.controller(|c| c.catalogue().get(id).map(|p| crate::core::fold::fold(&p.name.vi)));
+        let query = self.controller(|c| {
+            c.catalogue()
+                .get(id)
+                .map(|p| crate::core::fold::fold(&p.name.vi))
+        });
         let Some(query) = query else {
             self.check(&format!("procedure {id} is in the catalogue"), false);
             return;
@@ -116,27 +135,41 @@ impl Walk {
         let words: Vec<&str> = query.split(' ').skip(2).collect();
         self.keys(&words.join(" "));
         let found = self.controller(|c| c.matching_procedures().iter().any(|p| p.id == id));
-        self.check(&format!("searching \"{}\" finds {id}", words.join(" ")), found);
+        self.check(
+            &format!("searching \"{}\" finds {id}", words.join(" ")),
+            found,
+        );
         if first {
             self.shot("procedures-search");
         }
         app.global::<CatalogueAdapter>().invoke_pick(id.into());
-        self.check(&format!("{id}: information page"), self.screen() == Screen::ProcedureInfo);
+        self.check(
+            &format!("{id}: information page"),
+            self.screen() == Screen::ProcedureInfo,
+        );
         self.shot(&format!("{id}-info"));
         app.global::<CatalogueAdapter>().invoke_begin();
         let mut shown_invalid = false;
         for _ in 0..60 {
             let (position, field) = self.controller(|c| {
                 let f = c.form();
-                (f.map(|f| f.position()), f.and_then(|f| f.current_field().cloned()))
+                (
+                    f.map(|f| f.position()),
+                    f.and_then(|f| f.current_field().cloned()),
+                )
             });
-            let (Some(Position::Question(index)), Some(field)) = (position, field) else { break };
+            let (Some(Position::Question(index)), Some(field)) = (position, field) else {
+                break;
+            };
             let name = format!("{id}-q{:02}-{}", index + 1, field.id);
             match &field.kind {
                 FieldKind::PersonalId if first && !shown_invalid => {
                     self.keys("0010930");
                     let blocked = !form.get_can_continue() && !form.get_error_text().is_empty();
-                    self.check("a short personal ID shows a message and disables continue", blocked);
+                    self.check(
+                        "a short personal ID shows a message and disables continue",
+                        blocked,
+                    );
                     self.shot(&format!("{name}-invalid"));
                     self.clear();
                     self.keys("001093047064");
@@ -161,32 +194,54 @@ impl Walk {
                     if first {
                         self.shot(&format!("{name}-commune"));
                     }
-                    let commune = slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
-                    self.check(&format!("{id}: commune search finds Hoàn Kiếm"), commune.is_some());
+                    let commune =
+                        slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
+                    self.check(
+                        &format!("{id}: commune search finds Hoàn Kiếm"),
+                        commune.is_some(),
+                    );
                     form.invoke_pick(commune.unwrap_or_default().into());
                     let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
-                    self.check(&format!("{id}: address reaches the street step"), stage == Some(AddressStage::Detail));
+                    self.check(
+                        &format!("{id}: address reaches the street step"),
+                        stage == Some(AddressStage::Detail),
+                    );
                     self.keys("12 Hangf Bacj");
                 }
                 FieldKind::Attachment => {
                     form.invoke_take_photo();
-                    self.settle(&format!("{id}: photo of {} taken", field.id), |c| !c.camera_busy());
+                    self.settle(&format!("{id}: photo of {} taken", field.id), |c| {
+                        !c.camera_busy()
+                    });
                 }
             }
             self.shot(&name);
             let ok = form.get_can_continue();
-            self.check(&format!("{id}: question {} accepts the answer", field.id), ok);
+            self.check(
+                &format!("{id}: question {} accepts the answer", field.id),
+                ok,
+            );
             form.invoke_next();
-            let moved = self.controller(|c| c.form().map(|f| f.position())) != Some(Position::Question(index));
-            self.check(&format!("{id}: continue leaves question {}", field.id), moved);
+            let moved = self.controller(|c| c.form().map(|f| f.position()))
+                != Some(Position::Question(index));
+            self.check(
+                &format!("{id}: continue leaves question {}", field.id),
+                moved,
+            );
             if !moved {
                 break;
             }
         }
-        self.check(&format!("{id}: review page"), self.screen() == Screen::Review);
+        self.check(
+            &format!("{id}: review page"),
+            self.screen() == Screen::Review,
+        );
         self.shot(&format!("{id}-review"));
         form.invoke_submit();
-        self.settle(&format!("{id}: dossier stored before the done screen"), |c| !c.submitting());
+        self.settle(
+            &format!("{id}: dossier stored before the done screen"),
+            |c| !c.submitting(),
+        );
         self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
         self.shot(&format!("{id}-done"));
         let code = form.get_dossier_code().to_string();
@@ -194,13 +249,19 @@ impl Walk {
             .ok()
             .and_then(|c| {
                 let store = self.kiosk_store();
-                store.call_blocking(move |s| s.find_by_code(&c)).ok().flatten()
+                store
+                    .call_blocking(move |s| s.find_by_code(&c))
+                    .ok()
+                    .flatten()
             })
             .is_some();
         self.check(&format!("{id}: dossier {code} is on disk"), stored);
         self.report.dossier_codes.push(code);
         session.invoke_go_home();
-        self.check("finish clears every answer", self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty());
+        self.check(
+            "finish clears every answer",
+            self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
+        );
     }
 
     fn kiosk_store(&self) -> crate::store::StoreHandle {
@@ -240,7 +301,8 @@ fn sample_date(field_id: &str) -> &'static str {
 
 /// Runs the walk; the caller turns failures into an exit code.
 pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
-    std::fs::create_dir_all(&options.out).map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
+    std::fs::create_dir_all(&options.out)
+        .map_err(|e| format!("cannot create {}: {e}", options.out.display()))?;
     let database = options.out.join("demo-dossiers.sqlite");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
@@ -258,7 +320,8 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let camera: Arc<Mutex<dyn crate::devices::camera::Camera>> = Arc::new(Mutex::new(SimCamera::new(1280, 720)));
+    let camera: Arc<Mutex<dyn crate::devices::camera::Camera>> =
+        Arc::new(Mutex::new(SimCamera::new(1280, 720)));
     let controller = KioskController::new(
         clock.clone() as Arc<dyn Clock>,
         startup.catalogue.clone(),
@@ -266,28 +329,60 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         startup.lang,
         startup.policy,
     );
-    let kiosk = Kiosk::attach(&app, controller, Effects::background(startup.store.clone(), camera, runtime.handle().clone()));
+    let kiosk = Kiosk::attach(
+        &app,
+        controller,
+        Effects::background(startup.store.clone(), camera, runtime.handle().clone()),
+    );
     let mut walk = Walk {
         headless,
         app,
         kiosk,
         clock,
         out: options.out.clone(),
-        report: DemoReport { screenshots: Vec::new(), checks: Vec::new(), dossier_codes: Vec::new() },
+        report: DemoReport {
+            screenshots: Vec::new(),
+            checks: Vec::new(),
+            dossier_codes: Vec::new(),
+        },
     };
 
     walk.shot("home");
-    walk.app.global::<SessionAdapter>().invoke_set_language("en".into());
+    walk.app
+        .global::<SessionAdapter>()
+        .invoke_set_language("en".into());
     walk.shot("home-english");
-    walk.app.global::<SessionAdapter>().invoke_set_language("vi".into());
+    walk.app
+        .global::<SessionAdapter>()
+        .invoke_set_language("vi".into());
 
     let procedures: Vec<String> = if options.procedures.is_empty() {
         vec!["dang-ky-tam-tru".to_string()]
     } else if options.procedures.iter().any(|p| p == "all") {
-        startup.catalogue.procedures().iter().map(|p| p.id.clone()).collect()
+        startup
+            .catalogue
+            .procedures()
+            .iter()
+            .map(|p| p.id.clone())
+            .collect()
     } else {
         options.procedures.clone()
     };
+    if let Some(unknown) = procedures
+        .iter()
+        .find(|id| startup.catalogue.get(id).is_none())
+    {
+        let known: Vec<&str> = startup
+            .catalogue
+            .procedures()
+            .iter()
+            .map(|p| p.id.as_str())
+            .collect();
+        return Err(format!(
+            "unknown procedure '{unknown}'; the catalogue has: {}",
+            known.join(", ")
+        ));
+    }
     for (i, id) in procedures.iter().enumerate() {
         walk.walk_procedure(id, i == 0);
     }
@@ -305,7 +400,11 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         let last = if code.ends_with('2') { "3" } else { "2" };
         walk.keys(last);
         walk.app.global::<LookupAdapter>().invoke_lookup();
-        let caught = !walk.app.global::<LookupAdapter>().get_error_text().is_empty();
+        let caught = !walk
+            .app
+            .global::<LookupAdapter>()
+            .get_error_text()
+            .is_empty();
         walk.check("a mistyped code is caught by its check symbol", caught);
         walk.shot("lookup-typo");
         walk.app.global::<SessionAdapter>().invoke_go_home();
@@ -313,16 +412,22 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
 
     // Walk away in the middle of a form: warning, then everything is cleared.
     walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app.global::<CatalogueAdapter>().invoke_pick(procedures[0].as_str().into());
+    walk.app
+        .global::<CatalogueAdapter>()
+        .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
     walk.keys("Nguyeenx");
     let policy = startup.policy;
-    walk.clock.advance(policy.warn_after + Duration::from_secs(1));
+    walk.clock
+        .advance(policy.warn_after + Duration::from_secs(1));
     walk.kiosk.update(|c| {
         c.tick();
         None
     });
-    walk.check("inactivity shows the warning", walk.controller(|c| c.warning_seconds().is_some()));
+    walk.check(
+        "inactivity shows the warning",
+        walk.controller(|c| c.warning_seconds().is_some()),
+    );
     walk.shot("timeout-warning");
     walk.clock.advance(policy.grace);
     walk.kiosk.update(|c| {
@@ -337,7 +442,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.headless.resize(1080, 1920);
     walk.shot("portrait-home");
     walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app.global::<CatalogueAdapter>().invoke_pick(procedures[0].as_str().into());
+    walk.app
+        .global::<CatalogueAdapter>()
+        .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
     walk.shot("portrait-question");
     walk.app.global::<SessionAdapter>().invoke_go_home();
@@ -349,7 +456,13 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
 
 fn write_summary(out: &Path, report: &DemoReport) -> Result<(), String> {
     let mut s = String::new();
-    let _ = writeln!(s, "xakiosk demo — {} screenshots, {} checks, {} failed", report.screenshots.len(), report.checks.len(), report.failures().len());
+    let _ = writeln!(
+        s,
+        "xakiosk demo — {} screenshots, {} checks, {} failed",
+        report.screenshots.len(),
+        report.checks.len(),
+        report.failures().len()
+    );
     for code in &report.dossier_codes {
         let _ = writeln!(s, "dossier stored: {code}");
     }
@@ -357,9 +470,16 @@ fn write_summary(out: &Path, report: &DemoReport) -> Result<(), String> {
         let _ = writeln!(s, "{} {name}", if *ok { "ok  " } else { "FAIL" });
     }
     for p in &report.screenshots {
-        let _ = writeln!(s, "screen: {}", p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "screen: {}",
+            p.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        );
     }
-    std::fs::write(out.join("summary.txt"), &s).map_err(|e| format!("cannot write the summary: {e}"))?;
+    std::fs::write(out.join("summary.txt"), &s)
+        .map_err(|e| format!("cannot write the summary: {e}"))?;
     print!("{s}");
     Ok(())
 }

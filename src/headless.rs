@@ -27,7 +27,11 @@ impl EventLoopProxy for Proxy {
         Ok(())
     }
     fn invoke_from_event_loop(&self, event: Event) -> Result<(), EventLoopError> {
-        self.0.lock().map_err(|_| EventLoopError::EventLoopTerminated)?.send(event).map_err(|_| EventLoopError::EventLoopTerminated)
+        self.0
+            .lock()
+            .map_err(|_| EventLoopError::EventLoopTerminated)?
+            .send(event)
+            .map_err(|_| EventLoopError::EventLoopTerminated)
     }
 }
 
@@ -103,6 +107,8 @@ impl Headless {
     /// Renders the current frame to a PNG file.
     pub fn save_png(&self, path: &Path) -> Result<(), String> {
         let image = self.snapshot().map_err(|e| e.to_string())?;
-        image.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        image
+            .save(path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 }

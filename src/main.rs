@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use xakiosk::config::Config;
 
 #[derive(Parser)]
-#[command(name = "xakiosk", version, about = "Offline-first public-service kiosk")]
+#[command(
+    name = "xakiosk",
+    version,
+    about = "Offline-first public-service kiosk"
+)]
 struct Cli {
     /// Configuration file (default: ~/.config/xakiosk/config.toml, or /etc/xakiosk/config.toml)
     #[arg(long, global = true)]
@@ -44,12 +48,20 @@ enum Cmd {
     DefaultConfig,
     #[command(hide = true)]
     BenchFirstFrame,
+    /// Submits dossiers until killed (the child of the power-cut test)
+    #[command(hide = true)]
+    CrashWriter {
+        db: PathBuf,
+        #[arg(long)]
+        limit: Option<u64>,
+    },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "xakiosk=info,warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "xakiosk=info,warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -59,6 +71,9 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick }) => xakiosk::bench::run(quick),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::CrashWriter { db, limit }) => {
+            xakiosk::store::crash_writer::write_until_killed(&db, limit)
+        }
         Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));
@@ -75,13 +90,24 @@ fn main() -> ExitCode {
 }
 
 fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
-    let report = xakiosk::demo::run(&xakiosk::demo::DemoOptions { out: out.clone(), procedures })?;
+    let report = xakiosk::demo::run(&xakiosk::demo::DemoOptions {
+        out: out.clone(),
+        procedures,
+    })?;
     let failures = report.failures();
     if failures.is_empty() {
-        println!("demo passed: {} screens in {}", report.screenshots.len(), out.display());
+        println!(
+            "demo passed: {} screens in {}",
+            report.screenshots.len(),
+            out.display()
+        );
         Ok(())
     } else {
-        Err(format!("{} demo step(s) failed: {}", failures.len(), failures.join("; ")))
+        Err(format!(
+            "{} demo step(s) failed: {}",
+            failures.len(),
+            failures.join("; ")
+        ))
     }
 }
 
@@ -89,12 +115,25 @@ fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {
     let dir = dir.unwrap_or_else(|| xakiosk::assets::assets_dir().join("procedures"));
     let (catalogue, problems) = xakiosk::assets::load_catalogue(&dir);
     for p in catalogue.procedures() {
-        println!("ok    {:<28} v{}  {} questions  {}", p.id, p.version, p.fields.len(), p.name.vi);
+        println!(
+            "ok    {:<28} v{}  {} questions  {}",
+            p.id,
+            p.version,
+            p.fields.len(),
+            p.name.vi
+        );
     }
     for p in &problems {
         println!("SKIP  {p}");
     }
-    if problems.is_empty() { Ok(()) } else { Err(format!("{} procedure file(s) would be skipped", problems.len())) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} procedure file(s) would be skipped",
+            problems.len()
+        ))
+    }
 }
 
 fn run_kiosk(config_path: Option<PathBuf>, fullscreen: bool) -> Result<(), String> {

@@ -41,8 +41,11 @@ impl Startup {
             path => PathBuf::from(path),
         };
         let units = assets::load_admin_units(&units_path)?;
-        let database = database.map(Path::to_path_buf).unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
-        let store = Store::open(&database).map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        let database = database
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
+        let store =
+            Store::open(&database).map_err(|e| format!("cannot open the dossier store: {e}"))?;
         tracing::info!(
             procedures = catalogue.procedures().len(),
             skipped = problems.len(),

@@ -10,7 +10,9 @@ use std::time::Duration;
 use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::clock::{Clock, SimClock};
-use xakiosk::slint_generated::{AppWindow, FormAdapter, KeyboardAdapter, KeyboardMode, SessionAdapter, Screen};
+use xakiosk::slint_generated::{
+    AppWindow, FormAdapter, KeyboardAdapter, KeyboardMode, Screen, SessionAdapter,
+};
 use xakiosk::startup::Startup;
 use xakiosk::ui::Kiosk;
 use xakiosk::ui::controller::KioskController;
@@ -28,16 +30,24 @@ impl Ui {
     fn press(&self, label: &str) {
         let element = ElementHandle::find_by_accessible_label(&self.app, label)
             .find(|e| is_button(e) && e.accessible_enabled() != Some(false))
-            .unwrap_or_else(|| panic!("no enabled element labelled {label:?} on screen {:?}", self.screen()));
+            .unwrap_or_else(|| {
+                panic!(
+                    "no enabled element labelled {label:?} on screen {:?}",
+                    self.screen()
+                )
+            });
         element.invoke_accessible_default_action();
     }
 
     fn has(&self, label: &str) -> bool {
-        ElementHandle::find_by_accessible_label(&self.app, label).next().is_some()
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .is_some()
     }
 
     fn enabled(&self, label: &str) -> bool {
-        ElementHandle::find_by_accessible_label(&self.app, label).any(|e| is_button(&e) && e.accessible_enabled() != Some(false))
+        ElementHandle::find_by_accessible_label(&self.app, label)
+            .any(|e| is_button(&e) && e.accessible_enabled() != Some(false))
     }
 
     /// Types on the on-screen keyboard, key by key.
@@ -81,8 +91,20 @@ fn setup() -> (Ui, tempfile::TempDir) {
         startup.lang,
         startup.policy,
     );
-    let kiosk = Kiosk::attach(&app, controller, Effects::inline(startup.store.clone(), camera));
-    (Ui { app, kiosk, clock, startup }, dir)
+    let kiosk = Kiosk::attach(
+        &app,
+        controller,
+        Effects::inline(startup.store.clone(), camera),
+    );
+    (
+        Ui {
+            app,
+            kiosk,
+            clock,
+            startup,
+        },
+        dir,
+    )
 }
 
 /// Answers the temporary-residence form by pressing keys and buttons, checking on the way that
@@ -97,9 +119,15 @@ fn fill_temporary_residence(ui: &Ui) {
     assert_eq!(ui.screen(), Screen::Question);
 
     // Personal ID: digits keyboard; a short number is refused with a message.
-    assert_eq!(ui.app.global::<KeyboardAdapter>().get_mode(), KeyboardMode::Digits);
+    assert_eq!(
+        ui.app.global::<KeyboardAdapter>().get_mode(),
+        KeyboardMode::Digits
+    );
     ui.type_keys("00109304706");
-    assert!(!ui.enabled("Tiếp tục ›"), "continue must be disabled for 11 digits");
+    assert!(
+        !ui.enabled("Tiếp tục ›"),
+        "continue must be disabled for 11 digits"
+    );
     assert!(ui.form().get_error_text().contains("12 chữ số"));
     ui.type_keys("4");
     assert!(ui.enabled("Tiếp tục ›"));
@@ -140,7 +168,10 @@ fn fill_temporary_residence(ui: &Ui) {
     ui.press("Tiếp tục ›");
     ui.press("Có");
     ui.press("Tiếp tục ›");
-    assert!(!ui.enabled("Tiếp tục ›"), "a required photo must be taken first");
+    assert!(
+        !ui.enabled("Tiếp tục ›"),
+        "a required photo must be taken first"
+    );
     ui.press("Chụp ảnh");
     assert!(ui.form().get_has_photo());
     ui.press("Tiếp tục ›");
@@ -158,13 +189,24 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     fill_temporary_residence(&ui);
     let rows = ui.form().get_review_rows();
     let address = slint::Model::row_data(&rows, 3).unwrap();
-    assert_eq!(address.answer, "12 hàng bạc, Phường Hoàn Kiếm, Thành phố Hà Nội");
+    assert_eq!(
+        address.answer,
+        "12 hàng bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    );
     // "Sửa" on the months row reopens it; continue returns to the review.
     ui.press("Sửa");
     assert_eq!(ui.screen(), Screen::Question);
-    assert_eq!(ui.form().get_step(), 1, "the first row's button opens the first question");
+    assert_eq!(
+        ui.form().get_step(),
+        1,
+        "the first row's button opens the first question"
+    );
     ui.press("Tiếp tục ›");
-    assert_eq!(ui.screen(), Screen::Review, "continue returns to the review, not question 2");
+    assert_eq!(
+        ui.screen(),
+        Screen::Review,
+        "continue returns to the review, not question 2"
+    );
     // Rows below the fold are not instantiated by the list; the callback is what they call.
     ui.form().invoke_change("months".into());
     assert_eq!(ui.screen(), Screen::Question);
@@ -172,43 +214,91 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     ui.type_keys("12");
     ui.press("Tiếp tục ›");
     assert_eq!(ui.screen(), Screen::Review);
-    assert_eq!(slint::Model::row_data(&ui.form().get_review_rows(), 5).unwrap().answer, "12");
+    assert_eq!(
+        slint::Model::row_data(&ui.form().get_review_rows(), 5)
+            .unwrap()
+            .answer,
+        "12"
+    );
 
     ui.press("Nộp hồ sơ");
     assert_eq!(ui.screen(), Screen::Done);
     let code = ui.form().get_dossier_code().to_string();
     let parsed = xakiosk::core::dossier_code::DossierCode::parse(&code).unwrap();
-    let stored = ui.startup.store.call_blocking(move |s| s.find_by_code(&parsed)).unwrap().unwrap();
+    let stored = ui
+        .startup
+        .store
+        .call_blocking(move |s| s.find_by_code(&parsed))
+        .unwrap()
+        .unwrap();
     let id = stored.id;
-    assert_eq!(ui.startup.store.call_blocking(move |s| s.attachment_count(id)).unwrap(), 1);
-    assert!(ui.has(&format!("Mã hồ sơ {code}")), "the code is on screen and readable by label");
+    assert_eq!(
+        ui.startup
+            .store
+            .call_blocking(move |s| s.attachment_count(id))
+            .unwrap(),
+        1
+    );
+    assert!(
+        ui.has(&format!("Mã hồ sơ {code}")),
+        "the code is on screen and readable by label"
+    );
     assert_eq!(ui.app.global::<SessionAdapter>().get_queue_count(), 1);
     ui.press("Hoàn tất");
     assert_eq!(ui.screen(), Screen::Home);
     assert_eq!(ui.form().get_input_text(), "");
-    assert_eq!(slint::Model::row_count(&ui.form().get_review_rows()), 0, "no answer stays in the window");
+    assert_eq!(
+        slint::Model::row_count(&ui.form().get_review_rows()),
+        0,
+        "no answer stays in the window"
+    );
 
     // --- the disk fills up at submit: a clear message, answers kept, retry works ---
     fill_temporary_residence(&ui);
     ui.startup
         .store
         .call_blocking(|s| {
-            let pages: i64 = s.connection().query_row("PRAGMA page_count", [], |r| r.get(0))?;
-            s.connection().execute_batch(&format!("PRAGMA max_page_count = {pages}"))?;
+            let pages: i64 = s
+                .connection()
+                .query_row("PRAGMA page_count", [], |r| r.get(0))?;
+            s.connection()
+                .execute_batch(&format!("PRAGMA max_page_count = {pages}"))?;
             Ok(())
         })
         .unwrap();
     ui.press("Nộp hồ sơ");
-    assert_eq!(ui.screen(), Screen::Review, "nothing was stored, so the review stays");
-    assert!(ui.form().get_submit_error().contains("Bộ nhớ của máy đã đầy"));
-    assert_eq!(slint::Model::row_data(&ui.form().get_review_rows(), 1).unwrap().answer, "Nguyễn Văn An");
+    assert_eq!(
+        ui.screen(),
+        Screen::Review,
+        "nothing was stored, so the review stays"
+    );
+    assert!(
+        ui.form()
+            .get_submit_error()
+            .contains("Bộ nhớ của máy đã đầy")
+    );
+    assert_eq!(
+        slint::Model::row_data(&ui.form().get_review_rows(), 1)
+            .unwrap()
+            .answer,
+        "Nguyễn Văn An"
+    );
     ui.startup
         .store
-        .call_blocking(|s| Ok(s.connection().execute_batch("PRAGMA max_page_count = 1073741823")?))
+        .call_blocking(|s| {
+            Ok(s.connection()
+                .execute_batch("PRAGMA max_page_count = 1073741823")?)
+        })
         .unwrap();
     ui.press("Nộp lại");
     assert_eq!(ui.screen(), Screen::Done);
-    assert_eq!(ui.startup.store.call_blocking(|s| s.dossier_count()).unwrap(), 2);
+    assert_eq!(
+        ui.startup
+            .store
+            .call_blocking(|s| s.dossier_count())
+            .unwrap(),
+        2
+    );
     ui.press("Hoàn tất");
 
     // --- English, and back to Vietnamese after the session ---
@@ -216,7 +306,10 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     assert!(ui.has("Submit a dossier"));
     ui.press("Submit a dossier");
     ui.press("Home");
-    assert!(ui.has("Nộp hồ sơ"), "a finished session returns to Vietnamese");
+    assert!(
+        ui.has("Nộp hồ sơ"),
+        "a finished session returns to Vietnamese"
+    );
 
     // --- walking away mid-form: a warning, then everything is cleared ---
     ui.press("Nộp hồ sơ");
@@ -233,7 +326,11 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     assert!(ui.has("Tôi vẫn ở đây — tiếp tục"));
     ui.press("Tôi vẫn ở đây — tiếp tục");
     assert!(!ui.app.global::<SessionAdapter>().get_timeout_warning());
-    assert_eq!(ui.form().get_input_text(), "0010", "continuing keeps the answer");
+    assert_eq!(
+        ui.form().get_input_text(),
+        "0010",
+        "continuing keeps the answer"
+    );
     ui.clock.advance(Duration::from_secs(81));
     ui.kiosk.update(|c| {
         c.tick();
@@ -251,7 +348,12 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         ui.press(&c.to_string());
     }
     ui.press("Tra cứu");
-    assert!(ui.app.global::<xakiosk::slint_generated::LookupAdapter>().get_error_text().contains("gõ nhầm"));
+    assert!(
+        ui.app
+            .global::<xakiosk::slint_generated::LookupAdapter>()
+            .get_error_text()
+            .contains("gõ nhầm")
+    );
     ui.press("Xóa hết");
     for c in code.replace('-', "").chars() {
         ui.press(&c.to_string());

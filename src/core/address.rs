@@ -50,10 +50,19 @@ impl AdminUnits {
                     message: format!("expected 4 tab-separated columns, found {}", cols.len()),
                 });
             };
-            if [pcode, pname, ccode, cname].iter().any(|c| c.trim().is_empty()) {
-                return Err(AdminUnitsError { line: i + 1, message: "empty column".into() });
+            if [pcode, pname, ccode, cname]
+                .iter()
+                .any(|c| c.trim().is_empty())
+            {
+                return Err(AdminUnitsError {
+                    line: i + 1,
+                    message: "empty column".into(),
+                });
             }
-            let commune = Commune { code: ccode.into(), name: cname.into() };
+            let commune = Commune {
+                code: ccode.into(),
+                name: cname.into(),
+            };
             match provinces.iter_mut().find(|p| p.code == pcode) {
                 Some(p) => p.communes.push(commune),
                 None => provinces.push(Province {
@@ -64,11 +73,15 @@ impl AdminUnits {
             }
         }
         if provinces.is_empty() {
-            return Err(AdminUnitsError { line: 0, message: "no administrative units".into() });
+            return Err(AdminUnitsError {
+                line: 0,
+                message: "no administrative units".into(),
+            });
         }
         provinces.sort_by(|a, b| collation::compare(short_name(&a.name), short_name(&b.name)));
         for p in &mut provinces {
-            p.communes.sort_by(|a, b| collation::compare(short_name(&a.name), short_name(&b.name)));
+            p.communes
+                .sort_by(|a, b| collation::compare(short_name(&a.name), short_name(&b.name)));
         }
         Ok(AdminUnits { provinces })
     }
@@ -89,13 +102,22 @@ impl Province {
 
     /// Communes whose name matches `query` (diacritics and case ignored).
     pub fn search(&self, query: &str) -> impl Iterator<Item = &Commune> {
-        self.communes.iter().filter(move |c| fold::matches(query, &c.name))
+        self.communes
+            .iter()
+            .filter(move |c| fold::matches(query, &c.name))
     }
 }
 
 /// The name without its unit type ("Thành phố Hà Nội" → "Hà Nội"), for sorting.
 pub fn short_name(name: &str) -> &str {
-    for prefix in ["Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ", "Thị trấn "] {
+    for prefix in [
+        "Thành phố ",
+        "Tỉnh ",
+        "Phường ",
+        "Xã ",
+        "Đặc khu ",
+        "Thị trấn ",
+    ] {
         if let Some(rest) = name.strip_prefix(prefix) {
             return rest;
         }
@@ -123,10 +145,20 @@ pub enum Address {
 impl Address {
     pub fn display(&self) -> String {
         match self {
-            Address::Current { province, commune, detail, .. } if detail.is_empty() => {
+            Address::Current {
+                province,
+                commune,
+                detail,
+                ..
+            } if detail.is_empty() => {
                 format!("{commune}, {province}")
             }
-            Address::Current { province, commune, detail, .. } => {
+            Address::Current {
+                province,
+                commune,
+                detail,
+                ..
+            } => {
                 format!("{detail}, {commune}, {province}")
             }
             Address::Legacy { text } => text.clone(),
@@ -165,8 +197,15 @@ mod tests {
         let units = AdminUnits::parse_tsv(text).unwrap();
         assert_eq!(units.provinces.len(), 34);
         assert_eq!(units.commune_count(), 3321);
-        let hcm = units.provinces.iter().find(|p| p.name.contains("Hồ Chí Minh")).unwrap();
-        assert!(hcm.search("ben thanh").any(|c| c.name == "Phường Bến Thành"));
+        let hcm = units
+            .provinces
+            .iter()
+            .find(|p| p.name.contains("Hồ Chí Minh"))
+            .unwrap();
+        assert!(
+            hcm.search("ben thanh")
+                .any(|c| c.name == "Phường Bến Thành")
+        );
     }
 
     #[test]
@@ -178,6 +217,9 @@ mod tests {
             commune: "Phường Hoàn Kiếm".into(),
             detail: "12 Hàng Bạc".into(),
         };
-        assert_eq!(a.display(), "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội");
+        assert_eq!(
+            a.display(),
+            "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
+        );
     }
 }

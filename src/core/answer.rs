@@ -17,7 +17,10 @@ pub enum Answer {
     /// Normalised to the national form, 0 followed by 9 digits.
     Phone(String),
     Email(String),
-    Choice { id: String, label: Text },
+    Choice {
+        id: String,
+        label: Text,
+    },
     YesNo(bool),
     Address(Address),
     Attachment(AttachmentRef),

@@ -45,15 +45,19 @@ impl Catalogue {
         let mut problems = Vec::new();
         for (file, text) in sources {
             match parse_procedure(text) {
-                Ok(p) if procedures.iter().any(|q| q.id == p.id) => problems.push(CatalogueProblem {
-                    file: file.to_string(),
-                    line: None,
-                    message: format!("procedure id '{}' is already used by another file", p.id),
-                }),
-                Ok(p) => procedures.push(Arc::new(p)),
-                Err((line, message)) => {
-                    problems.push(CatalogueProblem { file: file.to_string(), line, message })
+                Ok(p) if procedures.iter().any(|q| q.id == p.id) => {
+                    problems.push(CatalogueProblem {
+                        file: file.to_string(),
+                        line: None,
+                        message: format!("procedure id '{}' is already used by another file", p.id),
+                    })
                 }
+                Ok(p) => procedures.push(Arc::new(p)),
+                Err((line, message)) => problems.push(CatalogueProblem {
+                    file: file.to_string(),
+                    line,
+                    message,
+                }),
             }
         }
         procedures.sort_by(|a, b| collation::compare(&a.name.vi, &b.name.vi));
@@ -76,7 +80,9 @@ impl Catalogue {
         for p in &self.procedures {
             if fold::matches(query, &p.name.vi) || fold::matches(query, p.name.get(lang)) {
                 by_name.push(p.clone());
-            } else if fold::matches(query, &p.summary.vi) || fold::matches(query, p.summary.get(lang)) {
+            } else if fold::matches(query, &p.summary.vi)
+                || fold::matches(query, p.summary.get(lang))
+            {
                 by_summary.push(p.clone());
             }
         }
@@ -88,11 +94,21 @@ impl Catalogue {
 /// Parses and checks one procedure; errors carry a line number where TOML gives one.
 fn parse_procedure(text: &str) -> Result<Procedure, (Option<usize>, String)> {
     let procedure: Procedure = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let line = e.span().map(|s| line_of(text, s.start));
         (line, e.message().to_string())
     })?;
     check(&procedure).map_err(|m| (None, m))?;
     Ok(procedure)
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Rules the TOML schema alone cannot express.
@@ -110,7 +126,10 @@ fn check(p: &Procedure) -> Result<(), String> {
         }
         if let FieldKind::Choice { options } = &f.kind {
             if options.len() < 2 {
-                return Err(format!("choice field '{}' needs at least two options", f.id));
+                return Err(format!(
+                    "choice field '{}' needs at least two options",
+                    f.id
+                ));
             }
         }
         if let FieldKind::Number { min, max } = f.kind {
@@ -124,7 +143,10 @@ fn check(p: &Procedure) -> Result<(), String> {
     })?;
     let f = &p.fields[applicant];
     if f.kind != FieldKind::PersonalId || !f.required {
-        return Err(format!("field '{}' with role applicant_id must be a required personal_id", f.id));
+        return Err(format!(
+            "field '{}' with role applicant_id must be a required personal_id",
+            f.id
+        ));
     }
     Ok(())
 }
@@ -160,7 +182,8 @@ role = "applicant_id"
     #[test]
     fn a_malformed_file_is_skipped_with_its_line_and_the_rest_load() {
         let broken = "id = \"x\"\nversion = 1\nname = { vi = \"X\" \n";
-        let (cat, problems) = Catalogue::from_sources([("broken.toml", broken), ("tam-tru.toml", GOOD)]);
+        let (cat, problems) =
+            Catalogue::from_sources([("broken.toml", broken), ("tam-tru.toml", GOOD)]);
         assert_eq!(cat.procedures().len(), 1);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].file, "broken.toml");

@@ -75,9 +75,16 @@ mod tests {
 
     #[test]
     fn letters_with_marks_follow_their_base_letter() {
-        let mut words = vec!["đa", "da", "ơi", "ôm", "om", "ưu", "uống", "ăn", "an", "ân", "bê"];
+        let mut words = vec![
+            "đa", "da", "ơi", "ôm", "om", "ưu", "uống", "ăn", "an", "ân", "bê",
+        ];
         words.sort_by(|a, b| compare(a, b));
-        assert_eq!(words, ["an", "ăn", "ân", "bê", "da", "đa", "om", "ôm", "ơi", "uống", "ưu"]);
+        assert_eq!(
+            words,
+            [
+                "an", "ăn", "ân", "bê", "da", "đa", "om", "ôm", "ơi", "uống", "ưu"
+            ]
+        );
     }
 
     #[test]
@@ -96,8 +103,25 @@ mod tests {
 
     #[test]
     fn provinces_sort_as_in_official_lists() {
-        let mut names = vec!["Đồng Nai", "Điện Biên", "Đà Nẵng", "Cà Mau", "Cao Bằng", "An Giang"];
+        let mut names = vec![
+            "Đồng Nai",
+            "Điện Biên",
+            "Đà Nẵng",
+            "Cà Mau",
+            "Cao Bằng",
+            "An Giang",
+        ];
         names.sort_by(|a, b| compare(a, b));
-        assert_eq!(names, ["An Giang", "Cà Mau", "Cao Bằng", "Đà Nẵng", "Điện Biên", "Đồng Nai"]);
+        assert_eq!(
+            names,
+            [
+                "An Giang",
+                "Cà Mau",
+                "Cao Bằng",
+                "Đà Nẵng",
+                "Điện Biên",
+                "Đồng Nai"
+            ]
+        );
     }
 }

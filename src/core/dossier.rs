@@ -148,15 +148,28 @@ mod tests {
     #[test]
     fn illegal_transitions_are_refused() {
         assert!(S::Draft.apply(E::PortalAccepted).is_err());
-        assert!(S::Queued.apply(E::PortalAccepted).is_err(), "nothing is accepted unsent");
+        assert!(
+            S::Queued.apply(E::PortalAccepted).is_err(),
+            "nothing is accepted unsent"
+        );
         assert!(S::Accepted.apply(E::Submitted).is_err());
         assert!(S::Rejected.apply(E::SendStarted).is_err());
-        assert!(S::Queued.apply(E::Submitted).is_err(), "a dossier is submitted once");
+        assert!(
+            S::Queued.apply(E::Submitted).is_err(),
+            "a dossier is submitted once"
+        );
     }
 
     #[test]
     fn states_round_trip_through_their_stored_names() {
-        for s in [S::Draft, S::Queued, S::Sending, S::Accepted, S::Rejected, S::NeedsFix] {
+        for s in [
+            S::Draft,
+            S::Queued,
+            S::Sending,
+            S::Accepted,
+            S::Rejected,
+            S::NeedsFix,
+        ] {
             assert_eq!(S::parse(s.as_str()), Some(s));
             assert!(!s.label().en.is_empty());
         }

@@ -51,7 +51,11 @@ fn value(c: u8) -> Option<u32> {
 fn check_symbol(body: &[u8]) -> u8 {
     // Choose c so that sum((i+1) * v_i) + (n+1) * c ≡ 0 (mod 29).
     let n = body.len() as u32;
-    let sum: u32 = body.iter().enumerate().map(|(i, &b)| (i as u32 + 1) * value(b).unwrap_or(0)).sum();
+    let sum: u32 = body
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (i as u32 + 1) * value(b).unwrap_or(0))
+        .sum();
     let weight = n + 1;
     let target = (29 - sum % 29) % 29;
     // weight is invertible mod 29; find c with weight * c ≡ target.
@@ -62,7 +66,11 @@ fn check_symbol(body: &[u8]) -> u8 {
 impl DossierCode {
     /// Makes a code from random bytes (at least 8).
     pub fn from_random(random: &[u8]) -> DossierCode {
-        let body: Vec<u8> = random.iter().take(BODY_LEN).map(|b| ALPHABET[(*b as usize) % 29]).collect();
+        let body: Vec<u8> = random
+            .iter()
+            .take(BODY_LEN)
+            .map(|b| ALPHABET[(*b as usize) % 29])
+            .collect();
         let mut s = String::from_utf8(body.clone()).unwrap_or_default();
         s.push(check_symbol(&body) as char);
         DossierCode(s)
@@ -74,7 +82,13 @@ impl DossierCode {
             .chars()
             .filter(|c| !matches!(c, ' ' | '-' | '_'))
             .map(|c| c.to_ascii_uppercase())
-            .map(|c| if c.is_ascii() { Ok(c as u8) } else { Err(DossierCodeError::BadSymbol(c)) })
+            .map(|c| {
+                if c.is_ascii() {
+                    Ok(c as u8)
+                } else {
+                    Err(DossierCodeError::BadSymbol(c))
+                }
+            })
             .collect::<Result<_, _>>()?;
         if compact.len() != BODY_LEN + 1 {
             return Err(DossierCodeError::WrongLength(compact.len()));
@@ -139,7 +153,16 @@ mod tests {
     #[test]
     fn every_single_substitution_is_caught() {
         for seed in 0u8..40 {
-            let code = DossierCode::from_random(&[seed, seed.wrapping_mul(7), 3, seed ^ 0x55, 9, seed, 200, 17]);
+            let code = DossierCode::from_random(&[
+                seed,
+                seed.wrapping_mul(7),
+                3,
+                seed ^ 0x55,
+                9,
+                seed,
+                200,
+                17,
+            ]);
             let s = code.as_str().as_bytes().to_vec();
             for pos in 0..s.len() {
                 for &sym in ALPHABET {
@@ -149,7 +172,11 @@ mod tests {
                     let mut t = s.clone();
                     t[pos] = sym;
                     let typed = String::from_utf8(t).unwrap();
-                    assert_eq!(DossierCode::parse(&typed), Err(DossierCodeError::CheckFailed), "{typed}");
+                    assert_eq!(
+                        DossierCode::parse(&typed),
+                        Err(DossierCodeError::CheckFailed),
+                        "{typed}"
+                    );
                 }
             }
         }
@@ -170,8 +197,17 @@ mod tests {
 
     #[test]
     fn wrong_length_and_foreign_symbols_say_so() {
-        assert_eq!(DossierCode::parse("ABC"), Err(DossierCodeError::WrongLength(3)));
-        assert_eq!(DossierCode::parse("ABCD-EFGH-0"), Err(DossierCodeError::BadSymbol('0')));
-        assert!(matches!(DossierCode::parse("ĐBCD-EFGH-J"), Err(DossierCodeError::BadSymbol('Đ'))));
+        assert_eq!(
+            DossierCode::parse("ABC"),
+            Err(DossierCodeError::WrongLength(3))
+        );
+        assert_eq!(
+            DossierCode::parse("ABCD-EFGH-0"),
+            Err(DossierCodeError::BadSymbol('0'))
+        );
+        assert!(matches!(
+            DossierCode::parse("ĐBCD-EFGH-J"),
+            Err(DossierCodeError::BadSymbol('Đ'))
+        ));
     }
 }

@@ -51,7 +51,10 @@ pub enum FieldKind {
         max_len: usize,
     },
     /// A whole number such as a count of pages or copies.
-    Number { min: u32, max: u32 },
+    Number {
+        min: u32,
+        max: u32,
+    },
     /// A calendar date typed as DD/MM/YYYY.
     Date {
         /// Allow dates after today (an appointment); birth and death dates may not be.
@@ -64,7 +67,9 @@ pub enum FieldKind {
     Phone,
     Email,
     /// One of a fixed list of options.
-    Choice { options: Vec<ChoiceOption> },
+    Choice {
+        options: Vec<ChoiceOption>,
+    },
     YesNo,
     /// A place: province then commune of the current two-level units, then street and
     /// house number; or, for papers that predate July 2025, the old address as text.

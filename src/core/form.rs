@@ -4,7 +4,7 @@
 //! Pure state: the UI calls these methods and renders what they report; no IO, no clock
 //! (today's date is passed in).
 
-use crate::core::address::{AdminUnits, Address};
+use crate::core::address::{Address, AdminUnits};
 use crate::core::answer::{Answer, AttachmentRef};
 use crate::core::dossier::DossierDraft;
 use crate::core::dossier_code::DossierCode;
@@ -87,7 +87,11 @@ pub struct FormSession {
 
 impl FormSession {
     pub fn new(procedure: Arc<Procedure>, units: Arc<AdminUnits>) -> FormSession {
-        let drafts = procedure.fields.iter().map(|f| empty_draft(&f.kind)).collect();
+        let drafts = procedure
+            .fields
+            .iter()
+            .map(|f| empty_draft(&f.kind))
+            .collect();
         let answers = vec![None; procedure.fields.len()];
         FormSession {
             procedure,
@@ -161,15 +165,20 @@ impl FormSession {
 
     /// Applies one key press to the current input.
     pub fn key(&mut self, key: Key) {
-        let Position::Question(i) = self.position else { return };
+        let Position::Question(i) = self.position else {
+            return;
+        };
         let kind = self.procedure.fields[i].kind.clone();
         let mode = self.input_mode();
         let limit = match &self.drafts[i] {
             Draft::Address(_) => 200,
             _ => kind.max_typed_len(),
         };
-        let is_date = matches!(kind, FieldKind::Date { .. }) && !matches!(self.drafts[i], Draft::Address(_));
-        let Some(target) = text_target(&mut self.drafts[i]) else { return };
+        let is_date =
+            matches!(kind, FieldKind::Date { .. }) && !matches!(self.drafts[i], Draft::Address(_));
+        let Some(target) = text_target(&mut self.drafts[i]) else {
+            return;
+        };
         let next = match key {
             Key::Clear => String::new(),
             Key::Backspace => telex::backspace(target),
@@ -199,7 +208,9 @@ impl FormSession {
 
     /// Replaces the current typed input (a physical keyboard's IME, or a prefill).
     pub fn set_text(&mut self, text: &str) {
-        let Position::Question(i) = self.position else { return };
+        let Position::Question(i) = self.position else {
+            return;
+        };
         let limit = self.procedure.fields[i].kind.max_typed_len().max(200);
         if let Some(target) = text_target(&mut self.drafts[i]) {
             *target = text.chars().take(limit).collect();
@@ -208,7 +219,9 @@ impl FormSession {
 
     /// The rows the resident can pick from on the current screen.
     pub fn options(&self, lang: Lang) -> Vec<PickOption> {
-        let Some(field) = self.current_field() else { return Vec::new() };
+        let Some(field) = self.current_field() else {
+            return Vec::new();
+        };
         match (&field.kind, self.draft()) {
             (FieldKind::Choice { options }, Some(Draft::Choice(sel))) => options
                 .iter()
@@ -260,7 +273,9 @@ impl FormSession {
 
     /// Picks a row of the current pick list.
     pub fn choose(&mut self, id: &str) {
-        let Position::Question(i) = self.position else { return };
+        let Position::Question(i) = self.position else {
+            return;
+        };
         let units = self.units.clone();
         match &mut self.drafts[i] {
             Draft::Choice(sel) => *sel = Some(id.to_string()),
@@ -331,7 +346,10 @@ impl FormSession {
                 FieldKind::Choice { options } => options
                     .iter()
                     .find(|o| &o.id == id)
-                    .map(|o| Answer::Choice { id: o.id.clone(), label: o.label.clone() })
+                    .map(|o| Answer::Choice {
+                        id: o.id.clone(),
+                        label: o.label.clone(),
+                    })
                     .ok_or_else(choose),
                 _ => Err(choose()),
             },
@@ -348,10 +366,20 @@ impl FormSession {
 
     fn check_address(&self, a: &AddressDraft) -> Result<Answer, Text> {
         match a.stage {
-            AddressStage::Province => Err(Text::new("Vui lòng chọn tỉnh, thành phố.", "Please choose a province or city.")),
-            AddressStage::Commune => Err(Text::new("Vui lòng chọn xã, phường.", "Please choose a commune or ward.")),
+            AddressStage::Province => Err(Text::new(
+                "Vui lòng chọn tỉnh, thành phố.",
+                "Please choose a province or city.",
+            )),
+            AddressStage::Commune => Err(Text::new(
+                "Vui lòng chọn xã, phường.",
+                "Please choose a commune or ward.",
+            )),
             AddressStage::Legacy => {
-                let text = a.legacy_text.split_whitespace().collect::<Vec<_>>().join(" ");
+                let text = a
+                    .legacy_text
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 if text.chars().count() < 5 || !text.contains(',') {
                     Err(Text::new(
                         "Vui lòng ghi địa chỉ như trên giấy tờ, các cấp cách nhau bằng dấu phẩy.",
@@ -362,8 +390,12 @@ impl FormSession {
                 }
             }
             AddressStage::Detail => {
-                let province = a.province_code.as_deref().and_then(|c| self.units.province(c));
-                let commune = province.and_then(|p| a.commune_code.as_deref().and_then(|c| p.commune(c)));
+                let province = a
+                    .province_code
+                    .as_deref()
+                    .and_then(|c| self.units.province(c));
+                let commune =
+                    province.and_then(|p| a.commune_code.as_deref().and_then(|c| p.commune(c)));
                 match (province, commune) {
                     (Some(p), Some(c)) => Ok(Answer::Address(Address::Current {
                         province_code: p.code.clone(),
@@ -372,7 +404,10 @@ impl FormSession {
                         commune: c.name.clone(),
                         detail: a.detail.split_whitespace().collect::<Vec<_>>().join(" "),
                     })),
-                    _ => Err(Text::new("Vui lòng chọn xã, phường.", "Please choose a commune or ward.")),
+                    _ => Err(Text::new(
+                        "Vui lòng chọn xã, phường.",
+                        "Please choose a commune or ward.",
+                    )),
                 }
             }
         }
@@ -396,7 +431,9 @@ impl FormSession {
     /// "Continue": stores the checked answer and moves to the next question, the next address
     /// step, or the review page.
     pub fn next(&mut self, today: NaiveDate) -> Result<Position, Text> {
-        let Position::Question(i) = self.position else { return Ok(self.position) };
+        let Position::Question(i) = self.position else {
+            return Ok(self.position);
+        };
         let answer = self.check(today)?;
         self.answers[i] = Some(answer);
         let last = i + 1 >= self.procedure.fields.len();
@@ -421,7 +458,9 @@ impl FormSession {
                 if let Draft::Address(a) = &mut self.drafts[i] {
                     let previous = match a.stage {
                         AddressStage::Detail => Some(AddressStage::Commune),
-                        AddressStage::Commune | AddressStage::Legacy => Some(AddressStage::Province),
+                        AddressStage::Commune | AddressStage::Legacy => {
+                            Some(AddressStage::Province)
+                        }
                         AddressStage::Province => None,
                     };
                     if let Some(stage) = previous {
@@ -459,7 +498,10 @@ impl FormSession {
             .iter()
             .zip(&self.answers)
             .map(|(f, a)| {
-                let value = a.as_ref().map(|a| a.display(lang)).unwrap_or_else(|| "—".into());
+                let value = a
+                    .as_ref()
+                    .map(|a| a.display(lang))
+                    .unwrap_or_else(|| "—".into());
                 (f.id.clone(), f.label.get(lang).to_string(), value)
             })
             .collect()
@@ -485,7 +527,12 @@ impl FormSession {
         let applicant_index = self
             .procedure
             .field_with_role(FieldRole::ApplicantId)
-            .ok_or_else(|| Text::new("Thủ tục thiếu số định danh người nộp.", "The procedure lacks an applicant ID."))?;
+            .ok_or_else(|| {
+                Text::new(
+                    "Thủ tục thiếu số định danh người nộp.",
+                    "The procedure lacks an applicant ID.",
+                )
+            })?;
         let applicant_id = match &self.answers[applicant_index] {
             Some(Answer::PersonalId(id)) => id.clone(),
             _ => {
@@ -710,7 +757,11 @@ required = false
         type_str(&mut s, "A");
         s.next(today()).unwrap();
         type_str(&mut s, "00a1093047064999");
-        assert_eq!(s.text(), "001093047064", "letters ignored, capped at 12 digits");
+        assert_eq!(
+            s.text(),
+            "001093047064",
+            "letters ignored, capped at 12 digits"
+        );
         s.next(today()).unwrap();
         type_str(&mut s, "3102");
         assert_eq!(s.text(), "31/02");

@@ -16,7 +16,9 @@ pub struct InactivityPolicy {
 pub enum Activity {
     Active,
     /// Show the warning with this many whole seconds left.
-    Warning { seconds_left: u64 },
+    Warning {
+        seconds_left: u64,
+    },
     /// Clear the session now.
     Expired,
 }
@@ -30,7 +32,10 @@ pub struct InactivityTimer {
 
 impl InactivityTimer {
     pub fn new(policy: InactivityPolicy, now: Duration) -> Self {
-        InactivityTimer { policy, last_activity: now }
+        InactivityTimer {
+            policy,
+            last_activity: now,
+        }
     }
 
     /// Any touch or key press.
@@ -52,7 +57,9 @@ impl InactivityTimer {
         if quiet >= limit {
             Activity::Expired
         } else if quiet >= self.policy.warn_after {
-            Activity::Warning { seconds_left: (limit - quiet).as_secs_f64().ceil() as u64 }
+            Activity::Warning {
+                seconds_left: (limit - quiet).as_secs_f64().ceil() as u64,
+            }
         } else {
             Activity::Active
         }
@@ -69,7 +76,10 @@ mod tests {
 
     #[test]
     fn warns_then_expires_and_a_touch_resets() {
-        let policy = InactivityPolicy { warn_after: secs(90), grace: secs(30) };
+        let policy = InactivityPolicy {
+            warn_after: secs(90),
+            grace: secs(30),
+        };
         let mut t = InactivityTimer::new(policy, secs(0));
         assert_eq!(t.status(secs(89)), Activity::Active);
         assert_eq!(t.status(secs(90)), Activity::Warning { seconds_left: 30 });

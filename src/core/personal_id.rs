@@ -47,7 +47,9 @@ impl PersonalIdError {
             ),
             PersonalIdError::UnknownProvince(p) => Text::new(
                 format!("Ba số đầu {p:03} không phải mã tỉnh. Vui lòng kiểm tra lại trên thẻ."),
-                format!("The first three digits {p:03} are not a province code. Please check the card."),
+                format!(
+                    "The first three digits {p:03} are not a province code. Please check the card."
+                ),
             ),
         }
     }
@@ -63,7 +65,9 @@ impl PersonalId {
         if digits.len() != 12 {
             return Err(PersonalIdError::WrongLength(digits.chars().count()));
         }
-        let province: u16 = digits[0..3].parse().map_err(|_| PersonalIdError::NotDigits)?;
+        let province: u16 = digits[0..3]
+            .parse()
+            .map_err(|_| PersonalIdError::NotDigits)?;
         if !PROVINCE_CODES.contains(&province) {
             return Err(PersonalIdError::UnknownProvince(province));
         }
@@ -84,7 +88,11 @@ impl PersonalId {
 
     /// 0/1: born 1900–1999, 2/3: 2000–2099, … even digits male, odd female.
     pub fn sex(&self) -> Sex {
-        if self.century_sex_digit() % 2 == 0 { Sex::Male } else { Sex::Female }
+        if self.century_sex_digit() % 2 == 0 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     pub fn birth_year(&self) -> i32 {
@@ -134,20 +142,39 @@ mod tests {
 
     #[test]
     fn rejects_wrong_length_letters_and_unknown_province() {
-        assert_eq!(PersonalId::parse("00109304706"), Err(PersonalIdError::WrongLength(11)));
-        assert_eq!(PersonalId::parse("00109304706a"), Err(PersonalIdError::NotDigits));
-        assert_eq!(PersonalId::parse("003093047064"), Err(PersonalIdError::UnknownProvince(3)));
-        assert_eq!(PersonalId::parse("099093047064"), Err(PersonalIdError::UnknownProvince(99)));
+        assert_eq!(
+            PersonalId::parse("00109304706"),
+            Err(PersonalIdError::WrongLength(11))
+        );
+        assert_eq!(
+            PersonalId::parse("00109304706a"),
+            Err(PersonalIdError::NotDigits)
+        );
+        assert_eq!(
+            PersonalId::parse("003093047064"),
+            Err(PersonalIdError::UnknownProvince(3))
+        );
+        assert_eq!(
+            PersonalId::parse("099093047064"),
+            Err(PersonalIdError::UnknownProvince(99))
+        );
     }
 
     #[test]
     fn masking_hides_the_middle_digits() {
-        assert_eq!(PersonalId::parse("001093047064").unwrap().masked(), "001******064");
+        assert_eq!(
+            PersonalId::parse("001093047064").unwrap().masked(),
+            "001******064"
+        );
     }
 
     #[test]
     fn every_message_is_bilingual() {
-        for e in [PersonalIdError::WrongLength(3), PersonalIdError::NotDigits, PersonalIdError::UnknownProvince(3)] {
+        for e in [
+            PersonalIdError::WrongLength(3),
+            PersonalIdError::NotDigits,
+            PersonalIdError::UnknownProvince(3),
+        ] {
             let m = e.message();
             assert!(!m.vi.is_empty() && !m.en.is_empty() && m.vi != m.en);
         }

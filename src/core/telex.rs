@@ -133,7 +133,10 @@ mod tests {
 
     #[test]
     fn whole_names_keep_their_capitals() {
-        assert_eq!(type_keys("", "Nguyeenx Thij Minh Khai"), "Nguyễn Thị Minh Khai");
+        assert_eq!(
+            type_keys("", "Nguyeenx Thij Minh Khai"),
+            "Nguyễn Thị Minh Khai"
+        );
         assert_eq!(type_keys("", "NGUYEENX VAWN AN"), "NGUYỄN VĂN AN");
         assert_eq!(type_keys("", "Ddoongf Thaps"), "Đồng Tháp");
     }
@@ -147,10 +150,29 @@ mod tests {
 
     #[test]
     fn encoding_round_trips_through_the_engine() {
-        for word in ["việt", "người", "đường", "khoẻ", "thuỷ", "quá", "Đồng", "ươn", "hoà"] {
+        for word in [
+            "việt",
+            "người",
+            "đường",
+            "khoẻ",
+            "thuỷ",
+            "quá",
+            "Đồng",
+            "ươn",
+            "hoà",
+        ] {
             let mut composed = String::new();
-            vi::transform_buffer(&vi::TELEX, encode(word).to_lowercase().chars(), &mut composed);
-            assert_eq!(composed, word.to_lowercase(), "word {word} encoded as {}", encode(word));
+            vi::transform_buffer(
+                &vi::TELEX,
+                encode(word).to_lowercase().chars(),
+                &mut composed,
+            );
+            assert_eq!(
+                composed,
+                word.to_lowercase(),
+                "word {word} encoded as {}",
+                encode(word)
+            );
         }
     }
 

@@ -42,7 +42,10 @@ pub struct Text {
 
 impl Text {
     pub fn new(vi: impl Into<String>, en: impl Into<String>) -> Text {
-        Text { vi: vi.into(), en: en.into() }
+        Text {
+            vi: vi.into(),
+            en: en.into(),
+        }
     }
 
     /// The text in `lang`, falling back to Vietnamese where no English is given.

@@ -12,16 +12,20 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
     let input = input.trim();
     match kind {
         FieldKind::Text { max_len } => {
+            let input = input.split_whitespace().collect::<Vec<_>>().join(" ");
             let len = input.chars().count();
             if len == 0 {
-                Err(Text::new("Vui lòng nhập câu trả lời.", "Please type an answer."))
+                Err(Text::new(
+                    "Vui lòng nhập câu trả lời.",
+                    "Please type an answer.",
+                ))
             } else if len > *max_len {
                 Err(Text::new(
                     format!("Tối đa {max_len} ký tự (đang có {len})."),
                     format!("At most {max_len} characters (there are {len})."),
                 ))
             } else {
-                Ok(Answer::Text(input.split_whitespace().collect::<Vec<_>>().join(" ")))
+                Ok(Answer::Text(input))
             }
         }
         FieldKind::Number { min, max } => match input.parse::<u32>() {
@@ -40,13 +44,16 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
                 ));
             }
             if date.year_ce().1 < 1900 {
-                return Err(Text::new("Năm phải từ 1900 trở đi.", "The year must be 1900 or later."));
+                return Err(Text::new(
+                    "Năm phải từ 1900 trở đi.",
+                    "The year must be 1900 or later.",
+                ));
             }
             Ok(Answer::Date(date))
         }
-        FieldKind::PersonalId => {
-            PersonalId::parse(input).map(Answer::PersonalId).map_err(|e| e.message())
-        }
+        FieldKind::PersonalId => PersonalId::parse(input)
+            .map(Answer::PersonalId)
+            .map_err(|e| e.message()),
         FieldKind::Phone => parse_mobile(input).map(Answer::Phone),
         FieldKind::Email => {
             if email_address::EmailAddress::is_valid(input) && input.contains('.') {
@@ -58,9 +65,13 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
                 ))
             }
         }
-        FieldKind::Choice { .. } | FieldKind::YesNo | FieldKind::Address | FieldKind::Attachment => {
-            Err(Text::new("Vui lòng chọn một mục.", "Please choose an option."))
-        }
+        FieldKind::Choice { .. }
+        | FieldKind::YesNo
+        | FieldKind::Address
+        | FieldKind::Attachment => Err(Text::new(
+            "Vui lòng chọn một mục.",
+            "Please choose an option.",
+        )),
     }
 }
 
@@ -75,7 +86,9 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Text> {
             "Please enter the date as day/month/year, e.g. 05/09/1990.",
         )
     };
-    let [d, m, y] = parts[..] else { return Err(bad_format()) };
+    let [d, m, y] = parts[..] else {
+        return Err(bad_format());
+    };
     if y.len() != 4 {
         return Err(bad_format());
     }
@@ -105,8 +118,12 @@ pub fn parse_mobile(input: &str) -> Result<String, Text> {
             "Not a Vietnamese mobile number: 10 digits starting 03, 05, 07, 08 or 09.",
         )
     };
-    let compact: String = input.chars().filter(|c| !matches!(c, ' ' | '.' | '-')).collect();
-    let number = phonenumber::parse(Some(phonenumber::country::Id::VN), &compact).map_err(|_| err())?;
+    let compact: String = input
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-'))
+        .collect();
+    let number =
+        phonenumber::parse(Some(phonenumber::country::Id::VN), &compact).map_err(|_| err())?;
     let is_mobile = matches!(
         number.number_type(&phonenumber::metadata::DATABASE),
         phonenumber::Type::Mobile | phonenumber::Type::FixedLineOrMobile
@@ -127,15 +144,34 @@ mod tests {
 
     #[test]
     fn dates_are_day_month_year_and_not_in_the_future() {
-        let k = FieldKind::Date { allow_future: false };
+        let k = FieldKind::Date {
+            allow_future: false,
+        };
         assert_eq!(
             validate_typed(&k, "05/09/1990", today()),
             Ok(Answer::Date(NaiveDate::from_ymd_opt(1990, 9, 5).unwrap()))
         );
-        assert!(validate_typed(&k, "31/02/2020", today()).unwrap_err().vi.contains("không có ngày 31"));
-        assert!(validate_typed(&k, "01/13/2020", today()).unwrap_err().en.contains("no month 13"));
+        assert!(
+            validate_typed(&k, "31/02/2020", today())
+                .unwrap_err()
+                .vi
+                .contains("không có ngày 31")
+        );
+        assert!(
+            validate_typed(&k, "01/13/2020", today())
+                .unwrap_err()
+                .en
+                .contains("no month 13")
+        );
         assert!(validate_typed(&k, "25/11/2026", today()).is_err());
-        assert!(validate_typed(&FieldKind::Date { allow_future: true }, "25/11/2026", today()).is_ok());
+        assert!(
+            validate_typed(
+                &FieldKind::Date { allow_future: true },
+                "25/11/2026",
+                today()
+            )
+            .is_ok()
+        );
         assert!(validate_typed(&k, "5/9/90", today()).is_err());
         assert!(validate_typed(&k, "", today()).is_err());
     }
@@ -147,7 +183,10 @@ mod tests {
         assert_eq!(parse_mobile("0386123456"), Ok("0386123456".into()));
         assert!(parse_mobile("0112345678").is_err());
         assert!(parse_mobile("091234567").is_err());
-        assert!(parse_mobile("02438123456").is_err(), "a Hà Nội landline is not a mobile");
+        assert!(
+            parse_mobile("02438123456").is_err(),
+            "a Hà Nội landline is not a mobile"
+        );
         assert!(parse_mobile("abc").is_err());
     }
 
@@ -164,8 +203,16 @@ mod tests {
     #[test]
     fn text_is_trimmed_and_bounded() {
         let k = FieldKind::Text { max_len: 5 };
-        assert_eq!(validate_typed(&k, "  Lê   Na ", today()), Ok(Answer::Text("Lê Na".into())));
-        assert!(validate_typed(&k, "Nguyễn", today()).unwrap_err().vi.contains("Tối đa 5"));
+        assert_eq!(
+            validate_typed(&k, "  Lê   Na ", today()),
+            Ok(Answer::Text("Lê Na".into()))
+        );
+        assert!(
+            validate_typed(&k, "Nguyễn", today())
+                .unwrap_err()
+                .vi
+                .contains("Tối đa 5")
+        );
         assert!(validate_typed(&k, "   ", today()).is_err());
     }
 

@@ -18,7 +18,11 @@ pub struct SimCamera {
 
 impl SimCamera {
     pub fn new(width: u32, height: u32) -> SimCamera {
-        SimCamera { shots: 0, width, height }
+        SimCamera {
+            shots: 0,
+            width,
+            height,
+        }
     }
 }
 
@@ -34,8 +38,13 @@ impl Camera for SimCamera {
             for x in px..px + pw {
                 let xx = (x as i64 + shift).clamp(0, w as i64 - 1) as u32;
                 let line = (y - py) % 28;
-                let in_text = line < 9 && (y - py) > 60 && (x - px) % 97 < 80 && (x - px) > 40 && (x - px) < pw - 40;
-                let header = (y - py) < 40 && (y - py) > 16 && (x - px) > pw / 4 && (x - px) < pw * 3 / 4;
+                let in_text = line < 9
+                    && (y - py) > 60
+                    && (x - px) % 97 < 80
+                    && (x - px) > 40
+                    && (x - px) < pw - 40;
+                let header =
+                    (y - py) < 40 && (y - py) > 16 && (x - px) > pw / 4 && (x - px) < pw * 3 / 4;
                 let stamp = {
                     let (cx, cy) = ((px + pw * 3 / 4) as i64, (py + ph * 4 / 5) as i64);
                     let d = (x as i64 - cx).pow(2) + (y as i64 - cy).pow(2);

@@ -28,7 +28,10 @@ pub struct SimCardReader {
 
 impl SimCardReader {
     pub fn new() -> SimCardReader {
-        SimCardReader { card_present: false, selected: false }
+        SimCardReader {
+            card_present: false,
+            selected: false,
+        }
     }
 
     pub fn insert_card(&mut self) {
@@ -49,7 +52,11 @@ impl Default for SimCardReader {
 
 impl CardReader for SimCardReader {
     fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
-        Ok(if self.card_present { ReaderStatus::CardPresent } else { ReaderStatus::NoCard })
+        Ok(if self.card_present {
+            ReaderStatus::CardPresent
+        } else {
+            ReaderStatus::NoCard
+        })
     }
 
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError> {
@@ -79,7 +86,7 @@ impl CardReader for SimCardReader {
             }
             // Everything else needs Basic Access Control first.
             _ if self.selected => Ok(vec![0x69, 0x82]), // security status not satisfied
-            _ => Ok(vec![0x6D, 0x00]),                   // instruction not supported
+            _ => Ok(vec![0x6D, 0x00]),                  // instruction not supported
         }
     }
 }
@@ -91,12 +98,22 @@ mod tests {
     #[test]
     fn selects_the_emrtd_application_and_refuses_reads_without_bac() {
         let mut r = SimCardReader::new();
-        assert!(r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x07]).is_err(), "no card yet");
+        assert!(
+            r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x07]).is_err(),
+            "no card yet"
+        );
         r.insert_card();
         let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x07];
         select.extend_from_slice(&EMRTD_AID);
         assert_eq!(r.transmit(&select).unwrap(), [0x90, 0x00]);
-        assert_eq!(r.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap(), [0x69, 0x82]);
-        assert_eq!(r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x02, 0xAB, 0xCD]).unwrap(), [0x6A, 0x82]);
+        assert_eq!(
+            r.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap(),
+            [0x69, 0x82]
+        );
+        assert_eq!(
+            r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x02, 0xAB, 0xCD])
+                .unwrap(),
+            [0x6A, 0x82]
+        );
     }
 }

@@ -24,7 +24,9 @@ pub struct SystemClock {
 
 impl SystemClock {
     pub fn new() -> SystemClock {
-        SystemClock { started: Instant::now() }
+        SystemClock {
+            started: Instant::now(),
+        }
     }
 }
 
@@ -50,7 +52,9 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(start: DateTime<Utc>) -> SimClock {
-        SimClock { state: Mutex::new((start, Duration::ZERO)) }
+        SimClock {
+            state: Mutex::new((start, Duration::ZERO)),
+        }
     }
 
     pub fn advance(&self, by: Duration) {
@@ -75,11 +79,20 @@ mod tests {
 
     #[test]
     fn the_sim_clock_moves_only_when_advanced_and_dates_are_vietnamese() {
-        let start = DateTime::parse_from_rfc3339("2026-11-24T16:59:00Z").unwrap().with_timezone(&Utc);
+        let start = DateTime::parse_from_rfc3339("2026-11-24T16:59:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let clock = SimClock::new(start);
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+        );
         clock.advance(Duration::from_secs(60));
-        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), "midnight in Hà Nội is 17:00 UTC");
+        assert_eq!(
+            clock.today(),
+            NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            "midnight in Hà Nội is 17:00 UTC"
+        );
         assert_eq!(clock.since_start(), Duration::from_secs(60));
     }
 }

@@ -4,11 +4,20 @@
 pub enum DeviceError {
     /// The device is not connected or not answering.
     #[error("{device} is not connected: {check}")]
-    NotConnected { device: &'static str, check: &'static str },
+    NotConnected {
+        device: &'static str,
+        check: &'static str,
+    },
     /// The device answered with something the protocol does not allow.
     #[error("{device} protocol error: {detail}")]
-    Protocol { device: &'static str, detail: String },
+    Protocol {
+        device: &'static str,
+        detail: String,
+    },
     /// The configuration names an adapter this build does not have.
     #[error("{device}: adapter '{adapter}' is not available in this build (use \"sim\")")]
-    Unsupported { device: &'static str, adapter: String },
+    Unsupported {
+        device: &'static str,
+        adapter: String,
+    },
 }

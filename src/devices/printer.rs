@@ -26,7 +26,10 @@ pub struct SimPrinter {
 
 impl SimPrinter {
     pub fn new() -> SimPrinter {
-        SimPrinter { received: Vec::new(), status: PrinterStatus::Ready }
+        SimPrinter {
+            received: Vec::new(),
+            status: PrinterStatus::Ready,
+        }
     }
 
     /// The byte a real printer answers to DLE EOT 1 (printer status) in this state.

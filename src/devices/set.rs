@@ -1,12 +1,12 @@
 //! The devices this kiosk runs with, chosen by the `[devices]` section of the configuration.
 
 use crate::config::DevicesConfig;
+use crate::devices::DeviceError;
 use crate::devices::camera::{Camera, SimCamera};
 use crate::devices::card_reader::{CardReader, SimCardReader};
 use crate::devices::clock::{Clock, SystemClock};
 use crate::devices::gpio::{Gpio, SimGpio};
 use crate::devices::printer::{ReceiptPrinter, SimPrinter};
-use crate::devices::DeviceError;
 use std::sync::{Arc, Mutex};
 
 pub struct DeviceSet {
@@ -18,12 +18,18 @@ pub struct DeviceSet {
 }
 
 fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
-    DeviceError::Unsupported { device, adapter: adapter.to_string() }
+    DeviceError::Unsupported {
+        device,
+        adapter: adapter.to_string(),
+    }
 }
 
 impl DeviceSet {
     /// Builds the configured devices; an adapter this build lacks is an error naming it.
-    pub fn from_config(config: &DevicesConfig, clock: Arc<dyn Clock>) -> Result<DeviceSet, DeviceError> {
+    pub fn from_config(
+        config: &DevicesConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<DeviceSet, DeviceError> {
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
             "sim" => Arc::new(Mutex::new(SimCardReader::new())),
             other => return Err(unsupported("card reader", other)),
@@ -40,7 +46,13 @@ impl DeviceSet {
             "sim" => Arc::new(Mutex::new(SimGpio::default())),
             other => return Err(unsupported("gpio", other)),
         };
-        Ok(DeviceSet { clock, card_reader, printer, camera, gpio })
+        Ok(DeviceSet {
+            clock,
+            card_reader,
+            printer,
+            camera,
+            gpio,
+        })
     }
 
     /// Every device simulated, with the system clock.

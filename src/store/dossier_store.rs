@@ -91,7 +91,9 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<usize, StoreError> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize)
     }
 
     /// The raw connection, for tests that inspect or sabotage the file and for diagnostics.
@@ -110,7 +112,8 @@ impl Store {
         let state = DossierState::Draft
             .apply(DossierEvent::Submitted)
             .map_err(|e| StoreError::Decode(e.to_string()))?;
-        let payload = serde_json::to_vec(&draft.answers).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let payload =
+            serde_json::to_vec(&draft.answers).map_err(|e| StoreError::Decode(e.to_string()))?;
         let at = now.to_rfc3339();
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -178,15 +181,23 @@ impl Store {
 
     /// Every state the dossier went through, oldest first.
     pub fn history(&self, id: uuid::Uuid) -> Result<Vec<StatusEvent>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT at, state, note FROM dossier_events WHERE dossier_id = ?1 ORDER BY at, rowid")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT at, state, note FROM dossier_events WHERE dossier_id = ?1 ORDER BY at, rowid",
+        )?;
         let rows = stmt.query_map([id.to_string()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
         })?;
         rows.map(|row| {
             let (at, state, note) = row?;
-            Ok(StatusEvent { at: parse_time(&at)?, state: parse_state(&state)?, note })
+            Ok(StatusEvent {
+                at: parse_time(&at)?,
+                state: parse_state(&state)?,
+                note,
+            })
         })
         .collect()
     }
@@ -195,7 +206,11 @@ impl Store {
     pub fn payload(&self, id: uuid::Uuid) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn
-            .query_row("SELECT payload FROM dossiers WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT payload FROM dossiers WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -217,7 +232,10 @@ impl Store {
     }
 
     pub fn dossier_count(&self) -> Result<u64, StoreError> {
-        Ok(self.conn.query_row("SELECT count(*) FROM dossiers", [], |r| r.get::<_, i64>(0))? as u64)
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM dossiers", [], |r| r.get::<_, i64>(0))?
+            as u64)
     }
 }
 
@@ -281,15 +299,29 @@ mod tests {
     #[test]
     fn a_full_disk_is_reported_as_full_and_writes_nothing() {
         let mut store = Store::open_in_memory().unwrap();
-        let page_count: i64 = store.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
-        store.conn.execute_batch(&format!("PRAGMA max_page_count = {page_count}")).unwrap();
+        let page_count: i64 = store
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .conn
+            .execute_batch(&format!("PRAGMA max_page_count = {page_count}"))
+            .unwrap();
         let big = StoredAttachment {
-            reference: AttachmentRef { sha256: "ab".into(), mime: "image/jpeg".into(), bytes: 200_000 },
+            reference: AttachmentRef {
+                sha256: "ab".into(),
+                mime: "image/jpeg".into(),
+                bytes: 200_000,
+            },
             bytes: vec![7u8; 200_000],
         };
         let err = store.submit(&draft(2), &[big], Utc::now()).unwrap_err();
         assert!(matches!(err, StoreError::Full), "{err:?}");
         assert!(err.is_retryable());
-        assert_eq!(store.dossier_count().unwrap(), 0, "the transaction rolled back whole");
+        assert_eq!(
+            store.dossier_count().unwrap(),
+            0,
+            "the transaction rolled back whole"
+        );
     }
 }

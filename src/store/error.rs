@@ -11,7 +11,10 @@ pub enum StoreError {
     ReadOnly,
     /// The database file cannot be opened or created at that path.
     #[error("cannot open the database at {path}: {source}")]
-    CannotOpen { path: String, source: rusqlite::Error },
+    CannotOpen {
+        path: String,
+        source: rusqlite::Error,
+    },
     /// The file is not a database, or it is damaged.
     #[error("the database file is damaged or is not a database: {0}")]
     Corrupt(rusqlite::Error),
@@ -30,7 +33,10 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the same operation may succeed later without a code change.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, StoreError::Full | StoreError::ReadOnly | StoreError::Sqlite(_))
+        matches!(
+            self,
+            StoreError::Full | StoreError::ReadOnly | StoreError::Sqlite(_)
+        )
     }
 
     /// What the resident is told, in Vietnamese and English.

@@ -3,6 +3,7 @@
 //! the only code that touches it. It must not be called from the UI thread: the app reaches it
 //! through `StoreHandle`, one writer thread.
 
+pub mod crash_writer;
 mod dossier_store;
 mod error;
 mod handle;

@@ -11,15 +11,19 @@ use std::rc::Rc;
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     let g = window.global::<CatalogueAdapter>();
     let k = kiosk.clone();
-    g.on_pick(move |id| k.update(|c| {
-        c.pick_procedure(&id);
-        None
-    }));
+    g.on_pick(move |id| {
+        k.update(|c| {
+            c.pick_procedure(&id);
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_begin(move || k.update(|c| {
-        c.begin();
-        None
-    }));
+    g.on_begin(move || {
+        k.update(|c| {
+            c.begin();
+            None
+        })
+    });
 }
 
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {

@@ -35,7 +35,10 @@ pub enum Screen {
 /// Work the controller asks for; the adapter runs it off the UI thread and reports back.
 #[derive(Debug)]
 pub enum Command {
-    Submit { draft: DossierDraft, attachments: Vec<StoredAttachment> },
+    Submit {
+        draft: DossierDraft,
+        attachments: Vec<StoredAttachment>,
+    },
     CapturePhoto,
     Lookup(DossierCode),
 }
@@ -187,7 +190,11 @@ impl KioskController {
         match self.screen {
             Screen::Procedures => InputMode::Vietnamese,
             Screen::Lookup => InputMode::Latin,
-            Screen::Question => self.form.as_ref().map(|f| f.input_mode()).unwrap_or(InputMode::None),
+            Screen::Question => self
+                .form
+                .as_ref()
+                .map(|f| f.input_mode())
+                .unwrap_or(InputMode::None),
             _ => InputMode::None,
         }
     }
@@ -262,7 +269,9 @@ impl KioskController {
             },
         };
         match self.screen {
-            Screen::Procedures => self.search = edit_text(&self.search, key, InputMode::Vietnamese, 60),
+            Screen::Procedures => {
+                self.search = edit_text(&self.search, key, InputMode::Vietnamese, 60)
+            }
             Screen::Lookup => {
                 let upper = match key {
                     Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
@@ -364,7 +373,10 @@ impl KioskController {
                     .attachments()
                     .into_iter()
                     .filter_map(|r| self.photos.get(&r.sha256))
-                    .map(|p| StoredAttachment { reference: p.reference.clone(), bytes: p.jpeg.clone() })
+                    .map(|p| StoredAttachment {
+                        reference: p.reference.clone(),
+                        bytes: p.jpeg.clone(),
+                    })
                     .collect();
                 self.submitting = true;
                 self.submit_error = None;
@@ -419,8 +431,14 @@ impl KioskController {
                     .catalogue
                     .get(&summary.procedure_id)
                     .map(|p| p.name.clone())
-                    .unwrap_or_else(|| Text::new(summary.procedure_id.clone(), summary.procedure_id.clone()));
-                self.lookup_result = Some(LookupResult { summary, procedure_name, history });
+                    .unwrap_or_else(|| {
+                        Text::new(summary.procedure_id.clone(), summary.procedure_id.clone())
+                    });
+                self.lookup_result = Some(LookupResult {
+                    summary,
+                    procedure_name,
+                    history,
+                });
             }
             Ok(None) => {
                 self.lookup_error = Some(Text::new(
@@ -484,9 +502,16 @@ impl KioskController {
 
     /// Text for the pick-list trail ("Thành phố Hà Nội › Phường Hoàn Kiếm").
     pub fn address_trail(&self) -> String {
-        let Some(f) = self.form.as_ref() else { return String::new() };
-        let Some(crate::core::form::Draft::Address(a)) = f.draft() else { return String::new() };
-        let province = a.province_code.as_deref().and_then(|c| self.units.province(c));
+        let Some(f) = self.form.as_ref() else {
+            return String::new();
+        };
+        let Some(crate::core::form::Draft::Address(a)) = f.draft() else {
+            return String::new();
+        };
+        let province = a
+            .province_code
+            .as_deref()
+            .and_then(|c| self.units.province(c));
         let commune = province.and_then(|p| a.commune_code.as_deref().and_then(|c| p.commune(c)));
         match (a.stage, province, commune) {
             (AddressStage::Commune, Some(p), _) => format!("{} ›", p.name),
@@ -515,5 +540,9 @@ fn edit_text(text: &str, key: Key, mode: InputMode, limit: usize) -> String {
         Key::Char(c) if mode == InputMode::Vietnamese => telex::apply_key(text, c),
         Key::Char(c) => format!("{text}{c}"),
     };
-    if next.chars().count() <= limit { next } else { text.to_string() }
+    if next.chars().count() <= limit {
+        next
+    } else {
+        text.to_string()
+    }
 }

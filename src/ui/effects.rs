@@ -38,12 +38,24 @@ pub struct Effects {
 }
 
 impl Effects {
-    pub fn background(store: StoreHandle, camera: Arc<Mutex<dyn Camera>>, runtime: tokio::runtime::Handle) -> Effects {
-        Effects { store, camera, runtime: Some(runtime) }
+    pub fn background(
+        store: StoreHandle,
+        camera: Arc<Mutex<dyn Camera>>,
+        runtime: tokio::runtime::Handle,
+    ) -> Effects {
+        Effects {
+            store,
+            camera,
+            runtime: Some(runtime),
+        }
     }
 
     pub fn inline(store: StoreHandle, camera: Arc<Mutex<dyn Camera>>) -> Effects {
-        Effects { store, camera, runtime: None }
+        Effects {
+            store,
+            camera,
+            runtime: None,
+        }
     }
 
     pub fn run(&self, command: Command, clock: Arc<dyn Clock>) {
@@ -52,7 +64,9 @@ impl Effects {
                 let this = self.clone();
                 rt.spawn(async move {
                     let outcome = this.execute(command, clock).await;
-                    let _ = slint::invoke_from_event_loop(move || crate::ui::deliver_to_current(outcome));
+                    let _ = slint::invoke_from_event_loop(move || {
+                        crate::ui::deliver_to_current(outcome)
+                    });
                 });
             }
             None => {
@@ -67,7 +81,10 @@ impl Effects {
             Command::Submit { draft, attachments } => {
                 let code = draft.code.display();
                 let now = clock.now();
-                let result = self.store.call(move |s| s.submit(&draft, &attachments, now)).await;
+                let result = self
+                    .store
+                    .call(move |s| s.submit(&draft, &attachments, now))
+                    .await;
                 Outcome::Submitted(result.map_err(|e| {
                     tracing::error!(code = %code, error = %e, "dossier not stored");
                     e.message()
@@ -77,7 +94,9 @@ impl Effects {
                 let camera = self.camera.clone();
                 let work = move || capture_photo(&camera);
                 let result = match &self.runtime {
-                    Some(_) => tokio::task::spawn_blocking(work).await.unwrap_or_else(|_| Err(camera_failed())),
+                    Some(_) => tokio::task::spawn_blocking(work)
+                        .await
+                        .unwrap_or_else(|_| Err(camera_failed())),
                     None => work(),
                 };
                 Outcome::PhotoTaken(result)
@@ -95,7 +114,10 @@ impl Effects {
                     .await;
                 Outcome::LookedUp(result.map_err(|e| {
                     tracing::error!(error = %e, "lookup failed");
-                    Text::new("Máy chưa tra cứu được, vui lòng thử lại.", "The kiosk could not look this up; please try again.")
+                    Text::new(
+                        "Máy chưa tra cứu được, vui lòng thử lại.",
+                        "The kiosk could not look this up; please try again.",
+                    )
                 }))
             }
         }
@@ -124,9 +146,14 @@ pub fn capture_photo(camera: &Arc<Mutex<dyn Camera>>) -> Result<Photo, Text> {
         .encode_image(&frame)
         .map_err(|_| camera_failed())?;
     let sha256 = hex::encode(Sha256::digest(&jpeg));
-    let preview = image::imageops::thumbnail(&frame, 400, 400 * frame.height() / frame.width().max(1));
+    let preview =
+        image::imageops::thumbnail(&frame, 400, 400 * frame.height() / frame.width().max(1));
     Ok(Photo {
-        reference: AttachmentRef { sha256, mime: "image/jpeg".into(), bytes: jpeg.len() },
+        reference: AttachmentRef {
+            sha256,
+            mime: "image/jpeg".into(),
+            bytes: jpeg.len(),
+        },
         jpeg,
         preview: (preview.width(), preview.height(), preview.into_raw()),
     })

@@ -4,7 +4,9 @@
 use crate::core::field::FieldKind;
 use crate::core::form::AddressStage;
 use crate::core::text::{Lang, Text};
-use crate::slint_generated::{AppWindow, FormAdapter, InputKind, PickRow, ProcedureRow, ReviewRow, HistoryRow};
+use crate::slint_generated::{
+    AppWindow, FormAdapter, HistoryRow, InputKind, PickRow, ProcedureRow, ReviewRow,
+};
 use crate::ui::Kiosk;
 use crate::ui::controller::KioskController;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
@@ -27,7 +29,11 @@ pub struct RenderCache {
 }
 
 /// Replaces a list's model only when its rows changed.
-pub fn set_rows<T: Clone + PartialEq + 'static>(last: &mut Vec<T>, rows: Vec<T>, set: impl FnOnce(ModelRc<T>)) {
+pub fn set_rows<T: Clone + PartialEq + 'static>(
+    last: &mut Vec<T>,
+    rows: Vec<T>,
+    set: impl FnOnce(ModelRc<T>),
+) {
     if *last != rows || last.is_empty() {
         *last = rows.clone();
         set(ModelRc::new(VecModel::from(rows)));
@@ -37,25 +43,33 @@ pub fn set_rows<T: Clone + PartialEq + 'static>(last: &mut Vec<T>, rows: Vec<T>,
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     let g = window.global::<FormAdapter>();
     let k = kiosk.clone();
-    g.on_pick(move |id| k.update(|c| {
-        c.pick(&id);
-        None
-    }));
+    g.on_pick(move |id| {
+        k.update(|c| {
+            c.pick(&id);
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_next(move || k.update(|c| {
-        c.next();
-        None
-    }));
+    g.on_next(move || {
+        k.update(|c| {
+            c.next();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_back(move || k.update(|c| {
-        c.back();
-        None
-    }));
+    g.on_back(move || {
+        k.update(|c| {
+            c.back();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_change(move |id| k.update(|c| {
-        c.change(&id);
-        None
-    }));
+    g.on_change(move |id| {
+        k.update(|c| {
+            c.change(&id);
+            None
+        })
+    });
     let k = kiosk.clone();
     g.on_take_photo(move || k.update(|c| c.take_photo()));
     let k = kiosk.clone();
@@ -71,10 +85,19 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
 
 fn placeholder(kind: &FieldKind, stage: Option<AddressStage>) -> Text {
     match (kind, stage) {
-        (_, Some(AddressStage::Detail)) => Text::new("Số nhà, đường, thôn/tổ dân phố (nếu có)", "House number, street, hamlet (if any)"),
-        (_, Some(AddressStage::Legacy)) => Text::new("Ví dụ: Số 5, quận Hoàn Kiếm, Hà Nội", "e.g. Số 5, quận Hoàn Kiếm, Hà Nội"),
+        (_, Some(AddressStage::Detail)) => Text::new(
+            "Số nhà, đường, thôn/tổ dân phố (nếu có)",
+            "House number, street, hamlet (if any)",
+        ),
+        (_, Some(AddressStage::Legacy)) => Text::new(
+            "Ví dụ: Số 5, quận Hoàn Kiếm, Hà Nội",
+            "e.g. Số 5, quận Hoàn Kiếm, Hà Nội",
+        ),
         (FieldKind::Date { .. }, _) => Text::new("ngày/tháng/năm", "day/month/year"),
-        (FieldKind::PersonalId, _) => Text::new("12 chữ số trên thẻ căn cước", "the 12 digits on the ID card"),
+        (FieldKind::PersonalId, _) => Text::new(
+            "12 chữ số trên thẻ căn cước",
+            "the 12 digits on the ID card",
+        ),
         (FieldKind::Phone, _) => Text::new("Ví dụ: 0912 345 678", "e.g. 0912 345 678"),
         (FieldKind::Email, _) => Text::new("Ví dụ: ten@gmail.com", "e.g. name@gmail.com"),
         _ => Text::new("Gõ bằng bàn phím bên dưới", "Type with the keyboard below"),
@@ -100,7 +123,10 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             let question = match stage {
                 Some(AddressStage::Province) => Text::new(
                     format!("{} — chọn tỉnh, thành phố", field.label.vi),
-                    format!("{} — choose the province or city", field.label.get(Lang::En)),
+                    format!(
+                        "{} — choose the province or city",
+                        field.label.get(Lang::En)
+                    ),
                 ),
                 Some(AddressStage::Commune) => Text::new(
                     format!("{} — chọn xã, phường, đặc khu", field.label.vi),
@@ -109,7 +135,14 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 _ => field.label.clone(),
             };
             g.set_question(question.get(lang).into());
-            g.set_hint(field.help.as_ref().map(|h| h.get(lang).to_string()).unwrap_or_default().into());
+            g.set_hint(
+                field
+                    .help
+                    .as_ref()
+                    .map(|h| h.get(lang).to_string())
+                    .unwrap_or_default()
+                    .into(),
+            );
             g.set_optional(!field.required);
             g.set_input_kind(match (&field.kind, stage) {
                 (FieldKind::Choice { .. } | FieldKind::YesNo, _) => InputKind::Choice,
@@ -122,13 +155,22 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             let options: Vec<PickRow> = form
                 .options(lang)
                 .into_iter()
-                .map(|o| PickRow { id: o.id.into(), label: o.label.into(), selected: o.selected })
+                .map(|o| PickRow {
+                    id: o.id.into(),
+                    label: o.label.into(),
+                    selected: o.selected,
+                })
                 .collect();
             set_rows(&mut cache.options, options, |m| g.set_options(m));
         }
         g.set_input_text(form.text().into());
         let error = c.photo_error().cloned().or_else(|| form.feedback(today));
-        g.set_error_text(error.map(|t| t.get(lang).to_string()).unwrap_or_default().into());
+        g.set_error_text(
+            error
+                .map(|t| t.get(lang).to_string())
+                .unwrap_or_default()
+                .into(),
+        );
         g.set_can_continue(form.can_continue(today));
         g.set_trail(c.address_trail().into());
         g.set_show_legacy_option(c.offers_legacy_address());
@@ -136,7 +178,9 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             Some(photo) => {
                 if cache.photo.as_deref() != Some(photo.reference.sha256.as_str()) {
                     let (w, h, pixels) = &photo.preview;
-                    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(pixels, *w, *h);
+                    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+                        pixels, *w, *h,
+                    );
                     g.set_photo(slint::Image::from_rgb8(buffer));
                     cache.photo = Some(photo.reference.sha256.clone());
                 }
@@ -152,7 +196,11 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         let review: Vec<ReviewRow> = form
             .review_rows(lang)
             .into_iter()
-            .map(|(id, q, a)| ReviewRow { field_id: id.into(), question: q.into(), answer: a.into() })
+            .map(|(id, q, a)| ReviewRow {
+                field_id: id.into(),
+                question: q.into(),
+                answer: a.into(),
+            })
             .collect();
         set_rows(&mut cache.review, review, |m| g.set_review_rows(m));
     } else {
@@ -169,7 +217,12 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     }
     g.set_camera_busy(c.camera_busy());
     g.set_submitting(c.submitting());
-    g.set_submit_error(c.submit_error().map(|t| t.get(lang).to_string()).unwrap_or_default().into());
+    g.set_submit_error(
+        c.submit_error()
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or_default()
+            .into(),
+    );
     match c.last_submitted() {
         Some((code, procedure)) => {
             g.set_dossier_code(code.display().into());
@@ -185,12 +238,18 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 )
             };
             g.set_done_note(note.get(lang).into());
-            let papers: Vec<SharedString> = procedure.papers.iter().map(|p| p.name.get(lang).into()).collect();
+            let papers: Vec<SharedString> = procedure
+                .papers
+                .iter()
+                .map(|p| p.name.get(lang).into())
+                .collect();
             set_rows(&mut cache.done_papers, papers, |m| g.set_papers_to_bring(m));
         }
         None => {
             g.set_dossier_code("".into());
-            set_rows(&mut cache.done_papers, Vec::new(), |m| g.set_papers_to_bring(m));
+            set_rows(&mut cache.done_papers, Vec::new(), |m| {
+                g.set_papers_to_bring(m)
+            });
         }
     }
 }

@@ -9,10 +9,12 @@ use std::rc::Rc;
 
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     let k = kiosk.clone();
-    window.global::<KeyboardAdapter>().on_key(move |key| k.update(|c| {
-        c.key(&key);
-        None
-    }));
+    window.global::<KeyboardAdapter>().on_key(move |key| {
+        k.update(|c| {
+            c.key(&key);
+            None
+        })
+    });
 }
 
 pub fn render(window: &AppWindow, c: &KioskController) {

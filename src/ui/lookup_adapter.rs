@@ -10,24 +10,43 @@ use std::rc::Rc;
 
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     let k = kiosk.clone();
-    window.global::<LookupAdapter>().on_lookup(move || k.update(|c| c.lookup()));
+    window
+        .global::<LookupAdapter>()
+        .on_lookup(move || k.update(|c| c.lookup()));
 }
 
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
     let g = window.global::<LookupAdapter>();
     let lang = c.lang();
     g.set_code_text(c.lookup_text().into());
-    g.set_error_text(c.lookup_error().map(|t| t.get(lang).to_string()).unwrap_or_default().into());
+    g.set_error_text(
+        c.lookup_error()
+            .map(|t| t.get(lang).to_string())
+            .unwrap_or_default()
+            .into(),
+    );
     let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
     match c.lookup_result() {
         Some(r) => {
-            g.set_title(format!("{} · {}", r.procedure_name.get(lang), r.summary.code.display()).into());
+            g.set_title(
+                format!(
+                    "{} · {}",
+                    r.procedure_name.get(lang),
+                    r.summary.code.display()
+                )
+                .into(),
+            );
             g.set_status(r.summary.state.label().get(lang).into());
             let rows: Vec<HistoryRow> = r
                 .history
                 .iter()
                 .map(|e| HistoryRow {
-                    when: e.at.with_timezone(&vn).format("%d/%m/%Y %H:%M").to_string().into(),
+                    when: e
+                        .at
+                        .with_timezone(&vn)
+                        .format("%d/%m/%Y %H:%M")
+                        .to_string()
+                        .into(),
                     status: e.state.label().get(lang).into(),
                 })
                 .collect();

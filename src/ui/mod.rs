@@ -3,13 +3,13 @@
 //! callbacks into controller events. Background work (storage, camera) runs through
 //! `effects`; the UI thread never waits on it.
 
+mod catalogue_adapter;
 pub mod controller;
 pub mod effects;
-pub mod run;
-mod catalogue_adapter;
 mod form_adapter;
 mod keyboard_adapter;
 mod lookup_adapter;
+pub mod run;
 mod session_adapter;
 
 use crate::slint_generated::AppWindow;
@@ -57,14 +57,18 @@ impl Kiosk {
     pub fn start_tick(self: &Rc<Self>) -> slint::Timer {
         let timer = slint::Timer::default();
         let weak = Rc::downgrade(self);
-        timer.start(slint::TimerMode::Repeated, std::time::Duration::from_secs(1), move || {
-            if let Some(k) = weak.upgrade() {
-                k.update(|c| {
-                    c.tick();
-                    None
-                });
-            }
-        });
+        timer.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(1),
+            move || {
+                if let Some(k) = weak.upgrade() {
+                    k.update(|c| {
+                        c.tick();
+                        None
+                    });
+                }
+            },
+        );
         timer
     }
 
@@ -88,7 +92,9 @@ impl Kiosk {
 
     /// Copies the controller's state into every global of the window.
     pub fn render(&self) {
-        let Some(window) = self.window.upgrade() else { return };
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
         let controller = self.controller.borrow();
         let mut cache = self.cache.borrow_mut();
         session_adapter::render(&window, &controller, &mut cache);

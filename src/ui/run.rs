@@ -13,14 +13,20 @@ use slint::ComponentHandle;
 use std::sync::Arc;
 
 pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
-    if cfg!(not(feature = "kms")) && std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        return Err("no display found (DISPLAY is not set). Start the kiosk in a graphical session, \
+    if cfg!(not(feature = "kms"))
+        && std::env::var_os("DISPLAY").is_none()
+        && std::env::var_os("WAYLAND_DISPLAY").is_none()
+    {
+        return Err(
+            "no display found (DISPLAY is not set). Start the kiosk in a graphical session, \
                     or run `xakiosk demo --out DIR` for a headless walk-through with screenshots"
-            .into());
+                .into(),
+        );
     }
     let startup = Startup::prepare(config, None)?;
     let clock = Arc::new(SystemClock::new());
-    let devices = DeviceSet::from_config(&config.devices, clock.clone()).map_err(|e| e.to_string())?;
+    let devices =
+        DeviceSet::from_config(&config.devices, clock.clone()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -30,12 +36,27 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     if fullscreen {
         app.window().set_fullscreen(true);
     }
-    let mut controller =
-        KioskController::new(clock, startup.catalogue.clone(), startup.units.clone(), startup.lang, startup.policy);
+    let mut controller = KioskController::new(
+        clock,
+        startup.catalogue.clone(),
+        startup.units.clone(),
+        startup.lang,
+        startup.policy,
+    );
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
-    let kiosk = Kiosk::attach(&app, controller, Effects::background(startup.store.clone(), devices.camera.clone(), runtime.handle().clone()));
+    let kiosk = Kiosk::attach(
+        &app,
+        controller,
+        Effects::background(
+            startup.store.clone(),
+            devices.camera.clone(),
+            runtime.handle().clone(),
+        ),
+    );
     let place = config.kiosk.place.clone();
-    app.global::<crate::slint_generated::SessionAdapter>().set_place(place.into());
+    app.global::<crate::slint_generated::SessionAdapter>()
+        .set_place(place.into());
     let _tick = kiosk.start_tick();
-    app.run().map_err(|e| format!("the window closed with an error: {e}"))
+    app.run()
+        .map_err(|e| format!("the window closed with an error: {e}"))
 }

@@ -11,35 +11,47 @@ use std::rc::Rc;
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     let g = window.global::<SessionAdapter>();
     let k = kiosk.clone();
-    g.on_go_home(move || k.update(|c| {
-        c.go_home();
-        None
-    }));
+    g.on_go_home(move || {
+        k.update(|c| {
+            c.go_home();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_start_submit(move || k.update(|c| {
-        c.start_submit();
-        None
-    }));
+    g.on_start_submit(move || {
+        k.update(|c| {
+            c.start_submit();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_open_lookup(move || k.update(|c| {
-        c.open_lookup();
-        None
-    }));
+    g.on_open_lookup(move || {
+        k.update(|c| {
+            c.open_lookup();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_open_help(move || k.update(|c| {
-        c.open_help();
-        None
-    }));
+    g.on_open_help(move || {
+        k.update(|c| {
+            c.open_help();
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_set_language(move |tag| k.update(|c| {
-        c.set_language(&tag);
-        None
-    }));
+    g.on_set_language(move |tag| {
+        k.update(|c| {
+            c.set_language(&tag);
+            None
+        })
+    });
     let k = kiosk.clone();
-    g.on_stay(move || k.update(|c| {
-        c.stay();
-        None
-    }));
+    g.on_stay(move || {
+        k.update(|c| {
+            c.stay();
+            None
+        })
+    });
 }
 
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {

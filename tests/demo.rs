@@ -1,0 +1,75 @@
+//! `xakiosk demo` as a resident would run it: every shipped procedure is walked end to end,
+//! headless, on the software renderer; the command succeeds, writes a PNG of every screen and
+//! a summary, and every dossier it reports is in its database.
+
+use std::process::Command;
+
+#[test]
+fn the_demo_walks_every_procedure_and_saves_every_screen() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
+        .args(["demo", "--procedure", "all", "--out"])
+        .arg(out.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the demo reported a failed step");
+
+    let summary = std::fs::read_to_string(out.path().join("summary.txt")).unwrap();
+    assert!(!summary.contains("FAIL"), "{summary}");
+    let codes: Vec<&str> = summary
+        .lines()
+        .filter_map(|l| l.strip_prefix("dossier stored: "))
+        .collect();
+    assert_eq!(
+        codes.len(),
+        6,
+        "one dossier per shipped procedure:\n{summary}"
+    );
+
+    let pngs: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    assert!(pngs.len() >= 60, "only {} screenshots", pngs.len());
+    for png in &pngs {
+        let img = image::open(png).unwrap().to_rgb8();
+        assert!(
+            img.width() == 1280 || img.width() == 1080,
+            "{} is {}x{}",
+            png.display(),
+            img.width(),
+            img.height()
+        );
+        // A rendered screen has the blue top bar (dimmed under the timeout warning).
+        let top = img.get_pixel(img.width() / 2, 10).0;
+        let dimmed = png.to_string_lossy().contains("timeout-warning");
+        assert!(
+            dimmed || top == [0x0b, 0x4f, 0x8a],
+            "{} has no top bar",
+            png.display()
+        );
+        let colours: std::collections::HashSet<_> = img.pixels().step_by(97).map(|p| p.0).collect();
+        assert!(colours.len() > 8, "{} looks blank", png.display());
+    }
+
+    let store = xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite")).unwrap();
+    for code in codes {
+        let code = xakiosk::core::dossier_code::DossierCode::parse(code).unwrap();
+        assert!(store.find_by_code(&code).unwrap().is_some());
+    }
+}
+
+/// Bad input on the command line gets a clear English message and a failure exit code.
+#[test]
+fn an_unknown_procedure_fails_the_demo_with_a_message() {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
+        .args(["demo", "--procedure", "no-such-procedure", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no-such-procedure"), "{stderr}");
+}
