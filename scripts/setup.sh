@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and testing xakiosk needs on Debian 12 (bookworm): the C libraries
+# Slint and SQLite build against, the X11 client libraries a desktop window loads, and a
+# recent Rust toolchain (through rustup, when cargo is missing or older than 1.92).
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=(
+  build-essential pkg-config ca-certificates curl
+  libfontconfig1-dev libfreetype-dev        # text shaping and font lookup (Slint)
+  libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0  # desktop window (X11)
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "==> installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+need_rust=1
+if command -v cargo >/dev/null 2>&1; then
+  version=$(rustc --version | awk '{print $2}')
+  if [ "$(printf '%s\n1.92.0\n' "$version" | sort -V | head -n1)" = "1.92.0" ]; then need_rust=0; fi
+fi
+if [ "$need_rust" -eq 1 ]; then
+  if command -v rustup >/dev/null 2>&1; then
+    echo "==> updating the Rust toolchain"
+    rustup update stable
+  else
+    echo "==> installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+    . "$HOME/.cargo/env"
+  fi
+fi
