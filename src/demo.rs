@@ -178,7 +178,9 @@ impl Walk {
                 FieldKind::PersonalId => self.keys("001093047064"),
                 FieldKind::Text { .. } => self.keys(sample_text(&field.id)),
                 FieldKind::Number { min, .. } => self.keys(&min.max(&1).to_string()),
-                FieldKind::Date { allow_future: true } => self.keys("15122026"),
+                FieldKind::Date {
+                    allow_future: true, ..
+                } => self.keys("15122026"),
                 FieldKind::Date { .. } => self.keys(sample_date(&field.id)),
                 FieldKind::Phone => self.keys("0912345678"),
                 FieldKind::Email => self.keys("an.nguyen@gmail.com"),

@@ -38,6 +38,18 @@ pub struct AttachmentRef {
 }
 
 impl Answer {
+    /// Overwrites the personal text this answer holds (see `FormSession`'s `Drop`).
+    pub fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        match self {
+            Answer::Text(s) | Answer::Phone(s) | Answer::Email(s) => s.zeroize(),
+            Answer::PersonalId(id) => id.wipe(),
+            Answer::Address(Address::Current { detail, .. }) => detail.zeroize(),
+            Answer::Address(Address::Legacy { text }) => text.zeroize(),
+            _ => {}
+        }
+    }
+
     /// The answer as the review page and receipt show it.
     pub fn display(&self, lang: Lang) -> String {
         match self {

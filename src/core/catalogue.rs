@@ -132,6 +132,23 @@ fn check(p: &Procedure) -> Result<(), String> {
                 ));
             }
         }
+        if let FieldKind::Date {
+            birth_date_of: Some(id_field),
+            ..
+        } = &f.kind
+        {
+            let earlier = p
+                .fields
+                .iter()
+                .take_while(|g| g.id != f.id)
+                .any(|g| &g.id == id_field && g.kind == FieldKind::PersonalId);
+            if !earlier {
+                return Err(format!(
+                    "date field '{}': birth_date_of must name an earlier personal_id field",
+                    f.id
+                ));
+            }
+        }
         if let FieldKind::Number { min, max } = f.kind {
             if min > max {
                 return Err(format!("number field '{}' has min > max", f.id));

@@ -114,6 +114,23 @@ impl DossierCode {
     }
 }
 
+/// Groups a partly typed code the way codes are printed ("JN7QNG" → "JN7Q-NG"), so the
+/// resident can compare it with the receipt while typing.
+pub fn group_typed(typed: &str) -> String {
+    let compact: Vec<char> = typed
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '_'))
+        .collect();
+    let mut out = String::new();
+    for (i, c) in compact.iter().enumerate() {
+        if i == 4 || i == 8 {
+            out.push('-');
+        }
+        out.push(*c);
+    }
+    out
+}
+
 impl TryFrom<String> for DossierCode {
     type Error = DossierCodeError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
@@ -193,6 +210,14 @@ mod tests {
             t.swap(pos, pos + 1);
             assert!(DossierCode::parse(std::str::from_utf8(&t).unwrap()).is_err());
         }
+    }
+
+    #[test]
+    fn typed_codes_are_grouped_like_printed_ones() {
+        assert_eq!(group_typed("JN7QNGCCY"), "JN7Q-NGCC-Y");
+        assert_eq!(group_typed("JN7Q"), "JN7Q");
+        assert_eq!(group_typed("JN7QN"), "JN7Q-N");
+        assert_eq!(group_typed(""), "");
     }
 
     #[test]

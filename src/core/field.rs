@@ -60,6 +60,10 @@ pub enum FieldKind {
         /// Allow dates after today (an appointment); birth and death dates may not be.
         #[serde(default)]
         allow_future: bool,
+        /// The id of a personal-ID field of the same person: a birth date must have the year
+        /// that number encodes.
+        #[serde(default)]
+        birth_date_of: Option<String>,
     },
     /// A 12-digit personal identification number.
     PersonalId,

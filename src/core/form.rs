@@ -13,7 +13,7 @@ use crate::core::procedure::Procedure;
 use crate::core::telex;
 use crate::core::text::{Lang, Text};
 use crate::core::validation::validate_typed;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -341,7 +341,11 @@ impl FormSession {
     fn check_draft(&self, field: &Field, draft: &Draft, today: NaiveDate) -> Result<Answer, Text> {
         let choose = || Text::new("Vui lòng chọn một mục.", "Please choose an option.");
         match draft {
-            Draft::Typed(s) => validate_typed(&field.kind, s, today),
+            Draft::Typed(s) => {
+                let answer = validate_typed(&field.kind, s, today)?;
+                self.check_birth_year(field, &answer)?;
+                Ok(answer)
+            }
             Draft::Choice(Some(id)) => match &field.kind {
                 FieldKind::Choice { options } => options
                     .iter()
@@ -361,6 +365,39 @@ impl FormSession {
                 "Vui lòng chụp ảnh giấy tờ này.",
                 "Please take a photo of this paper.",
             )),
+        }
+    }
+
+    /// A birth date must agree with the year its person's personal ID encodes.
+    fn check_birth_year(&self, field: &Field, answer: &Answer) -> Result<(), Text> {
+        let (
+            FieldKind::Date {
+                birth_date_of: Some(id_field),
+                ..
+            },
+            Answer::Date(date),
+        ) = (&field.kind, answer)
+        else {
+            return Ok(());
+        };
+        let id = self
+            .procedure
+            .field_index(id_field)
+            .and_then(|i| self.answers[i].as_ref());
+        match id {
+            Some(Answer::PersonalId(id)) if id.birth_year() != date.year() => Err(Text::new(
+                format!(
+                    "Năm sinh {} không khớp với số định danh cá nhân (năm {}). Vui lòng kiểm tra lại.",
+                    date.year(),
+                    id.birth_year()
+                ),
+                format!(
+                    "The birth year {} does not match the personal ID (year {}). Please check.",
+                    date.year(),
+                    id.birth_year()
+                ),
+            )),
+            _ => Ok(()),
         }
     }
 
@@ -564,6 +601,29 @@ impl FormSession {
     }
 }
 
+/// A session's answers do not outlive it: when the form is dropped (finish, timeout, home),
+/// the text the resident typed and the answers made from it are overwritten in memory first.
+/// Best effort: copies the allocator made while typing are freed without being overwritten.
+impl Drop for FormSession {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for draft in &mut self.drafts {
+            match draft {
+                Draft::Typed(s) => s.zeroize(),
+                Draft::Address(a) => {
+                    a.detail.zeroize();
+                    a.legacy_text.zeroize();
+                    a.filter.zeroize();
+                }
+                _ => {}
+            }
+        }
+        for answer in self.answers.iter_mut().flatten() {
+            answer.wipe();
+        }
+    }
+}
+
 fn empty_draft(kind: &FieldKind) -> Draft {
     match kind {
         FieldKind::Choice { .. } => Draft::Choice(None),
@@ -645,6 +705,7 @@ role = "applicant_id"
 id = "born"
 label = { vi = "Ngày sinh", en = "Date of birth" }
 kind = "date"
+birth_date_of = "id"
 
 [[fields]]
 id = "sex"
@@ -770,15 +831,30 @@ required = false
     }
 
     #[test]
+    fn a_birth_date_must_match_the_year_in_the_personal_id() {
+        let mut s = session();
+        type_str(&mut s, "An");
+        s.next(today()).unwrap();
+        type_str(&mut s, "001093047064");
+        s.next(today()).unwrap();
+        type_str(&mut s, "05091990");
+        assert!(!s.can_continue(today()));
+        assert!(s.feedback(today()).unwrap().vi.contains("không khớp"));
+        s.key(Key::Clear);
+        type_str(&mut s, "05091993");
+        assert!(s.can_continue(today()));
+    }
+
+    #[test]
     fn change_from_review_returns_to_review() {
         let mut s = session();
         fill_all(&mut s);
         s.edit("born");
         assert_eq!(s.position(), Position::Question(2));
         s.key(Key::Clear);
-        type_str(&mut s, "01011990");
+        type_str(&mut s, "01011993");
         assert_eq!(s.next(today()), Ok(Position::Review));
-        assert_eq!(s.review_rows(Lang::Vi)[2].2, "01/01/1990");
+        assert_eq!(s.review_rows(Lang::Vi)[2].2, "01/01/1993");
     }
 
     #[test]

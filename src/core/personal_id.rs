@@ -105,6 +105,11 @@ impl PersonalId {
         &self.0[3..]
     }
 
+    /// Overwrites the number in memory (the value is unusable afterwards).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+
     /// A masked form for screens and logs that must not show the whole number.
     pub fn masked(&self) -> String {
         format!("{}******{}", &self.0[..3], &self.0[9..])

@@ -35,7 +35,7 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
                 format!("Please enter a number from {min} to {max}."),
             )),
         },
-        FieldKind::Date { allow_future } => {
+        FieldKind::Date { allow_future, .. } => {
             let date = parse_date(input)?;
             if !allow_future && date > today {
                 return Err(Text::new(
@@ -51,9 +51,22 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
             }
             Ok(Answer::Date(date))
         }
-        FieldKind::PersonalId => PersonalId::parse(input)
-            .map(Answer::PersonalId)
-            .map_err(|e| e.message()),
+        FieldKind::PersonalId => {
+            let id = PersonalId::parse(input).map_err(|e| e.message())?;
+            if id.birth_year() > today.year() {
+                return Err(Text::new(
+                    format!(
+                        "Chữ số thứ 4 đến 6 cho năm sinh {}, chưa tới. Vui lòng kiểm tra lại.",
+                        id.birth_year()
+                    ),
+                    format!(
+                        "Digits 4 to 6 give the birth year {}, which is still to come. Please check.",
+                        id.birth_year()
+                    ),
+                ));
+            }
+            Ok(Answer::PersonalId(id))
+        }
         FieldKind::Phone => parse_mobile(input).map(Answer::Phone),
         FieldKind::Email => {
             if email_address::EmailAddress::is_valid(input) && input.contains('.') {
@@ -146,6 +159,7 @@ mod tests {
     fn dates_are_day_month_year_and_not_in_the_future() {
         let k = FieldKind::Date {
             allow_future: false,
+            birth_date_of: None,
         };
         assert_eq!(
             validate_typed(&k, "05/09/1990", today()),
@@ -166,7 +180,10 @@ mod tests {
         assert!(validate_typed(&k, "25/11/2026", today()).is_err());
         assert!(
             validate_typed(
-                &FieldKind::Date { allow_future: true },
+                &FieldKind::Date {
+                    allow_future: true,
+                    birth_date_of: None
+                },
                 "25/11/2026",
                 today()
             )
@@ -222,6 +239,13 @@ mod tests {
         assert_eq!(validate_typed(&k, "3", today()), Ok(Answer::Number(3)));
         assert!(validate_typed(&k, "0", today()).is_err());
         assert!(validate_typed(&k, "21", today()).is_err());
+    }
+
+    #[test]
+    fn a_personal_id_cannot_encode_a_birth_year_still_to_come() {
+        let e = validate_typed(&FieldKind::PersonalId, "001299123456", today()).unwrap_err();
+        assert!(e.vi.contains("2099"), "{e:?}");
+        assert!(validate_typed(&FieldKind::PersonalId, "001226123456", today()).is_ok());
     }
 
     #[test]

@@ -546,3 +546,194 @@ fn edit_text(text: &str, key: Key, mode: InputMode, limit: usize) -> String {
         text.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::inactivity::InactivityPolicy;
+    use crate::devices::clock::SimClock;
+    use std::time::Duration;
+
+    const PROC: &str = r#"
+id = "p"
+version = 1
+name = { vi = "Xác nhận", en = "Certificate" }
+summary = { vi = "", en = "" }
+authority = { vi = "UBND", en = "PC" }
+fee = { amount_vnd = 0 }
+processing = { working_days = 3 }
+
+[[fields]]
+id = "id"
+label = { vi = "Số định danh", en = "Personal ID" }
+kind = "personal_id"
+role = "applicant_id"
+
+[[fields]]
+id = "paper"
+label = { vi = "Ảnh giấy tờ", en = "Photo" }
+kind = "attachment"
+"#;
+
+    fn controller() -> (KioskController, Arc<SimClock>) {
+        let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
+        assert!(problems.is_empty());
+        let units =
+            AdminUnits::parse_tsv("01\tThành phố Hà Nội\t00070\tPhường Hoàn Kiếm\n").unwrap();
+        let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
+        let policy = InactivityPolicy {
+            warn_after: Duration::from_secs(60),
+            grace: Duration::from_secs(20),
+        };
+        let c = KioskController::new(
+            clock.clone(),
+            Arc::new(catalogue),
+            Arc::new(units),
+            Lang::Vi,
+            policy,
+        );
+        (c, clock)
+    }
+
+    fn photo(byte: u8) -> Photo {
+        Photo {
+            reference: AttachmentRef {
+                sha256: format!("{byte:02x}"),
+                mime: "image/jpeg".into(),
+                bytes: 3,
+            },
+            jpeg: vec![byte; 3],
+            preview: (1, 1, vec![byte; 3]),
+        }
+    }
+
+    fn to_review(c: &mut KioskController) {
+        c.start_submit();
+        c.pick_procedure("p");
+        c.begin();
+        for k in "001093047064".chars() {
+            c.key(&k.to_string());
+        }
+        c.next();
+        assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
+        assert!(c.take_photo().is_none(), "one capture at a time");
+        c.photo_taken(Ok(photo(7)));
+        c.next();
+        assert_eq!(c.screen(), Screen::Review);
+    }
+
+    #[test]
+    fn a_failed_store_keeps_every_answer_and_a_retry_asks_again() {
+        let (mut c, _) = controller();
+        to_review(&mut c);
+        let Some(Command::Submit { draft, attachments }) = c.submit(uuid::Uuid::now_v7(), [1; 8])
+        else {
+            panic!("submit must ask the store")
+        };
+        assert_eq!(attachments.len(), 1, "the photo goes with the dossier");
+        assert_eq!(attachments[0].bytes, vec![7; 3]);
+        assert!(
+            c.submit(uuid::Uuid::now_v7(), [2; 8]).is_none(),
+            "no double submit while saving"
+        );
+        c.submitted(Err(Text::new("đầy", "full")));
+        assert_eq!(c.screen(), Screen::Review);
+        assert_eq!(c.submit_error().unwrap().vi, "đầy");
+        assert_eq!(c.form().unwrap().review_rows(Lang::Vi)[0].2, "001093047064");
+        let Some(Command::Submit { draft: again, .. }) = c.submit(draft.id, [1; 8]) else {
+            panic!()
+        };
+        assert_eq!(again.answers, draft.answers);
+    }
+
+    #[test]
+    fn success_shows_the_code_and_wipes_the_answers() {
+        let (mut c, _) = controller();
+        to_review(&mut c);
+        let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [3; 8]) else {
+            panic!()
+        };
+        let summary = DossierSummary {
+            id: draft.id,
+            code: draft.code.clone(),
+            procedure_id: "p".into(),
+            state: crate::core::dossier::DossierState::Queued,
+            created_at: chrono::Utc::now(),
+        };
+        c.submitted(Ok(summary));
+        assert_eq!(c.screen(), Screen::Done);
+        assert_eq!(c.last_submitted().unwrap().0, draft.code);
+        assert!(c.form().is_none());
+        assert!(c.current_photo().is_none());
+        assert_eq!(c.queue_count, 1);
+    }
+
+    #[test]
+    fn a_camera_failure_is_said_and_the_camera_can_be_tried_again() {
+        let (mut c, _) = controller();
+        c.start_submit();
+        c.pick_procedure("p");
+        c.begin();
+        for k in "001093047064".chars() {
+            c.key(&k.to_string());
+        }
+        c.next();
+        c.take_photo();
+        c.photo_taken(Err(Text::new("Không chụp được", "No photo")));
+        assert!(!c.camera_busy());
+        assert!(c.photo_error().is_some());
+        assert!(c.take_photo().is_some());
+    }
+
+    #[test]
+    fn walking_away_warns_then_clears_and_resets_the_language() {
+        let (mut c, clock) = controller();
+        c.set_language("en");
+        c.start_submit();
+        c.pick_procedure("p");
+        c.begin();
+        c.key("0");
+        clock.advance(Duration::from_secs(59));
+        c.tick();
+        assert_eq!(c.warning_seconds(), None);
+        clock.advance(Duration::from_secs(2));
+        c.tick();
+        assert_eq!(c.warning_seconds(), Some(19));
+        clock.advance(Duration::from_secs(19));
+        c.tick();
+        assert_eq!(c.screen(), Screen::Home);
+        assert!(c.form().is_none());
+        assert_eq!(c.lang(), Lang::Vi);
+    }
+
+    #[test]
+    fn an_idle_home_screen_never_warns() {
+        let (mut c, clock) = controller();
+        clock.advance(Duration::from_secs(3600));
+        c.tick();
+        assert_eq!(c.warning_seconds(), None);
+    }
+
+    #[test]
+    fn a_malformed_lookup_code_is_refused_before_any_lookup() {
+        let (mut c, _) = controller();
+        c.open_lookup();
+        for k in "abc".chars() {
+            c.key(&k.to_string());
+        }
+        assert!(c.lookup().is_none());
+        assert!(c.lookup_error().unwrap().vi.contains("9 ký tự"));
+        assert_eq!(c.lookup_text(), "ABC", "codes are typed in capitals");
+    }
+
+    #[test]
+    fn back_from_the_first_question_returns_to_the_procedure_page() {
+        let (mut c, _) = controller();
+        c.start_submit();
+        c.pick_procedure("p");
+        c.begin();
+        c.back();
+        assert_eq!(c.screen(), Screen::ProcedureInfo);
+        assert!(c.form().is_none());
+    }
+}

@@ -70,7 +70,7 @@ impl Effects {
                 });
             }
             None => {
-                let outcome = futures_lite_block_on(self.execute(command, clock));
+                let outcome = block_on_here(self.execute(command, clock));
                 crate::ui::deliver_to_current(outcome);
             }
         }
@@ -161,7 +161,7 @@ pub fn capture_photo(camera: &Arc<Mutex<dyn Camera>>) -> Result<Photo, Text> {
 
 /// Drives a future that completes without waiting on a reactor (the store's reply arrives
 /// through a oneshot channel fed by the writer thread).
-fn futures_lite_block_on<F: std::future::Future>(future: F) -> F::Output {
+fn block_on_here<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a current-thread runtime always builds")

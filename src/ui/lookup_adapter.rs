@@ -18,7 +18,7 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
     let g = window.global::<LookupAdapter>();
     let lang = c.lang();
-    g.set_code_text(c.lookup_text().into());
+    g.set_code_text(crate::core::dossier_code::group_typed(c.lookup_text()).into());
     g.set_error_text(
         c.lookup_error()
             .map(|t| t.get(lang).to_string())
