@@ -137,7 +137,12 @@ fn sample_draft(i: u32) -> DossierDraft {
 
 fn submit_latency(n: u32) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     let dir = tempfile_dir()?;
-    let mut store = Store::open(&dir.join("bench.sqlite")).map_err(|e| e.to_string())?;
+    let mut store = Store::open(
+        &dir.join("bench.sqlite"),
+        crate::sealing::Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY)
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
     let mut ours = Vec::new();
     for i in 0..n {
         let d = sample_draft(i);

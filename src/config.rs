@@ -13,6 +13,23 @@ pub struct Config {
     pub session: SessionConfig,
     pub catalogue: CatalogueConfig,
     pub devices: DevicesConfig,
+    pub portal: PortalConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalConfig {
+    /// The provincial portal's X25519 public key (base64): every dossier is sealed to it before
+    /// it is written. The default is the development portal's key; provisioning replaces it.
+    pub public_key: String,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            public_key: crate::sealing::DEVELOPMENT_PUBLIC_KEY.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

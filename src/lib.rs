@@ -17,6 +17,7 @@ pub mod core;
 pub mod demo;
 pub mod devices;
 pub mod headless;
+pub mod sealing;
 pub mod startup;
 pub mod store;
 pub mod ui;

@@ -44,8 +44,15 @@ impl Startup {
         let database = database
             .map(Path::to_path_buf)
             .unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
-        let store =
-            Store::open(&database).map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        let sealer = crate::sealing::Sealer::from_base64(&config.portal.public_key)
+            .map_err(|e| format!("portal.public_key in the configuration: {e}"))?;
+        if config.portal.public_key == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
+            tracing::warn!(
+                "dossiers are sealed to the development portal key: provision this kiosk before real use"
+            );
+        }
+        let store = Store::open(&database, sealer)
+            .map_err(|e| format!("cannot open the dossier store: {e}"))?;
         tracing::info!(
             procedures = catalogue.procedures().len(),
             skipped = problems.len(),

@@ -53,7 +53,35 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         assert!(colours.len() > 8, "{} looks blank", png.display());
     }
 
-    let store = xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite")).unwrap();
+    // What the resident typed is nowhere in the kiosk's files in clear: not in the database,
+    // not in its write-ahead log.
+    let mut raw = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(out.path().join(format!("demo-dossiers.sqlite{suffix}"))) {
+            raw.extend(bytes);
+        }
+    }
+    assert!(raw.len() > 10_000);
+    let contains = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    assert!(
+        contains(b"dang-ky-tam-tru"),
+        "the scan sees what is meant to be in clear"
+    );
+    for secret in [
+        "Nguyễn Văn An",
+        "001093047064",
+        "0912345678",
+        "an.nguyen@gmail.com",
+        "Hàng Bạc",
+        "Trần Thị Mai",
+    ] {
+        assert!(!contains(secret.as_bytes()), "{secret} is stored in clear");
+    }
+
+    let sealer =
+        xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+    let store =
+        xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite"), sealer).unwrap();
     for code in codes {
         let code = xakiosk::core::dossier_code::DossierCode::parse(code).unwrap();
         assert!(store.find_by_code(&code).unwrap().is_some());

@@ -7,7 +7,16 @@ use xakiosk::core::answer::Answer;
 use xakiosk::core::dossier::{DossierDraft, DossierState};
 use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
+use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Opener, Sealer};
 use xakiosk::store::Store;
+
+fn sealer() -> Sealer {
+    Sealer::from_base64(DEVELOPMENT_PUBLIC_KEY).unwrap()
+}
+
+fn opener() -> Opener {
+    Opener::from_base64(include_str!("../assets/dev/portal-development.key")).unwrap()
+}
 
 fn draft(seed: u8) -> DossierDraft {
     let mut answers = std::collections::BTreeMap::new();
@@ -32,19 +41,22 @@ fn a_dossier_survives_closing_and_reopening() {
     let path = dir.path().join("d.sqlite");
     let d = draft(9);
     {
-        let mut store = Store::open(&path).unwrap();
+        let mut store = Store::open(&path, sealer()).unwrap();
         store.submit(&d, &[], chrono::Utc::now()).unwrap();
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, sealer()).unwrap();
     let found = store
         .find_by_code(&d.code)
         .unwrap()
         .expect("stored dossier");
     assert_eq!(found.state, DossierState::Queued);
-    let payload = store.payload(d.id).unwrap().unwrap();
-    let answers: std::collections::BTreeMap<String, Answer> =
-        serde_json::from_slice(&payload).unwrap();
-    assert_eq!(answers, d.answers);
+    let sealed = store.payload(d.id).unwrap().unwrap();
+    let clear = opener()
+        .open(&sealed, &xakiosk::store::seal_context(d.id, "answers"))
+        .unwrap();
+    let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
+    assert_eq!(content.answers, d.answers);
+    assert_eq!(content.applicant_id, "079305123456");
 }
 
 /// A database made by the first schema version, holding a dossier, is upgraded in place and
@@ -53,7 +65,7 @@ fn a_dossier_survives_closing_and_reopening() {
 fn an_older_schema_is_upgraded_without_losing_dossiers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.sqlite");
-    Store::create_at_version(&path, 1).unwrap();
+    Store::create_at_version(&path, 1, &sealer()).unwrap();
     let conn = rusqlite::Connection::open(&path).unwrap();
     let d = draft(4);
     conn.execute(
@@ -68,13 +80,26 @@ fn an_older_schema_is_upgraded_without_losing_dossiers() {
     assert_eq!(version, 1);
     drop(conn);
 
-    let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    let store = Store::open(&path, sealer()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
     let found = store.find_by_code(&d.code).unwrap().unwrap();
     let history = store.history(found.id).unwrap();
     assert_eq!(history.len(), 1);
     assert_eq!(history[0].state, DossierState::Queued);
     assert_eq!(history[0].at.to_rfc3339(), "2026-01-02T03:04:05+00:00");
+    // Version 3 sealed what version 1 kept in clear, and the clear ID column is gone.
+    let sealed = store.payload(found.id).unwrap().unwrap();
+    let clear = opener()
+        .open(&sealed, &xakiosk::store::seal_context(found.id, "answers"))
+        .unwrap();
+    let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
+    assert_eq!(content.applicant_id, "079305123456");
+    drop(store);
+    let raw = std::fs::read(&path).unwrap();
+    assert!(
+        !raw.windows(12).any(|w| w == b"079305123456"),
+        "the clear ID is gone from the file"
+    );
 }
 
 /// A file that is not a database is reported as such, not as a panic.
@@ -83,7 +108,9 @@ fn a_damaged_database_file_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("junk.sqlite");
     std::fs::write(&path, vec![0x42u8; 8192]).unwrap();
-    let err = Store::open(&path).err().expect("junk must not open");
+    let err = Store::open(&path, sealer())
+        .err()
+        .expect("junk must not open");
     assert!(
         err.to_string().contains("damaged") || err.to_string().contains("not a database"),
         "{err}"
@@ -121,7 +148,7 @@ fn dossiers_confirmed_before_a_kill_9_are_all_there() {
             confirmed.push(code);
         }
     }
-    let store = Store::open(&path).unwrap();
+    let store = Store::open(&path, sealer()).unwrap();
     let integrity: String = store
         .connection()
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))

@@ -69,3 +69,45 @@ impl Answer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wiping_removes_the_personal_text() {
+        let mut answers = vec![
+            Answer::Text("Nguyễn Văn An".into()),
+            Answer::Phone("0912345678".into()),
+            Answer::PersonalId(PersonalId::parse("001093047064").unwrap()),
+            Answer::Address(Address::Legacy {
+                text: "Số 5, quận Hoàn Kiếm".into(),
+            }),
+        ];
+        for a in &mut answers {
+            a.wipe();
+            let shown = a.display(Lang::Vi);
+            assert!(
+                !shown.chars().any(|c| c.is_alphanumeric()),
+                "{a:?} still shows {shown:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn answers_read_naturally_on_the_review_page() {
+        let d = Answer::Date(NaiveDate::from_ymd_opt(1993, 9, 5).unwrap());
+        assert_eq!(d.display(Lang::Vi), "05/09/1993");
+        assert_eq!(Answer::YesNo(true).display(Lang::Vi), "Có");
+        assert_eq!(Answer::YesNo(false).display(Lang::En), "No");
+        let photo = AttachmentRef {
+            sha256: "ab".into(),
+            mime: "image/jpeg".into(),
+            bytes: 2048,
+        };
+        assert_eq!(
+            Answer::Attachment(photo).display(Lang::Vi),
+            "Đã chụp ảnh (2 KB)"
+        );
+    }
+}

@@ -13,7 +13,12 @@ use std::io::Write;
 use std::path::Path;
 
 pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), String> {
-    let mut store = Store::open(database).map_err(|e| e.to_string())?;
+    let mut store = Store::open(
+        database,
+        crate::sealing::Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY)
+            .map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();
     let mut n: u64 = 0;
     while limit.is_none_or(|l| n < l) {

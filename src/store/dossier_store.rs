@@ -1,23 +1,40 @@
 //! The dossier tables: submit (one transaction: dossier, its papers, its first status event),
 //! look-ups by code, status history, queue counts. Synchronous; runs on the writer thread.
 
-use crate::core::answer::AttachmentRef;
+use crate::core::answer::{Answer, AttachmentRef};
 use crate::core::dossier::{DossierDraft, DossierEvent, DossierState};
 use crate::core::dossier_code::DossierCode;
+use crate::sealing::Sealer;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The schema, one numbered file per version. Never edit a released file: add the next one.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_dossiers.sql"),
     include_str!("migrations/0002_status_history.sql"),
+    include_str!("migrations/0003_seal_personal_data.sql"),
 ];
 
 pub struct Store {
     conn: Connection,
+    /// Seals answers and photos to the portal's key before they are written.
+    sealer: Sealer,
+}
+
+/// What is sealed for one dossier: everything personal.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SealedContent {
+    pub applicant_id: String,
+    pub answers: BTreeMap<String, Answer>,
+}
+
+/// The associated data that binds a sealed item to its dossier.
+pub fn seal_context(dossier: uuid::Uuid, item: &str) -> Vec<u8> {
+    format!("{dossier}/{item}").into_bytes()
 }
 
 /// What the kiosk shows about a stored dossier (no answers).
@@ -44,13 +61,64 @@ pub struct StoredAttachment {
     pub bytes: Vec<u8>,
 }
 
-fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|sql| M::up(sql)).collect())
+fn migrations(sealer: &Sealer) -> Migrations<'static> {
+    let mut steps: Vec<M<'static>> = MIGRATIONS.iter().map(|sql| M::up(sql)).collect();
+    let sealer = sealer.clone();
+    steps[2] = M::up_with_hook(MIGRATIONS[2], move |tx: &rusqlite::Transaction| {
+        seal_clear_rows(tx, &sealer)
+            .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
+        Ok(())
+    });
+    Migrations::new(steps)
+}
+
+/// Version 3: seals the answers and photos that versions 1–2 stored in clear, then drops the
+/// clear applicant_id column.
+fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: &Sealer) -> Result<(), StoreError> {
+    let rows: Vec<(String, String, Vec<u8>)> = {
+        let mut stmt = tx.prepare("SELECT id, applicant_id, payload FROM dossiers")?;
+        let mapped = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        mapped.collect::<Result<_, _>>()?
+    };
+    for (id, applicant_id, payload) in rows {
+        let dossier = uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let answers: BTreeMap<String, Answer> =
+            serde_json::from_slice(&payload).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let content = serde_json::to_vec(&SealedContent {
+            applicant_id,
+            answers,
+        })
+        .map_err(|e| StoreError::Decode(e.to_string()))?;
+        let sealed = sealer
+            .seal(&content, &seal_context(dossier, "answers"))
+            .map_err(|e| StoreError::Decode(e.to_string()))?;
+        tx.execute(
+            "UPDATE dossiers SET payload = ?1 WHERE id = ?2",
+            params![sealed, id],
+        )?;
+        let photos: Vec<(String, Vec<u8>)> = {
+            let mut stmt =
+                tx.prepare("SELECT sha256, bytes FROM attachments WHERE dossier_id = ?1")?;
+            let mapped = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            mapped.collect::<Result<_, _>>()?
+        };
+        for (sha, bytes) in photos {
+            let sealed = sealer
+                .seal(&bytes, &seal_context(dossier, &sha))
+                .map_err(|e| StoreError::Decode(e.to_string()))?;
+            tx.execute(
+                "UPDATE attachments SET bytes = ?1 WHERE dossier_id = ?2 AND sha256 = ?3",
+                params![sealed, id, sha],
+            )?;
+        }
+    }
+    tx.execute_batch("ALTER TABLE dossiers DROP COLUMN applicant_id;")?;
+    Ok(())
 }
 
 impl Store {
     /// Opens (creating if needed) and upgrades the database at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub fn open(path: &Path, sealer: Sealer) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -58,34 +126,43 @@ impl Store {
             path: path.display().to_string(),
             source,
         })?;
-        Store::setup(conn)
+        Store::setup(conn, sealer)
     }
 
     /// A private database in memory (tests and benchmarks).
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::setup(Connection::open_in_memory()?)
+    pub fn open_in_memory(sealer: Sealer) -> Result<Store, StoreError> {
+        Store::setup(Connection::open_in_memory()?, sealer)
     }
 
     /// The pragmas every connection uses; shared with the benchmark's raw-SQLite baseline.
     pub const PRAGMAS: &'static str = "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
+         PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;";
 
-    fn setup(mut conn: Connection) -> Result<Store, StoreError> {
+    fn setup(mut conn: Connection, sealer: Sealer) -> Result<Store, StoreError> {
         conn.execute_batch(Store::PRAGMAS)?;
-        migrations().to_latest(&mut conn).map_err(|e| match e {
-            rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from(err),
-            other => StoreError::Migration(other.to_string()),
-        })?;
-        Ok(Store { conn })
+        migrations(&sealer)
+            .to_latest(&mut conn)
+            .map_err(|e| match e {
+                rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from(err),
+                other => StoreError::Migration(other.to_string()),
+            })?;
+        // An upgrade may have rewritten clear rows: push the old pages out of the WAL too.
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(Store { conn, sealer })
     }
 
     /// Applies only the first `version` migrations: how tests build an older database.
-    pub fn create_at_version(path: &Path, version: usize) -> Result<(), StoreError> {
+    pub fn create_at_version(
+        path: &Path,
+        version: usize,
+        sealer: &Sealer,
+    ) -> Result<(), StoreError> {
         let mut conn = Connection::open(path)?;
         conn.execute_batch(Store::PRAGMAS)?;
-        migrations()
+        migrations(sealer)
             .to_version(&mut conn, version)
             .map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -112,28 +189,42 @@ impl Store {
         let state = DossierState::Draft
             .apply(DossierEvent::Submitted)
             .map_err(|e| StoreError::Decode(e.to_string()))?;
-        let payload =
-            serde_json::to_vec(&draft.answers).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let content = SealedContent {
+            applicant_id: draft.applicant_id.as_str().to_string(),
+            answers: draft.answers.clone(),
+        };
+        let mut clear =
+            serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
+        let payload = self.sealer.seal(&clear, &seal_context(draft.id, "answers"));
+        zeroize::Zeroize::zeroize(&mut clear);
+        let payload = payload.map_err(|e| StoreError::Decode(e.to_string()))?;
+        let sealed_photos = attachments
+            .iter()
+            .map(|a| {
+                self.sealer
+                    .seal(&a.bytes, &seal_context(draft.id, &a.reference.sha256))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StoreError::Decode(e.to_string()))?;
         let at = now.to_rfc3339();
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, applicant_id, state, payload, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
             params![
                 draft.id.to_string(),
                 draft.code.as_str(),
                 draft.procedure_id,
                 draft.procedure_version,
-                draft.applicant_id.as_str(),
                 state.as_str(),
                 payload,
                 at,
             ],
         )?;
-        for a in attachments {
+        for (a, sealed) in attachments.iter().zip(&sealed_photos) {
             tx.execute(
                 "INSERT OR IGNORE INTO attachments (dossier_id, sha256, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![draft.id.to_string(), a.reference.sha256, a.reference.mime, a.bytes],
+                params![draft.id.to_string(), a.reference.sha256, a.reference.mime, sealed],
             )?;
         }
         tx.execute(
@@ -202,7 +293,7 @@ impl Store {
         .collect()
     }
 
-    /// The answers stored for a dossier (for sync and for tests).
+    /// The sealed answers of a dossier (for sync and for tests); only the portal can open them.
     pub fn payload(&self, id: uuid::Uuid) -> Result<Option<Vec<u8>>, StoreError> {
         Ok(self
             .conn
@@ -269,14 +360,18 @@ mod tests {
         }
     }
 
+    pub(crate) fn sealer() -> Sealer {
+        Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap()
+    }
+
     #[test]
     fn migrations_are_valid() {
-        migrations().validate().unwrap();
+        migrations(&sealer()).validate().unwrap();
     }
 
     #[test]
     fn a_submitted_dossier_is_found_by_code_with_its_history() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(sealer()).unwrap();
         let d = draft(1);
         let now = Utc::now();
         let saved = store.submit(&d, &[], now).unwrap();
@@ -289,7 +384,7 @@ mod tests {
 
     #[test]
     fn the_same_dossier_cannot_be_stored_twice() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(sealer()).unwrap();
         let d = draft(1);
         store.submit(&d, &[], Utc::now()).unwrap();
         assert!(store.submit(&d, &[], Utc::now()).is_err());
@@ -298,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_full_disk_is_reported_as_full_and_writes_nothing() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = Store::open_in_memory(sealer()).unwrap();
         let page_count: i64 = store
             .conn
             .query_row("PRAGMA page_count", [], |r| r.get(0))

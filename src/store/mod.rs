@@ -8,6 +8,8 @@ mod dossier_store;
 mod error;
 mod handle;
 
-pub use dossier_store::{DossierSummary, StatusEvent, Store, StoredAttachment};
+pub use dossier_store::{
+    DossierSummary, SealedContent, StatusEvent, Store, StoredAttachment, seal_context,
+};
 pub use error::StoreError;
 pub use handle::StoreHandle;
