@@ -124,10 +124,13 @@ fn sample_draft(i: u32) -> DossierDraft {
         "address".into(),
         Answer::Text("12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội".into()),
     );
-    let b = i.to_le_bytes();
+    // Codes are random, as at the kiosk (an index would repeat: symbols are taken mod 29).
+    let mut random = [0u8; 8];
+    let _ = getrandom::fill(&mut random);
+    random[7] ^= i as u8;
     DossierDraft {
         id: uuid::Uuid::now_v7(),
-        code: DossierCode::from_random(&[b[0], b[1], b[2], b[3], 9, 8, 7, 6]),
+        code: DossierCode::from_random(&random),
         procedure_id: "dang-ky-tam-tru".into(),
         procedure_version: 1,
         applicant_id: PersonalId::parse("001093047064").expect("valid sample ID"),

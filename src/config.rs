@@ -177,10 +177,15 @@ impl Config {
             .unwrap_or(system)
     }
 
-    /// Where the dossier database lives.
+    /// Where the dossier database lives: the configured folder; else /var/lib/xakiosk when it
+    /// exists (the appliance's data partition); else the XDG data folder of the desktop user.
     pub fn data_dir(&self) -> PathBuf {
         if !self.kiosk.data_dir.is_empty() {
             return PathBuf::from(&self.kiosk.data_dir);
+        }
+        let appliance = PathBuf::from("/var/lib/xakiosk");
+        if appliance.is_dir() {
+            return appliance;
         }
         directories::ProjectDirs::from("", "", "xakiosk")
             .map(|d| d.data_dir().to_path_buf())

@@ -17,9 +17,11 @@ pub mod core;
 pub mod demo;
 pub mod devices;
 pub mod headless;
+pub mod portal;
 pub mod sealing;
 pub mod startup;
 pub mod store;
+pub mod sync;
 pub mod ui;
 
 /// The Rust side of the Slint UI (`ui/app.slint`).

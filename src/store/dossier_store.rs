@@ -17,10 +17,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_dossiers.sql"),
     include_str!("migrations/0002_status_history.sql"),
     include_str!("migrations/0003_seal_personal_data.sql"),
+    include_str!("migrations/0004_sync_state.sql"),
 ];
 
 pub struct Store {
-    conn: Connection,
+    pub(super) conn: Connection,
     /// Seals answers and photos to the portal's key before they are written.
     sealer: Sealer,
 }
@@ -206,7 +207,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Decode(e.to_string()))?;
-        let at = now.to_rfc3339();
+        let at = stamp(now);
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at)
@@ -330,11 +331,16 @@ impl Store {
     }
 }
 
-fn parse_state(s: &str) -> Result<DossierState, StoreError> {
+/// Times are stored in one fixed-width UTC form so that SQL compares them correctly.
+pub(super) fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(super) fn parse_state(s: &str) -> Result<DossierState, StoreError> {
     DossierState::parse(s).ok_or_else(|| StoreError::Decode(format!("unknown dossier state '{s}'")))
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Decode(format!("bad time '{s}': {e}")))
@@ -389,6 +395,18 @@ mod tests {
         store.submit(&d, &[], Utc::now()).unwrap();
         assert!(store.submit(&d, &[], Utc::now()).is_err());
         assert_eq!(store.dossier_count().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_read_only_database_is_reported_as_such_and_a_retry_can_work() {
+        let mut store = Store::open_in_memory(sealer()).unwrap();
+        store.conn.execute_batch("PRAGMA query_only = ON").unwrap();
+        let err = store.submit(&draft(3), &[], Utc::now()).unwrap_err();
+        assert!(matches!(err, StoreError::ReadOnly), "{err:?}");
+        assert!(err.is_retryable());
+        assert!(err.message().vi.contains("Nộp lại"));
+        store.conn.execute_batch("PRAGMA query_only = OFF").unwrap();
+        assert!(store.submit(&draft(3), &[], Utc::now()).is_ok());
     }
 
     #[test]

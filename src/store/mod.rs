@@ -7,9 +7,11 @@ pub mod crash_writer;
 mod dossier_store;
 mod error;
 mod handle;
+mod outbox;
 
 pub use dossier_store::{
     DossierSummary, SealedContent, StatusEvent, Store, StoredAttachment, seal_context,
 };
 pub use error::StoreError;
 pub use handle::StoreHandle;
+pub use outbox::OutboxItem;

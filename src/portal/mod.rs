@@ -1,0 +1,21 @@
+//! The reference portal: what a provincial public-service portal must do for kiosks, over a
+//! real database (SQLite), for development, demos and tests. `db` holds the idempotent
+//! receiving logic; `routes` the HTTP API of `docs/portal-openapi.yaml` and a small officer
+//! page. A real deployment points the kiosk at its province's URL instead.
+
+pub mod db;
+pub mod routes;
+
+pub use db::{PortalDb, PortalError};
+pub use routes::{PortalState, router};
+
+/// Serves the portal on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: PortalState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

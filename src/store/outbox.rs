@@ -1,0 +1,212 @@
+//! The store as the sync engine's outbox: claim the next due dossier (queued → sending),
+//! record the portal's acceptance (sending → accepted), schedule a retry (sending → queued,
+//! with attempts, next-attempt time and last error), recover dossiers a crash left "sending",
+//! and apply statuses pulled from the portal. Every state change goes through
+//! `DossierState::apply` and leaves an event in the history.
+
+use crate::core::dossier::{DossierEvent, DossierState};
+use crate::store::dossier_store::{parse_state, parse_time, stamp};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+/// A dossier claimed for sending, with everything the upload needs (all sealed).
+#[derive(Debug, Clone)]
+pub struct OutboxItem {
+    pub id: uuid::Uuid,
+    pub code: String,
+    pub procedure_id: String,
+    pub procedure_version: u32,
+    pub created_at: DateTime<Utc>,
+    pub sealed_answers: Vec<u8>,
+    /// (sha256, mime, sealed bytes)
+    pub attachments: Vec<(String, String, Vec<u8>)>,
+    pub attempts: u32,
+}
+
+impl Store {
+    fn transition(
+        tx: &rusqlite::Transaction,
+        id: &str,
+        event: DossierEvent,
+        now: DateTime<Utc>,
+        note: Option<&str>,
+    ) -> Result<Option<DossierState>, StoreError> {
+        let current: Option<String> = tx
+            .query_row("SELECT state FROM dossiers WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(current) = current else {
+            return Ok(None);
+        };
+        let Ok(next) = parse_state(&current)?.apply(event) else {
+            return Ok(None);
+        };
+        let at = stamp(now);
+        tx.execute(
+            "UPDATE dossiers SET state = ?1, updated_at = ?2 WHERE id = ?3",
+            params![next.as_str(), at, id],
+        )?;
+        tx.execute(
+            "INSERT INTO dossier_events (dossier_id, at, state, note) VALUES (?1, ?2, ?3, ?4)",
+            params![id, at, next.as_str(), note],
+        )?;
+        Ok(Some(next))
+    }
+
+    /// Dossiers a crash left "sending" go back to the queue (whether they arrived is unknown;
+    /// the idempotency key makes sending them again harmless). Returns how many.
+    pub fn recover_after_crash(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let ids: Vec<String> = {
+            let mut stmt = tx.prepare("SELECT id FROM dossiers WHERE state = 'sending'")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        for id in &ids {
+            Store::transition(
+                &tx,
+                id,
+                DossierEvent::RecoveredAfterCrash,
+                now,
+                Some("recovered after restart"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
+    /// Claims the oldest queued dossier that is due (queued → sending).
+    pub fn claim_next(&mut self, now: DateTime<Utc>) -> Result<Option<OutboxItem>, StoreError> {
+        let tx = self.conn.transaction()?;
+        let row: Option<(String, String, String, u32, String, Vec<u8>, u32)> = tx
+            .query_row(
+                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts FROM dossiers
+                 WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+                 ORDER BY created_at, id LIMIT 1",
+                [stamp(now)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+            )
+            .optional()?;
+        let Some((id, code, procedure_id, procedure_version, created_at, sealed_answers, attempts)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let attachments = {
+            let mut stmt = tx.prepare(
+                "SELECT sha256, mime, bytes FROM attachments WHERE dossier_id = ?1 ORDER BY sha256",
+            )?;
+            let rows = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        Store::transition(&tx, &id, DossierEvent::SendStarted, now, None)?;
+        tx.commit()?;
+        Ok(Some(OutboxItem {
+            id: uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
+            code,
+            procedure_id,
+            procedure_version,
+            created_at: parse_time(&created_at)?,
+            sealed_answers,
+            attachments,
+            attempts,
+        }))
+    }
+
+    /// The portal accepted the dossier (sending → accepted).
+    pub fn mark_accepted(
+        &mut self,
+        id: uuid::Uuid,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        Store::transition(
+            &tx,
+            &id.to_string(),
+            DossierEvent::PortalAccepted,
+            now,
+            Some(reference),
+        )?;
+        tx.execute(
+            "UPDATE dossiers SET last_error = NULL, next_attempt_at = NULL WHERE id = ?1",
+            [id.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sending failed; try again at `next_attempt` (sending → queued).
+    pub fn schedule_retry(
+        &mut self,
+        id: uuid::Uuid,
+        error: &str,
+        next_attempt: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        Store::transition(&tx, &id.to_string(), DossierEvent::SendFailed, now, None)?;
+        tx.execute(
+            "UPDATE dossiers SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
+            params![error, stamp(next_attempt), id.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A decision pulled from the portal; unknown ids and illegal changes are ignored.
+    pub fn apply_status(
+        &mut self,
+        id: &str,
+        state: DossierState,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let event = match state {
+            DossierState::Rejected => DossierEvent::PortalRejected,
+            DossierState::NeedsFix => DossierEvent::PortalNeedsFix,
+            _ => return Ok(false),
+        };
+        let tx = self.conn.transaction()?;
+        let changed = Store::transition(&tx, id, event, now, note)?.is_some();
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// The earliest time a queued dossier becomes due, if any is waiting.
+    pub fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let due: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT min(coalesce(next_attempt_at, created_at)) FROM dossiers WHERE state = 'queued'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        due.flatten().map(|s| parse_time(&s)).transpose()
+    }
+
+    /// The status cursor last pulled from the portal.
+    pub fn status_cursor(&self) -> Result<u64, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'status_cursor'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    pub fn set_status_cursor(&mut self, cursor: u64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES ('status_cursor', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [cursor.to_string()],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,77 @@
+//! When to try a dossier again: exponential backoff with full jitter (a random delay between
+//! zero and `base · 2^attempt`, capped), never earlier than the portal's Retry-After. Pure:
+//! the random number is passed in.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: Duration::from_secs(2),
+            cap: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before attempt number `attempt + 1`; `unit` is uniform in [0, 1).
+    pub fn delay(&self, attempt: u32, retry_after: Option<Duration>, unit: f64) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX))
+            .min(self.cap);
+        let jittered = ceiling.mul_f64(unit.clamp(0.0, 1.0));
+        match retry_after {
+            Some(after) => jittered.max(after.min(self.cap * 4)),
+            None => jittered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delays_grow_exponentially_within_the_cap() {
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        };
+        assert_eq!(b.delay(0, None, 0.999_999).as_secs(), 0);
+        assert_eq!(b.delay(3, None, 0.5), Duration::from_secs(4));
+        assert_eq!(
+            b.delay(20, None, 0.5),
+            Duration::from_secs(30),
+            "capped at 60 s before jitter"
+        );
+        assert_eq!(b.delay(200, None, 1.0), Duration::from_secs(60));
+        assert_eq!(
+            b.delay(5, None, 0.0),
+            Duration::ZERO,
+            "full jitter reaches zero"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_a_floor() {
+        let b = Backoff {
+            base: Duration::from_secs(1),
+            cap: Duration::from_secs(60),
+        };
+        assert_eq!(
+            b.delay(0, Some(Duration::from_secs(30)), 0.1),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            b.delay(10, Some(Duration::from_secs(1)), 0.5),
+            Duration::from_secs(30)
+        );
+    }
+}
