@@ -45,6 +45,31 @@ impl Clock for SystemClock {
     }
 }
 
+/// Wall-clock time that follows tokio's timer, so tests with paused tokio time see dossier
+/// timestamps and retry sleeps move together.
+pub struct TokioClock {
+    wall_start: DateTime<Utc>,
+    start: tokio::time::Instant,
+}
+
+impl TokioClock {
+    pub fn new(wall_start: DateTime<Utc>) -> TokioClock {
+        TokioClock {
+            wall_start,
+            start: tokio::time::Instant::now(),
+        }
+    }
+}
+
+impl Clock for TokioClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.wall_start + chrono::Duration::from_std(self.start.elapsed()).unwrap_or_default()
+    }
+    fn since_start(&self) -> Duration {
+        self.start.elapsed()
+    }
+}
+
 /// A clock that moves only when told to.
 pub struct SimClock {
     state: Mutex<(DateTime<Utc>, Duration)>,

@@ -274,7 +274,7 @@ impl Store {
     /// Every state the dossier went through, oldest first.
     pub fn history(&self, id: uuid::Uuid) -> Result<Vec<StatusEvent>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT at, state, note FROM dossier_events WHERE dossier_id = ?1 ORDER BY at, rowid",
+            "SELECT at, state, note FROM dossier_events WHERE dossier_id = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([id.to_string()], |r| {
             Ok((
