@@ -22,12 +22,22 @@ pub struct PortalConfig {
     /// The provincial portal's X25519 public key (base64): every dossier is sealed to it before
     /// it is written. The default is the development portal's key; provisioning replaces it.
     pub public_key: String,
+    /// Where dossiers are sent. "builtin" runs the reference portal inside the kiosk (for
+    /// development and demos) on `builtin_listen`; "" keeps every dossier queued (no sync).
+    pub url: String,
+    /// The device token the portal expects (`Authorization: Bearer …`).
+    pub token: String,
+    /// Address of the built-in reference portal (its officer page is at /officer).
+    pub builtin_listen: String,
 }
 
 impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
             public_key: crate::sealing::DEVELOPMENT_PUBLIC_KEY.into(),
+            url: "builtin".into(),
+            token: "development-token".into(),
+            builtin_listen: "127.0.0.1:8787".into(),
         }
     }
 }

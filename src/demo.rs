@@ -389,6 +389,10 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         walk.walk_procedure(id, i == 0);
     }
 
+    // The network returns: the reference portal (real HTTP on loopback) receives everything
+    // that was queued offline, then an officer asks for a correction that flows back.
+    sync_with_reference_portal(&mut walk, &runtime, &startup)?;
+
     // Look the first dossier up by its code, typed on the code keyboard.
     if let Some(code) = walk.report.dossier_codes.first().cloned() {
         walk.app.global::<SessionAdapter>().invoke_open_lookup();
@@ -454,6 +458,99 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
 
     write_summary(&walk.out, &walk.report)?;
     Ok(walk.report)
+}
+
+fn sync_with_reference_portal(
+    walk: &mut Walk,
+    runtime: &tokio::runtime::Runtime,
+    startup: &Startup,
+) -> Result<(), String> {
+    use crate::portal::{PortalDb, PortalState};
+    use crate::sync::engine::{SyncEngine, SyncStatus};
+    use crate::sync::transport::HttpTransport;
+    let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
+    let key = include_str!("../assets/dev/portal-development.key");
+    let opener = crate::sealing::Opener::from_base64(key).map_err(|e| e.to_string())?;
+    let state = PortalState {
+        db: db.clone(),
+        token: Arc::new("demo-token".into()),
+        opener: Some(Arc::new(opener)),
+    };
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| e.to_string())?;
+    let base = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
+    runtime.spawn(crate::portal::serve(
+        listener,
+        state,
+        std::future::pending(),
+    ));
+    let transport = HttpTransport::new(&base, "demo-token", Duration::from_secs(10))?;
+    let engine = SyncEngine::new(
+        startup.store.clone(),
+        transport,
+        walk.clock.clone(),
+        "KIOSK-DEMO",
+    );
+    let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+    let expected = walk.report.dossier_codes.len();
+    walk.check(
+        &format!("the portal accepts the {expected} dossier(s) queued offline"),
+        pass.accepted == expected,
+    );
+    walk.check(
+        "the portal holds each dossier once",
+        db.received_count().map_err(|e| e.to_string())? == expected as u64,
+    );
+    let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+    walk.check("a second pass sends nothing again", replay.accepted == 0);
+    if let Some(code) = walk
+        .report
+        .dossier_codes
+        .first()
+        .and_then(|c| DossierCode::parse(c).ok())
+    {
+        let found = startup
+            .store
+            .call_blocking(move |s| s.find_by_code(&code))
+            .map_err(|e| e.to_string())?;
+        if let Some(summary) = found {
+            let now = walk.clock.now().to_rfc3339();
+            db.decide(
+                &summary.id.to_string(),
+                "needs_fix",
+                Some("Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà"),
+                &now,
+            )
+            .map_err(|e| e.to_string())?;
+            runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+            let id = summary.id;
+            let last = startup
+                .store
+                .call_blocking(move |s| s.history(id))
+                .map_err(|e| e.to_string())?;
+            let flowed_back = last
+                .last()
+                .is_some_and(|e| e.state == crate::core::dossier::DossierState::NeedsFix);
+            walk.check(
+                "the officer's decision flows back to the kiosk",
+                flowed_back,
+            );
+        }
+    }
+    let queued = startup
+        .store
+        .call_blocking(|s| s.queue_len())
+        .map_err(|e| e.to_string())?;
+    walk.kiosk
+        .deliver(crate::ui::effects::Outcome::Sync(SyncStatus {
+            online: true,
+            queued,
+        }));
+    Ok(())
 }
 
 fn write_summary(out: &Path, report: &DemoReport) -> Result<(), String> {

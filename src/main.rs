@@ -44,6 +44,21 @@ enum Cmd {
         /// Folder of procedure files (default: the shipped catalogue)
         dir: Option<PathBuf>,
     },
+    /// Run the reference portal (development, demos, tests): the kiosk API and the officer page
+    Portal {
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: String,
+        /// The portal's database (created if missing)
+        #[arg(long, default_value = "portal.sqlite")]
+        db: PathBuf,
+        /// The device token kiosks must present
+        #[arg(long, default_value = "development-token")]
+        token: String,
+        /// Private key that opens sealed dossiers on the officer page (default: the development key)
+        #[arg(long)]
+        private_key: Option<PathBuf>,
+    },
     /// Print the annotated default configuration
     DefaultConfig,
     #[command(hide = true)]
@@ -75,6 +90,12 @@ fn main() -> ExitCode {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)
         }
         Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
+        Some(Cmd::Portal {
+            listen,
+            db,
+            token,
+            private_key,
+        }) => run_portal(&listen, &db, &token, private_key),
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));
             Ok(())
@@ -109,6 +130,40 @@ fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
             failures.join("; ")
         ))
     }
+}
+
+fn run_portal(
+    listen: &str,
+    db: &std::path::Path,
+    token: &str,
+    private_key: Option<PathBuf>,
+) -> Result<(), String> {
+    use std::sync::Arc;
+    let key_path = private_key
+        .unwrap_or_else(|| xakiosk::assets::assets_dir().join("dev/portal-development.key"));
+    let key = std::fs::read_to_string(&key_path)
+        .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
+    let opener = xakiosk::sealing::Opener::from_base64(&key)
+        .map_err(|e| format!("{}: {e}", key_path.display()))?;
+    let database = xakiosk::portal::PortalDb::open(db)
+        .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    let state = xakiosk::portal::PortalState {
+        db: Arc::new(database),
+        token: Arc::new(token.to_string()),
+        opener: Some(Arc::new(opener)),
+    };
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        println!("reference portal on http://{listen} — officer page: http://{listen}/officer");
+        xakiosk::portal::serve(listener, state, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    })
 }
 
 fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {

@@ -6,4 +6,5 @@
 pub mod backoff;
 pub mod contract;
 pub mod engine;
+pub mod service;
 pub mod transport;

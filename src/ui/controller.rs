@@ -189,6 +189,8 @@ impl KioskController {
     pub fn keyboard(&self) -> InputMode {
         match self.screen {
             Screen::Procedures => InputMode::Vietnamese,
+            // The keyboard gives way to the answer; "another code" brings it back.
+            Screen::Lookup if self.lookup_result.is_some() => InputMode::None,
             Screen::Lookup => InputMode::Latin,
             Screen::Question => self
                 .form

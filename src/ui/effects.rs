@@ -17,6 +17,8 @@ pub enum Outcome {
     Submitted(Result<DossierSummary, Text>),
     PhotoTaken(Result<Photo, Text>),
     LookedUp(Result<Option<(DossierSummary, Vec<StatusEvent>)>, Text>),
+    /// The sync engine's view: online, and how many dossiers still wait.
+    Sync(crate::sync::engine::SyncStatus),
 }
 
 impl Outcome {
@@ -25,6 +27,10 @@ impl Outcome {
             Outcome::Submitted(r) => c.submitted(r),
             Outcome::PhotoTaken(r) => c.photo_taken(r),
             Outcome::LookedUp(r) => c.looked_up(r),
+            Outcome::Sync(s) => {
+                c.online = s.online;
+                c.queue_count = s.queued;
+            }
         }
     }
 }
@@ -35,6 +41,8 @@ pub struct Effects {
     camera: Arc<Mutex<dyn Camera>>,
     /// Where background work runs; `None` runs it inline.
     runtime: Option<tokio::runtime::Handle>,
+    /// Wakes the sync engine after a dossier is stored, so it is sent at once when online.
+    sync_waker: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Effects {
@@ -47,7 +55,13 @@ impl Effects {
             store,
             camera,
             runtime: Some(runtime),
+            sync_waker: None,
         }
+    }
+
+    pub fn with_sync_waker(mut self, waker: Arc<tokio::sync::Notify>) -> Effects {
+        self.sync_waker = Some(waker);
+        self
     }
 
     pub fn inline(store: StoreHandle, camera: Arc<Mutex<dyn Camera>>) -> Effects {
@@ -55,6 +69,7 @@ impl Effects {
             store,
             camera,
             runtime: None,
+            sync_waker: None,
         }
     }
 
@@ -85,6 +100,9 @@ impl Effects {
                     .store
                     .call(move |s| s.submit(&draft, &attachments, now))
                     .await;
+                if let (Ok(_), Some(waker)) = (&result, &self.sync_waker) {
+                    waker.notify_one();
+                }
                 Outcome::Submitted(result.map_err(|e| {
                     tracing::error!(code = %code, error = %e, "dossier not stored");
                     e.message()

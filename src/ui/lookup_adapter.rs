@@ -13,6 +13,13 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     window
         .global::<LookupAdapter>()
         .on_lookup(move || k.update(|c| c.lookup()));
+    let k = kiosk.clone();
+    window.global::<LookupAdapter>().on_again(move || {
+        k.update(|c| {
+            c.open_lookup();
+            None
+        })
+    });
 }
 
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
@@ -47,7 +54,15 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                         .format("%d/%m/%Y %H:%M")
                         .to_string()
                         .into(),
-                    status: e.state.label().get(lang).into(),
+                    status: match &e.note {
+                        // Officers' notes are shown; the engine's own notes are for the log.
+                        Some(note)
+                            if !note.starts_with("HS-") && note != "recovered after restart" =>
+                        {
+                            format!("{} — {note}", e.state.label().get(lang)).into()
+                        }
+                        _ => e.state.label().get(lang).into(),
+                    },
                 })
                 .collect();
             set_rows(&mut cache.history, rows, |m| g.set_history(m));

@@ -37,22 +37,33 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
         app.window().set_fullscreen(true);
     }
     let mut controller = KioskController::new(
-        clock,
+        clock.clone(),
         startup.catalogue.clone(),
         startup.units.clone(),
         startup.lang,
         startup.policy,
     );
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
-    let kiosk = Kiosk::attach(
-        &app,
-        controller,
-        Effects::background(
-            startup.store.clone(),
-            devices.camera.clone(),
-            runtime.handle().clone(),
-        ),
+    let sync = crate::sync::service::start(config, startup.store.clone(), clock, runtime.handle())?;
+    let mut effects = Effects::background(
+        startup.store.clone(),
+        devices.camera.clone(),
+        runtime.handle().clone(),
     );
+    if let Some(sync) = &sync {
+        effects = effects.with_sync_waker(sync.waker.clone());
+        // The top bar follows the engine: online indicator and queue count.
+        let mut status = sync.status.clone();
+        runtime.spawn(async move {
+            while status.changed().await.is_ok() {
+                let s = *status.borrow_and_update();
+                let _ = slint::invoke_from_event_loop(move || {
+                    crate::ui::deliver_to_current(crate::ui::effects::Outcome::Sync(s))
+                });
+            }
+        });
+    }
+    let kiosk = Kiosk::attach(&app, controller, effects);
     let place = config.kiosk.place.clone();
     app.global::<crate::slint_generated::SessionAdapter>()
         .set_place(place.into());

@@ -1,0 +1,72 @@
+//! Starts sync for a running kiosk from its configuration: the engine on the tokio runtime,
+//! and, when `portal.url = "builtin"`, the reference portal beside it on loopback (its
+//! database next to the kiosk's, its officer page at `/officer`). Returns what the UI needs:
+//! a waker to call after each submission and the online/queue status.
+
+use crate::config::Config;
+use crate::devices::clock::Clock;
+use crate::portal::{PortalDb, PortalState};
+use crate::sealing::Opener;
+use crate::store::StoreHandle;
+use crate::sync::engine::{SyncEngine, SyncStatus};
+use crate::sync::transport::HttpTransport;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+pub struct SyncHandles {
+    pub waker: Arc<Notify>,
+    pub status: watch::Receiver<SyncStatus>,
+    /// The built-in portal's address, when one runs.
+    pub builtin_portal: Option<String>,
+}
+
+/// Starts the engine (and the built-in portal); `None` when sync is switched off.
+pub fn start(
+    config: &Config,
+    store: StoreHandle,
+    clock: Arc<dyn Clock>,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<SyncHandles>, String> {
+    let mut builtin_portal = None;
+    let base = match config.portal.url.trim() {
+        "" => return Ok(None),
+        "builtin" => {
+            let listen = config.portal.builtin_listen.clone();
+            let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
+                .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
+            let key_path = crate::assets::assets_dir().join("dev/portal-development.key");
+            let opener = std::fs::read_to_string(&key_path)
+                .ok()
+                .and_then(|k| Opener::from_base64(&k).ok())
+                .map(Arc::new);
+            let state = PortalState {
+                db: Arc::new(db),
+                token: Arc::new(config.portal.token.clone()),
+                opener,
+            };
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(&listen))
+                .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
+            runtime.spawn(async move {
+                if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await
+                {
+                    tracing::error!(error = %e, "the built-in portal stopped");
+                }
+            });
+            tracing::info!("built-in reference portal on http://{listen} (officer page: /officer)");
+            builtin_portal = Some(format!("http://{listen}"));
+            format!("http://{listen}")
+        }
+        url => url.to_string(),
+    };
+    let transport = HttpTransport::new(&base, &config.portal.token, Duration::from_secs(30))?;
+    let engine = SyncEngine::new(store, transport, clock, &config.kiosk.id);
+    let handles = SyncHandles {
+        waker: engine.waker(),
+        status: engine.status(),
+        builtin_portal,
+    };
+    runtime.spawn(engine.run(std::future::pending()));
+    Ok(Some(handles))
+}
