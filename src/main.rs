@@ -63,6 +63,16 @@ enum Cmd {
     DefaultConfig,
     #[command(hide = true)]
     BenchFirstFrame,
+    /// Sends the queue to a portal until it is empty, printing each accepted code (the child of
+    /// the sync crash test)
+    #[command(hide = true)]
+    CrashSyncer {
+        db: PathBuf,
+        #[arg(long)]
+        portal: String,
+        #[arg(long)]
+        token: String,
+    },
     /// Submits dossiers until killed (the child of the power-cut test)
     #[command(hide = true)]
     CrashWriter {
@@ -90,6 +100,7 @@ fn main() -> ExitCode {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)
         }
         Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
+        Some(Cmd::CrashSyncer { db, portal, token }) => crash_syncer(&db, &portal, &token),
         Some(Cmd::Portal {
             listen,
             db,
@@ -130,6 +141,65 @@ fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
             failures.join("; ")
         ))
     }
+}
+
+fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::sync::Arc;
+    let sealer = xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY)
+        .map_err(|e| e.to_string())?;
+    let store = xakiosk::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
+    let store = xakiosk::store::StoreHandle::spawn(store);
+    let transport = xakiosk::sync::transport::HttpTransport::new(
+        portal,
+        token,
+        std::time::Duration::from_secs(10),
+    )?;
+    let clock = Arc::new(xakiosk::devices::clock::SystemClock::new());
+    let engine = xakiosk::sync::engine::SyncEngine::new(
+        store.clone(),
+        transport,
+        clock.clone(),
+        "KIOSK-CRASH",
+    )
+    .with_on_accepted(|code| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{code}");
+        let _ = out.flush();
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let now = chrono::Utc::now();
+        store
+            .call(move |s| s.recover_after_crash(now))
+            .await
+            .map_err(|e| e.to_string())?;
+        loop {
+            engine.pass().await.map_err(|e| e.to_string())?;
+            if store
+                .call(|s| s.queue_len())
+                .await
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Ok(());
+            }
+            // A failed send is scheduled with backoff; in this probe, try again at once.
+            store
+                .call(|s| {
+                    s.connection().execute(
+                        "UPDATE dossiers SET next_attempt_at = NULL WHERE state = 'queued'",
+                        [],
+                    )?;
+                    Ok(())
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    })
 }
 
 fn run_portal(

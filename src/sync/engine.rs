@@ -45,6 +45,8 @@ pub struct SyncEngine<T: PortalTransport> {
     /// How long to wait before trying again when nothing is due (to pull statuses and to
     /// notice the network coming back).
     idle_poll: Duration,
+    /// Called with a dossier's code once its acceptance is recorded (the crash test's probe).
+    on_accepted: Option<Box<dyn Fn(&str) + Send + Sync>>,
 }
 
 fn system_random() -> f64 {
@@ -71,7 +73,13 @@ impl<T: PortalTransport> SyncEngine<T> {
             status,
             random: Box::new(system_random),
             idle_poll: Duration::from_secs(60),
+            on_accepted: None,
         }
+    }
+
+    pub fn with_on_accepted(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_accepted = Some(Box::new(f));
+        self
     }
 
     pub fn with_backoff(mut self, backoff: Backoff) -> Self {
@@ -152,6 +160,9 @@ impl<T: PortalTransport> SyncEngine<T> {
                         .call(move |s| s.mark_accepted(id, &reference, now))
                         .await?;
                     tracing::info!(code = %code, "dossier accepted by the portal");
+                    if let Some(f) = &self.on_accepted {
+                        f(&code);
+                    }
                     pass.accepted += 1;
                     self.publish(true).await;
                 }
