@@ -37,29 +37,37 @@ pub fn first_frame_probe() -> Result<(), String> {
     let config = crate::config::Config::default();
     let dir = tempfile_dir()?;
     let startup = crate::startup::Startup::prepare(&config, Some(&dir.join("probe.sqlite")))?;
-    let headless = crate::headless::Headless::install(1280, 800).map_err(|e| e.to_string())?;
-    let app = crate::slint_generated::AppWindow::new().map_err(|e| e.to_string())?;
-    let controller = crate::ui::controller::KioskController::new(
-        std::sync::Arc::new(crate::devices::clock::SystemClock::new()),
-        startup.catalogue.clone(),
-        startup.units.clone(),
-        startup.lang,
-        startup.policy,
-    );
-    let camera: std::sync::Arc<std::sync::Mutex<dyn crate::devices::camera::Camera>> =
-        std::sync::Arc::new(std::sync::Mutex::new(
-            crate::devices::camera::SimCamera::new(1280, 720),
-        ));
-    let _kiosk = crate::ui::Kiosk::attach(
-        &app,
-        controller,
-        crate::ui::effects::Effects::inline(startup.store.clone(), camera),
-    );
+    let (headless, _app, _kiosk) = headless_kiosk(&startup)?;
     headless.snapshot().map_err(|e| e.to_string())?;
     println!("frame");
     println!("rss {}", rss_kib().unwrap_or(0));
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The real UI on the headless platform, with simulated devices and inline effects.
+fn headless_kiosk(
+    startup: &crate::startup::Startup,
+) -> Result<
+    (
+        crate::headless::Headless,
+        crate::slint_generated::AppWindow,
+        std::rc::Rc<crate::ui::Kiosk>,
+    ),
+    String,
+> {
+    let headless = crate::headless::Headless::install(1280, 800).map_err(|e| e.to_string())?;
+    let app = crate::slint_generated::AppWindow::new().map_err(|e| e.to_string())?;
+    let controller = startup.controller(std::sync::Arc::new(
+        crate::devices::clock::SystemClock::new(),
+    ));
+    let camera: std::sync::Arc<std::sync::Mutex<dyn crate::devices::camera::Camera>> =
+        std::sync::Arc::new(std::sync::Mutex::new(
+            crate::devices::camera::SimCamera::new(1280, 720),
+        ));
+    let effects = crate::ui::effects::Effects::inline(startup.store.clone(), camera);
+    let kiosk = crate::ui::Kiosk::attach(&app, controller, effects);
+    Ok((headless, app, kiosk))
 }
 
 fn tempfile_dir() -> Result<std::path::PathBuf, String> {
@@ -184,24 +192,7 @@ fn render_times() -> Result<Vec<(String, Duration)>, String> {
     let config = crate::config::Config::default();
     let dir = tempfile_dir()?;
     let startup = crate::startup::Startup::prepare(&config, Some(&dir.join("render.sqlite")))?;
-    let headless = crate::headless::Headless::install(1280, 800).map_err(|e| e.to_string())?;
-    let app = crate::slint_generated::AppWindow::new().map_err(|e| e.to_string())?;
-    let controller = crate::ui::controller::KioskController::new(
-        std::sync::Arc::new(crate::devices::clock::SystemClock::new()),
-        startup.catalogue.clone(),
-        startup.units.clone(),
-        startup.lang,
-        startup.policy,
-    );
-    let camera: std::sync::Arc<std::sync::Mutex<dyn crate::devices::camera::Camera>> =
-        std::sync::Arc::new(std::sync::Mutex::new(
-            crate::devices::camera::SimCamera::new(1280, 720),
-        ));
-    let _kiosk = crate::ui::Kiosk::attach(
-        &app,
-        controller,
-        crate::ui::effects::Effects::inline(startup.store.clone(), camera),
-    );
+    let (headless, app, _kiosk) = headless_kiosk(&startup)?;
     let session = app.global::<SessionAdapter>();
     let catalogue = app.global::<CatalogueAdapter>();
     let mut out = Vec::new();

@@ -324,13 +324,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .map_err(|e| e.to_string())?;
     let camera: Arc<Mutex<dyn crate::devices::camera::Camera>> =
         Arc::new(Mutex::new(SimCamera::new(1280, 720)));
-    let controller = KioskController::new(
-        clock.clone() as Arc<dyn Clock>,
-        startup.catalogue.clone(),
-        startup.units.clone(),
-        startup.lang,
-        startup.policy,
-    );
+    let controller = startup.controller(clock.clone() as Arc<dyn Clock>);
     let kiosk = Kiosk::attach(
         &app,
         controller,

@@ -25,6 +25,20 @@ pub struct Startup {
 }
 
 impl Startup {
+    /// A session controller over this kiosk's catalogue, units and policy.
+    pub fn controller(
+        &self,
+        clock: Arc<dyn crate::devices::clock::Clock>,
+    ) -> crate::ui::controller::KioskController {
+        crate::ui::controller::KioskController::new(
+            clock,
+            self.catalogue.clone(),
+            self.units.clone(),
+            self.lang,
+            self.policy,
+        )
+    }
+
     /// Loads everything; `database` overrides the configured data directory.
     pub fn prepare(config: &Config, database: Option<&Path>) -> Result<Startup, String> {
         let assets = assets::assets_dir();

@@ -215,18 +215,7 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
             (x % 1000) as f64 / 1000.0
         })
         .with_idle_poll(Duration::from_secs(60));
-    let mut status = engine.status();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(engine.run(async {
-        let _ = stopped.await;
-    }));
-    let _guard = Watchdog::arm("the queue never drained");
-    status
-        .wait_for(|s| s.online && s.queued == 0)
-        .await
-        .unwrap();
-    stop.send(()).unwrap();
-    task.await.unwrap();
+    run_until_drained(engine).await;
 
     assert_eq!(
         portal.received_count().unwrap(),
@@ -281,24 +270,7 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
         .await
         .unwrap()
         .unwrap();
-    let upload = DossierUpload {
-        code: item.code.clone(),
-        procedure_id: item.procedure_id.clone(),
-        procedure_version: item.procedure_version,
-        kiosk_id: "KIOSK-TEST".into(),
-        submitted_at: item
-            .created_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        sealed_answers: base64_encode(&item.sealed_answers),
-        attachments: item
-            .attachments
-            .iter()
-            .map(|(sha, mime, _)| xakiosk::sync::contract::AttachmentDecl {
-                sha256: sha.clone(),
-                mime: mime.clone(),
-            })
-            .collect(),
-    };
+    let upload = xakiosk::sync::engine::upload_of(&item, "KIOSK-TEST");
     for (sha, _, sealed) in &item.attachments {
         transport
             .put_attachment(item.id, sha, sealed.clone())
@@ -309,18 +281,7 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
 
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
     let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");
-    let mut status = engine.status();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(engine.run(async {
-        let _ = stopped.await;
-    }));
-    let _guard = Watchdog::arm("the queue never drained");
-    status
-        .wait_for(|s| s.online && s.queued == 0)
-        .await
-        .unwrap();
-    stop.send(()).unwrap();
-    task.await.unwrap();
+    run_until_drained(engine).await;
     assert_eq!(portal.received_count().unwrap(), 1);
     let id = ids[0];
     let states: Vec<DossierState> = store
@@ -340,6 +301,22 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
             DossierState::Accepted
         ]
     );
+}
+
+/// Runs the engine until the portal is reachable and nothing waits, then stops it.
+async fn run_until_drained<T: PortalTransport>(engine: SyncEngine<T>) {
+    let mut status = engine.status();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(engine.run(async {
+        let _ = stopped.await;
+    }));
+    let _guard = Watchdog::arm("the queue never drained");
+    status
+        .wait_for(|s| s.online && s.queued == 0)
+        .await
+        .unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap();
 }
 
 /// Fails the whole test run if a paused-time test is still going after two real minutes (a
@@ -367,11 +344,6 @@ impl Drop for Watchdog {
             let _ = tx.send(());
         }
     }
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 /// The real thing: the reference portal over HTTP on loopback.

@@ -15,7 +15,6 @@ use xakiosk::slint_generated::{
 };
 use xakiosk::startup::Startup;
 use xakiosk::ui::Kiosk;
-use xakiosk::ui::controller::KioskController;
 use xakiosk::ui::effects::Effects;
 
 struct Ui {
@@ -84,13 +83,7 @@ fn setup() -> (Ui, tempfile::TempDir) {
     let app = AppWindow::new().unwrap();
     app.window().set_size(slint::PhysicalSize::new(1280, 800));
     let camera: Arc<Mutex<dyn Camera>> = Arc::new(Mutex::new(SimCamera::new(640, 360)));
-    let controller = KioskController::new(
-        clock.clone() as Arc<dyn Clock>,
-        startup.catalogue.clone(),
-        startup.units.clone(),
-        startup.lang,
-        startup.policy,
-    );
+    let controller = startup.controller(clock.clone() as Arc<dyn Clock>);
     let kiosk = Kiosk::attach(
         &app,
         controller,

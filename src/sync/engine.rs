@@ -49,6 +49,28 @@ pub struct SyncEngine<T: PortalTransport> {
     on_accepted: Option<Box<dyn Fn(&str) + Send + Sync>>,
 }
 
+/// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
+pub fn upload_of(item: &OutboxItem, kiosk_id: &str) -> DossierUpload {
+    DossierUpload {
+        code: item.code.clone(),
+        procedure_id: item.procedure_id.clone(),
+        procedure_version: item.procedure_version,
+        kiosk_id: kiosk_id.to_string(),
+        submitted_at: item
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        sealed_answers: base64::engine::general_purpose::STANDARD.encode(&item.sealed_answers),
+        attachments: item
+            .attachments
+            .iter()
+            .map(|(sha, mime, _)| AttachmentDecl {
+                sha256: sha.clone(),
+                mime: mime.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn system_random() -> f64 {
     let mut b = [0u8; 8];
     let _ = getrandom::fill(&mut b);
@@ -201,24 +223,7 @@ impl<T: PortalTransport> SyncEngine<T> {
                 .put_attachment(item.id, sha, sealed.clone())
                 .await?;
         }
-        let upload = DossierUpload {
-            code: item.code.clone(),
-            procedure_id: item.procedure_id.clone(),
-            procedure_version: item.procedure_version,
-            kiosk_id: self.kiosk_id.clone(),
-            submitted_at: item
-                .created_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            sealed_answers: base64::engine::general_purpose::STANDARD.encode(&item.sealed_answers),
-            attachments: item
-                .attachments
-                .iter()
-                .map(|(sha, mime, _)| AttachmentDecl {
-                    sha256: sha.clone(),
-                    mime: mime.clone(),
-                })
-                .collect(),
-        };
+        let upload = upload_of(&item, &self.kiosk_id);
         let acceptance = self.transport.put_dossier(item.id, &upload).await?;
         Ok(acceptance.reference)
     }

@@ -609,7 +609,8 @@ kind = "attachment"
         }
     }
 
-    fn to_review(c: &mut KioskController) {
+    /// Opens the test procedure and answers its first question (the personal ID).
+    fn answer_id(c: &mut KioskController) {
         c.start_submit();
         c.pick_procedure("p");
         c.begin();
@@ -617,6 +618,10 @@ kind = "attachment"
             c.key(&k.to_string());
         }
         c.next();
+    }
+
+    fn to_review(c: &mut KioskController) {
+        answer_id(c);
         assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
         assert!(c.take_photo().is_none(), "one capture at a time");
         c.photo_taken(Ok(photo(7)));
@@ -673,13 +678,7 @@ kind = "attachment"
     #[test]
     fn a_camera_failure_is_said_and_the_camera_can_be_tried_again() {
         let (mut c, _) = controller();
-        c.start_submit();
-        c.pick_procedure("p");
-        c.begin();
-        for k in "001093047064".chars() {
-            c.key(&k.to_string());
-        }
-        c.next();
+        answer_id(&mut c);
         c.take_photo();
         c.photo_taken(Err(Text::new("Không chụp được", "No photo")));
         assert!(!c.camera_busy());

@@ -7,7 +7,6 @@ use crate::devices::clock::SystemClock;
 use crate::slint_generated::AppWindow;
 use crate::startup::Startup;
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
 use crate::ui::effects::Effects;
 use slint::ComponentHandle;
 use std::sync::Arc;
@@ -36,13 +35,7 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     if fullscreen {
         app.window().set_fullscreen(true);
     }
-    let mut controller = KioskController::new(
-        clock.clone(),
-        startup.catalogue.clone(),
-        startup.units.clone(),
-        startup.lang,
-        startup.policy,
-    );
+    let mut controller = startup.controller(clock.clone());
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
     let sync = crate::sync::service::start(config, startup.store.clone(), clock, runtime.handle())?;
     let mut effects = Effects::background(
