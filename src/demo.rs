@@ -487,7 +487,7 @@ fn sync_with_reference_portal(
         startup.store.clone(),
         transport,
         walk.clock.clone(),
-        "KIOSK-DEMO",
+        &Config::default().kiosk.id,
     );
     let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
     let expected = walk.report.dossier_codes.len();

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod devices;
 pub mod headless;
 pub mod portal;
+pub mod receipt;
 pub mod sealing;
 pub mod startup;
 pub mod store;

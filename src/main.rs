@@ -59,6 +59,14 @@ enum Cmd {
         #[arg(long)]
         private_key: Option<PathBuf>,
     },
+    /// Check a receipt's signature from its QR text (XKR1:…)
+    VerifyReceipt {
+        /// The text of the receipt's QR code
+        text: String,
+        /// The kiosk's device public key (base64), to check the receipt is that kiosk's
+        #[arg(long)]
+        public_key: Option<String>,
+    },
     /// Print the annotated default configuration
     DefaultConfig,
     #[command(hide = true)]
@@ -100,6 +108,9 @@ fn main() -> ExitCode {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)
         }
         Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
+        Some(Cmd::VerifyReceipt { text, public_key }) => {
+            verify_receipt(&text, public_key.as_deref())
+        }
         Some(Cmd::CrashSyncer { db, portal, token }) => crash_syncer(&db, &portal, &token),
         Some(Cmd::Portal {
             listen,
@@ -200,6 +211,30 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
                 .map_err(|e| e.to_string())?;
         }
     })
+}
+
+fn verify_receipt(text: &str, public_key: Option<&str>) -> Result<(), String> {
+    let receipt = xakiosk::receipt::Receipt::parse(text).map_err(|e| e.to_string())?;
+    receipt.verify().map_err(|e| e.to_string())?;
+    println!("dossier    {}", receipt.dossier_id);
+    println!("code       {}", receipt.code);
+    println!("kiosk      {}", receipt.kiosk_id);
+    println!("issued at  {}", receipt.issued_at);
+    println!("content    sha256:{}", receipt.content_hash);
+    println!("signed by  {}", receipt.public_key);
+    match public_key {
+        Some(expected) if expected.trim() != receipt.public_key => {
+            Err("the signature is valid but made with another key than the one given: not this kiosk's receipt".into())
+        }
+        Some(_) => {
+            println!("signature valid, made by the given kiosk key");
+            Ok(())
+        }
+        None => {
+            println!("signature valid (pass --public-key to check it is the kiosk's key)");
+            Ok(())
+        }
+    }
 }
 
 fn run_portal(

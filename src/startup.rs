@@ -65,8 +65,12 @@ impl Startup {
                 "dossiers are sealed to the development portal key: provision this kiosk before real use"
             );
         }
-        let store = Store::open(&database, sealer)
+        let mut store = Store::open(&database, sealer)
             .map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        let key_path = database.with_file_name("device.key");
+        let device_key = crate::receipt::DeviceKey::load_or_create(&key_path)
+            .map_err(|e| format!("cannot load or make the device key: {e}"))?;
+        store.sign_receipts(device_key, &config.kiosk.id);
         tracing::info!(
             procedures = catalogue.procedures().len(),
             skipped = problems.len(),

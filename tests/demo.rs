@@ -82,10 +82,42 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
     let store =
         xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite"), sealer).unwrap();
-    for code in codes {
+    for code in &codes {
         let code = xakiosk::core::dossier_code::DossierCode::parse(code).unwrap();
         assert!(store.find_by_code(&code).unwrap().is_some());
     }
+
+    // Every dossier came with a receipt the kiosk signed; verify-receipt accepts it with the
+    // kiosk's key and refuses it once altered.
+    let code = xakiosk::core::dossier_code::DossierCode::parse(codes[0]).unwrap();
+    let receipt = store
+        .find_by_code(&code)
+        .unwrap()
+        .unwrap()
+        .receipt
+        .expect("a signed receipt");
+    let key = std::fs::read_to_string(out.path().join("device.key")).unwrap();
+    let public = xakiosk::receipt::DeviceKey::from_base64(&key)
+        .unwrap()
+        .public_base64();
+    let ok = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
+        .args(["verify-receipt", &receipt, "--public-key", &public])
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains(&codes[0].replace('-', "")));
+    let mut altered = xakiosk::receipt::Receipt::parse(&receipt).unwrap();
+    altered.issued_at = "2020-01-01T00:00:00.000000Z".into();
+    let bad = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
+        .args(["verify-receipt", &altered.to_text()])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("signature does not match"));
 }
 
 /// Bad input on the command line gets a clear English message and a failure exit code.

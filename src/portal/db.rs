@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS attachments (
     bytes      BLOB NOT NULL,
     PRIMARY KEY (dossier_id, sha256)
 );
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id   TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS changes (
     seq   INTEGER PRIMARY KEY AUTOINCREMENT,
     id    TEXT NOT NULL,
@@ -42,10 +46,66 @@ pub enum PortalError {
     MissingAttachments(Vec<String>),
     #[error("no such dossier")]
     NotFound,
+    #[error("the receipt does not check out: {0}")]
+    BadReceipt(String),
     #[error("a decision must be accepted, rejected or needs_fix")]
     BadDecision,
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
+}
+
+/// The receipt must be genuine (signature), be about this dossier, hash exactly what arrived,
+/// and come from the key this kiosk used before. Until enrollment exists (issue #3), a
+/// kiosk's key is trusted on first use and pinned from then on.
+fn check_receipt(
+    tx: &rusqlite::Transaction,
+    id: &str,
+    upload: &DossierUpload,
+    text: &str,
+) -> Result<(), PortalError> {
+    use base64::Engine as _;
+    let bad = |m: &str| PortalError::BadReceipt(m.to_string());
+    let receipt = crate::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
+    receipt.verify().map_err(|e| bad(&e.to_string()))?;
+    if receipt.dossier_id != id
+        || receipt.code != upload.code
+        || receipt.kiosk_id != upload.kiosk_id
+    {
+        return Err(bad("it names another dossier or kiosk"));
+    }
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&upload.sealed_answers)
+        .map_err(|_| bad("answers are not base64"))?;
+    let mut photos: Vec<&str> = upload
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    photos.sort_unstable();
+    photos.dedup();
+    if crate::receipt::content_hash(&sealed, &photos) != receipt.content_hash {
+        return Err(bad(
+            "the dossier received is not the one the receipt was given for",
+        ));
+    }
+    let known: Option<String> = tx
+        .query_row(
+            "SELECT public_key FROM kiosks WHERE kiosk_id = ?1",
+            [&receipt.kiosk_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match known {
+        Some(key) if key != receipt.public_key => Err(bad("signed by a key this kiosk never used")),
+        Some(_) => Ok(()),
+        None => {
+            tx.execute(
+                "INSERT INTO kiosks (kiosk_id, public_key) VALUES (?1, ?2)",
+                params![receipt.kiosk_id, receipt.public_key],
+            )?;
+            Ok(())
+        }
+    }
 }
 
 pub struct PortalDb {
@@ -136,6 +196,9 @@ impl PortalDb {
         }
         if !missing.is_empty() {
             return Err(PortalError::MissingAttachments(missing));
+        }
+        if let Some(text) = &upload.receipt {
+            check_receipt(&tx, id, upload, text)?;
         }
         let count: i64 = tx.query_row("SELECT count(*) FROM received", [], |r| r.get(0))?;
         let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
@@ -276,7 +339,59 @@ mod tests {
                 sha256: "ab".into(),
                 mime: "image/jpeg".into(),
             }],
+            receipt: None,
         }
+    }
+
+    fn signed(key: &crate::receipt::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
+        use base64::Engine as _;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(&u.sealed_answers)
+            .unwrap();
+        let shas: Vec<&str> = u.attachments.iter().map(|a| a.sha256.as_str()).collect();
+        let hash = crate::receipt::content_hash(&sealed, &shas);
+        u.receipt = Some(
+            crate::receipt::Receipt::issue(
+                key,
+                id,
+                &u.code,
+                &hash,
+                "2026-11-24T02:00:00Z",
+                &u.kiosk_id,
+            )
+            .to_text(),
+        );
+        u
+    }
+
+    #[test]
+    fn receipts_are_checked_on_arrival() {
+        let db = PortalDb::open_in_memory().unwrap();
+        let key = crate::receipt::DeviceKey::from_seed([1; 32]);
+        let mut u = upload("AAAA");
+        u.attachments.clear();
+        // Genuine: accepted, and the kiosk's key is pinned.
+        db.receive("id-1", &signed(&key, "id-1", u.clone()), "t")
+            .unwrap();
+        // A receipt for other content is refused.
+        let mut swapped = signed(&key, "id-2", u.clone());
+        swapped.sealed_answers = "b3RoZXI=".into();
+        assert!(matches!(
+            db.receive("id-2", &swapped, "t"),
+            Err(PortalError::BadReceipt(_))
+        ));
+        // A receipt signed by another key for the same kiosk is refused.
+        let forger = crate::receipt::DeviceKey::from_seed([2; 32]);
+        assert!(matches!(
+            db.receive("id-3", &signed(&forger, "id-3", u.clone()), "t"),
+            Err(PortalError::BadReceipt(_))
+        ));
+        // A receipt naming another dossier is refused.
+        assert!(matches!(
+            db.receive("id-4", &signed(&key, "id-9", u.clone()), "t"),
+            Err(PortalError::BadReceipt(_))
+        ));
+        assert_eq!(db.received_count().unwrap(), 1);
     }
 
     #[test]

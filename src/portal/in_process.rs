@@ -16,7 +16,9 @@ fn classify(e: PortalError) -> SendError {
     match e {
         PortalError::Conflict => SendError::Conflict(e.to_string()),
         PortalError::MissingAttachments(_) | PortalError::Db(_) => SendError::retry(e.to_string()),
-        PortalError::NotFound | PortalError::BadDecision => SendError::Refused(e.to_string()),
+        PortalError::NotFound | PortalError::BadDecision | PortalError::BadReceipt(_) => {
+            SendError::Refused(e.to_string())
+        }
     }
 }
 

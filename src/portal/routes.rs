@@ -89,6 +89,11 @@ fn portal_error(e: PortalError) -> Response {
         }
         PortalError::NotFound => error(StatusCode::NOT_FOUND, "no such dossier", Vec::new()),
         PortalError::BadDecision => error(StatusCode::BAD_REQUEST, "bad decision", Vec::new()),
+        PortalError::BadReceipt(m) => error(
+            StatusCode::BAD_REQUEST,
+            &format!("receipt refused: {m}"),
+            Vec::new(),
+        ),
         PortalError::Db(e) => {
             tracing::error!(error = %e, "portal database error");
             error(

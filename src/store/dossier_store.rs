@@ -18,12 +18,15 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_status_history.sql"),
     include_str!("migrations/0003_seal_personal_data.sql"),
     include_str!("migrations/0004_sync_state.sql"),
+    include_str!("migrations/0005_receipts.sql"),
 ];
 
 pub struct Store {
     pub(super) conn: Connection,
     /// Seals answers and photos to the portal's key before they are written.
     sealer: Sealer,
+    /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
+    signer: Option<(crate::receipt::DeviceKey, String)>,
 }
 
 /// What is sealed for one dossier: everything personal.
@@ -41,6 +44,8 @@ pub fn seal_context(dossier: uuid::Uuid, item: &str) -> Vec<u8> {
 /// What the kiosk shows about a stored dossier (no answers).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DossierSummary {
+    /// The signed receipt's text (for the QR code), when the kiosk signs receipts.
+    pub receipt: Option<String>,
     pub id: uuid::Uuid,
     pub code: DossierCode,
     pub procedure_id: String,
@@ -152,7 +157,16 @@ impl Store {
             })?;
         // An upgrade may have rewritten clear rows: push the old pages out of the WAL too.
         conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        Ok(Store { conn, sealer })
+        Ok(Store {
+            conn,
+            sealer,
+            signer: None,
+        })
+    }
+
+    /// Signs a receipt for every dossier stored from now on.
+    pub fn sign_receipts(&mut self, key: crate::receipt::DeviceKey, kiosk_id: &str) {
+        self.signer = Some((key, kiosk_id.to_string()));
     }
 
     /// Applies only the first `version` migrations: how tests build an older database.
@@ -208,10 +222,29 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Decode(e.to_string()))?;
         let at = stamp(now);
+        let receipt = self.signer.as_ref().map(|(key, kiosk_id)| {
+            // Photos in hash order, as the outbox sends them.
+            let mut photos: Vec<&str> = attachments
+                .iter()
+                .map(|a| a.reference.sha256.as_str())
+                .collect();
+            photos.sort_unstable();
+            photos.dedup();
+            let hash = crate::receipt::content_hash(&payload, &photos);
+            crate::receipt::Receipt::issue(
+                key,
+                &draft.id.to_string(),
+                draft.code.as_str(),
+                &hash,
+                &at,
+                kiosk_id,
+            )
+            .to_text()
+        });
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
             params![
                 draft.id.to_string(),
                 draft.code.as_str(),
@@ -220,6 +253,7 @@ impl Store {
                 state.as_str(),
                 payload,
                 at,
+                receipt,
             ],
         )?;
         for (a, sealed) in attachments.iter().zip(&sealed_photos) {
@@ -234,6 +268,7 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(DossierSummary {
+            receipt,
             id: draft.id,
             code: draft.code.clone(),
             procedure_id: draft.procedure_id.clone(),
@@ -246,7 +281,7 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, code, procedure_id, state, created_at FROM dossiers WHERE code = ?1",
+                "SELECT id, code, procedure_id, state, created_at, receipt FROM dossiers WHERE code = ?1",
                 [code.as_str()],
                 |r| {
                     Ok((
@@ -255,12 +290,14 @@ impl Store {
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
                         r.get::<_, String>(4)?,
+                        r.get::<_, Option<String>>(5)?,
                     ))
                 },
             )
             .optional()?;
-        row.map(|(id, code, procedure_id, state, created_at)| {
+        row.map(|(id, code, procedure_id, state, created_at, receipt)| {
             Ok(DossierSummary {
+                receipt,
                 id: uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
                 code: DossierCode::parse(&code).map_err(|e| StoreError::Decode(e.to_string()))?,
                 procedure_id,
@@ -386,6 +423,38 @@ mod tests {
         assert_eq!(found.id, d.id);
         assert_eq!(store.history(d.id).unwrap().len(), 1);
         assert_eq!(store.queue_len().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_signed_receipt_binds_exactly_what_was_sealed() {
+        use crate::receipt::{DeviceKey, Receipt, content_hash};
+        let mut store = Store::open_in_memory(sealer()).unwrap();
+        store.sign_receipts(DeviceKey::from_seed([3; 32]), "KIOSK-1");
+        let photo = StoredAttachment {
+            reference: AttachmentRef {
+                sha256: "bb".into(),
+                mime: "image/jpeg".into(),
+                bytes: 3,
+            },
+            bytes: vec![1, 2, 3],
+        };
+        let now = Utc::now();
+        let saved = store.submit(&draft(5), &[photo], now).unwrap();
+        let receipt = Receipt::parse(saved.receipt.as_deref().unwrap()).unwrap();
+        receipt.verify().unwrap();
+        assert_eq!(receipt.code, saved.code.as_str());
+        assert_eq!(receipt.kiosk_id, "KIOSK-1");
+        let item = store.claim_next(now).unwrap().unwrap();
+        let photos: Vec<&str> = item
+            .attachments
+            .iter()
+            .map(|(sha, _, _)| sha.as_str())
+            .collect();
+        assert_eq!(
+            content_hash(&item.sealed_answers, &photos),
+            receipt.content_hash
+        );
+        assert_eq!(item.receipt.as_deref(), saved.receipt.as_deref());
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct OutboxItem {
     /// (sha256, mime, sealed bytes)
     pub attachments: Vec<(String, String, Vec<u8>)>,
     pub attempts: u32,
+    /// The signed receipt the resident holds, sent along so the portal can check it.
+    pub receipt: Option<String>,
 }
 
 impl Store {
@@ -80,17 +82,27 @@ impl Store {
     /// Claims the oldest queued dossier that is due (queued → sending).
     pub fn claim_next(&mut self, now: DateTime<Utc>) -> Result<Option<OutboxItem>, StoreError> {
         let tx = self.conn.transaction()?;
-        let row: Option<(String, String, String, u32, String, Vec<u8>, u32)> = tx
+        let row: Option<(String, String, String, u32, String, Vec<u8>, u32, Option<String>)> = tx
             .query_row(
-                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts FROM dossiers
+                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt FROM dossiers
                  WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
                  ORDER BY created_at, id LIMIT 1",
                 [stamp(now)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+                |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                },
             )
             .optional()?;
-        let Some((id, code, procedure_id, procedure_version, created_at, sealed_answers, attempts)) =
-            row
+        let Some((
+            id,
+            code,
+            procedure_id,
+            procedure_version,
+            created_at,
+            sealed_answers,
+            attempts,
+            receipt,
+        )) = row
         else {
             return Ok(None);
         };
@@ -112,6 +124,7 @@ impl Store {
             sealed_answers,
             attachments,
             attempts,
+            receipt,
         }))
     }
 

@@ -19,6 +19,9 @@ pub struct DossierUpload {
     pub sealed_answers: String,
     /// Photos, uploaded before this request (`PUT /v1/dossiers/{id}/attachments/{sha256}`).
     pub attachments: Vec<AttachmentDecl>,
+    /// The receipt the kiosk signed for the resident (`XKR1:…`), checked by the portal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

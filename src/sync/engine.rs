@@ -68,6 +68,7 @@ pub fn upload_of(item: &OutboxItem, kiosk_id: &str) -> DossierUpload {
                 mime: mime.clone(),
             })
             .collect(),
+        receipt: item.receipt.clone(),
     }
 }
 

@@ -661,6 +661,7 @@ kind = "attachment"
             panic!()
         };
         let summary = DossierSummary {
+            receipt: None,
             id: draft.id,
             code: draft.code.clone(),
             procedure_id: "p".into(),

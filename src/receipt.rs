@@ -1,0 +1,269 @@
+//! The signed receipt a resident holds: the kiosk's ed25519 device key signs the dossier's id,
+//! code, a hash of exactly what was sealed, the time and the kiosk id, so the portal (and
+//! anyone with `xakiosk verify-receipt`) can tell a genuine receipt from a made-up one and
+//! that the dossier it received is the one the resident was given a receipt for.
+//! Text form (for the QR code): `XKR1:` followed by base64url of the JSON. No IO here.
+
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+const PREFIX: &str = "XKR1:";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub dossier_id: String,
+    pub code: String,
+    /// SHA-256 over the sealed answers and the photos' hashes (see `content_hash`).
+    pub content_hash: String,
+    pub issued_at: String,
+    pub kiosk_id: String,
+    /// The signing device key (base64); the portal checks it is the kiosk's enrolled key.
+    pub public_key: String,
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceiptError {
+    #[error("not a xakiosk receipt")]
+    NotAReceipt,
+    #[error("the receipt is damaged: {0}")]
+    Malformed(String),
+    #[error("the signature does not match: the receipt was altered or not made by this kiosk key")]
+    BadSignature,
+}
+
+/// The hash a receipt binds: the sealed answers, then each photo's hash, in order.
+pub fn content_hash(sealed_answers: &[u8], photo_hashes: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(sealed_answers);
+    for p in photo_hashes {
+        h.update(b"\n");
+        h.update(p.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// The kiosk's signing key.
+#[derive(Clone)]
+pub struct DeviceKey {
+    key: SigningKey,
+}
+
+impl DeviceKey {
+    pub fn from_seed(seed: [u8; 32]) -> DeviceKey {
+        DeviceKey {
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    pub fn generate() -> Result<DeviceKey, String> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the device key: {e}"))?;
+        Ok(DeviceKey::from_seed(seed))
+    }
+
+    pub fn from_base64(text: &str) -> Result<DeviceKey, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| e.to_string())?;
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "a device key is 32 bytes".to_string())?;
+        Ok(DeviceKey::from_seed(seed))
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes())
+    }
+
+    pub fn public_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_bytes())
+    }
+
+    /// Reads the key at `path`, or makes one and writes it (owner-only, atomically).
+    pub fn load_or_create(path: &std::path::Path) -> Result<DeviceKey, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return DeviceKey::from_base64(&text).map_err(|e| format!("{}: {e}", path.display()));
+        }
+        let key = DeviceKey::generate()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        {
+            use std::io::Write;
+            #[cfg(unix)]
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut f = options
+                .open(&tmp)
+                .map_err(|e| format!("{}: {e}", tmp.display()))?;
+            f.write_all(key.to_base64().as_bytes())
+                .map_err(|e| e.to_string())?;
+            f.sync_all().map_err(|e| e.to_string())?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(key)
+    }
+}
+
+impl Receipt {
+    fn message(&self) -> Vec<u8> {
+        format!(
+            "xakiosk receipt v1\n{}\n{}\n{}\n{}\n{}\n{}",
+            self.dossier_id,
+            self.code,
+            self.content_hash,
+            self.issued_at,
+            self.kiosk_id,
+            self.public_key
+        )
+        .into_bytes()
+    }
+
+    pub fn issue(
+        key: &DeviceKey,
+        dossier_id: &str,
+        code: &str,
+        content_hash: &str,
+        issued_at: &str,
+        kiosk_id: &str,
+    ) -> Receipt {
+        let mut r = Receipt {
+            dossier_id: dossier_id.into(),
+            code: code.into(),
+            content_hash: content_hash.into(),
+            issued_at: issued_at.into(),
+            kiosk_id: kiosk_id.into(),
+            public_key: key.public_base64(),
+            signature: String::new(),
+        };
+        let signature = key.key.sign(&r.message());
+        r.signature = base64::engine::general_purpose::STANDARD.encode(signature.to_bytes());
+        r
+    }
+
+    pub fn to_text(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        format!(
+            "{PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        )
+    }
+
+    pub fn parse(text: &str) -> Result<Receipt, ReceiptError> {
+        let body = text
+            .trim()
+            .strip_prefix(PREFIX)
+            .ok_or(ReceiptError::NotAReceipt)?;
+        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
+        serde_json::from_slice(&json).map_err(|e| ReceiptError::Malformed(e.to_string()))
+    }
+
+    /// Checks the signature against the key the receipt names. Whether that key is the
+    /// kiosk's is for the caller to check.
+    pub fn verify(&self) -> Result<(), ReceiptError> {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let key: [u8; 32] = b64
+            .decode(&self.public_key)
+            .ok()
+            .and_then(|k| k.try_into().ok())
+            .ok_or_else(|| ReceiptError::Malformed("bad public key".into()))?;
+        let key = VerifyingKey::from_bytes(&key)
+            .map_err(|_| ReceiptError::Malformed("bad public key".into()))?;
+        let sig: [u8; 64] = b64
+            .decode(&self.signature)
+            .ok()
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| ReceiptError::Malformed("bad signature".into()))?;
+        key.verify(&self.message(), &Signature::from_bytes(&sig))
+            .map_err(|_| ReceiptError::BadSignature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt() -> (DeviceKey, Receipt) {
+        let key = DeviceKey::from_seed([7; 32]);
+        let hash = content_hash(b"sealed", &["ab"]);
+        let r = Receipt::issue(
+            &key,
+            "0190-id",
+            "KCP36MK6N",
+            &hash,
+            "2026-11-24T02:00:00Z",
+            "KIOSK-1",
+        );
+        (key, r)
+    }
+
+    #[test]
+    fn a_receipt_round_trips_through_its_text_and_verifies() {
+        let (_, r) = receipt();
+        let text = r.to_text();
+        assert!(text.starts_with("XKR1:"));
+        let parsed = Receipt::parse(&text).unwrap();
+        assert_eq!(parsed, r);
+        parsed.verify().unwrap();
+    }
+
+    #[test]
+    fn any_change_breaks_the_signature() {
+        let (_, r) = receipt();
+        for tamper in [
+            |r: &mut Receipt| r.code = "KCP36MK6P".into(),
+            |r: &mut Receipt| r.content_hash = content_hash(b"other", &[]),
+            |r: &mut Receipt| r.issued_at = "2026-11-25T02:00:00Z".into(),
+            |r: &mut Receipt| r.kiosk_id = "KIOSK-2".into(),
+        ] {
+            let mut t = r.clone();
+            tamper(&mut t);
+            assert_eq!(t.verify(), Err(ReceiptError::BadSignature));
+        }
+        let mut other_key = r.clone();
+        other_key.public_key = DeviceKey::from_seed([8; 32]).public_base64();
+        assert_eq!(other_key.verify(), Err(ReceiptError::BadSignature));
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert_eq!(Receipt::parse("hello"), Err(ReceiptError::NotAReceipt));
+        assert!(matches!(
+            Receipt::parse("XKR1:!!!"),
+            Err(ReceiptError::Malformed(_))
+        ));
+        assert!(matches!(
+            Receipt::parse("XKR1:e30"),
+            Err(ReceiptError::Malformed(_))
+        ));
+        let (_, mut r) = receipt();
+        r.signature = "AAAA".into();
+        assert!(matches!(r.verify(), Err(ReceiptError::Malformed(_))));
+    }
+
+    #[test]
+    fn the_device_key_is_made_once_and_kept_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.key");
+        let a = DeviceKey::load_or_create(&path).unwrap();
+        let b = DeviceKey::load_or_create(&path).unwrap();
+        assert_eq!(a.public_base64(), b.public_base64());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+    }
+}
