@@ -2,7 +2,10 @@
 //! code, a hash of exactly what was sealed, the time and the kiosk id, so the portal (and
 //! anyone with `xakiosk verify-receipt`) can tell a genuine receipt from a made-up one and
 //! that the dossier it received is the one the resident was given a receipt for.
-//! Text form (for the QR code): `XKR1:` followed by base64url of the JSON. No IO here.
+//! Text form (for the QR code, kept small enough to scan from a thermal print): `XKR1:`
+//! followed by base64url of a fixed binary layout — version 1, dossier UUID (16 bytes), code
+//! (9), content hash (32), issue time in microseconds since 1970 (8, big-endian), kiosk id
+//! (1-byte length + bytes), public key (32), signature (64). No IO here.
 
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -131,14 +134,14 @@ impl Receipt {
         dossier_id: &str,
         code: &str,
         content_hash: &str,
-        issued_at: &str,
+        issued_at: chrono::DateTime<chrono::Utc>,
         kiosk_id: &str,
     ) -> Receipt {
         let mut r = Receipt {
             dossier_id: dossier_id.into(),
             code: code.into(),
             content_hash: content_hash.into(),
-            issued_at: issued_at.into(),
+            issued_at: issued_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             kiosk_id: kiosk_id.into(),
             public_key: key.public_base64(),
             signature: String::new(),
@@ -148,11 +151,39 @@ impl Receipt {
         r
     }
 
+    /// The compact text for the QR code. A receipt whose fields do not fit the layout (one not
+    /// made by `issue`) gives an empty payload, which `parse` refuses.
     pub fn to_text(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut out = vec![1u8];
+        let packed = (|| -> Option<()> {
+            out.extend_from_slice(uuid::Uuid::parse_str(&self.dossier_id).ok()?.as_bytes());
+            (self.code.len() == 9 && self.code.is_ascii()).then_some(())?;
+            out.extend_from_slice(self.code.as_bytes());
+            out.extend_from_slice(
+                &hex::decode(&self.content_hash)
+                    .ok()
+                    .filter(|h| h.len() == 32)?,
+            );
+            let at = chrono::DateTime::parse_from_rfc3339(&self.issued_at).ok()?;
+            out.extend_from_slice(&at.timestamp_micros().to_be_bytes());
+            let kiosk = self.kiosk_id.as_bytes();
+            out.push(u8::try_from(kiosk.len()).ok()?);
+            out.extend_from_slice(kiosk);
+            out.extend_from_slice(
+                &b64.decode(&self.public_key)
+                    .ok()
+                    .filter(|k| k.len() == 32)?,
+            );
+            out.extend_from_slice(&b64.decode(&self.signature).ok().filter(|s| s.len() == 64)?);
+            Some(())
+        })();
+        if packed.is_none() {
+            out.clear();
+        }
         format!(
             "{PREFIX}{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(out)
         )
     }
 
@@ -161,10 +192,51 @@ impl Receipt {
             .trim()
             .strip_prefix(PREFIX)
             .ok_or(ReceiptError::NotAReceipt)?;
-        let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|e| ReceiptError::Malformed(e.to_string()))?;
-        serde_json::from_slice(&json).map_err(|e| ReceiptError::Malformed(e.to_string()))
+        let mut rest: &[u8] = &bytes;
+        let mut take = |n: usize| -> Result<&[u8], ReceiptError> {
+            if rest.len() < n {
+                return Err(ReceiptError::Malformed("too short".into()));
+            }
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            Ok(head)
+        };
+        if take(1)? != [1] {
+            return Err(ReceiptError::Malformed("unknown receipt version".into()));
+        }
+        let bad = |what: &str| ReceiptError::Malformed(format!("bad {what}"));
+        let id = uuid::Uuid::from_slice(take(16)?).map_err(|_| bad("dossier id"))?;
+        let code = std::str::from_utf8(take(9)?)
+            .map_err(|_| bad("code"))?
+            .to_string();
+        let content_hash = hex::encode(take(32)?);
+        let micros = i64::from_be_bytes(take(8)?.try_into().map_err(|_| bad("time"))?);
+        let issued_at = chrono::DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| bad("time"))?
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let len = take(1)?[0] as usize;
+        let kiosk_id = std::str::from_utf8(take(len)?)
+            .map_err(|_| bad("kiosk id"))?
+            .to_string();
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let public_key = b64.encode(take(32)?);
+        let signature = b64.encode(take(64)?);
+        drop(take);
+        if !rest.is_empty() {
+            return Err(ReceiptError::Malformed("trailing bytes".into()));
+        }
+        Ok(Receipt {
+            dossier_id: id.to_string(),
+            code,
+            content_hash,
+            issued_at,
+            kiosk_id,
+            public_key,
+            signature,
+        })
     }
 
     /// Checks the signature against the key the receipt names. Whether that key is the
@@ -195,12 +267,13 @@ mod tests {
     fn receipt() -> (DeviceKey, Receipt) {
         let key = DeviceKey::from_seed([7; 32]);
         let hash = content_hash(b"sealed", &["ab"]);
+        let at = "2026-11-24T02:00:00Z".parse().unwrap();
         let r = Receipt::issue(
             &key,
-            "0190-id",
+            "0190e5b2-7c1a-7000-8000-000000000001",
             "KCP36MK6N",
             &hash,
-            "2026-11-24T02:00:00Z",
+            at,
             "KIOSK-1",
         );
         (key, r)
@@ -211,6 +284,11 @@ mod tests {
         let (_, r) = receipt();
         let text = r.to_text();
         assert!(text.starts_with("XKR1:"));
+        assert!(
+            text.len() < 250,
+            "small enough for a thermal-printed QR: {} chars",
+            text.len()
+        );
         let parsed = Receipt::parse(&text).unwrap();
         assert_eq!(parsed, r);
         parsed.verify().unwrap();
@@ -222,7 +300,7 @@ mod tests {
         for tamper in [
             |r: &mut Receipt| r.code = "KCP36MK6P".into(),
             |r: &mut Receipt| r.content_hash = content_hash(b"other", &[]),
-            |r: &mut Receipt| r.issued_at = "2026-11-25T02:00:00Z".into(),
+            |r: &mut Receipt| r.issued_at = "2026-11-25T02:00:00.000000Z".into(),
             |r: &mut Receipt| r.kiosk_id = "KIOSK-2".into(),
         ] {
             let mut t = r.clone();
@@ -245,6 +323,11 @@ mod tests {
             Receipt::parse("XKR1:e30"),
             Err(ReceiptError::Malformed(_))
         ));
+        // Every truncation of a genuine receipt is refused, never a panic.
+        let text = receipt().1.to_text();
+        for end in 5..text.len() {
+            assert!(Receipt::parse(&text[..end]).is_err(), "{end}");
+        }
         let (_, mut r) = receipt();
         r.signature = "AAAA".into();
         assert!(matches!(r.verify(), Err(ReceiptError::Malformed(_))));

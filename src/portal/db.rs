@@ -356,7 +356,7 @@ mod tests {
                 id,
                 &u.code,
                 &hash,
-                "2026-11-24T02:00:00Z",
+                "2026-11-24T02:00:00Z".parse().unwrap(),
                 &u.kiosk_id,
             )
             .to_text(),
@@ -366,29 +366,37 @@ mod tests {
 
     #[test]
     fn receipts_are_checked_on_arrival() {
+        let [id1, id2, id3, id4, id9] =
+            [1, 2, 3, 4, 9].map(|n| format!("0190e5b2-7c1a-7000-8000-00000000000{n}"));
+        let (id1, id2, id3, id4, id9) = (
+            id1.as_str(),
+            id2.as_str(),
+            id3.as_str(),
+            id4.as_str(),
+            id9.as_str(),
+        );
         let db = PortalDb::open_in_memory().unwrap();
         let key = crate::receipt::DeviceKey::from_seed([1; 32]);
-        let mut u = upload("AAAA");
+        let mut u = upload("KCP36MK6N");
         u.attachments.clear();
         // Genuine: accepted, and the kiosk's key is pinned.
-        db.receive("id-1", &signed(&key, "id-1", u.clone()), "t")
-            .unwrap();
+        db.receive(id1, &signed(&key, id1, u.clone()), "t").unwrap();
         // A receipt for other content is refused.
-        let mut swapped = signed(&key, "id-2", u.clone());
+        let mut swapped = signed(&key, id2, u.clone());
         swapped.sealed_answers = "b3RoZXI=".into();
         assert!(matches!(
-            db.receive("id-2", &swapped, "t"),
+            db.receive(id2, &swapped, "t"),
             Err(PortalError::BadReceipt(_))
         ));
         // A receipt signed by another key for the same kiosk is refused.
         let forger = crate::receipt::DeviceKey::from_seed([2; 32]);
         assert!(matches!(
-            db.receive("id-3", &signed(&forger, "id-3", u.clone()), "t"),
+            db.receive(id3, &signed(&forger, id3, u.clone()), "t"),
             Err(PortalError::BadReceipt(_))
         ));
         // A receipt naming another dossier is refused.
         assert!(matches!(
-            db.receive("id-4", &signed(&key, "id-9", u.clone()), "t"),
+            db.receive(id4, &signed(&key, id9, u.clone()), "t"),
             Err(PortalError::BadReceipt(_))
         ));
         assert_eq!(db.received_count().unwrap(), 1);

@@ -236,7 +236,7 @@ impl Store {
                 &draft.id.to_string(),
                 draft.code.as_str(),
                 &hash,
-                &at,
+                now,
                 kiosk_id,
             )
             .to_text()

@@ -75,7 +75,7 @@ pub struct KioskController {
     photo_error: Option<Text>,
     submitting: bool,
     submit_error: Option<Text>,
-    submitted: Option<(DossierCode, Arc<Procedure>)>,
+    submitted: Option<(DossierCode, Arc<Procedure>, Option<String>)>,
     lookup_text: String,
     lookup_error: Option<Text>,
     lookup_result: Option<LookupResult>,
@@ -169,7 +169,7 @@ impl KioskController {
     pub fn submit_error(&self) -> Option<&Text> {
         self.submit_error.as_ref()
     }
-    pub fn last_submitted(&self) -> Option<&(DossierCode, Arc<Procedure>)> {
+    pub fn last_submitted(&self) -> Option<&(DossierCode, Arc<Procedure>, Option<String>)> {
         self.submitted.as_ref()
     }
     pub fn lookup_text(&self) -> &str {
@@ -400,7 +400,7 @@ impl KioskController {
                 let procedure = self.form.as_ref().map(|f| f.procedure().clone());
                 self.wipe_answers();
                 if let Some(p) = procedure {
-                    self.submitted = Some((summary.code, p));
+                    self.submitted = Some((summary.code, p, summary.receipt));
                 }
                 self.queue_count += 1;
                 self.screen = Screen::Done;

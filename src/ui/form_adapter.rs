@@ -26,6 +26,21 @@ pub struct RenderCache {
     /// The question (and address step) last shown: a new one closes the list search.
     pub question: Option<(usize, Option<AddressStage>)>,
     pub photo: Option<String>,
+    /// The dossier code whose receipt QR is on the done page.
+    pub receipt_qr: Option<String>,
+}
+
+/// The receipt text as a QR code image (black on white, with its quiet zone).
+fn qr_image(text: &str) -> Option<slint::Image> {
+    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
+    let img = code
+        .render::<image::Luma<u8>>()
+        .min_dimensions(360, 360)
+        .build();
+    let (w, h) = img.dimensions();
+    let rgb: Vec<u8> = img.into_raw().into_iter().flat_map(|v| [v, v, v]).collect();
+    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&rgb, w, h);
+    Some(slint::Image::from_rgb8(buffer))
 }
 
 /// Replaces a list's model only when its rows changed.
@@ -224,7 +239,13 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             .into(),
     );
     match c.last_submitted() {
-        Some((code, procedure)) => {
+        Some((code, procedure, receipt)) => {
+            if cache.receipt_qr.as_deref() != Some(code.as_str()) {
+                let image = receipt.as_deref().and_then(qr_image);
+                g.set_has_receipt(image.is_some());
+                g.set_receipt_qr(image.unwrap_or_default());
+                cache.receipt_qr = Some(code.as_str().to_string());
+            }
             g.set_dossier_code(code.display().into());
             let note = if c.online {
                 Text::new(
@@ -246,6 +267,10 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             set_rows(&mut cache.done_papers, papers, |m| g.set_papers_to_bring(m));
         }
         None => {
+            if cache.receipt_qr.take().is_some() {
+                g.set_has_receipt(false);
+                g.set_receipt_qr(slint::Image::default());
+            }
             g.set_dossier_code("".into());
             set_rows(&mut cache.done_papers, Vec::new(), |m| {
                 g.set_papers_to_bring(m)
