@@ -96,6 +96,18 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         .unwrap()
         .receipt
         .expect("a signed receipt");
+    // The QR on the done screen, read back from the PNG, is exactly that receipt.
+    let done = pngs
+        .iter()
+        .filter(|p| p.to_string_lossy().ends_with("-done.png"))
+        .min()
+        .expect("a done screen");
+    let luma = image::open(done).unwrap().to_luma8();
+    let (w, h) = luma.dimensions();
+    let scanned =
+        rxing::helpers::detect_in_luma(luma.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE))
+            .expect("the receipt QR on the done screen scans");
+    assert_eq!(scanned.getText(), receipt);
     let key = std::fs::read_to_string(out.path().join("device.key")).unwrap();
     let public = xakiosk::receipt::DeviceKey::from_base64(&key)
         .unwrap()

@@ -33,9 +33,11 @@ pub struct RenderCache {
 /// The receipt text as a QR code image (black on white, with its quiet zone).
 fn qr_image(text: &str) -> Option<slint::Image> {
     let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
+    // Whole pixels per module, so the code is drawn crisp at its natural size (~200 px).
+    let scale = (200 / (code.width() as u32 + 8)).max(2);
     let img = code
         .render::<image::Luma<u8>>()
-        .min_dimensions(360, 360)
+        .module_dimensions(scale, scale)
         .build();
     let (w, h) = img.dimensions();
     let rgb: Vec<u8> = img.into_raw().into_iter().flat_map(|v| [v, v, v]).collect();
