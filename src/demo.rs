@@ -52,6 +52,7 @@ struct Walk {
     app: AppWindow,
     kiosk: Rc<Kiosk>,
     clock: Arc<SimClock>,
+    store: crate::store::StoreHandle,
     out: PathBuf,
     report: DemoReport,
 }
@@ -250,7 +251,7 @@ impl Walk {
         let stored = DossierCode::parse(&code)
             .ok()
             .and_then(|c| {
-                let store = self.kiosk_store();
+                let store = self.store.clone();
                 store
                     .call_blocking(move |s| s.find_by_code(&c))
                     .ok()
@@ -265,14 +266,6 @@ impl Walk {
             self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
         );
     }
-
-    fn kiosk_store(&self) -> crate::store::StoreHandle {
-        STORE.with(|s| s.borrow().clone().expect("the demo store is set"))
-    }
-}
-
-thread_local! {
-    static STORE: std::cell::RefCell<Option<crate::store::StoreHandle>> = const { std::cell::RefCell::new(None) };
 }
 
 fn sample_text(field_id: &str) -> &'static str {
@@ -311,7 +304,6 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     }
     let config = Config::default();
     let startup = Startup::prepare(&config, Some(&database))?;
-    STORE.with(|s| *s.borrow_mut() = Some(startup.store.clone()));
     let start: DateTime<Utc> = "2026-11-24T02:00:00Z".parse().map_err(|e| format!("{e}"))?;
     let clock = Arc::new(SimClock::new(start));
     let headless = Headless::install(1280, 800).map_err(|e| e.to_string())?;
@@ -335,6 +327,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         app,
         kiosk,
         clock,
+        store: startup.store.clone(),
         out: options.out.clone(),
         report: DemoReport {
             screenshots: Vec::new(),

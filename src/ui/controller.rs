@@ -10,7 +10,7 @@ use crate::core::catalogue::Catalogue;
 use crate::core::dossier::DossierDraft;
 use crate::core::dossier_code::DossierCode;
 use crate::core::field::{FieldKind, InputMode};
-use crate::core::form::{AddressStage, FormSession, Key, LEGACY_ADDRESS_OPTION, Position};
+use crate::core::form::{AddressStage, FormSession, Key, Position};
 use crate::core::inactivity::{Activity, InactivityPolicy, InactivityTimer};
 use crate::core::procedure::Procedure;
 use crate::core::telex;
@@ -530,9 +530,6 @@ impl KioskController {
         })
     }
 }
-
-/// The id the UI sends for "old address".
-pub const LEGACY_OPTION: &str = LEGACY_ADDRESS_OPTION;
 
 fn edit_text(text: &str, key: Key, mode: InputMode, limit: usize) -> String {
     let next = match key {

@@ -16,12 +16,12 @@ use std::rc::Rc;
 /// replaced model scrolls back to the top), and other render-to-render memory.
 #[derive(Default)]
 pub struct RenderCache {
-    pub procedures: Vec<ProcedureRow>,
-    pub papers: Vec<SharedString>,
-    pub options: Vec<PickRow>,
-    pub review: Vec<ReviewRow>,
-    pub done_papers: Vec<SharedString>,
-    pub history: Vec<HistoryRow>,
+    pub procedures: Option<Vec<ProcedureRow>>,
+    pub papers: Option<Vec<SharedString>>,
+    pub options: Option<Vec<PickRow>>,
+    pub review: Option<Vec<ReviewRow>>,
+    pub done_papers: Option<Vec<SharedString>>,
+    pub history: Option<Vec<HistoryRow>>,
     pub language: Option<Lang>,
     /// The question (and address step) last shown: a new one closes the list search.
     pub question: Option<(usize, Option<AddressStage>)>,
@@ -45,14 +45,15 @@ fn qr_image(text: &str) -> Option<slint::Image> {
     Some(slint::Image::from_rgb8(buffer))
 }
 
-/// Replaces a list's model only when its rows changed.
+/// Replaces a list's model only when its rows changed. `None` means the list still shows the
+/// .slint preview rows, so the first render always replaces them.
 pub fn set_rows<T: Clone + PartialEq + 'static>(
-    last: &mut Vec<T>,
+    last: &mut Option<Vec<T>>,
     rows: Vec<T>,
     set: impl FnOnce(ModelRc<T>),
 ) {
-    if *last != rows || last.is_empty() {
-        *last = rows.clone();
+    if last.as_ref() != Some(&rows) {
+        *last = Some(rows.clone());
         set(ModelRc::new(VecModel::from(rows)));
     }
 }
