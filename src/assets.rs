@@ -77,6 +77,41 @@ pub fn load_admin_units(path: &Path) -> Result<AdminUnits, String> {
     AdminUnits::parse_tsv(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// A catalogue bundle of every `*.toml` in `procedures` (and the units list at `units`, if
+/// given), for the portal to sign and publish.
+pub fn catalogue_bundle_from_files(
+    procedures: &Path,
+    units: Option<&Path>,
+    version: u64,
+) -> Result<crate::sync::contract::CatalogueBundle, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let entries = std::fs::read_dir(procedures)
+        .map_err(|e| format!("cannot read {}: {e}", procedures.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            files.insert(name, text);
+        }
+    }
+    let admin_units = units
+        .map(|p| {
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        })
+        .transpose()?;
+    Ok(crate::sync::contract::CatalogueBundle {
+        version,
+        published_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        procedures: files,
+        admin_units,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

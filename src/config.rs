@@ -25,7 +25,8 @@ pub struct PortalConfig {
     /// Where dossiers are sent. "builtin" runs the reference portal inside the kiosk (for
     /// development and demos) on `builtin_listen`; "" keeps every dossier queued (no sync).
     pub url: String,
-    /// The device token the portal expects (`Authorization: Bearer …`).
+    /// The enrollment token the portal gave for this kiosk (`Authorization: Bearer …` on
+    /// `POST /v1/enroll`); later requests are signed with the device key instead.
     pub token: String,
     /// Address of the built-in reference portal (its officer page is at /officer).
     pub builtin_listen: String,
@@ -85,13 +86,27 @@ impl Default for SessionConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CatalogueConfig {
     /// Folder of procedure files (*.toml). Empty: `procedures/` in the assets folder.
     pub dir: String,
     /// The administrative units list. Empty: `admin-units/units-2025.tsv` in the assets folder.
     pub admin_units: String,
+    /// The ed25519 key (base64) the portal signs catalogue updates with. A bundle pulled from
+    /// the portal replaces the files above only if it verifies against this key. The default
+    /// is the development portal's key; provisioning replaces it.
+    pub public_key: String,
+}
+
+impl Default for CatalogueConfig {
+    fn default() -> Self {
+        CatalogueConfig {
+            dir: String::new(),
+            admin_units: String::new(),
+            public_key: crate::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -454,15 +454,24 @@ fn sync_with_reference_portal(
 ) -> Result<(), String> {
     use crate::portal::{PortalDb, PortalState};
     use crate::sync::engine::{SyncEngine, SyncStatus};
-    use crate::sync::transport::HttpTransport;
+    use crate::sync::transport::{HttpTransport, KioskIdentity};
     let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
     let key = include_str!("../assets/dev/portal-development.key");
     let opener = crate::sealing::Opener::from_base64(key).map_err(|e| e.to_string())?;
-    let state = PortalState {
-        db: db.clone(),
-        token: Arc::new("demo-token".into()),
-        opener: Some(Arc::new(opener)),
-    };
+    let state = PortalState::new(db.clone(), "demo-token")
+        .with_opener(opener)
+        .with_catalogue_key(crate::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+    // The portal publishes a signed catalogue; the kiosk must install it on its next pass.
+    let catalogue_key = crate::signing::DeviceKey::from_base64(include_str!(
+        "../assets/dev/catalogue-development.key"
+    ))?;
+    let bundle = crate::assets::catalogue_bundle_from_files(
+        &crate::assets::assets_dir().join("procedures"),
+        None,
+        startup.catalogue_install.version() + 1,
+    )?;
+    db.publish_catalogue(&crate::catalogue_bundle::sign(&bundle, &catalogue_key))
+        .map_err(|e| e.to_string())?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .map_err(|e| e.to_string())?;
@@ -475,13 +484,19 @@ fn sync_with_reference_portal(
         state,
         std::future::pending(),
     ));
-    let transport = HttpTransport::new(&base, "demo-token", Duration::from_secs(10))?;
+    let identity = KioskIdentity {
+        kiosk_id: Config::default().kiosk.id,
+        key: startup.device_key.clone(),
+        place: Config::default().kiosk.place,
+    };
+    let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))?;
     let engine = SyncEngine::new(
         startup.store.clone(),
         transport,
         walk.clock.clone(),
         &Config::default().kiosk.id,
-    );
+    )
+    .with_catalogue(startup.catalogue_install.clone());
     let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
     let expected = walk.report.dossier_codes.len();
     walk.check(
@@ -491,6 +506,17 @@ fn sync_with_reference_portal(
     walk.check(
         "the portal holds each dossier once",
         db.received_count().map_err(|e| e.to_string())? == expected as u64,
+    );
+    walk.check(
+        "the kiosk installs the catalogue the portal signed",
+        startup.catalogue_install.version() == bundle.version,
+    );
+    walk.check(
+        "the portal lists the kiosk with its heartbeat",
+        db.devices()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .any(|d| d.last_heartbeat.is_some()),
     );
     let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
     walk.check("a second pass sends nothing again", replay.accepted == 0);
@@ -536,6 +562,7 @@ fn sync_with_reference_portal(
         .deliver(crate::ui::effects::Outcome::Sync(SyncStatus {
             online: true,
             queued,
+            sending: None,
         }));
     Ok(())
 }

@@ -12,6 +12,8 @@
 
 pub mod assets;
 pub mod bench;
+pub mod catalogue_bundle;
+pub mod catalogue_install;
 pub mod config;
 pub mod core;
 pub mod demo;
@@ -20,6 +22,7 @@ pub mod headless;
 pub mod portal;
 pub mod receipt;
 pub mod sealing;
+pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod sync;

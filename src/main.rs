@@ -52,12 +52,35 @@ enum Cmd {
         /// The portal's database (created if missing)
         #[arg(long, default_value = "portal.sqlite")]
         db: PathBuf,
-        /// The device token kiosks must present
+        /// The enrollment token kiosks present to enroll their device keys
         #[arg(long, default_value = "development-token")]
         token: String,
         /// Private key that opens sealed dossiers on the officer page (default: the development key)
         #[arg(long)]
         private_key: Option<PathBuf>,
+        /// Public key catalogue bundles are signed with, told to kiosks at enrollment
+        /// (default: the development catalogue key)
+        #[arg(long)]
+        catalogue_key: Option<String>,
+    },
+    /// Sign the procedure catalogue and publish it in a reference portal's database; kiosks
+    /// install it on their next sync
+    PublishCatalogue {
+        /// The portal's database
+        #[arg(long, default_value = "portal.sqlite")]
+        db: PathBuf,
+        /// Folder of procedure files (default: the shipped catalogue)
+        #[arg(long)]
+        procedures: Option<PathBuf>,
+        /// A new administrative units list (TSV) to ship with it
+        #[arg(long)]
+        units: Option<PathBuf>,
+        /// The catalogue signing key, a file with the base64 ed25519 seed (default: the development key)
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// The bundle's version (default: one more than the latest published)
+        #[arg(long)]
+        version: Option<u64>,
     },
     /// Check a receipt's signature from its QR text (XKR1:…)
     VerifyReceipt {
@@ -117,7 +140,15 @@ fn main() -> ExitCode {
             db,
             token,
             private_key,
-        }) => run_portal(&listen, &db, &token, private_key),
+            catalogue_key,
+        }) => run_portal(&listen, &db, &token, private_key, catalogue_key),
+        Some(Cmd::PublishCatalogue {
+            db,
+            procedures,
+            units,
+            key,
+            version,
+        }) => publish_catalogue(&db, procedures, units, key, version),
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));
             Ok(())
@@ -161,8 +192,14 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
         .map_err(|e| e.to_string())?;
     let store = xakiosk::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
     let store = xakiosk::store::StoreHandle::spawn(store);
+    let identity = xakiosk::sync::transport::KioskIdentity {
+        kiosk_id: "KIOSK-CRASH".into(),
+        key: xakiosk::signing::DeviceKey::load_or_create(&db.with_file_name("device.key"))?,
+        place: "crash test".into(),
+    };
     let transport = xakiosk::sync::transport::HttpTransport::new(
         portal,
+        identity,
         token,
         std::time::Duration::from_secs(10),
     )?;
@@ -173,6 +210,8 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
         clock.clone(),
         "KIOSK-CRASH",
     )
+    // Small chunks, so the crash test's kills also land between the chunks of a photo.
+    .with_chunk_size(1024)
     .with_on_accepted(|code| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{code}");
@@ -242,6 +281,7 @@ fn run_portal(
     db: &std::path::Path,
     token: &str,
     private_key: Option<PathBuf>,
+    catalogue_key: Option<String>,
 ) -> Result<(), String> {
     use std::sync::Arc;
     let key_path = private_key
@@ -252,11 +292,14 @@ fn run_portal(
         .map_err(|e| format!("{}: {e}", key_path.display()))?;
     let database = xakiosk::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    let state = xakiosk::portal::PortalState {
-        db: Arc::new(database),
-        token: Arc::new(token.to_string()),
-        opener: Some(Arc::new(opener)),
-    };
+    let catalogue_key = catalogue_key
+        .unwrap_or_else(|| xakiosk::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string());
+    if !xakiosk::signing::is_public_key(&catalogue_key) {
+        return Err("--catalogue-key is not an ed25519 public key in base64".into());
+    }
+    let state = xakiosk::portal::PortalState::new(Arc::new(database), token)
+        .with_opener(opener)
+        .with_catalogue_key(&catalogue_key);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -269,6 +312,49 @@ fn run_portal(
         .await
         .map_err(|e| e.to_string())
     })
+}
+
+fn publish_catalogue(
+    db: &std::path::Path,
+    procedures: Option<PathBuf>,
+    units: Option<PathBuf>,
+    key: Option<PathBuf>,
+    version: Option<u64>,
+) -> Result<(), String> {
+    let assets = xakiosk::assets::assets_dir();
+    let procedures = procedures.unwrap_or_else(|| assets.join("procedures"));
+    let key_path = key.unwrap_or_else(|| assets.join("dev/catalogue-development.key"));
+    let key = std::fs::read_to_string(&key_path)
+        .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
+    let key = xakiosk::signing::DeviceKey::from_base64(&key)
+        .map_err(|e| format!("{}: {e}", key_path.display()))?;
+    let database = xakiosk::portal::PortalDb::open(db)
+        .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    let latest = database
+        .catalogue_since(0)
+        .map_err(|e| e.to_string())?
+        .map(|c| c.version)
+        .unwrap_or(0);
+    let version = version.unwrap_or(latest + 1);
+    let bundle =
+        xakiosk::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)?;
+    let signed = xakiosk::catalogue_bundle::sign(&bundle, &key);
+    // Refuse to publish what a kiosk would refuse to install.
+    xakiosk::catalogue_bundle::open(&signed, &key.public_base64(), 0)
+        .map_err(|e| format!("not published: {e}"))?;
+    database
+        .publish_catalogue(&signed)
+        .map_err(|e| format!("not published: {e}"))?;
+    println!(
+        "published catalogue version {version}: {} procedure file(s){}",
+        bundle.procedures.len(),
+        if bundle.admin_units.is_some() {
+            " and a units list"
+        } else {
+            ""
+        }
+    );
+    Ok(())
 }
 
 fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {

@@ -7,8 +7,8 @@
 //! (9), content hash (32), issue time in microseconds since 1970 (8, big-endian), kiosk id
 //! (1-byte length + bytes), public key (32), signature (64). No IO here.
 
+use crate::signing::DeviceKey;
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,73 +48,6 @@ pub fn content_hash(sealed_answers: &[u8], photo_hashes: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
-/// The kiosk's signing key.
-#[derive(Clone)]
-pub struct DeviceKey {
-    key: SigningKey,
-}
-
-impl DeviceKey {
-    pub fn from_seed(seed: [u8; 32]) -> DeviceKey {
-        DeviceKey {
-            key: SigningKey::from_bytes(&seed),
-        }
-    }
-
-    pub fn generate() -> Result<DeviceKey, String> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the device key: {e}"))?;
-        Ok(DeviceKey::from_seed(seed))
-    }
-
-    pub fn from_base64(text: &str) -> Result<DeviceKey, String> {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .map_err(|e| e.to_string())?;
-        let seed: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| "a device key is 32 bytes".to_string())?;
-        Ok(DeviceKey::from_seed(seed))
-    }
-
-    pub fn to_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes())
-    }
-
-    pub fn public_base64(&self) -> String {
-        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_bytes())
-    }
-
-    /// Reads the key at `path`, or makes one and writes it (owner-only, atomically).
-    pub fn load_or_create(path: &std::path::Path) -> Result<DeviceKey, String> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return DeviceKey::from_base64(&text).map_err(|e| format!("{}: {e}", path.display()));
-        }
-        let key = DeviceKey::generate()?;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let tmp = path.with_extension("tmp");
-        {
-            use std::io::Write;
-            #[cfg(unix)]
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            options.mode(0o600);
-            let mut f = options
-                .open(&tmp)
-                .map_err(|e| format!("{}: {e}", tmp.display()))?;
-            f.write_all(key.to_base64().as_bytes())
-                .map_err(|e| e.to_string())?;
-            f.sync_all().map_err(|e| e.to_string())?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(key)
-    }
-}
-
 impl Receipt {
     fn message(&self) -> Vec<u8> {
         format!(
@@ -146,8 +79,7 @@ impl Receipt {
             public_key: key.public_base64(),
             signature: String::new(),
         };
-        let signature = key.key.sign(&r.message());
-        r.signature = base64::engine::general_purpose::STANDARD.encode(signature.to_bytes());
+        r.signature = key.sign(&r.message());
         r
     }
 
@@ -242,21 +174,12 @@ impl Receipt {
     /// Checks the signature against the key the receipt names. Whether that key is the
     /// kiosk's is for the caller to check.
     pub fn verify(&self) -> Result<(), ReceiptError> {
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let key: [u8; 32] = b64
-            .decode(&self.public_key)
-            .ok()
-            .and_then(|k| k.try_into().ok())
-            .ok_or_else(|| ReceiptError::Malformed("bad public key".into()))?;
-        let key = VerifyingKey::from_bytes(&key)
-            .map_err(|_| ReceiptError::Malformed("bad public key".into()))?;
-        let sig: [u8; 64] = b64
-            .decode(&self.signature)
-            .ok()
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| ReceiptError::Malformed("bad signature".into()))?;
-        key.verify(&self.message(), &Signature::from_bytes(&sig))
-            .map_err(|_| ReceiptError::BadSignature)
+        crate::signing::verify(&self.public_key, &self.message(), &self.signature).map_err(|e| {
+            match e {
+                crate::signing::SignatureError::Malformed(m) => ReceiptError::Malformed(m),
+                crate::signing::SignatureError::Mismatch => ReceiptError::BadSignature,
+            }
+        })
     }
 }
 

@@ -99,6 +99,12 @@ impl Opener {
         Ok(Opener { private })
     }
 
+    /// The public key kiosks seal to (base64).
+    pub fn public_base64(&self) -> String {
+        let public = <X25519HkdfSha256 as Kem>::sk_to_pk(&self.private);
+        base64::engine::general_purpose::STANDARD.encode(public.to_bytes())
+    }
+
     /// A new key pair: (private, public), base64.
     pub fn generate() -> (String, String) {
         let mut rng = rand_core::TryRngCore::unwrap_err(rand_core::OsRng);

@@ -3,6 +3,7 @@
 //! Errors here are written for the technician reading a terminal or the journal.
 
 use crate::assets;
+use crate::catalogue_install::CatalogueInstall;
 use crate::config::Config;
 use crate::core::address::AdminUnits;
 use crate::core::catalogue::{Catalogue, CatalogueProblem};
@@ -22,6 +23,10 @@ pub struct Startup {
     pub database: PathBuf,
     pub policy: InactivityPolicy,
     pub lang: Lang,
+    /// Signs receipts and requests to the portal.
+    pub device_key: crate::signing::DeviceKey,
+    /// The catalogue installed from the portal (its version, and where updates go).
+    pub catalogue_install: Arc<CatalogueInstall>,
 }
 
 impl Startup {
@@ -46,18 +51,45 @@ impl Startup {
             "" => assets.join("procedures"),
             dir => PathBuf::from(dir),
         };
-        let (catalogue, problems) = assets::load_catalogue(&procedures);
-        if catalogue.procedures().is_empty() {
-            return Err(format!("no usable procedure in {}", procedures.display()));
-        }
-        let units_path = match config.catalogue.admin_units.as_str() {
-            "" => assets.join("admin-units/units-2025.tsv"),
-            path => PathBuf::from(path),
-        };
-        let units = assets::load_admin_units(&units_path)?;
         let database = database
             .map(Path::to_path_buf)
             .unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
+        let catalogue_install = Arc::new(CatalogueInstall::new(
+            &database.with_file_name("catalogue"),
+            &config.catalogue.public_key,
+        ));
+        // A catalogue installed from the portal is newer than the shipped files; one that no
+        // longer verifies is ignored (the shipped files are used and the fault is logged).
+        let installed = catalogue_install.load().unwrap_or_else(|e| {
+            tracing::error!("the installed catalogue is refused, using the shipped one: {e}");
+            None
+        });
+        let (catalogue, problems, installed_units) = match installed {
+            Some(opened) => {
+                tracing::info!(
+                    version = opened.version,
+                    "using the catalogue installed from the portal"
+                );
+                (opened.catalogue, Vec::new(), opened.units)
+            }
+            None => {
+                let (catalogue, problems) = assets::load_catalogue(&procedures);
+                (catalogue, problems, None)
+            }
+        };
+        if catalogue.procedures().is_empty() {
+            return Err(format!("no usable procedure in {}", procedures.display()));
+        }
+        let units = match installed_units {
+            Some(units) => units,
+            None => {
+                let units_path = match config.catalogue.admin_units.as_str() {
+                    "" => assets.join("admin-units/units-2025.tsv"),
+                    path => PathBuf::from(path),
+                };
+                assets::load_admin_units(&units_path)?
+            }
+        };
         let sealer = crate::sealing::Sealer::from_base64(&config.portal.public_key)
             .map_err(|e| format!("portal.public_key in the configuration: {e}"))?;
         if config.portal.public_key == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
@@ -68,9 +100,9 @@ impl Startup {
         let mut store = Store::open(&database, sealer)
             .map_err(|e| format!("cannot open the dossier store: {e}"))?;
         let key_path = database.with_file_name("device.key");
-        let device_key = crate::receipt::DeviceKey::load_or_create(&key_path)
+        let device_key = crate::signing::DeviceKey::load_or_create(&key_path)
             .map_err(|e| format!("cannot load or make the device key: {e}"))?;
-        store.sign_receipts(device_key, &config.kiosk.id);
+        store.sign_receipts(device_key.clone(), &config.kiosk.id);
         tracing::info!(
             procedures = catalogue.procedures().len(),
             skipped = problems.len(),
@@ -89,6 +121,8 @@ impl Startup {
                 grace: Duration::from_secs(config.session.grace_secs.max(5)),
             },
             lang: Lang::from_tag(&config.kiosk.language).unwrap_or_default(),
+            device_key,
+            catalogue_install,
         })
     }
 }

@@ -109,7 +109,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
             .expect("the receipt QR on the done screen scans");
     assert_eq!(scanned.getText(), receipt);
     let key = std::fs::read_to_string(out.path().join("device.key")).unwrap();
-    let public = xakiosk::receipt::DeviceKey::from_base64(&key)
+    let public = xakiosk::signing::DeviceKey::from_base64(&key)
         .unwrap()
         .public_base64();
     let ok = Command::new(env!("CARGO_BIN_EXE_xakiosk"))

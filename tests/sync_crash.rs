@@ -1,19 +1,20 @@
 //! Pull the plug while syncing: a child process sending the queue to the reference portal
 //! (real HTTP on loopback) is killed with SIGKILL at varying points and restarted until the
 //! queue is empty; the portal then holds every dossier exactly once and the kiosk shows each
-//! one accepted. `XAKIOSK_CRASH_TRIALS` sets the number of kills (CI: 24; the soak command
+//! one accepted, with every photo whole. Photos go up in 1 KiB chunks here, so kills also land
+//! between chunks. `XAKIOSK_CRASH_TRIALS` sets the number of kills (CI: 24; the soak command
 //! runs a thousand).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use xakiosk::core::answer::Answer;
+use xakiosk::core::answer::{Answer, AttachmentRef};
 use xakiosk::core::dossier::{DossierDraft, DossierState};
 use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
 use xakiosk::portal::{PortalDb, PortalState};
 use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
-use xakiosk::store::Store;
+use xakiosk::store::{Store, StoredAttachment};
 
 #[test]
 fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
@@ -48,17 +49,38 @@ fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
                 answers,
             };
             ids.push(d.id);
-            store.submit(&d, &[], chrono::Utc::now()).unwrap();
+            let mut attachments = Vec::new();
+            if i % 4 == 0 {
+                let bytes: Vec<u8> = (0..5000u32).map(|b| (b * 7 + i as u32) as u8).collect();
+                attachments.push(StoredAttachment {
+                    reference: AttachmentRef {
+                        sha256: format!("{:064x}", i + 1),
+                        mime: "image/jpeg".into(),
+                        bytes: bytes.len(),
+                    },
+                    bytes,
+                });
+            }
+            let d = DossierDraft {
+                answers: {
+                    let mut a = d.answers;
+                    for (n, att) in attachments.iter().enumerate() {
+                        a.insert(
+                            format!("paper{n}"),
+                            Answer::Attachment(att.reference.clone()),
+                        );
+                    }
+                    a
+                },
+                ..d
+            };
+            store.submit(&d, &attachments, chrono::Utc::now()).unwrap();
         }
     }
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let portal = Arc::new(PortalDb::open(&dir.path().join("portal.sqlite")).unwrap());
-    let state = PortalState {
-        db: portal.clone(),
-        token: Arc::new("t".into()),
-        opener: None,
-    };
+    let state = PortalState::new(portal.clone(), "t");
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -122,6 +144,14 @@ fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
     )
     .unwrap();
     assert_eq!(store.queue_len().unwrap(), 0);
+    for r in portal.list(10_000).unwrap() {
+        for a in &r.upload.attachments {
+            assert!(
+                portal.attachment(&r.id, &a.sha256).unwrap().is_some(),
+                "a received dossier has all its photos, whole"
+            );
+        }
+    }
     for id in ids {
         assert!(received.contains(&id.to_string()));
         assert_eq!(

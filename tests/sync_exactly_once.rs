@@ -1,7 +1,9 @@
 //! Queued dossiers reach the portal exactly once: through injected faults (500s, 429 with
-//! Retry-After, timeouts, a connection reset after the portal stored the dossier) under tokio's
-//! paused time; over real HTTP on loopback with the reference portal, including replays,
-//! conflicts, a wrong token, and an officer's decision flowing back to the kiosk.
+//! Retry-After, timeouts, slow answers, TLS failures, a connection reset mid-upload or after
+//! the portal stored the dossier) under tokio's paused time, with photos resuming where they
+//! stopped; over real HTTP on loopback with the reference portal: enrollment and signed
+//! requests, replays, conflicts, clock skew, a TLS handshake failure, a signed catalogue
+//! update (and a forged one refused), heartbeats, and an officer's decision flowing back.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -15,11 +17,22 @@ use xakiosk::devices::clock::{Clock, TokioClock};
 use xakiosk::portal::PortalDb;
 use xakiosk::portal::in_process::InProcessPortal;
 use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
+use xakiosk::signing::DeviceKey;
 use xakiosk::store::{Store, StoreHandle, StoredAttachment};
 use xakiosk::sync::backoff::Backoff;
-use xakiosk::sync::contract::{Acceptance, DossierUpload, StatusPage};
+use xakiosk::sync::contract::{
+    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
+};
 use xakiosk::sync::engine::SyncEngine;
-use xakiosk::sync::transport::{HttpTransport, PortalTransport, SendError};
+use xakiosk::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
+
+fn identity(kiosk_id: &str, seed: u8) -> KioskIdentity {
+    KioskIdentity {
+        kiosk_id: kiosk_id.into(),
+        key: DeviceKey::from_seed([seed; 32]),
+        place: "Phường Hoàn Kiếm".into(),
+    }
+}
 
 fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
     let mut random = [0u8; 8];
@@ -77,6 +90,10 @@ enum Fault {
     ServerError,
     TooManyRequests,
     Timeout,
+    /// The portal answers, but only after ten minutes (the engine's own deadline cuts it).
+    Slow,
+    /// The TLS handshake fails (a captive portal, a proxy, a certificate problem).
+    Tls,
     /// The portal stored the request, then the connection broke before the answer arrived.
     ResetAfterCommit,
 }
@@ -88,6 +105,26 @@ struct Flaky {
     dossier_calls: AtomicUsize,
     resets_after_commit: AtomicUsize,
     faults: Mutex<Vec<&'static str>>,
+    /// Photo bytes the kiosk put on the wire, and chunk requests that failed.
+    bytes_offered: AtomicU64,
+    failed_chunks: AtomicU64,
+    /// A chunk committed at the portal whose answer was lost.
+    chunk_resets: AtomicUsize,
+}
+
+impl Flaky {
+    fn new(inner: InProcessPortal, seed: u64) -> Flaky {
+        Flaky {
+            inner,
+            seed: AtomicU64::new(seed),
+            dossier_calls: AtomicUsize::new(0),
+            resets_after_commit: AtomicUsize::new(0),
+            faults: Mutex::new(Vec::new()),
+            bytes_offered: AtomicU64::new(0),
+            failed_chunks: AtomicU64::new(0),
+            chunk_resets: AtomicUsize::new(0),
+        }
+    }
 }
 
 impl Flaky {
@@ -98,11 +135,13 @@ impl Flaky {
         x ^= x >> 7;
         x ^= x << 17;
         self.seed.store(x, Ordering::SeqCst);
-        match x % 10 {
+        match x % 16 {
             0 | 1 => Fault::ServerError,
             2 => Fault::TooManyRequests,
             3 => Fault::Timeout,
-            4 => Fault::ResetAfterCommit,
+            4 => Fault::Slow,
+            5 => Fault::Tls,
+            6 | 7 => Fault::ResetAfterCommit,
             _ => Fault::None,
         }
     }
@@ -113,6 +152,8 @@ impl Flaky {
             Fault::ServerError => "500",
             Fault::TooManyRequests => "429",
             Fault::Timeout => "timeout",
+            Fault::Slow => "slow",
+            Fault::Tls => "tls",
             Fault::ResetAfterCommit => "reset",
         });
         match fault {
@@ -125,24 +166,57 @@ impl Flaky {
                 tokio::time::sleep(Duration::from_secs(30)).await;
                 Err(SendError::retry("timed out"))
             }
+            Fault::Slow => {
+                // Longer than the engine's deadline: the engine must give up on its own.
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                Ok(())
+            }
+            Fault::Tls => Err(SendError::retry("TLS failure (certificate or handshake)")),
             Fault::None | Fault::ResetAfterCommit => Ok(()),
         }
     }
 }
 
 impl PortalTransport for Flaky {
-    async fn put_attachment(
+    async fn enroll(&self) -> Result<Enrolled, SendError> {
+        self.inner.enroll().await
+    }
+
+    async fn upload_progress(
         &self,
         id: uuid::Uuid,
         sha256: &str,
-        sealed: Vec<u8>,
-    ) -> Result<(), SendError> {
+    ) -> Result<UploadProgress, SendError> {
+        self.inner.upload_progress(id, sha256).await
+    }
+
+    async fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadProgress, SendError> {
+        self.bytes_offered
+            .fetch_add(chunk.len() as u64, Ordering::SeqCst);
         let fault = self.next_fault();
-        self.before(fault).await?;
-        self.inner.put_attachment(id, sha256, sealed).await?;
+        if let Err(e) = self.before(fault).await {
+            self.failed_chunks.fetch_add(1, Ordering::SeqCst);
+            return Err(e);
+        }
+        let progress = self
+            .inner
+            .append_upload(id, sha256, checksum, offset, total, chunk)
+            .await?;
         match fault {
-            Fault::ResetAfterCommit => Err(SendError::retry("connection reset mid-upload")),
-            _ => Ok(()),
+            Fault::ResetAfterCommit => {
+                self.chunk_resets.fetch_add(1, Ordering::SeqCst);
+                self.failed_chunks.fetch_add(1, Ordering::SeqCst);
+                Err(SendError::retry("connection reset mid-upload"))
+            }
+            _ => Ok(progress),
         }
     }
 
@@ -167,45 +241,43 @@ impl PortalTransport for Flaky {
     async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
         self.inner.status(since).await
     }
+
+    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
+        self.inner.catalogue(since).await
+    }
+
+    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
+        self.inner.heartbeat(beat).await
+    }
 }
 
-/// 30 dossiers, four in ten calls failing in some way: every one ends accepted, the portal
-/// holds each exactly once, and no failing dossier kept the others from being sent.
+/// 30 dossiers (a third with a photo sent in 512-byte chunks), half the calls failing in
+/// some way: every one ends accepted, the portal holds each exactly once, photos resume where
+/// the portal's copy stops, and no failing dossier kept the others from being sent.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
     let (store, ids, _dir) = kiosk_with(30).await;
+    let sealed_photo_bytes: u64 = {
+        let mut total = 0;
+        for id in &ids {
+            let id = *id;
+            total += store
+                .call(move |s| s.sealed_attachment_bytes(id))
+                .await
+                .unwrap();
+        }
+        total
+    };
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
-    let flaky = Arc::new(Flaky {
-        inner: InProcessPortal { db: portal.clone() },
-        seed: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
-        dossier_calls: AtomicUsize::new(0),
-        resets_after_commit: AtomicUsize::new(0),
-        faults: Mutex::new(Vec::new()),
-    });
-    struct Shared(Arc<Flaky>);
-    impl PortalTransport for Shared {
-        async fn put_attachment(
-            &self,
-            id: uuid::Uuid,
-            sha: &str,
-            b: Vec<u8>,
-        ) -> Result<(), SendError> {
-            self.0.put_attachment(id, sha, b).await
-        }
-        async fn put_dossier(
-            &self,
-            id: uuid::Uuid,
-            u: &DossierUpload,
-        ) -> Result<Acceptance, SendError> {
-            self.0.put_dossier(id, u).await
-        }
-        async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
-            self.0.status(since).await
-        }
-    }
+    let flaky = Arc::new(Flaky::new(
+        InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1)),
+        0x9E37_79B9_7F4A_7C15,
+    ));
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
     let seed = AtomicU64::new(7);
-    let engine = SyncEngine::new(store.clone(), Shared(flaky.clone()), clock, "KIOSK-TEST")
+    let engine = SyncEngine::new(store.clone(), flaky.clone(), clock, "KIOSK-TEST")
+        .with_chunk_size(512)
+        .with_request_timeout(Duration::from_secs(60))
         .with_backoff(Backoff {
             base: Duration::from_secs(1),
             cap: Duration::from_secs(120),
@@ -241,7 +313,7 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
         assert_eq!(states.last(), Some(&DossierState::Accepted));
     }
     let faults = flaky.faults.lock().unwrap().clone();
-    for kind in ["500", "429", "timeout", "reset"] {
+    for kind in ["500", "429", "timeout", "slow", "tls", "reset"] {
         assert!(
             faults.contains(&kind),
             "the run never injected {kind}: {faults:?}"
@@ -255,6 +327,23 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
         flaky.dossier_calls.load(Ordering::SeqCst) > 30,
         "failures were retried"
     );
+    // Resuming, not restarting: beyond the photos themselves, only the chunks whose request
+    // failed went on the wire twice.
+    let offered = flaky.bytes_offered.load(Ordering::SeqCst);
+    let failed = flaky.failed_chunks.load(Ordering::SeqCst);
+    assert!(
+        flaky.chunk_resets.load(Ordering::SeqCst) > 0,
+        "a connection broke mid-upload"
+    );
+    assert!(
+        offered <= sealed_photo_bytes + failed * 512,
+        "photos restarted from the beginning: {offered} bytes sent for {sealed_photo_bytes}"
+    );
+    for r in portal.list(100).unwrap() {
+        for a in &r.upload.attachments {
+            assert!(portal.attachment(&r.id, &a.sha256).unwrap().is_some());
+        }
+    }
 }
 
 /// A restart while a dossier was "sending" queues it again, and the resend is harmless.
@@ -262,7 +351,8 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
 async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
     let (store, ids, _dir) = kiosk_with(1).await;
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
-    let transport = InProcessPortal { db: portal.clone() };
+    let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
+    transport.enroll().await.unwrap();
     // The previous run claimed it and the portal stored it; then the power went.
     let now = chrono::Utc::now();
     let item = store
@@ -272,8 +362,10 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
         .unwrap();
     let upload = xakiosk::sync::engine::upload_of(&item, "KIOSK-TEST");
     for (sha, _, sealed) in &item.attachments {
+        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sealed));
+        let total = sealed.len() as u64;
         transport
-            .put_attachment(item.id, sha, sealed.clone())
+            .append_upload(item.id, sha, &checksum, 0, total, sealed.clone())
             .await
             .unwrap();
     }
@@ -346,34 +438,52 @@ impl Drop for Watchdog {
     }
 }
 
-/// The real thing: the reference portal over HTTP on loopback.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
+/// A reference portal on loopback: its database, its address, and a switch to stop it.
+async fn http_portal() -> (
+    Arc<PortalDb>,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
-    let state = xakiosk::portal::PortalState {
-        db: portal.clone(),
-        token: Arc::new("secret-token".into()),
-        opener: Some(Arc::new(
-            xakiosk::sealing::Opener::from_base64(include_str!(
-                "../assets/dev/portal-development.key"
-            ))
-            .unwrap(),
-        )),
-    };
+    let opener =
+        xakiosk::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
+            .unwrap();
+    let state = xakiosk::portal::PortalState::new(portal.clone(), "secret-token")
+        .with_opener(opener)
+        .with_catalogue_key(&DeviceKey::from_seed([42; 32]).public_base64());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(xakiosk::portal::serve(listener, state, async {
         let _ = stopped.await;
     }));
+    (portal, base, stop, server)
+}
 
+fn http(base: &str, who: KioskIdentity, token: &str) -> HttpTransport {
+    HttpTransport::new(base, who, token, Duration::from_secs(5)).unwrap()
+}
+
+/// The real thing: the reference portal over HTTP on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
+    let (portal, base, stop, server) = http_portal().await;
     let (store, ids, _dir) = kiosk_with(4).await;
-    let transport = HttpTransport::new(&base, "secret-token", Duration::from_secs(5)).unwrap();
+    let transport = Arc::new(http(&base, identity("KIOSK-HTTP", 1), "secret-token"));
     let clock: Arc<dyn Clock> = Arc::new(xakiosk::devices::clock::SystemClock::new());
-    let engine = SyncEngine::new(store.clone(), transport.clone(), clock, "KIOSK-HTTP");
+    let engine =
+        SyncEngine::new(store.clone(), transport.clone(), clock, "KIOSK-HTTP").with_chunk_size(700);
     let pass = engine.pass().await.unwrap();
-    assert_eq!(pass.accepted, 4);
+    assert_eq!(
+        pass.accepted, 4,
+        "the engine enrolled the kiosk, then sent everything"
+    );
     assert_eq!(portal.received_count().unwrap(), 4);
+    assert_eq!(
+        portal.device_key("KIOSK-HTTP").unwrap(),
+        Some(DeviceKey::from_seed([1; 32]).public_base64())
+    );
 
     // A replay of the same body gets the original acceptance; a different body is a conflict.
     let first = portal
@@ -390,12 +500,47 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
         transport.put_dossier(ids[0], &other).await,
         Err(SendError::Conflict(_))
     ));
-    let intruder = HttpTransport::new(&base, "wrong", Duration::from_secs(5)).unwrap();
+
+    // Who may speak: a wrong enrollment token, a kiosk that never enrolled, another key
+    // claiming an enrolled kiosk id, and a kiosk submitting in another kiosk's name.
+    let wrong_token = http(&base, identity("KIOSK-NEW", 2), "wrong");
     assert!(matches!(
-        intruder.put_dossier(ids[0], &first.upload).await,
+        wrong_token.enroll().await,
         Err(SendError::Refused(_))
     ));
+    assert!(matches!(
+        wrong_token.status(0).await,
+        Err(SendError::Unauthorised(_))
+    ));
+    let impostor = http(&base, identity("KIOSK-HTTP", 3), "secret-token");
+    assert!(matches!(
+        impostor.enroll().await,
+        Err(SendError::Conflict(_))
+    ));
+    assert!(matches!(
+        impostor.put_dossier(ids[0], &first.upload).await,
+        Err(SendError::Unauthorised(_))
+    ));
+    let neighbour = http(&base, identity("KIOSK-NEIGHBOUR", 4), "secret-token");
+    neighbour.enroll().await.unwrap();
+    let mut stolen = first.upload.clone();
+    stolen.code = "NEIGHBOUR".into();
+    let stranger = uuid::Uuid::now_v7();
+    assert!(matches!(
+        neighbour.put_dossier(stranger, &stolen).await,
+        Err(SendError::Refused(_))
+    ));
+    // An unsigned request is refused outright.
+    let unsigned = reqwest::get(format!("{base}/v1/status?since=0"))
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
     assert_eq!(portal.received_count().unwrap(), 4);
+
+    // A kiosk whose clock is two hours behind is told the portal's time and corrects itself.
+    let late_clock =
+        http(&base, identity("KIOSK-HTTP", 1), "secret-token").with_clock_offset(-7200);
+    assert!(late_clock.status(0).await.is_ok());
 
     // The officer page opens the sealed dossier with the portal key and decides.
     let page = reqwest::get(format!("{base}/officer"))
@@ -407,6 +552,10 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert!(
         page.contains("Lê Thị Hoa 0 · 001093047064"),
         "the portal can open what the kiosk sealed"
+    );
+    assert!(
+        page.contains("KIOSK-HTTP"),
+        "the fleet table lists the kiosk"
     );
     let client = reqwest::Client::new();
     let response = client
@@ -420,12 +569,24 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
         .await
         .unwrap();
     assert!(response.status().is_success() || response.status().is_redirection());
+    assert!(
+        neighbour.status(0).await.unwrap().changes.is_empty(),
+        "another kiosk does not see this kiosk's decisions"
+    );
     engine.pass().await.unwrap();
     let id = ids[1];
     let history = store.call(move |s| s.history(id)).await.unwrap();
     let last = history.last().unwrap();
     assert_eq!(last.state, DossierState::NeedsFix);
     assert_eq!(last.note.as_deref(), Some("Thiếu hợp đồng thuê nhà"));
+    let heartbeat = portal
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kiosk_id == "KIOSK-HTTP")
+        .and_then(|d| d.last_heartbeat)
+        .expect("the kiosk sent a heartbeat");
+    assert_eq!(heartbeat.queued, 0);
 
     // The portal going away is a retry, never a loss.
     stop.send(()).unwrap();
@@ -440,4 +601,81 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert_eq!((pass.accepted, pass.retried), (0, 1));
     let history = store.call(move |s| s.history(late)).await.unwrap();
     assert_eq!(history.last().unwrap().state, DossierState::Queued);
+}
+
+/// Speaking TLS to something that is not a TLS server (a captive portal, a misconfigured
+/// proxy) fails the handshake: a retry later, and the dossier stays queued.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_handshake_failure_keeps_the_dossier_queued() {
+    let (_portal, base, _stop, _server) = http_portal().await;
+    let https = base.replace("http://", "https://");
+    let transport = http(&https, identity("KIOSK-TLS", 1), "secret-token");
+    match transport.enroll().await {
+        Err(SendError::Retry { reason, .. }) => {
+            assert!(reason.contains("TLS"), "named as a TLS failure: {reason}")
+        }
+        other => panic!("expected a retry, got {other:?}"),
+    }
+    let (store, ids, _dir) = kiosk_with(1).await;
+    let clock: Arc<dyn Clock> = Arc::new(xakiosk::devices::clock::SystemClock::new());
+    let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TLS");
+    let mut status = engine.status();
+    engine.pass().await.unwrap();
+    let id = ids[0];
+    let history = store.call(move |s| s.history(id)).await.unwrap();
+    assert_eq!(history.last().unwrap().state, DossierState::Queued);
+    let seen = *status.borrow_and_update();
+    assert!(!seen.online && seen.queued == 1, "{seen:?}");
+}
+
+/// A signed catalogue published at the portal is installed by the kiosk on its next pass; a
+/// forged one (signed by another key) is refused and the installed one stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalogue_updates_install_only_when_signed_by_the_portal() {
+    let (portal, base, _stop, _server) = http_portal().await;
+    let (store, _ids, dir) = kiosk_with(0).await;
+    let catalogue_key = DeviceKey::from_seed([42; 32]);
+    let install = Arc::new(xakiosk::catalogue_install::CatalogueInstall::new(
+        &dir.path().join("catalogue"),
+        &catalogue_key.public_base64(),
+    ));
+    let engine = SyncEngine::new(
+        store,
+        http(&base, identity("KIOSK-CAT", 1), "secret-token"),
+        Arc::new(xakiosk::devices::clock::SystemClock::new()),
+        "KIOSK-CAT",
+    )
+    .with_catalogue(install.clone())
+    .with_housekeeping_every(Duration::ZERO);
+    let procedures = xakiosk::assets::assets_dir().join("procedures");
+    let bundle = |v| xakiosk::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
+
+    portal
+        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(1), &catalogue_key))
+        .unwrap();
+    engine.pass().await.unwrap();
+    assert_eq!(install.version(), 1);
+    assert!(dir.path().join("catalogue/current.json").exists());
+
+    let forger = DeviceKey::from_seed([13; 32]);
+    portal
+        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(2), &forger))
+        .unwrap();
+    engine.pass().await.unwrap();
+    assert_eq!(
+        install.version(),
+        1,
+        "a forged catalogue is never installed"
+    );
+    let reloaded = xakiosk::catalogue_install::CatalogueInstall::new(
+        &dir.path().join("catalogue"),
+        &catalogue_key.public_base64(),
+    );
+    assert_eq!(reloaded.load().unwrap().unwrap().version, 1);
+
+    portal
+        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(3), &catalogue_key))
+        .unwrap();
+    engine.pass().await.unwrap();
+    assert_eq!(install.version(), 3);
 }

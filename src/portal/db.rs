@@ -3,14 +3,18 @@
 //! change log that kiosks pull with a cursor. Every receive is one transaction, so a dossier
 //! is stored once however often it is sent.
 
-use crate::sync::contract::{Acceptance, DossierUpload, StatusChange, StatusPage};
+use crate::sync::contract::{
+    Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusChange,
+    StatusPage, UploadProgress,
+};
 use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Mutex;
 
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = FULL;
+/// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
+const MIGRATIONS: [&str; 2] = [
+    "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
     body_hash   TEXT NOT NULL,
@@ -36,7 +40,60 @@ CREATE TABLE IF NOT EXISTS changes (
     note  TEXT,
     at    TEXT NOT NULL
 );
-";
+",
+    "
+-- Enrollment replaces trust on first use: the pinned keys become enrolled devices.
+CREATE TABLE devices (
+    kiosk_id       TEXT PRIMARY KEY,
+    public_key     TEXT NOT NULL,
+    place          TEXT NOT NULL DEFAULT '',
+    app_version    TEXT NOT NULL DEFAULT '',
+    enrolled_at    TEXT NOT NULL,
+    last_seen_at   TEXT,
+    last_heartbeat TEXT
+);
+INSERT INTO devices (kiosk_id, public_key, enrolled_at)
+    SELECT kiosk_id, public_key, '' FROM kiosks;
+DROP TABLE kiosks;
+ALTER TABLE received ADD COLUMN kiosk_id TEXT NOT NULL DEFAULT '';
+UPDATE received SET kiosk_id = coalesce(json_extract(body, '$.kiosk_id'), '');
+CREATE INDEX received_by_kiosk ON received (kiosk_id);
+-- Photos arriving in chunks: kept here, assembled into attachments once whole and checked.
+CREATE TABLE uploads (
+    dossier_id TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    total      INTEGER NOT NULL,
+    received   INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, sha256)
+);
+CREATE TABLE upload_chunks (
+    dossier_id TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    offset     INTEGER NOT NULL,
+    bytes      BLOB NOT NULL,
+    PRIMARY KEY (dossier_id, sha256, offset)
+);
+CREATE TABLE catalogues (
+    version INTEGER PRIMARY KEY,
+    signed  TEXT NOT NULL
+);
+",
+];
+
+/// The largest photo the portal takes (sealed bytes).
+pub const MAX_ATTACHMENT_BYTES: u64 = 32 * 1024 * 1024;
+
+fn migrate(conn: &mut Connection) -> Result<(), PortalError> {
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+    let steps: Vec<rusqlite_migration::M<'static>> = MIGRATIONS
+        .iter()
+        .map(|sql| rusqlite_migration::M::up(sql))
+        .collect();
+    rusqlite_migration::Migrations::new(steps)
+        .to_latest(conn)
+        .map_err(|e| PortalError::Migration(e.to_string()))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortalError {
@@ -50,13 +107,26 @@ pub enum PortalError {
     BadReceipt(String),
     #[error("a decision must be accepted, rejected or needs_fix")]
     BadDecision,
+    #[error("this kiosk is not enrolled")]
+    NotEnrolled,
+    #[error("this kiosk id is enrolled with another device key")]
+    KeyMismatch,
+    #[error("the upload is at byte {0}, not where this chunk starts")]
+    WrongOffset(u64),
+    #[error("the photo does not match its hash; it must be sent again from the start")]
+    HashMismatch,
+    #[error("the upload is too large or inconsistent: {0}")]
+    BadUpload(String),
+    #[error("the catalogue bundle is not newer than the published one")]
+    StaleCatalogue,
+    #[error("database schema: {0}")]
+    Migration(String),
     #[error("database error: {0}")]
     Db(#[from] rusqlite::Error),
 }
 
 /// The receipt must be genuine (signature), be about this dossier, hash exactly what arrived,
-/// and come from the key this kiosk used before. Until enrollment exists (issue #3), a
-/// kiosk's key is trusted on first use and pinned from then on.
+/// and be signed by the device key the kiosk enrolled.
 fn check_receipt(
     tx: &rusqlite::Transaction,
     id: &str,
@@ -88,24 +158,31 @@ fn check_receipt(
             "the dossier received is not the one the receipt was given for",
         ));
     }
-    let known: Option<String> = tx
+    match enrolled_key(tx, &receipt.kiosk_id)? {
+        Some(key) if key == receipt.public_key => Ok(()),
+        Some(_) => Err(bad("signed by another key than the kiosk enrolled")),
+        None => Err(bad("the kiosk that signed it is not enrolled")),
+    }
+}
+
+fn enrolled_key(conn: &Connection, kiosk_id: &str) -> Result<Option<String>, PortalError> {
+    Ok(conn
         .query_row(
-            "SELECT public_key FROM kiosks WHERE kiosk_id = ?1",
-            [&receipt.kiosk_id],
+            "SELECT public_key FROM devices WHERE kiosk_id = ?1",
+            [kiosk_id],
             |r| r.get(0),
         )
-        .optional()?;
-    match known {
-        Some(key) if key != receipt.public_key => Err(bad("signed by a key this kiosk never used")),
-        Some(_) => Ok(()),
-        None => {
-            tx.execute(
-                "INSERT INTO kiosks (kiosk_id, public_key) VALUES (?1, ?2)",
-                params![receipt.kiosk_id, receipt.public_key],
-            )?;
-            Ok(())
-        }
-    }
+        .optional()?)
+}
+
+/// An enrolled kiosk, for the officer page's fleet view.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub kiosk_id: String,
+    pub place: String,
+    pub enrolled_at: String,
+    pub last_seen_at: Option<String>,
+    pub last_heartbeat: Option<Heartbeat>,
 }
 
 pub struct PortalDb {
@@ -124,16 +201,16 @@ pub struct Received {
 
 impl PortalDb {
     pub fn open(path: &Path) -> Result<PortalDb, PortalError> {
-        let conn = Connection::open(path)?;
-        conn.execute_batch(SCHEMA)?;
+        let mut conn = Connection::open(path)?;
+        migrate(&mut conn)?;
         Ok(PortalDb {
             conn: Mutex::new(conn),
         })
     }
 
     pub fn open_in_memory() -> Result<PortalDb, PortalError> {
-        let conn = Connection::open_in_memory()?;
-        conn.execute_batch(SCHEMA)?;
+        let mut conn = Connection::open_in_memory()?;
+        migrate(&mut conn)?;
         Ok(PortalDb {
             conn: Mutex::new(conn),
         })
@@ -143,13 +220,249 @@ impl PortalDb {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Stores a sealed photo; the same one twice is a no-op.
-    pub fn put_attachment(&self, id: &str, sha256: &str, bytes: &[u8]) -> Result<(), PortalError> {
-        self.lock().execute(
+    /// Enrolls a kiosk's device key. The same key again is a harmless repeat; another key for
+    /// an enrolled kiosk id is refused (a replaced kiosk is retired by an administrator first).
+    pub fn enroll(&self, e: &Enrollment, now: &str) -> Result<Enrolled, PortalError> {
+        if !crate::signing::is_public_key(&e.public_key) {
+            return Err(PortalError::BadUpload(
+                "the device key is not an ed25519 public key".into(),
+            ));
+        }
+        if e.kiosk_id.trim().is_empty() || e.kiosk_id.len() > 64 {
+            return Err(PortalError::BadUpload(
+                "the kiosk id must be 1 to 64 characters".into(),
+            ));
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let enrolled_at = match tx
+            .query_row(
+                "SELECT public_key, enrolled_at FROM devices WHERE kiosk_id = ?1",
+                [&e.kiosk_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
+            .optional()?
+        {
+            Some((key, _)) if key != e.public_key => return Err(PortalError::KeyMismatch),
+            Some((_, at)) => {
+                tx.execute(
+                    "UPDATE devices SET place = ?2, app_version = ?3, last_seen_at = ?4 WHERE kiosk_id = ?1",
+                    params![e.kiosk_id, e.place, e.app_version, now],
+                )?;
+                at
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO devices (kiosk_id, public_key, place, app_version, enrolled_at, last_seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now],
+                )?;
+                now.to_string()
+            }
+        };
+        tx.commit()?;
+        Ok(Enrolled {
+            kiosk_id: e.kiosk_id.clone(),
+            enrolled_at,
+            sealing_public_key: None,
+            catalogue_public_key: None,
+        })
+    }
+
+    /// The device key a kiosk enrolled, if it did.
+    pub fn device_key(&self, kiosk_id: &str) -> Result<Option<String>, PortalError> {
+        enrolled_key(&self.lock(), kiosk_id)
+    }
+
+    /// How much of a photo the portal holds.
+    pub fn upload_progress(&self, id: &str, sha256: &str) -> Result<UploadProgress, PortalError> {
+        let conn = self.lock();
+        if let Some(len) = conn
+            .query_row(
+                "SELECT length(bytes) FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, sha256],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+        {
+            return Ok(UploadProgress {
+                received: len as u64,
+                complete: true,
+            });
+        }
+        let received = conn
+            .query_row(
+                "SELECT received FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, sha256],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        Ok(UploadProgress {
+            received: received as u64,
+            complete: false,
+        })
+    }
+
+    /// Appends a chunk of a sealed photo at `offset`. The photo is addressed by the SHA-256 of
+    /// the clear image (which only the portal's private key can check); `checksum` is the
+    /// SHA-256 of the sealed bytes, checked when the last byte arrives — a mismatch discards
+    /// the upload. A photo already complete is a harmless repeat.
+    pub fn append_upload(
+        &self,
+        id: &str,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<UploadProgress, PortalError> {
+        if total > MAX_ATTACHMENT_BYTES || offset + chunk.len() as u64 > total {
+            return Err(PortalError::BadUpload(format!(
+                "{} bytes at {offset} of a {total}-byte photo (at most {MAX_ATTACHMENT_BYTES})",
+                chunk.len()
+            )));
+        }
+        let progress = self.upload_progress(id, sha256)?;
+        if progress.complete {
+            return Ok(progress);
+        }
+        if progress.received != offset {
+            return Err(PortalError::WrongOffset(progress.received));
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let stored: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT total, checksum FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match stored.map(|(t, c)| (t as u64, c)) {
+            Some((t, c)) if t != total || c != checksum => {
+                return Err(PortalError::BadUpload(
+                    "the photo's length or checksum changed mid-upload".into(),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO uploads (dossier_id, sha256, checksum, total, received) VALUES (?1, ?2, ?3, ?4, 0)",
+                    params![id, sha256, checksum, total as i64],
+                )?;
+            }
+        }
+        let received = offset + chunk.len() as u64;
+        if !chunk.is_empty() {
+            tx.execute(
+                "INSERT INTO upload_chunks (dossier_id, sha256, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![id, sha256, offset as i64, chunk],
+            )?;
+        }
+        tx.execute(
+            "UPDATE uploads SET received = ?3 WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256, received as i64],
+        )?;
+        if received < total {
+            tx.commit()?;
+            return Ok(UploadProgress {
+                received,
+                complete: false,
+            });
+        }
+        let mut bytes = Vec::with_capacity(total as usize);
+        {
+            let mut stmt = tx.prepare(
+                "SELECT bytes FROM upload_chunks WHERE dossier_id = ?1 AND sha256 = ?2 ORDER BY offset",
+            )?;
+            let mut rows = stmt.query(params![id, sha256])?;
+            while let Some(row) = rows.next()? {
+                bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+            }
+        }
+        for table in ["uploads", "upload_chunks"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE dossier_id = ?1 AND sha256 = ?2"),
+                params![id, sha256],
+            )?;
+        }
+        if hex::encode(Sha256::digest(&bytes)) != checksum {
+            tx.commit()?;
+            return Err(PortalError::HashMismatch);
+        }
+        tx.execute(
             "INSERT OR IGNORE INTO attachments (dossier_id, sha256, bytes) VALUES (?1, ?2, ?3)",
             params![id, sha256, bytes],
         )?;
+        tx.commit()?;
+        Ok(UploadProgress {
+            received,
+            complete: true,
+        })
+    }
+
+    /// Records a kiosk's heartbeat (the latest one is kept).
+    pub fn heartbeat(&self, beat: &Heartbeat, now: &str) -> Result<(), PortalError> {
+        let body = serde_json::to_string(beat).unwrap_or_default();
+        let updated = self.lock().execute(
+            "UPDATE devices SET last_heartbeat = ?2, last_seen_at = ?3 WHERE kiosk_id = ?1",
+            params![beat.kiosk_id, body, now],
+        )?;
+        if updated == 0 {
+            return Err(PortalError::NotEnrolled);
+        }
         Ok(())
+    }
+
+    pub fn devices(&self) -> Result<Vec<Device>, PortalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT kiosk_id, place, enrolled_at, last_seen_at, last_heartbeat FROM devices ORDER BY kiosk_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Device {
+                kiosk_id: r.get(0)?,
+                place: r.get(1)?,
+                enrolled_at: r.get(2)?,
+                last_seen_at: r.get(3)?,
+                last_heartbeat: r
+                    .get::<_, Option<String>>(4)?
+                    .and_then(|t| serde_json::from_str(&t).ok()),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Publishes a signed catalogue bundle; its version must be newer than the last one.
+    pub fn publish_catalogue(&self, signed: &SignedCatalogue) -> Result<(), PortalError> {
+        let conn = self.lock();
+        let latest: Option<i64> =
+            conn.query_row("SELECT max(version) FROM catalogues", [], |r| r.get(0))?;
+        if latest.is_some_and(|v| v as u64 >= signed.version) {
+            return Err(PortalError::StaleCatalogue);
+        }
+        conn.execute(
+            "INSERT INTO catalogues (version, signed) VALUES (?1, ?2)",
+            params![
+                signed.version as i64,
+                serde_json::to_string(signed).unwrap_or_default()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The newest catalogue, if newer than `since`.
+    pub fn catalogue_since(&self, since: u64) -> Result<Option<SignedCatalogue>, PortalError> {
+        let text: Option<String> = self
+            .lock()
+            .query_row(
+                "SELECT signed FROM catalogues WHERE version > ?1 ORDER BY version DESC LIMIT 1",
+                [since as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
     /// Receives a dossier. Returns the acceptance and whether it was new: a replay of the same
@@ -183,6 +496,9 @@ impl PortalDb {
                 false,
             ));
         }
+        if enrolled_key(&tx, &upload.kiosk_id)?.is_none() {
+            return Err(PortalError::NotEnrolled);
+        }
         let mut missing = Vec::new();
         for a in &upload.attachments {
             let present: bool = tx.query_row(
@@ -204,8 +520,8 @@ impl PortalDb {
         let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
         let body = serde_json::to_string(upload).unwrap_or_default();
         tx.execute(
-            "INSERT INTO received (id, body_hash, body, reference, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id, hash, body, reference, now],
+            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, hash, body, reference, now, upload.kiosk_id],
         )?;
         tx.commit()?;
         Ok((
@@ -247,12 +563,19 @@ impl PortalDb {
         Ok(seq)
     }
 
-    pub fn status_since(&self, since: u64, limit: u32) -> Result<StatusPage, PortalError> {
+    /// Decisions on `kiosk_id`'s dossiers after `since`, oldest first.
+    pub fn status_since(
+        &self,
+        kiosk_id: &str,
+        since: u64,
+        limit: u32,
+    ) -> Result<StatusPage, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT seq, id, state, note, at FROM changes WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            "SELECT c.seq, c.id, c.state, c.note, c.at FROM changes c JOIN received r ON r.id = c.id
+             WHERE c.seq > ?1 AND r.kiosk_id = ?2 ORDER BY c.seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![since as i64, limit], |r| {
+        let rows = stmt.query_map(params![since as i64, kiosk_id, limit], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 StatusChange {
@@ -327,6 +650,28 @@ mod tests {
     use super::*;
     use crate::sync::contract::AttachmentDecl;
 
+    const PHOTO: &[u8] = b"sealed photo";
+
+    fn photo_sha() -> String {
+        hex::encode(Sha256::digest(PHOTO))
+    }
+
+    /// A portal where kiosk K1 is enrolled with `key`.
+    fn enrolled(key: &crate::signing::DeviceKey) -> PortalDb {
+        let db = PortalDb::open_in_memory().unwrap();
+        db.enroll(
+            &Enrollment {
+                kiosk_id: "K1".into(),
+                public_key: key.public_base64(),
+                place: "Phường Hoàn Kiếm".into(),
+                app_version: "test".into(),
+            },
+            "2026-11-24T01:00:00Z",
+        )
+        .unwrap();
+        db
+    }
+
     fn upload(code: &str) -> DossierUpload {
         DossierUpload {
             code: code.into(),
@@ -336,14 +681,14 @@ mod tests {
             submitted_at: "2026-11-24T02:00:00.000000Z".into(),
             sealed_answers: "c2VhbGVk".into(),
             attachments: vec![AttachmentDecl {
-                sha256: "ab".into(),
+                sha256: photo_sha(),
                 mime: "image/jpeg".into(),
             }],
             receipt: None,
         }
     }
 
-    fn signed(key: &crate::receipt::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
+    fn signed(key: &crate::signing::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
         use base64::Engine as _;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(&u.sealed_answers)
@@ -375,11 +720,11 @@ mod tests {
             id4.as_str(),
             id9.as_str(),
         );
-        let db = PortalDb::open_in_memory().unwrap();
-        let key = crate::receipt::DeviceKey::from_seed([1; 32]);
+        let key = crate::signing::DeviceKey::from_seed([1; 32]);
+        let db = enrolled(&key);
         let mut u = upload("KCP36MK6N");
         u.attachments.clear();
-        // Genuine: accepted, and the kiosk's key is pinned.
+        // Genuine: accepted.
         db.receive(id1, &signed(&key, id1, u.clone()), "t").unwrap();
         // A receipt for other content is refused.
         let mut swapped = signed(&key, id2, u.clone());
@@ -388,8 +733,8 @@ mod tests {
             db.receive(id2, &swapped, "t"),
             Err(PortalError::BadReceipt(_))
         ));
-        // A receipt signed by another key for the same kiosk is refused.
-        let forger = crate::receipt::DeviceKey::from_seed([2; 32]);
+        // A receipt signed by another key than the kiosk enrolled is refused.
+        let forger = crate::signing::DeviceKey::from_seed([2; 32]);
         assert!(matches!(
             db.receive(id3, &signed(&forger, id3, u.clone()), "t"),
             Err(PortalError::BadReceipt(_))
@@ -404,13 +749,17 @@ mod tests {
 
     #[test]
     fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
-        let db = PortalDb::open_in_memory().unwrap();
+        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
         let u = upload("AAAA");
         assert!(
-            matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == ["ab"])
+            matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
         );
-        db.put_attachment("id-1", "ab", b"sealed photo").unwrap();
-        db.put_attachment("id-1", "ab", b"sealed photo").unwrap();
+        let total = PHOTO.len() as u64;
+        db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
+            .unwrap();
+        // A repeat of a finished upload is harmless.
+        db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
+            .unwrap();
         let (first, new) = db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
         assert!(new);
         let (again, new) = db.receive("id-1", &u, "2026-11-24T04:00:00Z").unwrap();
@@ -428,7 +777,7 @@ mod tests {
 
     #[test]
     fn decisions_flow_out_through_a_cursor() {
-        let db = PortalDb::open_in_memory().unwrap();
+        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
         let mut u = upload("AAAA");
         u.attachments.clear();
         db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
@@ -443,14 +792,124 @@ mod tests {
         let seq = db
             .decide("id-1", "needs_fix", Some("Thiếu hợp đồng thuê nhà"), "t")
             .unwrap();
-        let page = db.status_since(0, 100).unwrap();
+        let page = db.status_since("K1", 0, 100).unwrap();
+        assert!(
+            db.status_since("K2", 0, 100).unwrap().changes.is_empty(),
+            "a kiosk sees only its own dossiers' decisions"
+        );
         assert_eq!(page.cursor, seq);
         assert_eq!(page.changes[0].state, "needs_fix");
         assert!(
-            db.status_since(page.cursor, 100)
+            db.status_since("K1", page.cursor, 100)
                 .unwrap()
                 .changes
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn photos_arrive_in_chunks_resume_at_the_portals_offset_and_are_checked() {
+        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
+        let sha = photo_sha();
+        let total = PHOTO.len() as u64;
+        let p = db
+            .append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5])
+            .unwrap();
+        assert_eq!((p.received, p.complete), (5, false));
+        // A chunk from the wrong place is refused with where to go on.
+        assert!(matches!(
+            db.append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5]),
+            Err(PortalError::WrongOffset(5))
+        ));
+        assert_eq!(db.upload_progress("d", &sha).unwrap().received, 5);
+        let p = db
+            .append_upload("d", &sha, &photo_sha(), 5, total, &PHOTO[5..])
+            .unwrap();
+        assert!(p.complete);
+        assert_eq!(db.attachment("d", &sha).unwrap().as_deref(), Some(PHOTO));
+
+        // Bytes that do not match the checksum given are discarded whole.
+        let wrong = hex::encode(Sha256::digest(b"something else"));
+        assert!(matches!(
+            db.append_upload("d", &wrong, &wrong, 0, total, PHOTO),
+            Err(PortalError::HashMismatch)
+        ));
+        assert_eq!(db.upload_progress("d", &wrong).unwrap().received, 0);
+        // Beyond the declared length, or over the limit: refused.
+        assert!(matches!(
+            db.append_upload("e", &sha, &photo_sha(), 0, 3, PHOTO),
+            Err(PortalError::BadUpload(_))
+        ));
+        assert!(matches!(
+            db.append_upload("e", &sha, &photo_sha(), 0, MAX_ATTACHMENT_BYTES + 1, PHOTO),
+            Err(PortalError::BadUpload(_))
+        ));
+    }
+
+    #[test]
+    fn enrollment_binds_one_key_to_a_kiosk_id() {
+        let key = crate::signing::DeviceKey::from_seed([1; 32]);
+        let db = enrolled(&key);
+        let again = Enrollment {
+            kiosk_id: "K1".into(),
+            public_key: key.public_base64(),
+            place: "Phường Hoàn Kiếm".into(),
+            app_version: "test".into(),
+        };
+        let first = db.enroll(&again, "later").unwrap();
+        assert_eq!(
+            first.enrolled_at, "2026-11-24T01:00:00Z",
+            "a repeat keeps the enrollment"
+        );
+        let thief = Enrollment {
+            public_key: crate::signing::DeviceKey::from_seed([2; 32]).public_base64(),
+            ..again.clone()
+        };
+        assert!(matches!(
+            db.enroll(&thief, "t"),
+            Err(PortalError::KeyMismatch)
+        ));
+        let junk = Enrollment {
+            public_key: "not a key".into(),
+            kiosk_id: "K9".into(),
+            ..again
+        };
+        assert!(matches!(
+            db.enroll(&junk, "t"),
+            Err(PortalError::BadUpload(_))
+        ));
+        assert_eq!(db.device_key("K1").unwrap(), Some(key.public_base64()));
+        // A dossier from a kiosk that never enrolled is refused.
+        let mut u = upload("AAAA");
+        u.attachments.clear();
+        u.kiosk_id = "K9".into();
+        assert!(matches!(
+            db.receive("x", &u, "t"),
+            Err(PortalError::NotEnrolled)
+        ));
+    }
+
+    #[test]
+    fn an_old_portal_database_is_upgraded_and_its_pinned_keys_become_enrollments() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute(
+                "INSERT INTO kiosks (kiosk_id, public_key) VALUES ('K1', 'pinned')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO received (id, body_hash, body, reference, received_at) VALUES ('x', 'h', '{\"kiosk_id\":\"K1\"}', 'HS-1', 't')",
+                [],
+            )
+            .unwrap();
+        }
+        let db = PortalDb::open(&path).unwrap();
+        assert_eq!(db.device_key("K1").unwrap().as_deref(), Some("pinned"));
+        db.decide("x", "accepted", None, "t").unwrap();
+        assert_eq!(db.status_since("K1", 0, 10).unwrap().changes.len(), 1);
     }
 }

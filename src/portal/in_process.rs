@@ -1,24 +1,43 @@
 //! The reference portal reached without HTTP: the same `PortalDb` calls the HTTP routes make,
-//! behind the `PortalTransport` seam. Tests wrap it with injected faults and drive the engine
-//! with tokio's paused time, which real sockets do not allow.
+//! behind the `PortalTransport` seam, for one kiosk (the request signature is the HTTP
+//! layer's job and is not repeated here). Tests wrap it with injected faults and drive the
+//! engine with tokio's paused time, which real sockets do not allow; the benchmarks use it to
+//! measure the engine without the network.
 
 use crate::portal::db::{PortalDb, PortalError};
-use crate::sync::contract::{Acceptance, DossierUpload, StatusPage};
-use crate::sync::transport::{PortalTransport, SendError};
+use crate::sync::contract::{
+    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
+};
+use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct InProcessPortal {
     pub db: Arc<PortalDb>,
+    pub identity: KioskIdentity,
+}
+
+impl InProcessPortal {
+    pub fn new(db: Arc<PortalDb>, identity: KioskIdentity) -> InProcessPortal {
+        InProcessPortal { db, identity }
+    }
 }
 
 fn classify(e: PortalError) -> SendError {
     match e {
-        PortalError::Conflict => SendError::Conflict(e.to_string()),
-        PortalError::MissingAttachments(_) | PortalError::Db(_) => SendError::retry(e.to_string()),
-        PortalError::NotFound | PortalError::BadDecision | PortalError::BadReceipt(_) => {
-            SendError::Refused(e.to_string())
+        PortalError::Conflict | PortalError::KeyMismatch | PortalError::StaleCatalogue => {
+            SendError::Conflict(e.to_string())
         }
+        PortalError::NotEnrolled => SendError::Unauthorised(e.to_string()),
+        PortalError::MissingAttachments(_)
+        | PortalError::HashMismatch
+        | PortalError::Db(_)
+        | PortalError::Migration(_) => SendError::retry(e.to_string()),
+        PortalError::NotFound
+        | PortalError::BadDecision
+        | PortalError::BadReceipt(_)
+        | PortalError::BadUpload(_)
+        | PortalError::WrongOffset(_) => SendError::Refused(e.to_string()),
     }
 }
 
@@ -27,15 +46,41 @@ fn now() -> String {
 }
 
 impl PortalTransport for InProcessPortal {
-    async fn put_attachment(
+    async fn enroll(&self) -> Result<Enrolled, SendError> {
+        self.db
+            .enroll(&self.identity.enrollment(), &now())
+            .map_err(classify)
+    }
+
+    async fn upload_progress(
         &self,
         id: uuid::Uuid,
         sha256: &str,
-        sealed: Vec<u8>,
-    ) -> Result<(), SendError> {
+    ) -> Result<UploadProgress, SendError> {
         self.db
-            .put_attachment(&id.to_string(), sha256, &sealed)
+            .upload_progress(&id.to_string(), sha256)
             .map_err(classify)
+    }
+
+    async fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadProgress, SendError> {
+        match self
+            .db
+            .append_upload(&id.to_string(), sha256, checksum, offset, total, &chunk)
+        {
+            Err(PortalError::WrongOffset(received)) => Ok(UploadProgress {
+                received,
+                complete: false,
+            }),
+            other => other.map_err(classify),
+        }
     }
 
     async fn put_dossier(
@@ -50,6 +95,16 @@ impl PortalTransport for InProcessPortal {
     }
 
     async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
-        self.db.status_since(since, 500).map_err(classify)
+        self.db
+            .status_since(&self.identity.kiosk_id, since, 500)
+            .map_err(classify)
+    }
+
+    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
+        self.db.catalogue_since(since).map_err(classify)
+    }
+
+    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
+        self.db.heartbeat(beat, &now()).map_err(classify)
     }
 }

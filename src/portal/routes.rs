@@ -1,38 +1,71 @@
-//! The portal's HTTP API (`/v1/…`, bearer-token authenticated) and the officer page
-//! (`/officer`), where received dossiers are opened with the portal's private key and an
-//! officer accepts, rejects or asks for a fix — decisions that flow back to the kiosks.
+//! The portal's HTTP API (`/v1/…`) and the officer page (`/officer`). A kiosk enrolls with
+//! an enrollment token (`POST /v1/enroll`); every other `/v1` request must carry its device
+//! key's signature (`sync::request_signature`). On the officer page received dossiers are
+//! opened with the portal's private key and an officer accepts, rejects or asks for a fix —
+//! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
 
 use crate::portal::db::{PortalDb, PortalError};
 use crate::sealing::Opener;
 use crate::store::{SealedContent, seal_context};
-use crate::sync::contract::{DossierUpload, ErrorBody};
+use crate::sync::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
+use crate::sync::request_signature::{self, RequestRefused};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use base64::Engine as _;
 use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct PortalState {
     pub db: Arc<PortalDb>,
-    /// The token kiosks present (`Authorization: Bearer …`).
-    pub token: Arc<String>,
+    /// The token a technician gives a kiosk to enroll (`Authorization: Bearer …`).
+    pub enrollment_token: Arc<String>,
     /// The private key that opens sealed dossiers, for the officer page.
     pub opener: Option<Arc<Opener>>,
+    /// Told to kiosks at enrollment: the key to seal to, the key catalogues are signed with.
+    pub sealing_public_key: Option<String>,
+    pub catalogue_public_key: Option<String>,
+}
+
+impl PortalState {
+    pub fn new(db: Arc<PortalDb>, enrollment_token: &str) -> PortalState {
+        PortalState {
+            db,
+            enrollment_token: Arc::new(enrollment_token.to_string()),
+            opener: None,
+            sealing_public_key: None,
+            catalogue_public_key: None,
+        }
+    }
+
+    /// Opens dossiers on the officer page with `opener`, and tells kiosks its public key.
+    pub fn with_opener(mut self, opener: Opener) -> PortalState {
+        self.sealing_public_key = Some(opener.public_base64());
+        self.opener = Some(Arc::new(opener));
+        self
+    }
+
+    pub fn with_catalogue_key(mut self, public_key: &str) -> PortalState {
+        self.catalogue_public_key = Some(public_key.to_string());
+        self
+    }
 }
 
 pub fn router(state: PortalState) -> Router {
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/dossiers/{id}", put(put_dossier))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/dossiers/{id}", axum::routing::put(put_dossier))
         .route(
             "/v1/dossiers/{id}/attachments/{sha256}",
-            put(put_attachment),
+            get(upload_progress).patch(append_upload),
         )
         .route("/v1/status", get(status))
+        .route("/v1/catalogue", get(catalogue))
+        .route("/v1/heartbeat", post(heartbeat))
         .route("/officer", get(officer_page))
         .route("/officer/decide", post(decide))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
@@ -45,23 +78,59 @@ fn error(status: StatusCode, message: &str, missing: Vec<String>) -> Response {
         axum::Json(ErrorBody {
             error: message.to_string(),
             missing,
+            server_time: None,
+            received: None,
         }),
     )
         .into_response()
 }
 
-fn authorised(state: &PortalState, headers: &HeaderMap) -> Result<(), Response> {
-    let expected = format!("Bearer {}", state.token);
-    match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(v) if v == expected => Ok(()),
-        _ => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong device token",
-            Vec::new(),
-        )),
+fn unauthorised(message: &str, server_time: Option<i64>) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(ErrorBody {
+            error: message.to_string(),
+            missing: Vec::new(),
+            server_time,
+            received: None,
+        }),
+    )
+        .into_response()
+}
+
+/// Checks a signed request; the kiosk it comes from.
+async fn authenticate(
+    state: &PortalState,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(kiosk), Some(time), Some(signature)) = (
+        header(request_signature::KIOSK_HEADER),
+        header(request_signature::TIME_HEADER).and_then(|t| t.parse::<i64>().ok()),
+        header(request_signature::SIGNATURE_HEADER),
+    ) else {
+        return Err(unauthorised(
+            "the request is not signed by an enrolled kiosk",
+            None,
+        ));
+    };
+    let kiosk = kiosk.to_string();
+    let db = state.db.clone();
+    let lookup = kiosk.clone();
+    let key = match blocking(move || db.device_key(&lookup)).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return Err(unauthorised("this kiosk is not enrolled", None)),
+        Err(e) => return Err(portal_error(e)),
+    };
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let now = chrono::Utc::now().timestamp();
+    match request_signature::check(&key, signature, method, path, time, &kiosk, body, now) {
+        Ok(()) => Ok(kiosk),
+        Err(RequestRefused::ClockSkew) => Err(unauthorised("clock_skew", Some(now))),
+        Err(e) => Err(unauthorised(&e.to_string(), None)),
     }
 }
 
@@ -94,6 +163,41 @@ fn portal_error(e: PortalError) -> Response {
             &format!("receipt refused: {m}"),
             Vec::new(),
         ),
+        PortalError::NotEnrolled => unauthorised("this kiosk is not enrolled", None),
+        PortalError::KeyMismatch => error(
+            StatusCode::CONFLICT,
+            "this kiosk id is enrolled with another device key; an administrator must retire it first",
+            Vec::new(),
+        ),
+        PortalError::WrongOffset(received) => (
+            StatusCode::CONFLICT,
+            axum::Json(ErrorBody {
+                error: "upload offset mismatch".into(),
+                missing: Vec::new(),
+                server_time: None,
+                received: Some(received),
+            }),
+        )
+            .into_response(),
+        PortalError::HashMismatch => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the photo does not match its hash; send it again from the start",
+            Vec::new(),
+        ),
+        PortalError::BadUpload(m) => error(StatusCode::BAD_REQUEST, &m, Vec::new()),
+        PortalError::StaleCatalogue => error(
+            StatusCode::CONFLICT,
+            "the catalogue is not newer than the published one",
+            Vec::new(),
+        ),
+        PortalError::Migration(m) => {
+            tracing::error!("portal database schema: {m}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+                Vec::new(),
+            )
+        }
         PortalError::Db(e) => {
             tracing::error!(error = %e, "portal database error");
             error(
@@ -109,19 +213,58 @@ fn valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
+async fn enroll(State(state): State<PortalState>, headers: HeaderMap, body: Bytes) -> Response {
+    let expected = format!("Bearer {}", state.enrollment_token);
+    if headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        != Some(expected.as_str())
+    {
+        return unauthorised("missing or wrong enrollment token", None);
+    }
+    let Ok(enrollment) = serde_json::from_slice::<Enrollment>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "not an enrollment request",
+            Vec::new(),
+        );
+    };
+    let db = state.db.clone();
+    match blocking(move || db.enroll(&enrollment, &now())).await {
+        Ok(mut enrolled) => {
+            enrolled.sealing_public_key = state.sealing_public_key.clone();
+            enrolled.catalogue_public_key = state.catalogue_public_key.clone();
+            axum::Json(enrolled).into_response()
+        }
+        Err(e) => portal_error(e),
+    }
+}
+
 async fn put_dossier(
     State(state): State<PortalState>,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
-    axum::Json(upload): axum::Json<DossierUpload>,
+    body: Bytes,
 ) -> Response {
-    if let Err(r) = authorised(&state, &headers) {
-        return r;
-    }
+    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
     if !valid_id(&id) {
         return error(
             StatusCode::BAD_REQUEST,
             "the dossier id must be a UUID",
+            Vec::new(),
+        );
+    }
+    let Ok(upload) = serde_json::from_slice::<DossierUpload>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "not a dossier upload", Vec::new());
+    };
+    if upload.kiosk_id != kiosk {
+        return error(
+            StatusCode::FORBIDDEN,
+            "a kiosk may only submit its own dossiers",
             Vec::new(),
         );
     }
@@ -133,16 +276,20 @@ async fn put_dossier(
     }
 }
 
-async fn put_attachment(
+fn valid_upload_address(id: &str, sha256: &str) -> bool {
+    valid_id(id) && sha256.len() == 64 && sha256.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+async fn upload_progress(
     State(state): State<PortalState>,
     Path((id, sha256)): Path<(String, String)>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
-    body: Bytes,
 ) -> Response {
-    if let Err(r) = authorised(&state, &headers) {
+    if let Err(r) = authenticate(&state, "GET", &uri, &headers, b"").await {
         return r;
     }
-    if !valid_id(&id) || sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+    if !valid_upload_address(&id, &sha256) {
         return error(
             StatusCode::BAD_REQUEST,
             "bad dossier id or content hash",
@@ -150,8 +297,53 @@ async fn put_attachment(
         );
     }
     let db = state.db.clone();
-    match blocking(move || db.put_attachment(&id, &sha256, &body)).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+    match blocking(move || db.upload_progress(&id, &sha256)).await {
+        Ok(progress) => axum::Json(progress).into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+async fn append_upload(
+    State(state): State<PortalState>,
+    Path((id, sha256)): Path<(String, String)>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authenticate(&state, "PATCH", &uri, &headers, &body).await {
+        return r;
+    }
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let checksum = headers
+        .get("upload-checksum")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("sha256 "))
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()));
+    let (Some(offset), Some(total), Some(checksum)) =
+        (number("upload-offset"), number("upload-length"), checksum)
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Upload-Offset, Upload-Length and Upload-Checksum (sha256 <hex>) headers are required",
+            Vec::new(),
+        );
+    };
+    if !valid_upload_address(&id, &sha256) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "bad dossier id or content hash",
+            Vec::new(),
+        );
+    }
+    let db = state.db.clone();
+    match blocking(move || db.append_upload(&id, &sha256, &checksum, offset, total, &body)).await {
+        Ok(progress) => axum::Json(progress).into_response(),
         Err(e) => portal_error(e),
     }
 }
@@ -164,15 +356,61 @@ struct Since {
 
 async fn status(
     State(state): State<PortalState>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     Query(q): Query<Since>,
 ) -> Response {
-    if let Err(r) = authorised(&state, &headers) {
+    let kiosk = match authenticate(&state, "GET", &uri, &headers, b"").await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let db = state.db.clone();
+    match blocking(move || db.status_since(&kiosk, q.since, 500)).await {
+        Ok(page) => axum::Json(page).into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+async fn catalogue(
+    State(state): State<PortalState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Query(q): Query<Since>,
+) -> Response {
+    if let Err(r) = authenticate(&state, "GET", &uri, &headers, b"").await {
         return r;
     }
     let db = state.db.clone();
-    match blocking(move || db.status_since(q.since, 500)).await {
-        Ok(page) => axum::Json(page).into_response(),
+    match blocking(move || db.catalogue_since(q.since)).await {
+        Ok(Some(signed)) => axum::Json(signed).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+async fn heartbeat(
+    State(state): State<PortalState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state, "POST", &uri, &headers, &body).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let Ok(beat) = serde_json::from_slice::<Heartbeat>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "not a heartbeat", Vec::new());
+    };
+    if beat.kiosk_id != kiosk {
+        return error(
+            StatusCode::FORBIDDEN,
+            "a heartbeat names its own kiosk",
+            Vec::new(),
+        );
+    }
+    let db = state.db.clone();
+    match blocking(move || db.heartbeat(&beat, &now())).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => portal_error(e),
     }
 }
@@ -257,6 +495,25 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
             escape(&r.received_at),
             escape(&r.state),
             escape(&r.id),
+        ));
+    }
+    html.push_str("</table><h2>Máy dịch vụ công</h2><table><tr><th>Máy</th><th>Địa điểm</th>\
+        <th>Đăng ký lúc</th><th>Liên lạc gần nhất</th><th>Hồ sơ chờ gửi</th><th>Phiên bản danh mục</th></tr>");
+    let db = state.db.clone();
+    for d in blocking(move || db.devices()).await.unwrap_or_default() {
+        let (queued, catalogue) = d
+            .last_heartbeat
+            .as_ref()
+            .map(|h| (h.queued.to_string(), h.catalogue_version.to_string()))
+            .unwrap_or_default();
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.kiosk_id),
+            escape(&d.place),
+            escape(&d.enrolled_at),
+            escape(d.last_seen_at.as_deref().unwrap_or("—")),
+            escape(&queued),
+            escape(&catalogue),
         ));
     }
     html.push_str("</table></body></html>");

@@ -26,7 +26,7 @@ pub struct Store {
     /// Seals answers and photos to the portal's key before they are written.
     sealer: Sealer,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
-    signer: Option<(crate::receipt::DeviceKey, String)>,
+    signer: Option<(crate::signing::DeviceKey, String)>,
 }
 
 /// What is sealed for one dossier: everything personal.
@@ -165,7 +165,7 @@ impl Store {
     }
 
     /// Signs a receipt for every dossier stored from now on.
-    pub fn sign_receipts(&mut self, key: crate::receipt::DeviceKey, kiosk_id: &str) {
+    pub fn sign_receipts(&mut self, key: crate::signing::DeviceKey, kiosk_id: &str) {
         self.signer = Some((key, kiosk_id.to_string()));
     }
 
@@ -360,6 +360,16 @@ impl Store {
         )? as u64)
     }
 
+    /// When the oldest dossier not yet accepted by the portal was submitted.
+    pub fn oldest_queued_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<String> = self.conn.query_row(
+            "SELECT min(created_at) FROM dossiers WHERE state IN ('queued', 'sending')",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(text.and_then(|t| t.parse().ok()))
+    }
+
     pub fn dossier_count(&self) -> Result<u64, StoreError> {
         Ok(self
             .conn
@@ -427,7 +437,8 @@ mod tests {
 
     #[test]
     fn a_signed_receipt_binds_exactly_what_was_sealed() {
-        use crate::receipt::{DeviceKey, Receipt, content_hash};
+        use crate::receipt::{Receipt, content_hash};
+        use crate::signing::DeviceKey;
         let mut store = Store::open_in_memory(sealer()).unwrap();
         store.sign_receipts(DeviceKey::from_seed([3; 32]), "KIOSK-1");
         let photo = StoredAttachment {

@@ -188,6 +188,25 @@ impl Store {
         Ok(changed)
     }
 
+    /// The size of a dossier's sealed photos, as they go to the portal.
+    pub fn sealed_attachment_bytes(&self, id: uuid::Uuid) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(length(bytes)), 0) FROM attachments WHERE dossier_id = ?1",
+            [id.to_string()],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
+    /// How many queued dossiers are due at `now` (what a sync pass sets out to send).
+    pub fn due_count(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM dossiers
+             WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)",
+            [stamp(now)],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     /// The earliest time a queued dossier becomes due, if any is waiting.
     pub fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let due: Option<Option<String>> = self

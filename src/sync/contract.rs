@@ -71,4 +71,83 @@ pub struct ErrorBody {
     /// For 422: the attachments the portal does not have yet.
     #[serde(default)]
     pub missing: Vec<String>,
+    /// For 401 "clock_skew": the portal's time (seconds since 1970), so the kiosk can sign
+    /// its next requests with a corrected clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_time: Option<i64>,
+    /// For an upload at the wrong offset (409): what the portal holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<u64>,
+}
+
+/// `POST /v1/enroll` (authenticated by the enrollment token a technician was given): binds a
+/// kiosk id to its ed25519 device key. Every later request is signed with that key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub kiosk_id: String,
+    /// The device key's public half (base64 of 32 bytes).
+    pub public_key: String,
+    /// The commune, ward or apartment block, as shown in the kiosk's top bar.
+    pub place: String,
+    pub app_version: String,
+}
+
+/// The portal's answer to an enrollment (the same on a repeat with the same key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub kiosk_id: String,
+    pub enrolled_at: String,
+    /// The X25519 key dossiers must be sealed to (base64), when the portal publishes it.
+    #[serde(default)]
+    pub sealing_public_key: Option<String>,
+    /// The ed25519 key catalogue bundles are signed with (base64), when published.
+    #[serde(default)]
+    pub catalogue_public_key: Option<String>,
+}
+
+/// `GET` and `PATCH /v1/dossiers/{id}/attachments/{sha256}`: how much of a sealed photo the
+/// portal holds. A photo is sent in chunks, each appended at the offset the portal reports,
+/// so a broken connection costs at most the chunk in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadProgress {
+    /// Bytes the portal holds (all of them once `complete`).
+    pub received: u64,
+    /// The photo arrived whole and its hash checked out.
+    pub complete: bool,
+}
+
+/// `POST /v1/heartbeat`: the kiosk's health, for the fleet view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    pub kiosk_id: String,
+    pub at: String,
+    /// Dossiers not yet accepted by the portal.
+    pub queued: u64,
+    /// When the oldest of them was submitted.
+    #[serde(default)]
+    pub oldest_queued_at: Option<String>,
+    pub catalogue_version: u64,
+    pub app_version: String,
+}
+
+/// `GET /v1/catalogue?since=VERSION`: a procedure catalogue newer than the kiosk's, signed by
+/// the portal's catalogue key. `bundle` is the base64 of a JSON `CatalogueBundle`; the
+/// signature (ed25519, base64) is over `"xakiosk catalogue v1\n"` followed by those bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCatalogue {
+    pub version: u64,
+    pub bundle: String,
+    pub signature: String,
+}
+
+/// What a catalogue bundle holds: every procedure file and, optionally, a new list of
+/// administrative units (the TSV format of `assets/admin-units/`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueBundle {
+    pub version: u64,
+    pub published_at: String,
+    /// File name → TOML text, in the format of `assets/procedures/SCHEMA.md`.
+    pub procedures: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub admin_units: Option<String>,
 }

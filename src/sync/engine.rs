@@ -1,17 +1,24 @@
-//! The sync loop: at start it requeues dossiers a crash left "sending"; then it sends every
-//! due dossier one by one (photos first, then the dossier itself, the commit point), records
-//! the portal's acceptance, schedules failures with backoff so that one failing dossier never
-//! blocks the others, pulls decisions back, and sleeps until the next dossier is due or it is
-//! woken (a new submission). It reports online/queue state through a watch channel.
+//! The sync loop: at start it requeues dossiers a crash left "sending"; it enrolls the kiosk
+//! when the portal does not know it yet; then it sends every due dossier one by one (photos
+//! first, in chunks that resume where the portal's copy stops, then the dossier itself, the
+//! commit point), records the portal's acceptance, schedules failures with backoff so that
+//! one failing dossier never blocks the others, pulls decisions back, now and then sends a
+//! heartbeat and asks for a newer catalogue, and sleeps until the next dossier is due or it is
+//! woken (a new submission). It reports online/queue/progress through a watch channel. Every
+//! portal call has its own deadline. No file IO and no UI here.
 
 use crate::core::dossier::DossierState;
 use crate::devices::clock::Clock;
 use crate::store::{OutboxItem, StoreError, StoreHandle};
 use crate::sync::backoff::Backoff;
-use crate::sync::contract::{AttachmentDecl, DossierUpload};
+use crate::sync::catalogue_sink::CatalogueSink;
+use crate::sync::contract::{AttachmentDecl, DossierUpload, Heartbeat};
 use crate::sync::transport::{PortalTransport, SendError};
 use base64::Engine as _;
+use sha2::Digest as _;
 use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -22,6 +29,8 @@ pub struct SyncStatus {
     pub online: bool,
     /// Dossiers not yet accepted by the portal.
     pub queued: u64,
+    /// While a pass sends: (dossiers done in this pass, dossiers it set out to send).
+    pub sending: Option<(u32, u32)>,
 }
 
 /// What one pass over the outbox did.
@@ -47,6 +56,16 @@ pub struct SyncEngine<T: PortalTransport> {
     idle_poll: Duration,
     /// Called with a dossier's code once its acceptance is recorded (the crash test's probe).
     on_accepted: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    /// The portal knows this kiosk's device key (learnt by enrolling, lost on a 401).
+    enrolled: AtomicBool,
+    /// Photo bytes per upload request: a broken connection costs at most this much.
+    chunk_size: usize,
+    /// The deadline of every portal call, whatever the transport does.
+    request_timeout: Duration,
+    /// How often to send a heartbeat and ask for a newer catalogue.
+    housekeeping_every: Duration,
+    last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
+    catalogue: Option<Arc<dyn CatalogueSink>>,
 }
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
@@ -97,7 +116,34 @@ impl<T: PortalTransport> SyncEngine<T> {
             random: Box::new(system_random),
             idle_poll: Duration::from_secs(60),
             on_accepted: None,
+            enrolled: AtomicBool::new(false),
+            chunk_size: 256 * 1024,
+            request_timeout: Duration::from_secs(60),
+            housekeeping_every: Duration::from_secs(300),
+            last_housekeeping: Mutex::new(None),
+            catalogue: None,
         }
+    }
+
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.max(1);
+        self
+    }
+
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    pub fn with_housekeeping_every(mut self, every: Duration) -> Self {
+        self.housekeeping_every = every;
+        self
+    }
+
+    /// Pull newer catalogues from the portal into `sink`.
+    pub fn with_catalogue(mut self, sink: Arc<dyn CatalogueSink>) -> Self {
+        self.catalogue = Some(sink);
+        self
     }
 
     pub fn with_on_accepted(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Self {
@@ -165,14 +211,55 @@ impl<T: PortalTransport> SyncEngine<T> {
         }
     }
 
-    /// Sends every dossier that is due now, then pulls statuses.
+    /// Runs one portal call under the engine's own deadline.
+    async fn call<R>(
+        &self,
+        f: impl std::future::Future<Output = Result<R, SendError>>,
+    ) -> Result<R, SendError> {
+        match tokio::time::timeout(self.request_timeout, f).await {
+            Ok(result) => result,
+            Err(_) => Err(SendError::retry("the portal did not answer in time")),
+        }
+    }
+
+    /// Enrolls the kiosk if the portal does not know it yet; false when that failed.
+    async fn ensure_enrolled(&self) -> bool {
+        if self.enrolled.load(Ordering::SeqCst) {
+            return true;
+        }
+        match self.call(self.transport.enroll()).await {
+            Ok(_) => {
+                tracing::info!(kiosk = %self.kiosk_id, "enrolled with the portal");
+                self.enrolled.store(true, Ordering::SeqCst);
+                true
+            }
+            Err(e) => {
+                tracing::warn!("cannot enroll with the portal: {e}");
+                false
+            }
+        }
+    }
+
+    /// Sends every dossier that is due now, then pulls statuses, and now and then sends a
+    /// heartbeat and looks for a newer catalogue.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
         let mut pass = Pass::default();
+        if !self.ensure_enrolled().await {
+            self.publish(false, None).await;
+            return Ok(pass);
+        }
+        let total = {
+            let now = self.clock.now();
+            self.store.call(move |s| s.due_count(now)).await?
+        };
+        let mut done = 0u32;
         loop {
             let now = self.clock.now();
             let Some(item) = self.store.call(move |s| s.claim_next(now)).await? else {
                 break;
             };
+            let total = total.max(done as u64 + 1) as u32;
+            self.publish(true, Some((done, total))).await;
             let id = item.id;
             let code = item.code.clone();
             let attempts = item.attempts;
@@ -187,11 +274,18 @@ impl<T: PortalTransport> SyncEngine<T> {
                         f(&code);
                     }
                     pass.accepted += 1;
-                    self.publish(true).await;
+                    done += 1;
                 }
                 Err(e) => {
+                    if matches!(e, SendError::Unauthorised(_)) {
+                        // The portal forgot this kiosk (or its key): enroll again next pass.
+                        self.enrolled.store(false, Ordering::SeqCst);
+                    }
+                    let temporary =
+                        matches!(e, SendError::Retry { .. } | SendError::Unauthorised(_));
                     let retry_after = match &e {
                         SendError::Retry { retry_after, .. } => *retry_after,
+                        SendError::Unauthorised(_) => None,
                         // A conflict or refusal will not fix itself soon: keep the dossier,
                         // try again rarely, and make it visible in the log.
                         _ => Some(self.backoff.cap),
@@ -205,33 +299,123 @@ impl<T: PortalTransport> SyncEngine<T> {
                         .call(move |s| s.schedule_retry(id, &reason, next, now))
                         .await?;
                     pass.retried += 1;
-                    self.publish(!matches!(e, SendError::Retry { .. })).await;
-                    if matches!(e, SendError::Retry { .. }) {
+                    done += 1;
+                    if temporary {
                         // The portal or the network is down: the other dossiers would fail the
                         // same way now. They keep their own schedule; stop this pass.
-                        break;
+                        self.publish(false, None).await;
+                        return Ok(pass);
                     }
                 }
             }
         }
         self.pull_statuses().await?;
+        self.housekeeping().await;
         Ok(pass)
     }
 
     async fn send(&self, item: OutboxItem) -> Result<String, SendError> {
         for (sha, _, sealed) in &item.attachments {
-            self.transport
-                .put_attachment(item.id, sha, sealed.clone())
-                .await?;
+            self.upload_photo(item.id, sha, sealed).await?;
         }
         let upload = upload_of(&item, &self.kiosk_id);
-        let acceptance = self.transport.put_dossier(item.id, &upload).await?;
+        let acceptance = self
+            .call(self.transport.put_dossier(item.id, &upload))
+            .await?;
         Ok(acceptance.reference)
+    }
+
+    /// Sends a sealed photo from wherever the portal's copy stops, a chunk at a time.
+    async fn upload_photo(
+        &self,
+        id: uuid::Uuid,
+        sha: &str,
+        sealed: &[u8],
+    ) -> Result<(), SendError> {
+        let total = sealed.len() as u64;
+        let checksum = hex::encode(sha2::Sha256::digest(sealed));
+        let mut progress = self.call(self.transport.upload_progress(id, sha)).await?;
+        // Every request must move the upload on; a portal that keeps sending the kiosk back
+        // (or a transport that lies) gets a bounded number of requests, then a retry later.
+        let mut budget = 2 * (sealed.len() / self.chunk_size + 1) + 4;
+        while !progress.complete {
+            if budget == 0 {
+                return Err(SendError::retry(
+                    "the portal does not take the photo's bytes",
+                ));
+            }
+            budget -= 1;
+            let from = progress.received.min(total) as usize;
+            let to = (from + self.chunk_size).min(sealed.len());
+            let next = self
+                .call(self.transport.append_upload(
+                    id,
+                    sha,
+                    &checksum,
+                    from as u64,
+                    total,
+                    sealed[from..to].to_vec(),
+                ))
+                .await?;
+            progress = next;
+        }
+        Ok(())
+    }
+
+    /// Heartbeat and catalogue, at most every `housekeeping_every`.
+    async fn housekeeping(&self) {
+        let now = self.clock.now();
+        {
+            let mut last = self
+                .last_housekeeping
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            let every = chrono::Duration::from_std(self.housekeeping_every).unwrap_or_default();
+            if last.is_some_and(|at| now - at < every) {
+                return;
+            }
+            *last = Some(now);
+        }
+        let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
+        let oldest = self
+            .store
+            .call(|s| s.oldest_queued_at())
+            .await
+            .ok()
+            .flatten();
+        let beat = Heartbeat {
+            kiosk_id: self.kiosk_id.clone(),
+            at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            queued,
+            oldest_queued_at: oldest.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            catalogue_version: self.catalogue.as_ref().map(|c| c.version()).unwrap_or(0),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        };
+        if let Err(e) = self.call(self.transport.heartbeat(&beat)).await {
+            tracing::debug!("heartbeat not sent: {e}");
+        }
+        let Some(sink) = &self.catalogue else {
+            return;
+        };
+        match self.call(self.transport.catalogue(sink.version())).await {
+            Ok(Some(signed)) => {
+                let sink = sink.clone();
+                let result = tokio::task::spawn_blocking(move || sink.install(&signed))
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                match result {
+                    Ok(version) => tracing::info!(version, "new procedure catalogue installed"),
+                    Err(e) => tracing::error!("catalogue update refused: {e}"),
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::debug!("catalogue not checked: {e}"),
+        }
     }
 
     async fn pull_statuses(&self) -> Result<(), StoreError> {
         let since = self.store.call(|s| s.status_cursor()).await?;
-        match self.transport.status(since).await {
+        match self.call(self.transport.status(since)).await {
             Ok(page) => {
                 let now = self.clock.now();
                 self.store
@@ -245,18 +429,25 @@ impl<T: PortalTransport> SyncEngine<T> {
                         s.set_status_cursor(page.cursor)
                     })
                     .await?;
-                self.publish(true).await;
+                self.publish(true, None).await;
             }
             Err(e) => {
+                if matches!(e, SendError::Unauthorised(_)) {
+                    self.enrolled.store(false, Ordering::SeqCst);
+                }
                 tracing::debug!("status pull failed: {e}");
-                self.publish(false).await;
+                self.publish(false, None).await;
             }
         }
         Ok(())
     }
 
-    async fn publish(&self, online: bool) {
+    async fn publish(&self, online: bool, sending: Option<(u32, u32)>) {
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
-        self.status.send_replace(SyncStatus { online, queued });
+        self.status.send_replace(SyncStatus {
+            online,
+            queued,
+            sending,
+        });
     }
 }

@@ -4,7 +4,9 @@
 //! `engine` the loop that drains the store's outbox. The UI never waits on any of it.
 
 pub mod backoff;
+pub mod catalogue_sink;
 pub mod contract;
 pub mod engine;
+pub mod request_signature;
 pub mod service;
 pub mod transport;

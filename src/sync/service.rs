@@ -7,9 +7,9 @@ use crate::config::Config;
 use crate::devices::clock::Clock;
 use crate::portal::{PortalDb, PortalState};
 use crate::sealing::Opener;
-use crate::store::StoreHandle;
+use crate::startup::Startup;
 use crate::sync::engine::{SyncEngine, SyncStatus};
-use crate::sync::transport::HttpTransport;
+use crate::sync::transport::{HttpTransport, KioskIdentity};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -24,7 +24,7 @@ pub struct SyncHandles {
 /// Starts the engine (and the built-in portal); `None` when sync is switched off.
 pub fn start(
     config: &Config,
-    store: StoreHandle,
+    startup: &Startup,
     clock: Arc<dyn Clock>,
     runtime: &tokio::runtime::Handle,
 ) -> Result<Option<SyncHandles>, String> {
@@ -36,15 +36,14 @@ pub fn start(
             let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
                 .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
             let key_path = crate::assets::assets_dir().join("dev/portal-development.key");
-            let opener = std::fs::read_to_string(&key_path)
+            let mut state = PortalState::new(Arc::new(db), &config.portal.token)
+                .with_catalogue_key(crate::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+            if let Some(opener) = std::fs::read_to_string(&key_path)
                 .ok()
                 .and_then(|k| Opener::from_base64(&k).ok())
-                .map(Arc::new);
-            let state = PortalState {
-                db: Arc::new(db),
-                token: Arc::new(config.portal.token.clone()),
-                opener,
-            };
+            {
+                state = state.with_opener(opener);
+            }
             let listener = runtime
                 .block_on(tokio::net::TcpListener::bind(&listen))
                 .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
@@ -60,8 +59,19 @@ pub fn start(
         }
         url => url.to_string(),
     };
-    let transport = HttpTransport::new(&base, &config.portal.token, Duration::from_secs(30))?;
-    let engine = SyncEngine::new(store, transport, clock, &config.kiosk.id);
+    let identity = KioskIdentity {
+        kiosk_id: config.kiosk.id.clone(),
+        key: startup.device_key.clone(),
+        place: config.kiosk.place.clone(),
+    };
+    let transport = HttpTransport::new(
+        &base,
+        identity,
+        &config.portal.token,
+        Duration::from_secs(30),
+    )?;
+    let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
+        .with_catalogue(startup.catalogue_install.clone());
     let handles = SyncHandles {
         waker: engine.waker(),
         status: engine.status(),

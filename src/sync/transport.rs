@@ -1,24 +1,35 @@
 //! How the engine talks to the portal: the `PortalTransport` seam, and `HttpTransport`, the
-//! real one (reqwest over rustls). Every failure is classified once, here, as "retry later"
-//! (network, timeouts, 5xx, 429 with its Retry-After) or "will not succeed as sent" (409
-//! conflict, other 4xx), so the engine never guesses from status codes.
+//! real one (reqwest over rustls), which enrolls the kiosk with its enrollment token and signs
+//! every later request with the device key (`request_signature`). Every failure is classified
+//! once, here, as "retry later" (network, TLS, timeouts, 5xx, 429 with its Retry-After),
+//! "enroll again" (401) or "will not succeed as sent" (409 conflict, other 4xx), so the engine
+//! never guesses from status codes.
 
-use crate::sync::contract::{Acceptance, DossierUpload, ErrorBody, StatusPage};
+use crate::signing::DeviceKey;
+use crate::sync::contract::{
+    Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
+    StatusPage, UploadProgress,
+};
+use crate::sync::request_signature;
 use std::future::Future;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SendError {
-    /// Worth trying again later (no network, timeout, 5xx, 429).
+    /// Worth trying again later (no network, TLS failure, timeout, 5xx, 429).
     #[error("temporary failure: {reason}")]
     Retry {
         reason: String,
         retry_after: Option<Duration>,
     },
+    /// The portal does not know this kiosk's key (401): enroll again, then retry.
+    #[error("not enrolled: {0}")]
+    Unauthorised(String),
     /// The portal already has a different dossier under this id: never resend as is.
     #[error("conflict: {0}")]
     Conflict(String),
-    /// The portal refused the request as malformed or unauthorised (4xx).
+    /// The portal refused the request as malformed or forbidden (4xx).
     #[error("refused by the portal: {0}")]
     Refused(String),
 }
@@ -32,14 +43,46 @@ impl SendError {
     }
 }
 
+/// Who the kiosk is to the portal.
+#[derive(Clone)]
+pub struct KioskIdentity {
+    pub kiosk_id: String,
+    pub key: DeviceKey,
+    pub place: String,
+}
+
+impl KioskIdentity {
+    pub fn enrollment(&self) -> Enrollment {
+        Enrollment {
+            kiosk_id: self.kiosk_id.clone(),
+            public_key: self.key.public_base64(),
+            place: self.place.clone(),
+            app_version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
 pub trait PortalTransport: Send + Sync + 'static {
-    /// `PUT /v1/dossiers/{id}/attachments/{sha256}`: idempotent by content hash.
-    fn put_attachment(
+    /// `POST /v1/enroll`: registers the device key; repeating it with the same key is harmless.
+    fn enroll(&self) -> impl Future<Output = Result<Enrolled, SendError>> + Send;
+    /// `GET /v1/dossiers/{id}/attachments/{sha256}`: how much of a photo the portal holds.
+    fn upload_progress(
         &self,
         id: uuid::Uuid,
         sha256: &str,
-        sealed: Vec<u8>,
-    ) -> impl Future<Output = Result<(), SendError>> + Send;
+    ) -> impl Future<Output = Result<UploadProgress, SendError>> + Send;
+    /// `PATCH /v1/dossiers/{id}/attachments/{sha256}`: appends `chunk` at `offset` of a sealed
+    /// photo of `total` bytes whose own SHA-256 is `checksum`. At the wrong offset nothing is
+    /// appended and the portal's progress is returned, so the caller continues from there.
+    fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> impl Future<Output = Result<UploadProgress, SendError>> + Send;
     /// `PUT /v1/dossiers/{id}`: the commit point; replays get the original acceptance.
     fn put_dossier(
         &self,
@@ -48,18 +91,42 @@ pub trait PortalTransport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Acceptance, SendError>> + Send;
     /// `GET /v1/status?since=`.
     fn status(&self, since: u64) -> impl Future<Output = Result<StatusPage, SendError>> + Send;
+    /// `GET /v1/catalogue?since=`: a newer signed catalogue, if the portal has one.
+    fn catalogue(
+        &self,
+        since: u64,
+    ) -> impl Future<Output = Result<Option<SignedCatalogue>, SendError>> + Send;
+    /// `POST /v1/heartbeat`.
+    fn heartbeat(&self, beat: &Heartbeat) -> impl Future<Output = Result<(), SendError>> + Send;
 }
 
 /// The portal over HTTP(S).
-#[derive(Clone)]
 pub struct HttpTransport {
     client: reqwest::Client,
     base: String,
-    token: String,
+    identity: KioskIdentity,
+    enrollment_token: String,
+    /// Seconds to add to the local clock when signing, learnt from the portal when it said
+    /// the kiosk's clock is off (a Pi without a real-time clock, before time sync).
+    clock_offset: AtomicI64,
+}
+
+/// One request before signing.
+struct Request<'a> {
+    method: reqwest::Method,
+    path: String,
+    body: Vec<u8>,
+    content_type: &'a str,
+    headers: Vec<(&'static str, String)>,
 }
 
 impl HttpTransport {
-    pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<HttpTransport, String> {
+    pub fn new(
+        base_url: &str,
+        identity: KioskIdentity,
+        enrollment_token: &str,
+        timeout: Duration,
+    ) -> Result<HttpTransport, String> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -69,39 +136,162 @@ impl HttpTransport {
         Ok(HttpTransport {
             client,
             base: base_url.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            identity,
+            enrollment_token: enrollment_token.to_string(),
+            clock_offset: AtomicI64::new(0),
         })
     }
 
-    async fn classify(
-        response: Result<reqwest::Response, reqwest::Error>,
-    ) -> Result<reqwest::Response, SendError> {
-        let response = response.map_err(|e| SendError::retry(describe(&e)))?;
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body: Option<ErrorBody> = response.json().await.ok();
-        let reason = format!("{status}: {}", body.map(|b| b.error).unwrap_or_default());
-        Err(match status.as_u16() {
-            409 => SendError::Conflict(reason),
-            408 | 422 | 425 | 429 | 500..=599 => SendError::Retry {
-                reason,
-                retry_after,
-            },
-            _ => SendError::Refused(reason),
-        })
+    /// Signs as if the local clock were `secs` off (what the portal's correction sets; tests
+    /// use it to play a kiosk whose clock is wrong).
+    pub fn with_clock_offset(self, secs: i64) -> HttpTransport {
+        self.clock_offset.store(secs, Ordering::Relaxed);
+        self
     }
+
+    fn now(&self) -> i64 {
+        chrono::Utc::now().timestamp() + self.clock_offset.load(Ordering::Relaxed)
+    }
+
+    /// Sends a signed request; if the portal says the clock is off, corrects it and tries once
+    /// more.
+    async fn signed(&self, request: Request<'_>) -> Result<reqwest::Response, SendError> {
+        self.signed_exchange(request)
+            .await
+            .map_err(Failure::into_send_error)
+    }
+
+    async fn signed_exchange(&self, request: Request<'_>) -> Result<reqwest::Response, Failure> {
+        for attempt in 0..2 {
+            let time = self.now();
+            let signature = request_signature::sign(
+                &self.identity.key,
+                request.method.as_str(),
+                &request.path,
+                time,
+                &self.identity.kiosk_id,
+                &request.body,
+            );
+            let mut builder = self
+                .client
+                .request(
+                    request.method.clone(),
+                    format!("{}{}", self.base, request.path),
+                )
+                .header(request_signature::KIOSK_HEADER, &self.identity.kiosk_id)
+                .header(request_signature::TIME_HEADER, time.to_string())
+                .header(request_signature::SIGNATURE_HEADER, signature);
+            if !request.body.is_empty() {
+                builder = builder
+                    .header(reqwest::header::CONTENT_TYPE, request.content_type)
+                    .body(request.body.clone());
+            }
+            for (name, value) in &request.headers {
+                builder = builder.header(*name, value);
+            }
+            match classify(builder.send().await).await {
+                Err(Failure::ClockSkew(server_time)) if attempt == 0 => {
+                    let local = chrono::Utc::now().timestamp();
+                    self.clock_offset
+                        .store(server_time - local, Ordering::Relaxed);
+                    tracing::warn!(
+                        offset_secs = server_time - local,
+                        "the portal says this kiosk's clock is off; signing with its time"
+                    );
+                }
+                other => return other,
+            }
+        }
+        Err(Failure::Send(SendError::retry(
+            "the portal keeps refusing this kiosk's clock",
+        )))
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(
+        response: reqwest::Response,
+    ) -> Result<T, SendError> {
+        response
+            .json()
+            .await
+            .map_err(|e| SendError::retry(describe(&e)))
+    }
+}
+
+/// A failed exchange, before it becomes a `SendError`.
+enum Failure {
+    Send(SendError),
+    ClockSkew(i64),
+    /// 409 on an upload: the portal holds another number of bytes than the kiosk thought.
+    WrongOffset(u64),
+}
+
+impl Failure {
+    fn into_send_error(self) -> SendError {
+        match self {
+            Failure::Send(e) => e,
+            Failure::ClockSkew(_) => SendError::retry("the kiosk's clock is off"),
+            Failure::WrongOffset(_) => SendError::Conflict("upload offset mismatch".into()),
+        }
+    }
+}
+
+async fn classify(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<reqwest::Response, Failure> {
+    let response = response.map_err(|e| Failure::Send(SendError::retry(describe(&e))))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body: Option<ErrorBody> = response.json().await.ok();
+    if let Some(b) = &body {
+        if let (401, Some(t)) = (status.as_u16(), b.server_time) {
+            return Err(Failure::ClockSkew(t));
+        }
+        if let (409, Some(received)) = (status.as_u16(), b.received) {
+            return Err(Failure::WrongOffset(received));
+        }
+    }
+    let reason = format!("{status}: {}", body.map(|b| b.error).unwrap_or_default());
+    Err(Failure::Send(match status.as_u16() {
+        401 => SendError::Unauthorised(reason),
+        409 => SendError::Conflict(reason),
+        408 | 422 | 425 | 429 | 500..=599 => SendError::Retry {
+            reason,
+            retry_after,
+        },
+        _ => SendError::Refused(reason),
+    }))
+}
+
+/// Whether a rustls error is somewhere in the chain (hyper and tokio wrap it in io errors).
+fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
+    if e.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    if let Some(inner) = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(|io| io.get_ref())
+    {
+        if is_tls_failure(inner) {
+            return true;
+        }
+    }
+    e.source().is_some_and(is_tls_failure)
 }
 
 /// An error message without URLs or bodies (nothing personal ends up in logs).
 fn describe(e: &reqwest::Error) -> String {
+    use std::error::Error as _;
+    if e.source().is_some_and(is_tls_failure) {
+        return "TLS failure (certificate or handshake)".into();
+    }
     if e.is_timeout() {
         "timed out".into()
     } else if e.is_connect() {
@@ -114,21 +304,70 @@ fn describe(e: &reqwest::Error) -> String {
 }
 
 impl PortalTransport for HttpTransport {
-    async fn put_attachment(
+    async fn enroll(&self) -> Result<Enrolled, SendError> {
+        let response = self
+            .client
+            .post(format!("{}/v1/enroll", self.base))
+            .bearer_auth(&self.enrollment_token)
+            .json(&self.identity.enrollment())
+            .send()
+            .await;
+        match classify(response).await {
+            Ok(r) => HttpTransport::json(r).await,
+            // A wrong enrollment token will not fix itself: say so, do not loop on it.
+            Err(Failure::Send(SendError::Unauthorised(reason))) => Err(SendError::Refused(
+                format!("the portal refused the enrollment token ({reason})"),
+            )),
+            Err(f) => Err(f.into_send_error()),
+        }
+    }
+
+    async fn upload_progress(
         &self,
         id: uuid::Uuid,
         sha256: &str,
-        sealed: Vec<u8>,
-    ) -> Result<(), SendError> {
-        let url = format!("{}/v1/dossiers/{id}/attachments/{sha256}", self.base);
+    ) -> Result<UploadProgress, SendError> {
         let response = self
-            .client
-            .put(url)
-            .bearer_auth(&self.token)
-            .body(sealed)
-            .send()
-            .await;
-        HttpTransport::classify(response).await.map(|_| ())
+            .signed(Request {
+                method: reqwest::Method::GET,
+                path: format!("/v1/dossiers/{id}/attachments/{sha256}"),
+                body: Vec::new(),
+                content_type: "",
+                headers: Vec::new(),
+            })
+            .await?;
+        HttpTransport::json(response).await
+    }
+
+    async fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadProgress, SendError> {
+        let request = Request {
+            method: reqwest::Method::PATCH,
+            path: format!("/v1/dossiers/{id}/attachments/{sha256}"),
+            body: chunk,
+            content_type: "application/offset+octet-stream",
+            headers: vec![
+                ("upload-offset", offset.to_string()),
+                ("upload-length", total.to_string()),
+                ("upload-checksum", format!("sha256 {checksum}")),
+            ],
+        };
+        match self.signed_exchange(request).await {
+            Ok(response) => HttpTransport::json(response).await,
+            // The portal holds another number of bytes: go on from there.
+            Err(Failure::WrongOffset(received)) => Ok(UploadProgress {
+                received,
+                complete: false,
+            }),
+            Err(f) => Err(f.into_send_error()),
+        }
     }
 
     async fn put_dossier(
@@ -136,29 +375,101 @@ impl PortalTransport for HttpTransport {
         id: uuid::Uuid,
         upload: &DossierUpload,
     ) -> Result<Acceptance, SendError> {
-        let url = format!("{}/v1/dossiers/{id}", self.base);
+        let body = serde_json::to_vec(upload).map_err(|e| SendError::Refused(e.to_string()))?;
         let response = self
-            .client
-            .put(url)
-            .bearer_auth(&self.token)
-            .header("Idempotency-Key", id.to_string())
-            .json(upload)
-            .send()
-            .await;
-        let response = HttpTransport::classify(response).await?;
-        response
-            .json()
-            .await
-            .map_err(|e| SendError::retry(describe(&e)))
+            .signed(Request {
+                method: reqwest::Method::PUT,
+                path: format!("/v1/dossiers/{id}"),
+                body,
+                content_type: "application/json",
+                headers: vec![("idempotency-key", id.to_string())],
+            })
+            .await?;
+        HttpTransport::json(response).await
     }
 
     async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
-        let url = format!("{}/v1/status?since={since}", self.base);
-        let response = self.client.get(url).bearer_auth(&self.token).send().await;
-        let response = HttpTransport::classify(response).await?;
-        response
-            .json()
+        let response = self
+            .signed(Request {
+                method: reqwest::Method::GET,
+                path: format!("/v1/status?since={since}"),
+                body: Vec::new(),
+                content_type: "",
+                headers: Vec::new(),
+            })
+            .await?;
+        HttpTransport::json(response).await
+    }
+
+    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
+        let response = self
+            .signed(Request {
+                method: reqwest::Method::GET,
+                path: format!("/v1/catalogue?since={since}"),
+                body: Vec::new(),
+                content_type: "",
+                headers: Vec::new(),
+            })
+            .await?;
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        HttpTransport::json(response).await.map(Some)
+    }
+
+    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
+        let body = serde_json::to_vec(beat).map_err(|e| SendError::Refused(e.to_string()))?;
+        self.signed(Request {
+            method: reqwest::Method::POST,
+            path: "/v1/heartbeat".into(),
+            body,
+            content_type: "application/json",
+            headers: Vec::new(),
+        })
+        .await
+        .map(|_| ())
+    }
+}
+
+/// A shared transport (tests keep a handle on the one the engine uses).
+impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
+    async fn enroll(&self) -> Result<Enrolled, SendError> {
+        (**self).enroll().await
+    }
+    async fn upload_progress(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+    ) -> Result<UploadProgress, SendError> {
+        (**self).upload_progress(id, sha256).await
+    }
+    async fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadProgress, SendError> {
+        (**self)
+            .append_upload(id, sha256, checksum, offset, total, chunk)
             .await
-            .map_err(|e| SendError::retry(describe(&e)))
+    }
+    async fn put_dossier(
+        &self,
+        id: uuid::Uuid,
+        upload: &DossierUpload,
+    ) -> Result<Acceptance, SendError> {
+        (**self).put_dossier(id, upload).await
+    }
+    async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
+        (**self).status(since).await
+    }
+    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
+        (**self).catalogue(since).await
+    }
+    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
+        (**self).heartbeat(beat).await
     }
 }

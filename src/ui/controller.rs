@@ -84,6 +84,8 @@ pub struct KioskController {
     /// Dossiers stored but not yet at the portal.
     pub queue_count: u64,
     pub online: bool,
+    /// While the engine sends: (done, of how many).
+    pub sending: Option<(u32, u32)>,
 }
 
 impl KioskController {
@@ -118,6 +120,16 @@ impl KioskController {
             warning_seconds: None,
             queue_count: 0,
             online: false,
+            sending: None,
+        }
+    }
+
+    /// Swaps in a newer catalogue. A session in progress keeps the procedure it started with;
+    /// the list, search and next sessions use the new one.
+    pub fn replace_catalogue(&mut self, catalogue: Arc<Catalogue>, units: Option<Arc<AdminUnits>>) {
+        self.catalogue = catalogue;
+        if let Some(units) = units {
+            self.units = units;
         }
     }
 

@@ -19,6 +19,11 @@ pub enum Outcome {
     LookedUp(Result<Option<(DossierSummary, Vec<StatusEvent>)>, Text>),
     /// The sync engine's view: online, and how many dossiers still wait.
     Sync(crate::sync::engine::SyncStatus),
+    /// A newer procedure catalogue (and maybe units list) from the portal.
+    CatalogueInstalled(
+        Arc<crate::core::catalogue::Catalogue>,
+        Option<Arc<crate::core::address::AdminUnits>>,
+    ),
 }
 
 impl Outcome {
@@ -30,7 +35,9 @@ impl Outcome {
             Outcome::Sync(s) => {
                 c.online = s.online;
                 c.queue_count = s.queued;
+                c.sending = s.sending;
             }
+            Outcome::CatalogueInstalled(catalogue, units) => c.replace_catalogue(catalogue, units),
         }
     }
 }

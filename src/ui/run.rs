@@ -37,7 +37,18 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     }
     let mut controller = startup.controller(clock.clone());
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
-    let sync = crate::sync::service::start(config, startup.store.clone(), clock, runtime.handle())?;
+    let sync = crate::sync::service::start(config, &startup, clock, runtime.handle())?;
+    // A catalogue installed from the portal replaces the list on screen at once (a session in
+    // progress keeps the procedure it started).
+    startup.catalogue_install.set_on_installed(|opened| {
+        let catalogue = Arc::new(opened.catalogue.clone());
+        let units = opened.units.clone().map(Arc::new);
+        let _ = slint::invoke_from_event_loop(move || {
+            crate::ui::deliver_to_current(crate::ui::effects::Outcome::CatalogueInstalled(
+                catalogue, units,
+            ))
+        });
+    });
     let mut effects = Effects::background(
         startup.store.clone(),
         devices.camera.clone(),

@@ -80,6 +80,9 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     g.set_language(c.lang().tag().into());
     g.set_online(c.online);
     g.set_queue_count(c.queue_count.min(i32::MAX as u64) as i32);
+    let (done, total) = c.sending.unwrap_or((0, 0));
+    g.set_sending_done(done.min(i32::MAX as u32) as i32);
+    g.set_sending_total(total.min(i32::MAX as u32) as i32);
     g.set_timeout_warning(c.warning_seconds().is_some());
     g.set_seconds_left(c.warning_seconds().unwrap_or(0) as i32);
 }

@@ -1,0 +1,114 @@
+//! Ed25519 signatures as the kiosk and the portal exchange them (base64 text): the kiosk's
+//! device key, which signs receipts and requests, and the check of a signature against a
+//! public key. The key file is read and written here; nothing else touches it.
+
+use base64::Engine as _;
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("malformed: {0}")]
+    Malformed(String),
+    #[error("the signature does not match")]
+    Mismatch,
+}
+
+/// Whether `text` is the base64 of an ed25519 public key.
+pub fn is_public_key(text: &str) -> bool {
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .is_some_and(|k| VerifyingKey::from_bytes(&k).is_ok())
+}
+
+/// Checks `signature` (base64 of 64 bytes) over `message` against `public_key` (base64 of 32).
+pub fn verify(public_key: &str, message: &[u8], signature: &str) -> Result<(), SignatureError> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key: [u8; 32] = b64
+        .decode(public_key.trim())
+        .ok()
+        .and_then(|k| k.try_into().ok())
+        .ok_or_else(|| SignatureError::Malformed("bad public key".into()))?;
+    let key = VerifyingKey::from_bytes(&key)
+        .map_err(|_| SignatureError::Malformed("bad public key".into()))?;
+    let sig: [u8; 64] = b64
+        .decode(signature.trim())
+        .ok()
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| SignatureError::Malformed("bad signature".into()))?;
+    key.verify(message, &Signature::from_bytes(&sig))
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// An ed25519 signing key: the kiosk's device key, or the portal's catalogue key.
+#[derive(Clone)]
+pub struct DeviceKey {
+    key: SigningKey,
+}
+
+impl DeviceKey {
+    pub fn from_seed(seed: [u8; 32]) -> DeviceKey {
+        DeviceKey {
+            key: SigningKey::from_bytes(&seed),
+        }
+    }
+
+    pub fn generate() -> Result<DeviceKey, String> {
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the device key: {e}"))?;
+        Ok(DeviceKey::from_seed(seed))
+    }
+
+    pub fn from_base64(text: &str) -> Result<DeviceKey, String> {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| e.to_string())?;
+        let seed: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| "a device key is 32 bytes".to_string())?;
+        Ok(DeviceKey::from_seed(seed))
+    }
+
+    pub fn to_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes())
+    }
+
+    /// Signs `message`; the signature in base64.
+    pub fn sign(&self, message: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.sign(message).to_bytes())
+    }
+
+    pub fn public_base64(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_bytes())
+    }
+
+    /// Reads the key at `path`, or makes one and writes it (owner-only, atomically).
+    pub fn load_or_create(path: &std::path::Path) -> Result<DeviceKey, String> {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return DeviceKey::from_base64(&text).map_err(|e| format!("{}: {e}", path.display()));
+        }
+        let key = DeviceKey::generate()?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let tmp = path.with_extension("tmp");
+        {
+            use std::io::Write;
+            #[cfg(unix)]
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut f = options
+                .open(&tmp)
+                .map_err(|e| format!("{}: {e}", tmp.display()))?;
+            f.write_all(key.to_base64().as_bytes())
+                .map_err(|e| e.to_string())?;
+            f.sync_all().map_err(|e| e.to_string())?;
+        }
+        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(key)
+    }
+}

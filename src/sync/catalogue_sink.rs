@@ -1,0 +1,23 @@
+//! Where the engine hands a catalogue bundle pulled from the portal: something that knows the
+//! installed version and installs a newer bundle only if it verifies. The engine does no file
+//! IO and no signature checks itself; `catalogue_install::CatalogueInstall` is the real sink.
+
+use crate::sync::contract::SignedCatalogue;
+
+pub trait CatalogueSink: Send + Sync + 'static {
+    /// The installed catalogue's version (0: the one shipped with the software).
+    fn version(&self) -> u64;
+    /// Checks and installs `signed`; blocking IO is allowed (the engine calls it off the
+    /// runtime's worker threads). The new version, or why it was refused.
+    fn install(&self, signed: &SignedCatalogue) -> Result<u64, String>;
+}
+
+impl CatalogueSink for crate::catalogue_install::CatalogueInstall {
+    fn version(&self) -> u64 {
+        crate::catalogue_install::CatalogueInstall::version(self)
+    }
+
+    fn install(&self, signed: &SignedCatalogue) -> Result<u64, String> {
+        crate::catalogue_install::CatalogueInstall::install(self, signed)
+    }
+}
