@@ -4,7 +4,8 @@
 //!   same binary;
 //! - idle memory after the first frame, beside a 150 MiB budget for a Raspberry Pi 4;
 //! - render time of each screen at 1280×800, beside a 60 Hz frame budget;
-//! - durable submit latency p50/p99, beside a raw SQLite insert with the same pragmas.
+//! - durable submit latency p50/p99, beside a raw SQLite insert with the same pragmas;
+//! - the sync figures of `bench_sync` (drain throughput, memory, fleet reconnect).
 
 use crate::core::answer::Answer;
 use crate::core::dossier::DossierDraft;
@@ -224,8 +225,22 @@ fn render_times() -> Result<Vec<(String, Duration)>, String> {
 }
 
 /// Runs every measurement and prints the table.
-pub fn run(quick: bool) -> Result<(), String> {
+/// `only`: "ui" or "sync" for one part; `None` for everything.
+pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
     let mut rows = Vec::new();
+    if matches!(only, Some("sync")) {
+        return print_table(
+            crate::bench_sync::rows(quick)?
+                .into_iter()
+                .map(|r| Row {
+                    what: r.what,
+                    value: r.value,
+                    peer: r.peer,
+                    ratio: r.ratio,
+                })
+                .collect(),
+        );
+    }
     let (frame, bare, rss) = cold_start(if quick { 2 } else { 5 })?;
     rows.push(Row {
         what: "cold start → first home frame (p50)".into(),
@@ -259,14 +274,26 @@ pub fn run(quick: bool) -> Result<(), String> {
             ratio: a.as_secs_f64() / b.as_secs_f64().max(1e-9),
         });
     }
+    if only.is_none() {
+        rows.extend(crate::bench_sync::rows(quick)?.into_iter().map(|r| Row {
+            what: r.what,
+            value: r.value,
+            peer: r.peer,
+            ratio: r.ratio,
+        }));
+    }
+    print_table(rows)
+}
+
+fn print_table(rows: Vec<Row>) -> Result<(), String> {
     println!(
-        "{:<44} {:>12}  {:<32} {:>7}",
+        "{:<52} {:>12}  {:<36} {:>7}",
         "measurement", "value", "peer / limit (same run)", "ratio"
     );
-    println!("{}", "-".repeat(100));
+    println!("{}", "-".repeat(112));
     for r in rows {
         println!(
-            "{:<44} {:>12}  {:<32} {:>7.2}",
+            "{:<52} {:>12}  {:<36} {:>7.2}",
             r.what, r.value, r.peer, r.ratio
         );
     }

@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod bench_sync;
 pub mod catalogue_bundle;
 pub mod catalogue_install;
 pub mod config;

@@ -33,11 +33,14 @@ enum Cmd {
         #[arg(long = "procedure")]
         procedures: Vec<String>,
     },
-    /// Print the performance table (start-up, memory, rendering, durable submit)
+    /// Print the performance table (start-up, memory, rendering, durable submit, sync)
     Bench {
-        /// Fewer repetitions
+        /// Fewer repetitions, smaller queues
         #[arg(long)]
         quick: bool,
+        /// Only one part: "ui" (start-up, memory, rendering, submit) or "sync"
+        #[arg(long, value_parser = ["ui", "sync"])]
+        only: Option<String>,
     },
     /// Check procedure files and print what would be skipped
     Catalogue {
@@ -114,18 +117,23 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The benchmark drains thousands of dossiers: one log line each would drown its table.
+    let default_filter = match cli.command {
+        Some(Cmd::Bench { .. }) => "warn",
+        _ => "xakiosk=info,warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "xakiosk=info,warn".into()),
+                .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let result = match cli.command {
         None => run_kiosk(cli.config, cli.fullscreen),
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
-        Some(Cmd::Bench { quick }) => xakiosk::bench::run(quick),
+        Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
         Some(Cmd::CrashWriter { db, limit }) => {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)

@@ -1,6 +1,8 @@
-//! When to try a dossier again: exponential backoff with full jitter (a random delay between
-//! zero and `base · 2^attempt`, capped), never earlier than the portal's Retry-After. Pure:
-//! the random number is passed in.
+//! When to call the portal again: for a failed dossier, exponential backoff with full jitter
+//! (a random delay between zero and `base · 2^attempt`, capped), never earlier than the
+//! portal's Retry-After; when nothing is due, an idle poll spread ±50 %; after a start, a
+//! random part of the idle poll — so thousands of kiosks that lost the network or the power
+//! together do not call the portal in the same second. Pure: random numbers are passed in.
 
 use std::time::Duration;
 
@@ -32,6 +34,16 @@ impl Backoff {
             None => jittered,
         }
     }
+}
+
+/// How long to sleep when nothing is due sooner; `unit` is uniform in [0, 1).
+pub fn idle_wait(idle_poll: Duration, unit: f64) -> Duration {
+    idle_poll.mul_f64(0.5 + unit.clamp(0.0, 1.0))
+}
+
+/// How long to wait after a start before the first pass (a new submission cuts it short).
+pub fn start_delay(idle_poll: Duration, unit: f64) -> Duration {
+    idle_poll.mul_f64(unit.clamp(0.0, 1.0))
 }
 
 #[cfg(test)]

@@ -187,6 +187,14 @@ impl<T: PortalTransport> SyncEngine<T> {
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "cannot recover the outbox"),
         }
+        // Kiosks that lose the power together start together: spread their first calls.
+        self.publish(false, None).await;
+        let spread = crate::sync::backoff::start_delay(self.idle_poll, (self.random)());
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = self.wake.notified() => {}
+            _ = tokio::time::sleep(spread) => {}
+        }
         loop {
             if let Err(e) = self.pass().await {
                 tracing::error!(error = %e, "sync pass failed on the store");
@@ -202,12 +210,13 @@ impl<T: PortalTransport> SyncEngine<T> {
 
     async fn time_until_next_due(&self) -> Duration {
         let next = self.store.call(|s| s.next_due()).await.ok().flatten();
+        let idle = crate::sync::backoff::idle_wait(self.idle_poll, (self.random)());
         match next {
             Some(at) => (at - self.clock.now())
                 .to_std()
                 .unwrap_or(Duration::ZERO)
-                .min(self.idle_poll),
-            None => self.idle_poll,
+                .min(idle),
+            None => idle,
         }
     }
 
@@ -259,7 +268,14 @@ impl<T: PortalTransport> SyncEngine<T> {
                 break;
             };
             let total = total.max(done as u64 + 1) as u32;
-            self.publish(true, Some((done, total))).await;
+            // Progress without counting the queue again (that is a scan of the outbox).
+            self.status.send_modify(|s| {
+                s.online = true;
+                s.sending = Some((done, total));
+                if done > 0 {
+                    s.queued = s.queued.saturating_sub(1);
+                }
+            });
             let id = item.id;
             let code = item.code.clone();
             let attempts = item.attempts;
