@@ -292,9 +292,14 @@ fn print_table(rows: Vec<Row>) -> Result<(), String> {
     );
     println!("{}", "-".repeat(112));
     for r in rows {
+        let ratio = if r.ratio.is_finite() {
+            format!("{:.2}", r.ratio)
+        } else {
+            "—".into()
+        };
         println!(
-            "{:<52} {:>12}  {:<36} {:>7.2}",
-            r.what, r.value, r.peer, r.ratio
+            "{:<52} {:>12}  {:<36} {:>7}",
+            r.what, r.value, r.peer, ratio
         );
     }
     Ok(())

@@ -304,6 +304,26 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         "a finished session returns to Vietnamese"
     );
 
+    // --- the top bar follows the sync engine: offline with a queue, sending, online ---
+    let sync = |online, queued, sending| {
+        ui.kiosk.deliver(xakiosk::ui::effects::Outcome::Sync(
+            xakiosk::sync::engine::SyncStatus {
+                online,
+                queued,
+                sending,
+            },
+        ));
+    };
+    sync(false, 3, None);
+    assert!(
+        ui.has("Ngoại tuyến · 3 hồ sơ chờ gửi"),
+        "offline with a queue"
+    );
+    sync(true, 3, Some((1, 3)));
+    assert!(ui.has("Đang gửi hồ sơ 2/3…"), "progress while sending");
+    sync(true, 0, None);
+    assert!(ui.has("Trực tuyến"));
+
     // --- walking away mid-form: a warning, then everything is cleared ---
     ui.press("Nộp hồ sơ");
     ui.type_keys("khai sinh");

@@ -519,3 +519,32 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
     html.push_str("</table></body></html>");
     Html(html).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The published contract names every kiosk-facing route this server answers.
+    #[test]
+    fn the_openapi_document_covers_every_route() {
+        let contract = include_str!("../../docs/portal-openapi.yaml");
+        let source = include_str!("routes.rs");
+        let routes: Vec<&str> = source
+            .match_indices(".route(\"/v1/")
+            .map(|(at, _)| {
+                let rest = &source[at + 8..];
+                &rest[..rest.find('"').unwrap_or(0)]
+            })
+            .chain(
+                source
+                    .match_indices("\"/v1/dossiers/{id}/attachments/{sha256}\"")
+                    .map(|_| "/v1/dossiers/{id}/attachments/{sha256}"),
+            )
+            .collect();
+        assert!(routes.len() >= 7, "{routes:?}");
+        for route in routes {
+            assert!(
+                contract.contains(&format!("  {route}:")),
+                "{route} is not in docs/portal-openapi.yaml"
+            );
+        }
+    }
+}
