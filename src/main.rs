@@ -334,8 +334,12 @@ fn publish_catalogue(
     let key_path = key.unwrap_or_else(|| assets.join("dev/catalogue-development.key"));
     let key = std::fs::read_to_string(&key_path)
         .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-    let key = xakiosk::signing::DeviceKey::from_base64(&key)
-        .map_err(|e| format!("{}: {e}", key_path.display()))?;
+    let key = xakiosk::signing::DeviceKey::from_base64(&key).map_err(|e| {
+        format!(
+            "{} is not a catalogue signing key (base64 of a 32-byte ed25519 seed): {e}",
+            key_path.display()
+        )
+    })?;
     let database = xakiosk::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     let latest = database

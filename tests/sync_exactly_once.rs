@@ -656,6 +656,16 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 1);
     assert!(dir.path().join("catalogue/current.json").exists());
+    let beat = portal
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find_map(|d| d.last_heartbeat)
+        .expect("a heartbeat arrived");
+    assert_eq!(
+        beat.catalogue_version, 1,
+        "the heartbeat reports the installed catalogue"
+    );
 
     let forger = DeviceKey::from_seed([13; 32]);
     portal

@@ -392,6 +392,23 @@ impl<T: PortalTransport> SyncEngine<T> {
             }
             *last = Some(now);
         }
+        // The catalogue first, so the heartbeat reports the version now installed.
+        if let Some(sink) = &self.catalogue {
+            match self.call(self.transport.catalogue(sink.version())).await {
+                Ok(Some(signed)) => {
+                    let sink = sink.clone();
+                    let result = tokio::task::spawn_blocking(move || sink.install(&signed))
+                        .await
+                        .unwrap_or_else(|e| Err(e.to_string()));
+                    match result {
+                        Ok(version) => tracing::info!(version, "new procedure catalogue installed"),
+                        Err(e) => tracing::error!("catalogue update refused: {e}"),
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => tracing::debug!("catalogue not checked: {e}"),
+            }
+        }
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
         let oldest = self
             .store
@@ -409,23 +426,6 @@ impl<T: PortalTransport> SyncEngine<T> {
         };
         if let Err(e) = self.call(self.transport.heartbeat(&beat)).await {
             tracing::debug!("heartbeat not sent: {e}");
-        }
-        let Some(sink) = &self.catalogue else {
-            return;
-        };
-        match self.call(self.transport.catalogue(sink.version())).await {
-            Ok(Some(signed)) => {
-                let sink = sink.clone();
-                let result = tokio::task::spawn_blocking(move || sink.install(&signed))
-                    .await
-                    .unwrap_or_else(|e| Err(e.to_string()));
-                match result {
-                    Ok(version) => tracing::info!(version, "new procedure catalogue installed"),
-                    Err(e) => tracing::error!("catalogue update refused: {e}"),
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::debug!("catalogue not checked: {e}"),
         }
     }
 
