@@ -126,7 +126,8 @@ fn cold_start(runs: usize) -> Result<(Duration, Duration, u64), String> {
     Ok((percentile(&frames, 0.5), percentile(&bare, 0.5), rss))
 }
 
-fn sample_draft(i: u32) -> DossierDraft {
+/// A typical dossier for the benchmarks (sync ones too).
+pub(crate) fn sample_draft(i: u32) -> DossierDraft {
     let mut answers = BTreeMap::new();
     answers.insert("full_name".into(), Answer::Text("Nguyễn Văn An".into()));
     answers.insert(

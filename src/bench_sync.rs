@@ -8,10 +8,6 @@
 //!   own schedule (`sync::backoff`): peak over steady request rate at the portal, beside the
 //!   same fleet with a naive schedule (fixed retry, no jitter).
 
-use crate::core::answer::Answer;
-use crate::core::dossier::DossierDraft;
-use crate::core::dossier_code::DossierCode;
-use crate::core::personal_id::PersonalId;
 use crate::devices::clock::{Clock, SystemClock};
 use crate::portal::PortalDb;
 use crate::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
@@ -35,28 +31,6 @@ pub struct Row {
     pub ratio: f64,
 }
 
-fn draft(i: u64) -> DossierDraft {
-    let mut answers = std::collections::BTreeMap::new();
-    answers.insert(
-        "applicant_name".into(),
-        Answer::Text(format!("Trần Thị Mai {i}")),
-    );
-    answers.insert(
-        "address".into(),
-        Answer::Text("12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội".into()),
-    );
-    let mut random = [0u8; 8];
-    let _ = getrandom::fill(&mut random);
-    DossierDraft {
-        id: uuid::Uuid::now_v7(),
-        code: DossierCode::from_random(&random),
-        procedure_id: "dang-ky-tam-tru".into(),
-        procedure_version: 1,
-        applicant_id: PersonalId::parse("001093047064").expect("valid sample ID"),
-        answers,
-    }
-}
-
 /// A kiosk store with `n` queued dossiers (filled without fsync per dossier: setup only).
 fn queued_store(path: &Path, n: u64) -> Result<Store, String> {
     let sealer = Sealer::from_base64(DEVELOPMENT_PUBLIC_KEY).map_err(|e| e.to_string())?;
@@ -70,7 +44,7 @@ fn queued_store(path: &Path, n: u64) -> Result<Store, String> {
     for i in 0..n {
         let at = start + chrono::Duration::seconds(i as i64);
         store
-            .submit(&draft(i), &[], at)
+            .submit(&crate::bench::sample_draft(i as u32), &[], at)
             .map_err(|e| e.to_string())?;
     }
     store
@@ -103,18 +77,7 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
         .map_err(|e| e.to_string())?;
     let portal = Arc::new(PortalDb::open(&dir.join("portal.sqlite")).map_err(|e| e.to_string())?);
     let state = crate::portal::PortalState::new(portal.clone(), "bench");
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    runtime.spawn(crate::portal::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
     let key = DeviceKey::from_seed([7; 32]);
     let identity = KioskIdentity {
         kiosk_id: "KIOSK-BENCH".into(),

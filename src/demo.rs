@@ -472,18 +472,7 @@ fn sync_with_reference_portal(
     )?;
     db.publish_catalogue(&crate::catalogue_bundle::sign(&bundle, &catalogue_key))
         .map_err(|e| e.to_string())?;
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| e.to_string())?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
-    runtime.spawn(crate::portal::serve(
-        listener,
-        state,
-        std::future::pending(),
-    ));
+    let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
     let identity = KioskIdentity {
         kiosk_id: Config::default().kiosk.id,
         key: startup.device_key.clone(),

@@ -120,6 +120,18 @@ struct Request<'a> {
     headers: Vec<(&'static str, String)>,
 }
 
+impl Request<'static> {
+    fn get(path: String) -> Request<'static> {
+        Request {
+            method: reqwest::Method::GET,
+            path,
+            body: Vec::new(),
+            content_type: "",
+            headers: Vec::new(),
+        }
+    }
+}
+
 impl HttpTransport {
     pub fn new(
         base_url: &str,
@@ -328,13 +340,9 @@ impl PortalTransport for HttpTransport {
         sha256: &str,
     ) -> Result<UploadProgress, SendError> {
         let response = self
-            .signed(Request {
-                method: reqwest::Method::GET,
-                path: format!("/v1/dossiers/{id}/attachments/{sha256}"),
-                body: Vec::new(),
-                content_type: "",
-                headers: Vec::new(),
-            })
+            .signed(Request::get(format!(
+                "/v1/dossiers/{id}/attachments/{sha256}"
+            )))
             .await?;
         HttpTransport::json(response).await
     }
@@ -390,26 +398,14 @@ impl PortalTransport for HttpTransport {
 
     async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
         let response = self
-            .signed(Request {
-                method: reqwest::Method::GET,
-                path: format!("/v1/status?since={since}"),
-                body: Vec::new(),
-                content_type: "",
-                headers: Vec::new(),
-            })
+            .signed(Request::get(format!("/v1/status?since={since}")))
             .await?;
         HttpTransport::json(response).await
     }
 
     async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
         let response = self
-            .signed(Request {
-                method: reqwest::Method::GET,
-                path: format!("/v1/catalogue?since={since}"),
-                body: Vec::new(),
-                content_type: "",
-                headers: Vec::new(),
-            })
+            .signed(Request::get(format!("/v1/catalogue?since={since}")))
             .await?;
         if response.status() == reqwest::StatusCode::NO_CONTENT {
             return Ok(None);
