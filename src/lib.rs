@@ -20,6 +20,7 @@ pub mod core;
 pub mod demo;
 pub mod devices;
 pub mod headless;
+pub mod identity;
 pub mod portal;
 pub mod receipt;
 pub mod sealing;
