@@ -175,6 +175,39 @@ fn enrolled_key(conn: &Connection, kiosk_id: &str) -> Result<Option<String>, Por
         .optional()?)
 }
 
+/// How much of a photo the portal holds: whole in `attachments`, or in part in `uploads`.
+fn upload_progress_in(
+    conn: &Connection,
+    id: &str,
+    sha256: &str,
+) -> Result<UploadProgress, PortalError> {
+    if let Some(len) = conn
+        .query_row(
+            "SELECT length(bytes) FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        return Ok(UploadProgress {
+            received: len as u64,
+            complete: true,
+        });
+    }
+    let received = conn
+        .query_row(
+            "SELECT received FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    Ok(UploadProgress {
+        received: received as u64,
+        complete: false,
+    })
+}
+
 /// An enrolled kiosk, for the officer page's fleet view.
 #[derive(Debug, Clone)]
 pub struct Device {
@@ -276,32 +309,7 @@ impl PortalDb {
 
     /// How much of a photo the portal holds.
     pub fn upload_progress(&self, id: &str, sha256: &str) -> Result<UploadProgress, PortalError> {
-        let conn = self.lock();
-        if let Some(len) = conn
-            .query_row(
-                "SELECT length(bytes) FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
-                params![id, sha256],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
-        {
-            return Ok(UploadProgress {
-                received: len as u64,
-                complete: true,
-            });
-        }
-        let received = conn
-            .query_row(
-                "SELECT received FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
-                params![id, sha256],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        Ok(UploadProgress {
-            received: received as u64,
-            complete: false,
-        })
+        upload_progress_in(&self.lock(), id, sha256)
     }
 
     /// Appends a chunk of a sealed photo at `offset`. The photo is addressed by the SHA-256 of
@@ -323,15 +331,17 @@ impl PortalDb {
                 chunk.len()
             )));
         }
-        let progress = self.upload_progress(id, sha256)?;
+        // Checked inside the transaction, so two requests for the same photo cannot both
+        // append at the same offset.
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let progress = upload_progress_in(&tx, id, sha256)?;
         if progress.complete {
             return Ok(progress);
         }
         if progress.received != offset {
             return Err(PortalError::WrongOffset(progress.received));
         }
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
         let stored: Option<(i64, String)> = tx
             .query_row(
                 "SELECT total, checksum FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
