@@ -1,5 +1,10 @@
 //! Citizen identity from the chip ID card (CCCD, an ICAO 9303 eMRTD) and its printed QR code
-//! (issue #4). So far: `access_key`, the Basic Access Control key material. Reading the chip
-//! (secure messaging, data groups, passive authentication) arrives with the rest of #4.
+//! (issue #4): the access key, APDUs, BAC and secure messaging, the data groups and their
+//! passive authentication. Pure computation apart from `chip_session`, which talks to a card
+//! only through the `CardReader` transport. Personal data read here is never logged.
 
 pub mod access_key;
+pub mod apdu;
+pub mod bac;
+pub mod secure_messaging;
+pub mod tlv;
