@@ -107,6 +107,12 @@ enum Cmd {
         #[arg(long)]
         token: String,
     },
+    /// Regenerate the simulator's fictitious test cards from assets/dev/cards/holders.toml
+    #[command(hide = true)]
+    DevIssueCards {
+        #[arg(default_value = "assets/dev/cards")]
+        folder: PathBuf,
+    },
     /// Submits dossiers until killed (the child of the power-cut test)
     #[command(hide = true)]
     CrashWriter {
@@ -135,6 +141,13 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::DevIssueCards { folder }) => xakiosk::identity::test_issuer::issue_folder(&folder)
+            .map(|written| {
+                for path in written {
+                    println!("{path}");
+                }
+            })
+            .map_err(|e| format!("could not issue the test cards: {e}").into()),
         Some(Cmd::CrashWriter { db, limit }) => {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)
         }

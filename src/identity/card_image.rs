@@ -1,0 +1,86 @@
+//! A chip image: the files of one (simulated) eMRTD and what is printed on the card — the
+//! access-key fields and the QR text — stored as JSON in `assets/dev/cards/*.card.json`.
+//! Data only; the chip's behaviour is `devices::emrtd_chip`.
+
+use crate::identity::lds::EfId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardImage {
+    pub label: String,
+    pub personal_id: String,
+    /// YYMMDD.
+    pub birth: String,
+    /// YYMMDD, or `<<<<<<` for a card without expiry.
+    pub expiry: String,
+    pub qr: String,
+    pub files: BTreeMap<EfId, Vec<u8>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CardJson {
+    label: String,
+    personal_id: String,
+    birth: String,
+    expiry: String,
+    qr: String,
+    /// File name (EF.COM, DG1…) → hex.
+    files: BTreeMap<String, String>,
+}
+
+fn ef_from_name(name: &str) -> Option<EfId> {
+    match name {
+        "EF.COM" => Some(EfId::Com),
+        "EF.SOD" => Some(EfId::Sod),
+        _ => name.strip_prefix("DG")?.parse().ok().map(EfId::Dg),
+    }
+}
+
+impl CardImage {
+    pub fn to_json(&self) -> String {
+        let json = CardJson {
+            label: self.label.clone(),
+            personal_id: self.personal_id.clone(),
+            birth: self.birth.clone(),
+            expiry: self.expiry.clone(),
+            qr: self.qr.clone(),
+            files: self.files.iter().map(|(k, v)| (k.name(), hex::encode_upper(v))).collect(),
+        };
+        serde_json::to_string_pretty(&json).expect("serialises") + "\n"
+    }
+
+    pub fn from_json(text: &str) -> Result<CardImage, String> {
+        let json: CardJson = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let mut files = BTreeMap::new();
+        for (name, hex_bytes) in json.files {
+            let ef = ef_from_name(&name).ok_or_else(|| format!("unknown file {name}"))?;
+            files.insert(ef, hex::decode(hex_bytes).map_err(|e| format!("{name}: {e}"))?);
+        }
+        Ok(CardImage {
+            label: json.label,
+            personal_id: json.personal_id,
+            birth: json.birth,
+            expiry: json.expiry,
+            qr: json.qr,
+            files,
+        })
+    }
+
+    /// Every `*.card.json` of a folder, sorted by file name.
+    pub fn load_folder(folder: &std::path::Path) -> Result<Vec<CardImage>, String> {
+        let mut paths: Vec<_> = std::fs::read_dir(folder)
+            .map_err(|e| format!("{}: {e}", folder.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".card.json"))
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                CardImage::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,263 @@
+//! Passive authentication (ICAO 9303 part 11 §5.1): every data group read must hash to the
+//! value in EF.SOD, the SOD's signature must verify with the document signer's certificate,
+//! and that certificate must be signed by a CSCA of the trust list. The verdict is one of
+//! three, stated honestly: verified, hashes match but the signer is not trusted (or could not
+//! be checked), or failed. Pure computation.
+
+use crate::identity::signature_check::{self, HashAlg, SignatureError};
+use crate::identity::sod::{self, OID_MESSAGE_DIGEST, Sod};
+use crate::identity::trust_list::TrustList;
+use cms::signed_data::SignerIdentifier;
+use der::Encode;
+use der::asn1::OctetString;
+use std::collections::BTreeMap;
+use x509_cert::Certificate;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Hashes match, the SOD signature verifies and its signer chains to a trusted CSCA.
+    Verified { signer: String },
+    /// The data matches what the card's signer signed, but that signer is not vouched for by
+    /// the trust list (or its signature could not be checked here).
+    SignerNotTrusted { reason: String },
+    /// The data was altered, or the SOD is broken or its signature is false.
+    Failed { reason: String },
+}
+
+impl Verdict {
+    pub fn is_verified(&self) -> bool {
+        matches!(self, Verdict::Verified { .. })
+    }
+
+    /// A short code for the dossier and the receipt.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Verdict::Verified { .. } => "chip_verified",
+            Verdict::SignerNotTrusted { .. } => "chip_signer_not_trusted",
+            Verdict::Failed { .. } => "chip_failed",
+        }
+    }
+}
+
+fn failed(reason: impl Into<String>) -> Verdict {
+    Verdict::Failed {
+        reason: reason.into(),
+    }
+}
+
+fn subject(cert: &Certificate) -> String {
+    cert.tbs_certificate.subject.to_string()
+}
+
+fn signer_certificate<'a>(sod: &'a Sod) -> Option<&'a Certificate> {
+    sod.certificates.iter().find(|cert| match &sod.signer.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            cert.tbs_certificate.issuer == ias.issuer
+                && cert.tbs_certificate.serial_number == ias.serial_number
+        }
+        SignerIdentifier::SubjectKeyIdentifier(_) => true,
+    })
+}
+
+fn check_sod_signature(sod: &Sod, signer_cert: &Certificate) -> Result<(), String> {
+    let digest = HashAlg::from_oid(&sod.signer.digest_alg.oid)
+        .ok_or("the signer's digest algorithm is unknown")?;
+    let message = match &sod.signer.signed_attrs {
+        Some(attrs) => {
+            let wanted = digest.digest(&sod.econtent);
+            let found = attrs
+                .iter()
+                .find(|a| a.oid == OID_MESSAGE_DIGEST)
+                .and_then(|a| a.values.iter().next())
+                .and_then(|v| v.decode_as::<OctetString>().ok())
+                .ok_or("the signed attributes carry no message digest")?;
+            if found.as_bytes() != wanted.as_slice() {
+                return Err("the signed message digest does not match the security object".into());
+            }
+            attrs.to_der().map_err(|e| e.to_string())?
+        }
+        None => sod.econtent.clone(),
+    };
+    signature_check::verify(
+        &signer_cert.tbs_certificate.subject_public_key_info,
+        &sod.signer.signature_algorithm,
+        Some(digest),
+        &message,
+        sod.signer.signature.as_bytes(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Whether `cert` is signed by one of the trust list's CSCAs; names the CSCA.
+fn chains_to(cert: &Certificate, trust: &TrustList) -> Result<String, String> {
+    let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
+    let signature = cert.signature.as_bytes().ok_or("certificate signature has unused bits")?;
+    let mut last = format!(
+        "no CSCA in the trust list issued the document signer ({})",
+        cert.tbs_certificate.issuer
+    );
+    for csca in trust.cscas.iter().filter(|c| c.tbs_certificate.subject == cert.tbs_certificate.issuer) {
+        match signature_check::verify(
+            &csca.tbs_certificate.subject_public_key_info,
+            &cert.signature_algorithm,
+            None,
+            &tbs,
+            signature,
+        ) {
+            Ok(()) => return Ok(subject(csca)),
+            Err(SignatureError::Invalid) => last = "the document signer's certificate is not signed by the CSCA of that name".into(),
+            Err(e) => last = format!("the CSCA's signature could not be checked: {e}"),
+        }
+    }
+    Err(last)
+}
+
+/// Result of passive authentication, with the per-file hash results.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PassiveAuthentication {
+    pub verdict: Verdict,
+    pub hash_algorithm: Option<&'static str>,
+    /// Data-group number → whether its hash matched.
+    pub data_groups: BTreeMap<u8, bool>,
+}
+
+/// Checks the data groups read (number → whole file bytes) against EF.SOD.
+pub fn check(sod_bytes: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustList) -> PassiveAuthentication {
+    let sod = match sod::parse(sod_bytes) {
+        Ok(sod) => sod,
+        Err(e) => {
+            return PassiveAuthentication {
+                verdict: failed(e.to_string()),
+                hash_algorithm: None,
+                data_groups: BTreeMap::new(),
+            };
+        }
+    };
+    let mut results = BTreeMap::new();
+    let mut mismatch = Vec::new();
+    for (number, bytes) in data_groups {
+        let ok = sod.hashes.get(number).is_some_and(|h| *h == sod.hash.digest(bytes));
+        results.insert(*number, ok);
+        if !ok {
+            mismatch.push(format!("DG{number}"));
+        }
+    }
+    let verdict = if !mismatch.is_empty() {
+        failed(format!("{} do not match the signed hashes", mismatch.join(", ")))
+    } else if data_groups.is_empty() {
+        failed("no data group was read")
+    } else {
+        match signer_certificate(&sod) {
+            None => Verdict::SignerNotTrusted {
+                reason: "EF.SOD carries no document signer certificate".into(),
+            },
+            Some(cert) => match check_sod_signature(&sod, cert) {
+                Err(reason) if reason.contains("unsupported") => Verdict::SignerNotTrusted { reason },
+                Err(reason) => failed(format!("the SOD signature is false: {reason}")),
+                Ok(()) => match chains_to(cert, trust) {
+                    Ok(csca) => Verdict::Verified { signer: csca },
+                    Err(reason) => Verdict::SignerNotTrusted { reason },
+                },
+            },
+        }
+    };
+    PassiveAuthentication {
+        verdict,
+        hash_algorithm: Some(sod.hash.name()),
+        data_groups: results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::card_image::CardImage;
+    use crate::identity::lds::EfId;
+    use crate::identity::test_issuer::{self, IssuerKeys};
+    use crate::identity::trust_list::parse_certificates;
+    use std::path::PathBuf;
+
+    fn cards_folder() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards")
+    }
+
+    fn test_csca() -> TrustList {
+        let pem = std::fs::read(cards_folder().join("csca.pem")).unwrap();
+        TrustList::with(parse_certificates(&pem).unwrap())
+    }
+
+    fn groups(card: &CardImage) -> BTreeMap<u8, Vec<u8>> {
+        card.files
+            .iter()
+            .filter_map(|(ef, bytes)| match ef {
+                EfId::Dg(n) => Some((*n, bytes.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn verified_untrusted_and_tampered() {
+        let cards = CardImage::load_folder(&cards_folder()).unwrap();
+        assert_eq!(cards.len(), 4);
+        for card in &cards {
+            let sod = &card.files[&EfId::Sod];
+            let result = check(sod, &groups(card), &test_csca());
+            assert!(result.verdict.is_verified(), "{:?}", result.verdict);
+            assert_eq!(result.hash_algorithm, Some("SHA-256"));
+            assert_eq!(result.data_groups.len(), 3);
+
+            // No trust list: the data matches its signer, but nobody vouches for the signer.
+            let untrusted = check(sod, &groups(card), &TrustList::empty());
+            assert!(matches!(untrusted.verdict, Verdict::SignerNotTrusted { .. }));
+
+            // One changed byte in DG13 (a different name): failed, and which group says so.
+            let mut altered = groups(card);
+            let dg13 = altered.get_mut(&13).unwrap();
+            let last = dg13.len() - 3;
+            dg13[last] ^= 0x01;
+            let tampered = check(sod, &altered, &test_csca());
+            assert_eq!(tampered.verdict.code(), "chip_failed");
+            assert_eq!(tampered.data_groups[&13], false);
+            assert_eq!(tampered.data_groups[&1], true);
+        }
+    }
+
+    #[test]
+    fn a_forged_sod_or_an_impostor_csca_is_not_verified() {
+        let card = &CardImage::load_folder(&cards_folder()).unwrap()[0];
+        let mut altered = groups(card);
+        altered.get_mut(&1).unwrap()[10] ^= 1;
+        // A forger with their own keys re-signs the altered data under the same names.
+        let forger = test_issuer::Issuer::new(&IssuerKeys::generate()).unwrap();
+        let forged_sod = forger.sign_sod(&altered).unwrap();
+        let result = check(&forged_sod, &altered, &test_csca());
+        assert!(
+            matches!(&result.verdict, Verdict::SignerNotTrusted { reason } if reason.contains("not signed by the CSCA")),
+            "{:?}",
+            result.verdict
+        );
+        // A broken signature byte inside the real SOD: failed.
+        let mut sod = card.files[&EfId::Sod].clone();
+        let at = sod.len() - 5;
+        sod[at] ^= 0x40;
+        assert_eq!(check(&sod, &groups(card), &test_csca()).verdict.code(), "chip_failed");
+        // Garbage instead of a SOD.
+        assert_eq!(check(&[0x77, 2, 1, 2], &groups(card), &test_csca()).verdict.code(), "chip_failed");
+    }
+
+    /// The committed card files are exactly what the issuer makes from holders.toml.
+    #[test]
+    fn committed_test_cards_match_the_issuer() {
+        let folder = cards_folder();
+        let issuer = test_issuer::load_issuer(&folder).unwrap();
+        assert_eq!(std::fs::read_to_string(folder.join("csca.pem")).unwrap(), issuer.csca_pem());
+        for holder in test_issuer::holders(&folder).unwrap() {
+            let fresh = issuer.issue(&holder).unwrap();
+            let path = folder.join(format!("{}.card.json", holder.file));
+            let committed = CardImage::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+            assert_eq!(fresh, committed, "{} differs: run `xakiosk dev-issue-cards`", holder.file);
+        }
+    }
+}
