@@ -1,9 +1,10 @@
-//! The contactless card reader as an APDU transport (ISO 7816-4 over PC/SC): the seam that
-//! the ICAO 9303 reading code will drive, whether the card is real or simulated.
-//! `SimCardReader` answers like an empty reader, or like a card that only knows how to be
-//! selected; the full eMRTD chip simulator (BAC, secure messaging, DG files) is issue 4.
+//! The contactless card reader as an APDU transport (ISO 7816-4 over PC/SC): the seam the
+//! ICAO 9303 reading code drives, whether the card is real (`pcsc_reader`) or simulated.
+//! `SimCardReader` holds an optional `EmrtdChip` and can take it away mid-read, as a hand
+//! lifting the card would. Nothing here knows about the UI or the domain.
 
 use crate::devices::DeviceError;
+use crate::devices::emrtd_chip::EmrtdChip;
 
 /// The eMRTD application identifier (ICAO 9303 part 10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
@@ -15,44 +16,65 @@ pub enum ReaderStatus {
 }
 
 pub trait CardReader: Send {
+    /// Whether a card is on the reader; an error when the reader itself is missing.
     fn status(&mut self) -> Result<ReaderStatus, DeviceError>;
     /// Sends one command APDU and returns the response APDU (data + SW1 SW2).
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError>;
+    /// The reader's name, for the technician.
+    fn name(&self) -> String;
+    /// The simulator behind this reader, if it is one (the on-screen test-card buttons).
+    fn simulator(&mut self) -> Option<&mut SimCardReader> {
+        None
+    }
 }
 
-/// A reader with, optionally, a card that answers SELECT of the eMRTD application.
+/// The error a lifted card gives.
+pub fn card_removed() -> DeviceError {
+    DeviceError::NotConnected {
+        device: "card",
+        check: "the card was taken off the reader: hold it still on the reader until the kiosk says so",
+    }
+}
+
+/// A reader with, optionally, a simulated chip on it.
+#[derive(Default)]
 pub struct SimCardReader {
-    card_present: bool,
-    selected: bool,
+    chip: Option<EmrtdChip>,
+    /// The card is lifted when this many more APDUs have been answered.
+    remove_after: Option<usize>,
+    /// APDUs transmitted since the reader was made.
+    pub transmitted: usize,
 }
 
 impl SimCardReader {
     pub fn new() -> SimCardReader {
-        SimCardReader {
-            card_present: false,
-            selected: false,
-        }
+        SimCardReader::default()
     }
 
-    pub fn insert_card(&mut self) {
-        self.card_present = true;
-        self.selected = false;
+    pub fn insert(&mut self, chip: EmrtdChip) {
+        let mut chip = chip;
+        chip.reset();
+        self.chip = Some(chip);
+        self.remove_after = None;
     }
 
-    pub fn remove_card(&mut self) {
-        self.card_present = false;
+    pub fn remove(&mut self) -> Option<EmrtdChip> {
+        self.chip.take()
     }
-}
 
-impl Default for SimCardReader {
-    fn default() -> Self {
-        SimCardReader::new()
+    /// Lifts the card after `n` more APDUs (card-removed-mid-read tests).
+    pub fn remove_after(&mut self, n: usize) {
+        self.remove_after = Some(n);
+    }
+
+    pub fn chip(&self) -> Option<&EmrtdChip> {
+        self.chip.as_ref()
     }
 }
 
 impl CardReader for SimCardReader {
     fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
-        Ok(if self.card_present {
+        Ok(if self.chip.is_some() {
             ReaderStatus::CardPresent
         } else {
             ReaderStatus::NoCard
@@ -60,60 +82,24 @@ impl CardReader for SimCardReader {
     }
 
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError> {
-        if !self.card_present {
-            return Err(DeviceError::NotConnected {
-                device: "card",
-                check: "no card on the reader: ask the resident to hold the card still on the reader",
-            });
-        }
-        if apdu.len() < 4 {
-            return Ok(vec![0x67, 0x00]); // wrong length
-        }
-        let (cla, ins, p1) = (apdu[0], apdu[1], apdu[2]);
-        if cla & 0x80 != 0 {
-            return Ok(vec![0x6E, 0x00]); // class not supported
-        }
-        match ins {
-            0xA4 if p1 == 0x04 => {
-                let lc = *apdu.get(4).unwrap_or(&0) as usize;
-                let aid = apdu.get(5..5 + lc).unwrap_or(&[]);
-                if aid == EMRTD_AID {
-                    self.selected = true;
-                    Ok(vec![0x90, 0x00])
-                } else {
-                    Ok(vec![0x6A, 0x82]) // file or application not found
-                }
+        if let Some(left) = self.remove_after.as_mut() {
+            if *left == 0 {
+                self.chip = None;
+                self.remove_after = None;
+            } else {
+                *left -= 1;
             }
-            // Everything else needs Basic Access Control first.
-            _ if self.selected => Ok(vec![0x69, 0x82]), // security status not satisfied
-            _ => Ok(vec![0x6D, 0x00]),                  // instruction not supported
         }
+        let chip = self.chip.as_mut().ok_or_else(card_removed)?;
+        self.transmitted += 1;
+        Ok(chip.process(apdu))
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    fn name(&self) -> String {
+        "Simulated contactless reader".into()
+    }
 
-    #[test]
-    fn selects_the_emrtd_application_and_refuses_reads_without_bac() {
-        let mut r = SimCardReader::new();
-        assert!(
-            r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x07]).is_err(),
-            "no card yet"
-        );
-        r.insert_card();
-        let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x07];
-        select.extend_from_slice(&EMRTD_AID);
-        assert_eq!(r.transmit(&select).unwrap(), [0x90, 0x00]);
-        assert_eq!(
-            r.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap(),
-            [0x69, 0x82]
-        );
-        assert_eq!(
-            r.transmit(&[0x00, 0xA4, 0x04, 0x0C, 0x02, 0xAB, 0xCD])
-                .unwrap(),
-            [0x6A, 0x82]
-        );
+    fn simulator(&mut self) -> Option<&mut SimCardReader> {
+        Some(self)
     }
 }

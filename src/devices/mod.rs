@@ -6,6 +6,7 @@
 pub mod camera;
 pub mod card_reader;
 pub mod clock;
+pub mod emrtd_chip;
 pub mod error;
 pub mod gpio;
 pub mod printer;

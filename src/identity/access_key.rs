@@ -23,10 +23,12 @@ pub fn check_digit(field: &str) -> Option<u8> {
 }
 
 /// The text BAC keys are made from: document number (padded with `<` to 9), birth date and
-/// expiry date (YYMMDD), each followed by its check digit.
+/// expiry date (YYMMDD, or `<<<<<<` for none), each followed by its check digit.
 pub fn mrz_information(document_number: &str, birth: &str, expiry: &str) -> Option<String> {
     let six_digits = |d: &str| d.len() == 6 && d.bytes().all(|b| b.is_ascii_digit());
-    if document_number.is_empty() || !six_digits(birth) || !six_digits(expiry) {
+    // A card without expiry fills the field with `<` (check digit 0).
+    let no_expiry = expiry == "<<<<<<";
+    if document_number.is_empty() || !six_digits(birth) || !(six_digits(expiry) || no_expiry) {
         return None;
     }
     let mut number = document_number.to_ascii_uppercase();
