@@ -145,6 +145,7 @@ pub(crate) fn sample_draft(i: u32) -> DossierDraft {
         procedure_version: 1,
         applicant_id: PersonalId::parse("001093047064").expect("valid sample ID"),
         answers,
+        identity: None,
     }
 }
 

@@ -31,6 +31,7 @@ fn draft(seed: u8) -> DossierDraft {
         procedure_version: 1,
         applicant_id: PersonalId::parse("079305123456").unwrap(),
         answers,
+        identity: None,
     }
 }
 

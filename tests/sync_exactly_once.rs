@@ -60,6 +60,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         procedure_version: 1,
         applicant_id: PersonalId::parse("001093047064").unwrap(),
         answers,
+        identity: None,
     };
     (d, attachments)
 }

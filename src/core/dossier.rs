@@ -122,6 +122,9 @@ pub struct DossierDraft {
     pub applicant_id: PersonalId,
     /// Answers by field id, in a stable order.
     pub answers: BTreeMap<String, Answer>,
+    /// How the applicant was identified (chip, QR), when the card was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::core::citizen::IdentityEvidence>,
 }
 
 #[cfg(test)]

@@ -39,6 +39,17 @@ pub enum FieldRole {
     ApplicantName,
     /// The phone number the commune uses to reach the submitter.
     ContactPhone,
+    /// The submitter's own details, answered from the ID card when it was read (not asked).
+    ApplicantBirthDate,
+    ApplicantSex,
+    ApplicantNationality,
+    ApplicantEthnicity,
+    ApplicantReligion,
+    ApplicantOrigin,
+    ApplicantResidence,
+    ApplicantFather,
+    ApplicantMother,
+    ApplicantSpouse,
 }
 
 /// How a question is answered.

@@ -6,6 +6,7 @@
 
 use crate::core::address::{Address, AdminUnits};
 use crate::core::answer::{Answer, AttachmentRef};
+use crate::core::citizen::{CitizenIdentity, IdentityEvidence, Verification};
 use crate::core::dossier::DossierDraft;
 use crate::core::dossier_code::DossierCode;
 use crate::core::field::{Field, FieldKind, FieldRole, InputMode};
@@ -83,6 +84,9 @@ pub struct FormSession {
     position: Position,
     /// Set when a question was opened from the review page: "continue" goes back there.
     returning_to_review: bool,
+    /// Questions answered from the ID card: not asked, not editable.
+    from_card: Vec<bool>,
+    verification: Option<Verification>,
 }
 
 impl FormSession {
@@ -93,6 +97,7 @@ impl FormSession {
             .map(|f| empty_draft(&f.kind))
             .collect();
         let answers = vec![None; procedure.fields.len()];
+        let procedure_len = procedure.fields.len();
         FormSession {
             procedure,
             units,
@@ -100,7 +105,45 @@ impl FormSession {
             answers,
             position: Position::Question(0),
             returning_to_review: false,
+            from_card: vec![false; procedure_len],
+            verification: None,
         }
+    }
+
+    /// Answers every question the ID card answers (by the fields' roles) and moves past them.
+    /// Only the fields this procedure has take card data; the rest of the card stays out.
+    pub fn prefill(&mut self, identity: &CitizenIdentity) {
+        for (i, field) in self.procedure.fields.iter().enumerate() {
+            let Some(role) = field.role else { continue };
+            if let Some(answer) = identity.answer_for(role, &field.kind) {
+                self.answers[i] = Some(answer);
+                self.from_card[i] = true;
+            }
+        }
+        self.verification = identity.verification;
+        if let Position::Question(i) = self.position {
+            if self.from_card.get(i).copied().unwrap_or(false) {
+                self.position = self.asked_from(i).map(Position::Question).unwrap_or(Position::Review);
+            }
+        }
+    }
+
+    /// The first question at or after `i` that is asked (not answered from the card).
+    fn asked_from(&self, i: usize) -> Option<usize> {
+        (i..self.procedure.fields.len()).find(|j| !self.from_card[*j])
+    }
+
+    /// The last asked question before `i`.
+    fn asked_before(&self, i: usize) -> Option<usize> {
+        (0..i).rev().find(|j| !self.from_card[*j])
+    }
+
+    pub fn is_from_card(&self, field_id: &str) -> bool {
+        self.procedure.field_index(field_id).is_some_and(|i| self.from_card[i])
+    }
+
+    pub fn verification(&self) -> Option<Verification> {
+        self.verification
     }
 
     pub fn procedure(&self) -> &Arc<Procedure> {
@@ -118,11 +161,12 @@ impl FormSession {
         }
     }
 
-    /// (1-based step, number of steps); the review page is the last step.
+    /// (1-based step, number of steps) over the questions asked; the review page is the last.
     pub fn progress(&self) -> (usize, usize) {
-        let total = self.procedure.fields.len() + 1;
+        let asked = self.from_card.iter().filter(|c| !**c).count();
+        let total = asked + 1;
         match self.position {
-            Position::Question(i) => (i + 1, total),
+            Position::Question(i) => ((0..i).filter(|j| !self.from_card[*j]).count() + 1, total),
             Position::Review => (total, total),
         }
     }
@@ -473,12 +517,13 @@ impl FormSession {
         };
         let answer = self.check(today)?;
         self.answers[i] = Some(answer);
-        let last = i + 1 >= self.procedure.fields.len();
-        self.position = if self.returning_to_review || last {
-            self.returning_to_review = false;
-            Position::Review
-        } else {
-            Position::Question(i + 1)
+        let following = self.asked_from(i + 1);
+        self.position = match following {
+            Some(j) if !self.returning_to_review => Position::Question(j),
+            _ => {
+                self.returning_to_review = false;
+                Position::Review
+            }
         };
         Ok(self.position)
     }
@@ -487,10 +532,13 @@ impl FormSession {
     /// `false`, meaning the caller leaves the form.
     pub fn back(&mut self) -> bool {
         match self.position {
-            Position::Review => {
-                self.position = Position::Question(self.procedure.fields.len() - 1);
-                true
-            }
+            Position::Review => match self.asked_before(self.procedure.fields.len()) {
+                Some(j) => {
+                    self.position = Position::Question(j);
+                    true
+                }
+                None => false,
+            },
             Position::Question(i) => {
                 if let Draft::Address(a) = &mut self.drafts[i] {
                     let previous = match a.stage {
@@ -511,18 +559,20 @@ impl FormSession {
                     self.position = Position::Review;
                     return true;
                 }
-                if i == 0 {
-                    return false;
+                match self.asked_before(i) {
+                    Some(j) => {
+                        self.position = Position::Question(j);
+                        true
+                    }
+                    None => false,
                 }
-                self.position = Position::Question(i - 1);
-                true
             }
         }
     }
 
     /// "Change" on the review page: opens that question; "continue" returns to the review.
     pub fn edit(&mut self, field_id: &str) {
-        if let Some(i) = self.procedure.field_index(field_id) {
+        if let Some(i) = self.procedure.field_index(field_id).filter(|i| !self.from_card[*i]) {
             self.position = Position::Question(i);
             self.returning_to_review = true;
         }
@@ -586,6 +636,17 @@ impl FormSession {
             procedure_version: self.procedure.version,
             applicant_id,
             answers,
+            identity: self.verification.map(|verification| IdentityEvidence {
+                verification,
+                from_card: self
+                    .procedure
+                    .fields
+                    .iter()
+                    .zip(&self.from_card)
+                    .filter(|(_, c)| **c)
+                    .map(|(f, _)| f.id.clone())
+                    .collect(),
+            }),
         })
     }
 
@@ -895,5 +956,74 @@ required = false
         let s = session();
         let code = DossierCode::from_random(&[1, 2, 3, 4, 5, 6, 7, 8]);
         assert!(s.finish(uuid::Uuid::now_v7(), code).is_err());
+    }
+
+    fn card_identity(verification: Verification) -> CitizenIdentity {
+        let mut c = CitizenIdentity::default();
+        c.personal_id = Some(crate::core::personal_id::PersonalId::parse("001093000123").unwrap());
+        c.full_name = "Nguyễn Văn An".into();
+        c.birth_date = NaiveDate::from_ymd_opt(1993, 1, 15);
+        c.sex = Some(crate::core::personal_id::Sex::Male);
+        c.place_of_residence = "Số 12 phố Hàng Bông, quận Hoàn Kiếm, Hà Nội".into();
+        c.father = "Nguyễn Văn Bình".into();
+        c.verification = Some(verification);
+        c
+    }
+
+    fn session_with_roles() -> FormSession {
+        let with_roles = PROC
+            .replace("id = \"name\"\n", "id = \"name\"\nrole = \"applicant_name\"\n")
+            .replace("birth_date_of = \"id\"", "birth_date_of = \"id\"\nrole = \"applicant_birth_date\"")
+            .replace("id = \"sex\"\n", "id = \"sex\"\nrole = \"applicant_sex\"\n")
+            .replace("id = \"home\"\n", "id = \"home\"\nrole = \"applicant_residence\"\n")
+            .replace("options = [ { id = \"m\"", "options = [ { id = \"male\"")
+            .replace("{ id = \"f\",", "{ id = \"female\",");
+        let (cat, problems) = Catalogue::from_sources([("p.toml", with_roles.as_str())]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let units = Arc::new(AdminUnits::parse_tsv(UNITS).unwrap());
+        FormSession::new(cat.get("p").unwrap().clone(), units)
+    }
+
+    #[test]
+    fn the_card_answers_its_questions_and_they_are_not_asked_again() {
+        let mut s = session_with_roles();
+        s.prefill(&card_identity(Verification::ChipVerified));
+        // name, id, born, sex and home came from the card: the first question asked is email.
+        assert_eq!(s.current_field().unwrap().id, "email");
+        assert_eq!(s.progress(), (1, 2));
+        assert!(s.is_from_card("home") && !s.is_from_card("email"));
+        // "Change" cannot reopen a card answer; "back" from the only question leaves the form.
+        s.edit("name");
+        assert_eq!(s.current_field().unwrap().id, "email");
+        s.set_text("an@example.vn");
+        assert_eq!(s.next(today()), Ok(Position::Review));
+        assert!(s.back());
+        assert_eq!(s.current_field().unwrap().id, "email");
+        assert!(!s.back());
+        s.next(today()).unwrap();
+        let d = s.finish(uuid::Uuid::now_v7(), DossierCode::from_random(&[1; 8])).unwrap();
+        assert_eq!(d.applicant_id.as_str(), "001093000123");
+        assert_eq!(d.answers["name"], Answer::Text("Nguyễn Văn An".into()));
+        assert_eq!(d.answers["sex"], Answer::Choice { id: "male".into(), label: Text::new("Nam", "Male") });
+        assert!(matches!(&d.answers["home"], Answer::Address(Address::Legacy { text }) if text.contains("Hàng Bông")));
+        let evidence = d.identity.unwrap();
+        assert_eq!(evidence.verification, Verification::ChipVerified);
+        assert_eq!(evidence.from_card, ["name", "id", "born", "sex", "home"]);
+        // The card's other data (father) is not in the dossier: the procedure does not ask it.
+        assert!(!d.answers.values().any(|a| a.display(Lang::Vi).contains("Bình")));
+    }
+
+    #[test]
+    fn without_roles_or_values_nothing_is_prefilled() {
+        let mut s = session();
+        s.prefill(&card_identity(Verification::QrOnly));
+        // Only the applicant ID has a role in this procedure.
+        assert_eq!(s.current_field().unwrap().id, "name");
+        assert!(s.is_from_card("id"));
+        assert_eq!(s.progress(), (1, 6));
+        let mut s = session_with_roles();
+        s.prefill(&CitizenIdentity::default());
+        assert_eq!(s.current_field().unwrap().id, "name");
+        assert_eq!(s.progress(), (1, 7));
     }
 }

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod answer;
 pub mod catalogue;
+pub mod citizen;
 pub mod collation;
 pub mod dossier;
 pub mod dossier_code;

@@ -1,4 +1,4 @@
-//! The document camera. `SimCamera` "photographs" a paper: a synthetic frame of a page with
+//! The camera (papers and the ID card's QR code). `SimCamera` "photographs" a paper: a synthetic frame of a page with
 //! printed lines on a desk, different each shot, so the attachment path (JPEG encoding,
 //! hashing, storage) runs exactly as with a real camera.
 
@@ -8,9 +8,15 @@ use image::{Rgb, RgbImage};
 pub trait Camera: Send {
     /// Captures one frame.
     fn capture(&mut self) -> Result<RgbImage, DeviceError>;
+    /// The simulator behind this camera, if it is one (the on-screen test-card buttons).
+    fn simulator(&mut self) -> Option<&mut SimCamera> {
+        None
+    }
 }
 
 pub struct SimCamera {
+    /// A card front held up to the camera: its QR text (the next frames show it).
+    card_qr: Option<String>,
     shots: u32,
     width: u32,
     height: u32,
@@ -19,6 +25,7 @@ pub struct SimCamera {
 impl SimCamera {
     pub fn new(width: u32, height: u32) -> SimCamera {
         SimCamera {
+            card_qr: None,
             shots: 0,
             width,
             height,
@@ -26,8 +33,22 @@ impl SimCamera {
     }
 }
 
+impl SimCamera {
+    /// Holds a card with this QR text up to the camera (`None` takes it away).
+    pub fn hold_card(&mut self, qr: Option<String>) {
+        self.card_qr = qr;
+    }
+}
+
 impl Camera for SimCamera {
+    fn simulator(&mut self) -> Option<&mut SimCamera> {
+        Some(self)
+    }
+
     fn capture(&mut self) -> Result<RgbImage, DeviceError> {
+        if let Some(qr) = &self.card_qr {
+            return Ok(crate::identity::qr_camera::card_front_frame(qr, self.width, self.height));
+        }
         self.shots += 1;
         let (w, h) = (self.width, self.height);
         let tilt = (self.shots % 5) as i64 - 2;

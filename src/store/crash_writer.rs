@@ -43,6 +43,7 @@ pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), Str
             procedure_version: 1,
             applicant_id: PersonalId::parse("001093047064").map_err(|e| e.to_string())?,
             answers,
+            identity: None,
         };
         match store.submit(
             &draft,

@@ -410,6 +410,7 @@ mod tests {
             procedure_version: 1,
             applicant_id: PersonalId::parse("001093047064").unwrap(),
             answers,
+            identity: None,
         }
     }
 
