@@ -13,7 +13,31 @@ pub struct Config {
     pub session: SessionConfig,
     pub catalogue: CatalogueConfig,
     pub devices: DevicesConfig,
+    pub identity: IdentityConfig,
     pub portal: PortalConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// Folder of CSCA certificates (PEM or DER) a card's document signer must chain to for
+    /// "verified". Without them a genuine card reads as "signer not trusted".
+    pub trust_list: String,
+    /// Largest READ BINARY to ask in one extended-length APDU (0: short reads of 223 bytes).
+    /// Only for readers and cards known to handle extended length.
+    pub extended_read: u32,
+    /// PC/SC reader to use: part of its name ("" = the first contactless reader found).
+    pub reader_name: String,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        IdentityConfig {
+            trust_list: "/etc/xakiosk/csca".into(),
+            extended_read: 0,
+            reader_name: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

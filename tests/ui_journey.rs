@@ -109,6 +109,8 @@ fn fill_temporary_residence(ui: &Ui) {
     ui.press("Đăng ký tạm trú");
     assert_eq!(ui.screen(), Screen::ProcedureInfo);
     ui.press("Bắt đầu");
+    assert_eq!(ui.screen(), Screen::Identity);
+    ui.press("Bỏ qua, tôi tự nhập thông tin");
     assert_eq!(ui.screen(), Screen::Question);
 
     // Personal ID: digits keyboard; a short number is refused with a message.
@@ -141,6 +143,8 @@ fn fill_temporary_residence(ui: &Ui) {
     // Date of birth: the slashes come by themselves.
     ui.type_keys("05091993");
     assert_eq!(ui.form().get_input_text(), "05/09/1993");
+    ui.press("Tiếp tục ›");
+    ui.press("Nam");
     ui.press("Tiếp tục ›");
 
     // Address: search the province, then the commune, then the street.
@@ -181,7 +185,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     // --- the whole journey, then a change from the review page ---
     fill_temporary_residence(&ui);
     let rows = ui.form().get_review_rows();
-    let address = slint::Model::row_data(&rows, 3).unwrap();
+    let address = slint::Model::row_data(&rows, 4).unwrap();
     assert_eq!(
         address.answer,
         "12 hàng bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
@@ -208,7 +212,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     ui.press("Tiếp tục ›");
     assert_eq!(ui.screen(), Screen::Review);
     assert_eq!(
-        slint::Model::row_data(&ui.form().get_review_rows(), 5)
+        slint::Model::row_data(&ui.form().get_review_rows(), 6)
             .unwrap()
             .answer,
         "12"
@@ -329,6 +333,8 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     ui.type_keys("khai sinh");
     ui.press("Đăng ký khai sinh");
     ui.press("Bắt đầu");
+    assert_eq!(ui.screen(), Screen::Identity);
+    ui.press("Bỏ qua, tôi tự nhập thông tin");
     ui.type_keys("0010");
     ui.clock.advance(Duration::from_secs(61));
     ui.kiosk.update(|c| {

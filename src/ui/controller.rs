@@ -17,6 +17,7 @@ use crate::core::telex;
 use crate::core::text::{Lang, Text};
 use crate::devices::clock::Clock;
 use crate::store::{DossierSummary, StatusEvent, StoredAttachment};
+use crate::ui::identity_step::{CardOutcome, IdentityStep};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,6 +31,8 @@ pub enum Screen {
     Done,
     Lookup,
     Help,
+    /// Before the questions: QR code, chip card, result.
+    Identity,
 }
 
 /// Work the controller asks for; the adapter runs it off the UI thread and reports back.
@@ -41,6 +44,12 @@ pub enum Command {
     },
     CapturePhoto,
     Lookup(DossierCode),
+    /// Read the ID card's QR code from the camera.
+    ScanQr,
+    /// Wait for the card on the reader, then read its chip with these keys.
+    ReadCard(Vec<crate::identity::chip_session::AccessKey>),
+    /// Simulator only: put test card `n` on the reader and in front of the camera.
+    PlaceTestCard(usize),
 }
 
 /// A photographed paper, encoded and hashed.
@@ -86,6 +95,9 @@ pub struct KioskController {
     pub online: bool,
     /// While the engine sends: (done, of how many).
     pub sending: Option<(u32, u32)>,
+    identity: IdentityStep,
+    /// Names of the simulator's test cards (empty with a real reader).
+    test_cards: Vec<String>,
 }
 
 impl KioskController {
@@ -121,7 +133,20 @@ impl KioskController {
             queue_count: 0,
             online: false,
             sending: None,
+            identity: IdentityStep::default(),
+            test_cards: Vec::new(),
         }
+    }
+
+    /// The simulator's test cards, offered as buttons on the identity screen.
+    pub fn set_test_cards(&mut self, names: Vec<String>) {
+        self.test_cards = names;
+    }
+    pub fn test_cards(&self) -> &[String] {
+        &self.test_cards
+    }
+    pub fn identity_step(&self) -> &IdentityStep {
+        &self.identity
     }
 
     /// Swaps in a newer catalogue. A session in progress keeps the procedure it started with;
@@ -261,13 +286,83 @@ impl KioskController {
         }
     }
 
+    /// "Start" on the procedure page: first, who the resident is.
     pub fn begin(&mut self) {
         self.touch();
-        if let Some(p) = self.chosen.clone() {
-            self.form = Some(FormSession::new(p, self.units.clone()));
-            self.submit_error = None;
-            self.screen = Screen::Question;
+        if self.chosen.is_some() {
+            self.identity.wipe();
+            self.screen = Screen::Identity;
         }
+    }
+
+    // ----- identity ---------------------------------------------------------------------
+
+    pub fn scan_qr(&mut self) -> Option<Command> {
+        self.touch();
+        self.identity.start_scan().then_some(Command::ScanQr)
+    }
+
+    pub fn qr_scanned(&mut self, result: Result<crate::identity::cccd_qr::CccdQr, Text>) -> Option<Command> {
+        let today = self.clock.today();
+        self.identity.qr_scanned(result, today).map(Command::ReadCard)
+    }
+
+    pub fn card_progress(&mut self, step: crate::identity::chip_session::ReadStep) {
+        self.touch();
+        self.identity.progress(step);
+    }
+
+    pub fn card_read(&mut self, outcome: CardOutcome) {
+        self.touch();
+        self.identity.card_read(outcome);
+    }
+
+    /// "Try again": the chip again (the QR is known) or the QR again.
+    pub fn retry_identity(&mut self) -> Option<Command> {
+        self.touch();
+        let today = self.clock.today();
+        match self.identity.retry_keys(today) {
+            Some(keys) => Some(Command::ReadCard(keys)),
+            None => self.identity.start_scan().then_some(Command::ScanQr),
+        }
+    }
+
+    /// "Use the QR code's details" when the chip cannot be read.
+    pub fn use_qr_details(&mut self) {
+        self.touch();
+        self.identity.use_qr();
+    }
+
+    /// "Skip, I will type": the questions, nothing prefilled.
+    pub fn skip_identity(&mut self) {
+        self.touch();
+        self.identity.wipe();
+        self.start_form();
+    }
+
+    /// "Continue" under the identity shown: the questions, with what the card answers filled.
+    pub fn continue_with_identity(&mut self) {
+        self.touch();
+        self.start_form();
+    }
+
+    pub fn place_test_card(&mut self, n: usize) -> Option<Command> {
+        self.touch();
+        (n < self.test_cards.len()).then_some(Command::PlaceTestCard(n))
+    }
+
+    fn start_form(&mut self) {
+        let Some(p) = self.chosen.clone() else { return };
+        let mut form = FormSession::new(p, self.units.clone());
+        if let Some(identity) = self.identity.identity() {
+            form.prefill(identity);
+        }
+        self.screen = match form.position() {
+            Position::Review => Screen::Review,
+            Position::Question(_) => Screen::Question,
+        };
+        self.form = Some(form);
+        self.submit_error = None;
     }
 
     /// A key of the on-screen keyboard ("a", "backspace", "space", "clear", "shift"…).
@@ -490,6 +585,7 @@ impl KioskController {
 
     fn wipe_answers(&mut self) {
         self.form = None;
+        self.identity.wipe();
         for photo in self.photos.values_mut() {
             photo.jpeg.fill(0);
             photo.preview.2.fill(0);

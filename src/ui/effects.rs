@@ -8,7 +8,15 @@ use crate::core::text::Text;
 use crate::devices::camera::Camera;
 use crate::devices::clock::Clock;
 use crate::store::{DossierSummary, StatusEvent, StoreHandle};
+use crate::devices::card_reader::{CardReader, ReaderStatus};
+use crate::devices::emrtd_chip::EmrtdChip;
+use crate::identity::card_image::CardImage;
+use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
+use crate::identity::qr_camera::{self, ScanError};
+use crate::identity::trust_list::TrustList;
+use crate::identity::{citizen_from_card, dg2_face};
 use crate::ui::controller::{Command, KioskController, Photo};
+use crate::ui::identity_step::CardOutcome;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 
@@ -24,11 +32,21 @@ pub enum Outcome {
         Arc<crate::core::catalogue::Catalogue>,
         Option<Arc<crate::core::address::AdminUnits>>,
     ),
+    QrScanned(Result<crate::identity::cccd_qr::CccdQr, Text>),
+    CardProgress(crate::identity::chip_session::ReadStep),
+    CardRead(CardOutcome),
+    /// A test card is on the simulated reader (nothing to change on screen).
+    TestCardPlaced,
 }
 
 impl Outcome {
-    pub fn apply_to(self, c: &mut KioskController) {
+    /// Applies a result; some results ask for the next piece of work (QR → chip).
+    pub fn apply_to(self, c: &mut KioskController) -> Option<Command> {
         match self {
+            Outcome::QrScanned(r) => return c.qr_scanned(r),
+            Outcome::CardProgress(step) => c.card_progress(step),
+            Outcome::CardRead(outcome) => c.card_read(outcome),
+            Outcome::TestCardPlaced => {}
             Outcome::Submitted(r) => c.submitted(r),
             Outcome::PhotoTaken(r) => c.photo_taken(r),
             Outcome::LookedUp(r) => c.looked_up(r),
@@ -39,6 +57,58 @@ impl Outcome {
             }
             Outcome::CatalogueInstalled(catalogue, units) => c.replace_catalogue(catalogue, units),
         }
+        None
+    }
+}
+
+/// What reading the ID card needs: the reader, the CSCA trust list, the read size and, with
+/// the simulated reader, the test cards.
+pub struct IdentityDevices {
+    pub reader: Arc<Mutex<dyn CardReader>>,
+    pub trust: TrustList,
+    pub options: ReadOptions,
+    pub test_cards: Vec<CardImage>,
+}
+
+impl IdentityDevices {
+    /// From the configuration: the CSCA folder, the read size; with a simulated reader, also
+    /// the test cards and the test CSCA that signed them (trusted for simulated cards only).
+    pub fn from_config(config: &crate::config::IdentityConfig, reader: Arc<Mutex<dyn CardReader>>) -> IdentityDevices {
+        let simulated = reader.lock().map(|mut r| r.simulator().is_some()).unwrap_or(false);
+        let mut trust = TrustList::empty();
+        if !config.trust_list.is_empty() && std::path::Path::new(&config.trust_list).exists() {
+            trust.add_folder(std::path::Path::new(&config.trust_list));
+        }
+        let mut test_cards = Vec::new();
+        if simulated {
+            let folder = crate::assets::assets_dir().join("dev/cards");
+            if let Ok(pem) = std::fs::read(folder.join("csca.pem")) {
+                if let Ok(certs) = crate::identity::trust_list::parse_certificates(&pem) {
+                    trust.cscas.extend(certs);
+                }
+            }
+            test_cards = CardImage::load_folder(&folder).unwrap_or_else(|e| {
+                tracing::warn!("no test cards for the simulated reader: {e}");
+                Vec::new()
+            });
+        }
+        for problem in &trust.problems {
+            tracing::warn!("CSCA trust list: {problem}");
+        }
+        tracing::info!(cscas = trust.cscas.len(), "CSCA trust list loaded");
+        IdentityDevices {
+            reader,
+            trust,
+            options: ReadOptions {
+                extended_read: (config.extended_read > 0).then_some(config.extended_read as usize),
+            },
+            test_cards,
+        }
+    }
+
+    /// The test cards' names, for the buttons on the identity screen.
+    pub fn test_card_names(&self) -> Vec<String> {
+        self.test_cards.iter().map(|c| c.label.clone()).collect()
     }
 }
 
@@ -46,6 +116,7 @@ impl Outcome {
 pub struct Effects {
     store: StoreHandle,
     camera: Arc<Mutex<dyn Camera>>,
+    identity: Option<Arc<IdentityDevices>>,
     /// Where background work runs; `None` runs it inline.
     runtime: Option<tokio::runtime::Handle>,
     /// Wakes the sync engine after a dossier is stored, so it is sent at once when online.
@@ -61,8 +132,31 @@ impl Effects {
         Effects {
             store,
             camera,
+            identity: None,
             runtime: Some(runtime),
             sync_waker: None,
+        }
+    }
+
+    pub fn with_identity(mut self, devices: IdentityDevices) -> Effects {
+        self.identity = Some(Arc::new(devices));
+        self
+    }
+
+    /// Hands a result to the UI thread from a worker (or at once, inline).
+    fn report(&self, outcome: Outcome) {
+        match &self.runtime {
+            Some(_) => {
+                let _ = slint::invoke_from_event_loop(move || crate::ui::deliver_to_current(outcome));
+            }
+            None => crate::ui::deliver_to_current(outcome),
+        }
+    }
+
+    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        match &self.runtime {
+            Some(_) => tokio::task::spawn_blocking(work).await.ok(),
+            None => Some(work()),
         }
     }
 
@@ -75,6 +169,7 @@ impl Effects {
         Effects {
             store,
             camera,
+            identity: None,
             runtime: None,
             sync_waker: None,
         }
@@ -126,6 +221,43 @@ impl Effects {
                 };
                 Outcome::PhotoTaken(result)
             }
+            Command::ScanQr => {
+                let camera = self.camera.clone();
+                let result = self
+                    .blocking(move || scan_card_qr(&camera))
+                    .await
+                    .unwrap_or_else(|| Err(camera_failed()));
+                Outcome::QrScanned(result)
+            }
+            Command::ReadCard(keys) => {
+                let Some(devices) = self.identity.clone() else {
+                    return Outcome::CardRead(CardOutcome::NoReader("no card reader configured".into()));
+                };
+                let this = self.clone();
+                let wait = self.runtime.is_some();
+                let outcome = self
+                    .blocking(move || read_card(&devices, &keys, wait, &mut |step| this.report(Outcome::CardProgress(step))))
+                    .await
+                    .unwrap_or_else(|| CardOutcome::NoReader("the reading task stopped".into()));
+                Outcome::CardRead(outcome)
+            }
+            Command::PlaceTestCard(n) => {
+                if let Some(devices) = &self.identity {
+                    if let Some(card) = devices.test_cards.get(n) {
+                        if let Ok(mut reader) = devices.reader.lock() {
+                            if let Some(sim) = reader.simulator() {
+                                sim.insert(EmrtdChip::new(card.clone()));
+                            }
+                        }
+                        if let Ok(mut camera) = self.camera.lock() {
+                            if let Some(sim) = camera.simulator() {
+                                sim.hold_card(Some(card.qr.clone()));
+                            }
+                        }
+                    }
+                }
+                Outcome::TestCardPlaced
+            }
             Command::Lookup(code) => {
                 let result = self
                     .store
@@ -145,6 +277,69 @@ impl Effects {
                     )
                 }))
             }
+        }
+    }
+}
+
+/// Looks for the card's QR code in a few frames.
+fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd_qr::CccdQr, Text> {
+    let mut last = ScanError::NoCode;
+    for _ in 0..8 {
+        let frame = camera.lock().map_err(|_| camera_failed())?.capture().map_err(|e| {
+            tracing::warn!(error = %e, "camera capture failed");
+            camera_failed()
+        })?;
+        match qr_camera::scan_cccd(&frame) {
+            Ok(qr) => return Ok(qr),
+            Err(e) => last = e,
+        }
+    }
+    Err(match last {
+        ScanError::NoCode => Text::new(
+            "Chưa thấy mã QR. Vui lòng đưa mặt trước thẻ căn cước (có mã QR) vào trước camera và giữ yên.",
+            "No QR code seen yet. Please hold the front of your ID card (with the QR code) still in front of the camera.",
+        ),
+        ScanError::NotCccd(e) => e.message(),
+    })
+}
+
+/// Waits for a card (when `wait`), reads its chip and makes the identity and face preview.
+fn read_card(devices: &IdentityDevices, keys: &[AccessKey], wait: bool, progress: &mut dyn FnMut(ReadStep)) -> CardOutcome {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let status = match devices.reader.lock() {
+            Ok(mut reader) => reader.status(),
+            Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
+        };
+        match status {
+            Ok(ReaderStatus::CardPresent) => break,
+            Ok(ReaderStatus::NoCard) if wait && std::time::Instant::now() < deadline => {
+                // Polling the reader: a real device, not a test waiting on itself.
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            Ok(ReaderStatus::NoCard) => return CardOutcome::Failed(ChipError::NoCard),
+            Err(e) => {
+                tracing::warn!(error = %e, "card reader unavailable");
+                return CardOutcome::NoReader(e.to_string());
+            }
+        }
+    }
+    let mut reader = match devices.reader.lock() {
+        Ok(reader) => reader,
+        Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
+    };
+    match read_chip(&mut *reader, keys, &devices.trust, devices.options, progress) {
+        Ok(read) => {
+            tracing::info!(apdus = read.apdus, verdict = read.passive.verdict.code(), "ID card read");
+            let face = read.face.as_ref().and_then(dg2_face::decode).map(|img| {
+                let img = image::imageops::thumbnail(&img, 240, 240 * img.height() / img.width().max(1));
+                (img.width(), img.height(), img.into_raw())
+            });
+            CardOutcome::Read { identity: citizen_from_card::from_chip(&read), face }
+        }
+        Err(e) => {
+            tracing::info!(error = %e, "ID card not read");
+            CardOutcome::Failed(e)
         }
     }
 }

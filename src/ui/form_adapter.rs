@@ -28,6 +28,9 @@ pub struct RenderCache {
     pub photo: Option<String>,
     /// The dossier code whose receipt QR is on the done page.
     pub receipt_qr: Option<String>,
+    /// The card's portrait is in the window.
+    pub identity_photo: bool,
+    pub test_cards: Option<Vec<String>>,
 }
 
 /// The receipt text as a QR code image (black on white, with its quiet zone).
@@ -215,6 +218,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             .review_rows(lang)
             .into_iter()
             .map(|(id, q, a)| ReviewRow {
+                from_card: form.is_from_card(&id),
                 field_id: id.into(),
                 question: q.into(),
                 answer: a.into(),

@@ -7,6 +7,8 @@ mod catalogue_adapter;
 pub mod controller;
 pub mod effects;
 mod form_adapter;
+mod identity_adapter;
+pub mod identity_step;
 mod keyboard_adapter;
 mod lookup_adapter;
 pub mod run;
@@ -49,6 +51,7 @@ impl Kiosk {
         form_adapter::connect(window, &kiosk);
         keyboard_adapter::connect(window, &kiosk);
         lookup_adapter::connect(window, &kiosk);
+        identity_adapter::connect(window, &kiosk);
         kiosk.render();
         kiosk
     }
@@ -84,10 +87,7 @@ impl Kiosk {
 
     /// Delivers a background result.
     pub fn deliver(self: &Rc<Self>, outcome: Outcome) {
-        self.update(|c| {
-            outcome.apply_to(c);
-            None
-        });
+        self.update(|c| outcome.apply_to(c));
     }
 
     /// Copies the controller's state into every global of the window.
@@ -102,6 +102,7 @@ impl Kiosk {
         form_adapter::render(&window, &controller, &mut cache);
         keyboard_adapter::render(&window, &controller);
         lookup_adapter::render(&window, &controller, &mut cache);
+        identity_adapter::render(&window, &controller, &mut cache);
     }
 }
 

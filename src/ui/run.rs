@@ -54,6 +54,9 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
         devices.camera.clone(),
         runtime.handle().clone(),
     );
+    let identity = crate::ui::effects::IdentityDevices::from_config(&config.identity, devices.card_reader.clone());
+    controller.set_test_cards(identity.test_card_names());
+    effects = effects.with_identity(identity);
     if let Some(sync) = &sync {
         effects = effects.with_sync_waker(sync.waker.clone());
         // The top bar follows the engine: online indicator and queue count.

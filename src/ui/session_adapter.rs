@@ -65,6 +65,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         Screen::Done => UiScreen::Done,
         Screen::Lookup => UiScreen::Lookup,
         Screen::Help => UiScreen::Help,
+        Screen::Identity => UiScreen::Identity,
     });
     if cache.language != Some(c.lang()) {
         // English is the source language of the UI strings; Vietnamese is the bundled translation.

@@ -1,0 +1,241 @@
+//! The "who are you" step before a procedure's questions: scan the card's QR code, tap the
+//! chip card, see the result (photo, name, how it was verified), or skip and type. A Slint-free
+//! state machine owned by `KioskController`; the device work it asks for runs in `effects`.
+//! Holds personal data only for the session: `wipe` clears it.
+
+use crate::core::citizen::{CitizenIdentity, Verification};
+use crate::core::text::Text;
+use crate::identity::cccd_qr::CccdQr;
+use crate::identity::chip_session::{AccessKey, ChipError, ReadStep};
+use crate::identity::lds::EfId;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Choose: scan the QR (then the chip) or skip.
+    Choose,
+    ScanningQr,
+    /// The QR was read; waiting for the card on the reader.
+    WaitingForCard,
+    Reading { label: Text, fraction: f32 },
+    /// Identity shown; "continue" starts the questions with it.
+    Done,
+    Failed { message: Text, can_retry: bool },
+}
+
+/// How the card read ended, as the effects report it.
+pub enum CardOutcome {
+    Read {
+        identity: CitizenIdentity,
+        /// The face as RGB: (width, height, pixels); `None` if it could not be decoded.
+        face: Option<(u32, u32, Vec<u8>)>,
+    },
+    Failed(ChipError),
+    /// The reader itself is missing (no pcscd, unplugged).
+    NoReader(String),
+}
+
+pub struct IdentityStep {
+    pub phase: Phase,
+    qr: Option<CccdQr>,
+    identity: Option<CitizenIdentity>,
+    face: Option<(u32, u32, Vec<u8>)>,
+}
+
+impl Default for IdentityStep {
+    fn default() -> Self {
+        IdentityStep {
+            phase: Phase::Choose,
+            qr: None,
+            identity: None,
+            face: None,
+        }
+    }
+}
+
+fn file_label(file: EfId) -> Text {
+    match file {
+        EfId::Com => Text::new("Đang mở chip…", "Opening the chip…"),
+        EfId::Dg(1) => Text::new("Đang đọc thông tin cơ bản…", "Reading the basic details…"),
+        EfId::Dg(13) => Text::new("Đang đọc thông tin công dân…", "Reading the citizen details…"),
+        EfId::Dg(2) => Text::new("Đang đọc ảnh chân dung…", "Reading the portrait…"),
+        EfId::Sod => Text::new("Đang đọc chữ ký số của thẻ…", "Reading the card's digital signature…"),
+        EfId::Dg(_) => Text::new("Đang đọc thẻ…", "Reading the card…"),
+    }
+}
+
+pub fn chip_error_message(e: &ChipError) -> (Text, bool) {
+    match e {
+        ChipError::NoCard | ChipError::Removed => (
+            Text::new(
+                "Thẻ đã bị nhấc ra khi đang đọc. Vui lòng đặt lại thẻ và giữ yên đến khi máy báo xong.",
+                "The card was lifted during the reading. Please put it back and hold it still until the kiosk is done.",
+            ),
+            true,
+        ),
+        ChipError::WrongKey { .. } => (
+            Text::new(
+                "Chip không mở được bằng thông tin trên mã QR. Có thể thẻ này khác thẻ vừa quét mã. Vui lòng dùng cùng một thẻ.",
+                "The chip did not open with the QR code's details. The card may not be the one whose code was scanned. Please use the same card.",
+            ),
+            true,
+        ),
+        ChipError::NotAnIdCard => (
+            Text::new(
+                "Thẻ này không phải thẻ căn cước gắn chip. Vui lòng đặt thẻ căn cước lên đầu đọc.",
+                "This card is not a chip ID card. Please place your ID card on the reader.",
+            ),
+            true,
+        ),
+        ChipError::Reader(_) => (
+            Text::new(
+                "Đầu đọc thẻ không trả lời. Vui lòng thử lại hoặc dùng thông tin mã QR.",
+                "The card reader is not answering. Please try again or use the QR code's details.",
+            ),
+            true,
+        ),
+        ChipError::Protocol(_) | ChipError::Malformed(_) => (
+            Text::new(
+                "Chưa đọc được chip trên thẻ này. Vui lòng thử lại; nếu vẫn không được, dùng thông tin mã QR.",
+                "The chip on this card could not be read. Please try again; if it still fails, use the QR code's details.",
+            ),
+            true,
+        ),
+    }
+}
+
+impl IdentityStep {
+    pub fn identity(&self) -> Option<&CitizenIdentity> {
+        self.identity.as_ref()
+    }
+    pub fn face(&self) -> Option<&(u32, u32, Vec<u8>)> {
+        self.face.as_ref()
+    }
+    pub fn has_qr(&self) -> bool {
+        self.qr.is_some()
+    }
+
+    pub fn start_scan(&mut self) -> bool {
+        if matches!(self.phase, Phase::ScanningQr | Phase::Reading { .. }) {
+            return false;
+        }
+        self.phase = Phase::ScanningQr;
+        true
+    }
+
+    /// The QR was read (or not). On success returns the access keys to try on the chip.
+    pub fn qr_scanned(&mut self, result: Result<CccdQr, Text>, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+        if self.phase != Phase::ScanningQr {
+            return None; // the resident left meanwhile
+        }
+        match result {
+            Ok(qr) => {
+                let keys = AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today);
+                self.qr = Some(qr);
+                self.phase = Phase::WaitingForCard;
+                Some(keys)
+            }
+            Err(message) => {
+                self.phase = Phase::Failed { message, can_retry: true };
+                None
+            }
+        }
+    }
+
+    /// The keys for another try at the chip (after a lifted card).
+    pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+        let qr = self.qr.as_ref()?;
+        self.phase = Phase::WaitingForCard;
+        Some(AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today))
+    }
+
+    fn reading(&self) -> bool {
+        matches!(self.phase, Phase::WaitingForCard | Phase::Reading { .. })
+    }
+
+    pub fn progress(&mut self, step: ReadStep) {
+        if !self.reading() {
+            return;
+        }
+        self.phase = match step {
+            ReadStep::Unlocking { .. } => Phase::Reading {
+                label: Text::new("Đang mở khóa chip…", "Unlocking the chip…"),
+                fraction: 0.05,
+            },
+            ReadStep::Reading { file, done, total } => {
+                // Weighted by the typical share of each file in a CCCD read.
+                let (start, share) = match file {
+                    EfId::Com => (0.05, 0.05),
+                    EfId::Dg(1) => (0.10, 0.05),
+                    EfId::Dg(13) => (0.15, 0.15),
+                    EfId::Dg(2) => (0.30, 0.55),
+                    _ => (0.85, 0.13),
+                };
+                let part = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+                Phase::Reading {
+                    label: file_label(file),
+                    fraction: start + share * part,
+                }
+            }
+            ReadStep::Checking => Phase::Reading {
+                label: Text::new("Đang kiểm tra chữ ký số…", "Checking the digital signature…"),
+                fraction: 0.98,
+            },
+        };
+    }
+
+    pub fn card_read(&mut self, outcome: CardOutcome) {
+        if !self.reading() {
+            return;
+        }
+        match outcome {
+            CardOutcome::Read { identity, face } => {
+                self.identity = Some(identity);
+                self.face = face;
+                self.phase = Phase::Done;
+            }
+            CardOutcome::Failed(e) => {
+                let (message, can_retry) = chip_error_message(&e);
+                self.phase = Phase::Failed { message, can_retry };
+            }
+            CardOutcome::NoReader(_) => {
+                self.phase = Phase::Failed {
+                    message: Text::new(
+                        "Máy chưa kết nối được đầu đọc thẻ. Bạn có thể dùng thông tin mã QR vừa quét, hoặc báo cán bộ hỗ trợ.",
+                        "The kiosk cannot reach its card reader. You can use the QR code's details, or call a helper.",
+                    ),
+                    can_retry: true,
+                }
+            }
+        }
+    }
+
+    /// "Use the QR code's details": the identity from the QR, marked as not verified.
+    pub fn use_qr(&mut self) -> bool {
+        let Some(qr) = self.qr.as_ref() else { return false };
+        self.identity = Some(crate::identity::citizen_from_card::from_qr(qr));
+        self.face = None;
+        self.phase = Phase::Done;
+        true
+    }
+
+    pub fn verification(&self) -> Option<Verification> {
+        self.identity.as_ref().and_then(|i| i.verification)
+    }
+
+    /// Forgets everything read (finish, timeout, home, skip).
+    pub fn wipe(&mut self) {
+        if let Some(mut identity) = self.identity.take() {
+            identity.wipe();
+        }
+        if let Some(mut qr) = self.qr.take() {
+            qr.personal_id.wipe();
+            zeroize::Zeroize::zeroize(&mut qr.full_name);
+            zeroize::Zeroize::zeroize(&mut qr.residence);
+        }
+        if let Some((_, _, pixels)) = self.face.as_mut() {
+            pixels.fill(0);
+        }
+        self.face = None;
+        self.phase = Phase::Choose;
+    }
+}

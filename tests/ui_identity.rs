@@ -1,0 +1,187 @@
+//! The identity step through the real Slint UI with the simulated reader and camera: a test
+//! card's QR code is scanned, its chip read and verified, the portrait and name shown, the
+//! questions the card answers skipped, the review marking them, and everything wiped at the
+//! end; a card lifted mid-read and a different card on the reader get their own messages and
+//! a way on. One test function: the testing backend is set up once per process.
+
+use i_slint_backend_testing::ElementHandle;
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use xakiosk::config::Config;
+use xakiosk::devices::camera::{Camera, SimCamera};
+use xakiosk::devices::card_reader::{CardReader, SimCardReader};
+use xakiosk::devices::clock::{Clock, SimClock};
+use xakiosk::slint_generated::{AppWindow, FormAdapter, IdentityAdapter, IdentityLevel, IdentityPhase, Screen, SessionAdapter};
+use xakiosk::startup::Startup;
+use xakiosk::ui::Kiosk;
+use xakiosk::ui::effects::{Effects, IdentityDevices};
+
+struct Ui {
+    app: AppWindow,
+    kiosk: std::rc::Rc<Kiosk>,
+    reader: Arc<Mutex<SimCardReader>>,
+    camera: Arc<Mutex<SimCamera>>,
+}
+
+impl Ui {
+    fn press(&self, label: &str) {
+        let element = ElementHandle::find_by_accessible_label(&self.app, label)
+            .find(|e| {
+                e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
+                    && e.accessible_enabled() != Some(false)
+            })
+            .unwrap_or_else(|| panic!("no enabled button {label:?} on screen {:?}", self.screen()));
+        element.invoke_accessible_default_action();
+    }
+
+    fn type_keys(&self, text: &str) {
+        for c in text.chars() {
+            match c {
+                ' ' => self.press("Dấu cách"),
+                c => self.press(&c.to_string()),
+            }
+        }
+    }
+
+    fn screen(&self) -> Screen {
+        self.app.global::<SessionAdapter>().get_screen()
+    }
+
+    fn id(&self) -> IdentityAdapter<'_> {
+        self.app.global::<IdentityAdapter>()
+    }
+
+    fn form(&self) -> FormAdapter<'_> {
+        self.app.global::<FormAdapter>()
+    }
+
+    fn start_temporary_residence(&self) {
+        self.press("Nộp hồ sơ");
+        self.type_keys("tam tru");
+        self.press("Đăng ký tạm trú");
+        self.press("Bắt đầu");
+        assert_eq!(self.screen(), Screen::Identity);
+        assert_eq!(self.id().get_phase(), IdentityPhase::Choose);
+    }
+}
+
+fn setup() -> (Ui, tempfile::TempDir) {
+    i_slint_backend_testing::init_no_event_loop();
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config::default();
+    let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();
+    let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
+    let app = AppWindow::new().unwrap();
+    app.window().set_size(slint::PhysicalSize::new(1280, 800));
+    let camera = Arc::new(Mutex::new(SimCamera::new(1280, 720)));
+    let reader = Arc::new(Mutex::new(SimCardReader::new()));
+    let identity = IdentityDevices::from_config(&config.identity, reader.clone() as Arc<Mutex<dyn CardReader>>);
+    let mut controller = startup.controller(clock.clone() as Arc<dyn Clock>);
+    controller.set_test_cards(identity.test_card_names());
+    let effects = Effects::inline(startup.store.clone(), camera.clone() as Arc<Mutex<dyn Camera>>).with_identity(identity);
+    let kiosk = Kiosk::attach(&app, controller, effects);
+    (Ui { app, kiosk, reader, camera }, dir)
+}
+
+#[test]
+fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
+    let (ui, _dir) = setup();
+
+    // --- no card in front of the camera: a clear message and a retry ---
+    ui.start_temporary_residence();
+    ui.press("Quét mã QR");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
+    assert!(ui.id().get_message().contains("Chưa thấy mã QR"), "{}", ui.id().get_message());
+    assert!(!ui.id().get_can_use_qr());
+
+    // --- the simulator's test card: QR scanned, chip read, verified ---
+    ui.press("Trần Thị Bích Ngọc");
+    ui.press("Thử lại");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Done, "{}", ui.id().get_message());
+    assert_eq!(ui.id().get_name(), "Trần Thị Bích Ngọc");
+    assert_eq!(ui.id().get_id_masked(), "079******456");
+    assert_eq!(ui.id().get_birth(), "02/07/2001");
+    assert_eq!(ui.id().get_level(), IdentityLevel::Verified);
+    assert!(ui.id().get_verification().contains("Đã xác thực bằng chip"));
+    assert!(ui.id().get_has_photo());
+    ui.press("Đúng, tiếp tục");
+
+    // ID, name, birth date and sex came from the card: the first question is the address.
+    assert_eq!(ui.screen(), Screen::Question);
+    assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
+    assert_eq!((ui.form().get_step(), ui.form().get_step_count()), (1, 8));
+    ui.form().invoke_pick("01".into());
+    ui.form().invoke_pick("00070".into());
+    ui.type_keys("5 hangf gai");
+    ui.press("Tiếp tục ›");
+    ui.type_keys("20112026");
+    ui.press("Tiếp tục ›");
+    ui.type_keys("6");
+    ui.press("Tiếp tục ›");
+    ui.press("Học tập");
+    ui.press("Tiếp tục ›");
+    ui.press("Có");
+    ui.press("Tiếp tục ›");
+    // The document camera now photographs papers, not the card held up for the QR.
+    ui.camera.lock().unwrap().hold_card(None);
+    ui.press("Chụp ảnh");
+    ui.press("Tiếp tục ›");
+    ui.type_keys("0912345678");
+    ui.press("Tiếp tục ›");
+    assert_eq!(ui.screen(), Screen::Review);
+    let rows = ui.form().get_review_rows();
+    let row = |i| slint::Model::row_data(&rows, i).unwrap();
+    assert!(row(0).from_card && row(0).answer == "079301000456");
+    assert!(row(1).from_card && row(1).answer == "Trần Thị Bích Ngọc");
+    assert!(row(3).from_card && row(3).answer == "Nữ");
+    assert!(!row(4).from_card);
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Done);
+    ui.press("Hoàn tất");
+    // Nothing of the card stays: not in the controller, not in the window.
+    assert!(ui.kiosk.controller.borrow().identity_step().identity().is_none());
+    assert_eq!(ui.id().get_name(), "");
+    assert!(!ui.id().get_has_photo());
+
+    // --- the card is lifted mid-read: say so, retry works ---
+    ui.start_temporary_residence();
+    ui.press("Phạm Minh Đức");
+    ui.reader.lock().unwrap().remove_after(10);
+    ui.press("Quét mã QR");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
+    assert!(ui.id().get_message().contains("nhấc ra"), "{}", ui.id().get_message());
+    ui.press("Phạm Minh Đức");
+    ui.press("Thử lại");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Done);
+    assert_eq!(ui.id().get_name(), "Phạm Minh Đức");
+
+    // --- a different card on the reader than the QR shown: wrong key; use the QR instead ---
+    ui.press("Không phải tôi — tự nhập");
+    assert_eq!(ui.screen(), Screen::Question, "skipping starts the questions unfilled");
+    assert_eq!(ui.form().get_question(), "Số định danh cá nhân");
+    ui.press("Trang chủ");
+    ui.start_temporary_residence();
+    ui.press("Nguyễn Văn An");
+    let other = xakiosk::identity::card_image::CardImage::load_folder(
+        &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards"),
+    )
+    .unwrap()
+    .into_iter()
+    .find(|c| c.label == "Lê Thị Hường")
+    .unwrap();
+    // The QR of one card in front of the camera, another card on the reader.
+    ui.camera.lock().unwrap().hold_card(Some(other.qr.clone()));
+    ui.press("Quét mã QR");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
+    assert!(ui.id().get_message().contains("khác thẻ vừa quét"), "{}", ui.id().get_message());
+    assert!(ui.id().get_can_use_qr());
+    ui.press("Dùng thông tin từ mã QR");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Done);
+    assert_eq!(ui.id().get_level(), IdentityLevel::QrOnly);
+    assert_eq!(ui.id().get_name(), "Lê Thị Hường");
+    assert!(ui.id().get_verification().contains("chưa xác thực bằng chip"));
+    ui.press("Đúng, tiếp tục");
+    assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
+    ui.press("Trang chủ");
+    assert!(ui.kiosk.controller.borrow().identity_step().identity().is_none());
+}
