@@ -48,6 +48,8 @@ impl DemoReport {
 }
 
 struct Walk {
+    reader: Arc<Mutex<crate::devices::card_reader::SimCardReader>>,
+    camera: Arc<Mutex<SimCamera>>,
     headless: Headless,
     app: AppWindow,
     kiosk: Rc<Kiosk>,
@@ -115,6 +117,43 @@ impl Walk {
         self.check(what, ok);
     }
 
+    /// The simulator's test card "Nguyễn Văn An": QR scanned by the camera, chip read,
+    /// verified; the questions it answers are skipped.
+    fn identify_with_test_card(&mut self, id: &str) {
+        use crate::ui::identity_step::Phase;
+        let app = self.app.clone_strong();
+        let identity = app.global::<crate::slint_generated::IdentityAdapter>();
+        self.shot(&format!("{id}-identity"));
+        let card = self.controller(|c| c.test_cards().iter().position(|n| n == "Nguyễn Văn An"));
+        let Some(card) = card else {
+            self.check("the simulator offers the test card Nguyễn Văn An", false);
+            return;
+        };
+        identity.invoke_place_test_card(card as i32);
+        let reader = self.reader.clone();
+        for _ in 0..100 {
+            if reader.lock().map(|r| r.chip().is_some()).unwrap_or(false) {
+                break;
+            }
+            self.headless.wait_for_event(Duration::from_millis(50));
+        }
+        identity.invoke_scan_qr();
+        self.settle("the card's QR code is scanned and its chip read", |c| {
+            matches!(c.identity_step().phase, Phase::Done | Phase::Failed { .. })
+        });
+        let verified = self.controller(|c| {
+            c.identity_step().verification() == Some(crate::core::citizen::Verification::ChipVerified)
+        });
+        self.check("the test card's chip is verified against the test CSCA", verified);
+        self.shot(&format!("{id}-identity-verified"));
+        identity.invoke_continue();
+        if let Ok(mut camera) = self.camera.lock() {
+            camera.hold_card(None);
+        }
+        let skipped = self.controller(|c| c.form().is_some_and(|f| f.is_from_card("applicant_name")));
+        self.check(&format!("{id}: the name comes from the card and is not asked"), skipped);
+    }
+
     fn walk_procedure(&mut self, id: &str, first: bool) {
         let app = self.app.clone_strong();
         let session = app.global::<SessionAdapter>();
@@ -150,6 +189,13 @@ impl Walk {
         );
         self.shot(&format!("{id}-info"));
         app.global::<CatalogueAdapter>().invoke_begin();
+        self.check(&format!("{id}: identity step first"), self.screen() == Screen::Identity);
+        let identity = app.global::<crate::slint_generated::IdentityAdapter>();
+        if first {
+            self.identify_with_test_card(id);
+        } else {
+            identity.invoke_skip();
+        }
         let mut shown_invalid = false;
         for _ in 0..60 {
             let (position, field) = self.controller(|c| {
@@ -314,15 +360,27 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
-    let camera: Arc<Mutex<dyn crate::devices::camera::Camera>> =
-        Arc::new(Mutex::new(SimCamera::new(1280, 720)));
-    let controller = startup.controller(clock.clone() as Arc<dyn Clock>);
+    let camera = Arc::new(Mutex::new(SimCamera::new(1280, 720)));
+    let reader = Arc::new(Mutex::new(crate::devices::card_reader::SimCardReader::new()));
+    let identity = crate::ui::effects::IdentityDevices::from_config(
+        &config.identity,
+        reader.clone() as Arc<Mutex<dyn crate::devices::card_reader::CardReader>>,
+    );
+    let mut controller = startup.controller(clock.clone() as Arc<dyn Clock>);
+    controller.set_test_cards(identity.test_card_names());
     let kiosk = Kiosk::attach(
         &app,
         controller,
-        Effects::background(startup.store.clone(), camera, runtime.handle().clone()),
+        Effects::background(
+            startup.store.clone(),
+            camera.clone() as Arc<Mutex<dyn crate::devices::camera::Camera>>,
+            runtime.handle().clone(),
+        )
+        .with_identity(identity),
     );
     let mut walk = Walk {
+        reader,
+        camera,
         headless,
         app,
         kiosk,
@@ -409,6 +467,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .global::<CatalogueAdapter>()
         .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_skip();
     walk.keys("Nguyeenx");
     let policy = startup.policy;
     walk.clock
@@ -439,6 +498,8 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .global::<CatalogueAdapter>()
         .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.shot("portrait-identity");
+    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_skip();
     walk.shot("portrait-question");
     walk.app.global::<SessionAdapter>().invoke_go_home();
     walk.headless.resize(1280, 800);

@@ -74,6 +74,9 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         "an.nguyen@gmail.com",
         "Hàng Bạc",
         "Trần Thị Mai",
+        // The simulator's test card read in the demo.
+        "001093000123",
+        "Hàng Bông",
     ] {
         assert!(!contains(secret.as_bytes()), "{secret} is stored in clear");
     }
