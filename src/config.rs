@@ -26,8 +26,6 @@ pub struct IdentityConfig {
     /// Largest READ BINARY to ask in one extended-length APDU (0: short reads of 223 bytes).
     /// Only for readers and cards known to handle extended length.
     pub extended_read: u32,
-    /// PC/SC reader to use: part of its name ("" = the first contactless reader found).
-    pub reader_name: String,
 }
 
 impl Default for IdentityConfig {
@@ -35,7 +33,6 @@ impl Default for IdentityConfig {
         IdentityConfig {
             trust_list: "/etc/xakiosk/csca".into(),
             extended_read: 0,
-            reader_name: String::new(),
         }
     }
 }
@@ -136,8 +133,10 @@ impl Default for CatalogueConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DevicesConfig {
-    /// "sim" (built in). Real adapters arrive with their issues: "pcsc".
+    /// "sim" (the chip simulator with the test cards) or "pcsc" (a contactless reader through pcscd).
     pub card_reader: String,
+    /// With "pcsc": part of the reader's name ("" = the first reader found).
+    pub card_reader_name: String,
     /// "sim". Later: "usb", "serial", "network", "file".
     pub printer: String,
     /// "sim". Later: a V4L2 device.
@@ -150,6 +149,7 @@ impl Default for DevicesConfig {
     fn default() -> Self {
         DevicesConfig {
             card_reader: "sim".into(),
+            card_reader_name: String::new(),
             printer: "sim".into(),
             camera: "sim".into(),
             gpio: "sim".into(),

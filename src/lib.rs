@@ -13,6 +13,7 @@
 pub mod assets;
 pub mod bench;
 pub mod bench_sync;
+pub mod card_cli;
 pub mod catalogue_bundle;
 pub mod catalogue_install;
 pub mod config;

@@ -95,6 +95,15 @@ enum Cmd {
     },
     /// Print the annotated default configuration
     DefaultConfig,
+    /// Chip ID card tools for technicians: read a card, list readers, serve a virtual card
+    #[command(subcommand)]
+    Card(CardCmd),
+    /// Decode the CCCD QR code in image files (checking a camera) and print the fields as JSON
+    Qr {
+        /// Image files (PNG, JPEG)
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     #[command(hide = true)]
     BenchFirstFrame,
     /// Sends the queue to a portal until it is empty, printing each accepted code (the child of
@@ -122,6 +131,81 @@ enum Cmd {
     },
 }
 
+#[derive(Subcommand)]
+enum CardCmd {
+    /// Read a chip ID card and print the files read, the DG1/DG13 fields and the verification
+    /// as JSON
+    Read {
+        /// "sim" (the chip simulator) or part of a PC/SC reader's name (see `card readers`)
+        #[arg(long, default_value = "sim")]
+        reader: String,
+        /// With --reader sim: the card file (default: the test card with --id)
+        #[arg(long)]
+        sim_card: Option<PathBuf>,
+        /// The 12-digit personal ID (with --birth), when there is no QR text
+        #[arg(long)]
+        id: Option<String>,
+        /// Date of birth, DD/MM/YYYY
+        #[arg(long)]
+        birth: Option<String>,
+        /// Expiry date, DD/MM/YYYY (default: tried from the renewal rules)
+        #[arg(long)]
+        expiry: Option<String>,
+        /// The text of the card's QR code instead of --id/--birth
+        #[arg(long)]
+        qr: Option<String>,
+        /// CSCA certificate files or folders to verify against (repeatable)
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Largest extended-length read to try (bytes); default short reads
+        #[arg(long)]
+        extended_read: Option<usize>,
+    },
+    /// List the PC/SC readers pcscd knows
+    Readers,
+    /// Put a test card on vsmartcard's virtual reader (pcscd + vpcd) until stopped
+    ServeVirtual {
+        /// A card file (assets/dev/cards/*.card.json)
+        card: PathBuf,
+        #[arg(long, default_value = xakiosk::devices::vpcd_card::VPCD_ADDRESS)]
+        vpcd: String,
+    },
+}
+
+fn card_command(command: CardCmd) -> Result<(), String> {
+    match command {
+        CardCmd::Read { reader, sim_card, id, birth, expiry, qr, trust, extended_read } => {
+            let report = xakiosk::card_cli::read(&xakiosk::card_cli::ReadArgs {
+                reader,
+                sim_card,
+                id,
+                birth,
+                expiry,
+                qr,
+                trust,
+                extended_read,
+            })?;
+            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        CardCmd::Readers => {
+            let readers = xakiosk::devices::pcsc_reader::PcscReader::list().map_err(|e| e.to_string())?;
+            if readers.is_empty() {
+                return Err("pcscd is running but lists no reader: plug one in".into());
+            }
+            for name in readers {
+                println!("{name}");
+            }
+            Ok(())
+        }
+        CardCmd::ServeVirtual { card, vpcd } => {
+            let answered = xakiosk::card_cli::serve_virtual(&card, &vpcd)?;
+            eprintln!("the virtual card answered {answered} APDUs; vpcd hung up");
+            Ok(())
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The benchmark drains thousands of dossiers: one log line each would drown its table.
@@ -141,6 +225,16 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::Card(command)) => card_command(command),
+        Some(Cmd::Qr { files }) => {
+            let (report, failed) = xakiosk::card_cli::qr(&files);
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            if failed > 0 {
+                Err(format!("{failed} of {} files had no readable CCCD QR code", files.len()))
+            } else {
+                Ok(())
+            }
+        }
         Some(Cmd::DevIssueCards { folder }) => xakiosk::identity::test_issuer::issue_folder(&folder)
             .map(|written| {
                 for path in written {

@@ -22,6 +22,15 @@ pub trait CardReader: Send {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError>;
     /// The reader's name, for the technician.
     fn name(&self) -> String;
+    /// Waits up to `timeout` for a card; `Ok(true)` when one is there. Readers with an event
+    /// wait (PC/SC) override this; the default looks twice, a short pause apart.
+    fn wait_for_card(&mut self, timeout: std::time::Duration) -> Result<bool, DeviceError> {
+        if self.status()? == ReaderStatus::CardPresent {
+            return Ok(true);
+        }
+        std::thread::sleep(timeout.min(std::time::Duration::from_millis(200)));
+        Ok(self.status()? == ReaderStatus::CardPresent)
+    }
     /// The simulator behind this reader, if it is one (the on-screen test-card buttons).
     fn simulator(&mut self) -> Option<&mut SimCardReader> {
         None

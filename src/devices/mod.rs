@@ -9,8 +9,10 @@ pub mod clock;
 pub mod emrtd_chip;
 pub mod error;
 pub mod gpio;
+pub mod pcsc_reader;
 pub mod printer;
 pub mod set;
+pub mod vpcd_card;
 
 pub use error::DeviceError;
 pub use set::DeviceSet;

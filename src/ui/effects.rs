@@ -307,17 +307,15 @@ fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd
 fn read_card(devices: &IdentityDevices, keys: &[AccessKey], wait: bool, progress: &mut dyn FnMut(ReadStep)) -> CardOutcome {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     loop {
-        let status = match devices.reader.lock() {
-            Ok(mut reader) => reader.status(),
+        let present = match devices.reader.lock() {
+            Ok(mut reader) if wait => reader.wait_for_card(std::time::Duration::from_secs(1)),
+            Ok(mut reader) => reader.status().map(|s| s == ReaderStatus::CardPresent),
             Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
         };
-        match status {
-            Ok(ReaderStatus::CardPresent) => break,
-            Ok(ReaderStatus::NoCard) if wait && std::time::Instant::now() < deadline => {
-                // Polling the reader: a real device, not a test waiting on itself.
-                std::thread::sleep(std::time::Duration::from_millis(200));
-            }
-            Ok(ReaderStatus::NoCard) => return CardOutcome::Failed(ChipError::NoCard),
+        match present {
+            Ok(true) => break,
+            Ok(false) if wait && std::time::Instant::now() < deadline => {}
+            Ok(false) => return CardOutcome::Failed(ChipError::NoCard),
             Err(e) => {
                 tracing::warn!(error = %e, "card reader unavailable");
                 return CardOutcome::NoReader(e.to_string());
