@@ -5,6 +5,7 @@
 //! - idle memory after the first frame, beside a 150 MiB budget for a Raspberry Pi 4;
 //! - render time of each screen at 1280×800, beside a 60 Hz frame budget;
 //! - durable submit latency p50/p99, beside a raw SQLite insert with the same pragmas;
+//! - the ID card figures of `bench_identity` (chip read APDUs and time, QR decoding);
 //! - the sync figures of `bench_sync` (drain throughput, memory, fleet reconnect).
 
 use crate::core::answer::Answer;
@@ -227,9 +228,17 @@ fn render_times() -> Result<Vec<(String, Duration)>, String> {
 }
 
 /// Runs every measurement and prints the table.
-/// `only`: "ui" or "sync" for one part; `None` for everything.
+/// `only`: "ui", "identity" or "sync" for one part; `None` for everything.
 pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
     let mut rows = Vec::new();
+    if matches!(only, Some("identity")) {
+        return print_table(
+            crate::bench_identity::rows(quick)?
+                .into_iter()
+                .map(|r| Row { what: r.what, value: r.value, peer: r.peer, ratio: r.ratio })
+                .collect(),
+        );
+    }
     if matches!(only, Some("sync")) {
         return print_table(
             crate::bench_sync::rows(quick)?
@@ -277,6 +286,12 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
         });
     }
     if only.is_none() {
+        rows.extend(crate::bench_identity::rows(quick)?.into_iter().map(|r| Row {
+            what: r.what,
+            value: r.value,
+            peer: r.peer,
+            ratio: r.ratio,
+        }));
         rows.extend(crate::bench_sync::rows(quick)?.into_iter().map(|r| Row {
             what: r.what,
             value: r.value,

@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod bench;
+pub mod bench_identity;
 pub mod bench_sync;
 pub mod card_cli;
 pub mod catalogue_bundle;

@@ -38,8 +38,8 @@ enum Cmd {
         /// Fewer repetitions, smaller queues
         #[arg(long)]
         quick: bool,
-        /// Only one part: "ui" (start-up, memory, rendering, submit) or "sync"
-        #[arg(long, value_parser = ["ui", "sync"])]
+        /// Only one part: "ui" (start-up, memory, rendering, submit), "identity" (chip card, QR) or "sync"
+        #[arg(long, value_parser = ["ui", "identity", "sync"])]
         only: Option<String>,
     },
     /// Check procedure files and print what would be skipped

@@ -14,7 +14,7 @@ use crate::identity::secure_messaging::SecureChannel;
 
 /// The largest READ BINARY a short-length chip answers under secure messaging (the protected
 /// answer must fit 256 bytes).
-pub const SHORT_READ_MAX: usize = 0xDF;
+pub const SHORT_READ_MAX: usize = crate::identity::secure_messaging::MAX_SHORT_PLAIN_READ;
 
 enum State {
     Idle,

@@ -18,18 +18,32 @@ pub fn decode_gray(gray: &GrayImage) -> Option<String> {
     if w == 0 || h == 0 {
         return None;
     }
-    let attempt = |try_harder: bool| {
-        let luma = gray.as_raw().clone();
-        std::panic::catch_unwind(move || {
-            let mut hints = DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(try_harder));
-            rxing::helpers::detect_in_luma_with_hints(luma, w, h, Some(BarcodeFormat::QR_CODE), &mut hints)
-                .ok()
-                .map(|r| r.getText().to_string())
-        })
-        .ok()
-        .flatten()
-    };
-    attempt(false).or_else(|| attempt(true))
+    attempt(gray, false)
+        .or_else(|| attempt(gray, true))
+        // A blurred or dim frame: sharpen and stretch the contrast, then look again.
+        .or_else(|| attempt(&stretch(&image::imageops::unsharpen(gray, 2.0, 4)), true))
+}
+
+/// Stretches the grey levels to the full range (dim frames).
+fn stretch(gray: &GrayImage) -> GrayImage {
+    let (lo, hi) = gray.pixels().fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
+    let range = (hi.saturating_sub(lo)).max(1) as u32;
+    GrayImage::from_fn(gray.width(), gray.height(), |x, y| {
+        Luma([((gray.get_pixel(x, y).0[0].saturating_sub(lo)) as u32 * 255 / range) as u8])
+    })
+}
+
+fn attempt(gray: &GrayImage, try_harder: bool) -> Option<String> {
+    let (w, h) = gray.dimensions();
+    let luma = gray.as_raw().clone();
+    std::panic::catch_unwind(move || {
+        let mut hints = DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(try_harder));
+        rxing::helpers::detect_in_luma_with_hints(luma, w, h, Some(BarcodeFormat::QR_CODE), &mut hints)
+            .ok()
+            .map(|r| r.getText().to_string())
+    })
+    .ok()
+    .flatten()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

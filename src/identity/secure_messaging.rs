@@ -25,6 +25,9 @@ pub enum SmError {
     Malformed(&'static str),
 }
 
+/// The largest plain READ BINARY whose protected answer fits a short response APDU.
+pub const MAX_SHORT_PLAIN_READ: usize = 0xDF;
+
 /// ISO 9797-1 padding method 2: `80` then zeros up to a multiple of 8.
 pub fn pad(data: &[u8]) -> Vec<u8> {
     let mut out = data.to_vec();
@@ -148,7 +151,9 @@ impl SecureChannel {
         let mut data = do87;
         data.extend(do97);
         data.extend(tlv::encode(0x8E, &mac));
-        let extended = cmd.le.is_some_and(|le| le > 256) || data.len() > 255;
+        // A protected answer adds up to 33 bytes (DO87 header and padding, DO99, DO8E): more
+        // than 223 plain bytes no longer fit a short response, so the APDU goes extended.
+        let extended = cmd.le.is_some_and(|le| le > MAX_SHORT_PLAIN_READ) || data.len() > 255;
         Command {
             cla: cmd.cla | 0x0C,
             ins: cmd.ins,
