@@ -719,6 +719,8 @@ kind = "attachment"
         c.start_submit();
         c.pick_procedure("p");
         c.begin();
+        assert_eq!(c.screen(), Screen::Identity);
+        c.skip_identity();
         for k in "001093047064".chars() {
             c.key(&k.to_string());
         }
@@ -799,6 +801,8 @@ kind = "attachment"
         c.start_submit();
         c.pick_procedure("p");
         c.begin();
+        assert_eq!(c.screen(), Screen::Identity);
+        c.skip_identity();
         c.key("0");
         clock.advance(Duration::from_secs(59));
         c.tick();
@@ -839,6 +843,8 @@ kind = "attachment"
         c.start_submit();
         c.pick_procedure("p");
         c.begin();
+        assert_eq!(c.screen(), Screen::Identity);
+        c.skip_identity();
         c.back();
         assert_eq!(c.screen(), Screen::ProcedureInfo);
         assert!(c.form().is_none());

@@ -239,3 +239,50 @@ impl IdentityStep {
         self.phase = Phase::Choose;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::text::Lang;
+
+    fn qr() -> CccdQr {
+        crate::identity::cccd_qr::parse("001093000123|013456789|Nguyễn Văn An|15011993|Nam|Hà Nội|10042021").unwrap()
+    }
+
+    fn today() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
+    }
+
+    #[test]
+    fn a_missing_reader_is_said_and_the_qr_details_remain_usable() {
+        let mut step = IdentityStep::default();
+        assert!(step.start_scan());
+        let keys = step.qr_scanned(Ok(qr()), today()).unwrap();
+        assert_eq!(keys[0].expiry, "330115", "the rules' expiry first");
+        step.card_read(CardOutcome::NoReader("pcscd is not running".into()));
+        let Phase::Failed { message, can_retry } = &step.phase else { panic!("{:?}", step.phase) };
+        assert!(message.get(Lang::Vi).contains("đầu đọc thẻ") && *can_retry);
+        assert!(step.use_qr());
+        assert_eq!(step.verification(), Some(Verification::QrOnly));
+        assert_eq!(step.identity().unwrap().full_name, "Nguyễn Văn An");
+        step.wipe();
+        assert!(step.identity().is_none() && !step.has_qr() && step.phase == Phase::Choose);
+    }
+
+    #[test]
+    fn results_arriving_after_the_resident_left_are_ignored() {
+        let mut step = IdentityStep::default();
+        // A QR scan finishing after the session was wiped does not start a card read.
+        assert_eq!(step.qr_scanned(Ok(qr()), today()), None);
+        assert_eq!(step.phase, Phase::Choose);
+        step.progress(ReadStep::Checking);
+        step.card_read(CardOutcome::Failed(ChipError::Removed));
+        assert_eq!(step.phase, Phase::Choose);
+        // Progress moves forward through the files.
+        step.start_scan();
+        step.qr_scanned(Ok(qr()), today());
+        step.progress(ReadStep::Reading { file: EfId::Dg(2), done: 500, total: 1000 });
+        let Phase::Reading { fraction, .. } = step.phase else { panic!() };
+        assert!((0.5..0.6).contains(&fraction), "{fraction}");
+    }
+}
