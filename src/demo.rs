@@ -490,6 +490,18 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.check("inactivity clears the session and returns home", cleared);
     walk.shot("timeout-cleared");
 
+    // No QR code: the ID typed on the digit pad.
+    walk.app.global::<SessionAdapter>().invoke_start_submit();
+    walk.app
+        .global::<CatalogueAdapter>()
+        .invoke_pick(procedures[0].as_str().into());
+    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_type_instead();
+    walk.keys("00109300012");
+    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_typed_next();
+    walk.shot("identity-typing-error");
+    walk.app.global::<SessionAdapter>().invoke_go_home();
+
     // The same screens on a portrait panel.
     walk.headless.resize(1080, 1920);
     walk.shot("portrait-home");

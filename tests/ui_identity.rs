@@ -4,7 +4,8 @@
 //! end; a card lifted mid-read and a different card on the reader get their own messages and
 //! a way on. One test function: the testing backend is set up once per process.
 
-use i_slint_backend_testing::ElementHandle;
+mod common;
+
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
 use xakiosk::config::Config;
@@ -25,22 +26,12 @@ struct Ui {
 
 impl Ui {
     fn press(&self, label: &str) {
-        let element = ElementHandle::find_by_accessible_label(&self.app, label)
-            .find(|e| {
-                e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
-                    && e.accessible_enabled() != Some(false)
-            })
+        common::press(&self.app, label)
             .unwrap_or_else(|| panic!("no enabled button {label:?} on screen {:?}", self.screen()));
-        element.invoke_accessible_default_action();
     }
 
     fn type_keys(&self, text: &str) {
-        for c in text.chars() {
-            match c {
-                ' ' => self.press("Dấu cách"),
-                c => self.press(&c.to_string()),
-            }
-        }
+        common::type_keys(text, |key| self.press(key));
     }
 
     fn screen(&self) -> Screen {
@@ -184,4 +175,26 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
     ui.press("Trang chủ");
     assert!(ui.kiosk.controller.borrow().identity_step().identity().is_none());
+
+    // --- no QR code: the ID and birth date typed on the digit pad open the chip ---
+    ui.start_temporary_residence();
+    ui.press("Lê Thị Hường");
+    ui.press("Nhập số định danh");
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Typing);
+    ui.type_keys("038162000789");
+    ui.press("Tiếp tục ›");
+    assert!(ui.id().get_typed_label().starts_with("Ngày sinh"));
+    ui.type_keys("08031963");
+    ui.press("Tiếp tục ›");
+    assert!(ui.id().get_typed_error().contains("1962"), "{}", ui.id().get_typed_error());
+    ui.press("Xóa hết");
+    ui.type_keys("08031962");
+    assert_eq!(ui.id().get_typed_text(), "08/03/1962");
+    ui.press("Tiếp tục ›");
+    // A card without expiry: opened with the no-expiry candidates, no QR needed.
+    assert_eq!(ui.id().get_phase(), IdentityPhase::Done, "{}", ui.id().get_message());
+    assert_eq!(ui.id().get_name(), "Lê Thị Hường");
+    assert_eq!(ui.id().get_level(), IdentityLevel::Verified);
+    ui.press("Trang chủ");
+    assert_eq!(ui.id().get_typed_text(), "");
 }

@@ -3,6 +3,8 @@
 //! procedure in Vietnamese, a full disk at submit keeps every answer, and walking away clears
 //! the session. One test function: the testing backend is set up once per process.
 
+mod common;
+
 use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
@@ -27,15 +29,8 @@ struct Ui {
 impl Ui {
     /// Presses the first visible element with this accessible label; fails the test if none.
     fn press(&self, label: &str) {
-        let element = ElementHandle::find_by_accessible_label(&self.app, label)
-            .find(|e| is_button(e) && e.accessible_enabled() != Some(false))
-            .unwrap_or_else(|| {
-                panic!(
-                    "no enabled element labelled {label:?} on screen {:?}",
-                    self.screen()
-                )
-            });
-        element.invoke_accessible_default_action();
+        common::press(&self.app, label)
+            .unwrap_or_else(|| panic!("no enabled button {label:?} on screen {:?}", self.screen()));
     }
 
     fn has(&self, label: &str) -> bool {
@@ -46,17 +41,12 @@ impl Ui {
 
     fn enabled(&self, label: &str) -> bool {
         ElementHandle::find_by_accessible_label(&self.app, label)
-            .any(|e| is_button(&e) && e.accessible_enabled() != Some(false))
+            .any(|e| common::is_button(&e) && e.accessible_enabled() != Some(false))
     }
 
     /// Types on the on-screen keyboard, key by key.
     fn type_keys(&self, text: &str) {
-        for c in text.chars() {
-            match c {
-                ' ' => self.press("Dấu cách"),
-                c => self.press(&c.to_string()),
-            }
-        }
+        common::type_keys(text, |key| self.press(key));
     }
 
     fn screen(&self) -> Screen {
@@ -66,10 +56,6 @@ impl Ui {
     fn form(&self) -> FormAdapter<'_> {
         self.app.global::<FormAdapter>()
     }
-}
-
-fn is_button(e: &ElementHandle) -> bool {
-    e.accessible_role() == Some(i_slint_backend_testing::AccessibleRole::Button)
 }
 
 fn setup() -> (Ui, tempfile::TempDir) {

@@ -725,7 +725,7 @@ fn text_target(draft: &mut Draft) -> Option<&mut String> {
 }
 
 /// "05091990" → "05/09/1990", growing as digits are typed.
-fn format_date_digits(s: &str) -> String {
+pub(crate) fn format_date_digits(s: &str) -> String {
     let digits: String = s.chars().filter(|c| c.is_ascii_digit()).take(8).collect();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

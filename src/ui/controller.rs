@@ -234,6 +234,7 @@ impl KioskController {
                 .as_ref()
                 .map(|f| f.input_mode())
                 .unwrap_or(InputMode::None),
+            Screen::Identity if self.identity.typing() => InputMode::Digits,
             _ => InputMode::None,
         }
     }
@@ -327,6 +328,19 @@ impl KioskController {
         }
     }
 
+    /// "Type my ID and birth date" (no readable QR code).
+    pub fn type_identity(&mut self) {
+        self.touch();
+        self.identity.start_typing();
+    }
+
+    /// "Continue" under the typed ID or birth date.
+    pub fn identity_next(&mut self) -> Option<Command> {
+        self.touch();
+        let today = self.clock.today();
+        self.identity.typed_next(today).map(Command::ReadCard)
+    }
+
     /// "Use the QR code's details" when the chip cannot be read.
     pub fn use_qr_details(&mut self) {
         self.touch();
@@ -394,6 +408,7 @@ impl KioskController {
                     f.key(key);
                 }
             }
+            Screen::Identity => self.identity.key(key),
             _ => {}
         }
     }

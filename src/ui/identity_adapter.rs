@@ -39,6 +39,15 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_type_instead(move || {
+        k.update(|c| {
+            c.type_identity();
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_typed_next(move || k.update(|c| c.identity_next()));
+    let k = kiosk.clone();
     g.on_place_test_card(move |n| k.update(|c| c.place_test_card(n.max(0) as usize)));
 }
 
@@ -48,6 +57,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     let step = c.identity_step();
     g.set_phase(match &step.phase {
         Phase::Choose => IdentityPhase::Choose,
+        Phase::Typing { .. } => IdentityPhase::Typing,
         Phase::ScanningQr => IdentityPhase::Scanning,
         Phase::WaitingForCard => IdentityPhase::Waiting,
         Phase::Reading { .. } => IdentityPhase::Reading,
@@ -69,6 +79,22 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         _ => g.set_message("".into()),
     }
     g.set_can_use_qr(step.has_qr());
+    match &step.phase {
+        Phase::Typing { birth, text, error } => {
+            let label = if *birth {
+                crate::core::text::Text::new("Ngày sinh (ngày/tháng/năm)", "Date of birth (day/month/year)")
+            } else {
+                crate::core::text::Text::new("Số định danh cá nhân (12 số)", "Personal ID number (12 digits)")
+            };
+            g.set_typed_label(label.get(lang).into());
+            g.set_typed_text(text.as_str().into());
+            g.set_typed_error(error.as_ref().map(|e| e.get(lang).to_string()).unwrap_or_default().into());
+        }
+        _ => {
+            g.set_typed_text("".into());
+            g.set_typed_error("".into());
+        }
+    }
     match step.identity() {
         Some(identity) => {
             g.set_name(identity.full_name.as_str().into());

@@ -8,11 +8,18 @@ use crate::core::text::Text;
 use crate::identity::cccd_qr::CccdQr;
 use crate::identity::chip_session::{AccessKey, ChipError, ReadStep};
 use crate::identity::lds::EfId;
+use chrono::Datelike;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
-    /// Choose: scan the QR (then the chip) or skip.
+    /// Choose: scan the QR (then the chip), type the ID and birth date, or skip.
     Choose,
+    /// Typing the ID, then the birth date (when there is no readable QR code).
+    Typing {
+        birth: bool,
+        text: String,
+        error: Option<Text>,
+    },
     ScanningQr,
     /// The QR was read; waiting for the card on the reader.
     WaitingForCard,
@@ -37,6 +44,9 @@ pub enum CardOutcome {
 pub struct IdentityStep {
     pub phase: Phase,
     qr: Option<CccdQr>,
+    /// The ID and birth date typed instead of the QR.
+    typed: Option<(crate::core::personal_id::PersonalId, chrono::NaiveDate)>,
+    typed_id: Option<crate::core::personal_id::PersonalId>,
     identity: Option<CitizenIdentity>,
     face: Option<(u32, u32, Vec<u8>)>,
 }
@@ -46,6 +56,8 @@ impl Default for IdentityStep {
         IdentityStep {
             phase: Phase::Choose,
             qr: None,
+            typed: None,
+            typed_id: None,
             identity: None,
             face: None,
         }
@@ -143,9 +155,87 @@ impl IdentityStep {
 
     /// The keys for another try at the chip (after a lifted card).
     pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
-        let qr = self.qr.as_ref()?;
+        let keys = match (&self.qr, &self.typed) {
+            (Some(qr), _) => AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today),
+            (None, Some((id, birth))) => AccessKey::candidates(id, *birth, None, None, today),
+            (None, None) => return None,
+        };
         self.phase = Phase::WaitingForCard;
-        Some(AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today))
+        Some(keys)
+    }
+
+    /// "Type my ID and birth date instead": the ID first.
+    pub fn start_typing(&mut self) {
+        self.typed = None;
+        self.typed_id = None;
+        self.phase = Phase::Typing {
+            birth: false,
+            text: String::new(),
+            error: None,
+        };
+    }
+
+    pub fn typing(&self) -> bool {
+        matches!(self.phase, Phase::Typing { .. })
+    }
+
+    /// A key of the digit pad while typing.
+    pub fn key(&mut self, key: crate::core::form::Key) {
+        use crate::core::form::Key;
+        let Phase::Typing { birth, text, error } = &mut self.phase else { return };
+        let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
+        let digits = match key {
+            Key::Char(c) if c.is_ascii_digit() && digits.len() < if *birth { 8 } else { 12 } => format!("{digits}{c}"),
+            Key::Backspace => digits.chars().take(digits.chars().count().saturating_sub(1)).collect(),
+            Key::Clear => String::new(),
+            _ => digits,
+        };
+        *text = if *birth { crate::core::form::format_date_digits(&digits) } else { digits };
+        *error = None;
+    }
+
+    /// "Continue" while typing: checks the ID (then the birth date, which must agree with
+    /// the ID's year); with both, the keys to try on the chip.
+    pub fn typed_next(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+        use crate::core::answer::Answer;
+        use crate::core::field::FieldKind;
+        use crate::core::validation::validate_typed;
+        let Phase::Typing { birth, text, error } = &mut self.phase else { return None };
+        if !*birth {
+            match validate_typed(&FieldKind::PersonalId, text, today) {
+                Ok(Answer::PersonalId(id)) => {
+                    self.typed_id = Some(id);
+                    self.phase = Phase::Typing {
+                        birth: true,
+                        text: String::new(),
+                        error: None,
+                    };
+                }
+                Ok(_) => {}
+                Err(message) => *error = Some(message),
+            }
+            return None;
+        }
+        let id = self.typed_id.clone()?;
+        match crate::core::validation::parse_date(text) {
+            Ok(date) if date.year() != id.birth_year() || date > today => {
+                *error = Some(Text::new(
+                    format!("Năm sinh phải là {} theo số định danh.", id.birth_year()),
+                    format!("The year of birth must be {} according to the ID.", id.birth_year()),
+                ));
+                None
+            }
+            Ok(date) => {
+                let keys = AccessKey::candidates(&id, date, None, None, today);
+                self.typed = Some((id, date));
+                self.phase = Phase::WaitingForCard;
+                Some(keys)
+            }
+            Err(message) => {
+                *error = Some(message);
+                None
+            }
+        }
     }
 
     fn reading(&self) -> bool {
@@ -227,6 +317,15 @@ impl IdentityStep {
         if let Some(mut identity) = self.identity.take() {
             identity.wipe();
         }
+        if let Some((mut id, _)) = self.typed.take() {
+            id.wipe();
+        }
+        if let Some(mut id) = self.typed_id.take() {
+            id.wipe();
+        }
+        if let Phase::Typing { text, .. } = &mut self.phase {
+            zeroize::Zeroize::zeroize(text);
+        }
         if let Some(mut qr) = self.qr.take() {
             qr.personal_id.wipe();
             zeroize::Zeroize::zeroize(&mut qr.full_name);
@@ -267,6 +366,41 @@ mod tests {
         assert_eq!(step.identity().unwrap().full_name, "Nguyễn Văn An");
         step.wipe();
         assert!(step.identity().is_none() && !step.has_qr() && step.phase == Phase::Choose);
+    }
+
+    #[test]
+    fn typing_the_id_and_birth_date_instead_of_the_qr() {
+        use crate::core::form::Key;
+        let mut step = IdentityStep::default();
+        step.start_typing();
+        for c in "00109300012".chars() {
+            step.key(Key::Char(c));
+        }
+        assert_eq!(step.typed_next(today()), None);
+        let Phase::Typing { error: Some(e), birth: false, .. } = &step.phase else { panic!("{:?}", step.phase) };
+        assert!(e.get(Lang::Vi).contains("12 chữ số"));
+        step.key(Key::Char('3'));
+        step.key(Key::Char('x'));
+        assert_eq!(step.typed_next(today()), None);
+        for c in "15011994".chars() {
+            step.key(Key::Char(c));
+        }
+        let Phase::Typing { text, birth: true, .. } = &step.phase else { panic!() };
+        assert_eq!(text, "15/01/1994");
+        assert_eq!(step.typed_next(today()), None, "1994 disagrees with the ID's 1993");
+        step.key(Key::Clear);
+        for c in "15011993".chars() {
+            step.key(Key::Char(c));
+        }
+        let keys = step.typed_next(today()).unwrap();
+        assert_eq!(keys[0].document_number, "093000123");
+        assert_eq!(keys[0].birth, "930115");
+        assert_eq!(step.phase, Phase::WaitingForCard);
+        // A retry uses the typed details again; there is no QR to fall back on.
+        assert!(step.retry_keys(today()).is_some());
+        assert!(!step.use_qr());
+        step.wipe();
+        assert!(step.retry_keys(today()).is_none());
     }
 
     #[test]
