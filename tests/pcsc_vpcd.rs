@@ -29,9 +29,12 @@ impl Drop for Daemon {
     }
 }
 
+fn virtual_reader() -> bool {
+    PcscReader::list().is_ok_and(|r| r.iter().any(|n| n.contains("Virtual PCD")))
+}
+
 /// A running pcscd with the virtual reader: the system's, or one started here.
 fn pcscd() -> Daemon {
-    let virtual_reader = || PcscReader::list().is_ok_and(|r| r.iter().any(|n| n.contains("Virtual PCD")));
     if virtual_reader() {
         return Daemon(None);
     }
@@ -79,7 +82,7 @@ fn insert(card: CardImage, lift_after: Option<usize>) -> (TcpStream, std::thread
 
 #[test]
 fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed() {
-    let _daemon = pcscd();
+    let mut daemon = pcscd();
     let mut reader = PcscReader::new("Virtual PCD");
     assert_eq!(reader.status().unwrap(), ReaderStatus::NoCard);
 
@@ -113,4 +116,16 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
     let err = read_chip(&mut reader, &keys(&card), &trust(), ReadOptions::default(), &mut |_| {}).unwrap_err();
     assert!(matches!(err, ChipError::Removed | ChipError::NoCard), "{err:?}");
     assert_eq!(lifted.join().unwrap(), 12);
+
+    // pcscd stops and comes back (only when this test started it): the reader says the
+    // service is missing, then reconnects by itself.
+    if let Some(mut child) = daemon.0.take() {
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let err = reader.status().unwrap_err();
+        assert!(err.to_string().contains("pcscd"), "{err}");
+        daemon = pcscd();
+        assert_eq!(reader.status().unwrap(), ReaderStatus::NoCard);
+        assert!(daemon.0.is_some());
+    }
 }
