@@ -582,6 +582,13 @@ fn sync_with_reference_portal(
     );
     let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
     walk.check("a second pass sends nothing again", replay.accepted == 0);
+    let officer_page = runtime
+        .block_on(async { reqwest::get(format!("{base}/officer")).await?.text().await })
+        .unwrap_or_default();
+    walk.check(
+        "the officer sees the applicant was verified with the chip card",
+        officer_page.contains("Đã xác thực bằng chip"),
+    );
     if let Some(code) = walk
         .report
         .dossier_codes

@@ -58,6 +58,26 @@ fn a_dossier_survives_closing_and_reopening() {
     let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
     assert_eq!(content.answers, d.answers);
     assert_eq!(content.applicant_id, "079305123456");
+    assert_eq!(content.identity, None);
+}
+
+/// How the applicant was identified travels sealed with the answers, to the officer.
+#[test]
+fn the_identity_verification_is_sealed_with_the_dossier() {
+    use xakiosk::core::citizen::{IdentityEvidence, Verification};
+    let mut d = draft(11);
+    d.identity = Some(IdentityEvidence {
+        verification: Verification::ChipVerified,
+        from_card: vec!["applicant_id".into(), "applicant_name".into()],
+    });
+    let mut store = Store::open_in_memory(sealer()).unwrap();
+    store.submit(&d, &[], chrono::Utc::now()).unwrap();
+    let sealed = store.payload(d.id).unwrap().unwrap();
+    let clear = opener()
+        .open(&sealed, &xakiosk::store::seal_context(d.id, "answers"))
+        .unwrap();
+    let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
+    assert_eq!(content.identity, d.identity);
 }
 
 /// A database made by the first schema version, holding a dossier, is upgraded in place and

@@ -459,7 +459,11 @@ fn applicant(opener: Option<&Opener>, id: &str, upload: &DossierUpload) -> Strin
                     .get("applicant_name")
                     .map(|a| a.display(crate::core::text::Lang::Vi))
                     .unwrap_or_default();
-                format!("{name} · {}", content.applicant_id)
+                let identified = match content.identity.map(|i| i.verification) {
+                    Some(v) => format!(" · {}", v.describe().vi),
+                    None => " · tự khai (không dùng thẻ)".to_string(),
+                };
+                format!("{name} · {}{identified}", content.applicant_id)
             }
             Err(_) => "(unreadable)".into(),
         },

@@ -34,6 +34,9 @@ pub struct Store {
 pub struct SealedContent {
     pub applicant_id: String,
     pub answers: BTreeMap<String, Answer>,
+    /// How the applicant was identified (chip verified, QR only…), when the card was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<crate::core::citizen::IdentityEvidence>,
 }
 
 /// The associated data that binds a sealed item to its dossier.
@@ -93,6 +96,7 @@ fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: &Sealer) -> Result<(), St
         let content = serde_json::to_vec(&SealedContent {
             applicant_id,
             answers,
+            identity: None,
         })
         .map_err(|e| StoreError::Decode(e.to_string()))?;
         let sealed = sealer
@@ -207,6 +211,7 @@ impl Store {
         let content = SealedContent {
             applicant_id: draft.applicant_id.as_str().to_string(),
             answers: draft.answers.clone(),
+            identity: draft.identity.clone(),
         };
         let mut clear =
             serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
