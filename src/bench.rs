@@ -235,7 +235,12 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
         return print_table(
             crate::bench_identity::rows(quick)?
                 .into_iter()
-                .map(|r| Row { what: r.what, value: r.value, peer: r.peer, ratio: r.ratio })
+                .map(|r| Row {
+                    what: r.what,
+                    value: r.value,
+                    peer: r.peer,
+                    ratio: r.ratio,
+                })
                 .collect(),
         );
     }
@@ -286,12 +291,16 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
         });
     }
     if only.is_none() {
-        rows.extend(crate::bench_identity::rows(quick)?.into_iter().map(|r| Row {
-            what: r.what,
-            value: r.value,
-            peer: r.peer,
-            ratio: r.ratio,
-        }));
+        rows.extend(
+            crate::bench_identity::rows(quick)?
+                .into_iter()
+                .map(|r| Row {
+                    what: r.what,
+                    value: r.value,
+                    peer: r.peer,
+                    ratio: r.ratio,
+                }),
+        );
         rows.extend(crate::bench_sync::rows(quick)?.into_iter().map(|r| Row {
             what: r.what,
             value: r.value,

@@ -46,7 +46,10 @@ fn keys(card: &CardImage) -> Result<Vec<AccessKey>, String> {
 fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
     let (cards, trust) = cards()?;
     let mut timings = Vec::new();
-    for (label, read_size, extended) in [("short reads", SHORT_READ_MAX, None), ("extended reads", 1024, Some(1024))] {
+    for (label, read_size, extended) in [
+        ("short reads", SHORT_READ_MAX, None),
+        ("extended reads", 1024, Some(1024)),
+    ] {
         let (mut sent, mut minimum, mut times) = (0usize, 0usize, Vec::new());
         for card in &cards {
             let keys = keys(card)?;
@@ -58,20 +61,35 @@ fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
                     None => chip,
                 });
                 let started = Instant::now();
-                let read = read_chip(&mut reader, &keys, &trust, ReadOptions { extended_read: extended }, &mut |_| {})
-                    .map_err(|e| e.to_string())?;
+                let read = read_chip(
+                    &mut reader,
+                    &keys,
+                    &trust,
+                    ReadOptions {
+                        extended_read: extended,
+                    },
+                    &mut |_| {},
+                )
+                .map_err(|e| e.to_string())?;
                 times.push(started.elapsed());
                 sent += read.apdus;
                 // The minimum: BAC (SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE), then per
                 // file one SELECT and ceil(size / read size) READ BINARYs.
-                minimum += 3 + read.files.iter().map(|f| 1 + f.bytes.div_ceil(read_size)).sum::<usize>();
+                minimum += 3 + read
+                    .files
+                    .iter()
+                    .map(|f| 1 + f.bytes.div_ceil(read_size))
+                    .sum::<usize>();
             }
         }
         let per_card = sent as f64 / (cards.len() * repeats) as f64;
         rows.push(Row {
             what: format!("chip read DG1+DG13+DG2+SOD, APDUs ({label})"),
             value: format!("{per_card:.1}"),
-            peer: format!("minimum {:.1}", minimum as f64 / (cards.len() * repeats) as f64),
+            peer: format!(
+                "minimum {:.1}",
+                minimum as f64 / (cards.len() * repeats) as f64
+            ),
             ratio: sent as f64 / minimum as f64,
         });
         timings.push((label, median(times)));
@@ -90,7 +108,10 @@ fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as f32) / ((1u64 << 31) as f32)
     }
 }
@@ -116,7 +137,16 @@ fn warp(src: &GrayImage, inverse: impl Fn(f32, f32) -> (f32, f32), background: u
 fn rotate(src: &GrayImage, degrees: f32) -> GrayImage {
     let (cx, cy) = (src.width() as f32 / 2.0, src.height() as f32 / 2.0);
     let (s, c) = degrees.to_radians().sin_cos();
-    warp(src, |x, y| (c * (x - cx) + s * (y - cy) + cx, -s * (x - cx) + c * (y - cy) + cy), 60)
+    warp(
+        src,
+        |x, y| {
+            (
+                c * (x - cx) + s * (y - cy) + cx,
+                -s * (x - cx) + c * (y - cy) + cy,
+            )
+        },
+        60,
+    )
 }
 
 /// A keystone: the top edge narrower than the bottom, as a card tilted away from the camera.
@@ -142,7 +172,9 @@ fn noise(src: &GrayImage, amount: f32, seed: u64) -> GrayImage {
 }
 
 fn low_light(src: &GrayImage, seed: u64) -> GrayImage {
-    let dark = GrayImage::from_fn(src.width(), src.height(), |x, y| Luma([(src.get_pixel(x, y).0[0] as f32 * 0.25 + 8.0) as u8]));
+    let dark = GrayImage::from_fn(src.width(), src.height(), |x, y| {
+        Luma([(src.get_pixel(x, y).0[0] as f32 * 0.25 + 8.0) as u8])
+    });
     noise(&dark, 10.0, seed)
 }
 
@@ -152,7 +184,11 @@ fn frames(texts: &[String]) -> Vec<(&'static str, Vec<GrayImage>)> {
         .map(|t| image::imageops::grayscale(&qr_camera::card_front_frame(t, 1280, 720)))
         .collect();
     let each = |f: &dyn Fn(&GrayImage, u64) -> GrayImage| -> Vec<GrayImage> {
-        clean.iter().enumerate().map(|(i, g)| f(g, i as u64 + 1)).collect()
+        clean
+            .iter()
+            .enumerate()
+            .map(|(i, g)| f(g, i as u64 + 1))
+            .collect()
     };
     vec![
         ("rotated 12°", each(&|g, _| rotate(g, 12.0))),
@@ -162,14 +198,27 @@ fn frames(texts: &[String]) -> Vec<(&'static str, Vec<GrayImage>)> {
         ("noise ±40", each(&|g, s| noise(g, 40.0, s))),
         ("perspective 25%", each(&|g, _| perspective(g, 0.25))),
         ("low light", each(&|g, s| low_light(g, s))),
-        ("all at once", each(&|g, s| low_light(&image::imageops::blur(&perspective(&rotate(g, 8.0), 0.15), 1.2), s))),
+        (
+            "all at once",
+            each(&|g, s| {
+                low_light(
+                    &image::imageops::blur(&perspective(&rotate(g, 8.0), 0.15), 1.2),
+                    s,
+                )
+            }),
+        ),
         ("clean", clean),
     ]
 }
 
 fn qr_rows(rows: &mut Vec<Row>, per_kind: usize) -> Result<(), String> {
     let (cards, _) = cards()?;
-    let texts: Vec<String> = cards.iter().map(|c| c.qr.clone()).cycle().take(per_kind).collect();
+    let texts: Vec<String> = cards
+        .iter()
+        .map(|c| c.qr.clone())
+        .cycle()
+        .take(per_kind)
+        .collect();
     let sets = frames(&texts);
     let decode = |set: &[GrayImage]| -> (usize, Duration) {
         let mut ok = 0;

@@ -47,13 +47,20 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
     }
     let card = match &args.sim_card {
         Some(path) => CardImage::from_json(
-            &std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            &std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         )
         .map_err(|e| format!("{} is not a card file: {e}", path.display()))?,
         None => CardImage::load_folder(&cards_folder())?
             .into_iter()
             .find(|c| c.personal_id == id.as_str())
-            .ok_or_else(|| format!("no test card with ID {} in {}", id.masked(), cards_folder().display()))?,
+            .ok_or_else(|| {
+                format!(
+                    "no test card with ID {} in {}",
+                    id.masked(),
+                    cards_folder().display()
+                )
+            })?,
     };
     let mut reader = SimCardReader::new();
     let chip = EmrtdChip::new(card);
@@ -69,7 +76,8 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
     let today = chrono::Local::now().date_naive();
     let (id, birth, issue) = match (&args.qr, &args.id, &args.birth) {
         (Some(text), _, _) => {
-            let qr = cccd_qr::parse(text).map_err(|e| format!("the QR text is not a CCCD's: {e}"))?;
+            let qr =
+                cccd_qr::parse(text).map_err(|e| format!("the QR text is not a CCCD's: {e}"))?;
             (qr.personal_id.clone(), qr.birth_date, Some(qr.issue_date))
         }
         (None, Some(id), Some(birth)) => (
@@ -77,9 +85,17 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
             date(birth, "birth date")?,
             None,
         ),
-        _ => return Err("give the card's QR text (--qr) or its ID and birth date (--id, --birth)".into()),
+        _ => {
+            return Err(
+                "give the card's QR text (--qr) or its ID and birth date (--id, --birth)".into(),
+            );
+        }
     };
-    let expiry = args.expiry.as_deref().map(|e| date(e, "expiry date")).transpose()?;
+    let expiry = args
+        .expiry
+        .as_deref()
+        .map(|e| date(e, "expiry date"))
+        .transpose()?;
     let keys = AccessKey::candidates(&id, birth, issue, expiry, today);
     let (mut reader, simulated) = reader_for(args, &id)?;
     let mut trust = TrustList::empty();
@@ -87,8 +103,11 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
         if folder.is_dir() {
             trust.add_folder(folder);
         } else {
-            let bytes = std::fs::read(folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
-            trust.cscas.extend(parse_certificates(&bytes).map_err(|e| format!("{}: {e}", folder.display()))?);
+            let bytes = std::fs::read(folder)
+                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
+            trust.cscas.extend(
+                parse_certificates(&bytes).map_err(|e| format!("{}: {e}", folder.display()))?,
+            );
         }
     }
     if simulated && args.trust.is_empty() {
@@ -114,7 +133,12 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
     let dg13: serde_json::Map<String, serde_json::Value> = read
         .dg13
         .as_ref()
-        .map(|d| d.fields.iter().map(|(n, v)| (n.to_string(), json!(v))).collect())
+        .map(|d| {
+            d.fields
+                .iter()
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect()
+        })
         .unwrap_or_default();
     let face = read.face.as_ref().map(|f| {
         json!({
@@ -181,16 +205,24 @@ fn decode_file(path: &Path) -> serde_json::Value {
             "sex": match q.sex { crate::core::personal_id::Sex::Male => "Nam", crate::core::personal_id::Sex::Female => "Nữ" },
             "residence": q.residence, "issue_date": q.issue_date.format("%d/%m/%Y").to_string(),
         }),
-        Err(e) => json!({ "file": file, "milliseconds": ms, "text": text, "error": format!("not a CCCD QR code: {e}") }),
+        Err(e) => {
+            json!({ "file": file, "milliseconds": ms, "text": text, "error": format!("not a CCCD QR code: {e}") })
+        }
     }
 }
 
 /// Serves a test card on vpcd's virtual reader until the connection ends.
 pub fn serve_virtual(card: &Path, address: &str) -> Result<usize, String> {
-    let image = CardImage::from_json(&std::fs::read_to_string(card).map_err(|e| format!("cannot read {}: {e}", card.display()))?)
-        .map_err(|e| format!("{} is not a card file: {e}", card.display()))?;
-    let mut stream = std::net::TcpStream::connect(address)
-        .map_err(|e| format!("cannot reach vpcd at {address} ({e}): is pcscd running with vsmartcard-vpcd installed?"))?;
+    let image = CardImage::from_json(
+        &std::fs::read_to_string(card)
+            .map_err(|e| format!("cannot read {}: {e}", card.display()))?,
+    )
+    .map_err(|e| format!("{} is not a card file: {e}", card.display()))?;
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| {
+        format!(
+            "cannot reach vpcd at {address} ({e}): is pcscd running with vsmartcard-vpcd installed?"
+        )
+    })?;
     let mut chip = EmrtdChip::new(image);
     crate::devices::vpcd_card::serve(&mut stream, &mut chip, None).map_err(|e| e.to_string())
 }

@@ -142,16 +142,24 @@ impl Walk {
             matches!(c.identity_step().phase, Phase::Done | Phase::Failed { .. })
         });
         let verified = self.controller(|c| {
-            c.identity_step().verification() == Some(crate::core::citizen::Verification::ChipVerified)
+            c.identity_step().verification()
+                == Some(crate::core::citizen::Verification::ChipVerified)
         });
-        self.check("the test card's chip is verified against the test CSCA", verified);
+        self.check(
+            "the test card's chip is verified against the test CSCA",
+            verified,
+        );
         self.shot(&format!("{id}-identity-verified"));
         identity.invoke_continue();
         if let Ok(mut camera) = self.camera.lock() {
             camera.hold_card(None);
         }
-        let skipped = self.controller(|c| c.form().is_some_and(|f| f.is_from_card("applicant_name")));
-        self.check(&format!("{id}: the name comes from the card and is not asked"), skipped);
+        let skipped =
+            self.controller(|c| c.form().is_some_and(|f| f.is_from_card("applicant_name")));
+        self.check(
+            &format!("{id}: the name comes from the card and is not asked"),
+            skipped,
+        );
     }
 
     fn walk_procedure(&mut self, id: &str, first: bool) {
@@ -189,7 +197,10 @@ impl Walk {
         );
         self.shot(&format!("{id}-info"));
         app.global::<CatalogueAdapter>().invoke_begin();
-        self.check(&format!("{id}: identity step first"), self.screen() == Screen::Identity);
+        self.check(
+            &format!("{id}: identity step first"),
+            self.screen() == Screen::Identity,
+        );
         let identity = app.global::<crate::slint_generated::IdentityAdapter>();
         if first {
             self.identify_with_test_card(id);
@@ -467,7 +478,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .global::<CatalogueAdapter>()
         .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
-    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_skip();
+    walk.app
+        .global::<crate::slint_generated::IdentityAdapter>()
+        .invoke_skip();
     walk.keys("Nguyeenx");
     let policy = startup.policy;
     walk.clock
@@ -496,9 +509,13 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .global::<CatalogueAdapter>()
         .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
-    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_type_instead();
+    walk.app
+        .global::<crate::slint_generated::IdentityAdapter>()
+        .invoke_type_instead();
     walk.keys("00109300012");
-    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_typed_next();
+    walk.app
+        .global::<crate::slint_generated::IdentityAdapter>()
+        .invoke_typed_next();
     walk.shot("identity-typing-error");
     walk.app.global::<SessionAdapter>().invoke_go_home();
 
@@ -511,7 +528,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .invoke_pick(procedures[0].as_str().into());
     walk.app.global::<CatalogueAdapter>().invoke_begin();
     walk.shot("portrait-identity");
-    walk.app.global::<crate::slint_generated::IdentityAdapter>().invoke_skip();
+    walk.app
+        .global::<crate::slint_generated::IdentityAdapter>()
+        .invoke_skip();
     walk.shot("portrait-question");
     walk.app.global::<SessionAdapter>().invoke_go_home();
     walk.headless.resize(1280, 800);

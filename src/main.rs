@@ -174,7 +174,16 @@ enum CardCmd {
 
 fn card_command(command: CardCmd) -> Result<(), String> {
     match command {
-        CardCmd::Read { reader, sim_card, id, birth, expiry, qr, trust, extended_read } => {
+        CardCmd::Read {
+            reader,
+            sim_card,
+            id,
+            birth,
+            expiry,
+            qr,
+            trust,
+            extended_read,
+        } => {
             let report = xakiosk::card_cli::read(&xakiosk::card_cli::ReadArgs {
                 reader,
                 sim_card,
@@ -185,11 +194,15 @@ fn card_command(command: CardCmd) -> Result<(), String> {
                 trust,
                 extended_read,
             })?;
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         CardCmd::Readers => {
-            let readers = xakiosk::devices::pcsc_reader::PcscReader::list().map_err(|e| e.to_string())?;
+            let readers =
+                xakiosk::devices::pcsc_reader::PcscReader::list().map_err(|e| e.to_string())?;
             if readers.is_empty() {
                 return Err("pcscd is running but lists no reader: plug one in".into());
             }
@@ -228,20 +241,28 @@ fn main() -> ExitCode {
         Some(Cmd::Card(command)) => card_command(command),
         Some(Cmd::Qr { files }) => {
             let (report, failed) = xakiosk::card_cli::qr(&files);
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).unwrap_or_default()
+            );
             if failed > 0 {
-                Err(format!("{failed} of {} files had no readable CCCD QR code", files.len()))
+                Err(format!(
+                    "{failed} of {} files had no readable CCCD QR code",
+                    files.len()
+                ))
             } else {
                 Ok(())
             }
         }
-        Some(Cmd::DevIssueCards { folder }) => xakiosk::identity::test_issuer::issue_folder(&folder)
-            .map(|written| {
-                for path in written {
-                    println!("{path}");
-                }
-            })
-            .map_err(|e| format!("could not issue the test cards: {e}").into()),
+        Some(Cmd::DevIssueCards { folder }) => {
+            xakiosk::identity::test_issuer::issue_folder(&folder)
+                .map(|written| {
+                    for path in written {
+                        println!("{path}");
+                    }
+                })
+                .map_err(|e| format!("could not issue the test cards: {e}").into())
+        }
         Some(Cmd::CrashWriter { db, limit }) => {
             xakiosk::store::crash_writer::write_until_killed(&db, limit)
         }

@@ -5,7 +5,10 @@
 use std::process::Command;
 
 fn xakiosk(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xakiosk")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -15,21 +18,43 @@ fn xakiosk(args: &[&str]) -> (bool, String, String) {
 
 #[test]
 fn card_read_prints_the_fields_and_the_verification() {
-    let (ok, out, err) = xakiosk(&["card", "read", "--id", "079301000456", "--birth", "02/07/2001"]);
+    let (ok, out, err) = xakiosk(&[
+        "card",
+        "read",
+        "--id",
+        "079301000456",
+        "--birth",
+        "02/07/2001",
+    ]);
     assert!(ok, "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(json["passive_authentication"]["verdict"]["status"], "verified");
+    assert_eq!(
+        json["passive_authentication"]["verdict"]["status"],
+        "verified"
+    );
     assert_eq!(json["dg13"]["2"][0], "Trần Thị Bích Ngọc");
     assert_eq!(json["dg1"]["personal_id"], "079301000456");
     assert_eq!(json["access_key"]["expiry_field"], "410702");
     assert_eq!(json["face"]["decodes"], true);
-    let files: Vec<&str> = json["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files, ["EF.COM", "DG1", "DG13", "DG2", "EF.SOD"]);
 
     // Against an empty trust list the same card is honestly "not trusted".
     let empty = tempfile::tempdir().unwrap();
     let (ok, out, _) = xakiosk(&[
-        "card", "read", "--id", "079301000456", "--birth", "02/07/2001", "--trust", empty.path().to_str().unwrap(),
+        "card",
+        "read",
+        "--id",
+        "079301000456",
+        "--birth",
+        "02/07/2001",
+        "--trust",
+        empty.path().to_str().unwrap(),
     ]);
     assert!(ok);
     assert!(out.contains("\"signer_not_trusted\""), "{out}");
@@ -39,11 +64,53 @@ fn card_read_prints_the_fields_and_the_verification() {
 fn bad_input_is_a_message_and_an_exit_code() {
     for (args, says) in [
         (vec!["card", "read", "--id", "079301000456"], "--qr"),
-        (vec!["card", "read", "--id", "07930100045", "--birth", "02/07/2001"], "12 digits"),
-        (vec!["card", "read", "--id", "079301000456", "--birth", "2001-07-02"], "DD/MM/YYYY"),
+        (
+            vec![
+                "card",
+                "read",
+                "--id",
+                "07930100045",
+                "--birth",
+                "02/07/2001",
+            ],
+            "12 digits",
+        ),
+        (
+            vec![
+                "card",
+                "read",
+                "--id",
+                "079301000456",
+                "--birth",
+                "2001-07-02",
+            ],
+            "DD/MM/YYYY",
+        ),
         (vec!["card", "read", "--qr", "hello"], "not a CCCD"),
-        (vec!["card", "read", "--id", "079301000456", "--birth", "02/07/2001", "--expiry", "01/01/2030"], "access keys"),
-        (vec!["card", "read", "--id", "001093000999", "--birth", "02/07/1993"], "no test card"),
+        (
+            vec![
+                "card",
+                "read",
+                "--id",
+                "079301000456",
+                "--birth",
+                "02/07/2001",
+                "--expiry",
+                "01/01/2030",
+            ],
+            "access keys",
+        ),
+        (
+            vec![
+                "card",
+                "read",
+                "--id",
+                "001093000999",
+                "--birth",
+                "02/07/1993",
+            ],
+            "no test card",
+        ),
     ] {
         let (ok, out, err) = xakiosk(&args);
         assert!(!ok, "{args:?} succeeded: {out}");
@@ -57,7 +124,9 @@ fn qr_reads_card_images_and_names_the_unreadable() {
     let dir = tempfile::tempdir().unwrap();
     let qr = "031210000321||Phạm Minh Đức|09092010|Nam|Số 8 ngõ 100 đường Tô Hiệu, Lê Chân, Hải Phòng|01082024";
     let card = dir.path().join("card.png");
-    xakiosk::identity::qr_camera::card_front_frame(qr, 1280, 720).save(&card).unwrap();
+    xakiosk::identity::qr_camera::card_front_frame(qr, 1280, 720)
+        .save(&card)
+        .unwrap();
     let blank = dir.path().join("blank.png");
     image::RgbImage::new(320, 240).save(&blank).unwrap();
     let text = dir.path().join("notes.txt");
@@ -70,10 +139,20 @@ fn qr_reads_card_images_and_names_the_unreadable() {
     assert_eq!(json[0]["old_id"], serde_json::Value::Null);
     assert_eq!(json[0]["issue_date"], "01/08/2024");
 
-    let (ok, out, err) = xakiosk(&["qr", card.to_str().unwrap(), blank.to_str().unwrap(), text.to_str().unwrap()]);
+    let (ok, out, err) = xakiosk(&[
+        "qr",
+        card.to_str().unwrap(),
+        blank.to_str().unwrap(),
+        text.to_str().unwrap(),
+    ]);
     assert!(!ok);
     assert!(err.contains("2 of 3 files"), "{err}");
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(json[1]["error"], "no QR code found");
-    assert!(json[2]["error"].as_str().unwrap().starts_with("not an image"));
+    assert!(
+        json[2]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("not an image")
+    );
 }

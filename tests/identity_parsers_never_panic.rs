@@ -37,7 +37,10 @@ fn parse_all(bytes: &[u8]) {
     groups.insert(1u8, bytes.to_vec());
     let _ = passive_auth::check(bytes, &groups, &TrustList::empty());
     let mut sm = SecureChannel::new(BacKeys::from_seed(&[7; 16]), 1);
-    let _ = sm.unprotect(&Response { data: bytes.to_vec(), sw: 0x9000 });
+    let _ = sm.unprotect(&Response {
+        data: bytes.to_vec(),
+        sw: 0x9000,
+    });
     let _ = sm.unprotect_command(&Command::new(0x0C, 0xB0, 0, 0).with_data(bytes.to_vec()));
     let text = String::from_utf8_lossy(bytes);
     let _ = cccd_qr::parse(&text);

@@ -41,13 +41,21 @@ fn pcscd() -> Daemon {
     let binary = ["/usr/sbin/pcscd", "/usr/bin/pcscd"]
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
-        .expect("pcscd is not installed: run scripts/setup.sh (Debian packages pcscd, vsmartcard-vpcd)");
-    let child = Command::new(binary).arg("--foreground").spawn().expect("pcscd starts");
+        .expect(
+            "pcscd is not installed: run scripts/setup.sh (Debian packages pcscd, vsmartcard-vpcd)",
+        );
+    let child = Command::new(binary)
+        .arg("--foreground")
+        .spawn()
+        .expect("pcscd starts");
     let daemon = Daemon(Some(child));
     // pcscd is ready when its socket lists the virtual reader (bounded wait for the daemon).
     let deadline = Instant::now() + Duration::from_secs(20);
     while !virtual_reader() {
-        assert!(Instant::now() < deadline, "pcscd did not list vpcd's virtual reader");
+        assert!(
+            Instant::now() < deadline,
+            "pcscd did not list vpcd's virtual reader"
+        );
         std::thread::yield_now();
     }
     daemon
@@ -55,23 +63,39 @@ fn pcscd() -> Daemon {
 
 fn card() -> CardImage {
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards");
-    CardImage::load_folder(&folder).unwrap().into_iter().find(|c| c.label == "Nguyễn Văn An").unwrap()
+    CardImage::load_folder(&folder)
+        .unwrap()
+        .into_iter()
+        .find(|c| c.label == "Nguyễn Văn An")
+        .unwrap()
 }
 
 fn trust() -> TrustList {
-    let pem = std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards/csca.pem")).unwrap();
+    let pem =
+        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards/csca.pem"))
+            .unwrap();
     TrustList::with(parse_certificates(&pem).unwrap())
 }
 
 fn keys(card: &CardImage) -> Vec<AccessKey> {
     let qr = cccd_qr::parse(&card.qr).unwrap();
-    AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, NaiveDate::from_ymd_opt(2026, 11, 24).unwrap())
+    AccessKey::candidates(
+        &qr.personal_id,
+        qr.birth_date,
+        Some(qr.issue_date),
+        None,
+        NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+    )
 }
 
 /// Puts the chip on the virtual reader (a thread answering vpcd) until it is lifted.
 /// Returns the connection (shut it down to lift the card) and the thread's APDU count.
-fn insert(card: CardImage, lift_after: Option<usize>) -> (TcpStream, std::thread::JoinHandle<usize>) {
-    let mut stream = TcpStream::connect(VPCD_ADDRESS).expect("vpcd listens (pcscd loaded the driver)");
+fn insert(
+    card: CardImage,
+    lift_after: Option<usize>,
+) -> (TcpStream, std::thread::JoinHandle<usize>) {
+    let mut stream =
+        TcpStream::connect(VPCD_ADDRESS).expect("vpcd listens (pcscd loaded the driver)");
     let handle = stream.try_clone().unwrap();
     let thread = std::thread::spawn(move || {
         let mut chip = EmrtdChip::new(card);
@@ -88,10 +112,24 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
 
     let card = card();
     let (connection, server) = insert(card.clone(), None);
-    assert!(reader.wait_for_card_event(Duration::from_secs(10)).unwrap(), "pcscd saw the card");
+    assert!(
+        reader.wait_for_card_event(Duration::from_secs(10)).unwrap(),
+        "pcscd saw the card"
+    );
     assert_eq!(reader.status().unwrap(), ReaderStatus::CardPresent);
-    let read = read_chip(&mut reader, &keys(&card), &trust(), ReadOptions::default(), &mut |_| {}).unwrap();
-    assert!(read.passive.verdict.is_verified(), "{:?}", read.passive.verdict);
+    let read = read_chip(
+        &mut reader,
+        &keys(&card),
+        &trust(),
+        ReadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(
+        read.passive.verdict.is_verified(),
+        "{:?}",
+        read.passive.verdict
+    );
     assert_eq!(read.dg13.as_ref().unwrap().first(2), Some("Nguyễn Văn An"));
     assert!(reader.name().contains("Virtual PCD"));
 
@@ -100,7 +138,10 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
     assert!(server.join().unwrap() > 40);
     let deadline = Instant::now() + Duration::from_secs(10);
     while reader.status().unwrap() != ReaderStatus::NoCard {
-        assert!(Instant::now() < deadline, "the lifted card was still reported");
+        assert!(
+            Instant::now() < deadline,
+            "the lifted card was still reported"
+        );
         std::thread::yield_now();
     }
     // A card lifted after 12 APDUs, in the middle of DG13.
@@ -108,13 +149,25 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         // The previous card's connection has gone; wait for the new one.
-        if reader.wait_for_card_event(Duration::from_secs(1)).unwrap() && reader.status().unwrap() == ReaderStatus::CardPresent {
+        if reader.wait_for_card_event(Duration::from_secs(1)).unwrap()
+            && reader.status().unwrap() == ReaderStatus::CardPresent
+        {
             break;
         }
         assert!(Instant::now() < deadline, "the second card was not seen");
     }
-    let err = read_chip(&mut reader, &keys(&card), &trust(), ReadOptions::default(), &mut |_| {}).unwrap_err();
-    assert!(matches!(err, ChipError::Removed | ChipError::NoCard), "{err:?}");
+    let err = read_chip(
+        &mut reader,
+        &keys(&card),
+        &trust(),
+        ReadOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ChipError::Removed | ChipError::NoCard),
+        "{err:?}"
+    );
     assert_eq!(lifted.join().unwrap(), 12);
 
     // pcscd stops and comes back (only when this test started it): the reader says the

@@ -12,7 +12,9 @@ use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::card_reader::{CardReader, SimCardReader};
 use xakiosk::devices::clock::{Clock, SimClock};
-use xakiosk::slint_generated::{AppWindow, FormAdapter, IdentityAdapter, IdentityLevel, IdentityPhase, Screen, SessionAdapter};
+use xakiosk::slint_generated::{
+    AppWindow, FormAdapter, IdentityAdapter, IdentityLevel, IdentityPhase, Screen, SessionAdapter,
+};
 use xakiosk::startup::Startup;
 use xakiosk::ui::Kiosk;
 use xakiosk::ui::effects::{Effects, IdentityDevices};
@@ -66,12 +68,27 @@ fn setup() -> (Ui, tempfile::TempDir) {
     app.window().set_size(slint::PhysicalSize::new(1280, 800));
     let camera = Arc::new(Mutex::new(SimCamera::new(1280, 720)));
     let reader = Arc::new(Mutex::new(SimCardReader::new()));
-    let identity = IdentityDevices::from_config(&config.identity, reader.clone() as Arc<Mutex<dyn CardReader>>);
+    let identity = IdentityDevices::from_config(
+        &config.identity,
+        reader.clone() as Arc<Mutex<dyn CardReader>>,
+    );
     let mut controller = startup.controller(clock.clone() as Arc<dyn Clock>);
     controller.set_test_cards(identity.test_card_names());
-    let effects = Effects::inline(startup.store.clone(), camera.clone() as Arc<Mutex<dyn Camera>>).with_identity(identity);
+    let effects = Effects::inline(
+        startup.store.clone(),
+        camera.clone() as Arc<Mutex<dyn Camera>>,
+    )
+    .with_identity(identity);
     let kiosk = Kiosk::attach(&app, controller, effects);
-    (Ui { app, kiosk, reader, camera }, dir)
+    (
+        Ui {
+            app,
+            kiosk,
+            reader,
+            camera,
+        },
+        dir,
+    )
 }
 
 #[test]
@@ -82,13 +99,22 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     ui.start_temporary_residence();
     ui.press("Quét mã QR");
     assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
-    assert!(ui.id().get_message().contains("Chưa thấy mã QR"), "{}", ui.id().get_message());
+    assert!(
+        ui.id().get_message().contains("Chưa thấy mã QR"),
+        "{}",
+        ui.id().get_message()
+    );
     assert!(!ui.id().get_can_use_qr());
 
     // --- the simulator's test card: QR scanned, chip read, verified ---
     ui.press("Trần Thị Bích Ngọc");
     ui.press("Thử lại");
-    assert_eq!(ui.id().get_phase(), IdentityPhase::Done, "{}", ui.id().get_message());
+    assert_eq!(
+        ui.id().get_phase(),
+        IdentityPhase::Done,
+        "{}",
+        ui.id().get_message()
+    );
     assert_eq!(ui.id().get_name(), "Trần Thị Bích Ngọc");
     assert_eq!(ui.id().get_id_masked(), "079******456");
     assert_eq!(ui.id().get_birth(), "02/07/2001");
@@ -130,7 +156,14 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     assert_eq!(ui.screen(), Screen::Done);
     ui.press("Hoàn tất");
     // Nothing of the card stays: not in the controller, not in the window.
-    assert!(ui.kiosk.controller.borrow().identity_step().identity().is_none());
+    assert!(
+        ui.kiosk
+            .controller
+            .borrow()
+            .identity_step()
+            .identity()
+            .is_none()
+    );
     assert_eq!(ui.id().get_name(), "");
     assert!(!ui.id().get_has_photo());
 
@@ -140,7 +173,11 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     ui.reader.lock().unwrap().remove_after(10);
     ui.press("Quét mã QR");
     assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
-    assert!(ui.id().get_message().contains("nhấc ra"), "{}", ui.id().get_message());
+    assert!(
+        ui.id().get_message().contains("nhấc ra"),
+        "{}",
+        ui.id().get_message()
+    );
     ui.press("Phạm Minh Đức");
     ui.press("Thử lại");
     assert_eq!(ui.id().get_phase(), IdentityPhase::Done);
@@ -148,7 +185,11 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
 
     // --- a different card on the reader than the QR shown: wrong key; use the QR instead ---
     ui.press("Không phải tôi — tự nhập");
-    assert_eq!(ui.screen(), Screen::Question, "skipping starts the questions unfilled");
+    assert_eq!(
+        ui.screen(),
+        Screen::Question,
+        "skipping starts the questions unfilled"
+    );
     assert_eq!(ui.form().get_question(), "Số định danh cá nhân");
     ui.press("Trang chủ");
     ui.start_temporary_residence();
@@ -164,17 +205,32 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     ui.camera.lock().unwrap().hold_card(Some(other.qr.clone()));
     ui.press("Quét mã QR");
     assert_eq!(ui.id().get_phase(), IdentityPhase::Failed);
-    assert!(ui.id().get_message().contains("khác thẻ vừa quét"), "{}", ui.id().get_message());
+    assert!(
+        ui.id().get_message().contains("khác thẻ vừa quét"),
+        "{}",
+        ui.id().get_message()
+    );
     assert!(ui.id().get_can_use_qr());
     ui.press("Dùng thông tin từ mã QR");
     assert_eq!(ui.id().get_phase(), IdentityPhase::Done);
     assert_eq!(ui.id().get_level(), IdentityLevel::QrOnly);
     assert_eq!(ui.id().get_name(), "Lê Thị Hường");
-    assert!(ui.id().get_verification().contains("chưa xác thực bằng chip"));
+    assert!(
+        ui.id()
+            .get_verification()
+            .contains("chưa xác thực bằng chip")
+    );
     ui.press("Đúng, tiếp tục");
     assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
     ui.press("Trang chủ");
-    assert!(ui.kiosk.controller.borrow().identity_step().identity().is_none());
+    assert!(
+        ui.kiosk
+            .controller
+            .borrow()
+            .identity_step()
+            .identity()
+            .is_none()
+    );
 
     // --- no QR code: the ID and birth date typed on the digit pad open the chip ---
     ui.start_temporary_residence();
@@ -186,13 +242,22 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     assert!(ui.id().get_typed_label().starts_with("Ngày sinh"));
     ui.type_keys("08031963");
     ui.press("Tiếp tục ›");
-    assert!(ui.id().get_typed_error().contains("1962"), "{}", ui.id().get_typed_error());
+    assert!(
+        ui.id().get_typed_error().contains("1962"),
+        "{}",
+        ui.id().get_typed_error()
+    );
     ui.press("Xóa hết");
     ui.type_keys("08031962");
     assert_eq!(ui.id().get_typed_text(), "08/03/1962");
     ui.press("Tiếp tục ›");
     // A card without expiry: opened with the no-expiry candidates, no QR needed.
-    assert_eq!(ui.id().get_phase(), IdentityPhase::Done, "{}", ui.id().get_message());
+    assert_eq!(
+        ui.id().get_phase(),
+        IdentityPhase::Done,
+        "{}",
+        ui.id().get_message()
+    );
     assert_eq!(ui.id().get_name(), "Lê Thị Hường");
     assert_eq!(ui.id().get_level(), IdentityLevel::Verified);
     ui.press("Trang chủ");

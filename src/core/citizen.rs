@@ -116,11 +116,17 @@ impl CitizenIdentity {
     /// The answer this identity gives to a field with `role` and `kind`, if any.
     pub fn answer_for(&self, role: FieldRole, kind: &FieldKind) -> Option<Answer> {
         match (role, kind) {
-            (FieldRole::ApplicantId, FieldKind::PersonalId) => self.personal_id.clone().map(Answer::PersonalId),
-            (FieldRole::ApplicantName, FieldKind::Text { max_len }) if self.full_name.chars().count() <= *max_len => {
+            (FieldRole::ApplicantId, FieldKind::PersonalId) => {
+                self.personal_id.clone().map(Answer::PersonalId)
+            }
+            (FieldRole::ApplicantName, FieldKind::Text { max_len })
+                if self.full_name.chars().count() <= *max_len =>
+            {
                 Self::text(&self.full_name)
             }
-            (FieldRole::ApplicantBirthDate, FieldKind::Date { .. }) => self.birth_date.map(Answer::Date),
+            (FieldRole::ApplicantBirthDate, FieldKind::Date { .. }) => {
+                self.birth_date.map(Answer::Date)
+            }
             (FieldRole::ApplicantSex, FieldKind::Choice { options }) => {
                 let sex = self.sex?;
                 let wanted: &[&str] = match sex {
@@ -137,7 +143,11 @@ impl CitizenIdentity {
                 let v = self.place_of_residence.trim();
                 // Cards carry the address of their issue day, often in the old three-level
                 // form: kept as given (the commune converts it), never guessed.
-                (!v.is_empty()).then(|| Answer::Address(Address::Legacy { text: v.to_string() }))
+                (!v.is_empty()).then(|| {
+                    Answer::Address(Address::Legacy {
+                        text: v.to_string(),
+                    })
+                })
             }
             (role, FieldKind::Text { max_len }) => {
                 let value = match role {

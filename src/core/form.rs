@@ -123,7 +123,10 @@ impl FormSession {
         self.verification = identity.verification;
         if let Position::Question(i) = self.position {
             if self.from_card.get(i).copied().unwrap_or(false) {
-                self.position = self.asked_from(i).map(Position::Question).unwrap_or(Position::Review);
+                self.position = self
+                    .asked_from(i)
+                    .map(Position::Question)
+                    .unwrap_or(Position::Review);
             }
         }
     }
@@ -139,7 +142,9 @@ impl FormSession {
     }
 
     pub fn is_from_card(&self, field_id: &str) -> bool {
-        self.procedure.field_index(field_id).is_some_and(|i| self.from_card[i])
+        self.procedure
+            .field_index(field_id)
+            .is_some_and(|i| self.from_card[i])
     }
 
     pub fn verification(&self) -> Option<Verification> {
@@ -572,7 +577,11 @@ impl FormSession {
 
     /// "Change" on the review page: opens that question; "continue" returns to the review.
     pub fn edit(&mut self, field_id: &str) {
-        if let Some(i) = self.procedure.field_index(field_id).filter(|i| !self.from_card[*i]) {
+        if let Some(i) = self
+            .procedure
+            .field_index(field_id)
+            .filter(|i| !self.from_card[*i])
+        {
             self.position = Position::Question(i);
             self.returning_to_review = true;
         }
@@ -972,10 +981,19 @@ required = false
 
     fn session_with_roles() -> FormSession {
         let with_roles = PROC
-            .replace("id = \"name\"\n", "id = \"name\"\nrole = \"applicant_name\"\n")
-            .replace("birth_date_of = \"id\"", "birth_date_of = \"id\"\nrole = \"applicant_birth_date\"")
+            .replace(
+                "id = \"name\"\n",
+                "id = \"name\"\nrole = \"applicant_name\"\n",
+            )
+            .replace(
+                "birth_date_of = \"id\"",
+                "birth_date_of = \"id\"\nrole = \"applicant_birth_date\"",
+            )
             .replace("id = \"sex\"\n", "id = \"sex\"\nrole = \"applicant_sex\"\n")
-            .replace("id = \"home\"\n", "id = \"home\"\nrole = \"applicant_residence\"\n")
+            .replace(
+                "id = \"home\"\n",
+                "id = \"home\"\nrole = \"applicant_residence\"\n",
+            )
             .replace("options = [ { id = \"m\"", "options = [ { id = \"male\"")
             .replace("{ id = \"f\",", "{ id = \"female\",");
         let (cat, problems) = Catalogue::from_sources([("p.toml", with_roles.as_str())]);
@@ -1001,16 +1019,30 @@ required = false
         assert_eq!(s.current_field().unwrap().id, "email");
         assert!(!s.back());
         s.next(today()).unwrap();
-        let d = s.finish(uuid::Uuid::now_v7(), DossierCode::from_random(&[1; 8])).unwrap();
+        let d = s
+            .finish(uuid::Uuid::now_v7(), DossierCode::from_random(&[1; 8]))
+            .unwrap();
         assert_eq!(d.applicant_id.as_str(), "001093000123");
         assert_eq!(d.answers["name"], Answer::Text("Nguyễn Văn An".into()));
-        assert_eq!(d.answers["sex"], Answer::Choice { id: "male".into(), label: Text::new("Nam", "Male") });
-        assert!(matches!(&d.answers["home"], Answer::Address(Address::Legacy { text }) if text.contains("Hàng Bông")));
+        assert_eq!(
+            d.answers["sex"],
+            Answer::Choice {
+                id: "male".into(),
+                label: Text::new("Nam", "Male")
+            }
+        );
+        assert!(
+            matches!(&d.answers["home"], Answer::Address(Address::Legacy { text }) if text.contains("Hàng Bông"))
+        );
         let evidence = d.identity.unwrap();
         assert_eq!(evidence.verification, Verification::ChipVerified);
         assert_eq!(evidence.from_card, ["name", "id", "born", "sex", "home"]);
         // The card's other data (father) is not in the dossier: the procedure does not ask it.
-        assert!(!d.answers.values().any(|a| a.display(Lang::Vi).contains("Bình")));
+        assert!(
+            !d.answers
+                .values()
+                .any(|a| a.display(Lang::Vi).contains("Bình"))
+        );
     }
 
     #[test]

@@ -47,7 +47,11 @@ impl Camera for SimCamera {
 
     fn capture(&mut self) -> Result<RgbImage, DeviceError> {
         if let Some(qr) = &self.card_qr {
-            return Ok(crate::identity::qr_camera::card_front_frame(qr, self.width, self.height));
+            return Ok(crate::identity::qr_camera::card_front_frame(
+                qr,
+                self.width,
+                self.height,
+            ));
         }
         self.shots += 1;
         let (w, h) = (self.width, self.height);

@@ -42,8 +42,13 @@ fn random<const N: usize>() -> [u8; N] {
 
 impl EmrtdChip {
     pub fn new(image: CardImage) -> EmrtdChip {
-        let (number, birth, expiry) = (image.personal_id.get(3..).unwrap_or(""), &image.birth, &image.expiry);
-        let keys = mrz_information(number, birth, expiry).map(|info| BacKeys::from_mrz_information(&info));
+        let (number, birth, expiry) = (
+            image.personal_id.get(3..).unwrap_or(""),
+            &image.birth,
+            &image.expiry,
+        );
+        let keys =
+            mrz_information(number, birth, expiry).map(|info| BacKeys::from_mrz_information(&info));
         EmrtdChip {
             image,
             keys,
@@ -93,7 +98,9 @@ impl EmrtdChip {
                     Response::status(apdu::SW_FILE_NOT_FOUND)
                 }
             }
-            (apdu::INS_GET_CHALLENGE, _, State::Idle) => Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED),
+            (apdu::INS_GET_CHALLENGE, _, State::Idle) => {
+                Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
+            }
             (apdu::INS_GET_CHALLENGE, _, _) => {
                 if command.le != Some(8) {
                     Response::status(apdu::SW_WRONG_LENGTH)
@@ -110,26 +117,32 @@ impl EmrtdChip {
                 let rnd_ic = *rnd_ic;
                 self.state = State::Selected;
                 match &self.keys {
-                    Some(keys) => match bac::card_answer(keys, &rnd_ic, &random::<16>(), &command.data) {
-                        Ok((answer, channel)) => {
-                            self.state = State::Secure(channel);
-                            Response {
-                                data: answer,
-                                sw: apdu::SW_OK,
+                    Some(keys) => {
+                        match bac::card_answer(keys, &rnd_ic, &random::<16>(), &command.data) {
+                            Ok((answer, channel)) => {
+                                self.state = State::Secure(channel);
+                                Response {
+                                    data: answer,
+                                    sw: apdu::SW_OK,
+                                }
                             }
+                            Err(_) => Response::status(apdu::SW_AUTHENTICATION_FAILED),
                         }
-                        Err(_) => Response::status(apdu::SW_AUTHENTICATION_FAILED),
-                    },
+                    }
                     None => Response::status(apdu::SW_AUTHENTICATION_FAILED),
                 }
             }
-            (apdu::INS_EXTERNAL_AUTHENTICATE, _, _) => Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED),
+            (apdu::INS_EXTERNAL_AUTHENTICATE, _, _) => {
+                Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
+            }
             // A plain command inside a session ends it.
             (_, _, State::Secure(_)) => {
                 self.state = State::Selected;
                 Response::status(apdu::SW_SM_DATA_OBJECTS_INCORRECT)
             }
-            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _, State::Idle) => Response::status(apdu::SW_FILE_NOT_FOUND),
+            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _, State::Idle) => {
+                Response::status(apdu::SW_FILE_NOT_FOUND)
+            }
             (apdu::INS_SELECT | apdu::INS_READ_BINARY, _, _) => {
                 Response::status(apdu::SW_SECURITY_STATUS_NOT_SATISFIED)
             }
@@ -205,7 +218,11 @@ impl EmrtdChip {
                 let end = (offset + le).min(file.len());
                 Response {
                     data: file[offset..end].to_vec(),
-                    sw: if end - offset < le { apdu::SW_END_OF_FILE } else { apdu::SW_OK },
+                    sw: if end - offset < le {
+                        apdu::SW_END_OF_FILE
+                    } else {
+                        apdu::SW_OK
+                    },
                 }
             }
             _ => Response::status(apdu::SW_INS_NOT_SUPPORTED),

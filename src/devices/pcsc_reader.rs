@@ -32,7 +32,10 @@ fn no_reader() -> DeviceError {
 fn service_gone(e: pcsc::Error) -> bool {
     matches!(
         e,
-        pcsc::Error::NoService | pcsc::Error::ServiceStopped | pcsc::Error::InvalidHandle | pcsc::Error::CommError
+        pcsc::Error::NoService
+            | pcsc::Error::ServiceStopped
+            | pcsc::Error::InvalidHandle
+            | pcsc::Error::CommError
     )
 }
 
@@ -50,7 +53,10 @@ impl PcscReader {
     pub fn list() -> Result<Vec<String>, DeviceError> {
         let context = pcsc::Context::establish(pcsc::Scope::User).map_err(|_| no_service())?;
         match context.list_readers_owned() {
-            Ok(names) => Ok(names.iter().map(|n| n.to_string_lossy().into_owned()).collect()),
+            Ok(names) => Ok(names
+                .iter()
+                .map(|n| n.to_string_lossy().into_owned())
+                .collect()),
             Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
             Err(_) => Err(no_service()),
         }
@@ -58,7 +64,10 @@ impl PcscReader {
 
     /// Blocks until a card is on the reader or `timeout` passes (pcscd's own event wait, no
     /// polling). `Ok(false)` on timeout.
-    pub fn wait_for_card_event(&mut self, timeout: std::time::Duration) -> Result<bool, DeviceError> {
+    pub fn wait_for_card_event(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Result<bool, DeviceError> {
         let reader = self.find_reader()?;
         let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
         let context = self.context()?;
@@ -90,7 +99,8 @@ impl PcscReader {
             self.forget();
         }
         if self.context.is_none() {
-            self.context = Some(pcsc::Context::establish(pcsc::Scope::User).map_err(|_| no_service())?);
+            self.context =
+                Some(pcsc::Context::establish(pcsc::Scope::User).map_err(|_| no_service())?);
         }
         Ok(self.context.as_ref().expect("just set"))
     }
@@ -118,7 +128,10 @@ impl CardReader for PcscReader {
     fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
         let reader = self.find_reader()?;
         let mut states = [pcsc::ReaderState::new(reader.clone(), pcsc::State::UNAWARE)];
-        if let Err(e) = self.context()?.get_status_change(std::time::Duration::ZERO, &mut states) {
+        if let Err(e) = self
+            .context()?
+            .get_status_change(std::time::Duration::ZERO, &mut states)
+        {
             if service_gone(e) {
                 self.forget();
                 return Err(no_service());

@@ -32,7 +32,9 @@ impl DeviceSet {
     ) -> Result<DeviceSet, DeviceError> {
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
             "sim" => Arc::new(Mutex::new(SimCardReader::new())),
-            "pcsc" => Arc::new(Mutex::new(crate::devices::pcsc_reader::PcscReader::new(&config.card_reader_name))),
+            "pcsc" => Arc::new(Mutex::new(crate::devices::pcsc_reader::PcscReader::new(
+                &config.card_reader_name,
+            ))),
             other => return Err(unsupported("card reader", other)),
         };
         let printer: Arc<Mutex<dyn ReceiptPrinter>> = match config.printer.as_str() {

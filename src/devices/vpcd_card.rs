@@ -16,7 +16,11 @@ pub const VPCD_ADDRESS: &str = "127.0.0.1:35963";
 
 /// Answers vpcd until it hangs up, or until `lift_after` APDUs have been answered (then the
 /// connection closes: pcscd sees the card lifted). Returns the APDUs answered.
-pub fn serve(stream: &mut TcpStream, chip: &mut EmrtdChip, lift_after: Option<usize>) -> std::io::Result<usize> {
+pub fn serve(
+    stream: &mut TcpStream,
+    chip: &mut EmrtdChip,
+    lift_after: Option<usize>,
+) -> std::io::Result<usize> {
     let mut answered = 0;
     loop {
         let mut len = [0u8; 2];

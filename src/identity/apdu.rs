@@ -66,7 +66,13 @@ impl Command {
     /// READ BINARY `le` bytes at `offset` (offsets up to 32767, as P1 bit 8 selects a short
     /// file identifier).
     pub fn read_binary(offset: usize, le: usize) -> Command {
-        Command::new(0x00, INS_READ_BINARY, (offset >> 8) as u8 & 0x7F, offset as u8).with_le(le)
+        Command::new(
+            0x00,
+            INS_READ_BINARY,
+            (offset >> 8) as u8 & 0x7F,
+            offset as u8,
+        )
+        .with_le(le)
     }
 
     /// Whether this command needs extended length fields.
@@ -185,8 +191,14 @@ mod tests {
     #[test]
     fn short_and_extended_encodings_round_trip() {
         let select = Command::select_file(0x011E);
-        assert_eq!(select.to_bytes(), [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E]);
-        assert_eq!(Command::read_binary(4, 0x12).to_bytes(), [0, 0xB0, 0, 4, 0x12]);
+        assert_eq!(
+            select.to_bytes(),
+            [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E]
+        );
+        assert_eq!(
+            Command::read_binary(4, 0x12).to_bytes(),
+            [0, 0xB0, 0, 4, 0x12]
+        );
         assert_eq!(Command::read_binary(0, 256).to_bytes(), [0, 0xB0, 0, 0, 0]);
         let long = Command::read_binary(0x1234, 1000);
         assert_eq!(long.to_bytes(), [0, 0xB0, 0x12, 0x34, 0, 0x03, 0xE8]);
@@ -195,8 +207,12 @@ mod tests {
             Command::read_binary(4, 0x12),
             Command::read_binary(0, 256),
             long,
-            Command::new(0x0C, 0xB0, 0, 0).with_data(vec![7; 300]).with_le(65536),
-            Command::new(0, 0x82, 0, 0).with_data(vec![1; 40]).with_le(40),
+            Command::new(0x0C, 0xB0, 0, 0)
+                .with_data(vec![7; 300])
+                .with_le(65536),
+            Command::new(0, 0x82, 0, 0)
+                .with_data(vec![1; 40])
+                .with_le(40),
         ] {
             assert_eq!(Command::parse(&command.to_bytes()), Some(command));
         }

@@ -5,7 +5,9 @@
 //! exchanged by the caller.
 
 use crate::identity::access_key::BacKeys;
-use crate::identity::secure_messaging::{SecureChannel, pad, retail_mac, tdes_decrypt, tdes_encrypt};
+use crate::identity::secure_messaging::{
+    SecureChannel, pad, retail_mac, tdes_decrypt, tdes_encrypt,
+};
 use thiserror::Error;
 
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -170,15 +172,24 @@ mod tests {
         let wrong = BacKeys::from_mrz_information("L898902C<369080619406247");
         let reader = ReaderAuthentication::new([1; 8], [2; 8], [3; 16]);
         let data = reader.command_data(&wrong);
-        assert!(matches!(card_answer(&keys, &[1; 8], &[4; 16], &data), Err(BacError::WrongKey)));
+        assert!(matches!(
+            card_answer(&keys, &[1; 8], &[4; 16], &data),
+            Err(BacError::WrongKey)
+        ));
         let data = reader.command_data(&keys);
         assert!(matches!(
             card_answer(&keys, &[9; 8], &[4; 16], &data),
             Err(BacError::ChallengeMismatch)
         ));
-        assert!(matches!(card_answer(&keys, &[1; 8], &[4; 16], &data[..39]), Err(BacError::BadLength)));
+        assert!(matches!(
+            card_answer(&keys, &[1; 8], &[4; 16], &data[..39]),
+            Err(BacError::BadLength)
+        ));
         let (answer, _) = card_answer(&keys, &[1; 8], &[4; 16], &data).unwrap();
         let other = ReaderAuthentication::new([1; 8], [7; 8], [3; 16]);
-        assert!(matches!(other.complete(&keys, &answer), Err(BacError::ChallengeMismatch)));
+        assert!(matches!(
+            other.complete(&keys, &answer),
+            Err(BacError::ChallengeMismatch)
+        ));
     }
 }

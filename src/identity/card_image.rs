@@ -45,7 +45,11 @@ impl CardImage {
             birth: self.birth.clone(),
             expiry: self.expiry.clone(),
             qr: self.qr.clone(),
-            files: self.files.iter().map(|(k, v)| (k.name(), hex::encode_upper(v))).collect(),
+            files: self
+                .files
+                .iter()
+                .map(|(k, v)| (k.name(), hex::encode_upper(v)))
+                .collect(),
         };
         serde_json::to_string_pretty(&json).expect("serialises") + "\n"
     }
@@ -55,7 +59,10 @@ impl CardImage {
         let mut files = BTreeMap::new();
         for (name, hex_bytes) in json.files {
             let ef = ef_from_name(&name).ok_or_else(|| format!("unknown file {name}"))?;
-            files.insert(ef, hex::decode(hex_bytes).map_err(|e| format!("{name}: {e}"))?);
+            files.insert(
+                ef,
+                hex::decode(hex_bytes).map_err(|e| format!("{name}: {e}"))?,
+            );
         }
         Ok(CardImage {
             label: json.label,
@@ -78,7 +85,8 @@ impl CardImage {
         paths
             .iter()
             .map(|p| {
-                let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
                 CardImage::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
             })
             .collect()

@@ -70,9 +70,15 @@ fn date(field: &str, what: &'static str) -> Result<NaiveDate, QrError> {
 pub fn parse(text: &str) -> Result<CccdQr, QrError> {
     let fields: Vec<&str> = text.trim().split('|').collect();
     let old_id_at_1 = fields.len() >= 7
-        && (fields[1].trim().is_empty() || (fields[1].trim().len() == 9 && fields[1].trim().bytes().all(|b| b.is_ascii_digit())));
+        && (fields[1].trim().is_empty()
+            || (fields[1].trim().len() == 9
+                && fields[1].trim().bytes().all(|b| b.is_ascii_digit())));
     let (id, old_id, rest) = if old_id_at_1 {
-        (fields[0], Some(fields[1].trim()).filter(|s| !s.is_empty()), &fields[2..])
+        (
+            fields[0],
+            Some(fields[1].trim()).filter(|s| !s.is_empty()),
+            &fields[2..],
+        )
     } else if fields.len() >= 6 {
         (fields[0], None, &fields[1..])
     } else {
@@ -124,10 +130,14 @@ mod tests {
         assert_eq!(qr.full_name, "Nguyễn Văn An");
         assert_eq!(qr.birth_date, NaiveDate::from_ymd_opt(1993, 1, 15).unwrap());
         assert_eq!(qr.issue_date, NaiveDate::from_ymd_opt(2021, 4, 10).unwrap());
-        let empty_old = parse("079301000456||Trần Thị Bích Ngọc|02072001|Nữ|Quận 1, TP. Hồ Chí Minh|10092024").unwrap();
+        let empty_old =
+            parse("079301000456||Trần Thị Bích Ngọc|02072001|Nữ|Quận 1, TP. Hồ Chí Minh|10092024")
+                .unwrap();
         assert_eq!(empty_old.old_id, None);
         assert_eq!(empty_old.sex, Sex::Female);
-        let six = parse("079301000456|Trần Thị Bích Ngọc|02072001|Nữ|Quận 1, TP. Hồ Chí Minh|10092024").unwrap();
+        let six =
+            parse("079301000456|Trần Thị Bích Ngọc|02072001|Nữ|Quận 1, TP. Hồ Chí Minh|10092024")
+                .unwrap();
         assert_eq!(six.full_name, "Trần Thị Bích Ngọc");
         assert_eq!(six.residence, "Quận 1, TP. Hồ Chí Minh");
         // Extra trailing fields (newer cards) are ignored.
@@ -138,11 +148,26 @@ mod tests {
     fn garbage_and_inconsistencies() {
         assert_eq!(parse("https://example.com"), Err(QrError::NotCccd(1)));
         assert_eq!(parse(""), Err(QrError::NotCccd(1)));
-        assert!(matches!(parse(&SEVEN.replace("001093000123", "00109300012")), Err(QrError::BadId(_))));
-        assert_eq!(parse(&SEVEN.replace("15011993", "31021993")), Err(QrError::BadDate("birth date")));
-        assert_eq!(parse(&SEVEN.replace("15011993", "15011994")), Err(QrError::BirthDisagrees));
+        assert!(matches!(
+            parse(&SEVEN.replace("001093000123", "00109300012")),
+            Err(QrError::BadId(_))
+        ));
+        assert_eq!(
+            parse(&SEVEN.replace("15011993", "31021993")),
+            Err(QrError::BadDate("birth date"))
+        );
+        assert_eq!(
+            parse(&SEVEN.replace("15011993", "15011994")),
+            Err(QrError::BirthDisagrees)
+        );
         assert_eq!(parse(&SEVEN.replace("|Nam|", "|Nữ|")), Err(QrError::BadSex));
-        assert_eq!(parse(&SEVEN.replace("Nguyễn Văn An", " ")), Err(QrError::NoName));
-        assert_eq!(parse(&SEVEN.replace("10042021", "10041990")), Err(QrError::BadDate("issue date")));
+        assert_eq!(
+            parse(&SEVEN.replace("Nguyễn Văn An", " ")),
+            Err(QrError::NoName)
+        );
+        assert_eq!(
+            parse(&SEVEN.replace("10042021", "10041990")),
+            Err(QrError::BadDate("issue date"))
+        );
     }
 }

@@ -10,9 +10,9 @@ use crate::devices::emrtd_chip::SHORT_READ_MAX;
 use crate::identity::access_key::{BacKeys, mrz_information};
 use crate::identity::apdu::{self, Command, Response};
 use crate::identity::bac::ReaderAuthentication;
-use crate::identity::dg13::Dg13;
 use crate::identity::dg1_mrz::Td1;
 use crate::identity::dg2_face::FaceImage;
+use crate::identity::dg13::Dg13;
 use crate::identity::ef_com::EfCom;
 use crate::identity::lds::EfId;
 use crate::identity::passive_auth::{self, PassiveAuthentication};
@@ -64,7 +64,8 @@ impl AccessKey {
     }
 
     fn bac_keys(&self) -> Option<BacKeys> {
-        mrz_information(&self.document_number, &self.birth, &self.expiry).map(|i| BacKeys::from_mrz_information(&i))
+        mrz_information(&self.document_number, &self.birth, &self.expiry)
+            .map(|i| BacKeys::from_mrz_information(&i))
     }
 }
 
@@ -72,9 +73,16 @@ impl AccessKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReadStep {
     /// Trying access key `n` of `of` (1-based).
-    Unlocking { n: usize, of: usize },
+    Unlocking {
+        n: usize,
+        of: usize,
+    },
     /// `done` of `total` bytes of `file` read.
-    Reading { file: EfId, done: usize, total: usize },
+    Reading {
+        file: EfId,
+        done: usize,
+        total: usize,
+    },
     Checking,
 }
 
@@ -105,7 +113,9 @@ pub struct ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { extended_read: None }
+        ReadOptions {
+            extended_read: None,
+        }
     }
 }
 
@@ -134,7 +144,13 @@ pub struct ChipRead {
 
 impl std::fmt::Debug for ChipRead {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ChipRead({} files, {} APDUs, {:?})", self.files.len(), self.apdus, self.passive.verdict)
+        write!(
+            f,
+            "ChipRead({} files, {} APDUs, {:?})",
+            self.files.len(),
+            self.apdus,
+            self.passive.verdict
+        )
     }
 }
 
@@ -165,13 +181,20 @@ impl Link<'_> {
                 ChipError::Reader(e)
             }
         })?;
-        Response::parse(&bytes).ok_or_else(|| ChipError::Protocol("an answer shorter than a status word".into()))
+        Response::parse(&bytes)
+            .ok_or_else(|| ChipError::Protocol("an answer shorter than a status word".into()))
     }
 
-    fn send_secure(&mut self, channel: &mut SecureChannel, command: &Command) -> Result<Response, ChipError> {
+    fn send_secure(
+        &mut self,
+        channel: &mut SecureChannel,
+        command: &Command,
+    ) -> Result<Response, ChipError> {
         let answer = self.send(&channel.protect(command))?;
         channel.unprotect(&answer).map_err(|e| match e {
-            SmError::Unprotected(sw) if sw == apdu::SW_WRONG_LENGTH => ChipError::Protocol("6700".into()),
+            SmError::Unprotected(sw) if sw == apdu::SW_WRONG_LENGTH => {
+                ChipError::Protocol("6700".into())
+            }
             e => ChipError::Protocol(e.to_string()),
         })
     }
@@ -195,7 +218,12 @@ fn authenticate(link: &mut Link<'_>, key: &BacKeys) -> Result<Option<SecureChann
     let challenge = link.send(&Command::new(0x00, apdu::INS_GET_CHALLENGE, 0, 0).with_le(8))?;
     let rnd_ic: [u8; 8] = match (challenge.sw, challenge.data.as_slice().try_into()) {
         (apdu::SW_OK, Ok(rnd)) => rnd,
-        _ => return Err(ChipError::Protocol(format!("GET CHALLENGE answered {:04X}", challenge.sw))),
+        _ => {
+            return Err(ChipError::Protocol(format!(
+                "GET CHALLENGE answered {:04X}",
+                challenge.sw
+            )));
+        }
     };
     let auth = ReaderAuthentication::new(rnd_ic, random(), random());
     let answer = link.send(
@@ -218,14 +246,24 @@ struct FileReader<'a, 'b> {
 
 impl FileReader<'_, '_> {
     /// Reads one file whole; `None` when the card does not have it.
-    fn read(&mut self, file: EfId, progress: &mut dyn FnMut(ReadStep)) -> Result<Option<(Vec<u8>, usize)>, ChipError> {
+    fn read(
+        &mut self,
+        file: EfId,
+        progress: &mut dyn FnMut(ReadStep),
+    ) -> Result<Option<(Vec<u8>, usize)>, ChipError> {
         let before = self.link.apdus;
-        let selected = self.link.send_secure(&mut self.channel, &Command::select_file(file.fid()))?;
+        let selected = self
+            .link
+            .send_secure(&mut self.channel, &Command::select_file(file.fid()))?;
         if selected.sw == apdu::SW_FILE_NOT_FOUND {
             return Ok(None);
         }
         if selected.sw != apdu::SW_OK {
-            return Err(ChipError::Protocol(format!("SELECT {} answered {:04X}", file.name(), selected.sw)));
+            return Err(ChipError::Protocol(format!(
+                "SELECT {} answered {:04X}",
+                file.name(),
+                selected.sw
+            )));
         }
         let mut data: Vec<u8> = Vec::new();
         let mut total: Option<usize> = None;
@@ -234,35 +272,58 @@ impl FileReader<'_, '_> {
                 Some(t) => (t - data.len()).min(self.chunk),
                 None => self.chunk,
             };
-            let answer = match self.link.send_secure(&mut self.channel, &Command::read_binary(data.len(), want)) {
+            let answer = match self
+                .link
+                .send_secure(&mut self.channel, &Command::read_binary(data.len(), want))
+            {
                 Err(ChipError::Protocol(p)) if p == "6700" => {
-                    return Err(ChipError::Protocol("the card ended secure messaging on a long read".into()));
+                    return Err(ChipError::Protocol(
+                        "the card ended secure messaging on a long read".into(),
+                    ));
                 }
                 other => other?,
             };
-            if answer.sw == apdu::SW_WRONG_LENGTH && self.chunk > SHORT_READ_MAX && !self.extended_tried {
+            if answer.sw == apdu::SW_WRONG_LENGTH
+                && self.chunk > SHORT_READ_MAX
+                && !self.extended_tried
+            {
                 // The card does not take reads this long: short reads from now on.
                 self.extended_tried = true;
                 self.chunk = SHORT_READ_MAX;
                 continue;
             }
             if !answer.is_ok() {
-                return Err(ChipError::Protocol(format!("READ BINARY {} answered {:04X}", file.name(), answer.sw)));
+                return Err(ChipError::Protocol(format!(
+                    "READ BINARY {} answered {:04X}",
+                    file.name(),
+                    answer.sw
+                )));
             }
             if answer.data.is_empty() {
-                return Err(ChipError::Malformed(format!("{} ends before its length", file.name())));
+                return Err(ChipError::Malformed(format!(
+                    "{} ends before its length",
+                    file.name()
+                )));
             }
             self.extended_tried = true;
             data.extend_from_slice(&answer.data);
             if total.is_none() {
-                let length = tlv::total_length(&data).map_err(|e| ChipError::Malformed(format!("{}: {e}", file.name())))?;
+                let length = tlv::total_length(&data)
+                    .map_err(|e| ChipError::Malformed(format!("{}: {e}", file.name())))?;
                 if length > 1 << 20 {
-                    return Err(ChipError::Malformed(format!("{} claims {length} bytes", file.name())));
+                    return Err(ChipError::Malformed(format!(
+                        "{} claims {length} bytes",
+                        file.name()
+                    )));
                 }
                 total = Some(length);
             }
             let t = total.unwrap_or(0);
-            progress(ReadStep::Reading { file, done: data.len().min(t), total: t });
+            progress(ReadStep::Reading {
+                file,
+                done: data.len().min(t),
+                total: t,
+            });
             if data.len() >= t {
                 data.truncate(t);
                 return Ok(Some((data, self.link.apdus - before)));
@@ -280,7 +341,11 @@ fn read_into(
 ) -> Result<bool, ChipError> {
     match files.read(ef, progress)? {
         Some((bytes, apdus)) => {
-            log.push(FileRead { file: ef.name(), bytes: bytes.len(), apdus });
+            log.push(FileRead {
+                file: ef.name(),
+                bytes: bytes.len(),
+                apdus,
+            });
             raw.insert(ef, bytes);
             Ok(true)
         }
@@ -296,13 +361,19 @@ pub fn read_chip(
     options: ReadOptions,
     progress: &mut dyn FnMut(ReadStep),
 ) -> Result<ChipRead, ChipError> {
-    if matches!(reader.status(), Ok(crate::devices::card_reader::ReaderStatus::NoCard)) {
+    if matches!(
+        reader.status(),
+        Ok(crate::devices::card_reader::ReaderStatus::NoCard)
+    ) {
         return Err(ChipError::NoCard);
     }
     let mut link = Link { reader, apdus: 0 };
     let mut opened = None;
     for (i, key) in keys.iter().enumerate() {
-        progress(ReadStep::Unlocking { n: i + 1, of: keys.len() });
+        progress(ReadStep::Unlocking {
+            n: i + 1,
+            of: keys.len(),
+        });
         let Some(bac) = key.bac_keys() else { continue };
         select_application(&mut link)?;
         if let Some(channel) = authenticate(&mut link, &bac)? {
@@ -324,7 +395,8 @@ pub fn read_chip(
     if !read_into(&mut files, EfId::Com, progress, &mut raw, &mut read_log)? {
         return Err(ChipError::Malformed("the card has no EF.COM".into()));
     }
-    let com = ef_com::parse(&raw[&EfId::Com]).map_err(|e| ChipError::Malformed(format!("EF.COM: {e}")))?;
+    let com = ef_com::parse(&raw[&EfId::Com])
+        .map_err(|e| ChipError::Malformed(format!("EF.COM: {e}")))?;
     for n in [1u8, 13, 2] {
         if n == 1 || com.data_groups.contains(&n) {
             read_into(&mut files, EfId::Dg(n), progress, &mut raw, &mut read_log)?;
@@ -335,13 +407,19 @@ pub fn read_chip(
     }
     let apdus = files.link.apdus;
     progress(ReadStep::Checking);
-    let dg1_bytes = raw.get(&EfId::Dg(1)).ok_or_else(|| ChipError::Malformed("the card has no DG1".into()))?;
+    let dg1_bytes = raw
+        .get(&EfId::Dg(1))
+        .ok_or_else(|| ChipError::Malformed("the card has no DG1".into()))?;
     let dg1 = dg1_mrz::parse(dg1_bytes).map_err(|e| ChipError::Malformed(e.to_string()))?;
     let dg13 = match raw.get(&EfId::Dg(13)) {
-        Some(bytes) => Some(dg13::parse(bytes).map_err(|e| ChipError::Malformed(format!("DG13: {e}")))?),
+        Some(bytes) => {
+            Some(dg13::parse(bytes).map_err(|e| ChipError::Malformed(format!("DG13: {e}")))?)
+        }
         None => None,
     };
-    let face = raw.get(&EfId::Dg(2)).and_then(|bytes| dg2_face::parse(bytes).ok());
+    let face = raw
+        .get(&EfId::Dg(2))
+        .and_then(|bytes| dg2_face::parse(bytes).ok());
     let groups: BTreeMap<u8, Vec<u8>> = raw
         .iter()
         .filter_map(|(ef, bytes)| match ef {

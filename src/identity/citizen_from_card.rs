@@ -31,11 +31,14 @@ pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
         .or(read.dg1.personal_id())
         .and_then(|id| PersonalId::parse(id).ok());
     c.full_name = get(field::FULL_NAME);
-    c.birth_date = dg13.and_then(|d| d.first(field::BIRTH_DATE)).and_then(ddmmyyyy).or_else(|| {
-        // The MRZ's YYMMDD, with the century from the ID.
-        let year = c.personal_id.as_ref()?.birth_year();
-        NaiveDate::parse_from_str(&format!("{}{}", year / 100, read.dg1.birth), "%Y%m%d").ok()
-    });
+    c.birth_date = dg13
+        .and_then(|d| d.first(field::BIRTH_DATE))
+        .and_then(ddmmyyyy)
+        .or_else(|| {
+            // The MRZ's YYMMDD, with the century from the ID.
+            let year = c.personal_id.as_ref()?.birth_year();
+            NaiveDate::parse_from_str(&format!("{}{}", year / 100, read.dg1.birth), "%Y%m%d").ok()
+        });
     c.sex = match get(field::SEX).as_str() {
         "Nam" => Some(Sex::Male),
         "Nữ" => Some(Sex::Female),
@@ -52,8 +55,14 @@ pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
     c.place_of_residence = get(field::PLACE_OF_RESIDENCE);
     if let Some(d) = dg13 {
         let parents = d.all(field::PARENTS);
-        c.father = parents.first().map(|s| s.trim().to_string()).unwrap_or_default();
-        c.mother = parents.get(1).map(|s| s.trim().to_string()).unwrap_or_default();
+        c.father = parents
+            .first()
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        c.mother = parents
+            .get(1)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
         c.old_id = d
             .first(field::OLD_ID_A)
             .or(d.first(field::OLD_ID_B))
@@ -62,7 +71,9 @@ pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
             .to_string();
     }
     c.spouse = get(field::SPOUSE);
-    c.issue_date = dg13.and_then(|d| d.first(field::ISSUE_DATE)).and_then(ddmmyyyy);
+    c.issue_date = dg13
+        .and_then(|d| d.first(field::ISSUE_DATE))
+        .and_then(ddmmyyyy);
     c.expiry = get(field::EXPIRY_DATE);
     c.verification = Some(verification_of(&read.passive.verdict));
     c

@@ -92,7 +92,8 @@ fn strings_within(value: &[u8], depth: usize, out: &mut Vec<String>) -> Result<(
 }
 
 fn small_integer(bytes: &[u8]) -> Option<u32> {
-    (!bytes.is_empty() && bytes.len() <= 3).then(|| bytes.iter().fold(0u32, |a, b| (a << 8) | *b as u32))
+    (!bytes.is_empty() && bytes.len() <= 3)
+        .then(|| bytes.iter().fold(0u32, |a, b| (a << 8) | *b as u32))
 }
 
 fn walk(value: &[u8], depth: usize, out: &mut Dg13) -> Result<(), TlvError> {
@@ -107,7 +108,9 @@ fn walk(value: &[u8], depth: usize, out: &mut Dg13) -> Result<(), TlvError> {
         let numbered = child.tag == SEQUENCE
             && kids.first().is_some_and(|k| k.tag == INTEGER)
             && kids.len() >= 2
-            && kids[1..].iter().all(|k| is_string(k.tag) || k.tag == SEQUENCE || k.tag == SET);
+            && kids[1..]
+                .iter()
+                .all(|k| is_string(k.tag) || k.tag == SEQUENCE || k.tag == SET);
         if numbered {
             if let Some(number) = small_integer(kids[0].value) {
                 let mut strings = Vec::new();
@@ -151,7 +154,10 @@ pub fn encode(fields: &[(u32, Vec<String>)]) -> Vec<u8> {
     }
     let mut body = tlv::encode(INTEGER, &[1]);
     // A private-arc OID standing in for the issuer's (the real one is not published).
-    body.extend(tlv::encode(0x06, &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xE6, 0x3C, 0x0D]));
+    body.extend(tlv::encode(
+        0x06,
+        &[0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xE6, 0x3C, 0x0D],
+    ));
     body.extend(tlv::encode(SET, &set));
     tlv::encode(0x6D, &tlv::encode(SEQUENCE, &body))
 }
@@ -179,8 +185,14 @@ mod tests {
     #[test]
     fn fields_found_outside_the_set_and_in_other_string_types() {
         // 6D { 30 { 02 01 02, 13 "TRAN B" } , 30 { 02 01 04, 0C "Nữ" } } without version/OID.
-        let mut inner = tlv::encode(SEQUENCE, &[tlv::encode(2, &[2]), tlv::encode(0x13, b"TRAN B")].concat());
-        inner.extend(tlv::encode(SEQUENCE, &[tlv::encode(2, &[4]), tlv::encode(0x0C, "Nữ".as_bytes())].concat()));
+        let mut inner = tlv::encode(
+            SEQUENCE,
+            &[tlv::encode(2, &[2]), tlv::encode(0x13, b"TRAN B")].concat(),
+        );
+        inner.extend(tlv::encode(
+            SEQUENCE,
+            &[tlv::encode(2, &[4]), tlv::encode(0x0C, "Nữ".as_bytes())].concat(),
+        ));
         let dg = parse(&tlv::encode(0x6D, &inner)).unwrap();
         assert_eq!(dg.first(field::FULL_NAME), Some("TRAN B"));
         assert_eq!(dg.first(field::SEX), Some("Nữ"));

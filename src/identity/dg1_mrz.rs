@@ -67,7 +67,10 @@ pub fn parse_mrz(text: &str) -> Result<Td1, MrzError> {
     if mrz.chars().count() != 90 {
         return Err(MrzError::NotTd1(mrz.chars().count()));
     }
-    if !mrz.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<') {
+    if !mrz
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
+    {
         return Err(MrzError::BadCharacters);
     }
     let (l1, rest) = mrz.split_at(30);
@@ -78,8 +81,18 @@ pub fn parse_mrz(text: &str) -> Result<Td1, MrzError> {
         && digit_matches(birth, at(l2, 6))
         && digit_matches(expiry, at(l2, 14));
     let mut names = l3.splitn(2, "<<");
-    let surname = names.next().unwrap_or("").replace('<', " ").trim().to_string();
-    let given_names = names.next().unwrap_or("").replace('<', " ").trim().to_string();
+    let surname = names
+        .next()
+        .unwrap_or("")
+        .replace('<', " ")
+        .trim()
+        .to_string();
+    let given_names = names
+        .next()
+        .unwrap_or("")
+        .replace('<', " ")
+        .trim()
+        .to_string();
     Ok(Td1 {
         document_code: field(l1, 0, 2),
         issuing_state: field(l1, 2, 5),

@@ -23,7 +23,14 @@ pub struct FaceImage {
 
 impl std::fmt::Debug for FaceImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FaceImage({:?}, {}×{}, {} bytes)", self.format, self.width, self.height, self.bytes.len())
+        write!(
+            f,
+            "FaceImage({:?}, {}×{}, {} bytes)",
+            self.format,
+            self.width,
+            self.height,
+            self.bytes.len()
+        )
     }
 }
 
@@ -68,7 +75,11 @@ fn format_of(bytes: &[u8]) -> ImageFormat {
 }
 
 fn from_facial_record(record: &[u8]) -> Option<FaceImage> {
-    let be16 = |at: usize| record.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let be16 = |at: usize| {
+        record
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+    };
     if !record.starts_with(FACIAL_RECORD_MAGIC) {
         return None;
     }
@@ -110,9 +121,11 @@ pub fn parse(bytes: &[u8]) -> Result<FaceImage, FaceError> {
 /// Decodes a JPEG face to pixels; `None` for JPEG 2000, unknown formats or broken bytes.
 pub fn decode(face: &FaceImage) -> Option<image::RgbImage> {
     match face.format {
-        ImageFormat::Jpeg => image::load_from_memory_with_format(&face.bytes, image::ImageFormat::Jpeg)
-            .ok()
-            .map(|i| i.to_rgb8()),
+        ImageFormat::Jpeg => {
+            image::load_from_memory_with_format(&face.bytes, image::ImageFormat::Jpeg)
+                .ok()
+                .map(|i| i.to_rgb8())
+        }
         _ => None,
     }
 }
@@ -151,7 +164,8 @@ mod tests {
     use super::*;
 
     fn jpeg() -> Vec<u8> {
-        let img = image::RgbImage::from_fn(24, 32, |x, y| image::Rgb([x as u8 * 9, y as u8 * 7, 120]));
+        let img =
+            image::RgbImage::from_fn(24, 32, |x, y| image::Rgb([x as u8 * 9, y as u8 * 7, 120]));
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
             .encode_image(&img)
@@ -180,7 +194,10 @@ mod tests {
 
     #[test]
     fn a_template_without_image_or_with_garbage() {
-        assert_eq!(parse(&tlv::encode(0x75, &tlv::encode(0x7F61, &[2, 1, 0]))), Err(FaceError::NoImage));
+        assert_eq!(
+            parse(&tlv::encode(0x75, &tlv::encode(0x7F61, &[2, 1, 0]))),
+            Err(FaceError::NoImage)
+        );
         let bytes = encode(&jpeg(), 24, 32);
         for cut in [0, 3, 10, 40, bytes.len() - 1] {
             assert!(parse(&bytes[..cut]).is_err());

@@ -59,7 +59,10 @@ mod tests {
         let com = parse(&bytes).unwrap();
         assert_eq!(com.lds_version, "0106");
         assert_eq!(com.data_groups, [1, 2]);
-        assert_eq!(parse(&encode(&[1, 2, 13, 14])).unwrap().data_groups, [1, 2, 13, 14]);
+        assert_eq!(
+            parse(&encode(&[1, 2, 13, 14])).unwrap().data_groups,
+            [1, 2, 13, 14]
+        );
         assert!(parse(&bytes[..10]).is_err());
     }
 }

@@ -29,13 +29,20 @@ pub fn birthday_at(birth: NaiveDate, age: u32) -> Option<NaiveDate> {
 /// The expiry the rules give a card issued on `issue`.
 pub fn expiry_for_issue(birth: NaiveDate, issue: NaiveDate) -> Expiry {
     for (i, age) in MILESTONES.iter().enumerate() {
-        let Some(milestone) = birthday_at(birth, *age) else { continue };
+        let Some(milestone) = birthday_at(birth, *age) else {
+            continue;
+        };
         if milestone <= issue {
             continue;
         }
-        let two_years_before = milestone.checked_sub_months(Months::new(24)).unwrap_or(milestone);
+        let two_years_before = milestone
+            .checked_sub_months(Months::new(24))
+            .unwrap_or(milestone);
         if issue >= two_years_before {
-            return match MILESTONES.get(i + 1).and_then(|next| birthday_at(birth, *next)) {
+            return match MILESTONES
+                .get(i + 1)
+                .and_then(|next| birthday_at(birth, *next))
+            {
                 Some(next) => Expiry::On(next),
                 None => Expiry::Never,
             };
@@ -53,7 +60,10 @@ pub fn candidates(birth: NaiveDate, issue: Option<NaiveDate>, today: NaiveDate) 
     if let Some(issue) = issue {
         out.push(expiry_for_issue(birth, issue));
     }
-    let milestones: Vec<NaiveDate> = MILESTONES.iter().filter_map(|age| birthday_at(birth, *age)).collect();
+    let milestones: Vec<NaiveDate> = MILESTONES
+        .iter()
+        .filter_map(|age| birthday_at(birth, *age))
+        .collect();
     let age_now = today.year() - birth.year();
     let mut ahead: Vec<NaiveDate> = milestones.iter().copied().filter(|d| *d > today).collect();
     let mut passed: Vec<NaiveDate> = milestones.iter().copied().filter(|d| *d <= today).collect();
@@ -98,21 +108,45 @@ mod tests {
     fn the_renewal_rules() {
         let birth = d("1993-01-15");
         // Issued at 28: runs to the 40th birthday.
-        assert_eq!(expiry_for_issue(birth, d("2021-04-10")), Expiry::On(d("2033-01-15")));
+        assert_eq!(
+            expiry_for_issue(birth, d("2021-04-10")),
+            Expiry::On(d("2033-01-15"))
+        );
         // Issued at 23½, more than two years before 25: runs to 25.
         let ngoc = d("2001-07-02");
-        assert_eq!(expiry_for_issue(ngoc, d("2024-03-01")), Expiry::On(d("2026-07-02")));
+        assert_eq!(
+            expiry_for_issue(ngoc, d("2024-03-01")),
+            Expiry::On(d("2026-07-02"))
+        );
         // Issued within two years before 25: runs to 40.
-        assert_eq!(expiry_for_issue(ngoc, d("2024-09-10")), Expiry::On(d("2041-07-02")));
+        assert_eq!(
+            expiry_for_issue(ngoc, d("2024-09-10")),
+            Expiry::On(d("2041-07-02"))
+        );
         // Exactly two years before counts as within.
-        assert_eq!(expiry_for_issue(ngoc, d("2024-07-02")), Expiry::On(d("2041-07-02")));
+        assert_eq!(
+            expiry_for_issue(ngoc, d("2024-07-02")),
+            Expiry::On(d("2041-07-02"))
+        );
         // A child's card issued at 13, within two years of 14: runs to 25.
-        assert_eq!(expiry_for_issue(d("2010-09-09"), d("2024-08-01")), Expiry::On(d("2035-09-09")));
+        assert_eq!(
+            expiry_for_issue(d("2010-09-09"), d("2024-08-01")),
+            Expiry::On(d("2035-09-09"))
+        );
         // Issued at 59 (after 58): no expiry. Issued at 57: runs to 60.
-        assert_eq!(expiry_for_issue(d("1962-03-08"), d("2021-05-05")), Expiry::Never);
-        assert_eq!(expiry_for_issue(d("1962-03-08"), d("2019-01-01")), Expiry::On(d("2022-03-08")));
+        assert_eq!(
+            expiry_for_issue(d("1962-03-08"), d("2021-05-05")),
+            Expiry::Never
+        );
+        assert_eq!(
+            expiry_for_issue(d("1962-03-08"), d("2019-01-01")),
+            Expiry::On(d("2022-03-08"))
+        );
         // Issued after 60: no expiry.
-        assert_eq!(expiry_for_issue(d("1950-01-01"), d("2021-01-01")), Expiry::Never);
+        assert_eq!(
+            expiry_for_issue(d("1950-01-01"), d("2021-01-01")),
+            Expiry::Never
+        );
         // 29 February.
         assert_eq!(birthday_at(d("2000-02-29"), 25), Some(d("2025-02-28")));
     }

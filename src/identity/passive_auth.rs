@@ -92,12 +92,19 @@ fn check_sod_signature(sod: &Sod, signer_cert: &Certificate) -> Result<(), Strin
 /// Whether `cert` is signed by one of the trust list's CSCAs; names the CSCA.
 fn chains_to(cert: &Certificate, trust: &TrustList) -> Result<String, String> {
     let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
-    let signature = cert.signature.as_bytes().ok_or("certificate signature has unused bits")?;
+    let signature = cert
+        .signature
+        .as_bytes()
+        .ok_or("certificate signature has unused bits")?;
     let mut last = format!(
         "no CSCA in the trust list issued the document signer ({})",
         cert.tbs_certificate.issuer
     );
-    for csca in trust.cscas.iter().filter(|c| c.tbs_certificate.subject == cert.tbs_certificate.issuer) {
+    for csca in trust
+        .cscas
+        .iter()
+        .filter(|c| c.tbs_certificate.subject == cert.tbs_certificate.issuer)
+    {
         match signature_check::verify(
             &csca.tbs_certificate.subject_public_key_info,
             &cert.signature_algorithm,
@@ -106,7 +113,10 @@ fn chains_to(cert: &Certificate, trust: &TrustList) -> Result<String, String> {
             signature,
         ) {
             Ok(()) => return Ok(subject(csca)),
-            Err(SignatureError::Invalid) => last = "the document signer's certificate is not signed by the CSCA of that name".into(),
+            Err(SignatureError::Invalid) => {
+                last = "the document signer's certificate is not signed by the CSCA of that name"
+                    .into()
+            }
             Err(e) => last = format!("the CSCA's signature could not be checked: {e}"),
         }
     }
@@ -123,7 +133,11 @@ pub struct PassiveAuthentication {
 }
 
 /// Checks the data groups read (number → whole file bytes) against EF.SOD.
-pub fn check(sod_bytes: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &TrustList) -> PassiveAuthentication {
+pub fn check(
+    sod_bytes: &[u8],
+    data_groups: &BTreeMap<u8, Vec<u8>>,
+    trust: &TrustList,
+) -> PassiveAuthentication {
     let sod = match sod::parse(sod_bytes) {
         Ok(sod) => sod,
         Err(e) => {
@@ -137,14 +151,20 @@ pub fn check(sod_bytes: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &Trus
     let mut results = BTreeMap::new();
     let mut mismatch = Vec::new();
     for (number, bytes) in data_groups {
-        let ok = sod.hashes.get(number).is_some_and(|h| *h == sod.hash.digest(bytes));
+        let ok = sod
+            .hashes
+            .get(number)
+            .is_some_and(|h| *h == sod.hash.digest(bytes));
         results.insert(*number, ok);
         if !ok {
             mismatch.push(format!("DG{number}"));
         }
     }
     let verdict = if !mismatch.is_empty() {
-        failed(format!("{} do not match the signed hashes", mismatch.join(", ")))
+        failed(format!(
+            "{} do not match the signed hashes",
+            mismatch.join(", ")
+        ))
     } else if data_groups.is_empty() {
         failed("no data group was read")
     } else {
@@ -153,7 +173,9 @@ pub fn check(sod_bytes: &[u8], data_groups: &BTreeMap<u8, Vec<u8>>, trust: &Trus
                 reason: "EF.SOD carries no document signer certificate".into(),
             },
             Some(cert) => match check_sod_signature(&sod, cert) {
-                Err(reason) if reason.contains("unsupported") => Verdict::SignerNotTrusted { reason },
+                Err(reason) if reason.contains("unsupported") => {
+                    Verdict::SignerNotTrusted { reason }
+                }
                 Err(reason) => failed(format!("the SOD signature is false: {reason}")),
                 Ok(()) => match chains_to(cert, trust) {
                     Ok(csca) => Verdict::Verified { signer: csca },
@@ -210,7 +232,10 @@ mod tests {
 
             // No trust list: the data matches its signer, but nobody vouches for the signer.
             let untrusted = check(sod, &groups(card), &TrustList::empty());
-            assert!(matches!(untrusted.verdict, Verdict::SignerNotTrusted { .. }));
+            assert!(matches!(
+                untrusted.verdict,
+                Verdict::SignerNotTrusted { .. }
+            ));
 
             // One changed byte in DG13 (a different name): failed, and which group says so.
             let mut altered = groups(card);
@@ -242,9 +267,17 @@ mod tests {
         let mut sod = card.files[&EfId::Sod].clone();
         let at = sod.len() - 5;
         sod[at] ^= 0x40;
-        assert_eq!(check(&sod, &groups(card), &test_csca()).verdict.code(), "chip_failed");
+        assert_eq!(
+            check(&sod, &groups(card), &test_csca()).verdict.code(),
+            "chip_failed"
+        );
         // Garbage instead of a SOD.
-        assert_eq!(check(&[0x77, 2, 1, 2], &groups(card), &test_csca()).verdict.code(), "chip_failed");
+        assert_eq!(
+            check(&[0x77, 2, 1, 2], &groups(card), &test_csca())
+                .verdict
+                .code(),
+            "chip_failed"
+        );
     }
 
     /// The committed card files are exactly what the issuer makes from holders.toml.
@@ -252,12 +285,19 @@ mod tests {
     fn committed_test_cards_match_the_issuer() {
         let folder = cards_folder();
         let issuer = test_issuer::load_issuer(&folder).unwrap();
-        assert_eq!(std::fs::read_to_string(folder.join("csca.pem")).unwrap(), issuer.csca_pem());
+        assert_eq!(
+            std::fs::read_to_string(folder.join("csca.pem")).unwrap(),
+            issuer.csca_pem()
+        );
         for holder in test_issuer::holders(&folder).unwrap() {
             let fresh = issuer.issue(&holder).unwrap();
             let path = folder.join(format!("{}.card.json", holder.file));
             let committed = CardImage::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
-            assert_eq!(fresh, committed, "{} differs: run `xakiosk dev-issue-cards`", holder.file);
+            assert_eq!(
+                fresh, committed,
+                "{} differs: run `xakiosk dev-issue-cards`",
+                holder.file
+            );
         }
     }
 }

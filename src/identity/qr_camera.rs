@@ -26,7 +26,9 @@ pub fn decode_gray(gray: &GrayImage) -> Option<String> {
 
 /// Stretches the grey levels to the full range (dim frames).
 fn stretch(gray: &GrayImage) -> GrayImage {
-    let (lo, hi) = gray.pixels().fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
+    let (lo, hi) = gray
+        .pixels()
+        .fold((255u8, 0u8), |(lo, hi), p| (lo.min(p.0[0]), hi.max(p.0[0])));
     let range = (hi.saturating_sub(lo)).max(1) as u32;
     GrayImage::from_fn(gray.width(), gray.height(), |x, y| {
         Luma([((gray.get_pixel(x, y).0[0].saturating_sub(lo)) as u32 * 255 / range) as u8])
@@ -38,9 +40,15 @@ fn attempt(gray: &GrayImage, try_harder: bool) -> Option<String> {
     let luma = gray.as_raw().clone();
     std::panic::catch_unwind(move || {
         let mut hints = DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(try_harder));
-        rxing::helpers::detect_in_luma_with_hints(luma, w, h, Some(BarcodeFormat::QR_CODE), &mut hints)
-            .ok()
-            .map(|r| r.getText().to_string())
+        rxing::helpers::detect_in_luma_with_hints(
+            luma,
+            w,
+            h,
+            Some(BarcodeFormat::QR_CODE),
+            &mut hints,
+        )
+        .ok()
+        .map(|r| r.getText().to_string())
     })
     .ok()
     .flatten()
@@ -62,8 +70,13 @@ pub fn scan_cccd(frame: &RgbImage) -> Result<CccdQr, ScanError> {
 
 /// A QR code as black modules on white, `scale` pixels per module, with its quiet zone.
 pub fn render_qr(text: &str, scale: u32) -> Option<GrayImage> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
-    Some(code.render::<Luma<u8>>().module_dimensions(scale, scale).build())
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<Luma<u8>>()
+            .module_dimensions(scale, scale)
+            .build(),
+    )
 }
 
 /// A camera frame of a card front held up to the camera: a pale card with a photo box, text
@@ -75,8 +88,14 @@ pub fn card_front_frame(qr_text: &str, width: u32, height: u32) -> RgbImage {
     for y in cy..(cy + ch).min(height) {
         for x in cx..(cx + cw).min(width) {
             let band = (y - cy) < ch / 7;
-            let photo = (x - cx) > cw / 20 && (x - cx) < cw / 4 && (y - cy) > ch / 4 && (y - cy) < ch * 3 / 4;
-            let line = (y - cy) > ch / 3 && (y - cy) % (ch / 9).max(1) < 4 && (x - cx) > cw * 3 / 10 && (x - cx) < cw * 3 / 4;
+            let photo = (x - cx) > cw / 20
+                && (x - cx) < cw / 4
+                && (y - cy) > ch / 4
+                && (y - cy) < ch * 3 / 4;
+            let line = (y - cy) > ch / 3
+                && (y - cy) % (ch / 9).max(1) < 4
+                && (x - cx) > cw * 3 / 10
+                && (x - cx) < cw * 3 / 4;
             let c = if band {
                 Rgb([196, 58, 48])
             } else if photo {
@@ -120,6 +139,9 @@ mod tests {
         assert_eq!(scan_cccd(&RgbImage::new(640, 480)), Err(ScanError::NoCode));
         assert_eq!(decode_text(&RgbImage::new(0, 0)), None);
         let other = card_front_frame("https://dichvucong.gov.vn", 1280, 720);
-        assert!(matches!(scan_cccd(&other), Err(ScanError::NotCccd(QrError::NotCccd(1)))));
+        assert!(matches!(
+            scan_cccd(&other),
+            Err(ScanError::NotCccd(QrError::NotCccd(1)))
+        ));
     }
 }

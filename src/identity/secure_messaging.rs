@@ -52,7 +52,8 @@ pub fn retail_mac(key: &[u8; 16], padded: &[u8]) -> [u8; 8] {
 }
 
 fn blocks_mut(data: &mut [u8]) -> impl Iterator<Item = &mut [u8; 8]> {
-    data.chunks_exact_mut(8).map(|c| c.try_into().expect("8-byte chunk"))
+    data.chunks_exact_mut(8)
+        .map(|c| c.try_into().expect("8-byte chunk"))
 }
 
 /// Two-key 3DES in CBC mode with a zero IV over data whose length is a multiple of 8.
@@ -193,7 +194,9 @@ impl SecureChannel {
         if self.mac_over(&[&covered]) != mac {
             return Err(SmError::BadMac);
         }
-        let sw: [u8; 2] = do99.try_into().map_err(|_| SmError::Malformed("DO99 length"))?;
+        let sw: [u8; 2] = do99
+            .try_into()
+            .map_err(|_| SmError::Malformed("DO99 length"))?;
         let data = match do87 {
             Some(value) => self.decrypt_object(value)?,
             None => Vec::new(),

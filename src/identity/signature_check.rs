@@ -129,8 +129,8 @@ pub fn verify(
         | OID_RSA_SHA512 | OID_RSA_PSS => {
             use rsa::pkcs8::DecodePublicKey;
             let der = spki.to_der().map_err(|_| unsupported("RSA key encoding"))?;
-            let key = rsa::RsaPublicKey::from_public_key_der(&der)
-                .map_err(|_| unsupported("RSA key"))?;
+            let key =
+                rsa::RsaPublicKey::from_public_key_der(&der).map_err(|_| unsupported("RSA key"))?;
             let (hash, pss_salt) = match algorithm.oid {
                 OID_RSA_SHA1 => (HashAlg::Sha1, None),
                 OID_RSA_SHA224 => (HashAlg::Sha224, None),
@@ -142,7 +142,9 @@ pub fn verify(
                         .parameters
                         .as_ref()
                         .ok_or_else(|| unsupported("RSA-PSS without parameters"))?;
-                    let der = params.to_der().map_err(|_| unsupported("RSA-PSS parameters"))?;
+                    let der = params
+                        .to_der()
+                        .map_err(|_| unsupported("RSA-PSS parameters"))?;
                     let params = rsa::pkcs1::RsaPssParams::from_der(&der)
                         .map_err(|_| unsupported("RSA-PSS parameters"))?;
                     let hash = HashAlg::from_oid(&params.hash.oid)
@@ -184,18 +186,22 @@ pub fn verify(
                         .map_err(|_| unsupported("P-256 key"))?;
                     let sig = p256::ecdsa::Signature::from_der(signature)
                         .map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&prehash, &sig).map_err(|_| SignatureError::Invalid)
+                    key.verify_prehash(&prehash, &sig)
+                        .map_err(|_| SignatureError::Invalid)
                 }
                 OID_P384 => {
                     let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
                         .map_err(|_| unsupported("P-384 key"))?;
                     let sig = p384::ecdsa::Signature::from_der(signature)
                         .map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&prehash, &sig).map_err(|_| SignatureError::Invalid)
+                    key.verify_prehash(&prehash, &sig)
+                        .map_err(|_| SignatureError::Invalid)
                 }
                 other => Err(SignatureError::Unsupported(format!("curve {other}"))),
             }
         }
-        other => Err(SignatureError::Unsupported(format!("signature algorithm {other}"))),
+        other => Err(SignatureError::Unsupported(format!(
+            "signature algorithm {other}"
+        ))),
     }
 }

@@ -66,7 +66,10 @@ pub fn parse(bytes: &[u8]) -> Result<Sod, SodError> {
     let not_signed = |e: der::Error| SodError::NotSignedData(e.to_string());
     let info = ContentInfo::from_der(sod.value).map_err(not_signed)?;
     if info.content_type != OID_SIGNED_DATA {
-        return Err(SodError::NotSignedData(format!("content type {}", info.content_type)));
+        return Err(SodError::NotSignedData(format!(
+            "content type {}",
+            info.content_type
+        )));
     }
     let signed: SignedData = info.content.decode_as().map_err(not_signed)?;
     if signed.encap_content_info.econtent_type != OID_LDS_SECURITY_OBJECT {
@@ -86,9 +89,20 @@ pub fn parse(bytes: &[u8]) -> Result<Sod, SodError> {
     let hashes = lds
         .data_group_hash_values
         .iter()
-        .map(|h| (h.data_group_number, h.data_group_hash_value.as_bytes().to_vec()))
+        .map(|h| {
+            (
+                h.data_group_number,
+                h.data_group_hash_value.as_bytes().to_vec(),
+            )
+        })
         .collect();
-    let signer = signed.signer_infos.0.iter().next().cloned().ok_or(SodError::NoSigner)?;
+    let signer = signed
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .cloned()
+        .ok_or(SodError::NoSigner)?;
     let certificates = signed
         .certificates
         .map(|set| {

@@ -79,7 +79,9 @@ impl IssuerKeys {
             let mut b = [0u8; 32];
             getrandom::fill(&mut a).expect("system randomness");
             getrandom::fill(&mut b).expect("system randomness");
-            if p384::ecdsa::SigningKey::from_slice(&a).is_ok() && p256::ecdsa::SigningKey::from_slice(&b).is_ok() {
+            if p384::ecdsa::SigningKey::from_slice(&a).is_ok()
+                && p256::ecdsa::SigningKey::from_slice(&b).is_ok()
+            {
                 return IssuerKeys {
                     csca_p384: hex::encode(a),
                     document_signer_p256: hex::encode(b),
@@ -97,7 +99,11 @@ pub struct Issuer {
 
 fn utc(date: &str) -> Time {
     let d = NaiveDate::from_str(date).expect("fixed date");
-    let secs = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc().timestamp() as u64;
+    let secs = d
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        .timestamp() as u64;
     Time::UtcTime(UtcTime::from_unix_duration(Duration::from_secs(secs)).expect("1970–2049"))
 }
 
@@ -107,10 +113,17 @@ fn err(e: impl std::fmt::Display) -> String {
 
 impl Issuer {
     pub fn new(keys: &IssuerKeys) -> Result<Issuer, String> {
-        let csca_key = p384::ecdsa::SigningKey::from_slice(&hex::decode(&keys.csca_p384).map_err(err)?).map_err(err)?;
-        let ds_key = p256::ecdsa::SigningKey::from_slice(&hex::decode(&keys.document_signer_p256).map_err(err)?)
-            .map_err(err)?;
-        let csca_name = Name::from_str("CN=xakiosk TEST CSCA (not a real authority),O=xakiosk test issuer,C=VN").map_err(err)?;
+        let csca_key =
+            p384::ecdsa::SigningKey::from_slice(&hex::decode(&keys.csca_p384).map_err(err)?)
+                .map_err(err)?;
+        let ds_key = p256::ecdsa::SigningKey::from_slice(
+            &hex::decode(&keys.document_signer_p256).map_err(err)?,
+        )
+        .map_err(err)?;
+        let csca_name = Name::from_str(
+            "CN=xakiosk TEST CSCA (not a real authority),O=xakiosk test issuer,C=VN",
+        )
+        .map_err(err)?;
         let validity = Validity {
             not_before: utc("2020-01-01"),
             not_after: utc("2045-01-01"),
@@ -139,7 +152,8 @@ impl Issuer {
                 not_before: utc("2020-01-01"),
                 not_after: utc("2040-01-01"),
             },
-            Name::from_str("CN=xakiosk TEST document signer,O=xakiosk test issuer,C=VN").map_err(err)?,
+            Name::from_str("CN=xakiosk TEST document signer,O=xakiosk test issuer,C=VN")
+                .map_err(err)?,
             ds_spki,
             &csca_key,
         )
@@ -154,7 +168,9 @@ impl Issuer {
     }
 
     pub fn csca_pem(&self) -> String {
-        self.csca.to_pem(der::pem::LineEnding::LF).expect("certificate encodes")
+        self.csca
+            .to_pem(der::pem::LineEnding::LF)
+            .expect("certificate encodes")
     }
 
     /// The EF.SOD over the given data groups (number → file bytes), SHA-256, signed by the
@@ -188,11 +204,14 @@ impl Issuer {
             issuer: self.document_signer.tbs_certificate.issuer.clone(),
             serial_number: self.document_signer.tbs_certificate.serial_number.clone(),
         });
-        let signer = SignerInfoBuilder::new(&self.ds_key, sid, digest.clone(), &content, None).map_err(err)?;
+        let signer = SignerInfoBuilder::new(&self.ds_key, sid, digest.clone(), &content, None)
+            .map_err(err)?;
         let info = SignedDataBuilder::new(&content)
             .add_digest_algorithm(digest)
             .map_err(err)?
-            .add_certificate(CertificateChoices::Certificate(self.document_signer.clone()))
+            .add_certificate(CertificateChoices::Certificate(
+                self.document_signer.clone(),
+            ))
             .map_err(err)?
             .add_signer_info::<p256::ecdsa::SigningKey, p256::ecdsa::DerSignature>(signer)
             .map_err(err)?
@@ -240,7 +259,10 @@ impl Issuer {
         }
         let mut groups = BTreeMap::new();
         groups.insert(1u8, dg1_mrz::encode(&mrz));
-        groups.insert(2u8, dg2_face::encode(&jpeg, face.width() as u16, face.height() as u16));
+        groups.insert(
+            2u8,
+            dg2_face::encode(&jpeg, face.width() as u16, face.height() as u16),
+        );
         groups.insert(13u8, dg13::encode(&fields));
         let sod = self.sign_sod(&groups)?;
         let mut files = BTreeMap::new();
@@ -276,7 +298,10 @@ fn expiry_field(expiry: &str) -> Result<String, String> {
         // fillers, and the reader tries this and other encodings (see expiry_candidates).
         return Ok("<<<<<<".into());
     }
-    Ok(NaiveDate::from_str(expiry).map_err(err)?.format("%y%m%d").to_string())
+    Ok(NaiveDate::from_str(expiry)
+        .map_err(err)?
+        .format("%y%m%d")
+        .to_string())
 }
 
 /// The three TD1 lines of a CCCD.
@@ -291,7 +316,13 @@ pub fn mrz(holder: &Holder, expiry: &str) -> String {
     while line2.len() < 29 {
         line2.push('<');
     }
-    let composite = format!("{}{}{}{}", &line1[5..30], &line2[0..7], &line2[8..15], &line2[18..29]);
+    let composite = format!(
+        "{}{}{}{}",
+        &line1[5..30],
+        &line2[0..7],
+        &line2[8..15],
+        &line2[18..29]
+    );
     line2.push(cd(&composite));
     let folded = crate::core::fold::fold(&holder.full_name).to_ascii_uppercase();
     let mut words = folded.split(' ');
@@ -312,16 +343,22 @@ pub fn draw_face(face: &Face) -> image::RgbImage {
     let hair = image::Rgb(face.hair);
     image::RgbImage::from_fn(w, h, |x, y| {
         let (fx, fy) = (x as f32, y as f32);
-        let inside = |cx: f32, cy: f32, rx: f32, ry: f32| ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2) <= 1.0;
+        let inside = |cx: f32, cy: f32, rx: f32, ry: f32| {
+            ((fx - cx) / rx).powi(2) + ((fy - cy) / ry).powi(2) <= 1.0
+        };
         let eye = inside(95.0, 140.0, 10.0, 6.0) || inside(145.0, 140.0, 10.0, 6.0);
         let mouth = inside(120.0, 200.0, 22.0, 6.0) && fy > 200.0;
         if eye {
             image::Rgb([40, 30, 30])
         } else if mouth {
             image::Rgb([170, 70, 70])
-        } else if inside(120.0, 150.0, 62.0, 82.0) && !(fy < 105.0 && inside(120.0, 95.0, 70.0, 45.0)) {
+        } else if inside(120.0, 150.0, 62.0, 82.0)
+            && !(fy < 105.0 && inside(120.0, 95.0, 70.0, 45.0))
+        {
             skin
-        } else if inside(120.0, 110.0, 72.0, 62.0) || (face.long_hair && fx > 48.0 && fx < 192.0 && fy > 110.0 && fy < 250.0) {
+        } else if inside(120.0, 110.0, 72.0, 62.0)
+            || (face.long_hair && fx > 48.0 && fx < 192.0 && fy > 110.0 && fy < 250.0)
+        {
             hair
         } else if fy > 250.0 && inside(120.0, 340.0, 115.0, 95.0) {
             image::Rgb([40, 60, 110])
@@ -334,10 +371,9 @@ pub fn draw_face(face: &Face) -> image::RgbImage {
 /// Reads the holders file and the issuer keys (generating and saving them if absent) and
 /// writes one `<file>.card.json` per holder and `csca.pem` into `folder`.
 pub fn issue_folder(folder: &Path) -> Result<Vec<String>, String> {
-    let holders: HoldersFile = toml::from_str(
-        &std::fs::read_to_string(folder.join("holders.toml")).map_err(err)?,
-    )
-    .map_err(err)?;
+    let holders: HoldersFile =
+        toml::from_str(&std::fs::read_to_string(folder.join("holders.toml")).map_err(err)?)
+            .map_err(err)?;
     let keys_path = folder.join("test-issuer.toml");
     let keys: IssuerKeys = match std::fs::read_to_string(&keys_path) {
         Ok(text) => toml::from_str(&text).map_err(err)?,
@@ -366,14 +402,16 @@ pub fn issue_folder(folder: &Path) -> Result<Vec<String>, String> {
 /// The holders file parsed (tests and the demo).
 pub fn holders(folder: &Path) -> Result<Vec<Holder>, String> {
     let file: HoldersFile =
-        toml::from_str(&std::fs::read_to_string(folder.join("holders.toml")).map_err(err)?).map_err(err)?;
+        toml::from_str(&std::fs::read_to_string(folder.join("holders.toml")).map_err(err)?)
+            .map_err(err)?;
     Ok(file.holder)
 }
 
 /// The issuer of the committed test keys.
 pub fn load_issuer(folder: &Path) -> Result<Issuer, String> {
     let keys: IssuerKeys =
-        toml::from_str(&std::fs::read_to_string(folder.join("test-issuer.toml")).map_err(err)?).map_err(err)?;
+        toml::from_str(&std::fs::read_to_string(folder.join("test-issuer.toml")).map_err(err)?)
+            .map_err(err)?;
     Issuer::new(&keys)
 }
 

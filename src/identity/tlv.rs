@@ -30,7 +30,12 @@ pub struct Tlv<'a> {
 impl Tlv<'_> {
     /// Constructed tags (bit 6 of the first byte) hold further TLVs.
     pub fn is_constructed(&self) -> bool {
-        let first = self.tag.to_be_bytes().into_iter().find(|b| *b != 0).unwrap_or(0);
+        let first = self
+            .tag
+            .to_be_bytes()
+            .into_iter()
+            .find(|b| *b != 0)
+            .unwrap_or(0);
         first & 0x20 != 0
     }
 }
@@ -64,7 +69,9 @@ pub fn read_header(bytes: &[u8]) -> Result<(u32, usize, usize), TlvError> {
         }
         let len_bytes = bytes.get(pos..pos + count).ok_or(TlvError::Truncated)?;
         pos += count;
-        len_bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize)
+        len_bytes
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize)
     };
     Ok((tag, len, pos))
 }
@@ -132,7 +139,11 @@ pub fn encode_length(len: usize) -> Vec<u8> {
 }
 
 pub fn encode(tag: u32, value: &[u8]) -> Vec<u8> {
-    let mut out: Vec<u8> = tag.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    let mut out: Vec<u8> = tag
+        .to_be_bytes()
+        .into_iter()
+        .skip_while(|b| *b == 0)
+        .collect();
     if out.is_empty() {
         out.push(0);
     }
@@ -158,7 +169,10 @@ mod tests {
         assert_eq!(kids[0].tag, 0x5F1F);
         assert_eq!(kids[0].value.len(), 200);
         assert_eq!(total_length(&outer[..4]).unwrap(), outer.len());
-        assert_eq!(encode(0x7F61, &[0; 70000])[..5], [0x7F, 0x61, 0x83, 0x01, 0x11]);
+        assert_eq!(
+            encode(0x7F61, &[0; 70000])[..5],
+            [0x7F, 0x61, 0x83, 0x01, 0x11]
+        );
     }
 
     #[test]
@@ -167,13 +181,25 @@ mod tests {
         assert_eq!(read(&[0x5F]), Err(TlvError::Truncated));
         assert_eq!(read(&[0x61, 0x82, 0x01]), Err(TlvError::Truncated));
         assert_eq!(read(&[0x61, 0x80]), Err(TlvError::UnsupportedLength));
-        assert_eq!(read(&[0x61, 0x85, 1, 1, 1, 1, 1]), Err(TlvError::UnsupportedLength));
-        assert_eq!(read(&[0x7F, 0xFF, 0xFF, 0xFF, 0x01]), Err(TlvError::TagTooLong));
+        assert_eq!(
+            read(&[0x61, 0x85, 1, 1, 1, 1, 1]),
+            Err(TlvError::UnsupportedLength)
+        );
+        assert_eq!(
+            read(&[0x7F, 0xFF, 0xFF, 0xFF, 0x01]),
+            Err(TlvError::TagTooLong)
+        );
         assert_eq!(
             read(&[0x61, 0x05, 1, 2]),
-            Err(TlvError::LengthBeyondData { claimed: 5, available: 2 })
+            Err(TlvError::LengthBeyondData {
+                claimed: 5,
+                available: 2
+            })
         );
-        assert!(matches!(expect(&[0x62, 0], 0x61), Err(TlvError::UnexpectedTag { .. })));
+        assert!(matches!(
+            expect(&[0x62, 0], 0x61),
+            Err(TlvError::UnexpectedTag { .. })
+        ));
         // A length near usize::MAX must not overflow.
         assert!(read(&[0x61, 0x84, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());
     }

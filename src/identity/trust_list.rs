@@ -38,7 +38,11 @@ impl TrustList {
         let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if !matches!(ext.as_str(), "pem" | "crt" | "cer" | "der") {
                 continue;
             }
@@ -69,6 +73,8 @@ pub fn parse_certificates(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
         }
         Ok(out)
     } else {
-        Certificate::from_der(bytes).map(|c| vec![c]).map_err(|e| e.to_string())
+        Certificate::from_der(bytes)
+            .map(|c| vec![c])
+            .map_err(|e| e.to_string())
     }
 }

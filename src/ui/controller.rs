@@ -303,9 +303,14 @@ impl KioskController {
         self.identity.start_scan().then_some(Command::ScanQr)
     }
 
-    pub fn qr_scanned(&mut self, result: Result<crate::identity::cccd_qr::CccdQr, Text>) -> Option<Command> {
+    pub fn qr_scanned(
+        &mut self,
+        result: Result<crate::identity::cccd_qr::CccdQr, Text>,
+    ) -> Option<Command> {
         let today = self.clock.today();
-        self.identity.qr_scanned(result, today).map(Command::ReadCard)
+        self.identity
+            .qr_scanned(result, today)
+            .map(Command::ReadCard)
     }
 
     pub fn card_progress(&mut self, step: crate::identity::chip_session::ReadStep) {

@@ -6,15 +6,15 @@
 use crate::core::answer::AttachmentRef;
 use crate::core::text::Text;
 use crate::devices::camera::Camera;
-use crate::devices::clock::Clock;
-use crate::store::{DossierSummary, StatusEvent, StoreHandle};
 use crate::devices::card_reader::{CardReader, ReaderStatus};
+use crate::devices::clock::Clock;
 use crate::devices::emrtd_chip::EmrtdChip;
 use crate::identity::card_image::CardImage;
 use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
 use crate::identity::qr_camera::{self, ScanError};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
+use crate::store::{DossierSummary, StatusEvent, StoreHandle};
 use crate::ui::controller::{Command, KioskController, Photo};
 use crate::ui::identity_step::CardOutcome;
 use sha2::{Digest, Sha256};
@@ -73,8 +73,14 @@ pub struct IdentityDevices {
 impl IdentityDevices {
     /// From the configuration: the CSCA folder, the read size; with a simulated reader, also
     /// the test cards and the test CSCA that signed them (trusted for simulated cards only).
-    pub fn from_config(config: &crate::config::IdentityConfig, reader: Arc<Mutex<dyn CardReader>>) -> IdentityDevices {
-        let simulated = reader.lock().map(|mut r| r.simulator().is_some()).unwrap_or(false);
+    pub fn from_config(
+        config: &crate::config::IdentityConfig,
+        reader: Arc<Mutex<dyn CardReader>>,
+    ) -> IdentityDevices {
+        let simulated = reader
+            .lock()
+            .map(|mut r| r.simulator().is_some())
+            .unwrap_or(false);
         let mut trust = TrustList::empty();
         if !config.trust_list.is_empty() && std::path::Path::new(&config.trust_list).exists() {
             trust.add_folder(std::path::Path::new(&config.trust_list));
@@ -147,13 +153,17 @@ impl Effects {
     fn report(&self, outcome: Outcome) {
         match &self.runtime {
             Some(_) => {
-                let _ = slint::invoke_from_event_loop(move || crate::ui::deliver_to_current(outcome));
+                let _ =
+                    slint::invoke_from_event_loop(move || crate::ui::deliver_to_current(outcome));
             }
             None => crate::ui::deliver_to_current(outcome),
         }
     }
 
-    async fn blocking<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         match &self.runtime {
             Some(_) => tokio::task::spawn_blocking(work).await.ok(),
             None => Some(work()),
@@ -231,12 +241,18 @@ impl Effects {
             }
             Command::ReadCard(keys) => {
                 let Some(devices) = self.identity.clone() else {
-                    return Outcome::CardRead(CardOutcome::NoReader("no card reader configured".into()));
+                    return Outcome::CardRead(CardOutcome::NoReader(
+                        "no card reader configured".into(),
+                    ));
                 };
                 let this = self.clone();
                 let wait = self.runtime.is_some();
                 let outcome = self
-                    .blocking(move || read_card(&devices, &keys, wait, &mut |step| this.report(Outcome::CardProgress(step))))
+                    .blocking(move || {
+                        read_card(&devices, &keys, wait, &mut |step| {
+                            this.report(Outcome::CardProgress(step))
+                        })
+                    })
                     .await
                     .unwrap_or_else(|| CardOutcome::NoReader("the reading task stopped".into()));
                 Outcome::CardRead(outcome)
@@ -285,10 +301,14 @@ impl Effects {
 fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd_qr::CccdQr, Text> {
     let mut last = ScanError::NoCode;
     for _ in 0..8 {
-        let frame = camera.lock().map_err(|_| camera_failed())?.capture().map_err(|e| {
-            tracing::warn!(error = %e, "camera capture failed");
-            camera_failed()
-        })?;
+        let frame = camera
+            .lock()
+            .map_err(|_| camera_failed())?
+            .capture()
+            .map_err(|e| {
+                tracing::warn!(error = %e, "camera capture failed");
+                camera_failed()
+            })?;
         match qr_camera::scan_cccd(&frame) {
             Ok(qr) => return Ok(qr),
             Err(e) => last = e,
@@ -304,7 +324,12 @@ fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd
 }
 
 /// Waits for a card (when `wait`), reads its chip and makes the identity and face preview.
-fn read_card(devices: &IdentityDevices, keys: &[AccessKey], wait: bool, progress: &mut dyn FnMut(ReadStep)) -> CardOutcome {
+fn read_card(
+    devices: &IdentityDevices,
+    keys: &[AccessKey],
+    wait: bool,
+    progress: &mut dyn FnMut(ReadStep),
+) -> CardOutcome {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     loop {
         let present = match devices.reader.lock() {
@@ -326,14 +351,28 @@ fn read_card(devices: &IdentityDevices, keys: &[AccessKey], wait: bool, progress
         Ok(reader) => reader,
         Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
     };
-    match read_chip(&mut *reader, keys, &devices.trust, devices.options, progress) {
+    match read_chip(
+        &mut *reader,
+        keys,
+        &devices.trust,
+        devices.options,
+        progress,
+    ) {
         Ok(read) => {
-            tracing::info!(apdus = read.apdus, verdict = read.passive.verdict.code(), "ID card read");
+            tracing::info!(
+                apdus = read.apdus,
+                verdict = read.passive.verdict.code(),
+                "ID card read"
+            );
             let face = read.face.as_ref().and_then(dg2_face::decode).map(|img| {
-                let img = image::imageops::thumbnail(&img, 240, 240 * img.height() / img.width().max(1));
+                let img =
+                    image::imageops::thumbnail(&img, 240, 240 * img.height() / img.width().max(1));
                 (img.width(), img.height(), img.into_raw())
             });
-            CardOutcome::Read { identity: citizen_from_card::from_chip(&read), face }
+            CardOutcome::Read {
+                identity: citizen_from_card::from_chip(&read),
+                face,
+            }
         }
         Err(e) => {
             tracing::info!(error = %e, "ID card not read");

@@ -82,13 +82,25 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     match &step.phase {
         Phase::Typing { birth, text, error } => {
             let label = if *birth {
-                crate::core::text::Text::new("Ngày sinh (ngày/tháng/năm)", "Date of birth (day/month/year)")
+                crate::core::text::Text::new(
+                    "Ngày sinh (ngày/tháng/năm)",
+                    "Date of birth (day/month/year)",
+                )
             } else {
-                crate::core::text::Text::new("Số định danh cá nhân (12 số)", "Personal ID number (12 digits)")
+                crate::core::text::Text::new(
+                    "Số định danh cá nhân (12 số)",
+                    "Personal ID number (12 digits)",
+                )
             };
             g.set_typed_label(label.get(lang).into());
             g.set_typed_text(text.as_str().into());
-            g.set_typed_error(error.as_ref().map(|e| e.get(lang).to_string()).unwrap_or_default().into());
+            g.set_typed_error(
+                error
+                    .as_ref()
+                    .map(|e| e.get(lang).to_string())
+                    .unwrap_or_default()
+                    .into(),
+            );
         }
         _ => {
             g.set_typed_text("".into());
@@ -98,8 +110,21 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     match step.identity() {
         Some(identity) => {
             g.set_name(identity.full_name.as_str().into());
-            g.set_id_masked(identity.personal_id.as_ref().map(|id| id.masked()).unwrap_or_default().into());
-            g.set_birth(identity.birth_date.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default().into());
+            g.set_id_masked(
+                identity
+                    .personal_id
+                    .as_ref()
+                    .map(|id| id.masked())
+                    .unwrap_or_default()
+                    .into(),
+            );
+            g.set_birth(
+                identity
+                    .birth_date
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .unwrap_or_default()
+                    .into(),
+            );
             let verification = identity.verification.unwrap_or(Verification::QrOnly);
             g.set_level(match verification {
                 Verification::ChipVerified => IdentityLevel::Verified,
@@ -119,7 +144,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     match step.face() {
         Some((w, h, pixels)) => {
             if !cache.identity_photo {
-                let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(pixels, *w, *h);
+                let buffer =
+                    slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(pixels, *w, *h);
                 g.set_photo(slint::Image::from_rgb8(buffer));
                 cache.identity_photo = true;
             }

@@ -23,10 +23,16 @@ pub enum Phase {
     ScanningQr,
     /// The QR was read; waiting for the card on the reader.
     WaitingForCard,
-    Reading { label: Text, fraction: f32 },
+    Reading {
+        label: Text,
+        fraction: f32,
+    },
     /// Identity shown; "continue" starts the questions with it.
     Done,
-    Failed { message: Text, can_retry: bool },
+    Failed {
+        message: Text,
+        can_retry: bool,
+    },
 }
 
 /// How the card read ended, as the effects report it.
@@ -68,9 +74,15 @@ fn file_label(file: EfId) -> Text {
     match file {
         EfId::Com => Text::new("Đang mở chip…", "Opening the chip…"),
         EfId::Dg(1) => Text::new("Đang đọc thông tin cơ bản…", "Reading the basic details…"),
-        EfId::Dg(13) => Text::new("Đang đọc thông tin công dân…", "Reading the citizen details…"),
+        EfId::Dg(13) => Text::new(
+            "Đang đọc thông tin công dân…",
+            "Reading the citizen details…",
+        ),
         EfId::Dg(2) => Text::new("Đang đọc ảnh chân dung…", "Reading the portrait…"),
-        EfId::Sod => Text::new("Đang đọc chữ ký số của thẻ…", "Reading the card's digital signature…"),
+        EfId::Sod => Text::new(
+            "Đang đọc chữ ký số của thẻ…",
+            "Reading the card's digital signature…",
+        ),
         EfId::Dg(_) => Text::new("Đang đọc thẻ…", "Reading the card…"),
     }
 }
@@ -135,19 +147,32 @@ impl IdentityStep {
     }
 
     /// The QR was read (or not). On success returns the access keys to try on the chip.
-    pub fn qr_scanned(&mut self, result: Result<CccdQr, Text>, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+    pub fn qr_scanned(
+        &mut self,
+        result: Result<CccdQr, Text>,
+        today: chrono::NaiveDate,
+    ) -> Option<Vec<AccessKey>> {
         if self.phase != Phase::ScanningQr {
             return None; // the resident left meanwhile
         }
         match result {
             Ok(qr) => {
-                let keys = AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today);
+                let keys = AccessKey::candidates(
+                    &qr.personal_id,
+                    qr.birth_date,
+                    Some(qr.issue_date),
+                    None,
+                    today,
+                );
                 self.qr = Some(qr);
                 self.phase = Phase::WaitingForCard;
                 Some(keys)
             }
             Err(message) => {
-                self.phase = Phase::Failed { message, can_retry: true };
+                self.phase = Phase::Failed {
+                    message,
+                    can_retry: true,
+                };
                 None
             }
         }
@@ -156,7 +181,13 @@ impl IdentityStep {
     /// The keys for another try at the chip (after a lifted card).
     pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
         let keys = match (&self.qr, &self.typed) {
-            (Some(qr), _) => AccessKey::candidates(&qr.personal_id, qr.birth_date, Some(qr.issue_date), None, today),
+            (Some(qr), _) => AccessKey::candidates(
+                &qr.personal_id,
+                qr.birth_date,
+                Some(qr.issue_date),
+                None,
+                today,
+            ),
             (None, Some((id, birth))) => AccessKey::candidates(id, *birth, None, None, today),
             (None, None) => return None,
         };
@@ -182,15 +213,26 @@ impl IdentityStep {
     /// A key of the digit pad while typing.
     pub fn key(&mut self, key: crate::core::form::Key) {
         use crate::core::form::Key;
-        let Phase::Typing { birth, text, error } = &mut self.phase else { return };
+        let Phase::Typing { birth, text, error } = &mut self.phase else {
+            return;
+        };
         let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
         let digits = match key {
-            Key::Char(c) if c.is_ascii_digit() && digits.len() < if *birth { 8 } else { 12 } => format!("{digits}{c}"),
-            Key::Backspace => digits.chars().take(digits.chars().count().saturating_sub(1)).collect(),
+            Key::Char(c) if c.is_ascii_digit() && digits.len() < if *birth { 8 } else { 12 } => {
+                format!("{digits}{c}")
+            }
+            Key::Backspace => digits
+                .chars()
+                .take(digits.chars().count().saturating_sub(1))
+                .collect(),
             Key::Clear => String::new(),
             _ => digits,
         };
-        *text = if *birth { crate::core::form::format_date_digits(&digits) } else { digits };
+        *text = if *birth {
+            crate::core::form::format_date_digits(&digits)
+        } else {
+            digits
+        };
         *error = None;
     }
 
@@ -200,7 +242,9 @@ impl IdentityStep {
         use crate::core::answer::Answer;
         use crate::core::field::FieldKind;
         use crate::core::validation::validate_typed;
-        let Phase::Typing { birth, text, error } = &mut self.phase else { return None };
+        let Phase::Typing { birth, text, error } = &mut self.phase else {
+            return None;
+        };
         if !*birth {
             match validate_typed(&FieldKind::PersonalId, text, today) {
                 Ok(Answer::PersonalId(id)) => {
@@ -221,7 +265,10 @@ impl IdentityStep {
             Ok(date) if date.year() != id.birth_year() || date > today => {
                 *error = Some(Text::new(
                     format!("Năm sinh phải là {} theo số định danh.", id.birth_year()),
-                    format!("The year of birth must be {} according to the ID.", id.birth_year()),
+                    format!(
+                        "The year of birth must be {} according to the ID.",
+                        id.birth_year()
+                    ),
                 ));
                 None
             }
@@ -260,14 +307,21 @@ impl IdentityStep {
                     EfId::Dg(2) => (0.30, 0.55),
                     _ => (0.85, 0.13),
                 };
-                let part = if total == 0 { 0.0 } else { done as f32 / total as f32 };
+                let part = if total == 0 {
+                    0.0
+                } else {
+                    done as f32 / total as f32
+                };
                 Phase::Reading {
                     label: file_label(file),
                     fraction: start + share * part,
                 }
             }
             ReadStep::Checking => Phase::Reading {
-                label: Text::new("Đang kiểm tra chữ ký số…", "Checking the digital signature…"),
+                label: Text::new(
+                    "Đang kiểm tra chữ ký số…",
+                    "Checking the digital signature…",
+                ),
                 fraction: 0.98,
             },
         };
@@ -301,7 +355,9 @@ impl IdentityStep {
 
     /// "Use the QR code's details": the identity from the QR, marked as not verified.
     pub fn use_qr(&mut self) -> bool {
-        let Some(qr) = self.qr.as_ref() else { return false };
+        let Some(qr) = self.qr.as_ref() else {
+            return false;
+        };
         self.identity = Some(crate::identity::citizen_from_card::from_qr(qr));
         self.face = None;
         self.phase = Phase::Done;
@@ -345,7 +401,10 @@ mod tests {
     use crate::core::text::Lang;
 
     fn qr() -> CccdQr {
-        crate::identity::cccd_qr::parse("001093000123|013456789|Nguyễn Văn An|15011993|Nam|Hà Nội|10042021").unwrap()
+        crate::identity::cccd_qr::parse(
+            "001093000123|013456789|Nguyễn Văn An|15011993|Nam|Hà Nội|10042021",
+        )
+        .unwrap()
     }
 
     fn today() -> chrono::NaiveDate {
@@ -359,7 +418,9 @@ mod tests {
         let keys = step.qr_scanned(Ok(qr()), today()).unwrap();
         assert_eq!(keys[0].expiry, "330115", "the rules' expiry first");
         step.card_read(CardOutcome::NoReader("pcscd is not running".into()));
-        let Phase::Failed { message, can_retry } = &step.phase else { panic!("{:?}", step.phase) };
+        let Phase::Failed { message, can_retry } = &step.phase else {
+            panic!("{:?}", step.phase)
+        };
         assert!(message.get(Lang::Vi).contains("đầu đọc thẻ") && *can_retry);
         assert!(step.use_qr());
         assert_eq!(step.verification(), Some(Verification::QrOnly));
@@ -377,7 +438,14 @@ mod tests {
             step.key(Key::Char(c));
         }
         assert_eq!(step.typed_next(today()), None);
-        let Phase::Typing { error: Some(e), birth: false, .. } = &step.phase else { panic!("{:?}", step.phase) };
+        let Phase::Typing {
+            error: Some(e),
+            birth: false,
+            ..
+        } = &step.phase
+        else {
+            panic!("{:?}", step.phase)
+        };
         assert!(e.get(Lang::Vi).contains("12 chữ số"));
         step.key(Key::Char('3'));
         step.key(Key::Char('x'));
@@ -385,9 +453,18 @@ mod tests {
         for c in "15011994".chars() {
             step.key(Key::Char(c));
         }
-        let Phase::Typing { text, birth: true, .. } = &step.phase else { panic!() };
+        let Phase::Typing {
+            text, birth: true, ..
+        } = &step.phase
+        else {
+            panic!()
+        };
         assert_eq!(text, "15/01/1994");
-        assert_eq!(step.typed_next(today()), None, "1994 disagrees with the ID's 1993");
+        assert_eq!(
+            step.typed_next(today()),
+            None,
+            "1994 disagrees with the ID's 1993"
+        );
         step.key(Key::Clear);
         for c in "15011993".chars() {
             step.key(Key::Char(c));
@@ -415,8 +492,14 @@ mod tests {
         // Progress moves forward through the files.
         step.start_scan();
         step.qr_scanned(Ok(qr()), today());
-        step.progress(ReadStep::Reading { file: EfId::Dg(2), done: 500, total: 1000 });
-        let Phase::Reading { fraction, .. } = step.phase else { panic!() };
+        step.progress(ReadStep::Reading {
+            file: EfId::Dg(2),
+            done: 500,
+            total: 1000,
+        });
+        let Phase::Reading { fraction, .. } = step.phase else {
+            panic!()
+        };
         assert!((0.5..0.6).contains(&fraction), "{fraction}");
     }
 }

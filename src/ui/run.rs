@@ -54,7 +54,10 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
         devices.camera.clone(),
         runtime.handle().clone(),
     );
-    let identity = crate::ui::effects::IdentityDevices::from_config(&config.identity, devices.card_reader.clone());
+    let identity = crate::ui::effects::IdentityDevices::from_config(
+        &config.identity,
+        devices.card_reader.clone(),
+    );
     controller.set_test_cards(identity.test_card_names());
     effects = effects.with_identity(identity);
     if let Some(sync) = &sync {
