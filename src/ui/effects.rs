@@ -191,15 +191,10 @@ impl Effects {
                 let this = self.clone();
                 rt.spawn(async move {
                     let outcome = this.execute(command, clock).await;
-                    let _ = slint::invoke_from_event_loop(move || {
-                        crate::ui::deliver_to_current(outcome)
-                    });
+                    this.report(outcome);
                 });
             }
-            None => {
-                let outcome = block_on_here(self.execute(command, clock));
-                crate::ui::deliver_to_current(outcome);
-            }
+            None => self.report(block_on_here(self.execute(command, clock))),
         }
     }
 
@@ -222,13 +217,10 @@ impl Effects {
             }
             Command::CapturePhoto => {
                 let camera = self.camera.clone();
-                let work = move || capture_photo(&camera);
-                let result = match &self.runtime {
-                    Some(_) => tokio::task::spawn_blocking(work)
-                        .await
-                        .unwrap_or_else(|_| Err(camera_failed())),
-                    None => work(),
-                };
+                let result = self
+                    .blocking(move || capture_photo(&camera))
+                    .await
+                    .unwrap_or_else(|| Err(camera_failed()));
                 Outcome::PhotoTaken(result)
             }
             Command::ScanQr => {
