@@ -16,7 +16,7 @@ use crate::identity::dg13::Dg13;
 use crate::identity::ef_com::EfCom;
 use crate::identity::lds::EfId;
 use crate::identity::passive_auth::{self, PassiveAuthentication};
-use crate::identity::secure_messaging::{SecureChannel, SmError};
+use crate::identity::secure_messaging::SecureChannel;
 use crate::identity::trust_list::TrustList;
 use crate::identity::{dg1_mrz, dg2_face, dg13, ef_com, tlv};
 use std::collections::BTreeMap;
@@ -106,18 +106,11 @@ pub enum ChipError {
 
 /// Reading options: the largest plain READ BINARY to try in an extended-length APDU (only
 /// for readers and cards known to support it; the reader falls back to short reads on 6700).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReadOptions {
     pub extended_read: Option<usize>,
 }
 
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            extended_read: None,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileRead {
@@ -191,12 +184,9 @@ impl Link<'_> {
         command: &Command,
     ) -> Result<Response, ChipError> {
         let answer = self.send(&channel.protect(command))?;
-        channel.unprotect(&answer).map_err(|e| match e {
-            SmError::Unprotected(sw) if sw == apdu::SW_WRONG_LENGTH => {
-                ChipError::Protocol("6700".into())
-            }
-            e => ChipError::Protocol(e.to_string()),
-        })
+        channel
+            .unprotect(&answer)
+            .map_err(|e| ChipError::Protocol(e.to_string()))
     }
 }
 
@@ -272,17 +262,9 @@ impl FileReader<'_, '_> {
                 Some(t) => (t - data.len()).min(self.chunk),
                 None => self.chunk,
             };
-            let answer = match self
+            let answer = self
                 .link
-                .send_secure(&mut self.channel, &Command::read_binary(data.len(), want))
-            {
-                Err(ChipError::Protocol(p)) if p == "6700" => {
-                    return Err(ChipError::Protocol(
-                        "the card ended secure messaging on a long read".into(),
-                    ));
-                }
-                other => other?,
-            };
+                .send_secure(&mut self.channel, &Command::read_binary(data.len(), want))?;
             if answer.sw == apdu::SW_WRONG_LENGTH
                 && self.chunk > SHORT_READ_MAX
                 && !self.extended_tried
@@ -420,15 +402,18 @@ pub fn read_chip(
     let face = raw
         .get(&EfId::Dg(2))
         .and_then(|bytes| dg2_face::parse(bytes).ok());
-    let groups: BTreeMap<u8, Vec<u8>> = raw
-        .iter()
+    let mut sod = raw.remove(&EfId::Sod).unwrap_or_default();
+    // The data groups move out of `raw` (no second copy to forget to wipe).
+    let mut groups: BTreeMap<u8, Vec<u8>> = raw
+        .into_iter()
         .filter_map(|(ef, bytes)| match ef {
-            EfId::Dg(n) => Some((*n, bytes.clone())),
+            EfId::Dg(n) => Some((n, bytes)),
             _ => None,
         })
         .collect();
-    let passive = passive_auth::check(&raw[&EfId::Sod], &groups, trust);
-    for bytes in raw.values_mut() {
+    let passive = passive_auth::check(&sod, &groups, trust);
+    zeroize::Zeroize::zeroize(&mut sod);
+    for bytes in groups.values_mut() {
         zeroize::Zeroize::zeroize(bytes);
     }
     Ok(ChipRead {
