@@ -157,16 +157,8 @@ impl IdentityStep {
         }
         match result {
             Ok(qr) => {
-                let keys = AccessKey::candidates(
-                    &qr.personal_id,
-                    qr.birth_date,
-                    Some(qr.issue_date),
-                    None,
-                    today,
-                );
                 self.qr = Some(qr);
-                self.phase = Phase::WaitingForCard;
-                Some(keys)
+                self.retry_keys(today)
             }
             Err(message) => {
                 self.phase = Phase::Failed {
@@ -178,7 +170,8 @@ impl IdentityStep {
         }
     }
 
-    /// The keys for another try at the chip (after a lifted card).
+    /// The keys to try on the chip from what the resident gave (the QR, else the typed ID and
+    /// birth date), and the wait for the card; `None` when neither is known. Also the retry.
     pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
         let keys = match (&self.qr, &self.typed) {
             (Some(qr), _) => AccessKey::candidates(
@@ -273,10 +266,8 @@ impl IdentityStep {
                 None
             }
             Ok(date) => {
-                let keys = AccessKey::candidates(&id, date, None, None, today);
                 self.typed = Some((id, date));
-                self.phase = Phase::WaitingForCard;
-                Some(keys)
+                self.retry_keys(today)
             }
             Err(message) => {
                 *error = Some(message);
