@@ -85,26 +85,8 @@ impl std::fmt::Debug for CitizenIdentity {
 }
 
 impl CitizenIdentity {
+    /// Forgets everything: the old value is dropped, which overwrites it (see `Drop`).
     pub fn wipe(&mut self) {
-        use zeroize::Zeroize;
-        if let Some(id) = self.personal_id.as_mut() {
-            id.wipe();
-        }
-        for s in [
-            &mut self.full_name,
-            &mut self.nationality,
-            &mut self.ethnicity,
-            &mut self.religion,
-            &mut self.place_of_origin,
-            &mut self.place_of_residence,
-            &mut self.father,
-            &mut self.mother,
-            &mut self.spouse,
-            &mut self.old_id,
-            &mut self.expiry,
-        ] {
-            s.zeroize();
-        }
         *self = CitizenIdentity::default();
     }
 
@@ -171,17 +153,27 @@ impl CitizenIdentity {
     }
 }
 
+/// The identity does not outlive its use: every personal string is overwritten in memory.
 impl Drop for CitizenIdentity {
     fn drop(&mut self) {
         use zeroize::Zeroize;
-        self.full_name.zeroize();
-        self.place_of_residence.zeroize();
-        self.father.zeroize();
-        self.mother.zeroize();
-        self.spouse.zeroize();
-        self.old_id.zeroize();
         if let Some(id) = self.personal_id.as_mut() {
             id.wipe();
+        }
+        for s in [
+            &mut self.full_name,
+            &mut self.nationality,
+            &mut self.ethnicity,
+            &mut self.religion,
+            &mut self.place_of_origin,
+            &mut self.place_of_residence,
+            &mut self.father,
+            &mut self.mother,
+            &mut self.spouse,
+            &mut self.old_id,
+            &mut self.expiry,
+        ] {
+            s.zeroize();
         }
     }
 }
