@@ -11,7 +11,7 @@ use crate::identity::lds::EfId;
 use crate::identity::signature_check::HashAlg;
 use crate::identity::sod::{DataGroupHash, LdsSecurityObject, OID_LDS_SECURITY_OBJECT};
 use crate::identity::{dg1_mrz, dg2_face, dg13, ef_com, tlv};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
@@ -371,26 +371,19 @@ pub fn draw_face(face: &Face) -> image::RgbImage {
 /// Reads the holders file and the issuer keys (generating and saving them if absent) and
 /// writes one `<file>.card.json` per holder and `csca.pem` into `folder`.
 pub fn issue_folder(folder: &Path) -> Result<Vec<String>, String> {
-    let holders: HoldersFile =
-        toml::from_str(&std::fs::read_to_string(folder.join("holders.toml")).map_err(err)?)
-            .map_err(err)?;
+    let holders = holders(folder)?;
     let keys_path = folder.join("test-issuer.toml");
-    let keys: IssuerKeys = match std::fs::read_to_string(&keys_path) {
-        Ok(text) => toml::from_str(&text).map_err(err)?,
-        Err(_) => {
-            let keys = IssuerKeys::generate();
-            let text = format!(
-                "# Private keys of the TEST card issuer (fictitious cards only; published on purpose).\n{}",
-                toml::to_string(&keys).map_err(err)?
-            );
-            std::fs::write(&keys_path, text).map_err(err)?;
-            keys
-        }
-    };
-    let issuer = Issuer::new(&keys)?;
+    if !keys_path.exists() {
+        let text = format!(
+            "# Private keys of the TEST card issuer (fictitious cards only; published on purpose).\n{}",
+            toml::to_string(&IssuerKeys::generate()).map_err(err)?
+        );
+        std::fs::write(&keys_path, text).map_err(err)?;
+    }
+    let issuer = load_issuer(folder)?;
     std::fs::write(folder.join("csca.pem"), issuer.csca_pem()).map_err(err)?;
     let mut written = Vec::new();
-    for holder in &holders.holder {
+    for holder in &holders {
         let card = issuer.issue(holder)?;
         let path = folder.join(format!("{}.card.json", holder.file));
         std::fs::write(&path, card.to_json()).map_err(err)?;
@@ -413,13 +406,4 @@ pub fn load_issuer(folder: &Path) -> Result<Issuer, String> {
         toml::from_str(&std::fs::read_to_string(folder.join("test-issuer.toml")).map_err(err)?)
             .map_err(err)?;
     Issuer::new(&keys)
-}
-
-/// Years between two dates, counted by birthdays.
-pub fn age_on(birth: NaiveDate, day: NaiveDate) -> i32 {
-    let mut age = day.year() - birth.year();
-    if (day.month(), day.day()) < (birth.month(), birth.day()) {
-        age -= 1;
-    }
-    age
 }
