@@ -5,6 +5,7 @@
 //! success and time per 1280×720 frame on generated camera-like frames (rotation, blur,
 //! noise, perspective, low light) beside the clean frames.
 
+use crate::bench::ms;
 use crate::bench_sync::Row;
 use crate::devices::card_reader::SimCardReader;
 use crate::devices::emrtd_chip::{EmrtdChip, SHORT_READ_MAX};
@@ -19,10 +20,6 @@ use std::time::{Duration, Instant};
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn cards() -> Result<(Vec<CardImage>, TrustList), String> {

@@ -10,7 +10,7 @@ use crate::devices::emrtd_chip::EmrtdChip;
 use crate::devices::pcsc_reader::PcscReader;
 use crate::identity::card_image::CardImage;
 use crate::identity::cccd_qr;
-use crate::identity::chip_session::{AccessKey, ReadOptions, ReadStep, read_chip};
+use crate::identity::chip_session::{AccessKey, ReadOptions, read_chip};
 use crate::identity::dg2_face::{self, ImageFormat};
 use crate::identity::qr_camera;
 use crate::identity::trust_list::{TrustList, parse_certificates};
@@ -113,7 +113,6 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
     if simulated && args.trust.is_empty() {
         trust.add_folder(&cards_folder());
     }
-    let mut steps = 0usize;
     let started = std::time::Instant::now();
     let read = read_chip(
         reader.as_mut(),
@@ -122,11 +121,7 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
         ReadOptions {
             extended_read: args.extended_read,
         },
-        &mut |step| {
-            if let ReadStep::Reading { .. } = step {
-                steps += 1;
-            }
-        },
+        &mut |_| {},
     )
     .map_err(|e| format!("reading the card on {:?} failed: {e}", reader.name()))?;
     let dg1 = &read.dg1;

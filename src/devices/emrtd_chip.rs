@@ -186,12 +186,8 @@ impl EmrtdChip {
             }
             (apdu::INS_READ_BINARY, p1, p2) => {
                 let offset = if p1 & 0x80 != 0 {
-                    let ef = match p1 & 0x1F {
-                        0x1E => Some(EfId::Com),
-                        0x1D => Some(EfId::Sod),
-                        n @ 1..=16 => Some(EfId::Dg(n)),
-                        _ => None,
-                    };
+                    // A short file identifier is the low byte of the file's identifier.
+                    let ef = EfId::from_fid(0x0100 | (p1 & 0x1F) as u16);
                     match ef.filter(|ef| self.image.files.contains_key(ef)) {
                         Some(ef) => self.selected = Some(ef),
                         None => return Response::status(apdu::SW_FILE_NOT_FOUND),

@@ -111,7 +111,6 @@ pub struct ReadOptions {
     pub extended_read: Option<usize>,
 }
 
-
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileRead {
     pub file: String,
