@@ -24,6 +24,7 @@ pub mod devices;
 pub mod headless;
 pub mod identity;
 pub mod portal;
+pub mod printing;
 pub mod receipt;
 pub mod sealing;
 pub mod signing;
