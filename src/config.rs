@@ -15,6 +15,145 @@ pub struct Config {
     pub devices: DevicesConfig,
     pub identity: IdentityConfig,
     pub portal: PortalConfig,
+    pub printer: PrinterConfig,
+    pub payment: PaymentConfig,
+    pub voice: VoiceConfig,
+    pub assist: AssistConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// With [devices] printer = "usb" | "serial" | "network" | "file": where it is.
+    pub device: String,
+    pub baud: u32,
+    /// 58 or 80.
+    pub paper_mm: u32,
+    /// "raster" or "codepage".
+    pub text: String,
+    /// ESC t number of WPC1258 on this printer (with text = "codepage").
+    pub code_page: u8,
+    /// "printer" (GS ( k) or "raster".
+    pub qr: String,
+    /// A queue ticket after the receipt when papers must be brought to the desk.
+    pub queue_ticket: bool,
+}
+
+impl Default for PrinterConfig {
+    fn default() -> Self {
+        PrinterConfig {
+            device: String::new(),
+            baud: 19200,
+            paper_mm: 80,
+            text: "raster".into(),
+            code_page: 30,
+            qr: "printer".into(),
+            queue_ticket: true,
+        }
+    }
+}
+
+impl PrinterConfig {
+    /// The printer profile these settings describe, or what is wrong with them.
+    pub fn profile(&self) -> Result<crate::printing::escpos_encoder::PrinterProfile, String> {
+        use crate::printing::escpos_encoder::{PrinterProfile, TextMode};
+        if self.paper_mm != 58 && self.paper_mm != 80 {
+            return Err(format!(
+                "[printer] paper_mm must be 58 or 80, not {}",
+                self.paper_mm
+            ));
+        }
+        let text = match self.text.as_str() {
+            "raster" => TextMode::Raster,
+            "codepage" => TextMode::CodePage(self.code_page),
+            other => {
+                return Err(format!(
+                    "[printer] text must be \"raster\" or \"codepage\", not \"{other}\""
+                ));
+            }
+        };
+        let native_qr = match self.qr.as_str() {
+            "printer" => true,
+            "raster" => false,
+            other => {
+                return Err(format!(
+                    "[printer] qr must be \"printer\" or \"raster\", not \"{other}\""
+                ));
+            }
+        };
+        Ok(PrinterProfile {
+            text,
+            native_qr,
+            ..PrinterProfile::for_paper(self.paper_mm)
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentConfig {
+    pub bank_bin: String,
+    pub account: String,
+    pub account_name: String,
+}
+
+impl PaymentConfig {
+    /// The fee account, when one is configured.
+    pub fn beneficiary(&self) -> Option<crate::core::vietqr::Beneficiary> {
+        (!self.bank_bin.is_empty() && !self.account.is_empty()).then(|| {
+            crate::core::vietqr::Beneficiary {
+                bank_bin: self.bank_bin.clone(),
+                account: self.account.clone(),
+                account_name: self.account_name.clone(),
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceConfig {
+    pub enabled: bool,
+    pub command: String,
+    pub voice: String,
+    /// Words per minute.
+    pub speed: u32,
+    /// 0–100.
+    pub volume: u32,
+    pub player: String,
+    /// "" plays through the speaker; a folder keeps each prompt as a WAV file instead.
+    pub record_dir: String,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        VoiceConfig {
+            enabled: true,
+            command: "espeak-ng".into(),
+            voice: "vi".into(),
+            speed: 140,
+            volume: 80,
+            player: "aplay".into(),
+            record_dir: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AssistConfig {
+    pub helpers: Vec<HelperConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct HelperConfig {
+    pub id: String,
+    pub name: String,
+    /// hex SHA-256 of "xakiosk-helper:<id>:<pin>" (`xakiosk helper-pin ID PIN` prints it).
+    pub pin_sha256: String,
+    /// The helper's 12-digit personal ID, to sign in with their own ID card.
+    pub personal_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

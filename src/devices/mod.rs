@@ -11,6 +11,7 @@ pub mod error;
 pub mod gpio;
 pub mod pcsc_reader;
 pub mod printer;
+pub mod printer_links;
 pub mod set;
 pub mod vpcd_card;
 

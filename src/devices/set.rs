@@ -6,7 +6,7 @@ use crate::devices::camera::{Camera, SimCamera};
 use crate::devices::card_reader::{CardReader, SimCardReader};
 use crate::devices::clock::{Clock, SystemClock};
 use crate::devices::gpio::{Gpio, SimGpio};
-use crate::devices::printer::{ReceiptPrinter, SimPrinter};
+use crate::devices::printer::{ReceiptPrinter, SimulatedPrinter};
 use std::sync::{Arc, Mutex};
 
 pub struct DeviceSet {
@@ -28,6 +28,7 @@ impl DeviceSet {
     /// Builds the configured devices; an adapter this build lacks is an error naming it.
     pub fn from_config(
         config: &DevicesConfig,
+        printer: &crate::config::PrinterConfig,
         clock: Arc<dyn Clock>,
     ) -> Result<DeviceSet, DeviceError> {
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
@@ -38,8 +39,15 @@ impl DeviceSet {
             other => return Err(unsupported("card reader", other)),
         };
         let printer: Arc<Mutex<dyn ReceiptPrinter>> = match config.printer.as_str() {
-            "sim" => Arc::new(Mutex::new(SimPrinter::new())),
-            other => return Err(unsupported("printer", other)),
+            "sim" => Arc::new(Mutex::new(SimulatedPrinter::new())),
+            kind => Arc::new(Mutex::new(
+                crate::devices::printer_links::open(kind, &printer.device, printer.baud).map_err(
+                    |detail| DeviceError::Protocol {
+                        device: "printer",
+                        detail,
+                    },
+                )?,
+            )),
         };
         let camera: Arc<Mutex<dyn Camera>> = match config.camera.as_str() {
             "sim" => Arc::new(Mutex::new(SimCamera::new(1280, 720))),
@@ -60,7 +68,11 @@ impl DeviceSet {
 
     /// Every device simulated, with the system clock.
     pub fn simulated() -> DeviceSet {
-        DeviceSet::from_config(&DevicesConfig::default(), Arc::new(SystemClock::new()))
-            .expect("the simulators are always available")
+        DeviceSet::from_config(
+            &DevicesConfig::default(),
+            &crate::config::PrinterConfig::default(),
+            Arc::new(SystemClock::new()),
+        )
+        .expect("the simulators are always available")
     }
 }

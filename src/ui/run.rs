@@ -24,8 +24,8 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     }
     let startup = Startup::prepare(config, None)?;
     let clock = Arc::new(SystemClock::new());
-    let devices =
-        DeviceSet::from_config(&config.devices, clock.clone()).map_err(|e| e.to_string())?;
+    let devices = DeviceSet::from_config(&config.devices, &config.printer, clock.clone())
+        .map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
