@@ -1,5 +1,5 @@
-//! Finds and reads the kiosk's data files: the procedure catalogue and the administrative
-//! units list. A broken procedure file is logged (file and line) and skipped; the rest load.
+//! Finds and reads the kiosk's data files: the procedure catalogue, the administrative units
+//! list and the announced holidays. A broken procedure file is logged (file and line) and skipped; the rest load.
 
 use crate::core::address::AdminUnits;
 use crate::core::catalogue::{Catalogue, CatalogueProblem};
@@ -26,6 +26,23 @@ pub fn assets_dir() -> PathBuf {
         .into_iter()
         .find(|d| d.join("procedures").is_dir())
         .unwrap_or_else(|| PathBuf::from("assets"))
+}
+
+/// The holiday calendar: the rules, with the announced years of
+/// `assets/calendar/holidays.toml`. A broken file is logged and the rules alone are used.
+pub fn load_holidays() -> crate::core::working_days::HolidayCalendar {
+    use crate::core::working_days::HolidayCalendar;
+    let path = assets_dir().join("calendar/holidays.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => HolidayCalendar::with_announced(&text).unwrap_or_else(|e| {
+            tracing::error!("{}: {e}; using the holiday rules alone", path.display());
+            HolidayCalendar::computed()
+        }),
+        Err(e) => {
+            tracing::warn!("{}: {e}; using the holiday rules alone", path.display());
+            HolidayCalendar::computed()
+        }
+    }
 }
 
 /// Reads every `*.toml` in `dir` (in name order) into a catalogue. Problems are logged and

@@ -258,6 +258,13 @@ impl PortalTransport for AcceptingPortal {
     async fn heartbeat(&self, _: &Heartbeat) -> Result<(), SendError> {
         Ok(())
     }
+    async fn rating(
+        &self,
+        _: uuid::Uuid,
+        _: &crate::sync::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        Ok(())
+    }
 }
 
 /// A reproducible uniform source for the simulation.

@@ -27,6 +27,9 @@ pub struct Startup {
     pub device_key: crate::signing::DeviceKey,
     /// The catalogue installed from the portal (its version, and where updates go).
     pub catalogue_install: Arc<CatalogueInstall>,
+    /// What receipts say about this kiosk (place, id, holidays, fee account).
+    pub receipts: Arc<crate::printing::receipt_content::ReceiptContext>,
+    pub queue_tickets: bool,
 }
 
 impl Startup {
@@ -35,13 +38,15 @@ impl Startup {
         &self,
         clock: Arc<dyn crate::devices::clock::Clock>,
     ) -> crate::ui::controller::KioskController {
-        crate::ui::controller::KioskController::new(
+        let mut c = crate::ui::controller::KioskController::new(
             clock,
             self.catalogue.clone(),
             self.units.clone(),
             self.lang,
             self.policy,
-        )
+        );
+        c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
+        c
     }
 
     /// Loads everything; `database` overrides the configured data directory.
@@ -123,6 +128,13 @@ impl Startup {
             lang: Lang::from_tag(&config.kiosk.language).unwrap_or_default(),
             device_key,
             catalogue_install,
+            receipts: Arc::new(crate::printing::receipt_content::ReceiptContext {
+                place: config.kiosk.place.clone(),
+                kiosk_id: config.kiosk.id.clone(),
+                calendar: assets::load_holidays(),
+                beneficiary: config.payment.beneficiary(),
+            }),
+            queue_tickets: config.printer.queue_ticket,
         })
     }
 }

@@ -250,6 +250,13 @@ impl PortalTransport for Flaky {
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
         self.inner.heartbeat(beat).await
     }
+    async fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &xakiosk::sync::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        self.inner.rating(id, rating).await
+    }
 }
 
 /// 30 dossiers (a third with a photo sent in 512-byte chunks), half the calls failing in

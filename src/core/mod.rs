@@ -16,6 +16,7 @@ pub mod inactivity;
 pub mod lunar_calendar;
 pub mod personal_id;
 pub mod procedure;
+pub mod rating;
 pub mod telex;
 pub mod text;
 pub mod validation;

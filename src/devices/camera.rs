@@ -17,6 +17,8 @@ pub trait Camera: Send {
 pub struct SimCamera {
     /// A card front held up to the camera: its QR text (the next frames show it).
     card_qr: Option<String>,
+    /// A paper held up to the camera (a printed receipt), shown on the desk.
+    paper: Option<image::GrayImage>,
     shots: u32,
     width: u32,
     height: u32,
@@ -26,6 +28,7 @@ impl SimCamera {
     pub fn new(width: u32, height: u32) -> SimCamera {
         SimCamera {
             card_qr: None,
+            paper: None,
             shots: 0,
             width,
             height,
@@ -37,6 +40,12 @@ impl SimCamera {
     /// Holds a card with this QR text up to the camera (`None` takes it away).
     pub fn hold_card(&mut self, qr: Option<String>) {
         self.card_qr = qr;
+    }
+
+    /// Holds a paper (say, the part of a printed receipt with its QR code) up to the camera;
+    /// it fills at most nine tenths of the frame. `None` takes it away.
+    pub fn hold_paper(&mut self, paper: Option<image::GrayImage>) {
+        self.paper = paper;
     }
 }
 
@@ -52,6 +61,31 @@ impl Camera for SimCamera {
                 self.width,
                 self.height,
             ));
+        }
+        if let Some(paper) = &self.paper {
+            let (w, h) = (self.width, self.height);
+            let scale = (w as f32 * 0.9 / paper.width() as f32)
+                .min(h as f32 * 0.9 / paper.height() as f32)
+                .min(2.0);
+            let (pw, ph) = (
+                (paper.width() as f32 * scale) as u32,
+                (paper.height() as f32 * scale) as u32,
+            );
+            let scaled = image::imageops::resize(
+                paper,
+                pw.max(1),
+                ph.max(1),
+                image::imageops::FilterType::Triangle,
+            );
+            let mut img = RgbImage::from_pixel(w, h, Rgb([74, 60, 48]));
+            let (left, top) = ((w - pw.min(w)) / 2, (h - ph.min(h)) / 2);
+            for (x, y, p) in scaled.enumerate_pixels() {
+                if left + x < w && top + y < h {
+                    let v = p[0].saturating_sub(8);
+                    img.put_pixel(left + x, top + y, Rgb([v, v, v.saturating_sub(6)]));
+                }
+            }
+            return Ok(img);
         }
         self.shots += 1;
         let (w, h) = (self.width, self.height);

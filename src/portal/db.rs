@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -77,6 +77,17 @@ CREATE TABLE upload_chunks (
 CREATE TABLE catalogues (
     version INTEGER PRIMARY KEY,
     signed  TEXT NOT NULL
+);
+",
+    "
+-- Residents' satisfaction ratings, one per dossier (a later one replaces it).
+CREATE TABLE ratings (
+    dossier_id  TEXT PRIMARY KEY REFERENCES received (id),
+    kiosk_id    TEXT NOT NULL,
+    stars       INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    reasons     TEXT NOT NULL,
+    rated_at    TEXT NOT NULL,
+    received_at TEXT NOT NULL
 );
 ",
 ];
@@ -410,6 +421,76 @@ impl PortalDb {
             received,
             complete: true,
         })
+    }
+
+    /// Records a resident's rating of a dossier this kiosk sent (replacing an earlier one).
+    pub fn rate(
+        &self,
+        kiosk_id: &str,
+        dossier_id: &str,
+        rating: &crate::sync::contract::RatingUpload,
+        now: &str,
+    ) -> Result<(), PortalError> {
+        crate::core::rating::Rating::new(rating.stars, &rating.reasons)
+            .map_err(|e| PortalError::BadUpload(e.to_string()))?;
+        let conn = self.lock();
+        let sender: Option<String> = conn
+            .query_row(
+                "SELECT kiosk_id FROM received WHERE id = ?1",
+                [dossier_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if sender.as_deref() != Some(kiosk_id) {
+            return Err(PortalError::NotFound);
+        }
+        conn.execute(
+            "INSERT INTO ratings (dossier_id, kiosk_id, stars, reasons, rated_at, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (dossier_id) DO UPDATE SET stars = excluded.stars,
+                 reasons = excluded.reasons, rated_at = excluded.rated_at,
+                 received_at = excluded.received_at",
+            rusqlite::params![
+                dossier_id,
+                kiosk_id,
+                rating.stars,
+                rating.reasons.join(","),
+                rating.rated_at,
+                now
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// A dossier's rating: (stars, reason ids).
+    pub fn rating_of(&self, dossier_id: &str) -> Result<Option<(u8, Vec<String>)>, PortalError> {
+        let row: Option<(u8, String)> = self
+            .lock()
+            .query_row(
+                "SELECT stars, reasons FROM ratings WHERE dossier_id = ?1",
+                [dossier_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(stars, reasons)| {
+            (
+                stars,
+                reasons
+                    .split(',')
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        }))
+    }
+
+    /// Ratings received: how many, and their average (the satisfaction shown openly).
+    pub fn rating_summary(&self) -> Result<(u64, f64), PortalError> {
+        Ok(self.lock().query_row(
+            "SELECT count(*), coalesce(avg(stars), 0) FROM ratings",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
+        )?)
     }
 
     /// Records a kiosk's heartbeat (the latest one is kept).

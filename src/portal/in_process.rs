@@ -107,4 +107,14 @@ impl PortalTransport for InProcessPortal {
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
         self.db.heartbeat(beat, &now()).map_err(classify)
     }
+
+    async fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &crate::sync::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        self.db
+            .rate(&self.identity.kiosk_id, &id.to_string(), rating, &now())
+            .map_err(classify)
+    }
 }

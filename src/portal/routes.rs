@@ -66,6 +66,10 @@ pub fn router(state: PortalState) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/catalogue", get(catalogue))
         .route("/v1/heartbeat", post(heartbeat))
+        .route(
+            "/v1/dossiers/{id}/rating",
+            axum::routing::put(put_rating),
+        )
         .route("/officer", get(officer_page))
         .route("/officer/decide", post(decide))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
@@ -410,6 +414,34 @@ async fn heartbeat(
     }
     let db = state.db.clone();
     match blocking(move || db.heartbeat(&beat, &now())).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+async fn put_rating(
+    State(state): State<PortalState>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if !valid_id(&id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the dossier id must be a UUID",
+            Vec::new(),
+        );
+    }
+    let Ok(rating) = serde_json::from_slice::<crate::sync::contract::RatingUpload>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "not a rating", Vec::new());
+    };
+    let db = state.db.clone();
+    match blocking(move || db.rate(&kiosk, &id, &rating, &now())).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => portal_error(e),
     }

@@ -8,3 +8,4 @@ pub mod escpos_encoder;
 pub mod escpos_preview;
 pub mod raster_text;
 pub mod receipt_content;
+pub mod receipt_qr;

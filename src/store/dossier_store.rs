@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_seal_personal_data.sql"),
     include_str!("migrations/0004_sync_state.sql"),
     include_str!("migrations/0005_receipts.sql"),
+    include_str!("migrations/0006_ratings.sql"),
 ];
 
 pub struct Store {
@@ -373,6 +374,65 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(text.and_then(|t| t.parse().ok()))
+    }
+
+    /// Stores the resident's rating of a dossier's service (a second rating replaces the
+    /// first and is sent again).
+    pub fn rate(
+        &mut self,
+        dossier: uuid::Uuid,
+        rating: &crate::core::rating::Rating,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO ratings (dossier_id, stars, reasons, rated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (dossier_id) DO UPDATE SET stars = excluded.stars,
+                 reasons = excluded.reasons, rated_at = excluded.rated_at, sent_at = NULL",
+            params![
+                dossier.to_string(),
+                rating.stars,
+                rating.reasons.join(","),
+                stamp(now)
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The rating of a dossier, if the resident gave one.
+    pub fn rating(
+        &self,
+        dossier: uuid::Uuid,
+    ) -> Result<Option<crate::core::rating::Rating>, StoreError> {
+        let row: Option<(u8, String)> = self
+            .conn
+            .query_row(
+                "SELECT stars, reasons FROM ratings WHERE dossier_id = ?1",
+                [dossier.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(stars, reasons)| crate::core::rating::Rating {
+            stars,
+            reasons: reasons
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+        }))
+    }
+
+    /// How many dossiers were stored from `since` up to and including `until` (the queue
+    /// ticket's number among the day's).
+    pub fn count_between(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM dossiers WHERE created_at >= ?1 AND created_at <= ?2",
+            [stamp(since), stamp(until)],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
     }
 
     pub fn dossier_count(&self) -> Result<u64, StoreError> {

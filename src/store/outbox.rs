@@ -220,6 +220,55 @@ impl Store {
         due.flatten().map(|s| parse_time(&s)).transpose()
     }
 
+    /// Ratings not yet at the portal whose dossier the portal already holds.
+    pub fn unsent_ratings(
+        &self,
+    ) -> Result<Vec<(uuid::Uuid, crate::sync::contract::RatingUpload)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.dossier_id, r.stars, r.reasons, r.rated_at FROM ratings r
+             JOIN dossiers d ON d.id = r.dossier_id
+             WHERE r.sent_at IS NULL AND d.state NOT IN ('queued', 'sending')",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u8>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, stars, reasons, rated_at) = row?;
+            Ok((
+                uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
+                crate::sync::contract::RatingUpload {
+                    stars,
+                    reasons: reasons
+                        .split(',')
+                        .filter(|r| !r.is_empty())
+                        .map(str::to_string)
+                        .collect(),
+                    rated_at,
+                },
+            ))
+        })
+        .collect()
+    }
+
+    /// The portal has this rating (unless it was changed meanwhile).
+    pub fn mark_rating_sent(
+        &mut self,
+        id: uuid::Uuid,
+        rated_at: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE ratings SET sent_at = ?3 WHERE dossier_id = ?1 AND rated_at = ?2",
+            params![id.to_string(), rated_at, stamp(now)],
+        )?;
+        Ok(())
+    }
+
     /// The status cursor last pulled from the portal.
     pub fn status_cursor(&self) -> Result<u64, StoreError> {
         let v: Option<String> = self
@@ -233,12 +282,34 @@ impl Store {
         Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
     }
 
-    pub fn set_status_cursor(&mut self, cursor: u64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO sync_state (key, value) VALUES ('status_cursor', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [cursor.to_string()],
-        )?;
+    /// Records a successful status pull: the portal's cursor and when it was fetched (the
+    /// lookup screen says how fresh the statuses it shows are).
+    pub fn set_status_cursor(&mut self, cursor: u64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        for (key, value) in [
+            ("status_cursor", cursor.to_string()),
+            ("statuses_fetched_at", stamp(now)),
+        ] {
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value.as_str()],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
+    }
+
+    /// When statuses were last pulled from the portal (`None`: never).
+    pub fn statuses_fetched_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'statuses_fetched_at'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        v.map(|s| parse_time(&s)).transpose()
     }
 }

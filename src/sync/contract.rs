@@ -130,6 +130,15 @@ pub struct Heartbeat {
     pub app_version: String,
 }
 
+/// `PUT /v1/dossiers/{id}/rating`: the resident's satisfaction rating of the service (1–5
+/// and reason ids); sent after the dossier was accepted; a later rating replaces it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingUpload {
+    pub stars: u8,
+    pub reasons: Vec<String>,
+    pub rated_at: String,
+}
+
 /// `GET /v1/catalogue?since=VERSION`: a procedure catalogue newer than the kiosk's, signed by
 /// the portal's catalogue key. `bundle` is the base64 of a JSON `CatalogueBundle`; the
 /// signature (ed25519, base64) is over `"xakiosk catalogue v1\n"` followed by those bytes.

@@ -325,9 +325,32 @@ impl<T: PortalTransport> SyncEngine<T> {
                 }
             }
         }
+        self.send_ratings().await?;
         self.pull_statuses().await?;
         self.housekeeping().await;
         Ok(pass)
+    }
+
+    /// Sends the residents' ratings of dossiers the portal holds; a failure leaves them for
+    /// the next pass.
+    async fn send_ratings(&self) -> Result<(), StoreError> {
+        let ratings = self.store.call(|s| s.unsent_ratings()).await?;
+        for (id, rating) in ratings {
+            match self.call(self.transport.rating(id, &rating)).await {
+                Ok(()) => {
+                    let now = self.clock.now();
+                    let rated_at = rating.rated_at.clone();
+                    self.store
+                        .call(move |s| s.mark_rating_sent(id, &rated_at, now))
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::debug!("rating not sent: {e}");
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn send(&self, item: OutboxItem) -> Result<String, SendError> {
@@ -442,7 +465,7 @@ impl<T: PortalTransport> SyncEngine<T> {
                                 s.apply_status(&change.id, state, change.note.as_deref(), now)?;
                             }
                         }
-                        s.set_status_cursor(page.cursor)
+                        s.set_status_cursor(page.cursor, now)
                     })
                     .await?;
                 self.publish(true, None).await;

@@ -98,6 +98,12 @@ pub trait PortalTransport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SignedCatalogue>, SendError>> + Send;
     /// `POST /v1/heartbeat`.
     fn heartbeat(&self, beat: &Heartbeat) -> impl Future<Output = Result<(), SendError>> + Send;
+    /// `PUT /v1/dossiers/{id}/rating`.
+    fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &crate::sync::contract::RatingUpload,
+    ) -> impl Future<Output = Result<(), SendError>> + Send;
 }
 
 /// The portal over HTTP(S).
@@ -425,6 +431,23 @@ impl PortalTransport for HttpTransport {
         .await
         .map(|_| ())
     }
+
+    async fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &crate::sync::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        let body = serde_json::to_vec(rating).map_err(|e| SendError::Refused(e.to_string()))?;
+        self.signed(Request {
+            method: reqwest::Method::PUT,
+            path: format!("/v1/dossiers/{id}/rating"),
+            body,
+            content_type: "application/json",
+            headers: Vec::new(),
+        })
+        .await
+        .map(|_| ())
+    }
 }
 
 /// A shared transport (tests keep a handle on the one the engine uses).
@@ -467,5 +490,12 @@ impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
     }
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
         (**self).heartbeat(beat).await
+    }
+    async fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &crate::sync::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        (**self).rating(id, rating).await
     }
 }

@@ -17,6 +17,7 @@ use crate::core::telex;
 use crate::core::text::{Lang, Text};
 use crate::devices::clock::Clock;
 use crate::store::{DossierSummary, StatusEvent, StoredAttachment};
+use crate::printing::receipt_content::{ReceiptContent, ReceiptContext};
 use crate::ui::identity_step::{CardOutcome, IdentityStep};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -50,6 +51,32 @@ pub enum Command {
     ReadCard(Vec<crate::identity::chip_session::AccessKey>),
     /// Simulator only: put test card `n` on the reader and in front of the camera.
     PlaceTestCard(usize),
+    /// Print the receipt (and, when asked, the desk's queue ticket).
+    PrintReceipt {
+        content: ReceiptContent,
+        queue_ticket: bool,
+    },
+    /// Read a receipt's QR code from the camera, to look the dossier up.
+    ScanReceiptQr,
+}
+
+/// The receipt printer's progress for the receipt on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrintState {
+    Idle,
+    Printing,
+    Printed,
+    /// Not printed (printer missing, out of paper…): what to do, said on screen.
+    Failed(Text),
+}
+
+/// A dossier found by its code: what the kiosk knows and how fresh it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupFound {
+    pub summary: DossierSummary,
+    pub history: Vec<StatusEvent>,
+    /// When statuses were last pulled from the portal (`None`: never).
+    pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A photographed paper, encoded and hashed.
@@ -66,6 +93,7 @@ pub struct LookupResult {
     pub summary: DossierSummary,
     pub procedure_name: Text,
     pub history: Vec<StatusEvent>,
+    pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub struct KioskController {
@@ -98,6 +126,14 @@ pub struct KioskController {
     identity: IdentityStep,
     /// Names of the simulator's test cards (empty with a real reader).
     test_cards: Vec<String>,
+    /// Where receipts come from (place, kiosk, holidays, fee account); none: no receipts.
+    receipt_context: Option<Arc<ReceiptContext>>,
+    /// Print the desk's queue ticket after receipts for procedures with papers to bring.
+    queue_tickets: bool,
+    /// The receipt of the dossier just submitted (or looked up), and its printing.
+    receipt: Option<ReceiptContent>,
+    print_state: PrintState,
+    lookup_scanning: bool,
 }
 
 impl KioskController {
@@ -135,7 +171,28 @@ impl KioskController {
             sending: None,
             identity: IdentityStep::default(),
             test_cards: Vec::new(),
+            receipt_context: None,
+            queue_tickets: false,
+            receipt: None,
+            print_state: PrintState::Idle,
+            lookup_scanning: false,
         }
+    }
+
+    /// Receipts are printed from now on, with this context.
+    pub fn set_receipt_context(&mut self, context: Arc<ReceiptContext>, queue_tickets: bool) {
+        self.receipt_context = Some(context);
+        self.queue_tickets = queue_tickets;
+    }
+    /// The receipt of the dossier on screen (Done or looked up).
+    pub fn receipt(&self) -> Option<&ReceiptContent> {
+        self.receipt.as_ref()
+    }
+    pub fn print_state(&self) -> &PrintState {
+        &self.print_state
+    }
+    pub fn lookup_scanning(&self) -> bool {
+        self.lookup_scanning
     }
 
     /// The simulator's test cards, offered as buttons on the identity screen.
@@ -271,6 +328,8 @@ impl KioskController {
         self.lookup_text.clear();
         self.lookup_error = None;
         self.lookup_result = None;
+        self.receipt = None;
+        self.print_state = PrintState::Idle;
         self.screen = Screen::Lookup;
     }
 
@@ -520,20 +579,88 @@ impl KioskController {
 
     /// The store's answer. On success the session's answers are wiped and the code shown; on
     /// failure every answer stays and "submit" can be pressed again.
-    pub fn submitted(&mut self, result: Result<DossierSummary, Text>) {
+    /// On success, asks for the receipt to be printed.
+    pub fn submitted(&mut self, result: Result<DossierSummary, Text>) -> Option<Command> {
         self.submitting = false;
         match result {
             Ok(summary) => {
                 let procedure = self.form.as_ref().map(|f| f.procedure().clone());
                 self.wipe_answers();
-                if let Some(p) = procedure {
-                    self.submitted = Some((summary.code, p, summary.receipt));
-                }
                 self.queue_count += 1;
                 self.screen = Screen::Done;
+                let p = procedure?;
+                self.receipt = self.receipt_context.as_ref().map(|ctx| {
+                    ReceiptContent::new(
+                        ctx,
+                        &p,
+                        &summary.code,
+                        summary.created_at,
+                        summary.receipt.as_deref(),
+                        !self.online,
+                        0,
+                    )
+                });
+                let queue_ticket = self.queue_tickets && !p.papers.is_empty();
+                self.submitted = Some((summary.code, p, summary.receipt));
+                self.start_printing(queue_ticket)
             }
-            Err(message) => self.submit_error = Some(message),
+            Err(message) => {
+                self.submit_error = Some(message);
+                None
+            }
         }
+    }
+
+    fn start_printing(&mut self, queue_ticket: bool) -> Option<Command> {
+        if self.print_state == PrintState::Printing {
+            return None;
+        }
+        let content = self.receipt.clone()?;
+        self.print_state = PrintState::Printing;
+        Some(Command::PrintReceipt {
+            content,
+            queue_ticket,
+        })
+    }
+
+    /// The printer's answer.
+    pub fn printed(&mut self, result: Result<(), Text>) {
+        self.print_state = match result {
+            Ok(()) => PrintState::Printed,
+            Err(advice) => PrintState::Failed(advice),
+        };
+    }
+
+    /// "Reprint" on the done screen or under a looked-up dossier.
+    pub fn reprint(&mut self) -> Option<Command> {
+        self.touch();
+        if self.screen == Screen::Lookup && self.receipt.is_none() {
+            let found = self.lookup_result.as_ref()?;
+            let Some(p) = self.catalogue.get(&found.summary.procedure_id) else {
+                self.print_state = PrintState::Failed(Text::new(
+                    "Thủ tục của hồ sơ này không còn trong danh mục của máy nên không in lại được biên nhận.",
+                    "This dossier's procedure is no longer in the kiosk's catalogue, so its receipt cannot be reprinted.",
+                ));
+                return None;
+            };
+            let queued = matches!(
+                found.summary.state,
+                crate::core::dossier::DossierState::Queued
+                    | crate::core::dossier::DossierState::Sending
+            );
+            self.receipt = self.receipt_context.as_ref().map(|ctx| {
+                ReceiptContent::new(
+                    ctx,
+                    p,
+                    &found.summary.code,
+                    found.summary.created_at,
+                    found.summary.receipt.as_deref(),
+                    queued,
+                    0,
+                )
+            });
+        }
+        self.start_printing(false)
     }
 
     // ----- lookup -----------------------------------------------------------------------
@@ -541,6 +668,8 @@ impl KioskController {
     pub fn lookup(&mut self) -> Option<Command> {
         self.touch();
         self.lookup_result = None;
+        self.receipt = None;
+        self.print_state = PrintState::Idle;
         match DossierCode::parse(&self.lookup_text) {
             Ok(code) => {
                 self.lookup_error = None;
@@ -553,9 +682,42 @@ impl KioskController {
         }
     }
 
-    pub fn looked_up(&mut self, result: Result<Option<(DossierSummary, Vec<StatusEvent>)>, Text>) {
+    /// "Scan the receipt's QR code" on the lookup screen.
+    pub fn scan_receipt_qr(&mut self) -> Option<Command> {
+        self.touch();
+        if self.lookup_scanning {
+            return None;
+        }
+        self.lookup_scanning = true;
+        self.lookup_error = None;
+        self.lookup_result = None;
+        self.receipt = None;
+        self.print_state = PrintState::Idle;
+        Some(Command::ScanReceiptQr)
+    }
+
+    /// The code read off a receipt: looked up at once.
+    pub fn receipt_qr_scanned(&mut self, result: Result<DossierCode, Text>) -> Option<Command> {
+        self.lookup_scanning = false;
         match result {
-            Ok(Some((summary, history))) => {
+            Ok(code) => {
+                self.lookup_text = code.as_str().to_string();
+                self.lookup()
+            }
+            Err(message) => {
+                self.lookup_error = Some(message);
+                None
+            }
+        }
+    }
+
+    pub fn looked_up(&mut self, result: Result<Option<LookupFound>, Text>) {
+        match result {
+            Ok(Some(LookupFound {
+                summary,
+                history,
+                statuses_fetched_at,
+            })) => {
                 let procedure_name = self
                     .catalogue
                     .get(&summary.procedure_id)
@@ -567,6 +729,7 @@ impl KioskController {
                     summary,
                     procedure_name,
                     history,
+                    statuses_fetched_at,
                 });
             }
             Ok(None) => {
@@ -625,6 +788,9 @@ impl KioskController {
         self.lookup_text.clear();
         self.lookup_error = None;
         self.lookup_result = None;
+        self.lookup_scanning = false;
+        self.receipt = None;
+        self.print_state = PrintState::Idle;
         self.warning_seconds = None;
         self.lang = self.default_lang;
         self.screen = Screen::Home;

@@ -14,8 +14,12 @@ use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep,
 use crate::identity::qr_camera::{self, ScanError};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
-use crate::store::{DossierSummary, StatusEvent, StoreHandle};
-use crate::ui::controller::{Command, KioskController, Photo};
+use crate::devices::printer::ReceiptPrinter;
+use crate::printing::escpos_encoder::{self, PrinterProfile};
+use crate::printing::raster_text::Fonts;
+use crate::printing::receipt_content::{self, ReceiptContent};
+use crate::store::{DossierSummary, StoreHandle};
+use crate::ui::controller::{Command, KioskController, LookupFound, Photo};
 use crate::ui::identity_step::CardOutcome;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
@@ -24,7 +28,10 @@ use std::sync::{Arc, Mutex};
 pub enum Outcome {
     Submitted(Result<DossierSummary, Text>),
     PhotoTaken(Result<Photo, Text>),
-    LookedUp(Result<Option<(DossierSummary, Vec<StatusEvent>)>, Text>),
+    LookedUp(Result<Option<LookupFound>, Text>),
+    /// The receipt printed, or what to do about the printer.
+    Printed(Result<(), Text>),
+    ReceiptQrScanned(Result<crate::core::dossier_code::DossierCode, Text>),
     /// The sync engine's view: online, and how many dossiers still wait.
     Sync(crate::sync::engine::SyncStatus),
     /// A newer procedure catalogue (and maybe units list) from the portal.
@@ -47,7 +54,9 @@ impl Outcome {
             Outcome::CardProgress(step) => c.card_progress(step),
             Outcome::CardRead(outcome) => c.card_read(outcome),
             Outcome::TestCardPlaced => {}
-            Outcome::Submitted(r) => c.submitted(r),
+            Outcome::Submitted(r) => return c.submitted(r),
+            Outcome::Printed(r) => c.printed(r),
+            Outcome::ReceiptQrScanned(r) => return c.receipt_qr_scanned(r),
             Outcome::PhotoTaken(r) => c.photo_taken(r),
             Outcome::LookedUp(r) => c.looked_up(r),
             Outcome::Sync(s) => {
@@ -118,11 +127,57 @@ impl IdentityDevices {
     }
 }
 
+/// What printing needs: the printer, its profile and the receipt font.
+pub struct PrintDevices {
+    pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
+    pub profile: PrinterProfile,
+    pub fonts: Fonts,
+}
+
+impl PrintDevices {
+    /// The configured printer with its profile and the bundled font; a bad `[printer]`
+    /// setting or a missing font is an error naming it.
+    pub fn from_config(
+        config: &crate::config::PrinterConfig,
+        printer: Arc<Mutex<dyn ReceiptPrinter>>,
+    ) -> Result<PrintDevices, String> {
+        Ok(PrintDevices {
+            printer,
+            profile: config.profile()?,
+            fonts: Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?,
+        })
+    }
+
+    /// Encodes and prints a receipt (then the queue ticket); the advice to show on failure.
+    pub fn print(&self, content: &ReceiptContent, queue_ticket: bool) -> Result<(), Text> {
+        let mut jobs = vec![receipt_content::receipt_blocks(content)];
+        if queue_ticket {
+            jobs.push(receipt_content::queue_ticket_blocks(content));
+        }
+        for blocks in jobs {
+            let bytes = escpos_encoder::encode(&blocks, self.profile, &self.fonts).map_err(|e| {
+                tracing::error!(error = %e, "receipt not encoded");
+                crate::devices::printer::PrinterStatus::Offline.advice()
+            })?;
+            let mut printer = self
+                .printer
+                .lock()
+                .map_err(|_| crate::devices::printer::PrinterStatus::Offline.advice())?;
+            printer.print(&bytes).map_err(|e| {
+                tracing::warn!(error = %e, "receipt not printed");
+                e.status().advice()
+            })?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone)]
 pub struct Effects {
     store: StoreHandle,
     camera: Arc<Mutex<dyn Camera>>,
     identity: Option<Arc<IdentityDevices>>,
+    printing: Option<Arc<PrintDevices>>,
     /// Where background work runs; `None` runs it inline.
     runtime: Option<tokio::runtime::Handle>,
     /// Wakes the sync engine after a dossier is stored, so it is sent at once when online.
@@ -139,9 +194,15 @@ impl Effects {
             store,
             camera,
             identity: None,
+            printing: None,
             runtime: Some(runtime),
             sync_waker: None,
         }
+    }
+
+    pub fn with_printing(mut self, devices: PrintDevices) -> Effects {
+        self.printing = Some(Arc::new(devices));
+        self
     }
 
     pub fn with_identity(mut self, devices: IdentityDevices) -> Effects {
@@ -180,6 +241,7 @@ impl Effects {
             store,
             camera,
             identity: None,
+            printing: None,
             runtime: None,
             sync_waker: None,
         }
@@ -266,13 +328,44 @@ impl Effects {
                 }
                 Outcome::TestCardPlaced
             }
+            Command::PrintReceipt {
+                mut content,
+                queue_ticket,
+            } => {
+                let Some(printing) = self.printing.clone() else {
+                    return Outcome::Printed(Err(
+                        crate::devices::printer::PrinterStatus::Offline.advice()
+                    ));
+                };
+                if queue_ticket {
+                    content.ticket_number = self.ticket_number(&content, clock.now()).await;
+                }
+                let result = self
+                    .blocking(move || printing.print(&content, queue_ticket))
+                    .await
+                    .unwrap_or_else(|| Err(crate::devices::printer::PrinterStatus::Offline.advice()));
+                Outcome::Printed(result)
+            }
+            Command::ScanReceiptQr => {
+                let camera = self.camera.clone();
+                let result = self
+                    .blocking(move || scan_receipt_qr(&camera))
+                    .await
+                    .unwrap_or_else(|| Err(camera_failed()));
+                Outcome::ReceiptQrScanned(result)
+            }
             Command::Lookup(code) => {
                 let result = self
                     .store
                     .call(move |s| match s.find_by_code(&code)? {
                         Some(summary) => {
                             let history = s.history(summary.id)?;
-                            Ok(Some((summary, history)))
+                            let statuses_fetched_at = s.statuses_fetched_at()?;
+                            Ok(Some(LookupFound {
+                                summary,
+                                history,
+                                statuses_fetched_at,
+                            }))
                         }
                         None => Ok(None),
                     })
@@ -287,6 +380,56 @@ impl Effects {
             }
         }
     }
+}
+
+impl Effects {
+    /// The dossier's number among today's (Việt Nam time) at this kiosk, for the queue ticket.
+    async fn ticket_number(&self, content: &ReceiptContent, now: chrono::DateTime<chrono::Utc>) -> u32 {
+        let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+        let midnight = now
+            .with_timezone(&vn)
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|t| t.and_local_timezone(vn).single())
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .unwrap_or(now);
+        let code = content.code.clone();
+        self.store
+            .call(move |s| {
+                let created = crate::core::dossier_code::DossierCode::parse(&code)
+                    .ok()
+                    .and_then(|c| s.find_by_code(&c).ok().flatten())
+                    .map(|d| d.created_at)
+                    .unwrap_or(now);
+                s.count_between(midnight, created)
+            })
+            .await
+            .map(|n| n as u32)
+            .unwrap_or(0)
+    }
+}
+
+/// Looks for a receipt's QR code in a few frames.
+fn scan_receipt_qr(
+    camera: &Arc<Mutex<dyn Camera>>,
+) -> Result<crate::core::dossier_code::DossierCode, Text> {
+    for _ in 0..8 {
+        let frame = camera
+            .lock()
+            .map_err(|_| camera_failed())?
+            .capture()
+            .map_err(|e| {
+                tracing::warn!(error = %e, "camera capture failed");
+                camera_failed()
+            })?;
+        if let Some(text) = qr_camera::decode_text(&frame) {
+            return crate::printing::receipt_qr::code_from_receipt_qr(&text);
+        }
+    }
+    Err(Text::new(
+        "Chưa thấy mã QR. Vui lòng đưa mã QR trên biên nhận vào trước camera và giữ yên, hoặc nhập mã hồ sơ.",
+        "No QR code seen yet. Please hold the receipt's QR code still in front of the camera, or type the dossier code.",
+    ))
 }
 
 /// Looks for the card's QR code in a few frames.

@@ -60,6 +60,10 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     );
     controller.set_test_cards(identity.test_card_names());
     effects = effects.with_identity(identity);
+    effects = effects.with_printing(crate::ui::effects::PrintDevices::from_config(
+        &config.printer,
+        devices.printer.clone(),
+    )?);
     if let Some(sync) = &sync {
         effects = effects.with_sync_waker(sync.waker.clone());
         // The top bar follows the engine: online indicator and queue count.
