@@ -155,6 +155,9 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     ui.press("Nộp hồ sơ");
     assert_eq!(ui.screen(), Screen::Done);
     ui.press("Hoàn tất");
+    assert_eq!(ui.screen(), Screen::Rating);
+    ui.press("Bỏ qua");
+    assert_eq!(ui.screen(), Screen::Home);
     // Nothing of the card stays: not in the controller, not in the window.
     assert!(
         ui.kiosk

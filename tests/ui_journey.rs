@@ -228,7 +228,26 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     );
     assert_eq!(ui.app.global::<SessionAdapter>().get_queue_count(), 1);
     ui.press("Hoàn tất");
+    // The rating: "Send" waits for a level; the level and a reason are stored with the dossier.
+    assert_eq!(ui.screen(), Screen::Rating);
+    assert!(
+        common::press(&ui.app, "Gửi đánh giá").is_none(),
+        "disabled until a level is chosen"
+    );
+    ui.press("Hài lòng");
+    ui.press("Dễ làm theo");
+    ui.press("Gửi đánh giá");
     assert_eq!(ui.screen(), Screen::Home);
+    assert_eq!(
+        ui.startup
+            .store
+            .call_blocking(move |s| s.rating(id))
+            .unwrap(),
+        Some(xakiosk::core::rating::Rating {
+            stars: 4,
+            reasons: vec!["easy".into()]
+        })
+    );
     assert_eq!(ui.form().get_input_text(), "");
     assert_eq!(
         slint::Model::row_count(&ui.form().get_review_rows()),
@@ -283,6 +302,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         2
     );
     ui.press("Hoàn tất");
+    ui.press("Bỏ qua");
 
     // --- English, and back to Vietnamese after the session ---
     ui.press("English");

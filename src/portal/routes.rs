@@ -66,10 +66,7 @@ pub fn router(state: PortalState) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/catalogue", get(catalogue))
         .route("/v1/heartbeat", post(heartbeat))
-        .route(
-            "/v1/dossiers/{id}/rating",
-            axum::routing::put(put_rating),
-        )
+        .route("/v1/dossiers/{id}/rating", axum::routing::put(put_rating))
         .route("/officer", get(officer_page))
         .route("/officer/decide", post(decide))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))

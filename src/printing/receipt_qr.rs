@@ -52,7 +52,17 @@ mod tests {
         let mut forged = receipt.clone();
         forged.kiosk_id = "KIOSK-2".into();
         let forged = forged.to_text();
-        assert!(code_from_receipt_qr(&forged).unwrap_err().vi.contains("thay đổi"));
-        assert!(code_from_receipt_qr("https://example.org").unwrap_err().vi.contains("không phải"));
+        assert!(
+            code_from_receipt_qr(&forged)
+                .unwrap_err()
+                .vi
+                .contains("thay đổi")
+        );
+        assert!(
+            code_from_receipt_qr("https://example.org")
+                .unwrap_err()
+                .vi
+                .contains("không phải")
+        );
     }
 }

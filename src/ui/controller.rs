@@ -16,8 +16,8 @@ use crate::core::procedure::Procedure;
 use crate::core::telex;
 use crate::core::text::{Lang, Text};
 use crate::devices::clock::Clock;
-use crate::store::{DossierSummary, StatusEvent, StoredAttachment};
 use crate::printing::receipt_content::{ReceiptContent, ReceiptContext};
+use crate::store::{DossierSummary, StatusEvent, StoredAttachment};
 use crate::ui::identity_step::{CardOutcome, IdentityStep};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,6 +34,8 @@ pub enum Screen {
     Help,
     /// Before the questions: QR code, chip card, result.
     Identity,
+    /// After "Finish": how satisfied the resident was.
+    Rating,
 }
 
 /// Work the controller asks for; the adapter runs it off the UI thread and reports back.
@@ -58,6 +60,11 @@ pub enum Command {
     },
     /// Read a receipt's QR code from the camera, to look the dossier up.
     ScanReceiptQr,
+    /// Store the resident's rating of the dossier's service.
+    SaveRating {
+        dossier: uuid::Uuid,
+        rating: crate::core::rating::Rating,
+    },
 }
 
 /// The receipt printer's progress for the receipt on screen.
@@ -134,6 +141,12 @@ pub struct KioskController {
     receipt: Option<ReceiptContent>,
     print_state: PrintState,
     lookup_scanning: bool,
+    /// The dossier just submitted (what the rating is about).
+    submitted_id: Option<uuid::Uuid>,
+    rating_stars: u8,
+    rating_reasons: Vec<String>,
+    rating_saving: bool,
+    rating_error: Option<Text>,
 }
 
 impl KioskController {
@@ -176,6 +189,85 @@ impl KioskController {
             receipt: None,
             print_state: PrintState::Idle,
             lookup_scanning: false,
+            submitted_id: None,
+            rating_stars: 0,
+            rating_reasons: Vec::new(),
+            rating_saving: false,
+            rating_error: None,
+        }
+    }
+
+    pub fn rating_stars(&self) -> u8 {
+        self.rating_stars
+    }
+    pub fn rating_reasons(&self) -> &[String] {
+        &self.rating_reasons
+    }
+    pub fn rating_saving(&self) -> bool {
+        self.rating_saving
+    }
+    pub fn rating_error(&self) -> Option<&Text> {
+        self.rating_error.as_ref()
+    }
+
+    /// "Finish" on the done page: the rating, when there is a dossier to rate.
+    pub fn finish(&mut self) {
+        self.touch();
+        if self.screen == Screen::Done && self.submitted_id.is_some() {
+            self.rating_stars = 0;
+            self.rating_reasons.clear();
+            self.rating_error = None;
+            self.screen = Screen::Rating;
+        } else {
+            self.go_home();
+        }
+    }
+
+    pub fn rate(&mut self, stars: u8) {
+        self.touch();
+        if (1..=5).contains(&stars) {
+            self.rating_stars = stars;
+            self.rating_error = None;
+        }
+    }
+
+    pub fn toggle_reason(&mut self, id: &str) {
+        self.touch();
+        if let Some(i) = self.rating_reasons.iter().position(|r| r == id) {
+            self.rating_reasons.remove(i);
+        } else if crate::core::rating::reason_label(id).is_some() {
+            self.rating_reasons.push(id.to_string());
+        }
+    }
+
+    /// "Send rating": stored with the dossier (and sent to the portal by the sync engine).
+    pub fn send_rating(&mut self) -> Option<Command> {
+        self.touch();
+        if self.rating_saving {
+            return None;
+        }
+        let dossier = self.submitted_id?;
+        match crate::core::rating::Rating::new(self.rating_stars, &self.rating_reasons) {
+            Ok(rating) => {
+                self.rating_saving = true;
+                Some(Command::SaveRating { dossier, rating })
+            }
+            Err(_) => {
+                self.rating_error = Some(Text::new(
+                    "Vui lòng chọn một mức hài lòng, hoặc bấm Bỏ qua.",
+                    "Please choose how satisfied you are, or press Skip.",
+                ));
+                None
+            }
+        }
+    }
+
+    /// The store's answer: thanks and home; on failure the resident may try again or skip.
+    pub fn rating_saved(&mut self, result: Result<(), Text>) {
+        self.rating_saving = false;
+        match result {
+            Ok(()) => self.go_home(),
+            Err(message) => self.rating_error = Some(message),
         }
     }
 
@@ -601,6 +693,7 @@ impl KioskController {
                     )
                 });
                 let queue_ticket = self.queue_tickets && !p.papers.is_empty();
+                self.submitted_id = Some(summary.id);
                 self.submitted = Some((summary.code, p, summary.receipt));
                 self.start_printing(queue_ticket)
             }
@@ -781,6 +874,11 @@ impl KioskController {
         self.search.clear();
         self.chosen = None;
         self.submitted = None;
+        self.submitted_id = None;
+        self.rating_stars = 0;
+        self.rating_reasons.clear();
+        self.rating_saving = false;
+        self.rating_error = None;
         self.submit_error = None;
         self.submitting = false;
         self.camera_busy = false;

@@ -9,12 +9,12 @@ use crate::devices::camera::Camera;
 use crate::devices::card_reader::{CardReader, ReaderStatus};
 use crate::devices::clock::Clock;
 use crate::devices::emrtd_chip::EmrtdChip;
+use crate::devices::printer::ReceiptPrinter;
 use crate::identity::card_image::CardImage;
 use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
 use crate::identity::qr_camera::{self, ScanError};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
-use crate::devices::printer::ReceiptPrinter;
 use crate::printing::escpos_encoder::{self, PrinterProfile};
 use crate::printing::raster_text::Fonts;
 use crate::printing::receipt_content::{self, ReceiptContent};
@@ -32,6 +32,7 @@ pub enum Outcome {
     /// The receipt printed, or what to do about the printer.
     Printed(Result<(), Text>),
     ReceiptQrScanned(Result<crate::core::dossier_code::DossierCode, Text>),
+    RatingSaved(Result<(), Text>),
     /// The sync engine's view: online, and how many dossiers still wait.
     Sync(crate::sync::engine::SyncStatus),
     /// A newer procedure catalogue (and maybe units list) from the portal.
@@ -56,6 +57,7 @@ impl Outcome {
             Outcome::TestCardPlaced => {}
             Outcome::Submitted(r) => return c.submitted(r),
             Outcome::Printed(r) => c.printed(r),
+            Outcome::RatingSaved(r) => c.rating_saved(r),
             Outcome::ReceiptQrScanned(r) => return c.receipt_qr_scanned(r),
             Outcome::PhotoTaken(r) => c.photo_taken(r),
             Outcome::LookedUp(r) => c.looked_up(r),
@@ -155,10 +157,11 @@ impl PrintDevices {
             jobs.push(receipt_content::queue_ticket_blocks(content));
         }
         for blocks in jobs {
-            let bytes = escpos_encoder::encode(&blocks, self.profile, &self.fonts).map_err(|e| {
-                tracing::error!(error = %e, "receipt not encoded");
-                crate::devices::printer::PrinterStatus::Offline.advice()
-            })?;
+            let bytes =
+                escpos_encoder::encode(&blocks, self.profile, &self.fonts).map_err(|e| {
+                    tracing::error!(error = %e, "receipt not encoded");
+                    crate::devices::printer::PrinterStatus::Offline.advice()
+                })?;
             let mut printer = self
                 .printer
                 .lock()
@@ -343,8 +346,27 @@ impl Effects {
                 let result = self
                     .blocking(move || printing.print(&content, queue_ticket))
                     .await
-                    .unwrap_or_else(|| Err(crate::devices::printer::PrinterStatus::Offline.advice()));
+                    .unwrap_or_else(|| {
+                        Err(crate::devices::printer::PrinterStatus::Offline.advice())
+                    });
                 Outcome::Printed(result)
+            }
+            Command::SaveRating { dossier, rating } => {
+                let now = clock.now();
+                let result = self
+                    .store
+                    .call(move |s| s.rate(dossier, &rating, now))
+                    .await;
+                if let (Ok(()), Some(waker)) = (&result, &self.sync_waker) {
+                    waker.notify_one();
+                }
+                Outcome::RatingSaved(result.map_err(|e| {
+                    tracing::error!(error = %e, "rating not stored");
+                    Text::new(
+                        "Máy chưa lưu được đánh giá. Vui lòng thử lại hoặc bấm Bỏ qua.",
+                        "The kiosk could not save the rating. Please try again or press Skip.",
+                    )
+                }))
             }
             Command::ScanReceiptQr => {
                 let camera = self.camera.clone();
@@ -384,7 +406,11 @@ impl Effects {
 
 impl Effects {
     /// The dossier's number among today's (Việt Nam time) at this kiosk, for the queue ticket.
-    async fn ticket_number(&self, content: &ReceiptContent, now: chrono::DateTime<chrono::Utc>) -> u32 {
+    async fn ticket_number(
+        &self,
+        content: &ReceiptContent,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> u32 {
         let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
         let midnight = now
             .with_timezone(&vn)

@@ -28,13 +28,16 @@ pub struct RenderCache {
     pub photo: Option<String>,
     /// The dossier code whose receipt QR is on the done page.
     pub receipt_qr: Option<String>,
+    /// The payment code on the done page.
+    pub payment_qr: Option<String>,
+    pub reasons: Option<Vec<crate::slint_generated::ReasonRow>>,
     /// The card's portrait is in the window.
     pub identity_photo: bool,
     pub test_cards: Option<Vec<String>>,
 }
 
-/// The receipt text as a QR code image (black on white, with its quiet zone).
-fn qr_image(text: &str) -> Option<slint::Image> {
+/// A QR code image (black on white, with its quiet zone) for the screen.
+pub fn qr_image(text: &str) -> Option<slint::Image> {
     let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
     // Whole pixels per module, so the code is drawn crisp at its natural size (~200 px).
     let scale = (200 / (code.width() as u32 + 8)).max(2);
@@ -93,6 +96,8 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     });
     let k = kiosk.clone();
     g.on_take_photo(move || k.update(|c| c.take_photo()));
+    let k = kiosk.clone();
+    g.on_reprint(move || k.update(|c| c.reprint()));
     let k = kiosk.clone();
     g.on_submit(move || {
         let mut random = [0u8; 8];
@@ -266,6 +271,43 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 )
             };
             g.set_done_note(note.get(lang).into());
+            let receipt = c.receipt();
+            g.set_appointment(
+                receipt
+                    .map(|r| match lang {
+                        Lang::Vi => format!("Hẹn trả kết quả: ngày {}", r.appointment),
+                        Lang::En => format!("Result expected on {}", r.appointment),
+                    })
+                    .unwrap_or_default()
+                    .into(),
+            );
+            let payment = receipt
+                .and_then(|r| r.fee.as_ref())
+                .and_then(|f| f.payment_qr.clone().map(|qr| (qr, f.amount_vnd)));
+            if cache.payment_qr.as_ref() != payment.as_ref().map(|(qr, _)| qr) {
+                let image = payment.as_ref().and_then(|(qr, _)| qr_image(qr));
+                g.set_has_payment(image.is_some());
+                g.set_payment_qr(image.unwrap_or_default());
+                cache.payment_qr = payment.as_ref().map(|(qr, _)| qr.clone());
+            }
+            if let Some((_, amount)) = &payment {
+                let text = match lang {
+                    Lang::Vi => format!(
+                        "Lệ phí {} đ: quét bằng ứng dụng ngân hàng",
+                        crate::core::procedure::group_thousands(*amount, '.')
+                    ),
+                    Lang::En => format!(
+                        "Fee {} VND: scan with your banking app",
+                        crate::core::procedure::group_thousands(*amount, ',')
+                    ),
+                };
+                g.set_payment_text(text.into());
+            }
+            render_print_state(c, lang, |text, failed, can_reprint| {
+                g.set_print_status(text.into());
+                g.set_print_failed(failed);
+                g.set_can_reprint(can_reprint);
+            });
             let papers: Vec<SharedString> = procedure
                 .papers
                 .iter()
@@ -278,10 +320,44 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 g.set_has_receipt(false);
                 g.set_receipt_qr(slint::Image::default());
             }
+            if cache.payment_qr.take().is_some() {
+                g.set_has_payment(false);
+                g.set_payment_qr(slint::Image::default());
+            }
+            g.set_appointment("".into());
+            g.set_print_status("".into());
+            g.set_print_failed(false);
+            g.set_can_reprint(false);
             g.set_dossier_code("".into());
             set_rows(&mut cache.done_papers, Vec::new(), |m| {
                 g.set_papers_to_bring(m)
             });
         }
+    }
+}
+
+/// The printer's progress as the done and lookup pages show it: (text, failed, can reprint).
+pub fn render_print_state(c: &KioskController, lang: Lang, set: impl FnOnce(String, bool, bool)) {
+    use crate::ui::controller::PrintState;
+    match c.print_state() {
+        PrintState::Idle => set(String::new(), false, false),
+        PrintState::Printing => set(
+            Text::new("Đang in biên nhận…", "Printing the receipt…")
+                .get(lang)
+                .to_string(),
+            false,
+            false,
+        ),
+        PrintState::Printed => set(
+            Text::new(
+                "Đã in biên nhận. Vui lòng nhận biên nhận ở khe máy in.",
+                "The receipt is printed. Please take it from the printer slot.",
+            )
+            .get(lang)
+            .to_string(),
+            false,
+            true,
+        ),
+        PrintState::Failed(advice) => set(advice.get(lang).to_string(), true, true),
     }
 }

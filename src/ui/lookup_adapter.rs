@@ -14,6 +14,14 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         .global::<LookupAdapter>()
         .on_lookup(move || k.update(|c| c.lookup()));
     let k = kiosk.clone();
+    window
+        .global::<LookupAdapter>()
+        .on_scan(move || k.update(|c| c.scan_receipt_qr()));
+    let k = kiosk.clone();
+    window
+        .global::<LookupAdapter>()
+        .on_reprint(move || k.update(|c| c.reprint()));
+    let k = kiosk.clone();
     window.global::<LookupAdapter>().on_again(move || {
         k.update(|c| {
             c.open_lookup();
@@ -33,6 +41,11 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             .into(),
     );
     let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+    g.set_scanning(c.lookup_scanning());
+    crate::ui::form_adapter::render_print_state(c, lang, |text, failed, _| {
+        g.set_print_status(text.into());
+        g.set_print_failed(failed);
+    });
     match c.lookup_result() {
         Some(r) => {
             g.set_title(
@@ -44,6 +57,33 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 .into(),
             );
             g.set_status(r.summary.state.label().get(lang).into());
+            let freshness = match r.statuses_fetched_at {
+                Some(at) => {
+                    let at = at.with_timezone(&vn).format("%H:%M ngày %d/%m/%Y").to_string();
+                    match (c.online, lang) {
+                        (true, crate::core::text::Lang::Vi) => {
+                            format!("Tình trạng cập nhật từ Cổng dịch vụ công lúc {at}.")
+                        }
+                        (true, crate::core::text::Lang::En) => {
+                            format!("Status from the portal as of {}.", at.replace(" ngày ", " "))
+                        }
+                        (false, crate::core::text::Lang::Vi) => format!(
+                            "Máy đang ngoại tuyến: đây là tình trạng đã biết lần cuối, cập nhật lúc {at}."
+                        ),
+                        (false, crate::core::text::Lang::En) => format!(
+                            "The kiosk is offline: this is the last known status, fetched at {}.",
+                            at.replace(" ngày ", " ")
+                        ),
+                    }
+                }
+                None => crate::core::text::Text::new(
+                    "Máy chưa lấy được tình trạng từ Cổng dịch vụ công: đây là tình trạng tại máy.",
+                    "The kiosk has not fetched statuses from the portal yet: this is the status on the kiosk.",
+                )
+                .get(lang)
+                .to_string(),
+            };
+            g.set_freshness(freshness.into());
             let rows: Vec<HistoryRow> = r
                 .history
                 .iter()
@@ -68,6 +108,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             set_rows(&mut cache.history, rows, |m| g.set_history(m));
         }
         None => {
+            g.set_freshness("".into());
             g.set_title("".into());
             g.set_status("".into());
             set_rows(&mut cache.history, Vec::new(), |m| g.set_history(m));

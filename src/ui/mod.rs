@@ -11,6 +11,7 @@ mod identity_adapter;
 pub mod identity_step;
 mod keyboard_adapter;
 mod lookup_adapter;
+mod rating_adapter;
 pub mod run;
 mod session_adapter;
 
@@ -52,6 +53,7 @@ impl Kiosk {
         keyboard_adapter::connect(window, &kiosk);
         lookup_adapter::connect(window, &kiosk);
         identity_adapter::connect(window, &kiosk);
+        rating_adapter::connect(window, &kiosk);
         kiosk.render();
         kiosk
     }
@@ -103,6 +105,7 @@ impl Kiosk {
         keyboard_adapter::render(&window, &controller);
         lookup_adapter::render(&window, &controller, &mut cache);
         identity_adapter::render(&window, &controller, &mut cache);
+        rating_adapter::render(&window, &controller, &mut cache);
     }
 }
 

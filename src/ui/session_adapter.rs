@@ -18,6 +18,13 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_finish(move || {
+        k.update(|c| {
+            c.finish();
+            None
+        })
+    });
+    let k = kiosk.clone();
     g.on_start_submit(move || {
         k.update(|c| {
             c.start_submit();
@@ -66,6 +73,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         Screen::Lookup => UiScreen::Lookup,
         Screen::Help => UiScreen::Help,
         Screen::Identity => UiScreen::Identity,
+        Screen::Rating => UiScreen::Rating,
     });
     if cache.language != Some(c.lang()) {
         // English is the source language of the UI strings; Vietnamese is the bundled translation.
