@@ -13,6 +13,7 @@ packages=(
   libfontconfig1-dev libfreetype-dev        # text shaping and font lookup (Slint)
   libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0  # desktop window (X11)
   libpcsclite-dev pcscd vsmartcard-vpcd     # the PC/SC card reader, and a virtual one for the tests
+  espeak-ng alsa-utils                      # spoken guidance (Vietnamese voice) played through ALSA
 )
 missing=()
 for p in "${packages[@]}"; do

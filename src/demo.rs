@@ -49,6 +49,11 @@ impl DemoReport {
 
 struct Walk {
     reader: Arc<Mutex<crate::devices::card_reader::SimCardReader>>,
+    /// The simulated printer's paper (what was printed) and state.
+    printer: Arc<Mutex<crate::devices::printer::SimPrinter>>,
+    profile: crate::printing::escpos_encoder::PrinterProfile,
+    /// The first receipt as printed (its picture), for the lookup by scanning.
+    first_receipt: Option<image::GrayImage>,
     camera: Arc<Mutex<SimCamera>>,
     headless: Headless,
     app: AppWindow,
@@ -316,12 +321,111 @@ impl Walk {
             })
             .is_some();
         self.check(&format!("{id}: dossier {code} is on disk"), stored);
-        self.report.dossier_codes.push(code);
-        session.invoke_go_home();
+        self.print_check(id, &code, first);
+        self.report.dossier_codes.push(code.clone());
+        session.invoke_finish();
         self.check(
             "finish clears every answer",
             self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
         );
+        self.check(
+            &format!("{id}: rating screen"),
+            self.screen() == Screen::Rating,
+        );
+        let rating = self.app.global::<crate::slint_generated::RatingAdapter>();
+        rating.invoke_rate(5);
+        rating.invoke_toggle_reason("easy".into());
+        if first {
+            self.shot("rating");
+        }
+        self.app
+            .global::<crate::slint_generated::RatingAdapter>()
+            .invoke_send();
+        self.settle(&format!("{id}: rating stored, back home"), |c| {
+            c.screen() == Screen::Home
+        });
+        let stored = DossierCode::parse(&code).ok().and_then(|c| {
+            self.store
+                .call_blocking(move |s| {
+                    let d = s.find_by_code(&c)?;
+                    d.map(|d| s.rating(d.id)).transpose()
+                })
+                .ok()
+                .flatten()
+                .flatten()
+        });
+        self.check(
+            &format!("{id}: the rating is stored with the dossier"),
+            stored.is_some_and(|r| r.stars == 5 && r.reasons == ["easy"]),
+        );
+    }
+}
+
+impl Walk {
+    /// The receipt (and queue ticket) the simulated printer received: printed, a picture of
+    /// it saved for the first dossier, its QR code read back.
+    fn print_check(&mut self, id: &str, code: &str, first: bool) {
+        self.settle(&format!("{id}: receipt printed"), |c| {
+            c.print_state() == &crate::ui::controller::PrintState::Printed
+        });
+        let bytes = std::mem::take(
+            &mut self
+                .printer
+                .lock()
+                .map(|mut p| std::mem::take(&mut p.printed))
+                .unwrap_or_default(),
+        );
+        let fonts = match crate::printing::raster_text::Fonts::bundled() {
+            Ok(f) => f,
+            Err(e) => return self.check(&format!("receipt font: {e}"), false),
+        };
+        let preview =
+            match crate::printing::escpos_preview::render(&bytes, self.profile.dots, &fonts) {
+                Ok(p) => p,
+                Err(e) => {
+                    return self.check(&format!("{id}: the printed bytes render: {e}"), false);
+                }
+            };
+        let receipt_qr = self.controller(|c| c.last_submitted().and_then(|s| s.2.clone()));
+        let codes = crate::printing::escpos_preview::qr_codes(&preview.image);
+        let read = codes.first().cloned();
+        if self.controller(|c| c.receipt().is_some_and(|r| r.fee.is_some())) {
+            let payment = self.controller(|c| {
+                c.receipt()
+                    .and_then(|r| r.fee.as_ref())
+                    .and_then(|f| f.payment_qr.clone())
+            });
+            self.check(
+                &format!("{id}: the fee's VietQR code is printed and reads back"),
+                payment.is_some() && codes.get(1) == payment.as_ref(),
+            );
+        }
+        self.check(
+            &format!("{id}: the printed receipt's QR code reads back as the signed receipt"),
+            read.is_some() && read == receipt_qr,
+        );
+        self.check(
+            &format!("{id}: the code {code} is on the paper"),
+            read.as_deref()
+                .and_then(|t| crate::printing::receipt_qr::code_from_receipt_qr(t).ok())
+                .map(|c| c.display())
+                .as_deref()
+                == Some(code),
+        );
+        if first {
+            let n = self.report.screenshots.len() + 1;
+            let path = self.out.join(format!("{n:02}-receipt-printed.png"));
+            match preview.image.save(&path) {
+                Ok(()) => self.report.screenshots.push(path),
+                Err(e) => self.check(&format!("receipt picture: {e}"), false),
+            }
+            // What a resident holds up to the camera later: the top of the receipt, QR included.
+            let h = preview.image.height().min(1100);
+            self.first_receipt = Some(
+                image::imageops::crop_imm(&preview.image, 0, 0, preview.image.width(), h)
+                    .to_image(),
+            );
+        }
     }
 }
 
@@ -359,7 +463,13 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
-    let config = Config::default();
+    let mut config = Config::default();
+    // A fee account for the demo's payment QR (a made-up account: never pay into it).
+    config.payment = crate::config::PaymentConfig {
+        bank_bin: "970415".into(),
+        account: "0000000000000".into(),
+        account_name: "UBND PHUONG HOAN KIEM (DEMO)".into(),
+    };
     let startup = Startup::prepare(&config, Some(&database))?;
     let start: DateTime<Utc> = "2026-11-24T02:00:00Z".parse().map_err(|e| format!("{e}"))?;
     let clock = Arc::new(SimClock::new(start));
@@ -379,6 +489,13 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     );
     let mut controller = startup.controller(clock.clone() as Arc<dyn Clock>);
     controller.set_test_cards(identity.test_card_names());
+    let printer = crate::devices::printer::SimulatedPrinter::new();
+    let paper = printer.hardware();
+    let print = crate::ui::effects::PrintDevices::from_config(
+        &config.printer,
+        Arc::new(Mutex::new(printer)),
+    )?;
+    let profile = print.profile;
     let kiosk = Kiosk::attach(
         &app,
         controller,
@@ -387,9 +504,25 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
             camera.clone() as Arc<Mutex<dyn crate::devices::camera::Camera>>,
             runtime.handle().clone(),
         )
-        .with_identity(identity),
+        .with_identity(identity)
+        .with_printing(print),
+    );
+    // Every spoken prompt is kept as a WAV file in voice/.
+    let voice_dir = options.out.join("voice");
+    let _ = std::fs::remove_dir_all(&voice_dir);
+    let voice_config = crate::config::VoiceConfig {
+        record_dir: voice_dir.display().to_string(),
+        ..config.voice.clone()
+    };
+    kiosk.set_voice(
+        crate::ui::voice_guide::from_config(&voice_config),
+        &config.kiosk.place,
+        config.voice.speed,
     );
     let mut walk = Walk {
+        printer: paper,
+        profile,
+        first_receipt: None,
         reader,
         camera,
         headless,
@@ -448,6 +581,57 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     // The network returns: the reference portal (real HTTP on loopback) receives everything
     // that was queued offline, then an officer asks for a correction that flows back.
     sync_with_reference_portal(&mut walk, &runtime, &startup)?;
+
+    // Look the first dossier up by scanning its printed receipt at the camera.
+    if let (Some(code), Some(receipt)) = (
+        walk.report.dossier_codes.first().cloned(),
+        walk.first_receipt.clone(),
+    ) {
+        walk.app.global::<SessionAdapter>().invoke_open_lookup();
+        if let Ok(mut cam) = walk.camera.lock() {
+            cam.hold_paper(Some(receipt));
+        }
+        walk.app.global::<LookupAdapter>().invoke_scan();
+        walk.settle("scanning the receipt finds the dossier", |c| {
+            c.lookup_result().is_some()
+        });
+        let found = walk.controller(|c| c.lookup_result().map(|r| r.summary.code.display()));
+        walk.check(
+            "the scanned receipt is the first dossier",
+            found.as_deref() == Some(code.as_str()),
+        );
+        if let Ok(mut cam) = walk.camera.lock() {
+            cam.hold_paper(None);
+        }
+        walk.shot("lookup-scanned");
+        // Out of paper: the reprint says what to do; with paper again it prints.
+        if let Ok(mut p) = walk.printer.lock() {
+            p.paper_out = true;
+        }
+        walk.app.global::<LookupAdapter>().invoke_reprint();
+        walk.settle("a reprint without paper says so", |c| {
+            matches!(
+                c.print_state(),
+                crate::ui::controller::PrintState::Failed(_)
+            )
+        });
+        walk.shot("lookup-reprint-no-paper");
+        if let Ok(mut p) = walk.printer.lock() {
+            p.paper_out = false;
+            p.printed.clear();
+        }
+        walk.app.global::<LookupAdapter>().invoke_reprint();
+        walk.settle("the reprint prints once paper is back", |c| {
+            c.print_state() == &crate::ui::controller::PrintState::Printed
+        });
+        let reprinted = walk
+            .printer
+            .lock()
+            .map(|p| !p.printed.is_empty())
+            .unwrap_or(false);
+        walk.check("the reprint reached the printer", reprinted);
+        walk.app.global::<SessionAdapter>().invoke_go_home();
+    }
 
     // Look the first dossier up by its code, typed on the code keyboard.
     if let Some(code) = walk.report.dossier_codes.first().cloned() {
@@ -534,6 +718,52 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.shot("portrait-question");
     walk.app.global::<SessionAdapter>().invoke_go_home();
     walk.headless.resize(1280, 800);
+
+    // Elder mode: large text on the home screen and the first question.
+    walk.app.global::<SessionAdapter>().invoke_toggle_elder();
+    walk.check("large text is on", walk.controller(|c| c.elder()));
+    walk.shot("elder-home");
+    walk.app.global::<SessionAdapter>().invoke_start_submit();
+    walk.app
+        .global::<CatalogueAdapter>()
+        .invoke_pick(procedures[0].as_str().into());
+    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.app
+        .global::<crate::slint_generated::IdentityAdapter>()
+        .invoke_skip();
+    walk.shot("elder-question");
+    walk.app.global::<SessionAdapter>().invoke_go_home();
+    walk.check(
+        "large text ends with the session",
+        !walk.controller(|c| c.elder()),
+    );
+
+    // Every screen was spoken: one WAV file per prompt.
+    walk.kiosk.flush_voice();
+    match walk.kiosk.voice_problem() {
+        Some(problem) => walk.check(&format!("voice guidance: {problem}"), false),
+        None => {
+            let wavs: Vec<PathBuf> = std::fs::read_dir(&voice_dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let all_sound = wavs.iter().all(|w| {
+                std::fs::metadata(w)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false)
+            });
+            walk.check(
+                &format!(
+                    "every prompt was spoken to a WAV file ({} files)",
+                    wavs.len()
+                ),
+                wavs.len() >= 10 && all_sound,
+            );
+        }
+    }
 
     write_summary(&walk.out, &walk.report)?;
     Ok(walk.report)

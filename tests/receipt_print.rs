@@ -51,42 +51,8 @@ fn fixed_receipt() -> ReceiptContent {
     )
 }
 
-/// The picture cut at every run of blank rows (between lines, rules and codes), each piece
-/// given a white margin, so each QR code is read on its own.
-fn sections(img: &GrayImage) -> Vec<GrayImage> {
-    let blank = |y: u32| (0..img.width()).all(|x| img.get_pixel(x, y)[0] >= 128);
-    let mut out = Vec::new();
-    let mut top: Option<u32> = None;
-    let mut blanks = 0;
-    for y in 0..=img.height() {
-        if y == img.height() || blank(y) {
-            blanks += 1;
-            if let (Some(t), true) = (top, blanks >= 6 || y == img.height()) {
-                let bottom = y + 1 - blanks;
-                let mut piece =
-                    GrayImage::from_pixel(img.width(), bottom - t + 48, image::Luma([255]));
-                image::imageops::overlay(
-                    &mut piece,
-                    &image::imageops::crop_imm(img, 0, t, img.width(), bottom - t).to_image(),
-                    0,
-                    24,
-                );
-                out.push(piece);
-                top = None;
-            }
-        } else {
-            blanks = 0;
-            top.get_or_insert(y);
-        }
-    }
-    out
-}
-
 fn qr_texts(img: &GrayImage) -> Vec<String> {
-    sections(img)
-        .iter()
-        .filter_map(xakiosk::identity::qr_camera::decode_gray)
-        .collect()
+    escpos_preview::qr_codes(img)
 }
 
 fn golden(name: &str, bytes: &[u8]) {

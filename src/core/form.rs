@@ -44,6 +44,24 @@ pub enum AddressStage {
     Legacy,
 }
 
+/// The question as shown and spoken: the field's label, with the address step it is at.
+pub fn question_label(field: &Field, stage: Option<AddressStage>) -> Text {
+    match stage {
+        Some(AddressStage::Province) => Text::new(
+            format!("{} — chọn tỉnh, thành phố", field.label.vi),
+            format!(
+                "{} — choose the province or city",
+                field.label.get(Lang::En)
+            ),
+        ),
+        Some(AddressStage::Commune) => Text::new(
+            format!("{} — chọn xã, phường, đặc khu", field.label.vi),
+            format!("{} — choose the commune or ward", field.label.get(Lang::En)),
+        ),
+        _ => field.label.clone(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressDraft {
     pub stage: AddressStage,

@@ -13,6 +13,7 @@ pub mod pcsc_reader;
 pub mod printer;
 pub mod printer_links;
 pub mod set;
+pub mod speaker;
 pub mod vpcd_card;
 
 pub use error::DeviceError;

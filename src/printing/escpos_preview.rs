@@ -335,6 +335,32 @@ pub fn render(bytes: &[u8], dots: u32, fonts: &Fonts) -> Result<Preview, Preview
     })
 }
 
+/// Every QR code on the printed paper, top to bottom: the paper is cut at runs of blank rows
+/// (between lines, rules and codes) and each piece, given a white margin, is read alone.
+pub fn qr_codes(paper: &GrayImage) -> Vec<String> {
+    let blank = |y: u32| (0..paper.width()).all(|x| paper.get_pixel(x, y)[0] >= 128);
+    let mut out = Vec::new();
+    let mut top: Option<u32> = None;
+    let mut blanks = 0;
+    for y in 0..=paper.height() {
+        if y == paper.height() || blank(y) {
+            blanks += 1;
+            if let (Some(t), true) = (top, blanks >= 6 || y == paper.height()) {
+                let bottom = y + 1 - blanks;
+                let mut piece = GrayImage::from_pixel(paper.width(), bottom - t + 48, Luma([255]));
+                let cut = image::imageops::crop_imm(paper, 0, t, paper.width(), bottom - t);
+                image::imageops::overlay(&mut piece, &cut.to_image(), 0, 24);
+                out.extend(crate::identity::qr_camera::decode_gray(&piece));
+                top = None;
+            }
+        } else {
+            blanks = 0;
+            top.get_or_insert(y);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -147,6 +147,16 @@ pub struct KioskController {
     rating_reasons: Vec<String>,
     rating_saving: bool,
     rating_error: Option<Text>,
+    /// Speech volume (0–100), changed with the volume buttons; kept across sessions.
+    volume: u8,
+    /// Bumped by "replay" (and volume changes) so the same prompt is said again.
+    speech_nonce: u64,
+    /// The receipt read aloud on request (replaces the done page's prompt until it changes).
+    readout: Option<Text>,
+    /// Large text, high contrast, longer timeouts, slower speech: for this session.
+    elder: bool,
+    /// The configured inactivity policy (elder mode doubles it).
+    base_policy: InactivityPolicy,
 }
 
 impl KioskController {
@@ -194,7 +204,77 @@ impl KioskController {
             rating_reasons: Vec::new(),
             rating_saving: false,
             rating_error: None,
+            volume: 80,
+            speech_nonce: 0,
+            readout: None,
+            elder: false,
+            base_policy: policy,
         }
+    }
+
+    // ----- voice and elder mode -------------------------------------------------------
+
+    pub fn volume(&self) -> u8 {
+        self.volume
+    }
+    pub fn set_volume(&mut self, volume: u8) {
+        self.volume = volume.min(100);
+    }
+    pub fn louder(&mut self) {
+        self.touch();
+        self.volume = (self.volume + 20).min(100);
+        self.speech_nonce += 1;
+    }
+    pub fn quieter(&mut self) {
+        self.touch();
+        self.volume = self.volume.saturating_sub(20).max(20);
+        self.speech_nonce += 1;
+    }
+    /// "Say it again".
+    pub fn replay(&mut self) {
+        self.touch();
+        self.speech_nonce += 1;
+    }
+    /// "Read the receipt aloud" on the done page.
+    pub fn read_receipt(&mut self) {
+        self.touch();
+        if let Some(r) = &self.receipt {
+            let text = r.spoken();
+            self.readout = Some(Text::new(text.clone(), text));
+            self.speech_nonce += 1;
+        }
+    }
+    /// What should be being said now, and a counter that changes when it must be said again
+    /// even if the words are the same.
+    pub fn utterance(&self, place: &str) -> (Text, u64) {
+        let text = match (&self.readout, self.screen) {
+            (Some(r), Screen::Done) if self.warning_seconds.is_none() => r.clone(),
+            _ => crate::ui::voice_prompt::prompt(self, place),
+        };
+        (text, self.speech_nonce)
+    }
+    /// The warning's grace period in whole seconds (what the spoken warning announces).
+    pub fn grace_seconds(&self) -> u64 {
+        self.inactivity.policy().grace.as_secs()
+    }
+
+    pub fn elder(&self) -> bool {
+        self.elder
+    }
+    /// "Large text" on the home screen: on for this session (off again at its end).
+    pub fn toggle_elder(&mut self) {
+        self.elder = !self.elder;
+        let p = self.base_policy;
+        self.inactivity.set_policy(if self.elder {
+            InactivityPolicy {
+                warn_after: p.warn_after * 2,
+                grace: p.grace * 2,
+            }
+        } else {
+            p
+        });
+        self.touch();
+        self.speech_nonce += 1;
     }
 
     pub fn rating_stars(&self) -> u8 {
@@ -879,6 +959,11 @@ impl KioskController {
         self.rating_reasons.clear();
         self.rating_saving = false;
         self.rating_error = None;
+        self.readout = None;
+        if self.elder {
+            self.elder = false;
+            self.inactivity.set_policy(self.base_policy);
+        }
         self.submit_error = None;
         self.submitting = false;
         self.camera_busy = false;

@@ -146,20 +146,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 cache.question = Some((index, stage));
                 g.set_search_open(false);
             }
-            let question = match stage {
-                Some(AddressStage::Province) => Text::new(
-                    format!("{} — chọn tỉnh, thành phố", field.label.vi),
-                    format!(
-                        "{} — choose the province or city",
-                        field.label.get(Lang::En)
-                    ),
-                ),
-                Some(AddressStage::Commune) => Text::new(
-                    format!("{} — chọn xã, phường, đặc khu", field.label.vi),
-                    format!("{} — choose the commune or ward", field.label.get(Lang::En)),
-                ),
-                _ => field.label.clone(),
-            };
+            let question = crate::core::form::question_label(field, stage);
             g.set_question(question.get(lang).into());
             g.set_hint(
                 field

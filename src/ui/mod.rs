@@ -14,6 +14,9 @@ mod lookup_adapter;
 mod rating_adapter;
 pub mod run;
 mod session_adapter;
+mod voice_adapter;
+pub mod voice_guide;
+pub mod voice_prompt;
 
 use crate::slint_generated::AppWindow;
 use controller::{Command, KioskController};
@@ -34,6 +37,8 @@ pub struct Kiosk {
     effects: Effects,
     /// Last rendered rows of each list, so unchanged lists keep their scroll position.
     cache: RefCell<form_adapter::RenderCache>,
+    /// Spoken guidance, when the kiosk has a voice.
+    voice: RefCell<Option<voice_adapter::Voice>>,
 }
 
 impl Kiosk {
@@ -45,6 +50,7 @@ impl Kiosk {
             window: window.as_weak(),
             effects,
             cache: RefCell::new(Default::default()),
+            voice: RefCell::new(None),
         });
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&kiosk));
         session_adapter::connect(window, &kiosk);
@@ -54,8 +60,44 @@ impl Kiosk {
         lookup_adapter::connect(window, &kiosk);
         identity_adapter::connect(window, &kiosk);
         rating_adapter::connect(window, &kiosk);
+        voice_adapter::connect(window, &kiosk);
         kiosk.render();
         kiosk
+    }
+
+    /// Gives the kiosk a voice: every screen's prompt is spoken from now on.
+    pub fn set_voice(&self, guide: voice_guide::VoiceGuide, place: &str, speed: u32) {
+        *self.voice.borrow_mut() = Some(voice_adapter::Voice {
+            guide,
+            place: place.to_string(),
+            speed,
+            last: None,
+        });
+        self.render();
+    }
+
+    /// Waits until everything asked to be said was said (tests and the demo).
+    pub fn flush_voice(&self) {
+        if let Some(v) = self.voice.borrow().as_ref() {
+            v.guide.flush();
+        }
+    }
+
+    /// What the kiosk said so far.
+    pub fn said(&self) -> Vec<String> {
+        self.voice
+            .borrow()
+            .as_ref()
+            .map(|v| v.guide.said())
+            .unwrap_or_default()
+    }
+
+    /// Why the kiosk is silent, if it is.
+    pub fn voice_problem(&self) -> Option<String> {
+        self.voice
+            .borrow()
+            .as_ref()
+            .and_then(|v| v.guide.problem().map(str::to_string))
     }
 
     /// Starts the inactivity tick (a `slint::Timer`, so it runs on the UI thread).
@@ -106,6 +148,7 @@ impl Kiosk {
         lookup_adapter::render(&window, &controller, &mut cache);
         identity_adapter::render(&window, &controller, &mut cache);
         rating_adapter::render(&window, &controller, &mut cache);
+        voice_adapter::render(&window, &controller, self.voice.borrow_mut().as_mut());
     }
 }
 

@@ -77,7 +77,13 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
             }
         });
     }
+    controller.set_volume(config.voice.volume.min(100) as u8);
     let kiosk = Kiosk::attach(&app, controller, effects);
+    kiosk.set_voice(
+        crate::ui::voice_guide::from_config(&config.voice),
+        &config.kiosk.place,
+        config.voice.speed,
+    );
     let place = config.kiosk.place.clone();
     app.global::<crate::slint_generated::SessionAdapter>()
         .set_place(place.into());
