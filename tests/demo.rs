@@ -26,11 +26,30 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         "one dossier per shipped procedure:\n{summary}"
     );
 
-    let pngs: Vec<_> = std::fs::read_dir(out.path())
+    let (receipts, pngs): (Vec<_>, Vec<_>) = std::fs::read_dir(out.path())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "png"))
-        .collect();
+        .partition(|p| p.to_string_lossy().contains("receipt-printed"));
+    // The printed receipt (as the simulated 80 mm printer printed it): its QR codes read back
+    // as a signed receipt and a VietQR payment code.
+    assert_eq!(receipts.len(), 1, "{receipts:?}");
+    let paper = image::open(&receipts[0]).unwrap().to_luma8();
+    assert_eq!(paper.width(), 576 + 32, "80 mm paper and its margins");
+    let printed = xakiosk::printing::escpos_preview::qr_codes(&paper);
+    assert_eq!(printed.len(), 2, "{printed:?}");
+    xakiosk::receipt::Receipt::parse(&printed[0])
+        .unwrap()
+        .verify()
+        .unwrap();
+    assert!(xakiosk::core::vietqr::parse(&printed[1]).is_ok());
+    // Every screen was spoken: a WAV file (and its words) per prompt.
+    let wavs = std::fs::read_dir(out.path().join("voice"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .count();
+    assert!(wavs >= 30, "only {wavs} spoken prompts");
     assert!(pngs.len() >= 60, "only {} screenshots", pngs.len());
     for png in &pngs {
         let img = image::open(png).unwrap().to_rgb8();
@@ -105,7 +124,9 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         .filter(|p| p.to_string_lossy().ends_with("-done.png"))
         .min()
         .expect("a done screen");
+    // The payment QR sits right of the receipt QR: read the left part of the screen.
     let luma = image::open(done).unwrap().to_luma8();
+    let luma = image::imageops::crop_imm(&luma, 0, 0, 1032, luma.height()).to_image();
     let (w, h) = luma.dimensions();
     let scanned =
         rxing::helpers::detect_in_luma(luma.into_raw(), w, h, Some(rxing::BarcodeFormat::QR_CODE))

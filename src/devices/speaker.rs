@@ -226,6 +226,43 @@ mod tests {
     }
 
     #[test]
+    fn the_simulator_keeps_each_utterance_as_vietnamese_audio() {
+        // espeak-ng is installed by scripts/setup.sh; without it this test says so.
+        let dir = tempfile::tempdir().unwrap();
+        let mut speaker = RecordingSpeaker::new("espeak-ng", dir.path())
+            .expect("espeak-ng must be installed (scripts/setup.sh installs it)");
+        let voice = Voice {
+            lang: Lang::Vi,
+            volume: 80,
+            speed: 140,
+        };
+        speaker
+            .speak("Xin chào. Hồ sơ của bạn đã được nộp.", voice)
+            .unwrap();
+        speaker
+            .speak("Hẹn trả kết quả ngày hai mươi bảy.", voice)
+            .unwrap();
+        let files = speaker.files();
+        assert_eq!(files.len(), 2);
+        for f in &files {
+            let bytes = std::fs::read(f).unwrap();
+            assert_eq!(&bytes[..4], b"RIFF", "{}", f.display());
+            assert_eq!(&bytes[8..12], b"WAVE");
+            // More than a second of 22 kHz 16-bit audio: real speech, not an empty file.
+            assert!(
+                bytes.len() > 44_000,
+                "{} is {} bytes",
+                f.display(),
+                bytes.len()
+            );
+        }
+        assert_eq!(
+            std::fs::read_to_string(files[0].with_extension("txt")).unwrap(),
+            "Xin chào. Hồ sơ của bạn đã được nộp."
+        );
+    }
+
+    #[test]
     fn a_missing_synthesiser_is_reported_not_fatal() {
         let dir = tempfile::tempdir().unwrap();
         assert!(RecordingSpeaker::new("/nonexistent/espeak-ng", dir.path()).is_err());

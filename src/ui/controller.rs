@@ -1153,6 +1153,111 @@ kind = "attachment"
     }
 
     #[test]
+    fn every_screen_has_a_spoken_prompt_in_both_languages() {
+        let (mut c, clock) = controller();
+        c.set_receipt_context(
+            Arc::new(ReceiptContext {
+                place: "Phường Hoàn Kiếm".into(),
+                kiosk_id: "K1".into(),
+                calendar: crate::core::working_days::HolidayCalendar::computed(),
+                beneficiary: None,
+            }),
+            true,
+        );
+        let mut heard: Vec<(Screen, Text)> = Vec::new();
+        let mut listen = |c: &KioskController| {
+            let (t, _) = c.utterance("Phường Hoàn Kiếm");
+            assert!(!t.vi.trim().is_empty(), "{:?} has no prompt", c.screen());
+            assert_ne!(
+                t.vi,
+                t.get(Lang::En),
+                "{:?}: English prompt missing",
+                c.screen()
+            );
+            heard.push((c.screen(), t));
+        };
+        listen(&c);
+        c.start_submit();
+        listen(&c);
+        c.pick_procedure("p");
+        listen(&c);
+        c.begin();
+        listen(&c);
+        assert!(c.scan_qr().is_some());
+        listen(&c);
+        c.skip_identity();
+        listen(&c);
+        answer_id(&mut c);
+        listen(&c);
+        c.next();
+        c.take_photo();
+        c.photo_taken(Ok(photo(1)));
+        c.next();
+        listen(&c);
+        let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [3; 8]) else {
+            panic!("submit")
+        };
+        let print = c.submitted(Ok(DossierSummary {
+            receipt: None,
+            id: draft.id,
+            code: draft.code.clone(),
+            procedure_id: "p".into(),
+            state: crate::core::dossier::DossierState::Queued,
+            created_at: clock.now(),
+        }));
+        assert!(matches!(print, Some(Command::PrintReceipt { .. })));
+        listen(&c);
+        c.printed(Ok(()));
+        listen(&c);
+        // The receipt read aloud replaces the prompt, with the appointment in it.
+        c.read_receipt();
+        let (readout, _) = c.utterance("");
+        assert!(
+            readout.vi.contains("Hẹn trả kết quả ngày 27/11/2026"),
+            "{}",
+            readout.vi
+        );
+        c.finish();
+        assert_eq!(c.screen(), Screen::Rating);
+        listen(&c);
+        c.go_home();
+        c.open_lookup();
+        listen(&c);
+        c.open_help();
+        listen(&c);
+        // The timeout warning is said once: its words do not tick with the countdown.
+        c.start_submit();
+        clock.advance(Duration::from_secs(61));
+        c.tick();
+        let (first, _) = c.utterance("");
+        clock.advance(Duration::from_secs(3));
+        c.tick();
+        assert_eq!(c.utterance("").0, first);
+        assert!(first.vi.contains("20 giây"), "{}", first.vi);
+
+        let screens: std::collections::BTreeSet<String> =
+            heard.iter().map(|(s, _)| format!("{s:?}")).collect();
+        for s in [
+            "Home",
+            "Procedures",
+            "ProcedureInfo",
+            "Identity",
+            "Question",
+            "Review",
+            "Done",
+            "Rating",
+            "Lookup",
+            "Help",
+        ] {
+            assert!(screens.contains(s), "{s} was not visited");
+        }
+        // "Replay" says the same words again.
+        let (_, before) = c.utterance("");
+        c.replay();
+        assert_ne!(c.utterance("").1, before);
+    }
+
+    #[test]
     fn a_camera_failure_is_said_and_the_camera_can_be_tried_again() {
         let (mut c, _) = controller();
         answer_id(&mut c);

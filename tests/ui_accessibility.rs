@@ -1,0 +1,336 @@
+//! Accessibility from the rendered screens: the test visits every screen (normal and large
+//! text), renders it, and for each text element on show measures the contrast of its darkest
+//! (or lightest) ink against the background it sits on (WCAG 2.2 AA: 4.5:1; inactive buttons
+//! are exempt), and checks every button is at least 48×48 px (WCAG 2.5.8 asks 24 px; kiosk
+//! practice and EN 301 549 aim higher). Geometry comes from the UI's own element tree.
+
+mod common;
+
+use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
+use image::RgbaImage;
+use slint::ComponentHandle;
+use std::sync::{Arc, Mutex};
+use xakiosk::config::Config;
+use xakiosk::devices::camera::{Camera, SimCamera};
+use xakiosk::devices::clock::{Clock, SimClock};
+use xakiosk::headless::Headless;
+use xakiosk::slint_generated::{AppWindow, FormAdapter, LookupAdapter, SessionAdapter};
+use xakiosk::startup::Startup;
+use xakiosk::ui::Kiosk;
+use xakiosk::ui::effects::Effects;
+
+const MIN_CONTRAST: f64 = 4.5;
+const MIN_TARGET: f32 = 48.0;
+
+fn luminance(p: [u8; 3]) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(p[0]) + 0.7152 * channel(p[1]) + 0.0722 * channel(p[2])
+}
+
+fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The contrast of the text drawn in `rect`: the background is the most common colour there,
+/// the ink the pixel that differs most from it (glyph cores are drawn at full colour).
+fn text_contrast(shot: &RgbaImage, rect: (u32, u32, u32, u32)) -> Option<f64> {
+    let (x, y, w, h) = rect;
+    let mut counts = std::collections::HashMap::<[u8; 3], u32>::new();
+    for yy in y..(y + h).min(shot.height()) {
+        for xx in x..(x + w).min(shot.width()) {
+            let p = shot.get_pixel(xx, yy);
+            *counts.entry([p[0], p[1], p[2]]).or_default() += 1;
+        }
+    }
+    let background = counts.iter().max_by_key(|(_, n)| **n).map(|(c, _)| *c)?;
+    counts
+        .keys()
+        .map(|c| contrast(*c, background))
+        .max_by(|a, b| a.total_cmp(b))
+}
+
+struct Checker {
+    app: AppWindow,
+    headless: Headless,
+    problems: Vec<String>,
+    screens: Vec<String>,
+}
+
+impl Checker {
+    fn check(&mut self, screen: &str) {
+        self.headless.pump();
+        let shot = self.headless.snapshot().unwrap();
+        self.screens.push(screen.to_string());
+        let (sw, sh) = (shot.width() as f32, shot.height() as f32);
+        let on_screen = |e: &ElementHandle| {
+            let p = e.absolute_position();
+            let s = e.size();
+            s.width > 0.0
+                && s.height > 0.0
+                && p.x >= 0.0
+                && p.y >= 0.0
+                && p.x + s.width <= sw + 1.0
+                && p.y + s.height <= sh + 1.0
+        };
+        let all: Vec<ElementHandle> = ElementQuery::from_root(&self.app).find_all();
+        let disabled_buttons: Vec<(f32, f32, f32, f32)> = all
+            .iter()
+            .filter(|e| {
+                e.accessible_role() == Some(AccessibleRole::Button)
+                    && e.accessible_enabled() == Some(false)
+            })
+            .map(|e| {
+                let p = e.absolute_position();
+                let s = e.size();
+                (p.x, p.y, s.width, s.height)
+            })
+            .collect();
+        // A modal dialog on top: only what is inside it is on show.
+        let modal = all
+            .iter()
+            .find(|e| e.accessible_role() == Some(AccessibleRole::Groupbox))
+            .map(|e| {
+                let p = e.absolute_position();
+                let s = e.size();
+                (p.x, p.y, s.width, s.height)
+            });
+        let inside_modal = |e: &ElementHandle| match modal {
+            Some((mx, my, mw, mh)) => {
+                let p = e.absolute_position();
+                let s = e.size();
+                p.x >= mx
+                    && p.y >= my
+                    && p.x + s.width <= mx + mw + 0.5
+                    && p.y + s.height <= my + mh + 0.5
+            }
+            None => true,
+        };
+        let mut texts = 0;
+        for e in &all {
+            if !on_screen(e) || !inside_modal(e) {
+                continue;
+            }
+            let label = e.accessible_label().unwrap_or_default().to_string();
+            match e.accessible_role() {
+                Some(AccessibleRole::Button) => {
+                    let s = e.size();
+                    if s.width < MIN_TARGET || s.height < MIN_TARGET {
+                        self.problems.push(format!(
+                            "{screen}: button {label:?} is {:.0}×{:.0} px",
+                            s.width, s.height
+                        ));
+                    }
+                }
+                Some(AccessibleRole::Text) if !label.trim().is_empty() => {
+                    let p = e.absolute_position();
+                    let s = e.size();
+                    let inside_disabled = disabled_buttons.iter().any(|(bx, by, bw, bh)| {
+                        p.x >= *bx
+                            && p.y >= *by
+                            && p.x + s.width <= bx + bw + 0.5
+                            && p.y + s.height <= by + bh + 0.5
+                    });
+                    if inside_disabled || s.height < 8.0 {
+                        continue;
+                    }
+                    let rect = (
+                        p.x.max(0.0) as u32,
+                        p.y.max(0.0) as u32,
+                        s.width.ceil() as u32,
+                        s.height.ceil() as u32,
+                    );
+                    texts += 1;
+                    match text_contrast(&shot, rect) {
+                        Some(c) if c >= MIN_CONTRAST => {}
+                        Some(c) => self.problems.push(format!(
+                            "{screen}: text {label:?} has contrast {c:.2}:1 (needs {MIN_CONTRAST}:1)"
+                        )),
+                        None => {}
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            texts > 0,
+            "{screen}: no text found to measure (debug info missing?)"
+        );
+    }
+}
+
+#[test]
+fn every_screen_meets_contrast_and_touch_target_sizes() {
+    let headless = Headless::install(1280, 800).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.payment = xakiosk::config::PaymentConfig {
+        bank_bin: "970415".into(),
+        account: "0000000000000".into(),
+        account_name: "UBND (TEST)".into(),
+    };
+    let startup = Startup::prepare(&config, Some(&dir.path().join("a11y.sqlite"))).unwrap();
+    let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
+    let app = AppWindow::new().unwrap();
+    app.show().unwrap();
+    let camera: Arc<Mutex<dyn Camera>> = Arc::new(Mutex::new(SimCamera::new(640, 360)));
+    let printer = xakiosk::devices::printer::SimulatedPrinter::new();
+    let controller = startup.controller(clock.clone() as Arc<dyn Clock>);
+    let kiosk = Kiosk::attach(
+        &app,
+        controller,
+        Effects::inline(startup.store.clone(), camera).with_printing(
+            xakiosk::ui::effects::PrintDevices::from_config(
+                &config.printer,
+                Arc::new(Mutex::new(printer)),
+            )
+            .unwrap(),
+        ),
+    );
+    let mut c = Checker {
+        app: app.clone_strong(),
+        headless,
+        problems: Vec::new(),
+        screens: Vec::new(),
+    };
+    let press = |label: &str| {
+        common::press(&app, label).unwrap_or_else(|| panic!("no button {label:?}"));
+    };
+    let keys = |text: &str| common::type_keys(text, |k| press(k));
+
+    for elder in [false, true] {
+        let tag = if elder { "large text" } else { "normal" };
+        if elder {
+            app.global::<SessionAdapter>().invoke_toggle_elder();
+        }
+        c.check(&format!("home ({tag})"));
+        press("Nộp hồ sơ");
+        c.check(&format!("procedures ({tag})"));
+        app.global::<xakiosk::slint_generated::CatalogueAdapter>()
+            .invoke_pick("dang-ky-tam-tru".into());
+        c.check(&format!("procedure page ({tag})"));
+        press("Bắt đầu");
+        c.check(&format!("identity ({tag})"));
+        press("Bỏ qua, tôi tự nhập thông tin");
+        c.check(&format!("question with digits ({tag})"));
+        keys("00109304706");
+        c.check(&format!("question with an error ({tag})"));
+        press("Xóa hết");
+        keys("001093047064");
+        press("Tiếp tục ›");
+        c.check(&format!("question with letters ({tag})"));
+        app.global::<SessionAdapter>().invoke_go_home();
+        press("Tra cứu hồ sơ");
+        keys("ABCD");
+        app.global::<LookupAdapter>().invoke_lookup();
+        c.check(&format!("lookup with an error ({tag})"));
+        app.global::<SessionAdapter>().invoke_go_home();
+        press("Hỗ trợ");
+        c.check(&format!("help ({tag})"));
+        app.global::<SessionAdapter>().invoke_go_home();
+    }
+    // Large text is per session: it ended with the last "home".
+    assert!(!kiosk.controller.borrow().elder());
+
+    // A whole dossier to reach review, done (printed, fee QR), rating and the found lookup.
+    kiosk.update(|k| {
+        k.start_submit();
+        k.pick_procedure("chung-thuc-ban-sao");
+        k.begin();
+        k.skip_identity();
+        None
+    });
+    let mut guard = 0;
+    while kiosk.controller.borrow().screen() == xakiosk::ui::controller::Screen::Question {
+        guard += 1;
+        assert!(guard < 40, "the form did not end");
+        answer_current(&kiosk);
+    }
+    c.check("review");
+    app.global::<FormAdapter>().invoke_submit();
+    c.check("done");
+    let code = app.global::<FormAdapter>().get_dossier_code().to_string();
+    app.global::<SessionAdapter>().invoke_finish();
+    c.check("rating");
+    press("Hài lòng");
+    c.check("rating chosen");
+    press("Gửi đánh giá");
+    press("Tra cứu hồ sơ");
+    keys(&code.replace('-', ""));
+    app.global::<LookupAdapter>().invoke_lookup();
+    c.check("lookup found");
+    // The inactivity warning over a screen.
+    clock.advance(std::time::Duration::from_secs(
+        config.session.warn_after_secs + 1,
+    ));
+    kiosk.update(|k| {
+        k.tick();
+        None
+    });
+    c.check("timeout warning");
+
+    assert!(c.screens.len() >= 20, "{:?}", c.screens);
+    assert!(
+        c.problems.is_empty(),
+        "{} accessibility problems:\n{}",
+        c.problems.len(),
+        c.problems.join("\n")
+    );
+}
+
+/// Answers whatever the current question is with a valid answer.
+fn answer_current(kiosk: &std::rc::Rc<Kiosk>) {
+    use xakiosk::core::field::FieldKind;
+    let (kind, id) = {
+        let k = kiosk.controller.borrow();
+        let f = k.form().unwrap().current_field().unwrap().clone();
+        (f.kind.clone(), f.id.clone())
+    };
+    fn type_text(k: &mut xakiosk::ui::controller::KioskController, text: &str) {
+        for ch in text.chars() {
+            let key = ch.to_string();
+            k.key(if ch == ' ' { "space" } else { &key });
+        }
+    }
+    kiosk.update(|k| {
+        match &kind {
+            FieldKind::PersonalId => type_text(k, "001093047064"),
+            FieldKind::Text { .. } => type_text(k, "Nguyen Van An"),
+            FieldKind::Number { min, .. } => type_text(k, &min.max(&1).to_string()),
+            FieldKind::Date { .. } => type_text(k, "05091993"),
+            FieldKind::Phone => type_text(k, "0912345678"),
+            FieldKind::Email => type_text(k, "an@example.org"),
+            FieldKind::Choice { options } => k.pick(&options[0].id),
+            FieldKind::YesNo => k.pick("yes"),
+            FieldKind::Address => {
+                k.pick("01");
+                let first = k.form().and_then(|f| {
+                    f.options(xakiosk::core::text::Lang::Vi)
+                        .into_iter()
+                        .find(|o| o.id != xakiosk::core::form::LEGACY_ADDRESS_OPTION)
+                        .map(|o| o.id)
+                });
+                if let Some(id) = first {
+                    k.pick(&id);
+                }
+                type_text(k, "12 Hang Bac");
+            }
+            FieldKind::Attachment => {
+                return k.take_photo();
+            }
+        }
+        None
+    });
+    let _ = id;
+    kiosk.update(|k| {
+        k.next();
+        None
+    });
+}
