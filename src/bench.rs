@@ -147,6 +147,7 @@ pub(crate) fn sample_draft(i: u32) -> DossierDraft {
         applicant_id: PersonalId::parse("001093047064").expect("valid sample ID"),
         answers,
         identity: None,
+        assisted_by: None,
     }
 }
 

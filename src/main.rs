@@ -95,6 +95,23 @@ enum Cmd {
     },
     /// Print the annotated default configuration
     DefaultConfig,
+    /// Print the pin_sha256 value of a helper's PIN for [[assist.helpers]] in the configuration
+    HelperPin {
+        /// The helper's id (as in the configuration)
+        id: String,
+        /// The PIN: 4 to 8 digits
+        pin: String,
+    },
+    /// Render a sample receipt as the configured printer profile would print it, to a PNG
+    /// (and with --print, send it to the configured printer: a test page)
+    ReceiptSample {
+        /// Where the picture goes
+        #[arg(long, default_value = "receipt-sample.png")]
+        out: PathBuf,
+        /// Also print it on the configured printer
+        #[arg(long)]
+        print: bool,
+    },
     /// Chip ID card tools for technicians: read a card, list readers, serve a virtual card
     #[command(subcommand)]
     Card(CardCmd),
@@ -285,6 +302,22 @@ fn main() -> ExitCode {
             key,
             version,
         }) => publish_catalogue(&db, procedures, units, key, version),
+        Some(Cmd::HelperPin { id, pin }) => {
+            if id.trim().is_empty() {
+                Err("the helper id is empty".into())
+            } else if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+                Err("a PIN is 4 to 8 digits".into())
+            } else {
+                println!("{}", xakiosk::core::assist::pin_hash(&id, &pin));
+                Ok(())
+            }
+        }
+        Some(Cmd::ReceiptSample { out, print }) => {
+            let path = cli.config.clone().unwrap_or_else(Config::default_path);
+            Config::load(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|config| xakiosk::printing::sample::run(&config, &out, print))
+        }
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));
             Ok(())

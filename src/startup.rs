@@ -30,6 +30,8 @@ pub struct Startup {
     /// What receipts say about this kiosk (place, id, holidays, fee account).
     pub receipts: Arc<crate::printing::receipt_content::ReceiptContext>,
     pub queue_tickets: bool,
+    /// Community tech-team members who may sign in to help.
+    pub helpers: Vec<crate::core::assist::Helper>,
 }
 
 impl Startup {
@@ -46,6 +48,7 @@ impl Startup {
             self.policy,
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
+        c.set_helpers(self.helpers.clone());
         c
     }
 
@@ -135,6 +138,18 @@ impl Startup {
                 beneficiary: config.payment.beneficiary(),
             }),
             queue_tickets: config.printer.queue_ticket,
+            helpers: config
+                .assist
+                .helpers
+                .iter()
+                .filter(|h| !h.id.is_empty() && !h.pin_sha256.is_empty())
+                .map(|h| crate::core::assist::Helper {
+                    id: h.id.clone(),
+                    name: h.name.clone(),
+                    pin_sha256: h.pin_sha256.clone(),
+                    personal_id: h.personal_id.clone(),
+                })
+                .collect(),
         })
     }
 }

@@ -32,6 +32,7 @@ fn draft(seed: u8) -> DossierDraft {
         applicant_id: PersonalId::parse("079305123456").unwrap(),
         answers,
         identity: None,
+        assisted_by: None,
     }
 }
 

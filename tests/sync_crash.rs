@@ -48,6 +48,7 @@ fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
                 applicant_id: PersonalId::parse("001093047064").unwrap(),
                 answers,
                 identity: None,
+                assisted_by: None,
             };
             ids.push(d.id);
             let mut attachments = Vec::new();

@@ -61,6 +61,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         applicant_id: PersonalId::parse("001093047064").unwrap(),
         answers,
         identity: None,
+        assisted_by: None,
     };
     (d, attachments)
 }
@@ -696,4 +697,60 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 3);
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_rating_reaches_the_portal_after_its_dossier_and_a_new_one_replaces_it() {
+    let (store, ids, _dir) = kiosk_with(1).await;
+    let id = ids[0];
+    let now = chrono::Utc::now();
+    let rating = xakiosk::core::rating::Rating::new(2, &["hard".into()]).unwrap();
+    store.call(move |s| s.rate(id, &rating, now)).await.unwrap();
+    // Not sent while the portal does not hold the dossier yet.
+    assert!(store.call(|s| s.unsent_ratings()).await.unwrap().is_empty());
+
+    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
+    let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(now));
+    let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");
+    let pass = engine.pass().await.unwrap();
+    assert_eq!(pass.accepted, 1);
+    assert_eq!(
+        portal.rating_of(&id.to_string()).unwrap(),
+        Some((2, vec!["hard".to_string()]))
+    );
+    assert!(store.call(|s| s.unsent_ratings()).await.unwrap().is_empty());
+    assert_eq!(portal.rating_summary().unwrap(), (1, 2.0));
+
+    // The resident changes their mind: the new rating replaces the old one, once.
+    let later = now + chrono::Duration::seconds(30);
+    let better = xakiosk::core::rating::Rating::new(5, &[]).unwrap();
+    store
+        .call(move |s| s.rate(id, &better, later))
+        .await
+        .unwrap();
+    engine.pass().await.unwrap();
+    assert_eq!(
+        portal.rating_of(&id.to_string()).unwrap(),
+        Some((5, vec![]))
+    );
+    assert_eq!(portal.rating_summary().unwrap(), (1, 5.0));
+
+    // Another kiosk cannot rate this kiosk's dossier; nonsense is refused.
+    let upload = xakiosk::sync::contract::RatingUpload {
+        stars: 1,
+        reasons: vec![],
+        rated_at: later.to_rfc3339(),
+    };
+    assert!(
+        portal
+            .rate("KIOSK-OTHER", &id.to_string(), &upload, "now")
+            .is_err()
+    );
+    let bad = xakiosk::sync::contract::RatingUpload { stars: 9, ..upload };
+    assert!(
+        portal
+            .rate("KIOSK-TEST", &id.to_string(), &bad, "now")
+            .is_err()
+    );
 }

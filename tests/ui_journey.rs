@@ -64,6 +64,12 @@ fn setup() -> (Ui, tempfile::TempDir) {
     let mut config = Config::default();
     config.session.warn_after_secs = 60;
     config.session.grace_secs = 20;
+    config.assist.helpers = vec![xakiosk::config::HelperConfig {
+        id: "TCN-01".into(),
+        name: "Nguyễn Thị Hoa".into(),
+        pin_sha256: xakiosk::core::assist::pin_hash("TCN-01", "2468"),
+        personal_id: String::new(),
+    }];
     let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();
     let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
     let app = AppWindow::new().unwrap();
@@ -89,7 +95,9 @@ fn setup() -> (Ui, tempfile::TempDir) {
 /// Answers the temporary-residence form by pressing keys and buttons, checking on the way that
 /// an invalid answer disables "continue" and says why.
 fn fill_temporary_residence(ui: &Ui) {
-    ui.press("Nộp hồ sơ");
+    if ui.screen() == Screen::Home {
+        ui.press("Nộp hồ sơ");
+    }
     assert_eq!(ui.screen(), Screen::Procedures);
     ui.type_keys("tam tru");
     ui.press("Đăng ký tạm trú");
@@ -388,4 +396,68 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     assert!(lookup.get_title().contains("Đăng ký tạm trú"));
     assert!(lookup.get_status().contains("chờ gửi"));
     assert_eq!(slint::Model::row_count(&lookup.get_history()), 1);
+    // Offline, never fetched from the portal: the screen says how fresh the status is.
+    assert!(lookup.get_freshness().contains("chưa lấy được tình trạng"));
+    ui.press("Trang chủ");
+
+    // --- assisted mode: a helper signs in (a wrong PIN is counted), the resident consents,
+    // the dossier records who helped ---
+    ui.press("Cán bộ hỗ trợ đăng nhập");
+    assert_eq!(ui.screen(), Screen::AssistSignIn);
+    ui.press("Nguyễn Thị Hoa");
+    ui.type_keys("1111");
+    ui.press("Đăng nhập");
+    let assist = ui.app.global::<xakiosk::slint_generated::AssistAdapter>();
+    assert!(
+        assist.get_error_text().contains("Còn 4 lần thử"),
+        "{}",
+        assist.get_error_text()
+    );
+    ui.type_keys("2468");
+    assert_eq!(assist.get_pin_masked(), "••••", "the PIN is never shown");
+    ui.press("Đăng nhập");
+    assert_eq!(ui.screen(), Screen::AssistConsent);
+    ui.press("Tôi đồng ý");
+    assert_eq!(ui.screen(), Screen::Procedures);
+    assert!(ui.has("Đang được hỗ trợ bởi Nguyễn Thị Hoa"));
+    fill_temporary_residence(&ui);
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Done);
+    let helped =
+        xakiosk::core::dossier_code::DossierCode::parse(&ui.form().get_dossier_code().to_string())
+            .unwrap();
+    let (id, sealed) = ui
+        .startup
+        .store
+        .call_blocking(move |s| {
+            let d = s.find_by_code(&helped)?.unwrap();
+            Ok((d.id, s.payload(d.id)?.unwrap()))
+        })
+        .unwrap();
+    let opener =
+        xakiosk::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
+            .unwrap();
+    let clear = opener
+        .open(&sealed, &xakiosk::store::seal_context(id, "answers"))
+        .unwrap();
+    let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let by = content.assisted_by.expect("the dossier records the helper");
+    assert_eq!(
+        (by.helper_id.as_str(), by.signed_in_with.as_str()),
+        ("TCN-01", "pin")
+    );
+    ui.press("Hoàn tất");
+    ui.press("Bỏ qua");
+    assert!(
+        !ui.has("Đang được hỗ trợ bởi Nguyễn Thị Hoa"),
+        "the helper is signed out at the end"
+    );
+    // Refusing consent signs the helper out at once.
+    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Nguyễn Thị Hoa");
+    ui.type_keys("2468");
+    ui.press("Đăng nhập");
+    ui.press("Không đồng ý");
+    assert_eq!(ui.screen(), Screen::Home);
+    assert!(ui.kiosk.controller.borrow().assisting().is_none());
 }

@@ -125,6 +125,9 @@ pub struct DossierDraft {
     /// How the applicant was identified (chip, QR), when the card was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<crate::core::citizen::IdentityEvidence>,
+    /// The community tech-team member who acted for the resident, with their consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_by: Option<crate::core::assist::AssistedBy>,
 }
 
 #[cfg(test)]

@@ -674,6 +674,7 @@ impl FormSession {
                     .map(|(f, _)| f.id.clone())
                     .collect(),
             }),
+            assisted_by: None,
         })
     }
 

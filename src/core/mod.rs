@@ -4,6 +4,7 @@
 
 pub mod address;
 pub mod answer;
+pub mod assist;
 pub mod catalogue;
 pub mod citizen;
 pub mod collation;

@@ -492,7 +492,11 @@ fn applicant(opener: Option<&Opener>, id: &str, upload: &DossierUpload) -> Strin
                     Some(v) => format!(" · {}", v.describe().vi),
                     None => " · tự khai (không dùng thẻ)".to_string(),
                 };
-                format!("{name} · {}{identified}", content.applicant_id)
+                let helped = content
+                    .assisted_by
+                    .map(|a| format!(" · được hỗ trợ bởi {} ({})", a.helper_name, a.helper_id))
+                    .unwrap_or_default();
+                format!("{name} · {}{identified}{helped}", content.applicant_id)
             }
             Err(_) => "(unreadable)".into(),
         },

@@ -44,6 +44,7 @@ pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), Str
             applicant_id: PersonalId::parse("001093047064").map_err(|e| e.to_string())?,
             answers,
             identity: None,
+            assisted_by: None,
         };
         match store.submit(
             &draft,

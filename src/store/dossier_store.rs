@@ -38,6 +38,9 @@ pub struct SealedContent {
     /// How the applicant was identified (chip verified, QR only…), when the card was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<crate::core::citizen::IdentityEvidence>,
+    /// Who helped the resident (assisted mode), with their consent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assisted_by: Option<crate::core::assist::AssistedBy>,
 }
 
 /// The associated data that binds a sealed item to its dossier.
@@ -98,6 +101,7 @@ fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: &Sealer) -> Result<(), St
             applicant_id,
             answers,
             identity: None,
+            assisted_by: None,
         })
         .map_err(|e| StoreError::Decode(e.to_string()))?;
         let sealed = sealer
@@ -213,6 +217,7 @@ impl Store {
             applicant_id: draft.applicant_id.as_str().to_string(),
             answers: draft.answers.clone(),
             identity: draft.identity.clone(),
+            assisted_by: draft.assisted_by.clone(),
         };
         let mut clear =
             serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
@@ -476,6 +481,7 @@ mod tests {
             applicant_id: PersonalId::parse("001093047064").unwrap(),
             answers,
             identity: None,
+            assisted_by: None,
         }
     }
 

@@ -36,6 +36,46 @@ pub enum Screen {
     Identity,
     /// After "Finish": how satisfied the resident was.
     Rating,
+    /// A community tech-team member signs in (name, then PIN).
+    AssistSignIn,
+    /// The resident agrees that the helper acts for them.
+    AssistConsent,
+}
+
+/// Assisted mode: the roster, the sign-in in progress and the helper acting now.
+#[derive(Debug, Default)]
+pub struct AssistState {
+    pub helpers: Arc<Vec<crate::core::assist::Helper>>,
+    pub chosen: Option<usize>,
+    pub pin: String,
+    pub error: Option<Text>,
+    /// Kept across sessions: the lockout must outlive "home".
+    guard: crate::core::assist::PinGuard,
+    /// Signed in and waiting for, or given, the resident's consent.
+    pub helper: Option<crate::core::assist::Helper>,
+    pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AssistState {
+    /// The record sealed with the dossier, once the resident consented.
+    fn record(&self) -> Option<crate::core::assist::AssistedBy> {
+        let h = self.helper.as_ref()?;
+        let at = self.consented_at?;
+        Some(crate::core::assist::AssistedBy {
+            helper_id: h.id.clone(),
+            helper_name: h.name.clone(),
+            signed_in_with: "pin".into(),
+            consented_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        })
+    }
+
+    fn sign_out(&mut self) {
+        self.chosen = None;
+        self.pin.clear();
+        self.error = None;
+        self.helper = None;
+        self.consented_at = None;
+    }
 }
 
 /// Work the controller asks for; the adapter runs it off the UI thread and reports back.
@@ -157,6 +197,7 @@ pub struct KioskController {
     elder: bool,
     /// The configured inactivity policy (elder mode doubles it).
     base_policy: InactivityPolicy,
+    assist: AssistState,
 }
 
 impl KioskController {
@@ -209,6 +250,86 @@ impl KioskController {
             readout: None,
             elder: false,
             base_policy: policy,
+            assist: AssistState::default(),
+        }
+    }
+
+    // ----- assisted mode ----------------------------------------------------------------
+
+    /// The community tech-team members who may sign in here.
+    pub fn set_helpers(&mut self, helpers: Vec<crate::core::assist::Helper>) {
+        self.assist.helpers = Arc::new(helpers);
+    }
+    pub fn assist(&self) -> &AssistState {
+        &self.assist
+    }
+    /// The helper acting for the resident (after consent).
+    pub fn assisting(&self) -> Option<&crate::core::assist::Helper> {
+        self.assist.consented_at.and(self.assist.helper.as_ref())
+    }
+
+    /// "Helper sign-in" on the home screen.
+    pub fn open_assist(&mut self) {
+        self.touch();
+        self.assist.sign_out();
+        self.screen = Screen::AssistSignIn;
+    }
+
+    pub fn choose_helper(&mut self, index: usize) {
+        self.touch();
+        if index < self.assist.helpers.len() {
+            self.assist.chosen = Some(index);
+            self.assist.pin.clear();
+            self.assist.error = None;
+        }
+    }
+
+    /// "Sign in" under the PIN.
+    pub fn assist_sign_in(&mut self) {
+        self.touch();
+        use crate::core::assist::SignIn;
+        let helpers = self.assist.helpers.clone();
+        let helper = self.assist.chosen.and_then(|i| helpers.get(i));
+        let pin = std::mem::take(&mut self.assist.pin);
+        let now = self.clock.since_start();
+        self.assist.error = match self.assist.guard.sign_in(helper, &pin, now) {
+            SignIn::Accepted => {
+                self.assist.helper = helper.cloned();
+                self.screen = Screen::AssistConsent;
+                None
+            }
+            SignIn::WrongPin { tries_left } => Some(Text::new(
+                format!("Mã PIN không đúng. Còn {tries_left} lần thử."),
+                format!("Wrong PIN. {tries_left} tries left."),
+            )),
+            SignIn::Locked(left) => {
+                let minutes = left.as_secs().div_ceil(60);
+                Some(Text::new(
+                    format!("Nhập sai quá nhiều lần: đăng nhập bị khóa {minutes} phút."),
+                    format!("Too many wrong PINs: sign-in is locked for {minutes} min."),
+                ))
+            }
+            SignIn::UnknownHelper => Some(Text::new(
+                "Chọn tên của bạn trước khi nhập mã PIN.",
+                "Choose your name before typing the PIN.",
+            )),
+        };
+    }
+
+    /// The resident's answer on the consent screen.
+    pub fn consent(&mut self, agreed: bool) {
+        self.touch();
+        if self.screen != Screen::AssistConsent || self.assist.helper.is_none() {
+            return;
+        }
+        if agreed {
+            self.assist.consented_at = Some(self.clock.now());
+            tracing::info!(helper = %self.assist.helper.as_ref().map(|h| h.id.as_str()).unwrap_or(""), "assisted session started with consent");
+            self.search.clear();
+            self.screen = Screen::Procedures;
+        } else {
+            self.assist.sign_out();
+            self.screen = Screen::Home;
         }
     }
 
@@ -464,6 +585,7 @@ impl KioskController {
                 .map(|f| f.input_mode())
                 .unwrap_or(InputMode::None),
             Screen::Identity if self.identity.typing() => InputMode::Digits,
+            Screen::AssistSignIn if self.assist.chosen.is_some() => InputMode::Digits,
             _ => InputMode::None,
         }
     }
@@ -645,6 +767,10 @@ impl KioskController {
                 }
             }
             Screen::Identity => self.identity.key(key),
+            Screen::AssistSignIn => {
+                self.assist.pin = edit_text(&self.assist.pin, key, InputMode::Digits, 8);
+                self.assist.error = None;
+            }
             _ => {}
         }
     }
@@ -728,7 +854,8 @@ impl KioskController {
         }
         let form = self.form.as_ref()?;
         match form.finish(id, DossierCode::from_random(&random)) {
-            Ok(draft) => {
+            Ok(mut draft) => {
+                draft.assisted_by = self.assist.record();
                 let attachments = form
                     .attachments()
                     .into_iter()
@@ -960,6 +1087,7 @@ impl KioskController {
         self.rating_saving = false;
         self.rating_error = None;
         self.readout = None;
+        self.assist.sign_out();
         if self.elder {
             self.elder = false;
             self.inactivity.set_policy(self.base_policy);

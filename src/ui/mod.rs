@@ -3,6 +3,7 @@
 //! callbacks into controller events. Background work (storage, camera) runs through
 //! `effects`; the UI thread never waits on it.
 
+mod assist_adapter;
 mod catalogue_adapter;
 pub mod controller;
 pub mod effects;
@@ -61,6 +62,7 @@ impl Kiosk {
         identity_adapter::connect(window, &kiosk);
         rating_adapter::connect(window, &kiosk);
         voice_adapter::connect(window, &kiosk);
+        assist_adapter::connect(window, &kiosk);
         kiosk.render();
         kiosk
     }
@@ -148,6 +150,7 @@ impl Kiosk {
         lookup_adapter::render(&window, &controller, &mut cache);
         identity_adapter::render(&window, &controller, &mut cache);
         rating_adapter::render(&window, &controller, &mut cache);
+        assist_adapter::render(&window, &controller);
         voice_adapter::render(&window, &controller, self.voice.borrow_mut().as_mut());
     }
 }

@@ -74,6 +74,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         Screen::Help => UiScreen::Help,
         Screen::Identity => UiScreen::Identity,
         Screen::Rating => UiScreen::Rating,
+        Screen::AssistSignIn => UiScreen::AssistSignIn,
+        Screen::AssistConsent => UiScreen::AssistConsent,
     });
     if cache.language != Some(c.lang()) {
         // English is the source language of the UI strings; Vietnamese is the bundled translation.

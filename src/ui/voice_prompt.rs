@@ -67,6 +67,22 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
         )
         .with_suffix(c.rating_error()),
         Screen::Lookup => lookup_prompt(c),
+        Screen::AssistSignIn => Text::new(
+            "Dành cho cán bộ tổ công nghệ số cộng đồng: chọn tên của bạn, rồi nhập mã PIN.",
+            "For community digital-tech team members: choose your name, then type your PIN.",
+        )
+        .with_suffix(c.assist().error.as_ref()),
+        Screen::AssistConsent => {
+            let name = c.assist().helper.as_ref().map(|h| h.name.clone()).unwrap_or_default();
+            Text::new(
+                format!(
+                    "Cán bộ {name} sẽ thao tác giúp ông bà trên máy và thấy các thông tin ông bà khai. Ông bà có đồng ý không? Chạm Tôi đồng ý, hoặc Không đồng ý."
+                ),
+                format!(
+                    "{name} will operate the kiosk for you and see what you declare. Do you agree? Touch I agree, or I do not agree."
+                ),
+            )
+        }
         Screen::Help => Text::new(
             "Hướng dẫn sử dụng. Mỗi màn hình một câu hỏi; gõ bằng bàn phím trên màn hình. Chạm nút loa để nghe lại. Cần giúp đỡ, vui lòng gặp cán bộ tổ công nghệ số cộng đồng.",
             "How to use the kiosk. One question per screen; type on the on-screen keyboard. Touch the speaker button to hear again. For help, ask the community digital-tech team.",

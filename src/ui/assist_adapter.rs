@@ -1,0 +1,70 @@
+//! Binds `AssistAdapter`: the helper roster, the masked PIN, the sign-in error, the helper
+//! acting now; callbacks to sign in and to consent. Renders only; decides nothing.
+
+use crate::slint_generated::{AppWindow, AssistAdapter};
+use crate::ui::Kiosk;
+use crate::ui::controller::{KioskController, Screen};
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+
+pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+    let g = window.global::<AssistAdapter>();
+    let k = kiosk.clone();
+    g.on_open(move || {
+        k.update(|c| {
+            c.open_assist();
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_choose(move |i| {
+        k.update(|c| {
+            c.choose_helper(usize::try_from(i).unwrap_or(usize::MAX));
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_sign_in(move || {
+        k.update(|c| {
+            c.assist_sign_in();
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_consent(move |agreed| {
+        k.update(|c| {
+            c.consent(agreed);
+            None
+        })
+    });
+}
+
+pub fn render(window: &AppWindow, c: &KioskController) {
+    let g = window.global::<AssistAdapter>();
+    let a = c.assist();
+    let names: Vec<SharedString> = a.helpers.iter().map(|h| h.name.as_str().into()).collect();
+    if g.get_helpers().row_count() != names.len()
+        || (0..names.len()).any(|i| g.get_helpers().row_data(i).as_ref() != names.get(i))
+    {
+        g.set_helpers(ModelRc::new(VecModel::from(names)));
+    }
+    g.set_chosen(a.chosen.map(|i| i as i32).unwrap_or(-1));
+    g.set_pin_masked("•".repeat(a.pin.chars().count()).into());
+    g.set_error_text(
+        a.error
+            .as_ref()
+            .map(|t| t.get(c.lang()).to_string())
+            .unwrap_or_default()
+            .into(),
+    );
+    let name = match (c.assisting(), c.screen()) {
+        (Some(h), _) => h.name.clone(),
+        (None, Screen::AssistConsent) => a
+            .helper
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    g.set_helper_name(name.into());
+}
