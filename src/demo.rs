@@ -838,6 +838,11 @@ fn sync_with_reference_portal(
         "the officer sees the applicant was verified with the chip card",
         officer_page.contains("Đã xác thực bằng chip"),
     );
+    walk.check(
+        "the residents' ratings reached the portal and are shown openly",
+        db.rating_summary().map(|(n, _)| n).unwrap_or(0) == expected as u64
+            && officer_page.contains(&format!("Mức độ hài lòng: {expected} lượt đánh giá")),
+    );
     if let Some(code) = walk
         .report
         .dossier_codes

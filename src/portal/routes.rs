@@ -510,16 +510,53 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
         Ok(rows) => rows,
         Err(e) => return portal_error(e),
     };
+    let db = state.db.clone();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let (ratings, (rated, average)) = blocking(move || {
+        let ratings: Vec<Option<(u8, Vec<String>)>> = ids
+            .iter()
+            .map(|id| db.rating_of(id).unwrap_or(None))
+            .collect();
+        Ok((ratings, db.rating_summary().unwrap_or((0, 0.0))))
+    })
+    .await
+    .unwrap_or_default();
     let mut html = String::from(
         "<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Hồ sơ tiếp nhận</title>\
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em}</style>\
-         </head><body><h1>Hồ sơ nhận từ máy dịch vụ công</h1><table><tr><th>Số tiếp nhận</th><th>Mã hồ sơ</th>\
-         <th>Thủ tục</th><th>Người nộp</th><th>Nhận lúc</th><th>Trạng thái</th><th>Quyết định</th></tr>",
+         </head><body><h1>Hồ sơ nhận từ máy dịch vụ công</h1>",
     );
-    for r in rows {
+    html.push_str(&format!(
+        "<p>Mức độ hài lòng: {rated} lượt đánh giá, trung bình {average:.1}/5</p>"
+    ));
+    html.push_str(
+        "<table><tr><th>Số tiếp nhận</th><th>Mã hồ sơ</th>\
+         <th>Thủ tục</th><th>Người nộp</th><th>Nhận lúc</th><th>Trạng thái</th><th>Đánh giá</th><th>Quyết định</th></tr>",
+    );
+    for (r, rating) in rows
+        .into_iter()
+        .zip(ratings.into_iter().chain(std::iter::repeat(None)))
+    {
+        let rating = rating
+            .map(|(stars, reasons)| {
+                let words: Vec<String> = reasons
+                    .iter()
+                    .filter_map(|id| crate::core::rating::reason_label(id).map(|t| t.vi))
+                    .collect();
+                format!(
+                    "{stars}/5 {}{}",
+                    crate::core::rating::level_label(stars).vi,
+                    if words.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", words.join(", "))
+                    }
+                )
+            })
+            .unwrap_or_default();
         let who = applicant(state.opener.as_deref(), &r.id, &r.upload);
         html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
              <form method=\"post\" action=\"/officer/decide\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
              <input name=\"note\" placeholder=\"Ghi chú\"> \
              <button name=\"state\" value=\"accepted\">Chấp nhận</button> \
@@ -531,6 +568,7 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
             escape(&who),
             escape(&r.received_at),
             escape(&r.state),
+            escape(&rating),
             escape(&r.id),
         ));
     }
