@@ -362,6 +362,13 @@ impl Walk {
 }
 
 impl Walk {
+    /// From home: "submit", the procedure, "start" — the identity step is on screen.
+    fn open_procedure(&self, id: &str) {
+        self.app.global::<SessionAdapter>().invoke_start_submit();
+        self.app.global::<CatalogueAdapter>().invoke_pick(id.into());
+        self.app.global::<CatalogueAdapter>().invoke_begin();
+    }
+
     /// The receipt (and queue ticket) the simulated printer received: printed, a picture of
     /// it saved for the first dossier, its QR code read back.
     fn print_check(&mut self, id: &str, code: &str, first: bool) {
@@ -657,11 +664,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     }
 
     // Walk away in the middle of a form: warning, then everything is cleared.
-    walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app
-        .global::<CatalogueAdapter>()
-        .invoke_pick(procedures[0].as_str().into());
-    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.open_procedure(&procedures[0]);
     walk.app
         .global::<crate::slint_generated::IdentityAdapter>()
         .invoke_skip();
@@ -688,11 +691,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.shot("timeout-cleared");
 
     // No QR code: the ID typed on the digit pad.
-    walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app
-        .global::<CatalogueAdapter>()
-        .invoke_pick(procedures[0].as_str().into());
-    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.open_procedure(&procedures[0]);
     walk.app
         .global::<crate::slint_generated::IdentityAdapter>()
         .invoke_type_instead();
@@ -706,11 +705,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     // The same screens on a portrait panel.
     walk.headless.resize(1080, 1920);
     walk.shot("portrait-home");
-    walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app
-        .global::<CatalogueAdapter>()
-        .invoke_pick(procedures[0].as_str().into());
-    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.open_procedure(&procedures[0]);
     walk.shot("portrait-identity");
     walk.app
         .global::<crate::slint_generated::IdentityAdapter>()
@@ -723,11 +718,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.app.global::<SessionAdapter>().invoke_toggle_elder();
     walk.check("large text is on", walk.controller(|c| c.elder()));
     walk.shot("elder-home");
-    walk.app.global::<SessionAdapter>().invoke_start_submit();
-    walk.app
-        .global::<CatalogueAdapter>()
-        .invoke_pick(procedures[0].as_str().into());
-    walk.app.global::<CatalogueAdapter>().invoke_begin();
+    walk.open_procedure(&procedures[0]);
     walk.app
         .global::<crate::slint_generated::IdentityAdapter>()
         .invoke_skip();

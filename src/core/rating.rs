@@ -32,6 +32,19 @@ pub fn reason_label(id: &str) -> Option<Text> {
         .map(|(_, vi, en)| Text::new(*vi, *en))
 }
 
+/// Reason ids as stored and sent: comma-separated.
+pub fn join_reasons(reasons: &[String]) -> String {
+    reasons.join(",")
+}
+
+/// The reason ids of `join_reasons` text.
+pub fn split_reasons(text: &str) -> Vec<String> {
+    text.split(',')
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rating {
     pub stars: u8,

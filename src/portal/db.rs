@@ -454,7 +454,7 @@ impl PortalDb {
                 dossier_id,
                 kiosk_id,
                 rating.stars,
-                rating.reasons.join(","),
+                crate::core::rating::join_reasons(&rating.reasons),
                 rating.rated_at,
                 now
             ],
@@ -472,16 +472,7 @@ impl PortalDb {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(row.map(|(stars, reasons)| {
-            (
-                stars,
-                reasons
-                    .split(',')
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            )
-        }))
+        Ok(row.map(|(stars, reasons)| (stars, crate::core::rating::split_reasons(&reasons))))
     }
 
     /// Ratings received: how many, and their average (the satisfaction shown openly).

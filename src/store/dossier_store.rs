@@ -396,7 +396,7 @@ impl Store {
             params![
                 dossier.to_string(),
                 rating.stars,
-                rating.reasons.join(","),
+                crate::core::rating::join_reasons(&rating.reasons),
                 stamp(now)
             ],
         )?;
@@ -418,11 +418,7 @@ impl Store {
             .optional()?;
         Ok(row.map(|(stars, reasons)| crate::core::rating::Rating {
             stars,
-            reasons: reasons
-                .split(',')
-                .filter(|r| !r.is_empty())
-                .map(str::to_string)
-                .collect(),
+            reasons: crate::core::rating::split_reasons(&reasons),
         }))
     }
 

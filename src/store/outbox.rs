@@ -243,11 +243,7 @@ impl Store {
                 uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
                 crate::sync::contract::RatingUpload {
                     stars,
-                    reasons: reasons
-                        .split(',')
-                        .filter(|r| !r.is_empty())
-                        .map(str::to_string)
-                        .collect(),
+                    reasons: crate::core::rating::split_reasons(&reasons),
                     rated_at,
                 },
             ))

@@ -440,14 +440,7 @@ fn scan_receipt_qr(
     camera: &Arc<Mutex<dyn Camera>>,
 ) -> Result<crate::core::dossier_code::DossierCode, Text> {
     for _ in 0..8 {
-        let frame = camera
-            .lock()
-            .map_err(|_| camera_failed())?
-            .capture()
-            .map_err(|e| {
-                tracing::warn!(error = %e, "camera capture failed");
-                camera_failed()
-            })?;
+        let frame = capture_frame(camera)?;
         if let Some(text) = qr_camera::decode_text(&frame) {
             return crate::printing::receipt_qr::code_from_receipt_qr(&text);
         }
@@ -462,14 +455,7 @@ fn scan_receipt_qr(
 fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd_qr::CccdQr, Text> {
     let mut last = ScanError::NoCode;
     for _ in 0..8 {
-        let frame = camera
-            .lock()
-            .map_err(|_| camera_failed())?
-            .capture()
-            .map_err(|e| {
-                tracing::warn!(error = %e, "camera capture failed");
-                camera_failed()
-            })?;
+        let frame = capture_frame(camera)?;
         match qr_camera::scan_cccd(&frame) {
             Ok(qr) => return Ok(qr),
             Err(e) => last = e,
@@ -542,6 +528,18 @@ fn read_card(
     }
 }
 
+/// One frame from the camera; a failure is logged and said as "the photo could not be taken".
+fn capture_frame(camera: &Arc<Mutex<dyn Camera>>) -> Result<image::RgbImage, Text> {
+    camera
+        .lock()
+        .map_err(|_| camera_failed())?
+        .capture()
+        .map_err(|e| {
+            tracing::warn!(error = %e, "camera capture failed");
+            camera_failed()
+        })
+}
+
 fn camera_failed() -> Text {
     Text::new(
         "Không chụp được ảnh. Vui lòng thử lại hoặc báo cán bộ hỗ trợ.",
@@ -551,14 +549,7 @@ fn camera_failed() -> Text {
 
 /// Takes a frame, encodes it as JPEG, hashes it and makes a screen preview.
 pub fn capture_photo(camera: &Arc<Mutex<dyn Camera>>) -> Result<Photo, Text> {
-    let frame = camera
-        .lock()
-        .map_err(|_| camera_failed())?
-        .capture()
-        .map_err(|e| {
-            tracing::warn!(error = %e, "camera capture failed");
-            camera_failed()
-        })?;
+    let frame = capture_frame(camera)?;
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
         .encode_image(&frame)
