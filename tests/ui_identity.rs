@@ -40,6 +40,12 @@ impl Ui {
         self.app.global::<SessionAdapter>().get_screen()
     }
 
+    fn has_label(&self, label: &str) -> bool {
+        i_slint_backend_testing::ElementHandle::find_by_accessible_label(&self.app, label)
+            .next()
+            .is_some()
+    }
+
     fn id(&self) -> IdentityAdapter<'_> {
         self.app.global::<IdentityAdapter>()
     }
@@ -61,7 +67,14 @@ impl Ui {
 fn setup() -> (Ui, tempfile::TempDir) {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
-    let config = Config::default();
+    let mut config = Config::default();
+    // One test card's holder is also a registered helper (signs in with the card).
+    config.assist.helpers = vec![xakiosk::config::HelperConfig {
+        id: "TCN-02".into(),
+        name: "Trần Thị Bích Ngọc (TCN)".into(),
+        pin_sha256: xakiosk::core::assist::pin_hash("TCN-02", "1357"),
+        personal_id: "079301000456".into(),
+    }];
     let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();
     let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
     let app = AppWindow::new().unwrap();
@@ -265,4 +278,48 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     assert_eq!(ui.id().get_level(), IdentityLevel::Verified);
     ui.press("Trang chủ");
     assert_eq!(ui.id().get_typed_text(), "");
+
+    // --- a helper signs in with their own ID card: QR, then chip; only a registered
+    // helper's card is accepted, and nothing of it is kept for the resident's form ---
+    let place = |name: &str| {
+        let cards = ui.id().get_test_cards();
+        let n = (0..slint::Model::row_count(&cards))
+            .find(|i| slint::Model::row_data(&cards, *i).unwrap() == name)
+            .unwrap();
+        ui.id().invoke_place_test_card(n as i32);
+    };
+    ui.press("Cán bộ hỗ trợ đăng nhập");
+    assert_eq!(ui.screen(), Screen::AssistSignIn);
+    place("Nguyễn Văn An");
+    ui.press("Đăng nhập bằng thẻ căn cước của tôi");
+    let assist = ui.app.global::<xakiosk::slint_generated::AssistAdapter>();
+    assert!(
+        assist
+            .get_error_text()
+            .contains("không thuộc cán bộ hỗ trợ"),
+        "{}",
+        assist.get_error_text()
+    );
+    assert_eq!(ui.screen(), Screen::AssistSignIn);
+    place("Trần Thị Bích Ngọc");
+    ui.press("Đăng nhập bằng thẻ căn cước của tôi");
+    assert_eq!(
+        ui.screen(),
+        Screen::AssistConsent,
+        "{}",
+        assist.get_error_text()
+    );
+    assert_eq!(assist.get_helper_name(), "Trần Thị Bích Ngọc (TCN)");
+    assert!(
+        ui.kiosk
+            .controller
+            .borrow()
+            .identity_step()
+            .identity()
+            .is_none(),
+        "the helper's card data is wiped"
+    );
+    ui.press("Tôi đồng ý");
+    assert_eq!(ui.screen(), Screen::Procedures);
+    assert!(ui.has_label("Đang được hỗ trợ bởi Trần Thị Bích Ngọc (TCN)"));
 }

@@ -31,6 +31,8 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_sign_in_with_card(move || k.update(|c| c.assist_sign_in_with_card()));
+    let k = kiosk.clone();
     g.on_consent(move |agreed| {
         k.update(|c| {
             c.consent(agreed);
@@ -49,6 +51,13 @@ pub fn render(window: &AppWindow, c: &KioskController) {
         g.set_helpers(ModelRc::new(VecModel::from(names)));
     }
     g.set_chosen(a.chosen.map(|i| i as i32).unwrap_or(-1));
+    g.set_card_sign_in(a.helpers.iter().any(|h| !h.personal_id.is_empty()));
+    g.set_card_status(
+        c.assist_card_status()
+            .map(|t| t.get(c.lang()).to_string())
+            .unwrap_or_default()
+            .into(),
+    );
     g.set_pin_masked("•".repeat(a.pin.chars().count()).into());
     g.set_error_text(
         a.error

@@ -54,6 +54,10 @@ pub struct AssistState {
     /// Signed in and waiting for, or given, the resident's consent.
     pub helper: Option<crate::core::assist::Helper>,
     pub consented_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Signing in with the helper's own ID card (QR, then chip) is under way.
+    pub by_card: bool,
+    /// How the helper proved who they are: "pin" or "card".
+    method: &'static str,
 }
 
 impl AssistState {
@@ -64,12 +68,13 @@ impl AssistState {
         Some(crate::core::assist::AssistedBy {
             helper_id: h.id.clone(),
             helper_name: h.name.clone(),
-            signed_in_with: "pin".into(),
+            signed_in_with: self.method.into(),
             consented_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         })
     }
 
     fn sign_out(&mut self) {
+        self.by_card = false;
         self.chosen = None;
         self.pin.clear();
         self.error = None;
@@ -295,6 +300,7 @@ impl KioskController {
         self.assist.error = match self.assist.guard.sign_in(helper, &pin, now) {
             SignIn::Accepted => {
                 self.assist.helper = helper.cloned();
+                self.assist.method = "pin";
                 self.screen = Screen::AssistConsent;
                 None
             }
@@ -314,6 +320,92 @@ impl KioskController {
                 "Choose your name before typing the PIN.",
             )),
         };
+    }
+
+    /// "Sign in with my ID card": the helper's card QR, then its chip; the chip's personal ID
+    /// must be a registered helper's. Nothing of the helper's card is kept.
+    pub fn assist_sign_in_with_card(&mut self) -> Option<Command> {
+        self.touch();
+        if self.screen != Screen::AssistSignIn || self.assist.by_card {
+            return None;
+        }
+        self.identity.wipe();
+        self.assist.error = None;
+        self.assist.by_card = true;
+        self.identity.start_scan().then_some(Command::ScanQr)
+    }
+
+    /// After a card step of a helper's sign-in: signed in, refused, or still reading.
+    fn assist_card_step(&mut self) {
+        use crate::core::citizen::Verification;
+        use crate::ui::identity_step::Phase;
+        if !self.assist.by_card {
+            return;
+        }
+        let outcome = match &self.identity.phase {
+            Phase::Failed { message, .. } => Err(message.clone()),
+            Phase::Done => {
+                let identity = self.identity.identity();
+                let chip = identity.and_then(|i| i.verification).is_some_and(|v| {
+                    matches!(
+                        v,
+                        Verification::ChipVerified | Verification::ChipSignerNotTrusted
+                    )
+                });
+                let id = identity
+                    .and_then(|i| i.personal_id.as_ref())
+                    .map(|p| p.as_str().to_string());
+                let helper = id.and_then(|id| {
+                    self.assist
+                        .helpers
+                        .iter()
+                        .find(|h| !h.personal_id.is_empty() && h.personal_id == id)
+                        .cloned()
+                });
+                match (chip, helper) {
+                    (true, Some(h)) => Ok(h),
+                    (false, _) => Err(Text::new(
+                        "Không xác thực được chip của thẻ. Vui lòng đăng nhập bằng mã PIN.",
+                        "The card's chip could not be verified. Please sign in with your PIN.",
+                    )),
+                    (true, None) => Err(Text::new(
+                        "Thẻ căn cước này không thuộc cán bộ hỗ trợ nào đã đăng ký trên máy.",
+                        "This ID card does not belong to a helper registered on this kiosk.",
+                    )),
+                }
+            }
+            _ => return,
+        };
+        // The helper's card data is not needed any more.
+        self.identity.wipe();
+        self.assist.by_card = false;
+        match outcome {
+            Ok(helper) => {
+                tracing::info!(helper = %helper.id, "helper signed in with their ID card");
+                self.assist.helper = Some(helper);
+                self.assist.method = "card";
+                self.screen = Screen::AssistConsent;
+            }
+            Err(message) => self.assist.error = Some(message),
+        }
+    }
+
+    /// What the helper's card sign-in is doing, for the sign-in page.
+    pub fn assist_card_status(&self) -> Option<Text> {
+        use crate::ui::identity_step::Phase;
+        if !self.assist.by_card {
+            return None;
+        }
+        Some(match &self.identity.phase {
+            Phase::WaitingForCard => {
+                Text::new("Đặt thẻ lên đầu đọc thẻ.", "Place the card on the reader.")
+            }
+            Phase::Reading { .. } => Text::new("Đang đọc chip…", "Reading the chip…"),
+            _ => Text::new(
+                "Đưa mặt trước thẻ căn cước (có mã QR) vào trước camera.",
+                "Hold the front of your ID card (with the QR code) to the camera.",
+            ),
+        })
     }
 
     /// The resident's answer on the consent screen.
@@ -661,9 +753,12 @@ impl KioskController {
         result: Result<crate::identity::cccd_qr::CccdQr, Text>,
     ) -> Option<Command> {
         let today = self.clock.today();
-        self.identity
+        let next = self
+            .identity
             .qr_scanned(result, today)
-            .map(Command::ReadCard)
+            .map(Command::ReadCard);
+        self.assist_card_step();
+        next
     }
 
     pub fn card_progress(&mut self, step: crate::identity::chip_session::ReadStep) {
@@ -674,6 +769,7 @@ impl KioskController {
     pub fn card_read(&mut self, outcome: CardOutcome) {
         self.touch();
         self.identity.card_read(outcome);
+        self.assist_card_step();
     }
 
     /// "Try again": the chip again (the QR is known) or the QR again.
