@@ -169,3 +169,61 @@ fn the_queue_ticket_shows_the_number() {
     save("queue-ticket-58mm.png", &preview.image);
     assert_eq!(preview.cuts, 1);
 }
+
+#[test]
+fn the_technician_tools_print_a_marked_test_page_and_hash_helper_pins() {
+    let dir = tempfile::tempdir().unwrap();
+    let xakiosk = env!("CARGO_BIN_EXE_xakiosk");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[printer]\npaper_mm = 58\n").unwrap();
+    let png = dir.path().join("sample.png");
+    let out = std::process::Command::new(xakiosk)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "receipt-sample",
+            "--out",
+        ])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let paper = image::open(&png).unwrap().to_luma8();
+    assert_eq!(paper.width(), 384 + 32, "58 mm paper and its margins");
+    let codes = escpos_preview::qr_codes(&paper);
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert!(DossierCode::parse(&codes[0]).is_ok(), "{}", codes[0]);
+
+    std::fs::write(&config, "[printer]\npaper_mm = 70\n").unwrap();
+    let bad = std::process::Command::new(xakiosk)
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "receipt-sample",
+            "--out",
+        ])
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("paper_mm must be 58 or 80"));
+
+    let pin = std::process::Command::new(xakiosk)
+        .args(["helper-pin", "TCN-01", "2468"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&pin.stdout).trim(),
+        xakiosk::core::assist::pin_hash("TCN-01", "2468")
+    );
+    let short = std::process::Command::new(xakiosk)
+        .args(["helper-pin", "TCN-01", "12"])
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("4 to 8 digits"));
+}

@@ -335,28 +335,39 @@ pub fn render(bytes: &[u8], dots: u32, fonts: &Fonts) -> Result<Preview, Preview
     })
 }
 
-/// Every QR code on the printed paper, top to bottom: the paper is cut at runs of blank rows
-/// (between lines, rules and codes) and each piece, given a white margin, is read alone.
+/// Every QR code on the printed paper, top to bottom. The paper is cut into pieces at
+/// printed rules (rows dark across the paper) and at blank stretches taller than a QR module
+/// can be (inside a symbol at most one module row is light: 16 dots at the largest size), and
+/// each piece, given a white margin, is read alone.
 pub fn qr_codes(paper: &GrayImage) -> Vec<String> {
-    let blank = |y: u32| (0..paper.width()).all(|x| paper.get_pixel(x, y)[0] >= 128);
+    const LONGEST_LIGHT_RUN_IN_A_SYMBOL: u32 = 16;
+    let dark = |x: u32, y: u32| paper.get_pixel(x, y)[0] < 128;
+    let row_ink = |y: u32| (0..paper.width()).filter(|x| dark(*x, y)).count() as u32;
     let mut out = Vec::new();
+    let mut read = |top: u32, bottom: u32| {
+        if bottom > top {
+            let mut piece = GrayImage::from_pixel(paper.width(), bottom - top + 48, Luma([255]));
+            let cut = image::imageops::crop_imm(paper, 0, top, paper.width(), bottom - top);
+            image::imageops::overlay(&mut piece, &cut.to_image(), 0, 24);
+            out.extend(crate::identity::qr_camera::decode_gray(&piece));
+        }
+    };
     let mut top: Option<u32> = None;
     let mut blanks = 0;
-    for y in 0..=paper.height() {
-        if y == paper.height() || blank(y) {
-            blanks += 1;
-            if let (Some(t), true) = (top, blanks >= 6 || y == paper.height()) {
-                let bottom = y + 1 - blanks;
-                let mut piece = GrayImage::from_pixel(paper.width(), bottom - t + 48, Luma([255]));
-                let cut = image::imageops::crop_imm(paper, 0, t, paper.width(), bottom - t);
-                image::imageops::overlay(&mut piece, &cut.to_image(), 0, 24);
-                out.extend(crate::identity::qr_camera::decode_gray(&piece));
-                top = None;
+    for y in 0..paper.height() {
+        let ink = row_ink(y);
+        let rule = ink > paper.width() * 8 / 10;
+        blanks = if ink == 0 { blanks + 1 } else { 0 };
+        if rule || blanks > LONGEST_LIGHT_RUN_IN_A_SYMBOL {
+            if let Some(t) = top.take() {
+                read(t, y + 1 - blanks.max(1));
             }
-        } else {
-            blanks = 0;
+        } else if ink > 0 {
             top.get_or_insert(y);
         }
+    }
+    if let Some(t) = top {
+        read(t, paper.height());
     }
     out
 }

@@ -36,8 +36,15 @@ pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
         true,
         1,
     );
-    let bytes = escpos_encoder::encode(&receipt_content::receipt_blocks(&content), profile, &fonts)
-        .map_err(|e| e.to_string())?;
+    // A test page must never pass for a real receipt.
+    let mut blocks = vec![receipt_content::Block::Text {
+        text: "IN THỬ — KHÔNG CÓ GIÁ TRỊ".into(),
+        size: receipt_content::TextSize::Large,
+        bold: true,
+        align: crate::printing::raster_text::Align::Center,
+    }];
+    blocks.extend(receipt_content::receipt_blocks(&content));
+    let bytes = escpos_encoder::encode(&blocks, profile, &fonts).map_err(|e| e.to_string())?;
     let preview =
         escpos_preview::render(&bytes, profile.dots, &fonts).map_err(|e| e.to_string())?;
     preview
@@ -64,7 +71,7 @@ pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
             .map_err(|_| "the printer is busy".to_string())?;
         printer
             .print(&bytes)
-            .map_err(|e| format!("not printed: {e} ({})", e.status().advice().en))?;
+            .map_err(|e| format!("not printed: {e}"))?;
         println!("printed on the {} printer", config.devices.printer);
     }
     Ok(())
