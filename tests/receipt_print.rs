@@ -177,16 +177,19 @@ fn the_technician_tools_print_a_marked_test_page_and_hash_helper_pins() {
     let config = dir.path().join("config.toml");
     std::fs::write(&config, "[printer]\npaper_mm = 58\n").unwrap();
     let png = dir.path().join("sample.png");
-    let out = std::process::Command::new(xakiosk)
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "receipt-sample",
-            "--out",
-        ])
-        .arg(&png)
-        .output()
-        .unwrap();
+    let sample = || {
+        std::process::Command::new(xakiosk)
+            .args([
+                "--config",
+                config.to_str().unwrap(),
+                "receipt-sample",
+                "--out",
+            ])
+            .arg(&png)
+            .output()
+            .unwrap()
+    };
+    let out = sample();
     assert!(
         out.status.success(),
         "{}",
@@ -199,16 +202,7 @@ fn the_technician_tools_print_a_marked_test_page_and_hash_helper_pins() {
     assert!(DossierCode::parse(&codes[0]).is_ok(), "{}", codes[0]);
 
     std::fs::write(&config, "[printer]\npaper_mm = 70\n").unwrap();
-    let bad = std::process::Command::new(xakiosk)
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "receipt-sample",
-            "--out",
-        ])
-        .arg(&png)
-        .output()
-        .unwrap();
+    let bad = sample();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("paper_mm must be 58 or 80"));
 

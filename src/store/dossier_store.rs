@@ -504,6 +504,38 @@ mod tests {
     }
 
     #[test]
+    fn a_queue_number_counts_the_dossiers_stored_since_midnight_up_to_this_one() {
+        let mut store = Store::open_in_memory(sealer()).unwrap();
+        let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // 16:59 UTC on the 23rd is 23:59 in Việt Nam: the day before.
+        store
+            .submit(&draft(1), &[], t("2026-11-23T16:59:00Z"))
+            .unwrap();
+        store
+            .submit(&draft(2), &[], t("2026-11-24T01:00:00Z"))
+            .unwrap();
+        store
+            .submit(&draft(3), &[], t("2026-11-24T02:00:00Z"))
+            .unwrap();
+        store
+            .submit(&draft(4), &[], t("2026-11-24T03:00:00Z"))
+            .unwrap();
+        let midnight = t("2026-11-23T17:00:00Z");
+        assert_eq!(
+            store
+                .count_between(midnight, t("2026-11-24T02:00:00Z"))
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            store
+                .count_between(midnight, t("2026-11-24T03:00:00Z"))
+                .unwrap(),
+            3
+        );
+    }
+
+    #[test]
     fn a_signed_receipt_binds_exactly_what_was_sealed() {
         use crate::receipt::{Receipt, content_hash};
         use crate::signing::DeviceKey;

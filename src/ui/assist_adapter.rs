@@ -4,7 +4,8 @@
 use crate::slint_generated::{AppWindow, AssistAdapter};
 use crate::ui::Kiosk;
 use crate::ui::controller::{KioskController, Screen};
-use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+use crate::ui::form_adapter::{RenderCache, set_rows};
+use slint::{ComponentHandle, SharedString};
 use std::rc::Rc;
 
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
@@ -41,15 +42,11 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
     });
 }
 
-pub fn render(window: &AppWindow, c: &KioskController) {
+pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
     let g = window.global::<AssistAdapter>();
     let a = c.assist();
     let names: Vec<SharedString> = a.helpers.iter().map(|h| h.name.as_str().into()).collect();
-    if g.get_helpers().row_count() != names.len()
-        || (0..names.len()).any(|i| g.get_helpers().row_data(i).as_ref() != names.get(i))
-    {
-        g.set_helpers(ModelRc::new(VecModel::from(names)));
-    }
+    set_rows(&mut cache.helpers, names, |m| g.set_helpers(m));
     g.set_chosen(a.chosen.map(|i| i as i32).unwrap_or(-1));
     g.set_card_sign_in(a.helpers.iter().any(|h| !h.personal_id.is_empty()));
     g.set_card_status(

@@ -98,10 +98,11 @@ pub enum Command {
     ReadCard(Vec<crate::identity::chip_session::AccessKey>),
     /// Simulator only: put test card `n` on the reader and in front of the camera.
     PlaceTestCard(usize),
-    /// Print the receipt (and, when asked, the desk's queue ticket).
+    /// Print the receipt, and the desk's queue ticket when given the dossier's storing time
+    /// (its number is its place among that day's dossiers).
     PrintReceipt {
         content: ReceiptContent,
-        queue_ticket: bool,
+        queue_ticket: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Read a receipt's QR code from the camera, to look the dossier up.
     ScanReceiptQr,
@@ -995,7 +996,8 @@ impl KioskController {
                         0,
                     )
                 });
-                let queue_ticket = self.queue_tickets && !p.papers.is_empty();
+                let queue_ticket =
+                    (self.queue_tickets && !p.papers.is_empty()).then_some(summary.created_at);
                 self.submitted_id = Some(summary.id);
                 self.submitted = Some((summary.code, p, summary.receipt));
                 self.start_printing(queue_ticket)
@@ -1007,7 +1009,10 @@ impl KioskController {
         }
     }
 
-    fn start_printing(&mut self, queue_ticket: bool) -> Option<Command> {
+    fn start_printing(
+        &mut self,
+        queue_ticket: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Option<Command> {
         if self.print_state == PrintState::Printing {
             return None;
         }
@@ -1056,7 +1061,7 @@ impl KioskController {
                 )
             });
         }
-        self.start_printing(false)
+        self.start_printing(None)
     }
 
     // ----- lookup -----------------------------------------------------------------------

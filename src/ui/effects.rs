@@ -340,11 +340,11 @@ impl Effects {
                         crate::devices::printer::PrinterStatus::Offline.advice()
                     ));
                 };
-                if queue_ticket {
-                    content.ticket_number = self.ticket_number(&content, clock.now()).await;
+                if let Some(stored_at) = queue_ticket {
+                    content.ticket_number = self.ticket_number(stored_at).await;
                 }
                 let result = self
-                    .blocking(move || printing.print(&content, queue_ticket))
+                    .blocking(move || printing.print(&content, queue_ticket.is_some()))
                     .await
                     .unwrap_or_else(|| {
                         Err(crate::devices::printer::PrinterStatus::Offline.advice())
@@ -405,30 +405,18 @@ impl Effects {
 }
 
 impl Effects {
-    /// The dossier's number among today's (Việt Nam time) at this kiosk, for the queue ticket.
-    async fn ticket_number(
-        &self,
-        content: &ReceiptContent,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> u32 {
+    /// The queue ticket's number: the place of the dossier stored at `stored_at` among that day's (Việt Nam time).
+    async fn ticket_number(&self, stored_at: chrono::DateTime<chrono::Utc>) -> u32 {
         let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
-        let midnight = now
+        let midnight = stored_at
             .with_timezone(&vn)
             .date_naive()
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(vn).single())
             .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or(now);
-        let code = content.code.clone();
+            .unwrap_or(stored_at);
         self.store
-            .call(move |s| {
-                let created = crate::core::dossier_code::DossierCode::parse(&code)
-                    .ok()
-                    .and_then(|c| s.find_by_code(&c).ok().flatten())
-                    .map(|d| d.created_at)
-                    .unwrap_or(now);
-                s.count_between(midnight, created)
-            })
+            .call(move |s| s.count_between(midnight, stored_at))
             .await
             .map(|n| n as u32)
             .unwrap_or(0)

@@ -31,6 +31,8 @@ pub struct RenderCache {
     /// The payment code on the done page.
     pub payment_qr: Option<String>,
     pub reasons: Option<Vec<crate::slint_generated::ReasonRow>>,
+    pub rating_levels: Option<Vec<SharedString>>,
+    pub helpers: Option<Vec<SharedString>>,
     /// The card's portrait is in the window.
     pub identity_photo: bool,
     pub test_cards: Option<Vec<String>>,

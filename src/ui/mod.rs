@@ -150,7 +150,7 @@ impl Kiosk {
         lookup_adapter::render(&window, &controller, &mut cache);
         identity_adapter::render(&window, &controller, &mut cache);
         rating_adapter::render(&window, &controller, &mut cache);
-        assist_adapter::render(&window, &controller);
+        assist_adapter::render(&window, &controller, &mut cache);
         voice_adapter::render(&window, &controller, self.voice.borrow_mut().as_mut());
     }
 }

@@ -6,7 +6,7 @@ use crate::slint_generated::{AppWindow, RatingAdapter, ReasonRow};
 use crate::ui::Kiosk;
 use crate::ui::controller::KioskController;
 use crate::ui::form_adapter::{RenderCache, set_rows};
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, SharedString};
 use std::rc::Rc;
 
 pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
@@ -50,7 +50,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     let labels: Vec<SharedString> = (1..=5)
         .map(|n| rating::level_label(n).get(lang).into())
         .collect();
-    g.set_level_labels(ModelRc::new(VecModel::from(labels)));
+    set_rows(&mut cache.rating_levels, labels, |m| g.set_level_labels(m));
     let rows: Vec<ReasonRow> = rating::REASONS
         .iter()
         .map(|(id, vi, en)| ReasonRow {
