@@ -258,6 +258,13 @@ impl PortalTransport for AcceptingPortal {
     async fn heartbeat(&self, _: &Heartbeat) -> Result<(), SendError> {
         Ok(())
     }
+    async fn alert(
+        &self,
+        _: uuid::Uuid,
+        _: &crate::sync::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        Ok(())
+    }
     async fn rating(
         &self,
         _: uuid::Uuid,

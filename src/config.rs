@@ -19,6 +19,48 @@ pub struct Config {
     pub payment: PaymentConfig,
     pub voice: VoiceConfig,
     pub assist: AssistConfig,
+    /// The cabinet's pin map (BCM numbers), with `[devices] gpio = "rppal"`.
+    pub gpio: crate::devices::gpio::PinMap,
+    pub health: HealthConfig,
+    pub admin: AdminConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Where `GET /metrics` (OpenMetrics) is served; "" switches it off. Keep it on loopback
+    /// unless the fleet's Prometheus scrapes through a tunnel.
+    pub listen: String,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            listen: "127.0.0.1:9187".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// hex SHA-256 of "xakiosk-admin:<pin>" (`xakiosk admin-pin PIN` prints it). Empty: the
+    /// admin screen cannot be opened (provisioning sets it).
+    pub pin_sha256: String,
+    /// Where "export logs" writes when no USB stick is mounted under /media (empty: nowhere).
+    pub log_export_dir: String,
+    /// The command "reboot" runs.
+    pub reboot_command: String,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            pin_sha256: String::new(),
+            log_export_dir: String::new(),
+            reboot_command: "systemctl reboot".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,7 +322,7 @@ pub struct DevicesConfig {
     pub printer: String,
     /// "sim". Later: a V4L2 device.
     pub camera: String,
-    /// "sim". Later: "rppal" on a Raspberry Pi.
+    /// "sim" (pins in memory) or "rppal" (the Raspberry Pi's header; see [gpio]).
     pub gpio: String,
 }
 

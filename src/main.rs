@@ -112,6 +112,38 @@ enum Cmd {
         #[arg(long)]
         print: bool,
     },
+    /// Bind this kiosk to its provincial portal: make the device key, enroll it with the
+    /// token, and write the configuration (nothing is written if the portal refuses).
+    /// Exit codes: 2 bad arguments, 3 portal unreachable, 4 refused, 5 cannot write
+    Provision {
+        /// The portal's address, e.g. https://dichvucong.example.gov.vn
+        #[arg(long, required_unless_present = "qr")]
+        portal: Option<String>,
+        /// The enrollment token the portal administrator gave for this kiosk
+        #[arg(long, required_unless_present = "qr")]
+        token: Option<String>,
+        /// The commune or ward code (5 digits) of the administrative units list
+        #[arg(long, required_unless_present = "qr")]
+        commune: Option<String>,
+        /// The kiosk's id (default: kept, or made from the commune and the device key)
+        #[arg(long)]
+        kiosk_id: Option<String>,
+        /// The text of a provisioning QR code (XAKP1:…) instead of the three options above
+        #[arg(long, conflicts_with_all = ["portal", "token", "commune"])]
+        qr: Option<String>,
+    },
+    /// Check configuration, card reader, printer (test page), camera, GPIO, portal, clock, disk
+    /// and database; print a table; exit 1 if any check fails
+    Selftest {
+        /// Only ask the printer's status, print no test page
+        #[arg(long)]
+        no_print: bool,
+    },
+    /// Print the pin_sha256 value of the admin screen's PIN for [admin] in the configuration
+    AdminPin {
+        /// 6 to 8 digits
+        pin: String,
+    },
     /// Chip ID card tools for technicians: read a card, list readers, serve a virtual card
     #[command(subcommand)]
     Card(CardCmd),
@@ -251,6 +283,44 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let result = match cli.command {
+        Some(Cmd::Provision {
+            portal,
+            token,
+            commune,
+            kiosk_id,
+            qr,
+        }) => {
+            return provision(
+                cli.config.unwrap_or_else(Config::default_path),
+                portal,
+                token,
+                commune,
+                kiosk_id,
+                qr,
+            );
+        }
+        Some(Cmd::Selftest { no_print }) => {
+            let checks =
+                xakiosk::selftest::run(&cli.config.unwrap_or_else(Config::default_path), !no_print);
+            print!("{}", xakiosk::selftest::table(&checks));
+            let failed = checks
+                .iter()
+                .filter(|c| c.verdict == xakiosk::selftest::Verdict::Fail)
+                .count();
+            if failed > 0 {
+                Err(format!("{failed} check(s) failed"))
+            } else {
+                Ok(())
+            }
+        }
+        Some(Cmd::AdminPin { pin }) => {
+            if !(6..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+                Err("the admin PIN is 6 to 8 digits".into())
+            } else {
+                println!("{}", xakiosk::core::assist::admin_pin_hash(&pin));
+                Ok(())
+            }
+        }
         None => run_kiosk(cli.config, cli.fullscreen),
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
@@ -328,6 +398,66 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+fn provision(
+    config: PathBuf,
+    portal: Option<String>,
+    token: Option<String>,
+    commune: Option<String>,
+    kiosk_id: Option<String>,
+    qr: Option<String>,
+) -> ExitCode {
+    use xakiosk::provision::{ProvisionRequest, provision};
+    let request = match qr {
+        Some(text) => ProvisionRequest::from_qr(&text),
+        None => Ok(ProvisionRequest {
+            portal: portal.unwrap_or_default(),
+            token: token.unwrap_or_default(),
+            commune: commune.unwrap_or_default(),
+            kiosk_id: None,
+        }),
+    }
+    .map(|mut r| {
+        if kiosk_id.is_some() {
+            r.kiosk_id = kiosk_id;
+        }
+        r
+    });
+    let units = xakiosk::assets::load_admin_units(
+        &xakiosk::assets::assets_dir().join("admin-units/units-2025.tsv"),
+    );
+    let result = match (request, units) {
+        (Ok(request), Ok(units)) => match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(provision(&config, &request, &units)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        (Err(e), _) => Err(e),
+        (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(done) => {
+            println!("provisioned {} — {}", done.kiosk_id, done.place);
+            println!("device key  {}", done.device_public_key);
+            println!("enrolled at {}", done.enrolled_at);
+            println!("config      {}", done.config_path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was written");
+            ExitCode::from(e.exit_code())
         }
     }
 }
@@ -561,5 +691,5 @@ fn run_kiosk(config_path: Option<PathBuf>, fullscreen: bool) -> Result<(), Strin
     if let Some(e) = &config_error {
         tracing::error!("{e}; starting with safe defaults");
     }
-    xakiosk::ui::run::run(&config, fullscreen)
+    xakiosk::ui::run::run(&config, config_error.map(|e| e.to_string()), fullscreen)
 }

@@ -89,6 +89,13 @@ impl DeviceKey {
             return DeviceKey::from_base64(&text).map_err(|e| format!("{}: {e}", path.display()));
         }
         let key = DeviceKey::generate()?;
+        key.save(path)?;
+        Ok(key)
+    }
+
+    /// Writes the key to `path` (owner-only, atomically: a crash leaves the old file or the new).
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let key = self;
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         }
@@ -109,6 +116,6 @@ impl DeviceKey {
             f.sync_all().map_err(|e| e.to_string())?;
         }
         std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(key)
+        Ok(())
     }
 }

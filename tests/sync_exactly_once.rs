@@ -258,6 +258,13 @@ impl PortalTransport for Flaky {
     ) -> Result<(), SendError> {
         self.inner.rating(id, rating).await
     }
+    async fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &xakiosk::sync::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        self.inner.alert(id, alert).await
+    }
 }
 
 /// 30 dossiers (a third with a photo sent in 512-byte chunks), half the calls failing in

@@ -27,6 +27,11 @@ pub fn pin_hash(helper_id: &str, pin: &str) -> String {
     hex::encode(Sha256::digest(format!("xakiosk-helper:{helper_id}:{pin}")))
 }
 
+/// The stored form of the technician's admin-screen PIN (`[admin] pin_sha256`).
+pub fn admin_pin_hash(pin: &str) -> String {
+    hex::encode(Sha256::digest(format!("xakiosk-admin:{pin}")))
+}
+
 /// Who helped with a dossier, sealed with its answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssistedBy {

@@ -1,47 +1,354 @@
-//! General-purpose pins of the kiosk cabinet: presence sensor, help button, tamper switch in;
-//! status LEDs and the printer power relay out. `SimGpio` keeps pin levels in memory and lets
-//! tests press buttons.
+//! The cabinet's general-purpose pins by role — presence sensor, help button and tamper switch
+//! in; the two-colour status light and the printer power relay out — mapped onto BCM pin
+//! numbers by the `[gpio]` configuration. Levels here are logical ("pressed", "lit"); the pin
+//! map's `active_low` turns them into electrical levels. `PinBank` is the electrical seam:
+//! rppal on a Raspberry Pi, `SimPins` (levels by pin number, pull-ups included) everywhere
+//! else. Nothing here knows what a press means to the kiosk (see `cabinet`).
 
 use crate::devices::DeviceError;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Input {
+    /// A person stands in front of the kiosk (PIR or radar sensor).
     Presence,
+    /// The "call for help" push button on the cabinet.
     HelpButton,
+    /// The cabinet door is open.
     Tamper,
+}
+
+impl Input {
+    pub const ALL: [Input; 3] = [Input::Presence, Input::HelpButton, Input::Tamper];
+    pub fn name(self) -> &'static str {
+        match self {
+            Input::Presence => "presence",
+            Input::HelpButton => "help_button",
+            Input::Tamper => "tamper",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Output {
-    LedOnline,
-    LedFault,
+    /// Green half of the status light (both halves lit: amber).
+    LightGreen,
+    /// Red half of the status light.
+    LightRed,
+    /// The relay that switches the receipt printer's power.
     PrinterPower,
 }
 
-pub trait Gpio: Send {
-    fn read(&mut self, input: Input) -> Result<bool, DeviceError>;
-    fn write(&mut self, output: Output, on: bool) -> Result<(), DeviceError>;
-}
-
-#[derive(Default)]
-pub struct SimGpio {
-    pub inputs: HashMap<Input, bool>,
-    pub outputs: HashMap<Output, bool>,
-}
-
-impl SimGpio {
-    pub fn set_input(&mut self, input: Input, level: bool) {
-        self.inputs.insert(input, level);
+impl Output {
+    pub const ALL: [Output; 3] = [Output::LightGreen, Output::LightRed, Output::PrinterPower];
+    pub fn name(self) -> &'static str {
+        match self {
+            Output::LightGreen => "light_green",
+            Output::LightRed => "light_red",
+            Output::PrinterPower => "printer_power",
+        }
     }
 }
 
-impl Gpio for SimGpio {
+/// The cabinet's pins by role.
+pub trait Gpio: Send {
+    /// Whether the input is active (someone there, button pressed, door open).
+    fn read(&mut self, input: Input) -> Result<bool, DeviceError>;
+    /// Switches the output on or off.
+    fn write(&mut self, output: Output, on: bool) -> Result<(), DeviceError>;
+    /// What the output was last set to (false before any write).
+    fn output(&self, output: Output) -> bool;
+}
+
+/// One pin of the map: its BCM number and whether "active" is the low level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinConfig {
+    pub pin: u8,
+    #[serde(default)]
+    pub active_low: bool,
+}
+
+/// The `[gpio]` section: which BCM pin has which role. A role left out is not fitted: inputs
+/// read inactive and outputs are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PinMap {
+    pub presence: Option<PinConfig>,
+    pub help_button: Option<PinConfig>,
+    pub tamper: Option<PinConfig>,
+    pub light_green: Option<PinConfig>,
+    pub light_red: Option<PinConfig>,
+    pub printer_power: Option<PinConfig>,
+}
+
+impl Default for PinMap {
+    /// The reference cabinet's wiring (see `firmware/README.md`).
+    fn default() -> Self {
+        let pin = |pin, active_low| Some(PinConfig { pin, active_low });
+        PinMap {
+            presence: pin(17, false),
+            help_button: pin(27, true),
+            tamper: pin(22, false),
+            light_green: pin(23, false),
+            light_red: pin(24, false),
+            printer_power: pin(25, false),
+        }
+    }
+}
+
+impl PinMap {
+    pub fn input(&self, input: Input) -> Option<PinConfig> {
+        match input {
+            Input::Presence => self.presence,
+            Input::HelpButton => self.help_button,
+            Input::Tamper => self.tamper,
+        }
+    }
+    pub fn output(&self, output: Output) -> Option<PinConfig> {
+        match output {
+            Output::LightGreen => self.light_green,
+            Output::LightRed => self.light_red,
+            Output::PrinterPower => self.printer_power,
+        }
+    }
+
+    /// A pin used twice, or one the Raspberry Pi header does not have.
+    pub fn problem(&self) -> Option<String> {
+        let mut seen: HashMap<u8, &str> = HashMap::new();
+        let roles = Input::ALL
+            .iter()
+            .map(|i| (i.name(), self.input(*i)))
+            .chain(Output::ALL.iter().map(|o| (o.name(), self.output(*o))));
+        for (role, pin) in roles {
+            let Some(pin) = pin else { continue };
+            if pin.pin > 27 {
+                return Some(format!(
+                    "[gpio] {role}: GPIO{} is not on the 40-pin header (0–27)",
+                    pin.pin
+                ));
+            }
+            if let Some(other) = seen.insert(pin.pin, role) {
+                return Some(format!(
+                    "[gpio] {role} and {other} are both on GPIO{}",
+                    pin.pin
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// Electrical pin access by BCM number.
+pub trait PinBank: Send {
+    /// Makes `pin` an input (with the pull-up when `pull_up`).
+    fn setup_input(&mut self, pin: u8, pull_up: bool) -> Result<(), DeviceError>;
+    fn setup_output(&mut self, pin: u8) -> Result<(), DeviceError>;
+    /// true: high.
+    fn level(&mut self, pin: u8) -> Result<bool, DeviceError>;
+    fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError>;
+}
+
+/// The roles of a `PinMap` on a `PinBank`.
+pub struct MappedGpio<P: PinBank> {
+    pins: P,
+    map: PinMap,
+    outputs: HashMap<Output, bool>,
+}
+
+impl<P: PinBank> MappedGpio<P> {
+    /// Sets every mapped pin's direction (active-low inputs get the pull-up: a button or
+    /// switch to ground) and switches every output off.
+    pub fn new(mut pins: P, map: PinMap) -> Result<Self, DeviceError> {
+        if let Some(problem) = map.problem() {
+            return Err(DeviceError::Protocol {
+                device: "gpio",
+                detail: problem,
+            });
+        }
+        for input in Input::ALL {
+            if let Some(p) = map.input(input) {
+                pins.setup_input(p.pin, p.active_low)?;
+            }
+        }
+        let mut gpio = MappedGpio {
+            pins,
+            map,
+            outputs: HashMap::new(),
+        };
+        for output in Output::ALL {
+            if let Some(p) = map.output(output) {
+                gpio.pins.setup_output(p.pin)?;
+                gpio.write(output, false)?;
+            }
+        }
+        Ok(gpio)
+    }
+
+    /// The electrical side (tests drive the simulated pins through it).
+    pub fn pins(&mut self) -> &mut P {
+        &mut self.pins
+    }
+}
+
+impl<P: PinBank> Gpio for MappedGpio<P> {
     fn read(&mut self, input: Input) -> Result<bool, DeviceError> {
-        Ok(self.inputs.get(&input).copied().unwrap_or(false))
+        match self.map.input(input) {
+            Some(p) => Ok(self.pins.level(p.pin)? != p.active_low),
+            None => Ok(false),
+        }
     }
     fn write(&mut self, output: Output, on: bool) -> Result<(), DeviceError> {
+        if let Some(p) = self.map.output(output) {
+            self.pins.set_level(p.pin, on != p.active_low)?;
+        }
         self.outputs.insert(output, on);
         Ok(())
+    }
+    fn output(&self, output: Output) -> bool {
+        self.outputs.get(&output).copied().unwrap_or(false)
+    }
+}
+
+/// Pins in memory: an input reads what a test drives onto it, else its pull (high with the
+/// pull-up, low without); an output reads back what was set. Using a pin that was not set up
+/// is an error, as on the hardware.
+#[derive(Debug, Default, Clone)]
+pub struct SimPins {
+    inputs: HashMap<u8, bool>,
+    driven: HashMap<u8, bool>,
+    outputs: HashMap<u8, bool>,
+}
+
+impl SimPins {
+    /// What the outside world puts on `pin` (a sensor's output, a closed switch to ground).
+    pub fn drive(&mut self, pin: u8, high: bool) {
+        self.driven.insert(pin, high);
+    }
+    /// Stops driving `pin` (an open switch): it floats to its pull.
+    pub fn release(&mut self, pin: u8) {
+        self.driven.remove(&pin);
+    }
+    /// The level an output pin is set to.
+    pub fn output_level(&self, pin: u8) -> Option<bool> {
+        self.outputs.get(&pin).copied()
+    }
+}
+
+impl PinBank for SimPins {
+    fn setup_input(&mut self, pin: u8, pull_up: bool) -> Result<(), DeviceError> {
+        self.inputs.insert(pin, pull_up);
+        Ok(())
+    }
+    fn setup_output(&mut self, pin: u8) -> Result<(), DeviceError> {
+        self.outputs.insert(pin, false);
+        Ok(())
+    }
+    fn level(&mut self, pin: u8) -> Result<bool, DeviceError> {
+        match self.inputs.get(&pin) {
+            Some(pull_up) => Ok(self.driven.get(&pin).copied().unwrap_or(*pull_up)),
+            None => Err(DeviceError::Protocol {
+                device: "gpio",
+                detail: format!("GPIO{pin} is not set up as an input"),
+            }),
+        }
+    }
+    fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError> {
+        match self.outputs.get_mut(&pin) {
+            Some(level) => {
+                *level = high;
+                Ok(())
+            }
+            None => Err(DeviceError::Protocol {
+                device: "gpio",
+                detail: format!("GPIO{pin} is not set up as an output"),
+            }),
+        }
+    }
+}
+
+/// The simulated cabinet: the configured pin map over `SimPins`.
+pub type SimGpio = MappedGpio<SimPins>;
+
+impl SimGpio {
+    pub fn simulated(map: PinMap) -> Result<SimGpio, DeviceError> {
+        MappedGpio::new(SimPins::default(), map)
+    }
+
+    /// Acts on an input as the hardware would: drives its pin to the active level, or lets it
+    /// return to rest.
+    pub fn set_input(&mut self, input: Input, active: bool) {
+        if let Some(p) = self.map.input(input) {
+            if active {
+                self.pins.drive(p.pin, !p.active_low);
+            } else if p.active_low {
+                // A button to ground: released, the pull-up brings it back high.
+                self.pins.release(p.pin);
+            } else {
+                self.pins.drive(p.pin, false);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_active_low_button_reads_released_through_its_pull_up_and_pressed_when_grounded() {
+        let mut gpio = SimGpio::simulated(PinMap::default()).unwrap();
+        assert!(!gpio.read(Input::HelpButton).unwrap());
+        gpio.pins().drive(27, false);
+        assert!(gpio.read(Input::HelpButton).unwrap());
+        gpio.pins().release(27);
+        assert!(!gpio.read(Input::HelpButton).unwrap());
+    }
+
+    #[test]
+    fn outputs_reach_their_pins_with_the_configured_polarity() {
+        let map = PinMap {
+            printer_power: Some(PinConfig {
+                pin: 5,
+                active_low: true,
+            }),
+            ..PinMap::default()
+        };
+        let mut gpio = SimGpio::simulated(map).unwrap();
+        // Off at start: an active-low relay's pin is high.
+        assert_eq!(gpio.pins().output_level(5), Some(true));
+        gpio.write(Output::PrinterPower, true).unwrap();
+        assert_eq!(gpio.pins().output_level(5), Some(false));
+        assert!(gpio.output(Output::PrinterPower));
+        gpio.write(Output::LightGreen, true).unwrap();
+        assert_eq!(gpio.pins().output_level(23), Some(true));
+    }
+
+    #[test]
+    fn a_role_left_out_reads_inactive_and_a_pin_used_twice_is_refused() {
+        let map = PinMap {
+            tamper: None,
+            ..PinMap::default()
+        };
+        let mut gpio = SimGpio::simulated(map).unwrap();
+        assert!(!gpio.read(Input::Tamper).unwrap());
+        let clash = PinMap {
+            light_red: Some(PinConfig {
+                pin: 17,
+                active_low: false,
+            }),
+            ..PinMap::default()
+        };
+        let err = SimGpio::simulated(clash).err().unwrap().to_string();
+        assert!(err.contains("GPIO17"), "{err}");
+        let off_header = PinMap {
+            tamper: Some(PinConfig {
+                pin: 40,
+                active_low: false,
+            }),
+            ..PinMap::default()
+        };
+        assert!(off_header.problem().unwrap().contains("0–27"));
     }
 }

@@ -1,6 +1,5 @@
 //! The devices this kiosk runs with, chosen by the `[devices]` section of the configuration.
 
-use crate::config::DevicesConfig;
 use crate::devices::DeviceError;
 use crate::devices::camera::{Camera, SimCamera};
 use crate::devices::card_reader::{CardReader, SimCardReader};
@@ -27,10 +26,10 @@ fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
 impl DeviceSet {
     /// Builds the configured devices; an adapter this build lacks is an error naming it.
     pub fn from_config(
-        config: &DevicesConfig,
-        printer: &crate::config::PrinterConfig,
+        whole: &crate::config::Config,
         clock: Arc<dyn Clock>,
     ) -> Result<DeviceSet, DeviceError> {
+        let (config, printer, pins) = (&whole.devices, &whole.printer, &whole.gpio);
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
             "sim" => Arc::new(Mutex::new(SimCardReader::new())),
             "pcsc" => Arc::new(Mutex::new(crate::devices::pcsc_reader::PcscReader::new(
@@ -54,7 +53,11 @@ impl DeviceSet {
             other => return Err(unsupported("camera", other)),
         };
         let gpio: Arc<Mutex<dyn Gpio>> = match config.gpio.as_str() {
-            "sim" => Arc::new(Mutex::new(SimGpio::default())),
+            "sim" => Arc::new(Mutex::new(SimGpio::simulated(*pins)?)),
+            "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
+                crate::devices::rppal_gpio::RppalPins::open()?,
+                *pins,
+            )?)),
             other => return Err(unsupported("gpio", other)),
         };
         Ok(DeviceSet {
@@ -69,8 +72,7 @@ impl DeviceSet {
     /// Every device simulated, with the system clock.
     pub fn simulated() -> DeviceSet {
         DeviceSet::from_config(
-            &DevicesConfig::default(),
-            &crate::config::PrinterConfig::default(),
+            &crate::config::Config::default(),
             Arc::new(SystemClock::new()),
         )
         .expect("the simulators are always available")

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -89,6 +89,17 @@ CREATE TABLE ratings (
     rated_at    TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+",
+    "
+-- Help requests and cabinet-door events from kiosks, for the one-stop office and technicians.
+CREATE TABLE alerts (
+    id          TEXT PRIMARY KEY,
+    kiosk_id    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    raised_at   TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX alerts_by_time ON alerts (received_at);
 ",
 ];
 
@@ -482,6 +493,50 @@ impl PortalDb {
             [],
             |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
         )?)
+    }
+
+    /// Records an alert from a kiosk; the same id again changes nothing.
+    pub fn alert(
+        &self,
+        kiosk_id: &str,
+        id: &str,
+        alert: &crate::sync::contract::AlertUpload,
+        now: &str,
+    ) -> Result<(), PortalError> {
+        if crate::store::AlertKind::parse(&alert.kind).is_none() {
+            return Err(PortalError::BadUpload(format!(
+                "unknown alert kind \"{}\"",
+                alert.kind
+            )));
+        }
+        let conn = self.lock();
+        let owner: Option<String> = conn
+            .query_row("SELECT kiosk_id FROM alerts WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        match owner {
+            Some(owner) if owner != kiosk_id => Err(PortalError::Conflict),
+            Some(_) => Ok(()),
+            None => {
+                conn.execute(
+                    "INSERT INTO alerts (id, kiosk_id, kind, raised_at, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![id, kiosk_id, alert.kind, alert.raised_at, now],
+                )?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The latest alerts: (kiosk, kind, raised at), newest first.
+    pub fn alerts(&self, limit: u32) -> Result<Vec<(String, String, String)>, PortalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT kiosk_id, kind, raised_at FROM alerts ORDER BY raised_at DESC, id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Records a kiosk's heartbeat (the latest one is kept).

@@ -108,6 +108,16 @@ impl PortalTransport for InProcessPortal {
         self.db.heartbeat(beat, &now()).map_err(classify)
     }
 
+    async fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &crate::sync::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        self.db
+            .alert(&self.identity.kiosk_id, &id.to_string(), alert, &now())
+            .map_err(classify)
+    }
+
     async fn rating(
         &self,
         id: uuid::Uuid,

@@ -67,6 +67,7 @@ pub fn router(state: PortalState) -> Router {
         .route("/v1/catalogue", get(catalogue))
         .route("/v1/heartbeat", post(heartbeat))
         .route("/v1/dossiers/{id}/rating", axum::routing::put(put_rating))
+        .route("/v1/alerts/{id}", axum::routing::put(put_alert))
         .route("/officer", get(officer_page))
         .route("/officer/decide", post(decide))
         .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
@@ -444,6 +445,34 @@ async fn put_rating(
     }
 }
 
+async fn put_alert(
+    State(state): State<PortalState>,
+    Path(id): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if !valid_id(&id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the alert id must be a UUID",
+            Vec::new(),
+        );
+    }
+    let Ok(alert) = serde_json::from_slice::<crate::sync::contract::AlertUpload>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "not an alert", Vec::new());
+    };
+    let db = state.db.clone();
+    match blocking(move || db.alert(&kiosk, &id, &alert, &now())).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct Decision {
     id: String,
@@ -572,23 +601,51 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
             escape(&r.id),
         ));
     }
+    html.push_str("</table><h2>Yêu cầu hỗ trợ và cảnh báo tại máy</h2><table><tr><th>Máy</th><th>Sự việc</th><th>Lúc</th></tr>");
+    let db = state.db.clone();
+    for (kiosk, kind, at) in blocking(move || db.alerts(50)).await.unwrap_or_default() {
+        let what = match kind.as_str() {
+            "assistance" => "Người dân bấm nút gọi hỗ trợ",
+            "door_opened" => "Cửa tủ máy bị mở",
+            "door_closed" => "Cửa tủ máy đã đóng",
+            other => other,
+        };
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&kiosk),
+            escape(what),
+            escape(&at)
+        ));
+    }
     html.push_str("</table><h2>Máy dịch vụ công</h2><table><tr><th>Máy</th><th>Địa điểm</th>\
-        <th>Đăng ký lúc</th><th>Liên lạc gần nhất</th><th>Hồ sơ chờ gửi</th><th>Phiên bản danh mục</th></tr>");
+        <th>Đăng ký lúc</th><th>Liên lạc gần nhất</th><th>Hồ sơ chờ gửi</th><th>Phiên bản danh mục</th>\
+        <th>Máy in</th><th>Đầu đọc thẻ</th><th>Cửa tủ</th></tr>");
     let db = state.db.clone();
     for d in blocking(move || db.devices()).await.unwrap_or_default() {
-        let (queued, catalogue) = d
+        let (queued, catalogue, printer, reader, door) = d
             .last_heartbeat
             .as_ref()
-            .map(|h| (h.queued.to_string(), h.catalogue_version.to_string()))
+            .map(|h| {
+                (
+                    h.queued.to_string(),
+                    h.catalogue_version.to_string(),
+                    h.printer.clone(),
+                    h.reader.clone(),
+                    if h.door_open { "MỞ" } else { "đóng" }.to_string(),
+                )
+            })
             .unwrap_or_default();
         html.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&d.kiosk_id),
             escape(&d.place),
             escape(&d.enrolled_at),
             escape(d.last_seen_at.as_deref().unwrap_or("—")),
             escape(&queued),
             escape(&catalogue),
+            escape(&printer),
+            escape(&reader),
+            escape(&door),
         ));
     }
     html.push_str("</table></body></html>");

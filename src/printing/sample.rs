@@ -9,7 +9,9 @@ use crate::printing::receipt_content::{self, ReceiptContent, ReceiptContext};
 use crate::printing::{escpos_encoder, escpos_preview};
 use std::path::Path;
 
-pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
+/// The test page for the configured printer profile: a sample receipt marked as a test print.
+/// Also what `selftest` and the admin screen's printer test print.
+pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
     let profile = config.printer.profile()?;
     let fonts = Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?;
     let (catalogue, _) =
@@ -45,6 +47,13 @@ pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
     }];
     blocks.extend(receipt_content::receipt_blocks(&content));
     let bytes = escpos_encoder::encode(&blocks, profile, &fonts).map_err(|e| e.to_string())?;
+    Ok((bytes, procedure.name.vi.clone()))
+}
+
+pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
+    let profile = config.printer.profile()?;
+    let fonts = Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?;
+    let (bytes, procedure_name) = test_page(config)?;
     let preview =
         escpos_preview::render(&bytes, profile.dots, &fonts).map_err(|e| e.to_string())?;
     preview
@@ -53,15 +62,14 @@ pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     println!(
         "{}: {} ESC/POS bytes for {} dots, picture in {}",
-        procedure.name.vi,
+        procedure_name,
         bytes.len(),
         profile.dots,
         out.display()
     );
     if print {
         let devices = crate::devices::DeviceSet::from_config(
-            &config.devices,
-            &config.printer,
+            config,
             std::sync::Arc::new(crate::devices::clock::SystemClock::new()),
         )
         .map_err(|e| e.to_string())?;

@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_sync_state.sql"),
     include_str!("migrations/0005_receipts.sql"),
     include_str!("migrations/0006_ratings.sql"),
+    include_str!("migrations/0007_alerts.sql"),
 ];
 
 pub struct Store {

@@ -3,12 +3,14 @@
 //! the only code that touches it. It must not be called from the UI thread: the app reaches it
 //! through `StoreHandle`, one writer thread.
 
+mod alerts;
 pub mod crash_writer;
 mod dossier_store;
 mod error;
 mod handle;
 mod outbox;
 
+pub use alerts::AlertKind;
 pub use dossier_store::{
     DossierSummary, SealedContent, StatusEvent, Store, StoredAttachment, seal_context,
 };

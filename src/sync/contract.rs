@@ -128,6 +128,16 @@ pub struct Heartbeat {
     pub oldest_queued_at: Option<String>,
     pub catalogue_version: u64,
     pub app_version: String,
+    /// "ready", "unknown" or the fault ("paper_out", "cover_open", "offline").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub printer: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reader: String,
+    #[serde(default)]
+    pub door_open: bool,
+    /// The configuration file did not load; the kiosk runs on defaults.
+    #[serde(default)]
+    pub config_fault: bool,
 }
 
 /// `PUT /v1/dossiers/{id}/rating`: the resident's satisfaction rating of the service (1–5
@@ -137,6 +147,16 @@ pub struct RatingUpload {
     pub stars: u8,
     pub reasons: Vec<String>,
     pub rated_at: String,
+}
+
+/// `PUT /v1/alerts/{id}`: something at the kiosk needs a person — a resident pressed the help
+/// button ("assistance") or the cabinet door was opened ("door_opened") or closed
+/// ("door_closed"). No personal data; a repeat with the same id changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertUpload {
+    pub kind: String,
+    /// RFC 3339, when it happened at the kiosk.
+    pub raised_at: String,
 }
 
 /// `GET /v1/catalogue?since=VERSION`: a procedure catalogue newer than the kiosk's, signed by

@@ -66,6 +66,8 @@ pub struct SyncEngine<T: PortalTransport> {
     housekeeping_every: Duration,
     last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     catalogue: Option<Arc<dyn CatalogueSink>>,
+    /// Device states reported in the heartbeat; sync facts are recorded in it.
+    health: crate::health::Health,
 }
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
@@ -122,7 +124,15 @@ impl<T: PortalTransport> SyncEngine<T> {
             housekeeping_every: Duration::from_secs(300),
             last_housekeeping: Mutex::new(None),
             catalogue: None,
+            health: crate::health::Health::new(),
         }
+    }
+
+    /// Shares the kiosk's health facts: the heartbeat reports them, each pass records in
+    /// them whether the portal was reached.
+    pub fn with_health(mut self, health: crate::health::Health) -> Self {
+        self.health = health;
+        self
     }
 
     pub fn with_chunk_size(mut self, bytes: usize) -> Self {
@@ -325,10 +335,34 @@ impl<T: PortalTransport> SyncEngine<T> {
                 }
             }
         }
+        self.send_alerts().await?;
         self.send_ratings().await?;
         self.pull_statuses().await?;
         self.housekeeping().await;
         Ok(pass)
+    }
+
+    /// Sends help requests and cabinet-door events raised since the last pass, oldest first; a
+    /// failure leaves them for the next pass.
+    async fn send_alerts(&self) -> Result<(), StoreError> {
+        let alerts = self.store.call(|s| s.unsent_alerts()).await?;
+        for (id, kind, at) in alerts {
+            let upload = crate::sync::contract::AlertUpload {
+                kind: kind.as_str().to_string(),
+                raised_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            };
+            match self.call(self.transport.alert(id, &upload)).await {
+                Ok(()) => {
+                    let now = self.clock.now();
+                    self.store.call(move |s| s.mark_alert_sent(id, now)).await?;
+                }
+                Err(e) => {
+                    tracing::debug!("alert not sent: {e}");
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Sends the residents' ratings of dossiers the portal holds; a failure leaves them for
@@ -432,6 +466,7 @@ impl<T: PortalTransport> SyncEngine<T> {
                 Err(e) => tracing::debug!("catalogue not checked: {e}"),
             }
         }
+        let health = self.health.snapshot();
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
         let oldest = self
             .store
@@ -446,6 +481,10 @@ impl<T: PortalTransport> SyncEngine<T> {
             oldest_queued_at: oldest.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             catalogue_version: self.catalogue.as_ref().map(|c| c.version()).unwrap_or(0),
             app_version: env!("CARGO_PKG_VERSION").into(),
+            printer: health.printer.label().to_string(),
+            reader: health.reader.label().to_string(),
+            door_open: health.door_open,
+            config_fault: health.config_fault.is_some(),
         };
         if let Err(e) = self.call(self.transport.heartbeat(&beat)).await {
             tracing::debug!("heartbeat not sent: {e}");
@@ -483,10 +522,12 @@ impl<T: PortalTransport> SyncEngine<T> {
 
     async fn publish(&self, online: bool, sending: Option<(u32, u32)>) {
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
-        self.status.send_replace(SyncStatus {
+        let status = SyncStatus {
             online,
             queued,
             sending,
-        });
+        };
+        self.health.record_sync(&status, self.clock.now());
+        self.status.send_replace(status);
     }
 }

@@ -26,6 +26,7 @@ pub fn start(
     config: &Config,
     startup: &Startup,
     clock: Arc<dyn Clock>,
+    health: crate::health::Health,
     runtime: &tokio::runtime::Handle,
 ) -> Result<Option<SyncHandles>, String> {
     let mut builtin_portal = None;
@@ -71,7 +72,8 @@ pub fn start(
         Duration::from_secs(30),
     )?;
     let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
-        .with_catalogue(startup.catalogue_install.clone());
+        .with_catalogue(startup.catalogue_install.clone())
+        .with_health(health);
     let handles = SyncHandles {
         waker: engine.waker(),
         status: engine.status(),

@@ -98,6 +98,12 @@ pub trait PortalTransport: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<SignedCatalogue>, SendError>> + Send;
     /// `POST /v1/heartbeat`.
     fn heartbeat(&self, beat: &Heartbeat) -> impl Future<Output = Result<(), SendError>> + Send;
+    /// `PUT /v1/alerts/{id}`.
+    fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &crate::sync::contract::AlertUpload,
+    ) -> impl Future<Output = Result<(), SendError>> + Send;
     /// `PUT /v1/dossiers/{id}/rating`.
     fn rating(
         &self,
@@ -432,6 +438,23 @@ impl PortalTransport for HttpTransport {
         .map(|_| ())
     }
 
+    async fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &crate::sync::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        let body = serde_json::to_vec(alert).map_err(|e| SendError::Refused(e.to_string()))?;
+        self.signed(Request {
+            method: reqwest::Method::PUT,
+            path: format!("/v1/alerts/{id}"),
+            body,
+            content_type: "application/json",
+            headers: Vec::new(),
+        })
+        .await
+        .map(|_| ())
+    }
+
     async fn rating(
         &self,
         id: uuid::Uuid,
@@ -452,6 +475,13 @@ impl PortalTransport for HttpTransport {
 
 /// A shared transport (tests keep a handle on the one the engine uses).
 impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
+    async fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &crate::sync::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        (**self).alert(id, alert).await
+    }
     async fn enroll(&self) -> Result<Enrolled, SendError> {
         (**self).enroll().await
     }

@@ -111,7 +111,12 @@ pub enum Command {
         dossier: uuid::Uuid,
         rating: crate::core::rating::Rating,
     },
+    /// Ask for a person: an assistance alert for the office (sent when online).
+    CallHelp,
 }
+
+/// How long "help is on the way" stays on screen, and a second call is not sent again.
+const HELP_NOTICE: chrono::TimeDelta = chrono::TimeDelta::minutes(3);
 
 /// The receipt printer's progress for the receipt on screen.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +209,8 @@ pub struct KioskController {
     /// The configured inactivity policy (elder mode doubles it).
     base_policy: InactivityPolicy,
     assist: AssistState,
+    /// When a person was last called (help button on the cabinet or on screen).
+    help_called_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl KioskController {
@@ -257,7 +264,42 @@ impl KioskController {
             elder: false,
             base_policy: policy,
             assist: AssistState::default(),
+            help_called_at: None,
         }
+    }
+
+    // ----- the cabinet: presence sensor and help button ---------------------------------
+
+    /// A debounced cabinet input changed (the alert itself was stored by the cabinet).
+    pub fn cabinet_event(&mut self, event: crate::devices::gpio_events::CabinetEvent) {
+        use crate::devices::gpio_events::CabinetEvent;
+        match event {
+            // Someone walked up to an idle kiosk: greet them (the home prompt is spoken again).
+            CabinetEvent::PersonArrived if self.screen == Screen::Home && self.form.is_none() => {
+                self.replay()
+            }
+            CabinetEvent::HelpPressed => {
+                self.touch();
+                self.help_called_at = Some(self.clock.now());
+            }
+            _ => {}
+        }
+    }
+
+    /// "Call a staff member" on screen; not sent twice while the first call is fresh.
+    pub fn call_help(&mut self) -> Option<Command> {
+        self.touch();
+        if self.help_notice() {
+            return None;
+        }
+        self.help_called_at = Some(self.clock.now());
+        Some(Command::CallHelp)
+    }
+
+    /// A person has been called and is on the way (shown for a few minutes).
+    pub fn help_notice(&self) -> bool {
+        self.help_called_at
+            .is_some_and(|at| self.clock.now() - at < HELP_NOTICE)
     }
 
     // ----- assisted mode ----------------------------------------------------------------

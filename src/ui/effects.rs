@@ -45,6 +45,10 @@ pub enum Outcome {
     CardRead(CardOutcome),
     /// A test card is on the simulated reader (nothing to change on screen).
     TestCardPlaced,
+    /// The assistance alert is stored (the screen already says help is coming).
+    HelpCalled,
+    /// The presence sensor, help button or cabinet door changed.
+    Cabinet(crate::devices::gpio_events::CabinetEvent),
 }
 
 impl Outcome {
@@ -54,7 +58,8 @@ impl Outcome {
             Outcome::QrScanned(r) => return c.qr_scanned(r),
             Outcome::CardProgress(step) => c.card_progress(step),
             Outcome::CardRead(outcome) => c.card_read(outcome),
-            Outcome::TestCardPlaced => {}
+            Outcome::TestCardPlaced | Outcome::HelpCalled => {}
+            Outcome::Cabinet(event) => c.cabinet_event(event),
             Outcome::Submitted(r) => return c.submitted(r),
             Outcome::Printed(r) => c.printed(r),
             Outcome::RatingSaved(r) => c.rating_saved(r),
@@ -134,6 +139,8 @@ pub struct PrintDevices {
     pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
     pub profile: PrinterProfile,
     pub fonts: Fonts,
+    /// Where the printer's state after each job is recorded.
+    pub health: crate::health::Health,
 }
 
 impl PrintDevices {
@@ -147,7 +154,13 @@ impl PrintDevices {
             printer,
             profile: config.profile()?,
             fonts: Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?,
+            health: crate::health::Health::new(),
         })
+    }
+
+    pub fn with_health(mut self, health: crate::health::Health) -> PrintDevices {
+        self.health = health;
+        self
     }
 
     /// Encodes and prints a receipt (then the queue ticket); the advice to show on failure.
@@ -168,9 +181,12 @@ impl PrintDevices {
                 .map_err(|_| crate::devices::printer::PrinterStatus::Offline.advice())?;
             printer.print(&bytes).map_err(|e| {
                 tracing::warn!(error = %e, "receipt not printed");
+                self.health.record_printer(e.status());
                 e.status().advice()
             })?;
         }
+        self.health
+            .record_printer(crate::devices::printer::PrinterStatus::Ready);
         Ok(())
     }
 }
@@ -185,6 +201,8 @@ pub struct Effects {
     runtime: Option<tokio::runtime::Handle>,
     /// Wakes the sync engine after a dossier is stored, so it is sent at once when online.
     sync_waker: Option<Arc<tokio::sync::Notify>>,
+    /// Device states learnt while serving residents.
+    health: crate::health::Health,
 }
 
 impl Effects {
@@ -200,7 +218,13 @@ impl Effects {
             printing: None,
             runtime: Some(runtime),
             sync_waker: None,
+            health: crate::health::Health::new(),
         }
+    }
+
+    pub fn with_health(mut self, health: crate::health::Health) -> Effects {
+        self.health = health;
+        self
     }
 
     pub fn with_printing(mut self, devices: PrintDevices) -> Effects {
@@ -247,6 +271,7 @@ impl Effects {
             printing: None,
             runtime: None,
             sync_waker: None,
+            health: crate::health::Health::new(),
         }
     }
 
@@ -312,6 +337,13 @@ impl Effects {
                     })
                     .await
                     .unwrap_or_else(|| CardOutcome::NoReader("the reading task stopped".into()));
+                let reader = match &outcome {
+                    CardOutcome::NoReader(_) => {
+                        crate::health::DeviceState::Fault("no_reader".into())
+                    }
+                    _ => crate::health::DeviceState::Ready,
+                };
+                self.health.update(|s| s.reader = reader);
                 Outcome::CardRead(outcome)
             }
             Command::PlaceTestCard(n) => {
@@ -367,6 +399,18 @@ impl Effects {
                         "The kiosk could not save the rating. Please try again or press Skip.",
                     )
                 }))
+            }
+            Command::CallHelp => {
+                crate::cabinet::raise_alert(
+                    &self.store,
+                    &self.health,
+                    self.sync_waker.as_deref(),
+                    crate::store::AlertKind::Assistance,
+                    &*clock,
+                )
+                .await;
+                self.health.update(|s| s.help_requests += 1);
+                Outcome::HelpCalled
             }
             Command::ScanReceiptQr => {
                 let camera = self.camera.clone();

@@ -11,7 +11,9 @@ use crate::ui::effects::Effects;
 use slint::ComponentHandle;
 use std::sync::Arc;
 
-pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
+/// Runs the kiosk until the window closes. `config_fault` is why the configuration file did
+/// not load (the kiosk then runs on defaults and says so on the admin screen).
+pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> Result<(), String> {
     if cfg!(not(feature = "kms"))
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -24,8 +26,7 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     }
     let startup = Startup::prepare(config, None)?;
     let clock = Arc::new(SystemClock::new());
-    let devices = DeviceSet::from_config(&config.devices, &config.printer, clock.clone())
-        .map_err(|e| e.to_string())?;
+    let devices = DeviceSet::from_config(config, clock.clone()).map_err(|e| e.to_string())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -35,9 +36,42 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     if fullscreen {
         app.window().set_fullscreen(true);
     }
+    let health = crate::health::Health::new();
+    health.update(|s| s.config_fault = config_fault);
     let mut controller = startup.controller(clock.clone());
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
-    let sync = crate::sync::service::start(config, &startup, clock, runtime.handle())?;
+    let sync = crate::sync::service::start(
+        config,
+        &startup,
+        clock.clone(),
+        health.clone(),
+        runtime.handle(),
+    )?;
+    let mut cabinet = crate::cabinet::Cabinet::new(
+        devices.gpio.clone(),
+        health.clone(),
+        startup.store.clone(),
+        clock.clone(),
+    );
+    if let Some(sync) = &sync {
+        cabinet = cabinet.with_sync_waker(sync.waker.clone());
+    }
+    runtime.spawn(cabinet.run(
+        |event| {
+            let _ = slint::invoke_from_event_loop(move || {
+                crate::ui::deliver_to_current(crate::ui::effects::Outcome::Cabinet(event))
+            });
+        },
+        std::future::pending(),
+    ));
+    crate::health_endpoint::start(
+        &config.health,
+        health.clone(),
+        startup.store.clone(),
+        clock.clone(),
+        runtime.handle(),
+    );
+    let watchdog = crate::watchdog::start();
     // A catalogue installed from the portal replaces the list on screen at once (a session in
     // progress keeps the procedure it started).
     startup.catalogue_install.set_on_installed(|opened| {
@@ -53,17 +87,18 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
         startup.store.clone(),
         devices.camera.clone(),
         runtime.handle().clone(),
-    );
+    )
+    .with_health(health.clone());
     let identity = crate::ui::effects::IdentityDevices::from_config(
         &config.identity,
         devices.card_reader.clone(),
     );
     controller.set_test_cards(identity.test_card_names());
     effects = effects.with_identity(identity);
-    effects = effects.with_printing(crate::ui::effects::PrintDevices::from_config(
-        &config.printer,
-        devices.printer.clone(),
-    )?);
+    effects = effects.with_printing(
+        crate::ui::effects::PrintDevices::from_config(&config.printer, devices.printer.clone())?
+            .with_health(health.clone()),
+    );
     if let Some(sync) = &sync {
         effects = effects.with_sync_waker(sync.waker.clone());
         // The top bar follows the engine: online indicator and queue count.
@@ -88,6 +123,9 @@ pub fn run(config: &Config, fullscreen: bool) -> Result<(), String> {
     app.global::<crate::slint_generated::SessionAdapter>()
         .set_place(place.into());
     let _tick = kiosk.start_tick();
+    // systemd hears "ready" once the first frame is about to be drawn, and the watchdog is fed
+    // from the UI thread: a hung event loop gets the kiosk restarted.
+    let _watchdog_feed = watchdog.map(|w| w.feed_from_event_loop());
     app.run()
         .map_err(|e| format!("the window closed with an error: {e}"))
 }

@@ -53,6 +53,8 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_call_help(move || k.update(|c| c.call_help()));
+    let k = kiosk.clone();
     g.on_stay(move || {
         k.update(|c| {
             c.stay();
@@ -94,6 +96,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     let (done, total) = c.sending.unwrap_or((0, 0));
     g.set_sending_done(done.min(i32::MAX as u32) as i32);
     g.set_sending_total(total.min(i32::MAX as u32) as i32);
+    g.set_help_notice(c.help_notice());
     g.set_timeout_warning(c.warning_seconds().is_some());
     g.set_seconds_left(c.warning_seconds().unwrap_or(0) as i32);
 }
