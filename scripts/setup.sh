@@ -14,6 +14,8 @@ packages=(
   libxkbcommon-x11-0 libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon0  # desktop window (X11)
   libpcsclite-dev pcscd vsmartcard-vpcd     # the PC/SC card reader, and a virtual one for the tests
   espeak-ng alsa-utils                      # spoken guidance (Vietnamese voice) played through ALSA
+  libudev-dev libinput-dev libgbm-dev libdrm-dev libxkbcommon-dev  # the appliance's KMS build
+  mmdebstrap dosfstools mtools e2fsprogs fdisk  # the SD-card image recipe (kiosk-image/)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -40,4 +42,10 @@ if [ "$need_rust" -eq 1 ]; then
     curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
     . "$HOME/.cargo/env"
   fi
+fi
+
+# The Debian package of the appliance (kiosk-image/, tests/kiosk_image.rs).
+if ! command -v cargo-deb >/dev/null 2>&1; then
+  echo "==> installing cargo-deb"
+  cargo install --locked cargo-deb
 fi

@@ -44,8 +44,8 @@ impl Default for HealthConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminConfig {
-    /// hex SHA-256 of "xakiosk-admin:<pin>" (`xakiosk admin-pin PIN` prints it). Empty: the
-    /// admin screen cannot be opened (provisioning sets it).
+    /// The admin PIN's hash (`xakiosk admin-pin PIN` prints it). Empty: the admin screen stays
+    /// locked.
     pub pin_sha256: String,
     /// Where "export logs" writes when no USB stick is mounted under /media (empty: nowhere).
     pub log_export_dir: String,

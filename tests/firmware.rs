@@ -149,7 +149,7 @@ fn cmdline_txt_boots_a_quiet_read_only_root_without_a_serial_console() {
         "ro",
         "rootwait",
         "quiet",
-        "root=LABEL=rootfs",
+        "root=PARTLABEL=root-a",
         "logo.nologo",
         "consoleblank=0",
     ] {

@@ -29,7 +29,7 @@ pub fn pin_hash(helper_id: &str, pin: &str) -> String {
 
 /// The stored form of the technician's admin-screen PIN (`[admin] pin_sha256`).
 pub fn admin_pin_hash(pin: &str) -> String {
-    hex::encode(Sha256::digest(format!("xakiosk-admin:{pin}")))
+    pin_hash("xakiosk-admin", pin)
 }
 
 /// Who helped with a dossier, sealed with its answers.

@@ -16,4 +16,4 @@ pub use dossier_store::{
 };
 pub use error::StoreError;
 pub use handle::StoreHandle;
-pub use outbox::OutboxItem;
+pub use outbox::{OutboxItem, QueuedDossier};

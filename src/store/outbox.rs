@@ -220,6 +220,35 @@ impl Store {
         due.flatten().map(|s| parse_time(&s)).transpose()
     }
 
+    /// The queue as the admin screen shows it, oldest first: code, procedure, when stored,
+    /// attempts and the last error (no personal data: that is sealed).
+    pub fn queue_view(&self, limit: u32) -> Result<Vec<QueuedDossier>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT code, procedure_id, created_at, attempts, last_error FROM dossiers
+             WHERE state IN ('queued', 'sending') ORDER BY created_at, id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (code, procedure_id, created_at, attempts, last_error) = row?;
+            Ok(QueuedDossier {
+                code,
+                procedure_id,
+                created_at: parse_time(&created_at)?,
+                attempts,
+                last_error,
+            })
+        })
+        .collect()
+    }
+
     /// Ratings not yet at the portal whose dossier the portal already holds.
     pub fn unsent_ratings(
         &self,
@@ -308,4 +337,14 @@ impl Store {
             .optional()?;
         v.map(|s| parse_time(&s)).transpose()
     }
+}
+
+/// One line of the admin screen's queue view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedDossier {
+    pub code: String,
+    pub procedure_id: String,
+    pub created_at: DateTime<Utc>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
 }

@@ -40,6 +40,8 @@ pub enum Screen {
     AssistSignIn,
     /// The resident agrees that the helper acts for them.
     AssistConsent,
+    /// The technician's screen (PIN, health, queue, maintenance).
+    Admin,
 }
 
 /// Assisted mode: the roster, the sign-in in progress and the helper acting now.
@@ -113,6 +115,8 @@ pub enum Command {
     },
     /// Ask for a person: an assistance alert for the office (sent when online).
     CallHelp,
+    /// Something the technician asked for on the admin screen.
+    Admin(crate::ui::admin_panel::AdminAction),
 }
 
 /// How long "help is on the way" stays on screen, and a second call is not sent again.
@@ -211,6 +215,7 @@ pub struct KioskController {
     assist: AssistState,
     /// When a person was last called (help button on the cabinet or on screen).
     help_called_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub admin: crate::ui::admin_panel::AdminPanel,
 }
 
 impl KioskController {
@@ -265,7 +270,45 @@ impl KioskController {
             base_policy: policy,
             assist: AssistState::default(),
             help_called_at: None,
+            admin: Default::default(),
         }
+    }
+
+    // ----- the admin screen -----------------------------------------------------------
+
+    /// A tap on the place name in the top bar; the fifth quick one opens the admin screen
+    /// (only between sessions: a resident's answers are never shown to a technician).
+    pub fn tap_place(&mut self) {
+        if self.form.is_some() || self.screen == Screen::Admin {
+            return;
+        }
+        if self.admin.tap(self.clock.since_start()) {
+            self.reset_session();
+            self.admin.open = true;
+            self.screen = Screen::Admin;
+        }
+    }
+
+    pub fn admin_key(&mut self, key: &str) {
+        self.touch();
+        self.admin.key(key);
+    }
+
+    pub fn admin_unlock(&mut self) -> Option<Command> {
+        self.touch();
+        self.admin
+            .unlock(self.clock.since_start())
+            .map(Command::Admin)
+    }
+
+    pub fn admin_act(&mut self, action: crate::ui::admin_panel::AdminAction) -> Option<Command> {
+        self.touch();
+        self.admin.act(action).map(Command::Admin)
+    }
+
+    pub fn admin_close(&mut self) {
+        self.admin.close();
+        self.go_home();
     }
 
     // ----- the cabinet: presence sensor and help button ---------------------------------
@@ -1220,6 +1263,7 @@ impl KioskController {
     }
 
     fn reset_session(&mut self) {
+        self.admin.close();
         self.wipe_answers();
         self.search.clear();
         self.chosen = None;

@@ -47,6 +47,7 @@ pub enum Outcome {
     TestCardPlaced,
     /// The assistance alert is stored (the screen already says help is coming).
     HelpCalled,
+    Admin(crate::ui::admin_actions::AdminResult),
     /// The presence sensor, help button or cabinet door changed.
     Cabinet(crate::devices::gpio_events::CabinetEvent),
 }
@@ -60,6 +61,14 @@ impl Outcome {
             Outcome::CardRead(outcome) => c.card_read(outcome),
             Outcome::TestCardPlaced | Outcome::HelpCalled => {}
             Outcome::Cabinet(event) => c.cabinet_event(event),
+            Outcome::Admin(crate::ui::admin_actions::AdminResult::Refreshed(h, q, n)) => {
+                c.admin.refreshed(h, q, n)
+            }
+            Outcome::Admin(crate::ui::admin_actions::AdminResult::Done(r)) => {
+                c.admin.done(r);
+                // Show what the action changed (queue after a sync, printer state…).
+                return Some(Command::Admin(crate::ui::admin_panel::AdminAction::Refresh));
+            }
             Outcome::Submitted(r) => return c.submitted(r),
             Outcome::Printed(r) => c.printed(r),
             Outcome::RatingSaved(r) => c.rating_saved(r),
@@ -203,6 +212,7 @@ pub struct Effects {
     sync_waker: Option<Arc<tokio::sync::Notify>>,
     /// Device states learnt while serving residents.
     health: crate::health::Health,
+    admin: Option<Arc<crate::ui::admin_actions::AdminDevices>>,
 }
 
 impl Effects {
@@ -219,7 +229,13 @@ impl Effects {
             runtime: Some(runtime),
             sync_waker: None,
             health: crate::health::Health::new(),
+            admin: None,
         }
+    }
+
+    pub fn with_admin(mut self, devices: crate::ui::admin_actions::AdminDevices) -> Effects {
+        self.admin = Some(Arc::new(devices));
+        self
     }
 
     pub fn with_health(mut self, health: crate::health::Health) -> Effects {
@@ -272,6 +288,7 @@ impl Effects {
             runtime: None,
             sync_waker: None,
             health: crate::health::Health::new(),
+            admin: None,
         }
     }
 
@@ -399,6 +416,24 @@ impl Effects {
                         "The kiosk could not save the rating. Please try again or press Skip.",
                     )
                 }))
+            }
+            Command::Admin(action) => {
+                let Some(devices) = self.admin.clone() else {
+                    return Outcome::Admin(crate::ui::admin_actions::AdminResult::Done(Err(
+                        "the admin actions are not available in this mode".into(),
+                    )));
+                };
+                Outcome::Admin(
+                    crate::ui::admin_actions::perform(
+                        action,
+                        devices,
+                        self.health.clone(),
+                        self.store.clone(),
+                        self.sync_waker.clone(),
+                        self.printing.as_ref().map(|p| p.printer.clone()),
+                    )
+                    .await,
+                )
             }
             Command::CallHelp => {
                 crate::cabinet::raise_alert(

@@ -3,6 +3,9 @@
 //! callbacks into controller events. Background work (storage, camera) runs through
 //! `effects`; the UI thread never waits on it.
 
+pub mod admin_actions;
+mod admin_adapter;
+pub mod admin_panel;
 mod assist_adapter;
 mod catalogue_adapter;
 pub mod controller;
@@ -63,6 +66,7 @@ impl Kiosk {
         rating_adapter::connect(window, &kiosk);
         voice_adapter::connect(window, &kiosk);
         assist_adapter::connect(window, &kiosk);
+        admin_adapter::connect(window, &kiosk);
         kiosk.render();
         kiosk
     }
@@ -151,6 +155,7 @@ impl Kiosk {
         identity_adapter::render(&window, &controller, &mut cache);
         rating_adapter::render(&window, &controller, &mut cache);
         assist_adapter::render(&window, &controller, &mut cache);
+        admin_adapter::render(&window, &controller);
         voice_adapter::render(&window, &controller, self.voice.borrow_mut().as_mut());
     }
 }

@@ -39,6 +39,7 @@ pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> R
     let health = crate::health::Health::new();
     health.update(|s| s.config_fault = config_fault);
     let mut controller = startup.controller(clock.clone());
+    controller.admin = crate::ui::admin_panel::AdminPanel::new(&config.admin.pin_sha256);
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
     let sync = crate::sync::service::start(
         config,
@@ -88,7 +89,11 @@ pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> R
         devices.camera.clone(),
         runtime.handle().clone(),
     )
-    .with_health(health.clone());
+    .with_health(health.clone())
+    .with_admin(crate::ui::admin_actions::AdminDevices {
+        config: config.clone(),
+        gpio: devices.gpio.clone(),
+    });
     let identity = crate::ui::effects::IdentityDevices::from_config(
         &config.identity,
         devices.card_reader.clone(),
@@ -119,6 +124,8 @@ pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> R
         &config.kiosk.place,
         config.voice.speed,
     );
+    let voice_problem = kiosk.voice_problem();
+    health.update(|s| s.voice_problem = voice_problem);
     let place = config.kiosk.place.clone();
     app.global::<crate::slint_generated::SessionAdapter>()
         .set_place(place.into());

@@ -53,6 +53,13 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_tap_place(move || {
+        k.update(|c| {
+            c.tap_place();
+            None
+        })
+    });
+    let k = kiosk.clone();
     g.on_call_help(move || k.update(|c| c.call_help()));
     let k = kiosk.clone();
     g.on_stay(move || {
@@ -78,6 +85,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         Screen::Rating => UiScreen::Rating,
         Screen::AssistSignIn => UiScreen::AssistSignIn,
         Screen::AssistConsent => UiScreen::AssistConsent,
+        Screen::Admin => UiScreen::Admin,
     });
     if cache.language != Some(c.lang()) {
         // English is the source language of the UI strings; Vietnamese is the bundled translation.

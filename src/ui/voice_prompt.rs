@@ -87,6 +87,7 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             "Hướng dẫn sử dụng. Mỗi màn hình một câu hỏi; gõ bằng bàn phím trên màn hình. Chạm nút loa để nghe lại. Cần giúp đỡ, vui lòng gặp cán bộ tổ công nghệ số cộng đồng.",
             "How to use the kiosk. One question per screen; type on the on-screen keyboard. Touch the speaker button to hear again. For help, ask the community digital-tech team.",
         ),
+        Screen::Admin => Text::new("Màn hình quản trị.", "Admin screen."),
     }
 }
 

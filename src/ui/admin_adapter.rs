@@ -1,0 +1,138 @@
+//! Binds `AdminAdapter`: the PIN pad, the health/queue/network lines and the action buttons of
+//! the technician's screen.
+
+use crate::slint_generated::{AdminAdapter, AppWindow};
+use crate::ui::Kiosk;
+use crate::ui::admin_panel::AdminAction;
+use crate::ui::controller::KioskController;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use std::rc::Rc;
+
+pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+    let g = window.global::<AdminAdapter>();
+    let k = kiosk.clone();
+    g.on_key(move |key| {
+        k.update(|c| {
+            c.admin_key(&key);
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_unlock(move || k.update(|c| c.admin_unlock()));
+    let k = kiosk.clone();
+    g.on_close(move || {
+        k.update(|c| {
+            c.admin_close();
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_act(move |name| {
+        let action = match name.as_str() {
+            "sync" => AdminAction::ForceSync,
+            "printer-test" => AdminAction::PrinterTest,
+            "printer-power" => AdminAction::PrinterPowerCycle,
+            "export-logs" => AdminAction::ExportLogs,
+            "maintenance" => AdminAction::Maintenance,
+            "reboot" => AdminAction::Reboot,
+            _ => AdminAction::Refresh,
+        };
+        k.update(|c| c.admin_act(action))
+    });
+}
+
+fn lines(items: Vec<String>) -> ModelRc<SharedString> {
+    ModelRc::new(VecModel::from(
+        items
+            .into_iter()
+            .map(SharedString::from)
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// The health facts as "label: value" lines, Vietnamese / English.
+pub fn health_lines(c: &KioskController) -> Vec<String> {
+    let h = &c.admin.health;
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map(|t| {
+            t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
+                .format("%d/%m/%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "—".into())
+    };
+    let mut out = vec![
+        format!(
+            "Mạng / portal: {}",
+            if h.online {
+                "trực tuyến / online"
+            } else {
+                "ngoại tuyến / offline"
+            }
+        ),
+        format!("Hồ sơ chờ gửi / queued: {}", h.queued),
+        format!("Đồng bộ gần nhất / last sync: {}", when(h.last_sync_at)),
+        format!("Máy in / printer: {}", h.printer.label()),
+        format!("Đầu đọc thẻ / card reader: {}", h.reader.label()),
+        format!(
+            "Cửa tủ / cabinet door: {}",
+            if h.door_open {
+                "MỞ / OPEN"
+            } else {
+                "đóng / closed"
+            }
+        ),
+        format!("Gọi hỗ trợ / help calls: {}", h.help_requests),
+    ];
+    if let Some(fault) = &h.config_fault {
+        out.push(format!(
+            "LỖI CẤU HÌNH / CONFIG FAULT (đang chạy mặc định / running on defaults): {fault}"
+        ));
+    }
+    if let Some(voice) = &h.voice_problem {
+        out.push(format!("Giọng nói / voice: {voice}"));
+    }
+    for (kind, n) in &h.errors {
+        out.push(format!("Lỗi / errors {kind}: {n}"));
+    }
+    out
+}
+
+pub fn render(window: &AppWindow, c: &KioskController) {
+    let g = window.global::<AdminAdapter>();
+    let a = &c.admin;
+    g.set_unlocked(a.unlocked);
+    g.set_pin_masked("●".repeat(a.pin.chars().count()).into());
+    g.set_error_text(
+        a.error
+            .as_ref()
+            .map(|e| format!("{} / {}", e.vi, e.en))
+            .unwrap_or_default()
+            .into(),
+    );
+    g.set_busy(a.busy);
+    g.set_message(a.message.clone().unwrap_or_default().into());
+    if a.unlocked {
+        g.set_health(lines(health_lines(c)));
+        g.set_network(lines(a.network.clone()));
+        let now = c.clock().now();
+        g.set_queue(lines(
+            a.queue
+                .iter()
+                .map(|q| {
+                    format!(
+                        "{} · {} · {} phút · {} lần thử{}",
+                        q.code,
+                        q.procedure_id,
+                        (now - q.created_at).num_minutes().max(0),
+                        q.attempts,
+                        q.last_error
+                            .as_ref()
+                            .map(|e| format!(" · {e}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect(),
+        ));
+    }
+}

@@ -1,0 +1,202 @@
+//! The SD-card image recipe (`kiosk-image/build-image`), built for amd64 from Debian packages
+//! with the xakiosk package made by cargo-deb from this build, then laid out as the A/B disk
+//! image. The test looks inside: the package and its units are installed and enabled, there is
+//! no login prompt, SSH is off, the root is read-only with the data partition for
+//! /var/lib/xakiosk, the journal is volatile, and the installed kiosk passes its own selftest
+//! inside the image. Needs root, mmdebstrap and cargo-deb (scripts/setup.sh installs them) and
+//! Debian's mirror; it takes about three minutes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn read(root: &Path, path: &str) -> String {
+    std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path();
+    // The package, from the binary this test run built.
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_xakiosk"));
+    let profile_dir = binary.parent().unwrap().file_name().unwrap();
+    assert_eq!(
+        profile_dir, "debug",
+        "the test runs on the dev profile build"
+    );
+    run(Command::new("cargo")
+        .current_dir(repo())
+        .args([
+            "deb",
+            "--no-build",
+            "--profile",
+            "dev",
+            "--strip",
+            "--output",
+        ])
+        .arg(out_dir));
+    let deb = std::fs::read_dir(out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "deb"))
+        .expect("cargo deb made a package");
+    let contents = run(Command::new("dpkg-deb").arg("--contents").arg(&deb));
+    for path in [
+        "./usr/bin/xakiosk",
+        "./etc/xakiosk/config.toml",
+        "./usr/share/xakiosk/assets/procedures/",
+        "./usr/share/xakiosk/assets/fonts/NotoSans-Regular.ttf",
+        "./usr/lib/systemd/system/xakiosk.service",
+        "./usr/lib/systemd/system/xakiosk-reboot.path",
+        "./usr/lib/systemd/system/xakiosk-maintenance.path",
+    ] {
+        assert!(
+            contents.contains(path),
+            "the package lacks {path}:\n{contents}"
+        );
+    }
+    assert!(
+        !contents.contains("portal-development.key"),
+        "development keys stay out of the package"
+    );
+
+    run(Command::new("bash")
+        .arg(repo().join("kiosk-image/build-image"))
+        .args(["--arch", "amd64", "--deb"])
+        .arg(&deb)
+        .arg("--out")
+        .arg(out_dir));
+
+    // The disk: six GPT partitions with their names; the kernel beside it for QEMU.
+    let image = out_dir.join("xakiosk-amd64.img");
+    let table: serde_json::Value =
+        serde_json::from_str(&run(Command::new("sfdisk").arg("--json").arg(&image))).unwrap();
+    let names: Vec<&str> = table["partitiontable"]["partitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["config", "boot-a", "boot-b", "root-a", "root-b", "data"]
+    );
+    assert!(out_dir.join("vmlinuz").exists() && out_dir.join("initrd.img").exists());
+
+    // Inside the root filesystem.
+    let root = out_dir.join("root");
+    std::fs::create_dir(&root).unwrap();
+    run(Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-xpf")
+        .arg(out_dir.join("rootfs.tar")));
+    // The links point into the image (absolute paths): look at the links, not their targets.
+    let enabled = |unit: &str, target: &str| {
+        std::fs::symlink_metadata(root.join(format!("etc/systemd/system/{target}.wants/{unit}")))
+            .is_ok()
+    };
+    assert!(enabled("xakiosk.service", "multi-user.target"));
+    assert!(enabled("xakiosk-reboot.path", "multi-user.target"));
+    assert!(enabled("xakiosk-maintenance.path", "multi-user.target"));
+    assert!(enabled("systemd-timesyncd.service", "sysinit.target"));
+    assert!(enabled("systemd-networkd.service", "multi-user.target"));
+    assert!(
+        !enabled("ssh.service", "multi-user.target"),
+        "SSH only in maintenance mode"
+    );
+    for getty in ["getty@.service", "serial-getty@.service"] {
+        let link = std::fs::read_link(root.join("etc/systemd/system").join(getty)).unwrap();
+        assert_eq!(
+            link,
+            Path::new("/dev/null"),
+            "{getty} is masked: no login prompt"
+        );
+    }
+    let unit = read(&root, "usr/lib/systemd/system/xakiosk.service");
+    for line in [
+        "Type=notify",
+        "WatchdogSec=30",
+        "Restart=always",
+        "Environment=SLINT_BACKEND=linuxkms",
+        "User=xakiosk",
+    ] {
+        assert!(
+            unit.lines().any(|l| l == line),
+            "xakiosk.service lacks {line}"
+        );
+    }
+    let fstab = read(&root, "etc/fstab");
+    let mount = |point: &str| {
+        fstab
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.get(1) == Some(&point))
+            .unwrap_or_else(|| panic!("no {point} in fstab"))
+    };
+    assert!(mount("/var/lib/xakiosk")[3].starts_with("rw"));
+    assert_eq!(mount("/var/lib/xakiosk")[0], "LABEL=data");
+    assert_eq!(mount("/tmp")[2], "tmpfs");
+    let journald = read(&root, "etc/systemd/journald.conf.d/xakiosk.conf");
+    assert!(journald.contains("Storage=volatile") && journald.contains("RuntimeMaxUse="));
+    assert_eq!(read(&root, "etc/machine-id"), "", "made at each boot");
+    let passwd = read(&root, "etc/passwd");
+    assert!(
+        passwd.lines().any(|l| l.starts_with("xakiosk:")),
+        "the kiosk user"
+    );
+    let config = read(&root, "etc/xakiosk/config.toml");
+    assert!(config.contains("gpio = \"rppal\"") && config.contains("card_reader = \"pcsc\""));
+    assert!(std::fs::read_dir(root.join("etc/ssh")).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("ssh_host_")
+    }));
+
+    // The installed kiosk runs in the image: its selftest on simulated devices, offline.
+    let data = root.join("tmp/selftest");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        root.join("tmp/selftest.toml"),
+        "[kiosk]\ndata_dir = \"/tmp/selftest\"\n[portal]\nurl = \"\"\n",
+    )
+    .unwrap();
+    let out = Command::new("chroot")
+        .arg(&root)
+        .args([
+            "/usr/bin/xakiosk",
+            "--config",
+            "/tmp/selftest.toml",
+            "selftest",
+        ])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{table}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("printer") && l.contains("test page printed"))
+    );
+}
