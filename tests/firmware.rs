@@ -22,6 +22,14 @@ fn parse_config(text: &str) -> Result<Vec<(String, String, String)>, String> {
             section = name.to_string();
         } else if let Some(file) = line.strip_prefix("include ") {
             out.push((section.clone(), "include".into(), file.trim().into()));
+        } else if let Some(rest) = line.strip_prefix("initramfs ") {
+            // `initramfs FILE followkernel` (the one space-separated setting).
+            match rest.split_whitespace().collect::<Vec<_>>()[..] {
+                [file, "followkernel"] => {
+                    out.push((section.clone(), "initramfs".into(), file.into()))
+                }
+                _ => return Err(format!("line {}: bad initramfs line {line:?}", n + 1)),
+            }
         } else if let Some((k, v)) = line.split_once('=') {
             if k.trim().is_empty() || k.contains(' ') {
                 return Err(format!("line {}: bad key in {line:?}", n + 1));
@@ -90,6 +98,16 @@ fn config_txt_sets_what_the_kiosk_needs() {
         ("enable_uart", "1", "a serial receipt printer on GPIO14/15"),
         ("arm_64bit", "1", "the image is arm64"),
         ("disable_splash", "1", "quiet boot"),
+        (
+            "kernel",
+            "vmlinuz",
+            "Debian's kernel, as raspi-firmware installs it",
+        ),
+        (
+            "initramfs",
+            "initrd.img",
+            "Debian's initramfs (followkernel)",
+        ),
     ] {
         assert!(has(&lines, "all", key, value), "[all] {key}={value}: {why}");
     }

@@ -195,7 +195,7 @@ mod tests {
         }
         assert!(!p.open);
         let taps: Vec<bool> = (0..5)
-            .map(|i| p.tap(Duration::from_millis(10_000 + i * 300)))
+            .map(|i| p.tap(Duration::from_millis(20_000 + i * 300)))
             .collect();
         assert_eq!(taps, [false, false, false, false, true]);
         assert!(p.open && !p.unlocked);
