@@ -14,7 +14,10 @@ systemctl --root="$root" disable ssh.service ssh.socket 2>/dev/null || true
 # Host keys are made at first maintenance start on the data partition, not baked in the image.
 rm -f "$root"/etc/ssh/ssh_host_*
 systemctl --root="$root" enable systemd-networkd.service systemd-timesyncd.service \
-  xakiosk.service xakiosk-reboot.path xakiosk-maintenance.path pcscd.socket
+  xakiosk.service xakiosk-reboot.path xakiosk-maintenance.path xakiosk-network.path pcscd.socket
+# The admin screen's static network settings live on the data partition (10- sorts before the
+# image's 20-wired.network DHCP file, so they win when present).
+ln -sf /var/lib/xakiosk/network/10-admin.network "$root/etc/systemd/network/10-admin.network"
 # A read-only root: systemd makes a transient machine id at each boot.
 : > "$root/etc/machine-id"
 echo xakiosk > "$root/etc/hostname"

@@ -512,7 +512,15 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
             runtime.handle().clone(),
         )
         .with_identity(identity)
-        .with_printing(print),
+        .with_printing(print)
+        .with_admin(crate::ui::admin_actions::AdminDevices {
+            config: config.clone(),
+            config_path: options.out.join("demo-config.toml"),
+            camera: camera.clone() as Arc<Mutex<dyn crate::devices::camera::Camera>>,
+            gpio: Arc::new(Mutex::new(
+                crate::devices::gpio::SimGpio::simulated(config.gpio).map_err(|e| e.to_string())?,
+            )),
+        }),
     );
     // Every spoken prompt is kept as a WAV file in voice/.
     let voice_dir = options.out.join("voice");
@@ -727,6 +735,70 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.check(
         "large text ends with the session",
         !walk.controller(|c| c.elder()),
+    );
+
+    // "Call a staff member" on the Help page: the notice, and an alert kept for the portal.
+    walk.app.global::<SessionAdapter>().invoke_open_help();
+    walk.app.global::<SessionAdapter>().invoke_call_help();
+    walk.settle("the help call is stored", |c| c.help_notice());
+    walk.shot("help-called");
+    let alerts = runtime
+        .block_on(walk.store.call(|s| s.unsent_alerts()))
+        .map(|a| a.len())
+        .unwrap_or(0);
+    walk.check("the help call is an alert for the portal", alerts == 1);
+    walk.app.global::<SessionAdapter>().invoke_go_home();
+
+    // The technician's admin screen: five taps on the place name, a wrong PIN, the right one.
+    walk.kiosk.update(|c| {
+        c.admin =
+            crate::ui::admin_panel::AdminPanel::new(&crate::core::assist::admin_pin_hash("246810"));
+        None
+    });
+    for _ in 0..5 {
+        walk.app.global::<SessionAdapter>().invoke_tap_place();
+    }
+    walk.check(
+        "five taps open the admin screen",
+        walk.screen() == Screen::Admin,
+    );
+    let app = walk.app.clone_strong();
+    let admin = app.global::<crate::slint_generated::AdminAdapter>();
+    for d in "111111".chars() {
+        admin.invoke_key(d.to_string().into());
+    }
+    admin.invoke_unlock();
+    walk.check(
+        "a wrong admin PIN is refused with the tries left",
+        admin.get_error_text().contains("4"),
+    );
+    walk.shot("admin-wrong-pin");
+    for d in "246810".chars() {
+        admin.invoke_key(d.to_string().into());
+    }
+    admin.invoke_unlock();
+    walk.settle("the admin screen reads the health and the queue", |c| {
+        c.admin.loaded
+    });
+    walk.shot("admin");
+    admin.invoke_act("printer-test".into());
+    walk.settle("the printer test finishes", |c| {
+        c.admin.message.is_some() && !c.admin.busy
+    });
+    walk.check(
+        "the printer test page printed",
+        walk.controller(|c| {
+            c.admin
+                .message
+                .as_deref()
+                .is_some_and(|m| m.contains("test page printed"))
+        }),
+    );
+    walk.shot("admin-printer-test");
+    admin.invoke_close();
+    walk.check(
+        "leaving the admin screen returns home",
+        walk.screen() == Screen::Home,
     );
 
     // Every screen was spoken: one WAV file per prompt.

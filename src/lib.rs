@@ -27,6 +27,7 @@ pub mod headless;
 pub mod health;
 pub mod health_endpoint;
 pub mod identity;
+pub mod network_settings;
 pub mod portal;
 pub mod printing;
 pub mod provision;

@@ -691,5 +691,10 @@ fn run_kiosk(config_path: Option<PathBuf>, fullscreen: bool) -> Result<(), Strin
     if let Some(e) = &config_error {
         tracing::error!("{e}; starting with safe defaults");
     }
-    xakiosk::ui::run::run(&config, config_error.map(|e| e.to_string()), fullscreen)
+    xakiosk::ui::run::run(
+        &config,
+        &path,
+        config_error.map(|e| e.to_string()),
+        fullscreen,
+    )
 }

@@ -127,7 +127,7 @@ pub fn write_atomically(path: &Path, text: &str) -> Result<(), ProvisionError> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(fail)?;
-    let tmp = path.with_extension("toml.tmp");
+    let tmp = path.with_extension("tmp");
     {
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp).map_err(fail)?;

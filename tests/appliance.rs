@@ -396,3 +396,89 @@ fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
     }
     assert!(xakiosk::watchdog::Watchdog::from_env().is_none());
 }
+
+#[test]
+fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
+    use xakiosk::ui::admin_actions::{AdminDevices, AdminResult, perform};
+    use xakiosk::ui::admin_panel::AdminAction;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (db, base) = portal(&runtime, dir.path());
+    let config_path = dir.path().join("config.toml");
+    let data = dir.path().join("data");
+    let mut config = xakiosk::config::Config::default();
+    config.kiosk.data_dir = data.display().to_string();
+    std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
+    let camera = Arc::new(Mutex::new(xakiosk::devices::camera::SimCamera::new(
+        1280, 720,
+    )));
+    let devices = Arc::new(AdminDevices {
+        config,
+        config_path: config_path.clone(),
+        gpio: Arc::new(Mutex::new(SimGpio::simulated(PinMap::default()).unwrap())),
+        camera: camera.clone(),
+    });
+    let act = |action| {
+        let result = runtime.block_on(perform(
+            action,
+            devices.clone(),
+            xakiosk::health::Health::new(),
+            store(dir.path()),
+            None,
+            None,
+        ));
+        match result {
+            AdminResult::Done(r) => r,
+            AdminResult::Refreshed(..) => panic!("not a refresh"),
+        }
+    };
+
+    // Nothing in front of the camera, then another kind of QR code: clear refusals.
+    let err = act(AdminAction::ProvisionFromQr).unwrap_err();
+    assert!(err.contains("no provisioning QR code"), "{err}");
+    camera
+        .lock()
+        .unwrap()
+        .hold_card(Some("XKR1:not-a-provisioning-code".into()));
+    let err = act(AdminAction::ProvisionFromQr).unwrap_err();
+    assert!(err.contains("not a kiosk provisioning code"), "{err}");
+
+    let qr = xakiosk::provision::ProvisionRequest {
+        portal: base.clone(),
+        token: "good-token".into(),
+        commune: "00070".into(),
+        kiosk_id: Some("KIOSK-HK-07".into()),
+    }
+    .to_qr();
+    camera.lock().unwrap().hold_card(Some(qr));
+    let done = act(AdminAction::ProvisionFromQr).unwrap();
+    assert!(done.contains("KIOSK-HK-07"), "{done}");
+    let written = xakiosk::config::Config::load(&config_path).unwrap();
+    assert_eq!(written.kiosk.id, "KIOSK-HK-07");
+    assert_eq!(written.portal.url, base);
+    assert_eq!(db.devices().unwrap()[0].kiosk_id, "KIOSK-HK-07");
+
+    // Network settings the same way: a static address for the wired interface.
+    let settings = xakiosk::network_settings::NetworkSettings {
+        dhcp: false,
+        address: "10.20.30.40/24".into(),
+        gateway: "10.20.30.1".into(),
+        dns: vec!["10.20.30.1".into()],
+    };
+    camera.lock().unwrap().hold_card(Some(settings.to_qr()));
+    let done = act(AdminAction::NetworkFromQr).unwrap();
+    assert!(done.contains("10.20.30.40/24"), "{done}");
+    let file = std::fs::read_to_string(data.join("network/10-admin.network")).unwrap();
+    assert!(file.contains("Address=10.20.30.40/24") && file.contains("Gateway=10.20.30.1"));
+    camera
+        .lock()
+        .unwrap()
+        .hold_card(Some("XAKN1:{\"address\":\"10.0.0.1\"}".into()));
+    let err = act(AdminAction::NetworkFromQr).unwrap_err();
+    assert!(err.contains("prefix"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(data.join("network/10-admin.network")).unwrap(),
+        file,
+        "a bad code leaves the settings as they were"
+    );
+}

@@ -114,6 +114,12 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
     assert!(enabled("xakiosk.service", "multi-user.target"));
     assert!(enabled("xakiosk-reboot.path", "multi-user.target"));
     assert!(enabled("xakiosk-maintenance.path", "multi-user.target"));
+    assert!(enabled("xakiosk-network.path", "multi-user.target"));
+    assert_eq!(
+        std::fs::read_link(root.join("etc/systemd/network/10-admin.network")).unwrap(),
+        Path::new("/var/lib/xakiosk/network/10-admin.network"),
+        "the admin screen's network settings live on the data partition"
+    );
     assert!(enabled("systemd-timesyncd.service", "sysinit.target"));
     assert!(enabled("systemd-networkd.service", "multi-user.target"));
     assert!(

@@ -14,7 +14,54 @@ use std::sync::{Arc, Mutex};
 /// What the admin actions reach.
 pub struct AdminDevices {
     pub config: crate::config::Config,
+    /// The file the kiosk was started with (provisioning rewrites it).
+    pub config_path: PathBuf,
     pub gpio: Arc<Mutex<dyn Gpio>>,
+    pub camera: Arc<Mutex<dyn crate::devices::camera::Camera>>,
+}
+
+/// The text of the first QR code seen in a few camera frames.
+fn scan_qr_text(camera: &Mutex<dyn crate::devices::camera::Camera>) -> Result<String, String> {
+    for _ in 0..8 {
+        let frame = camera
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .capture()
+            .map_err(|e| e.to_string())?;
+        if let Some(text) = crate::identity::qr_camera::decode_text(&frame) {
+            return Ok(text);
+        }
+    }
+    Err("không thấy mã QR / no QR code seen: hold it still in front of the camera".into())
+}
+
+fn scan_provisioning_qr(
+    camera: &Mutex<dyn crate::devices::camera::Camera>,
+) -> Result<crate::provision::ProvisionRequest, String> {
+    crate::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?).map_err(|e| e.to_string())
+}
+
+/// Writes the wired network settings to the data partition and asks systemd-networkd (through
+/// xakiosk-network.path) to apply them.
+fn apply_network(
+    camera: &Mutex<dyn crate::devices::camera::Camera>,
+    data_dir: &Path,
+) -> Result<String, String> {
+    let settings = crate::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
+    let path = data_dir.join(crate::network_settings::SETTINGS_FILE);
+    crate::provision::write_atomically(&path, &settings.networkd_file())
+        .map_err(|e| e.to_string())?;
+    let applied = std::fs::write("/run/xakiosk/network-reload", b"").is_ok();
+    tracing::info!(settings = %settings.summary(), applied, "network settings changed on the admin screen");
+    Ok(format!(
+        "Mạng / network: {}{}",
+        settings.summary(),
+        if applied {
+            ""
+        } else {
+            " (đã lưu, chưa áp dụng / saved, not applied: not on the appliance)"
+        }
+    ))
 }
 
 /// The result of one action.
@@ -162,6 +209,38 @@ pub async fn perform(
             let config = devices.config.clone();
             let health = health.clone();
             blocking(Box::new(move || export_logs(&config, &health))).await
+        }
+        AdminAction::ProvisionFromQr => {
+            let camera = devices.camera.clone();
+            match tokio::task::spawn_blocking(move || scan_provisioning_qr(&camera)).await {
+                Ok(Ok(request)) => {
+                    let units = crate::assets::load_admin_units(
+                        &crate::assets::assets_dir().join("admin-units/units-2025.tsv"),
+                    );
+                    match units {
+                        Ok(units) => {
+                            crate::provision::provision(&devices.config_path, &request, &units)
+                                .await
+                                .map(|done| {
+                                    tracing::info!(kiosk = %done.kiosk_id, "provisioned from the admin screen");
+                                    format!(
+                                        "Đã cài đặt / provisioned {} — {}. Khởi động lại để áp dụng / reboot to apply.",
+                                        done.kiosk_id, done.place
+                                    )
+                                })
+                                .map_err(|e| format!("{e} (nothing was written)"))
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        AdminAction::NetworkFromQr => {
+            let camera = devices.camera.clone();
+            let data_dir = devices.config.data_dir();
+            blocking(Box::new(move || apply_network(&camera, &data_dir))).await
         }
         AdminAction::Maintenance => {
             let path = Path::new("/run/xakiosk/maintenance");

@@ -34,6 +34,8 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
             "printer-power" => AdminAction::PrinterPowerCycle,
             "export-logs" => AdminAction::ExportLogs,
             "maintenance" => AdminAction::Maintenance,
+            "provision-qr" => AdminAction::ProvisionFromQr,
+            "network-qr" => AdminAction::NetworkFromQr,
             "reboot" => AdminAction::Reboot,
             _ => AdminAction::Refresh,
         };
@@ -116,6 +118,12 @@ pub fn render(window: &AppWindow, c: &KioskController) {
         g.set_health(lines(health_lines(c)));
         g.set_network(lines(a.network.clone()));
         let now = c.clock().now();
+        if a.queue.is_empty() && a.loaded {
+            g.set_queue(lines(vec![
+                "Không có hồ sơ chờ gửi / nothing waiting".into(),
+            ]));
+            return;
+        }
         g.set_queue(lines(
             a.queue
                 .iter()

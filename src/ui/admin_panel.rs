@@ -30,6 +30,10 @@ pub enum AdminAction {
     ExportLogs,
     /// SSH until the next reboot.
     Maintenance,
+    /// Read a provisioning QR code (`XAKP1:…`) at the camera and provision this kiosk.
+    ProvisionFromQr,
+    /// Read a network settings QR code (`XAKN1:…`) and apply it to the wired network.
+    NetworkFromQr,
     Reboot,
 }
 
@@ -48,6 +52,8 @@ pub struct AdminPanel {
     /// The outcome of the last action, for the technician.
     pub message: Option<String>,
     pub busy: bool,
+    /// The health, queue and network lines were read since unlocking.
+    pub loaded: bool,
 }
 
 impl AdminPanel {
@@ -139,6 +145,8 @@ impl AdminPanel {
         self.message = None;
         self.queue.clear();
         self.network.clear();
+        self.loaded = false;
+        self.busy = false;
     }
 
     /// An action pressed on the unlocked panel.
@@ -162,6 +170,7 @@ impl AdminPanel {
         self.health = health;
         self.queue = queue;
         self.network = network;
+        self.loaded = true;
     }
 
     pub fn done(&mut self, result: Result<String, String>) {

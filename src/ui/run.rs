@@ -13,7 +13,12 @@ use std::sync::Arc;
 
 /// Runs the kiosk until the window closes. `config_fault` is why the configuration file did
 /// not load (the kiosk then runs on defaults and says so on the admin screen).
-pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> Result<(), String> {
+pub fn run(
+    config: &Config,
+    config_path: &std::path::Path,
+    config_fault: Option<String>,
+    fullscreen: bool,
+) -> Result<(), String> {
     if cfg!(not(feature = "kms"))
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -92,7 +97,9 @@ pub fn run(config: &Config, config_fault: Option<String>, fullscreen: bool) -> R
     .with_health(health.clone())
     .with_admin(crate::ui::admin_actions::AdminDevices {
         config: config.clone(),
+        config_path: config_path.to_path_buf(),
         gpio: devices.gpio.clone(),
+        camera: devices.camera.clone(),
     });
     let identity = crate::ui::effects::IdentityDevices::from_config(
         &config.identity,
