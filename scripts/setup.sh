@@ -47,5 +47,5 @@ fi
 # The Debian package of the appliance (kiosk-image/, tests/kiosk_image.rs).
 if ! command -v cargo-deb >/dev/null 2>&1; then
   echo "==> installing cargo-deb"
-  cargo install --locked cargo-deb
+  cargo install --locked cargo-deb --version 3.8.0  # 3.x still packages a dev-profile build (the tests do)
 fi

@@ -21,6 +21,8 @@ pub struct Cabinet {
     sync_waker: Option<Arc<Notify>>,
     poll_every: Duration,
     debounce: Duration,
+    /// The status light could not be set last time (said once per streak, not per change).
+    light_failing: std::sync::atomic::AtomicBool,
 }
 
 fn lock(gpio: &Mutex<dyn Gpio>) -> std::sync::MutexGuard<'_, dyn Gpio + 'static> {
@@ -62,6 +64,7 @@ impl Cabinet {
             sync_waker: None,
             poll_every: Duration::from_millis(20),
             debounce: Duration::from_millis(60),
+            light_failing: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -125,8 +128,14 @@ impl Cabinet {
     }
 
     fn refresh_light(&self) {
-        if let Err(e) = show_light(&self.gpio, &self.health) {
-            tracing::warn!("cannot set the status light: {e}");
+        use std::sync::atomic::Ordering;
+        match show_light(&self.gpio, &self.health) {
+            Ok(()) => self.light_failing.store(false, Ordering::Relaxed),
+            Err(e) => {
+                if !self.light_failing.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("cannot set the status light: {e}");
+                }
+            }
         }
     }
 

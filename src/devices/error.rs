@@ -21,3 +21,14 @@ pub enum DeviceError {
         adapter: String,
     },
 }
+
+impl DeviceError {
+    /// Which device the error is about.
+    pub fn device(&self) -> &'static str {
+        match self {
+            DeviceError::NotConnected { device, .. }
+            | DeviceError::Protocol { device, .. }
+            | DeviceError::Unsupported { device, .. } => device,
+        }
+    }
+}

@@ -99,6 +99,18 @@ impl Default for PinMap {
 }
 
 impl PinMap {
+    /// No role fitted.
+    pub fn none() -> PinMap {
+        PinMap {
+            presence: None,
+            help_button: None,
+            tamper: None,
+            light_green: None,
+            light_red: None,
+            printer_power: None,
+        }
+    }
+
     pub fn input(&self, input: Input) -> Option<PinConfig> {
         match input {
             Input::Presence => self.presence,
@@ -265,6 +277,22 @@ impl PinBank for SimPins {
                 detail: format!("GPIO{pin} is not set up as an output"),
             }),
         }
+    }
+}
+
+/// Cabinet pins that could not be opened: every use fails with the reason, so the cabinet task
+/// logs and counts it while the kiosk goes on serving residents.
+pub struct UnavailableGpio(pub DeviceError);
+
+impl Gpio for UnavailableGpio {
+    fn read(&mut self, _: Input) -> Result<bool, DeviceError> {
+        Err(self.0.clone())
+    }
+    fn write(&mut self, _: Output, _: bool) -> Result<(), DeviceError> {
+        Err(self.0.clone())
+    }
+    fn output(&self, _: Output) -> bool {
+        false
     }
 }
 

@@ -24,7 +24,30 @@ fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
 }
 
 impl DeviceSet {
-    /// Builds the configured devices; an adapter this build lacks is an error naming it.
+    /// The devices the running kiosk serves residents with: like `from_config`, but cabinet
+    /// pins that cannot be opened (not a Raspberry Pi, no access) do not stop the kiosk — they
+    /// read as failing (logged, counted, shown on the admin screen) and the error is returned
+    /// beside the set.
+    pub fn for_kiosk(
+        whole: &crate::config::Config,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(DeviceSet, Option<DeviceError>), DeviceError> {
+        match DeviceSet::from_config(whole, clock.clone()) {
+            Ok(set) => Ok((set, None)),
+            Err(e) if e.device() == "gpio" => {
+                let mut pinless = whole.clone();
+                pinless.devices.gpio = "sim".into();
+                pinless.gpio = crate::devices::gpio::PinMap::none();
+                let mut set = DeviceSet::from_config(&pinless, clock)?;
+                set.gpio = Arc::new(Mutex::new(crate::devices::gpio::UnavailableGpio(e.clone())));
+                Ok((set, Some(e)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Builds the configured devices; an adapter this build lacks, or pins that cannot be
+    /// opened, is an error naming it.
     pub fn from_config(
         whole: &crate::config::Config,
         clock: Arc<dyn Clock>,

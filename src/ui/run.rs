@@ -31,7 +31,11 @@ pub fn run(
     }
     let startup = Startup::prepare(config, None)?;
     let clock = Arc::new(SystemClock::new());
-    let devices = DeviceSet::from_config(config, clock.clone()).map_err(|e| e.to_string())?;
+    let (devices, missing) =
+        DeviceSet::for_kiosk(config, clock.clone()).map_err(|e| e.to_string())?;
+    if let Some(e) = &missing {
+        tracing::error!("{e}; the kiosk runs without its cabinet pins");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
