@@ -277,6 +277,9 @@ pub struct SessionConfig {
     pub warn_after_secs: u64,
     /// Seconds the warning stays before the session is cleared.
     pub grace_secs: u64,
+    /// Seconds idle on the home screen before the screen sleeps (0: never). The presence
+    /// sensor or a touch wakes it.
+    pub sleep_after_secs: u64,
 }
 
 impl Default for SessionConfig {
@@ -284,6 +287,7 @@ impl Default for SessionConfig {
         SessionConfig {
             warn_after_secs: 120,
             grace_secs: 30,
+            sleep_after_secs: 300,
         }
     }
 }
@@ -324,6 +328,8 @@ pub struct DevicesConfig {
     pub camera: String,
     /// "sim" (pins in memory) or "rppal" (the Raspberry Pi's header; see [gpio]).
     pub gpio: String,
+    /// "sim" (the screen only goes dark) or "sysfs" (switches /sys/class/backlight off too).
+    pub backlight: String,
 }
 
 impl Default for DevicesConfig {
@@ -334,6 +340,7 @@ impl Default for DevicesConfig {
             printer: "sim".into(),
             camera: "sim".into(),
             gpio: "sim".into(),
+            backlight: "sim".into(),
         }
     }
 }

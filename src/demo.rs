@@ -112,13 +112,19 @@ impl Walk {
 
     /// Waits for background work (storage, camera) to report back.
     fn settle(&mut self, what: &str, done: impl Fn(&KioskController) -> bool) {
+        let kiosk = self.kiosk.clone();
+        self.wait_until(what, || done(&kiosk.controller.borrow()));
+    }
+
+    /// Lets the event loop run until `done` (a background result arrived), at most 10 s.
+    fn wait_until(&mut self, what: &str, done: impl Fn() -> bool) {
         for _ in 0..100 {
-            if self.controller(&done) {
+            if done() {
                 return;
             }
             self.headless.wait_for_event(Duration::from_millis(100));
         }
-        let ok = self.controller(&done);
+        let ok = done();
         self.check(what, ok);
     }
 
@@ -503,6 +509,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         Arc::new(Mutex::new(printer)),
     )?;
     let profile = print.profile;
+    let backlight = Arc::new(Mutex::new(
+        crate::devices::backlight::SimBacklight::default(),
+    ));
     let kiosk = Kiosk::attach(
         &app,
         controller,
@@ -513,6 +522,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         )
         .with_identity(identity)
         .with_printing(print)
+        .with_backlight(backlight.clone() as Arc<Mutex<dyn crate::devices::backlight::Backlight>>)
         .with_admin(crate::ui::admin_actions::AdminDevices {
             config: config.clone(),
             config_path: options.out.join("demo-config.toml"),
@@ -800,6 +810,36 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         "leaving the admin screen returns home",
         walk.screen() == Screen::Home,
     );
+
+    // Nobody there for five minutes: the screen sleeps and the backlight goes off; someone
+    // walks up (presence sensor) and it wakes.
+    walk.kiosk.update(|c| {
+        c.set_sleep_after(Some(Duration::from_secs(300)));
+        None
+    });
+    walk.clock.advance(Duration::from_secs(301));
+    walk.kiosk.update(|c| {
+        c.tick();
+        None
+    });
+    walk.settle("the idle screen sleeps", |c| c.asleep());
+    walk.shot("asleep");
+    walk.wait_until("the backlight is off while the screen sleeps", || {
+        !backlight.lock().map(|b| b.on).unwrap_or(true)
+    });
+    walk.kiosk.deliver(crate::ui::effects::Outcome::Cabinet(
+        crate::devices::gpio_events::CabinetEvent::PersonArrived,
+    ));
+    walk.check(
+        "a person in front of the kiosk wakes it",
+        !walk.controller(|c| c.asleep()),
+    );
+    walk.wait_until("the backlight is on again", || {
+        backlight
+            .lock()
+            .map(|b| b.on && b.switches == 2)
+            .unwrap_or(false)
+    });
 
     // Every screen was spoken: one WAV file per prompt.
     walk.kiosk.flush_voice();

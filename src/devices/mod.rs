@@ -3,6 +3,7 @@
 //! boundary, chosen in the configuration. Nothing under `devices/` knows about Slint or the
 //! domain's forms; device calls may block, so they run off the UI thread.
 
+pub mod backlight;
 pub mod camera;
 pub mod card_reader;
 pub mod clock;

@@ -14,6 +14,7 @@ pub struct DeviceSet {
     pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
     pub camera: Arc<Mutex<dyn Camera>>,
     pub gpio: Arc<Mutex<dyn Gpio>>,
+    pub backlight: Arc<Mutex<dyn crate::devices::backlight::Backlight>>,
 }
 
 fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
@@ -25,24 +26,34 @@ fn unsupported(device: &'static str, adapter: &str) -> DeviceError {
 
 impl DeviceSet {
     /// The devices the running kiosk serves residents with: like `from_config`, but cabinet
-    /// pins that cannot be opened (not a Raspberry Pi, no access) do not stop the kiosk — they
-    /// read as failing (logged, counted, shown on the admin screen) and the error is returned
-    /// beside the set.
+    /// pins or a backlight that cannot be opened (not a Raspberry Pi, no access, no such panel)
+    /// do not stop the kiosk — the pins read as failing (logged, counted, on the admin screen),
+    /// the screen only goes dark — and the errors are returned beside the set.
     pub fn for_kiosk(
         whole: &crate::config::Config,
         clock: Arc<dyn Clock>,
-    ) -> Result<(DeviceSet, Option<DeviceError>), DeviceError> {
-        match DeviceSet::from_config(whole, clock.clone()) {
-            Ok(set) => Ok((set, None)),
-            Err(e) if e.device() == "gpio" => {
-                let mut pinless = whole.clone();
-                pinless.devices.gpio = "sim".into();
-                pinless.gpio = crate::devices::gpio::PinMap::none();
-                let mut set = DeviceSet::from_config(&pinless, clock)?;
-                set.gpio = Arc::new(Mutex::new(crate::devices::gpio::UnavailableGpio(e.clone())));
-                Ok((set, Some(e)))
+    ) -> Result<(DeviceSet, Vec<DeviceError>), DeviceError> {
+        let mut config = whole.clone();
+        let mut missing: Vec<DeviceError> = Vec::new();
+        loop {
+            match DeviceSet::from_config(&config, clock.clone()) {
+                Ok(mut set) => {
+                    if let Some(e) = missing.iter().find(|e| e.device() == "gpio") {
+                        set.gpio =
+                            Arc::new(Mutex::new(crate::devices::gpio::UnavailableGpio(e.clone())));
+                    }
+                    return Ok((set, missing));
+                }
+                Err(e) if e.device() == "gpio" && config.devices.gpio != "none" => {
+                    config.devices.gpio = "none".into();
+                    missing.push(e);
+                }
+                Err(e) if e.device() == "backlight" && config.devices.backlight != "sim" => {
+                    config.devices.backlight = "sim".into();
+                    missing.push(e);
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => Err(e),
         }
     }
 
@@ -77,18 +88,33 @@ impl DeviceSet {
         };
         let gpio: Arc<Mutex<dyn Gpio>> = match config.gpio.as_str() {
             "sim" => Arc::new(Mutex::new(SimGpio::simulated(*pins)?)),
+            // Stands in for pins that could not be opened (see `for_kiosk`).
+            "none" => Arc::new(Mutex::new(SimGpio::simulated(
+                crate::devices::gpio::PinMap::none(),
+            )?)),
             "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
                 crate::devices::rppal_gpio::RppalPins::open()?,
                 *pins,
             )?)),
             other => return Err(unsupported("gpio", other)),
         };
+        let backlight: Arc<Mutex<dyn crate::devices::backlight::Backlight>> =
+            match config.backlight.as_str() {
+                "sim" => Arc::new(Mutex::new(
+                    crate::devices::backlight::SimBacklight::default(),
+                )),
+                "sysfs" => Arc::new(Mutex::new(
+                    crate::devices::backlight::SysfsBacklight::open()?
+                )),
+                other => return Err(unsupported("backlight", other)),
+            };
         Ok(DeviceSet {
             clock,
             card_reader,
             printer,
             camera,
             gpio,
+            backlight,
         })
     }
 

@@ -216,6 +216,12 @@ pub struct KioskController {
     /// When a person was last called (help button on the cabinet or on screen).
     help_called_at: Option<chrono::DateTime<chrono::Utc>>,
     pub admin: crate::ui::admin_panel::AdminPanel,
+    /// Idle time on the home screen before the screen sleeps; `None`: never.
+    sleep_after: Option<std::time::Duration>,
+    /// The screen is asleep (dark; the first touch only wakes it).
+    asleep: bool,
+    /// When the kiosk was last used (time since start).
+    last_activity: std::time::Duration,
 }
 
 impl KioskController {
@@ -271,6 +277,30 @@ impl KioskController {
             assist: AssistState::default(),
             help_called_at: None,
             admin: Default::default(),
+            sleep_after: None,
+            asleep: false,
+            last_activity: now,
+        }
+    }
+
+    // ----- screen sleep -----------------------------------------------------------------
+
+    /// Idle time at home before the screen sleeps (`None`: never).
+    pub fn set_sleep_after(&mut self, after: Option<std::time::Duration>) {
+        self.sleep_after = after;
+    }
+
+    pub fn asleep(&self) -> bool {
+        self.asleep
+    }
+
+    /// A touch on the sleeping screen, or someone in front of the presence sensor: wake up and
+    /// greet (the home prompt is spoken again).
+    pub fn wake(&mut self) {
+        let was_asleep = self.asleep;
+        self.touch();
+        if was_asleep && self.screen == Screen::Home {
+            self.speech_nonce += 1;
         }
     }
 
@@ -319,7 +349,11 @@ impl KioskController {
         match event {
             // Someone walked up to an idle kiosk: greet them (the home prompt is spoken again).
             CabinetEvent::PersonArrived if self.screen == Screen::Home && self.form.is_none() => {
-                self.replay()
+                if self.asleep {
+                    self.wake()
+                } else {
+                    self.replay()
+                }
             }
             CabinetEvent::HelpPressed => {
                 self.touch();
@@ -772,7 +806,10 @@ impl KioskController {
 
     /// Any touch: restarts the inactivity timer and hides the warning.
     pub fn touch(&mut self) {
-        self.inactivity.touch(self.clock.since_start());
+        let now = self.clock.since_start();
+        self.inactivity.touch(now);
+        self.last_activity = now;
+        self.asleep = false;
         self.warning_seconds = None;
     }
 
@@ -1234,6 +1271,11 @@ impl KioskController {
     pub fn tick(&mut self) {
         if self.screen == Screen::Home && self.form.is_none() {
             self.warning_seconds = None;
+            let idle = self.clock.since_start().saturating_sub(self.last_activity);
+            if self.sleep_after.is_some_and(|after| idle >= after) && !self.asleep {
+                tracing::info!("screen asleep after {} s idle", idle.as_secs());
+                self.asleep = true;
+            }
             return;
         }
         match self.inactivity.status(self.clock.since_start()) {
@@ -1570,6 +1612,35 @@ kind = "attachment"
         let (_, before) = c.utterance("");
         c.replay();
         assert_ne!(c.utterance("").1, before);
+    }
+
+    #[test]
+    fn an_idle_home_screen_sleeps_and_a_person_or_a_touch_wakes_and_greets() {
+        use crate::devices::gpio_events::CabinetEvent;
+        let (mut c, clock) = controller();
+        c.set_sleep_after(Some(Duration::from_secs(300)));
+        clock.advance(Duration::from_secs(299));
+        c.tick();
+        assert!(!c.asleep());
+        clock.advance(Duration::from_secs(1));
+        c.tick();
+        assert!(c.asleep());
+        let (_, before) = c.utterance("");
+        c.cabinet_event(CabinetEvent::PersonArrived);
+        assert!(!c.asleep());
+        assert_ne!(c.utterance("").1, before, "the welcome is spoken again");
+        clock.advance(Duration::from_secs(300));
+        c.tick();
+        assert!(c.asleep());
+        c.wake();
+        assert!(!c.asleep());
+        // Never in the middle of a session.
+        c.start_submit();
+        c.pick_procedure("p");
+        c.begin();
+        clock.advance(Duration::from_secs(1000));
+        c.tick();
+        assert!(!c.asleep());
     }
 
     #[test]

@@ -213,6 +213,7 @@ pub struct Effects {
     /// Device states learnt while serving residents.
     health: crate::health::Health,
     admin: Option<Arc<crate::ui::admin_actions::AdminDevices>>,
+    backlight: Option<Arc<Mutex<dyn crate::devices::backlight::Backlight>>>,
 }
 
 impl Effects {
@@ -230,6 +231,34 @@ impl Effects {
             sync_waker: None,
             health: crate::health::Health::new(),
             admin: None,
+            backlight: None,
+        }
+    }
+
+    pub fn with_backlight(
+        mut self,
+        backlight: Arc<Mutex<dyn crate::devices::backlight::Backlight>>,
+    ) -> Effects {
+        self.backlight = Some(backlight);
+        self
+    }
+
+    /// Switches the backlight (off the UI thread: a sysfs write can be slow).
+    pub fn set_backlight(&self, on: bool) {
+        let Some(backlight) = self.backlight.clone() else {
+            return;
+        };
+        let switch = move || {
+            let mut b = backlight.lock().unwrap_or_else(|e| e.into_inner());
+            if let Err(e) = b.set_on(on) {
+                tracing::warn!("cannot switch the backlight: {e}");
+            }
+        };
+        match &self.runtime {
+            Some(rt) => {
+                rt.spawn_blocking(switch);
+            }
+            None => switch(),
         }
     }
 
@@ -289,6 +318,7 @@ impl Effects {
             sync_waker: None,
             health: crate::health::Health::new(),
             admin: None,
+            backlight: None,
         }
     }
 

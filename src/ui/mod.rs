@@ -43,6 +43,8 @@ pub struct Kiosk {
     cache: RefCell<form_adapter::RenderCache>,
     /// Spoken guidance, when the kiosk has a voice.
     voice: RefCell<Option<voice_adapter::Voice>>,
+    /// The backlight as last switched (follows the controller's sleep).
+    backlight_on: std::cell::Cell<bool>,
 }
 
 impl Kiosk {
@@ -55,6 +57,7 @@ impl Kiosk {
             effects,
             cache: RefCell::new(Default::default()),
             voice: RefCell::new(None),
+            backlight_on: std::cell::Cell::new(true),
         });
         CURRENT.with(|c| *c.borrow_mut() = Rc::downgrade(&kiosk));
         session_adapter::connect(window, &kiosk);
@@ -156,6 +159,10 @@ impl Kiosk {
         rating_adapter::render(&window, &controller, &mut cache);
         assist_adapter::render(&window, &controller, &mut cache);
         admin_adapter::render(&window, &controller);
+        let awake = !controller.asleep();
+        if self.backlight_on.replace(awake) != awake {
+            self.effects.set_backlight(awake);
+        }
         voice_adapter::render(&window, &controller, self.voice.borrow_mut().as_mut());
     }
 }

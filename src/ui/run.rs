@@ -33,8 +33,8 @@ pub fn run(
     let clock = Arc::new(SystemClock::new());
     let (devices, missing) =
         DeviceSet::for_kiosk(config, clock.clone()).map_err(|e| e.to_string())?;
-    if let Some(e) = &missing {
-        tracing::error!("{e}; the kiosk runs without its cabinet pins");
+    for e in &missing {
+        tracing::error!("{e}; the kiosk runs without it");
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -49,6 +49,10 @@ pub fn run(
     health.update(|s| s.config_fault = config_fault);
     let mut controller = startup.controller(clock.clone());
     controller.admin = crate::ui::admin_panel::AdminPanel::new(&config.admin.pin_sha256);
+    controller.set_sleep_after(
+        (config.session.sleep_after_secs > 0)
+            .then(|| std::time::Duration::from_secs(config.session.sleep_after_secs)),
+    );
     controller.queue_count = startup.store.call_blocking(|s| s.queue_len()).unwrap_or(0);
     let sync = crate::sync::service::start(
         config,
@@ -99,6 +103,7 @@ pub fn run(
         runtime.handle().clone(),
     )
     .with_health(health.clone())
+    .with_backlight(devices.backlight.clone())
     .with_admin(crate::ui::admin_actions::AdminDevices {
         config: config.clone(),
         config_path: config_path.to_path_buf(),

@@ -53,6 +53,13 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
+    g.on_wake(move || {
+        k.update(|c| {
+            c.wake();
+            None
+        })
+    });
+    let k = kiosk.clone();
     g.on_tap_place(move || {
         k.update(|c| {
             c.tap_place();
@@ -105,6 +112,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     g.set_sending_done(done.min(i32::MAX as u32) as i32);
     g.set_sending_total(total.min(i32::MAX as u32) as i32);
     g.set_help_notice(c.help_notice());
+    g.set_asleep(c.asleep());
     g.set_timeout_warning(c.warning_seconds().is_some());
     g.set_seconds_left(c.warning_seconds().unwrap_or(0) as i32);
 }
