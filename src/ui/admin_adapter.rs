@@ -53,8 +53,7 @@ fn lines(items: Vec<String>) -> ModelRc<SharedString> {
 }
 
 /// The health facts as "label: value" lines, Vietnamese / English.
-pub fn health_lines(c: &KioskController) -> Vec<String> {
-    let h = &c.admin.health;
+pub fn health_lines(h: &crate::health::HealthSnapshot) -> Vec<String> {
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| {
             t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
@@ -115,7 +114,7 @@ pub fn render(window: &AppWindow, c: &KioskController) {
     g.set_busy(a.busy);
     g.set_message(a.message.clone().unwrap_or_default().into());
     if a.unlocked {
-        g.set_health(lines(health_lines(c)));
+        g.set_health(lines(health_lines(&a.health)));
         g.set_network(lines(a.network.clone()));
         let now = c.clock().now();
         if a.queue.is_empty() && a.loaded {
@@ -142,5 +141,30 @@ pub fn render(window: &AppWindow, c: &KioskController) {
                 })
                 .collect(),
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_broken_configuration_and_a_silent_voice_are_on_the_admin_screen() {
+        let mut h = crate::health::HealthSnapshot::default();
+        let calm = health_lines(&h);
+        assert!(!calm.iter().any(|l| l.contains("CONFIG FAULT")));
+        h.config_fault =
+            Some("the configuration file /etc/xakiosk/config.toml is not valid: line 3".into());
+        h.voice_problem = Some("no ALSA playback device".into());
+        h.printer = crate::health::DeviceState::Fault("paper_out".into());
+        let lines = health_lines(&h);
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("CONFIG FAULT") && l.contains("line 3")),
+            "{lines:?}"
+        );
+        assert!(lines.iter().any(|l| l.contains("no ALSA playback device")));
+        assert!(lines.iter().any(|l| l.ends_with("paper_out")));
     }
 }
