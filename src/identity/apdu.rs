@@ -130,8 +130,11 @@ impl Command {
                 command.le = Some(if le == 0 { 65536 } else { le });
             }
             _ => {
-                let lc = u16::from_be_bytes([body[1], body[2]]) as usize;
-                let rest = &body[3..];
+                // Extended length: 00, Lc (2 bytes), data, Le (2 bytes). Two bytes is neither.
+                let [_, hi, lo, rest @ ..] = body else {
+                    return None;
+                };
+                let lc = u16::from_be_bytes([*hi, *lo]) as usize;
                 command.data = rest.get(..lc)?.to_vec();
                 match &rest[lc..] {
                     [] => {}
@@ -223,6 +226,8 @@ mod tests {
         assert_eq!(Command::parse(&[0, 0xB0, 0]), None);
         assert_eq!(Command::parse(&[0, 0xA4, 2, 0x0C, 5, 1, 2]), None);
         assert_eq!(Command::parse(&[0, 0xA4, 2, 0x0C, 1, 1, 2, 3]), None);
+        // An extended-length marker with one length byte (found by the property test).
+        assert_eq!(Command::parse(&[0, 0xB0, 0, 0, 0, 0]), None);
         assert_eq!(Response::parse(&[0x90]), None);
         let r = Response::parse(&[1, 2, 0x62, 0x82]).unwrap();
         assert!(r.is_ok());
