@@ -143,7 +143,6 @@ impl Cabinet {
         let alert = match event {
             CabinetEvent::HelpPressed => {
                 tracing::info!("help button pressed");
-                self.health.update(|s| s.help_requests += 1);
                 Some(AlertKind::Assistance)
             }
             CabinetEvent::DoorOpened => {
@@ -172,7 +171,7 @@ impl Cabinet {
 }
 
 /// Stores an alert for the portal and wakes the sync engine (the help button on the cabinet
-/// and the one on screen both come here).
+/// and the one on screen both come here, and are counted here).
 pub async fn raise_alert(
     store: &StoreHandle,
     health: &Health,
@@ -180,6 +179,9 @@ pub async fn raise_alert(
     kind: AlertKind,
     clock: &dyn Clock,
 ) {
+    if kind == AlertKind::Assistance {
+        health.update(|s| s.help_requests += 1);
+    }
     let at = clock.now();
     match store.call(move |s| s.raise_alert(kind, at)).await {
         Ok(_) => {

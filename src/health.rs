@@ -106,17 +106,17 @@ impl Health {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// Changes the facts and wakes whoever follows them (the status light).
+    /// Changes the facts and wakes their one follower (the status light); a change made while
+    /// it is busy is kept for it.
     pub fn update(&self, change: impl FnOnce(&mut HealthSnapshot)) {
         {
             let mut s = self.inner.lock().unwrap_or_else(|e| e.into_inner());
             change(&mut s);
         }
-        self.changed.notify_waiters();
         self.changed.notify_one();
     }
 
-    /// Resolves after the next change.
+    /// Resolves after the next change (for one follower only).
     pub async fn changed(&self) {
         self.changed.notified().await
     }

@@ -240,15 +240,7 @@ fn portal(config: &Config) -> (Check, Option<chrono::DateTime<chrono::Utc>>) {
             .get(format!("{url}/v1/health"))
             .send()
             .await
-            .map_err(|e| {
-                if e.is_timeout() {
-                    "timed out".to_string()
-                } else if e.is_connect() {
-                    "cannot connect".to_string()
-                } else {
-                    e.to_string()
-                }
-            })
+            .map_err(|e| crate::sync::transport::describe(&e))
     });
     match answer {
         Ok(r) if r.status().is_success() => {
@@ -271,7 +263,7 @@ fn portal(config: &Config) -> (Check, Option<chrono::DateTime<chrono::Utc>>) {
 /// Receipts, appointment dates and request signatures need the right time.
 fn clock_check(portal_time: Option<chrono::DateTime<chrono::Utc>>) -> Check {
     let now = chrono::Utc::now();
-    if now.format("%Y").to_string().parse::<i32>().unwrap_or(0) < 2025 {
+    if chrono::Datelike::year(&now) < 2025 {
         return fail(
             "clock",
             format!(

@@ -152,6 +152,14 @@ impl PinMap {
     }
 }
 
+/// Using a pin that was not given that direction (a bug in the caller, as on the hardware).
+pub(crate) fn not_set_up(pin: u8, direction: &str) -> DeviceError {
+    DeviceError::Protocol {
+        device: "gpio",
+        detail: format!("GPIO{pin} is not set up as an {direction}"),
+    }
+}
+
 /// Electrical pin access by BCM number.
 pub trait PinBank: Send {
     /// Makes `pin` an input (with the pull-up when `pull_up`).
@@ -260,10 +268,7 @@ impl PinBank for SimPins {
     fn level(&mut self, pin: u8) -> Result<bool, DeviceError> {
         match self.inputs.get(&pin) {
             Some(pull_up) => Ok(self.driven.get(&pin).copied().unwrap_or(*pull_up)),
-            None => Err(DeviceError::Protocol {
-                device: "gpio",
-                detail: format!("GPIO{pin} is not set up as an input"),
-            }),
+            None => Err(not_set_up(pin, "input")),
         }
     }
     fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError> {
@@ -272,10 +277,7 @@ impl PinBank for SimPins {
                 *level = high;
                 Ok(())
             }
-            None => Err(DeviceError::Protocol {
-                device: "gpio",
-                detail: format!("GPIO{pin} is not set up as an output"),
-            }),
+            None => Err(not_set_up(pin, "output")),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! are elsewhere (`gpio_events`, `cabinet`).
 
 use crate::devices::DeviceError;
-use crate::devices::gpio::PinBank;
+use crate::devices::gpio::{PinBank, not_set_up};
 use rppal::gpio::{Gpio, InputPin, Level, OutputPin};
 use std::collections::HashMap;
 
@@ -61,10 +61,7 @@ impl PinBank for RppalPins {
     fn level(&mut self, pin: u8) -> Result<bool, DeviceError> {
         match self.inputs.get(&pin) {
             Some(p) => Ok(p.read() == Level::High),
-            None => Err(DeviceError::Protocol {
-                device: "gpio",
-                detail: format!("GPIO{pin} is not set up as an input"),
-            }),
+            None => Err(not_set_up(pin, "input")),
         }
     }
     fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError> {
@@ -73,10 +70,7 @@ impl PinBank for RppalPins {
                 p.write(if high { Level::High } else { Level::Low });
                 Ok(())
             }
-            None => Err(DeviceError::Protocol {
-                device: "gpio",
-                detail: format!("GPIO{pin} is not set up as an output"),
-            }),
+            None => Err(not_set_up(pin, "output")),
         }
     }
 }

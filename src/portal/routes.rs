@@ -215,6 +215,32 @@ fn valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok()
 }
 
+/// The common start of a signed `PUT …/{id}` with a JSON body: the signing kiosk and the body
+/// read as `T`, once the signature holds and `id` is a UUID; otherwise the error response
+/// ("the {what} id must be a UUID", or `not_json` when the body is not a `T`).
+async fn signed_json_put<T: serde::de::DeserializeOwned>(
+    state: &PortalState,
+    id: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    what: &str,
+    not_json: &str,
+) -> Result<(String, T), Response> {
+    let kiosk = authenticate(state, "PUT", uri, headers, body).await?;
+    if !valid_id(id) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the {what} id must be a UUID"),
+            Vec::new(),
+        ));
+    }
+    let Ok(value) = serde_json::from_slice::<T>(body) else {
+        return Err(error(StatusCode::BAD_REQUEST, not_json, Vec::new()));
+    };
+    Ok((kiosk, value))
+}
+
 async fn enroll(State(state): State<PortalState>, headers: HeaderMap, body: Bytes) -> Response {
     let expected = format!("Bearer {}", state.enrollment_token);
     if headers
@@ -249,19 +275,19 @@ async fn put_dossier(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
-        Ok(k) => k,
+    let (kiosk, upload) = match signed_json_put::<DossierUpload>(
+        &state,
+        &id,
+        &uri,
+        &headers,
+        &body,
+        "dossier",
+        "not a dossier upload",
+    )
+    .await
+    {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    if !valid_id(&id) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "the dossier id must be a UUID",
-            Vec::new(),
-        );
-    }
-    let Ok(upload) = serde_json::from_slice::<DossierUpload>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "not a dossier upload", Vec::new());
     };
     if upload.kiosk_id != kiosk {
         return error(
@@ -424,19 +450,19 @@ async fn put_rating(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
-        Ok(k) => k,
+    let (kiosk, rating) = match signed_json_put::<crate::sync::contract::RatingUpload>(
+        &state,
+        &id,
+        &uri,
+        &headers,
+        &body,
+        "dossier",
+        "not a rating",
+    )
+    .await
+    {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    if !valid_id(&id) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "the dossier id must be a UUID",
-            Vec::new(),
-        );
-    }
-    let Ok(rating) = serde_json::from_slice::<crate::sync::contract::RatingUpload>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "not a rating", Vec::new());
     };
     let db = state.db.clone();
     match blocking(move || db.rate(&kiosk, &id, &rating, &now())).await {
@@ -452,19 +478,19 @@ async fn put_alert(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let kiosk = match authenticate(&state, "PUT", &uri, &headers, &body).await {
-        Ok(k) => k,
+    let (kiosk, alert) = match signed_json_put::<crate::sync::contract::AlertUpload>(
+        &state,
+        &id,
+        &uri,
+        &headers,
+        &body,
+        "alert",
+        "not an alert",
+    )
+    .await
+    {
+        Ok(v) => v,
         Err(r) => return r,
-    };
-    if !valid_id(&id) {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "the alert id must be a UUID",
-            Vec::new(),
-        );
-    }
-    let Ok(alert) = serde_json::from_slice::<crate::sync::contract::AlertUpload>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "not an alert", Vec::new());
     };
     let db = state.db.clone();
     match blocking(move || db.alert(&kiosk, &id, &alert, &now())).await {

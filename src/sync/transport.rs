@@ -142,6 +142,21 @@ impl Request<'static> {
             headers: Vec::new(),
         }
     }
+
+    /// A request whose body is `value` as JSON.
+    fn json(
+        method: reqwest::Method,
+        path: String,
+        value: &impl serde::Serialize,
+    ) -> Result<Request<'static>, SendError> {
+        Ok(Request {
+            method,
+            path,
+            body: serde_json::to_vec(value).map_err(|e| SendError::Refused(e.to_string()))?,
+            content_type: "application/json",
+            headers: Vec::new(),
+        })
+    }
 }
 
 impl HttpTransport {
@@ -311,7 +326,7 @@ fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 /// An error message without URLs or bodies (nothing personal ends up in logs).
-fn describe(e: &reqwest::Error) -> String {
+pub(crate) fn describe(e: &reqwest::Error) -> String {
     use std::error::Error as _;
     if e.source().is_some_and(is_tls_failure) {
         return "TLS failure (certificate or handshake)".into();
@@ -395,16 +410,10 @@ impl PortalTransport for HttpTransport {
         id: uuid::Uuid,
         upload: &DossierUpload,
     ) -> Result<Acceptance, SendError> {
-        let body = serde_json::to_vec(upload).map_err(|e| SendError::Refused(e.to_string()))?;
-        let response = self
-            .signed(Request {
-                method: reqwest::Method::PUT,
-                path: format!("/v1/dossiers/{id}"),
-                body,
-                content_type: "application/json",
-                headers: vec![("idempotency-key", id.to_string())],
-            })
-            .await?;
+        let mut request =
+            Request::json(reqwest::Method::PUT, format!("/v1/dossiers/{id}"), upload)?;
+        request.headers.push(("idempotency-key", id.to_string()));
+        let response = self.signed(request).await?;
         HttpTransport::json(response).await
     }
 
@@ -426,16 +435,8 @@ impl PortalTransport for HttpTransport {
     }
 
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
-        let body = serde_json::to_vec(beat).map_err(|e| SendError::Refused(e.to_string()))?;
-        self.signed(Request {
-            method: reqwest::Method::POST,
-            path: "/v1/heartbeat".into(),
-            body,
-            content_type: "application/json",
-            headers: Vec::new(),
-        })
-        .await
-        .map(|_| ())
+        let request = Request::json(reqwest::Method::POST, "/v1/heartbeat".into(), beat)?;
+        self.signed(request).await.map(|_| ())
     }
 
     async fn alert(
@@ -443,16 +444,8 @@ impl PortalTransport for HttpTransport {
         id: uuid::Uuid,
         alert: &crate::sync::contract::AlertUpload,
     ) -> Result<(), SendError> {
-        let body = serde_json::to_vec(alert).map_err(|e| SendError::Refused(e.to_string()))?;
-        self.signed(Request {
-            method: reqwest::Method::PUT,
-            path: format!("/v1/alerts/{id}"),
-            body,
-            content_type: "application/json",
-            headers: Vec::new(),
-        })
-        .await
-        .map(|_| ())
+        let request = Request::json(reqwest::Method::PUT, format!("/v1/alerts/{id}"), alert)?;
+        self.signed(request).await.map(|_| ())
     }
 
     async fn rating(
@@ -460,16 +453,9 @@ impl PortalTransport for HttpTransport {
         id: uuid::Uuid,
         rating: &crate::sync::contract::RatingUpload,
     ) -> Result<(), SendError> {
-        let body = serde_json::to_vec(rating).map_err(|e| SendError::Refused(e.to_string()))?;
-        self.signed(Request {
-            method: reqwest::Method::PUT,
-            path: format!("/v1/dossiers/{id}/rating"),
-            body,
-            content_type: "application/json",
-            headers: Vec::new(),
-        })
-        .await
-        .map(|_| ())
+        let path = format!("/v1/dossiers/{id}/rating");
+        let request = Request::json(reqwest::Method::PUT, path, rating)?;
+        self.signed(request).await.map(|_| ())
     }
 }
 

@@ -474,7 +474,6 @@ impl Effects {
                     &*clock,
                 )
                 .await;
-                self.health.update(|s| s.help_requests += 1);
                 Outcome::HelpCalled
             }
             Command::ScanReceiptQr => {
