@@ -16,14 +16,23 @@ rm -f "$root"/etc/ssh/ssh_host_*
 systemctl --root="$root" enable systemd-networkd.service systemd-timesyncd.service \
   xakiosk.service xakiosk-reboot.path xakiosk-maintenance.path xakiosk-network.path pcscd.socket
 # The admin screen's static network settings live on the data partition (10- sorts before the
-# image's 20-wired.network DHCP file, so they win when present).
-ln -sf /var/lib/xakiosk/network/10-admin.network "$root/etc/systemd/network/10-admin.network"
+# image's 20-wired.network DHCP file, so they win when present). Root renders the file from the
+# kiosk's checked request (xakiosk apply-network) into its own folder of the data partition.
+ln -sf /var/lib/xakiosk/system/network/10-admin.network "$root/etc/systemd/network/10-admin.network"
 # A read-only root: systemd makes a transient machine id at each boot.
 : > "$root/etc/machine-id"
 echo xakiosk > "$root/etc/hostname"
-# What was in /var/lib/systemd moves to the data partition (bind-mounted back, see fstab).
-mkdir -p "$root/var/lib/xakiosk/.system"
-cp -a "$root/var/lib/systemd" "$root/var/lib/xakiosk/.system/systemd"
+# What was in /var/lib/systemd moves to root's folder of the data partition (bind-mounted
+# back, see fstab); the package laid the rest out (root's top folder, the kiosk's own folder).
+mkdir -p "$root/var/lib/xakiosk/system"
+rm -rf "$root/var/lib/xakiosk/system/systemd"
+cp -a "$root/var/lib/systemd" "$root/var/lib/xakiosk/system/systemd"
+# The fleet's update signing certificate is part of the image (read-only root), never of the
+# data partition the kiosk writes to.
+if [ -f "$repo/kiosk-image/rauc/keyring.pem" ]; then
+  mkdir -p "$root/etc/rauc"
+  cp "$repo/kiosk-image/rauc/keyring.pem" "$root/etc/rauc/keyring.pem"
+fi
 
 if [ "$arch" = arm64 ]; then
   # The Raspberry Pi boot configuration (firmware/): the official 7" display and radios off

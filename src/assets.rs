@@ -126,6 +126,7 @@ pub fn catalogue_bundle_from_files(
         published_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         procedures: files,
         admin_units,
+        sealing_public_key: None,
     })
 }
 

@@ -36,7 +36,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// The child side of the cold-start measurement: first frame, then RSS, on stdout.
 pub fn first_frame_probe() -> Result<(), String> {
-    let config = crate::config::Config::default();
+    let config = crate::config::Config::development();
     let dir = tempfile_dir()?;
     let startup = crate::startup::Startup::prepare(&config, Some(&dir.join("probe.sqlite")))?;
     let (headless, _app, _kiosk) = headless_kiosk(&startup)?;
@@ -194,7 +194,7 @@ fn submit_latency(n: u32) -> Result<(Vec<Duration>, Vec<Duration>), String> {
 fn render_times() -> Result<Vec<(String, Duration)>, String> {
     use crate::slint_generated::{CatalogueAdapter, SessionAdapter};
     use slint::ComponentHandle;
-    let config = crate::config::Config::default();
+    let config = crate::config::Config::development();
     let dir = tempfile_dir()?;
     let startup = crate::startup::Startup::prepare(&config, Some(&dir.join("render.sqlite")))?;
     let (headless, app, _kiosk) = headless_kiosk(&startup)?;

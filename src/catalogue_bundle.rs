@@ -22,6 +22,8 @@ pub struct OpenedCatalogue {
     pub catalogue: Catalogue,
     /// Present when the bundle brings a new units list.
     pub units: Option<AdminUnits>,
+    /// The portal's current sealing key, when the bundle announces one.
+    pub sealing_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,10 +97,20 @@ pub fn open(
         ),
         None => None,
     };
+    if let Some(key) = &bundle.sealing_public_key {
+        crate::sealing::Sealer::from_base64(key)
+            .map_err(|e| BundleRefused::BrokenFile(format!("sealing key: {e}")))?;
+        if key.trim() == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
+            return Err(BundleRefused::BrokenFile(
+                "the sealing key is the published development key".into(),
+            ));
+        }
+    }
     Ok(OpenedCatalogue {
         version: bundle.version,
         catalogue,
         units,
+        sealing_key: bundle.sealing_public_key.clone(),
     })
 }
 

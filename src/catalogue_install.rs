@@ -11,12 +11,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 type OnInstalled = Box<dyn Fn(&OpenedCatalogue) + Send + Sync>;
+type OnSealingKey = Box<dyn Fn(&str) + Send + Sync>;
 
 pub struct CatalogueInstall {
     dir: PathBuf,
     public_key: String,
     installed: Mutex<u64>,
     on_installed: Mutex<Option<OnInstalled>>,
+    on_sealing_key: Mutex<Option<OnSealingKey>>,
 }
 
 impl CatalogueInstall {
@@ -27,12 +29,22 @@ impl CatalogueInstall {
             public_key: public_key.trim().to_string(),
             installed: Mutex::new(0),
             on_installed: Mutex::new(None),
+            on_sealing_key: Mutex::new(None),
         }
     }
 
     /// Called with every catalogue installed from now on (the UI swaps its list).
     pub fn set_on_installed(&self, f: impl Fn(&OpenedCatalogue) + Send + Sync + 'static) {
         *self.on_installed.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(f));
+    }
+
+    /// Called with the sealing key of every catalogue installed from now on that announces
+    /// one (the store seals new dossiers to it).
+    pub fn set_on_sealing_key(&self, f: impl Fn(&str) + Send + Sync + 'static) {
+        *self
+            .on_sealing_key
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Box::new(f));
     }
 
     fn current_path(&self) -> PathBuf {
@@ -73,6 +85,15 @@ impl CatalogueInstall {
         if let Some(f) = &*self.on_installed.lock().unwrap_or_else(|e| e.into_inner()) {
             f(&opened);
         }
+        if let (Some(key), Some(f)) = (
+            &opened.sealing_key,
+            &*self
+                .on_sealing_key
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ) {
+            f(key);
+        }
         Ok(opened.version)
     }
 }
@@ -109,6 +130,7 @@ mod tests {
             published_at: "2026-11-24T00:00:00Z".into(),
             procedures,
             admin_units: None,
+            sealing_public_key: None,
         }
     }
 

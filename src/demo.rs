@@ -476,7 +476,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
-    let mut config = Config::default();
+    let mut config = Config::development();
     // A fee account for the demo's payment QR (a made-up account: never pay into it).
     config.payment = crate::config::PaymentConfig {
         bank_bin: "970415".into(),
@@ -525,7 +525,11 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         .with_backlight(backlight.clone() as Arc<Mutex<dyn crate::devices::backlight::Backlight>>)
         .with_admin(crate::ui::admin_actions::AdminDevices {
             config: config.clone(),
-            config_path: options.out.join("demo-config.toml"),
+            layers: crate::config::layers::LayerPaths {
+                file: options.out.join("demo-config.toml"),
+                development: true,
+                data_dir: options.out.clone(),
+            },
             camera: camera.clone() as Arc<Mutex<dyn crate::devices::camera::Camera>>,
             gpio: Arc::new(Mutex::new(
                 crate::devices::gpio::SimGpio::simulated(config.gpio).map_err(|e| e.to_string())?,
@@ -761,8 +765,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
 
     // The technician's admin screen: five taps on the place name, a wrong PIN, the right one.
     walk.kiosk.update(|c| {
-        c.admin =
-            crate::ui::admin_panel::AdminPanel::new(&crate::core::assist::admin_pin_hash("246810"));
+        c.admin = crate::ui::admin_panel::AdminPanel::new(&crate::core::assist::pin_hash(
+            "246810", [7; 16],
+        ));
         None
     });
     for _ in 0..5 {
@@ -778,6 +783,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         admin.invoke_key(d.to_string().into());
     }
     admin.invoke_unlock();
+    walk.settle("the wrong admin PIN is checked", |c| {
+        c.admin.error.is_some()
+    });
     walk.check(
         "a wrong admin PIN is refused with the tries left",
         admin.get_error_text().contains("4"),
@@ -899,16 +907,19 @@ fn sync_with_reference_portal(
         .map_err(|e| e.to_string())?;
     let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
     let identity = KioskIdentity {
-        kiosk_id: Config::default().kiosk.id,
-        key: startup.device_key.clone(),
-        place: Config::default().kiosk.place,
+        kiosk_id: Config::development().kiosk.id,
+        key: startup
+            .device_key
+            .clone()
+            .ok_or("the demo's device key cannot be read")?,
+        place: Config::development().kiosk.place,
     };
     let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))?;
     let engine = SyncEngine::new(
         startup.store.clone(),
         transport,
         walk.clock.clone(),
-        &Config::default().kiosk.id,
+        &Config::development().kiosk.id,
     )
     .with_catalogue(startup.catalogue_install.clone());
     let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;

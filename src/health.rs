@@ -64,8 +64,12 @@ pub struct HealthSnapshot {
     pub printer: DeviceState,
     pub reader: DeviceState,
     pub door_open: bool,
-    /// The configuration file did not load (the kiosk runs on defaults).
+    /// A configuration layer did not load (the kiosk runs on the last good configuration or
+    /// queue-only), or something else the technician must fix came up at start (a database
+    /// moved aside, an unreadable device key).
     pub config_fault: Option<String>,
+    /// Why the kiosk takes no new dossier (not provisioned…), when it does not.
+    pub not_set_up: Option<String>,
     /// Why the kiosk is silent, when it is.
     pub voice_problem: Option<String>,
     /// Errors since start, by kind ("print", "card", "sync", "store", "gpio").
@@ -80,6 +84,7 @@ impl HealthSnapshot {
             || self.reader.is_fault()
             || self.door_open
             || self.config_fault.is_some()
+            || self.not_set_up.is_some()
         {
             StatusLight::Red
         } else if self.online {

@@ -98,8 +98,14 @@ pub fn render(health: &HealthSnapshot, queue: QueueFacts, now: DateTime<Utc>) ->
     gauge(
         &mut r,
         "xakiosk_config_fault",
-        "1 when the configuration file did not load and the kiosk runs on defaults",
+        "1 when a configuration layer did not load (the kiosk runs on the last good configuration or queue-only) or a start-up fault needs a technician",
         health.config_fault.is_some() as i64,
+    );
+    gauge(
+        &mut r,
+        "xakiosk_not_set_up",
+        "1 while the kiosk takes no new dossier (not provisioned, or queue-only)",
+        health.not_set_up.is_some() as i64,
     );
     let errors = Family::<Labels, Counter>::default();
     for kind in ["print", "card", "sync", "store", "gpio"] {

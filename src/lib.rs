@@ -12,6 +12,7 @@
 //! - [`demo`], [`bench`]: the scripted end-to-end walk and the benchmark table.
 
 pub mod assets;
+pub mod atomic_file;
 pub mod bench;
 pub mod bench_identity;
 pub mod bench_sync;
@@ -27,6 +28,8 @@ pub mod headless;
 pub mod health;
 pub mod health_endpoint;
 pub mod identity;
+pub mod key_handover;
+pub mod maintenance_keys;
 pub mod network_settings;
 pub mod portal;
 pub mod printing;

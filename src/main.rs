@@ -12,9 +12,14 @@ use xakiosk::config::Config;
     about = "Offline-first public-service kiosk"
 )]
 struct Cli {
-    /// Configuration file (default: ~/.config/xakiosk/config.toml, or /etc/xakiosk/config.toml)
+    /// Configuration file (default: /etc/xakiosk/config.toml when it exists, else
+    /// ~/.config/xakiosk/config.toml). The provisioned layer in the data folder is laid over it.
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// Lay the development layer under the configuration file: the built-in reference portal
+    /// and the published development keys (a desktop, never a real kiosk)
+    #[arg(long, global = true)]
+    development: bool,
     /// Fill the whole screen (the appliance)
     #[arg(long)]
     fullscreen: bool,
@@ -58,9 +63,11 @@ enum Cmd {
         /// The enrollment token kiosks present to enroll their device keys
         #[arg(long, default_value = "development-token")]
         token: String,
-        /// Private key that opens sealed dossiers on the officer page (default: the development key)
+        /// Private key that opens sealed dossiers on the officer page (default: the development
+        /// key). Repeat it after a rotation: the first is current (kiosks seal to it), the
+        /// others open dossiers sealed before
         #[arg(long)]
-        private_key: Option<PathBuf>,
+        private_key: Vec<PathBuf>,
         /// Public key catalogue bundles are signed with, told to kiosks at enrollment
         /// (default: the development catalogue key)
         #[arg(long)]
@@ -84,6 +91,10 @@ enum Cmd {
         /// The bundle's version (default: one more than the latest published)
         #[arg(long)]
         version: Option<u64>,
+        /// Announce a new sealing key (X25519 public, base64) to every kiosk: after a
+        /// rotation, give the portal the new private key first and the old one after it
+        #[arg(long)]
+        sealing_key: Option<String>,
     },
     /// Check a receipt's signature from its QR text (XKR1:…)
     VerifyReceipt {
@@ -95,7 +106,30 @@ enum Cmd {
     },
     /// Print the annotated default configuration
     DefaultConfig,
-    /// Print the pin_sha256 value of a helper's PIN for [[assist.helpers]] in the configuration
+    /// Root's side of the admin screen's network settings (xakiosk-network.service): check the
+    /// kiosk's request and render the systemd-networkd file
+    ApplyNetwork {
+        /// The request the kiosk left (the settings code's text)
+        #[arg(long, default_value = "/var/lib/xakiosk/kiosk/network-settings.txt")]
+        request: PathBuf,
+        /// The networkd file to write
+        #[arg(long, default_value = xakiosk::network_settings::NETWORKD_FILE)]
+        out: PathBuf,
+    },
+    /// Root's side of maintenance mode (xakiosk-maintenance.service): install the SSH keys
+    /// provisioning gave (checked) as the only authorized keys
+    MaintenanceKeys {
+        /// Where sshd reads the authorized keys
+        #[arg(long, default_value = "/var/lib/xakiosk/system/ssh/authorized_keys")]
+        out: PathBuf,
+    },
+    /// Replace the device key by a new one; the old key signs a handover to it, so dossiers
+    /// queued before still reach the portal with verifiable receipts. Restart the kiosk after.
+    RotateDeviceKey,
+    /// The configuration in force: `config show` prints it with each key's source
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Print the pin_hash value (Argon2id) of a helper's PIN for [[assist.helpers]]
     HelperPin {
         /// The helper's id (as in the configuration)
         id: String,
@@ -112,8 +146,9 @@ enum Cmd {
         #[arg(long)]
         print: bool,
     },
-    /// Bind this kiosk to its provincial portal: make the device key, enroll it with the
-    /// token, and write the configuration (nothing is written if the portal refuses).
+    /// Bind this kiosk to its provincial portal: make (and save) the device key, enroll it with
+    /// the token, and write the provisioned layer in the data folder (never the configuration
+    /// file). With --sealing-key it works offline: the kiosk enrolls on first contact.
     /// Exit codes: 2 bad arguments, 3 portal unreachable, 4 refused, 5 cannot write
     Provision {
         /// The portal's address, e.g. https://dichvucong.example.gov.vn
@@ -131,6 +166,18 @@ enum Cmd {
         /// The text of a provisioning QR code (XAKP1:…) instead of the three options above
         #[arg(long, conflicts_with_all = ["portal", "token", "commune"])]
         qr: Option<String>,
+        /// The portal's sealing key (X25519, base64): provisioning then works with no network
+        #[arg(long)]
+        sealing_key: Option<String>,
+        /// The portal's catalogue signing key (ed25519, base64)
+        #[arg(long)]
+        catalogue_key: Option<String>,
+        /// The admin screen's PIN (6 to 8 digits), kept hashed in the provisioned layer
+        #[arg(long)]
+        admin_pin: Option<String>,
+        /// An OpenSSH public key allowed in maintenance mode (repeatable)
+        #[arg(long = "ssh-key")]
+        ssh_keys: Vec<String>,
     },
     /// Check configuration, card reader, printer (test page), camera, GPIO, portal, clock, disk
     /// and database; print a table; exit 1 if any check fails
@@ -139,7 +186,8 @@ enum Cmd {
         #[arg(long)]
         no_print: bool,
     },
-    /// Print the pin_sha256 value of the admin screen's PIN for [admin] in the configuration
+    /// Print the pin_hash value (Argon2id) of the admin screen's PIN for [admin] (provisioning
+    /// sets it with --admin-pin)
     AdminPin {
         /// 6 to 8 digits
         pin: String,
@@ -178,6 +226,13 @@ enum Cmd {
         #[arg(long)]
         limit: Option<u64>,
     },
+}
+
+#[derive(Subcommand)]
+enum ConfigCmd {
+    /// Print the effective configuration as TOML, each key with its source (default,
+    /// development, file, provisioned, last-good); exit 1 if a layer is broken
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -268,8 +323,22 @@ fn card_command(command: CardCmd) -> Result<(), String> {
     }
 }
 
+/// A fresh salt for a PIN hash.
+fn random_salt() -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the system has randomness");
+    salt
+}
+
+/// The configuration layers the command line names.
+fn layer_paths(cli: &Cli) -> xakiosk::config::layers::LayerPaths {
+    let file = cli.config.clone().unwrap_or_else(Config::default_path);
+    xakiosk::config::layers::LayerPaths::new(&file, cli.development)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let layers = layer_paths(&cli);
     // The benchmark drains thousands of dossiers: one log line each would drown its table.
     let default_filter = match cli.command {
         Some(Cmd::Bench { .. }) => "warn",
@@ -289,19 +358,28 @@ fn main() -> ExitCode {
             commune,
             kiosk_id,
             qr,
+            sealing_key,
+            catalogue_key,
+            admin_pin,
+            ssh_keys,
         }) => {
             return provision(
-                cli.config.unwrap_or_else(Config::default_path),
+                layers,
                 portal,
                 token,
                 commune,
                 kiosk_id,
                 qr,
+                ProvisionExtras {
+                    sealing_key,
+                    catalogue_key,
+                    admin_pin,
+                    ssh_keys,
+                },
             );
         }
         Some(Cmd::Selftest { no_print }) => {
-            let checks =
-                xakiosk::selftest::run(&cli.config.unwrap_or_else(Config::default_path), !no_print);
+            let checks = xakiosk::selftest::run(&layers, !no_print);
             print!("{}", xakiosk::selftest::table(&checks));
             let failed = checks
                 .iter()
@@ -317,11 +395,19 @@ fn main() -> ExitCode {
             if !(6..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
                 Err("the admin PIN is 6 to 8 digits".into())
             } else {
-                println!("{}", xakiosk::core::assist::admin_pin_hash(&pin));
+                println!("{}", xakiosk::core::assist::pin_hash(&pin, random_salt()));
                 Ok(())
             }
         }
-        None => run_kiosk(cli.config, cli.fullscreen),
+        None => run_kiosk(&layers, cli.fullscreen),
+        Some(Cmd::Config(ConfigCmd::Show)) => {
+            let effective = xakiosk::config::layers::load(&layers);
+            print!("{}", xakiosk::config::layers::show(&effective));
+            match effective.fault {
+                Some(fault) => Err(fault),
+                None => Ok(()),
+            }
+        }
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
@@ -371,22 +457,50 @@ fn main() -> ExitCode {
             units,
             key,
             version,
-        }) => publish_catalogue(&db, procedures, units, key, version),
+            sealing_key,
+        }) => publish_catalogue(&db, procedures, units, key, version, sealing_key),
         Some(Cmd::HelperPin { id, pin }) => {
             if id.trim().is_empty() {
                 Err("the helper id is empty".into())
             } else if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
                 Err("a PIN is 4 to 8 digits".into())
             } else {
-                println!("{}", xakiosk::core::assist::pin_hash(&id, &pin));
+                println!("{}", xakiosk::core::assist::pin_hash(&pin, random_salt()));
                 Ok(())
             }
         }
         Some(Cmd::ReceiptSample { out, print }) => {
-            let path = cli.config.clone().unwrap_or_else(Config::default_path);
-            Config::load(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|config| xakiosk::printing::sample::run(&config, &out, print))
+            let effective = xakiosk::config::layers::load(&layers);
+            match effective.fault {
+                Some(fault) => Err(fault),
+                None => xakiosk::printing::sample::run(&effective.config, &out, print),
+            }
+        }
+        Some(Cmd::ApplyNetwork { request, out }) => {
+            xakiosk::network_settings::apply_request(&request, &out).map(|summary| {
+                println!("network settings applied: {summary}");
+            })
+        }
+        Some(Cmd::MaintenanceKeys { out }) => {
+            let effective = xakiosk::config::layers::load(&layers);
+            match &effective.fault {
+                Some(fault) => Err(format!("{fault}: no SSH key installed")),
+                None => xakiosk::maintenance_keys::install(
+                    &effective.config.admin.ssh_authorized_keys,
+                    &out,
+                )
+                .map(|n| println!("{n} SSH key(s) authorized until the next reboot")),
+            }
+        }
+        Some(Cmd::RotateDeviceKey) => {
+            let key_path = layers.data_dir.join("device.key");
+            xakiosk::key_handover::rotate(&key_path).map(|key| {
+                println!("new device key {}", key.public_base64());
+                println!(
+                    "the old key handed over to it ({}); restart the kiosk to use it",
+                    xakiosk::key_handover::handovers_path(&key_path).display()
+                );
+            })
         }
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));
@@ -402,15 +516,31 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the command line may add to a provisioning request (or a QR code's).
+struct ProvisionExtras {
+    sealing_key: Option<String>,
+    catalogue_key: Option<String>,
+    admin_pin: Option<String>,
+    ssh_keys: Vec<String>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn provision(
-    config: PathBuf,
+    layers: xakiosk::config::layers::LayerPaths,
     portal: Option<String>,
     token: Option<String>,
     commune: Option<String>,
     kiosk_id: Option<String>,
     qr: Option<String>,
+    extras: ProvisionExtras,
 ) -> ExitCode {
     use xakiosk::provision::{ProvisionRequest, provision};
+    if let Some(pin) = &extras.admin_pin
+        && (!(6..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()))
+    {
+        eprintln!("error: --admin-pin is 6 to 8 digits");
+        return ExitCode::from(2);
+    }
     let request = match qr {
         Some(text) => ProvisionRequest::from_qr(&text),
         None => Ok(ProvisionRequest {
@@ -418,11 +548,27 @@ fn provision(
             token: token.unwrap_or_default(),
             commune: commune.unwrap_or_default(),
             kiosk_id: None,
+            sealing_key: None,
+            catalogue_key: None,
+            admin_pin_hash: None,
+            ssh_keys: None,
         }),
     }
     .map(|mut r| {
         if kiosk_id.is_some() {
             r.kiosk_id = kiosk_id;
+        }
+        if extras.sealing_key.is_some() {
+            r.sealing_key = extras.sealing_key;
+        }
+        if extras.catalogue_key.is_some() {
+            r.catalogue_key = extras.catalogue_key;
+        }
+        if !extras.ssh_keys.is_empty() {
+            r.ssh_keys = Some(extras.ssh_keys);
+        }
+        if let Some(pin) = &extras.admin_pin {
+            r.admin_pin_hash = Some(xakiosk::core::assist::pin_hash(pin, random_salt()));
         }
         r
     });
@@ -434,7 +580,7 @@ fn provision(
             .enable_all()
             .build()
         {
-            Ok(rt) => rt.block_on(provision(&config, &request, &units)),
+            Ok(rt) => rt.block_on(provision(&layers, &request, &units)),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
@@ -450,13 +596,19 @@ fn provision(
         Ok(done) => {
             println!("provisioned {} — {}", done.kiosk_id, done.place);
             println!("device key  {}", done.device_public_key);
-            println!("enrolled at {}", done.enrolled_at);
-            println!("config      {}", done.config_path.display());
+            match &done.enrolled_at {
+                Some(at) => println!("enrolled at {at}"),
+                None => println!(
+                    "enrolled    not yet: the portal is unreachable; the kiosk takes dossiers \
+                     now and enrolls on its first contact"
+                ),
+            }
+            println!("layer       {}", done.layer_path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("nothing was written");
+            eprintln!("the configuration was not changed");
             ExitCode::from(e.exit_code())
         }
     }
@@ -579,16 +731,26 @@ fn run_portal(
     listen: &str,
     db: &std::path::Path,
     token: &str,
-    private_key: Option<PathBuf>,
+    private_key: Vec<PathBuf>,
     catalogue_key: Option<String>,
 ) -> Result<(), String> {
     use std::sync::Arc;
-    let key_path = private_key
-        .unwrap_or_else(|| xakiosk::assets::assets_dir().join("dev/portal-development.key"));
-    let key = std::fs::read_to_string(&key_path)
-        .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-    let opener = xakiosk::sealing::Opener::from_base64(&key)
-        .map_err(|e| format!("{}: {e}", key_path.display()))?;
+    let key_paths = if private_key.is_empty() {
+        vec![xakiosk::assets::assets_dir().join("dev/portal-development.key")]
+    } else {
+        private_key
+    };
+    let mut openers = Vec::new();
+    for key_path in &key_paths {
+        let key = std::fs::read_to_string(key_path)
+            .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
+        openers.push(
+            xakiosk::sealing::Opener::from_base64(&key)
+                .map_err(|e| format!("{}: {e}", key_path.display()))?,
+        );
+    }
+    let current = openers.remove(0);
+    let ring = xakiosk::sealing::KeyRing::new(current, openers);
     let database = xakiosk::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     let catalogue_key = catalogue_key
@@ -597,7 +759,7 @@ fn run_portal(
         return Err("--catalogue-key is not an ed25519 public key in base64".into());
     }
     let state = xakiosk::portal::PortalState::new(Arc::new(database), token)
-        .with_opener(opener)
+        .with_key_ring(ring)
         .with_catalogue_key(&catalogue_key);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
@@ -619,6 +781,7 @@ fn publish_catalogue(
     units: Option<PathBuf>,
     key: Option<PathBuf>,
     version: Option<u64>,
+    sealing_key: Option<String>,
 ) -> Result<(), String> {
     let assets = xakiosk::assets::assets_dir();
     let procedures = procedures.unwrap_or_else(|| assets.join("procedures"));
@@ -639,8 +802,9 @@ fn publish_catalogue(
         .map(|c| c.version)
         .unwrap_or(0);
     let version = version.unwrap_or(latest + 1);
-    let bundle =
+    let mut bundle =
         xakiosk::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)?;
+    bundle.sealing_public_key = sealing_key.map(|k| k.trim().to_string());
     let signed = xakiosk::catalogue_bundle::sign(&bundle, &key);
     // Refuse to publish what a kiosk would refuse to install.
     xakiosk::catalogue_bundle::open(&signed, &key.public_base64(), 0)
@@ -685,16 +849,20 @@ fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {
     }
 }
 
-fn run_kiosk(config_path: Option<PathBuf>, fullscreen: bool) -> Result<(), String> {
-    let path = config_path.unwrap_or_else(Config::default_path);
-    let (config, config_error) = Config::load_or_default(&path);
-    if let Some(e) = &config_error {
-        tracing::error!("{e}; starting with safe defaults");
+fn run_kiosk(layers: &xakiosk::config::layers::LayerPaths, fullscreen: bool) -> Result<(), String> {
+    let effective = xakiosk::config::layers::load(layers);
+    match (&effective.fault, effective.mode) {
+        (Some(fault), xakiosk::config::layers::Mode::LastGood) => tracing::error!(
+            "{fault}; running on the last configuration that loaded until it is fixed"
+        ),
+        (Some(fault), _) => tracing::error!(
+            "{fault}; queue-only until it is fixed: nothing is sent, no new dossier is taken"
+        ),
+        (None, _) => {
+            if let Err(e) = xakiosk::config::layers::remember_last_good(&effective) {
+                tracing::warn!("{e}");
+            }
+        }
     }
-    xakiosk::ui::run::run(
-        &config,
-        &path,
-        config_error.map(|e| e.to_string()),
-        fullscreen,
-    )
+    xakiosk::ui::run::run(&effective, fullscreen)
 }

@@ -1,16 +1,47 @@
 //! Wired network settings for the appliance, set from the admin screen by a QR code the
 //! technician prepares on a laptop (`XAKN1:` + JSON; nobody types an IP address on a touch
-//! screen): DHCP, or a static address with gateway and DNS. Rendered as a systemd-networkd
-//! file kept on the data partition (the read-only root links to it). Parsing and rendering only;
-//! writing the file and asking networkd to reload is the admin actions' job.
+//! screen): DHCP, or a static address with gateway and DNS. The kiosk (an unprivileged user)
+//! only leaves the code's text as a request in its own folder (`REQUEST_FILE`); root's
+//! `xakiosk apply-network` reads it as untrusted input (bounded, parsed and checked again here)
+//! and renders the systemd-networkd file into a root-owned folder of the data partition that
+//! the read-only root links to. Parsing, checking, rendering and that one narrow step.
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 const QR_PREFIX: &str = "XAKN1:";
 
-/// Where the settings live (the image links /etc/systemd/network/10-admin.network here).
-pub const SETTINGS_FILE: &str = "network/10-admin.network";
+/// The request the kiosk leaves in its data folder: the text of the code, checked.
+pub const REQUEST_FILE: &str = "network-settings.txt";
+
+/// Where root renders the networkd file on the appliance (the image links
+/// /etc/systemd/network/10-admin.network here).
+pub const NETWORKD_FILE: &str = "/var/lib/xakiosk/system/network/10-admin.network";
+
+/// The largest request read: a settings code is a few hundred bytes.
+const MAX_REQUEST: u64 = 4096;
+
+/// Root's side: reads the kiosk's request at `request` (untrusted), checks it, and writes the
+/// networkd file at `out` (world-readable, atomically). What it applied, for the journal.
+pub fn apply_request(request: &std::path::Path, out: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(request)
+        .map_err(|e| format!("cannot read {}: {e}", request.display()))?
+        .take(MAX_REQUEST + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{} is not text: {e}", request.display()))?;
+    if text.len() as u64 > MAX_REQUEST {
+        return Err(format!(
+            "{} is too large for network settings",
+            request.display()
+        ));
+    }
+    let settings = NetworkSettings::from_qr(&text)?;
+    crate::atomic_file::write_public(out, settings.networkd_file().as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    Ok(settings.summary())
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

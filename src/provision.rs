@@ -1,15 +1,20 @@
-//! Provisioning: binds a kiosk to its provincial portal in one step — the device key, the
-//! enrollment with the technician's token, then the configuration (portal address, the keys the
-//! portal publishes, kiosk id and place from the commune code). Atomic: nothing is written
-//! unless the portal accepted the enrollment, and the configuration file is replaced in one
-//! rename. The same request can come from a QR code on the admin screen (`XAKP1:` + JSON).
+//! Provisioning: binds a kiosk to its provincial portal in one step — the device key (saved
+//! before anything is sent, so a key the portal learnt is never lost), the enrollment with the
+//! technician's token, then the provisioned configuration layer on the data partition (portal
+//! address, the keys the portal publishes, kiosk id and place from the commune code, the admin
+//! PIN's hash). It never writes the configuration file, which is read-only on the appliance.
+//! With no network it still works when the request carries the portal's keys: the layer is
+//! written and the kiosk enrolls on its first contact with the portal. Nothing is written when
+//! the portal refuses. The same request can come from a QR code on the admin screen (`XAKP1:`
+//! + JSON).
 
-use crate::config::Config;
+use crate::config::layers::LayerPaths;
+use crate::config::provisioned_layer::ProvisionedValues;
 use crate::core::address::AdminUnits;
 use crate::signing::DeviceKey;
 use crate::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a technician gives: the portal, the enrollment token and the commune's code.
@@ -22,6 +27,18 @@ pub struct ProvisionRequest {
     /// the device key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiosk_id: Option<String>,
+    /// The portal's X25519 sealing key (base64): with it, provisioning works offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealing_key: Option<String>,
+    /// The portal's ed25519 catalogue key (base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub catalogue_key: Option<String>,
+    /// The admin screen's PIN, hashed (Argon2id PHC string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_pin_hash: Option<String>,
+    /// OpenSSH public keys for maintenance mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssh_keys: Option<Vec<String>>,
 }
 
 const QR_PREFIX: &str = "XAKP1:";
@@ -36,6 +53,10 @@ pub enum ProvisionError {
     Refused(String),
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    /// The device key exists but cannot be read: it is never replaced (the portal knows the
+    /// kiosk by it), so a technician must fix it.
+    #[error("{0}; it is never replaced by a new key — fix the file or its permissions")]
+    KeyFault(String),
 }
 
 impl ProvisionError {
@@ -45,7 +66,7 @@ impl ProvisionError {
             ProvisionError::BadRequest(_) => 2,
             ProvisionError::Unreachable(_) => 3,
             ProvisionError::Refused(_) => 4,
-            ProvisionError::Write { .. } => 5,
+            ProvisionError::Write { .. } | ProvisionError::KeyFault(_) => 5,
         }
     }
 }
@@ -56,8 +77,11 @@ pub struct Provisioned {
     pub kiosk_id: String,
     pub place: String,
     pub device_public_key: String,
-    pub config_path: PathBuf,
-    pub enrolled_at: String,
+    /// The provisioned layer written.
+    pub layer_path: PathBuf,
+    /// When the portal enrolled the key; `None` when provisioned offline (the kiosk enrolls on
+    /// its first contact).
+    pub enrolled_at: Option<String>,
 }
 
 impl ProvisionRequest {
@@ -95,6 +119,34 @@ impl ProvisionRequest {
                     .into(),
             ));
         }
+        if let Some(key) = &self.sealing_key {
+            crate::sealing::Sealer::from_base64(key)
+                .map_err(|e| ProvisionError::BadRequest(format!("--sealing-key: {e}")))?;
+            if key.trim() == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
+                return Err(ProvisionError::BadRequest(
+                    "--sealing-key is the published development key: a real kiosk never seals to it"
+                        .into(),
+                ));
+            }
+        }
+        if let Some(key) = &self.catalogue_key
+            && !crate::signing::is_public_key(key)
+        {
+            return Err(ProvisionError::BadRequest(
+                "--catalogue-key is not an ed25519 public key in base64".into(),
+            ));
+        }
+        for key in self.ssh_keys.iter().flatten() {
+            crate::maintenance_keys::check(key)
+                .map_err(|e| ProvisionError::BadRequest(format!("--ssh-key: {e}")))?;
+        }
+        if let Some(hash) = &self.admin_pin_hash
+            && !crate::core::pin_hash::is_pin_hash(hash)
+        {
+            return Err(ProvisionError::BadRequest(
+                "the admin PIN hash is not an Argon2id hash".into(),
+            ));
+        }
         Ok(url.to_string())
     }
 }
@@ -119,59 +171,33 @@ pub fn place_of(units: &AdminUnits, code: &str) -> Result<String, ProvisionError
         })
 }
 
-/// Writes `text` to `path` so that a crash leaves either the old file or the new one.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), ProvisionError> {
-    let fail = |e: std::io::Error| ProvisionError::Write {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    let tmp = path.with_extension("tmp");
-    {
-        use std::io::Write;
-        let mut f = std::fs::File::create(&tmp).map_err(fail)?;
-        f.write_all(text.as_bytes()).map_err(fail)?;
-        f.sync_all().map_err(fail)?;
-    }
-    std::fs::rename(&tmp, path).map_err(fail)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// Provisions the kiosk whose configuration is at `config_path`.
+/// Provisions the kiosk whose configuration layers are at `layers`.
 pub async fn provision(
-    config_path: &Path,
+    layers: &LayerPaths,
     request: &ProvisionRequest,
     units: &AdminUnits,
 ) -> Result<Provisioned, ProvisionError> {
     let portal = request.check()?;
     let place = place_of(units, &request.commune)?;
-    // A broken file is replaced; an unreadable one stops here (nothing written).
-    let mut config = match Config::load(config_path) {
-        Ok(c) => c,
-        Err(crate::config::ConfigError::Invalid { .. }) => Config::default(),
-        Err(e) => return Err(ProvisionError::BadRequest(e.to_string())),
-    };
-    let key_path = config.data_dir().join("device.key");
-    // The kiosk keeps its key across re-provisioning; a new key is kept in memory until the
-    // portal has accepted it.
-    let (key, new_key) = match std::fs::read_to_string(&key_path) {
-        Ok(text) => (
-            DeviceKey::from_base64(&text)
-                .map_err(|e| ProvisionError::BadRequest(format!("{}: {e}", key_path.display())))?,
-            false,
-        ),
-        Err(_) => (
-            DeviceKey::generate().map_err(ProvisionError::BadRequest)?,
-            true,
-        ),
+    let current = crate::config::layers::load(layers).config;
+    // The kiosk keeps its key across re-provisioning. A new one is saved before the portal
+    // hears of it: a key the portal enrolled is never lost.
+    let key_path = layers.data_dir.join("device.key");
+    let key = match DeviceKey::load(&key_path).map_err(ProvisionError::KeyFault)? {
+        Some(key) => key,
+        None => {
+            let key = DeviceKey::generate().map_err(ProvisionError::BadRequest)?;
+            key.save(&key_path)
+                .map_err(|message| ProvisionError::Write {
+                    path: key_path.clone(),
+                    message,
+                })?;
+            key
+        }
     };
     let kiosk_id = match &request.kiosk_id {
         Some(id) if !id.trim().is_empty() => id.trim().to_string(),
-        _ if config.kiosk.id != crate::config::KioskConfig::default().id => config.kiosk.id.clone(),
+        _ if !current.kiosk.id.trim().is_empty() => current.kiosk.id.clone(),
         _ => {
             let fingerprint: String = hex::encode(
                 base64::Engine::decode(
@@ -201,55 +227,95 @@ pub async fn provision(
         Duration::from_secs(20),
     )
     .map_err(ProvisionError::BadRequest)?;
-    let enrolled = transport.enroll().await.map_err(|e| match e {
-        SendError::Retry { reason, .. } => {
-            ProvisionError::Unreachable(format!("{portal}: {reason}"))
+    let (sealing_key, catalogue_key, enrolled_at) = match transport.enroll().await {
+        Ok(enrolled) => {
+            let sealing = match (&enrolled.sealing_public_key, &request.sealing_key) {
+                (Some(told), Some(carried)) if told.trim() != carried.trim() => {
+                    return Err(ProvisionError::Refused(
+                        "the portal answers with another sealing key than the provisioning                          code carries: check the code and the portal address"
+                            .into(),
+                    ));
+                }
+                (Some(told), _) => told.clone(),
+                (None, Some(carried)) => carried.clone(),
+                (None, None) => {
+                    return Err(ProvisionError::Refused(
+                        "the portal publishes no sealing key and none was given (--sealing-key)"
+                            .into(),
+                    ));
+                }
+            };
+            crate::sealing::Sealer::from_base64(&sealing).map_err(|e| {
+                ProvisionError::Refused(format!("the portal's sealing key is not usable: {e}"))
+            })?;
+            let catalogue = enrolled
+                .catalogue_public_key
+                .clone()
+                .or_else(|| request.catalogue_key.clone());
+            if let Some(c) = &catalogue
+                && !crate::signing::is_public_key(c)
+            {
+                return Err(ProvisionError::Refused(
+                    "the portal's catalogue key is not an ed25519 public key".into(),
+                ));
+            }
+            (sealing, catalogue, Some(enrolled.enrolled_at))
         }
-        other => ProvisionError::Refused(other.to_string()),
-    })?;
-    if let Some(sealing) = &enrolled.sealing_public_key {
-        crate::sealing::Sealer::from_base64(sealing).map_err(|e| {
-            ProvisionError::Refused(format!("the portal's sealing key is not usable: {e}"))
-        })?;
-        config.portal.public_key = sealing.clone();
+        Err(SendError::Retry { reason, .. }) => match &request.sealing_key {
+            // Offline: the code carries what the kiosk needs to take dossiers now.
+            Some(sealing) => (sealing.clone(), request.catalogue_key.clone(), None),
+            None => {
+                return Err(ProvisionError::Unreachable(format!(
+                    "{portal}: {reason} (to provision with no network, give the portal's \
+                     sealing key: --sealing-key, or a provisioning QR code that carries it)"
+                )));
+            }
+        },
+        Err(other) => return Err(ProvisionError::Refused(other.to_string())),
+    };
+    if sealing_key.trim() == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
+        return Err(ProvisionError::Refused(
+            "the portal tells kiosks to seal to the published development key: it is a \
+             development portal, not one for residents' dossiers"
+                .into(),
+        ));
     }
-    if let Some(catalogue) = &enrolled.catalogue_public_key {
-        if !crate::signing::is_public_key(catalogue) {
-            return Err(ProvisionError::Refused(
-                "the portal's catalogue key is not an ed25519 public key".into(),
-            ));
+    // A catalogue installed from another portal (or under another sealing key) is not this
+    // portal's word: forget it, so its sealing key cannot override the one just provisioned.
+    if current.portal.url.trim() != portal.as_str()
+        || current.portal.public_key.trim() != sealing_key.trim()
+    {
+        let installed = layers.data_dir.join("catalogue/current.json");
+        if installed.exists() {
+            if let Err(e) = std::fs::remove_file(&installed) {
+                tracing::warn!("cannot forget the previous portal's catalogue: {e}");
+            }
         }
-        config.catalogue.public_key = catalogue.clone();
     }
-    config.portal.url = portal;
-    config.portal.token = request.token.trim().to_string();
-    config.kiosk.id = kiosk_id.clone();
-    config.kiosk.place = place.clone();
-    let text = toml::to_string_pretty(&config).map_err(|e| ProvisionError::Write {
-        path: config_path.to_path_buf(),
+    let layer_path = layers.provisioned();
+    crate::config::provisioned_layer::write(
+        &layer_path,
+        &ProvisionedValues {
+            kiosk_id: kiosk_id.clone(),
+            place: place.clone(),
+            portal_url: portal,
+            token: request.token.trim().to_string(),
+            sealing_key,
+            catalogue_key,
+            admin_pin_hash: request.admin_pin_hash.clone(),
+            ssh_keys: request.ssh_keys.clone(),
+        },
+    )
+    .map_err(|e| ProvisionError::Write {
+        path: layer_path.clone(),
         message: e.to_string(),
     })?;
-    if new_key {
-        key.save(&key_path)
-            .map_err(|message| ProvisionError::Write {
-                path: key_path.clone(),
-                message,
-            })?;
-    }
-    write_atomically(
-        config_path,
-        &format!(
-            "# Written by `xakiosk provision` on {}. Every key is documented in\n\
-             # `xakiosk default-config`.\n\n{text}",
-            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC")
-        ),
-    )?;
     Ok(Provisioned {
         kiosk_id,
         place,
         device_public_key: key.public_base64(),
-        config_path: config_path.to_path_buf(),
-        enrolled_at: enrolled.enrolled_at,
+        layer_path,
+        enrolled_at,
     })
 }
 
@@ -264,6 +330,10 @@ mod tests {
             token: "t0k".into(),
             commune: "00070".into(),
             kiosk_id: None,
+            sealing_key: Some(crate::sealing::Opener::generate().1),
+            catalogue_key: None,
+            admin_pin_hash: None,
+            ssh_keys: None,
         };
         assert_eq!(ProvisionRequest::from_qr(&r.to_qr()).unwrap(), r);
         assert!(ProvisionRequest::from_qr("XKR1:abc").is_err());
@@ -277,6 +347,10 @@ mod tests {
             token: token.into(),
             commune: "00070".into(),
             kiosk_id: None,
+            sealing_key: None,
+            catalogue_key: None,
+            admin_pin_hash: None,
+            ssh_keys: None,
         };
         assert!(
             r("ftp://x", "t")

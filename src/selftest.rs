@@ -48,37 +48,33 @@ fn fail(name: &'static str, detail: impl Into<String>) -> Check {
 /// Less free space than this on the data partition fails the disk check.
 pub const MIN_FREE_BYTES: u64 = 200 * 1024 * 1024;
 
-/// Runs every check against the configuration at `config_path`.
-pub fn run(config_path: &Path, print_test_page: bool) -> Vec<Check> {
+/// Runs every check against the configuration layers at `layers`.
+pub fn run(layers: &crate::config::layers::LayerPaths, print_test_page: bool) -> Vec<Check> {
     let mut checks = Vec::new();
-    let config = match Config::load(config_path) {
-        Ok(c) => {
-            checks.push(
-                if c.portal.public_key == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
-                    warn(
-                        "config",
-                        format!(
-                            "{}: not provisioned (development keys); run `xakiosk provision`",
-                            config_path.display()
-                        ),
-                    )
-                } else {
-                    pass(
-                        "config",
-                        format!("{} ({})", config_path.display(), c.kiosk.id),
-                    )
-                },
-            );
-            c
-        }
-        Err(e) => {
-            checks.push(fail(
+    let effective = crate::config::layers::load(layers);
+    let config = effective.config.clone();
+    let where_ = format!(
+        "{} + {}",
+        layers.file.display(),
+        layers.provisioned().display()
+    );
+    checks.push(match (&effective.fault, effective.mode) {
+        (Some(fault), crate::config::layers::Mode::LastGood) => fail(
+            "config",
+            format!("{fault}; the kiosk runs on the last configuration that loaded"),
+        ),
+        (Some(fault), _) => fail(
+            "config",
+            format!("{fault}; the kiosk would run queue-only (nothing sent, no dossier taken)"),
+        ),
+        (None, _) => match config.readiness() {
+            Err(why) => warn(
                 "config",
-                format!("{e}; the kiosk would run on defaults"),
-            ));
-            Config::default()
-        }
-    };
+                format!("{where_}: {why}; run `xakiosk provision`"),
+            ),
+            Ok(()) => pass("config", format!("{where_} ({})", config.kiosk.id)),
+        },
+    });
     let clock = std::sync::Arc::new(crate::devices::clock::SystemClock::new());
     match DeviceSet::from_config(&config, clock) {
         Ok(devices) => {

@@ -83,10 +83,27 @@ impl DeviceKey {
         base64::engine::general_purpose::STANDARD.encode(self.key.verifying_key().to_bytes())
     }
 
-    /// Reads the key at `path`, or makes one and writes it (owner-only, atomically).
+    /// Reads the key at `path`: `None` only when there is no such file. Any other trouble
+    /// (permissions, a damaged file, a disk error) is an error, never a reason for a new key:
+    /// the portal knows this kiosk by its key.
+    pub fn load(path: &std::path::Path) -> Result<Option<DeviceKey>, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => DeviceKey::from_base64(&text)
+                .map(Some)
+                .map_err(|e| format!("the device key {} is damaged: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!(
+                "cannot read the device key {}: {e}",
+                path.display()
+            )),
+        }
+    }
+
+    /// Reads the key at `path`, or, only when there is no file at all, makes one and writes it
+    /// (owner-only, atomically) before returning it.
     pub fn load_or_create(path: &std::path::Path) -> Result<DeviceKey, String> {
-        if let Ok(text) = std::fs::read_to_string(path) {
-            return DeviceKey::from_base64(&text).map_err(|e| format!("{}: {e}", path.display()));
+        if let Some(key) = DeviceKey::load(path)? {
+            return Ok(key);
         }
         let key = DeviceKey::generate()?;
         key.save(path)?;
@@ -95,27 +112,42 @@ impl DeviceKey {
 
     /// Writes the key to `path` (owner-only, atomically: a crash leaves the old file or the new).
     pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
-        let key = self;
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        }
-        let tmp = path.with_extension("tmp");
-        {
-            use std::io::Write;
-            #[cfg(unix)]
-            use std::os::unix::fs::OpenOptionsExt;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            options.mode(0o600);
-            let mut f = options
-                .open(&tmp)
-                .map_err(|e| format!("{}: {e}", tmp.display()))?;
-            f.write_all(key.to_base64().as_bytes())
-                .map_err(|e| e.to_string())?;
-            f.sync_all().map_err(|e| e.to_string())?;
-        }
-        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(())
+        crate::atomic_file::write_private(path, self.to_base64().as_bytes())
+            .map_err(|e| format!("cannot save the device key {}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_missing_key_file_makes_a_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.key");
+        let made = DeviceKey::load_or_create(&path).unwrap();
+        assert_eq!(
+            DeviceKey::load_or_create(&path).unwrap().public_base64(),
+            made.public_base64()
+        );
+        // A damaged file is an error and stays as it is.
+        std::fs::write(&path, "not a key").unwrap();
+        assert!(
+            DeviceKey::load_or_create(&path)
+                .err()
+                .unwrap()
+                .contains("damaged")
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "not a key");
+        // So is a file that cannot be read (a folder in its place: unreadable even for root).
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(
+            DeviceKey::load_or_create(&path)
+                .err()
+                .unwrap()
+                .contains("cannot read")
+        );
+        assert!(path.is_dir());
     }
 }

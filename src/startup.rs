@@ -9,7 +9,7 @@ use crate::core::address::AdminUnits;
 use crate::core::catalogue::{Catalogue, CatalogueProblem};
 use crate::core::inactivity::InactivityPolicy;
 use crate::core::text::Lang;
-use crate::store::{Store, StoreHandle};
+use crate::store::StoreHandle;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,8 +23,23 @@ pub struct Startup {
     pub database: PathBuf,
     pub policy: InactivityPolicy,
     pub lang: Lang,
-    /// Signs receipts and requests to the portal.
-    pub device_key: crate::signing::DeviceKey,
+    /// Signs receipts and requests to the portal; `None` when the key file cannot be read
+    /// (a fault: nothing is sent and no dossier taken until it is fixed, and it is never
+    /// replaced by a new key).
+    pub device_key: Option<crate::signing::DeviceKey>,
+    /// Handovers from the kiosk's earlier device keys to this one (sent when enrolling).
+    pub handovers: Vec<crate::key_handover::KeyHandover>,
+    /// The admin and helper PIN lockouts kept before this start (a restart does not lift them).
+    pub pin_lockouts: (
+        crate::core::assist::SavedLockout,
+        crate::core::assist::SavedLockout,
+    ),
+    /// Why the kiosk takes no new dossier (not provisioned, a broken layer in queue-only
+    /// mode, an unreadable device key); `None` when it does.
+    pub not_set_up: Option<String>,
+    /// What went wrong at start that the technician must see (a database moved aside, a
+    /// device key that cannot be read).
+    pub faults: Vec<String>,
     /// The catalogue installed from the portal (its version, and where updates go).
     pub catalogue_install: Arc<CatalogueInstall>,
     /// What receipts say about this kiosk (place, id, holidays, fee account).
@@ -49,6 +64,7 @@ impl Startup {
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
         c.set_helpers(self.helpers.clone());
+        c.restore_pin_lockouts(self.pin_lockouts.0, self.pin_lockouts.1);
         c
     }
 
@@ -72,6 +88,7 @@ impl Startup {
             tracing::error!("the installed catalogue is refused, using the shipped one: {e}");
             None
         });
+        let installed_sealing_key = installed.as_ref().and_then(|o| o.sealing_key.clone());
         let (catalogue, problems, installed_units) = match installed {
             Some(opened) => {
                 tracing::info!(
@@ -98,19 +115,77 @@ impl Startup {
                 assets::load_admin_units(&units_path)?
             }
         };
-        let sealer = crate::sealing::Sealer::from_base64(&config.portal.public_key)
-            .map_err(|e| format!("portal.public_key in the configuration: {e}"))?;
-        if config.portal.public_key == crate::sealing::DEVELOPMENT_PUBLIC_KEY {
-            tracing::warn!(
-                "dossiers are sealed to the development portal key: provision this kiosk before real use"
-            );
-        }
-        let mut store = Store::open(&database, sealer)
-            .map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        let mut faults = Vec::new();
         let key_path = database.with_file_name("device.key");
-        let device_key = crate::signing::DeviceKey::load_or_create(&key_path)
-            .map_err(|e| format!("cannot load or make the device key: {e}"))?;
-        store.sign_receipts(device_key.clone(), &config.kiosk.id);
+        let device_key = match crate::signing::DeviceKey::load_or_create(&key_path) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                tracing::error!("{e}; dossiers stay queued and no new one is taken");
+                faults.push(e);
+                None
+            }
+        };
+        let handovers = crate::key_handover::load(&crate::key_handover::handovers_path(&key_path))
+            .unwrap_or_else(|e| {
+                tracing::error!("{e}; enrolling without the earlier keys' handovers");
+                faults.push(e);
+                Vec::new()
+            });
+        let mut not_set_up = config.readiness().err().map(|e| e.to_string());
+        if not_set_up.is_none() && device_key.is_none() {
+            not_set_up = Some("the device key cannot be read".into());
+        }
+        // A catalogue the portal signed may announce a newer sealing key (a rotation).
+        let sealing_key = installed_sealing_key
+            .clone()
+            .unwrap_or_else(|| config.portal.public_key.clone());
+        let sealer = match &not_set_up {
+            None => Some(
+                crate::sealing::Sealer::from_base64(&sealing_key)
+                    .map_err(|e| format!("portal.public_key in the configuration: {e}"))?,
+            ),
+            Some(why) => {
+                tracing::warn!("this kiosk takes no dossier: {why}");
+                None
+            }
+        };
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let (mut store, set_aside) =
+            crate::store::set_aside::open_or_set_aside(&database, sealer, &stamp)
+                .map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        if let Some(aside) = set_aside {
+            faults.push(format!(
+                "the dossier database was damaged ({}); it was kept as {} and a fresh one started",
+                aside.reason,
+                aside.moved_to.display()
+            ));
+        }
+        if let Some(key) = &device_key {
+            store.sign_receipts(key.clone(), &config.kiosk.id);
+        }
+        let pin_lockouts = (
+            store
+                .pin_lockout(crate::store::PinUser::Admin)
+                .unwrap_or_default(),
+            store
+                .pin_lockout(crate::store::PinUser::Helpers)
+                .unwrap_or_default(),
+        );
+        let store = StoreHandle::spawn(store);
+        let rotated = store.clone();
+        catalogue_install.set_on_sealing_key(move |key| {
+            let Ok(sealer) = crate::sealing::Sealer::from_base64(key) else {
+                return;
+            };
+            let id = sealer.key_id();
+            match rotated.call_blocking(move |s| Ok(s.set_sealer(sealer))) {
+                Ok(true) => {
+                    tracing::info!(key = %id, "new dossiers are sealed to the portal's new key")
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!("cannot switch to the portal's new sealing key: {e}"),
+            }
+        });
         tracing::info!(
             procedures = catalogue.procedures().len(),
             skipped = problems.len(),
@@ -122,7 +197,7 @@ impl Startup {
             catalogue: Arc::new(catalogue),
             problems,
             units: Arc::new(units),
-            store: StoreHandle::spawn(store),
+            store,
             database,
             policy: InactivityPolicy {
                 warn_after: Duration::from_secs(config.session.warn_after_secs.max(10)),
@@ -130,6 +205,10 @@ impl Startup {
             },
             lang: Lang::from_tag(&config.kiosk.language).unwrap_or_default(),
             device_key,
+            handovers,
+            pin_lockouts,
+            not_set_up,
+            faults,
             catalogue_install,
             receipts: Arc::new(crate::printing::receipt_content::ReceiptContext {
                 place: config.kiosk.place.clone(),
@@ -142,11 +221,11 @@ impl Startup {
                 .assist
                 .helpers
                 .iter()
-                .filter(|h| !h.id.is_empty() && !h.pin_sha256.is_empty())
+                .filter(|h| !h.id.is_empty() && !h.pin_hash.is_empty())
                 .map(|h| crate::core::assist::Helper {
                     id: h.id.clone(),
                     name: h.name.clone(),
-                    pin_sha256: h.pin_sha256.clone(),
+                    pin_hash: h.pin_hash.clone(),
                     personal_id: h.personal_id.clone(),
                 })
                 .collect(),

@@ -24,10 +24,13 @@ fn xakiosk(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// The reference portal over real HTTP, enrollment token "good-token".
+/// The reference portal over real HTTP, enrollment token "good-token", with a sealing key of
+/// its own (told to kiosks at enrollment).
 fn portal(runtime: &tokio::runtime::Runtime, dir: &Path) -> (Arc<PortalDb>, String) {
     let db = Arc::new(PortalDb::open(&dir.join("portal.sqlite")).unwrap());
-    let state = PortalState::new(db.clone(), "good-token");
+    let state = PortalState::new(db.clone(), "good-token").with_opener(
+        xakiosk::sealing::Opener::from_base64(&xakiosk::sealing::Opener::generate().0).unwrap(),
+    );
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -49,7 +52,7 @@ fn closed_port() -> String {
 }
 
 #[test]
-fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
+fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (db, base) = portal(&runtime, dir.path());
@@ -71,6 +74,7 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
             commune,
         ])
     };
+    let layers = xakiosk::config::layers::LayerPaths::new(&config, false);
     let untouched = |what: &str| {
         assert_eq!(
             std::fs::read_to_string(&config).unwrap(),
@@ -78,8 +82,8 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
             "{what}"
         );
         assert!(
-            !data.join("device.key").exists(),
-            "{what}: a key was left behind"
+            !layers.provisioned().exists(),
+            "{what}: a provisioned layer was written"
         );
     };
 
@@ -87,6 +91,11 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("enrollment token"), "{err}");
     untouched("wrong token");
+    // The device key was saved before the portal heard of it, and is kept for the next try.
+    let first_key = xakiosk::signing::DeviceKey::load(&data.join("device.key"))
+        .unwrap()
+        .expect("saved before enrolling")
+        .public_base64();
 
     let (code, _, err) = provision(&closed_port(), "good-token", "00070");
     assert_eq!(code, 3, "{err}");
@@ -104,7 +113,8 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
     let (code, out, err) = provision(&base, "good-token", "00070");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Phường Hoàn Kiếm, Thành phố Hà Nội"), "{out}");
-    let written = xakiosk::config::Config::load(&config).unwrap();
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), original);
+    let written = xakiosk::config::layers::load(&layers).config;
     assert_eq!(written.portal.url, base);
     assert_eq!(written.portal.token, "good-token");
     assert_eq!(written.kiosk.place, "Phường Hoàn Kiếm, Thành phố Hà Nội");
@@ -119,6 +129,7 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
         written.kiosk.id
     );
     let key = xakiosk::signing::DeviceKey::load_or_create(&data.join("device.key")).unwrap();
+    assert_eq!(key.public_base64(), first_key, "the same key all along");
     let devices = db.devices().unwrap();
     assert_eq!(devices.len(), 1);
     assert_eq!(devices[0].kiosk_id, written.kiosk.id);
@@ -133,19 +144,58 @@ fn provisioning_writes_nothing_unless_the_portal_accepts_and_says_why() {
         token: "good-token".into(),
         commune: "00070".into(),
         kiosk_id: None,
+        sealing_key: None,
+        catalogue_key: None,
+        admin_pin_hash: None,
+        ssh_keys: None,
     }
     .to_qr();
     let (code, _, err) = xakiosk(&["--config", cfg, "provision", "--qr", &qr]);
     assert_eq!(code, 0, "{err}");
-    let again = xakiosk::config::Config::load(&config).unwrap();
+    let again = xakiosk::config::layers::load(&layers).config;
     assert_eq!(again.kiosk.id, written.kiosk.id);
     assert_eq!(db.devices().unwrap().len(), 1);
 
-    // A corrupted configuration is replaced by a working one.
-    std::fs::write(&config, "[kiosk\nid = ").unwrap();
+    // A damaged provisioned layer is replaced by a working one.
+    std::fs::write(layers.provisioned(), "[kiosk\nid = ").unwrap();
+    assert!(xakiosk::config::layers::load(&layers).fault.is_some());
     let (code, _, err) = provision(&base, "good-token", "00070");
     assert_eq!(code, 0, "{err}");
-    assert!(xakiosk::config::Config::load(&config).is_ok());
+    assert!(xakiosk::config::layers::load(&layers).fault.is_none());
+
+    // `config show` names where each value comes from.
+    let (code, out, err) = xakiosk(&["--config", cfg, "config", "show"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(&format!("url = \"{base}\"  # provisioned")),
+        "{out}"
+    );
+    assert!(out.contains("token = \"<hidden>\"  # provisioned"), "{out}");
+    assert!(out.contains("warn_after_secs = 120  # default"), "{out}");
+    // Offline with the portal's sealing key: the layer is written, enrollment comes later.
+    let (code, out, err) = xakiosk(&[
+        "--config",
+        cfg,
+        "provision",
+        "--portal",
+        &closed_port(),
+        "--token",
+        "good-token",
+        "--commune",
+        "00070",
+        "--sealing-key",
+        &xakiosk::sealing::Opener::generate().1,
+        "--admin-pin",
+        "135790",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("enrolls on its first contact"), "{out}");
+    let offline = xakiosk::config::layers::load(&layers).config;
+    assert!(xakiosk::core::pin_hash::verify_pin(
+        &offline.admin.pin_hash,
+        "135790"
+    ));
+    assert_eq!(offline.readiness(), Ok(()));
 }
 
 #[test]
@@ -409,12 +459,13 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     let mut config = xakiosk::config::Config::default();
     config.kiosk.data_dir = data.display().to_string();
     std::fs::write(&config_path, toml::to_string(&config).unwrap()).unwrap();
+    let layers = xakiosk::config::layers::LayerPaths::new(&config_path, false);
     let camera = Arc::new(Mutex::new(xakiosk::devices::camera::SimCamera::new(
         1280, 720,
     )));
     let devices = Arc::new(AdminDevices {
         config,
-        config_path: config_path.clone(),
+        layers: layers.clone(),
         gpio: Arc::new(Mutex::new(SimGpio::simulated(PinMap::default()).unwrap())),
         camera: camera.clone(),
     });
@@ -448,12 +499,16 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
         token: "good-token".into(),
         commune: "00070".into(),
         kiosk_id: Some("KIOSK-HK-07".into()),
+        sealing_key: None,
+        catalogue_key: None,
+        admin_pin_hash: None,
+        ssh_keys: None,
     }
     .to_qr();
     camera.lock().unwrap().hold_card(Some(qr));
     let done = act(AdminAction::ProvisionFromQr).unwrap();
     assert!(done.contains("KIOSK-HK-07"), "{done}");
-    let written = xakiosk::config::Config::load(&config_path).unwrap();
+    let written = xakiosk::config::layers::load(&layers).config;
     assert_eq!(written.kiosk.id, "KIOSK-HK-07");
     assert_eq!(written.portal.url, base);
     assert_eq!(db.devices().unwrap()[0].kiosk_id, "KIOSK-HK-07");
@@ -468,7 +523,20 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     camera.lock().unwrap().hold_card(Some(settings.to_qr()));
     let done = act(AdminAction::NetworkFromQr).unwrap();
     assert!(done.contains("10.20.30.40/24"), "{done}");
-    let file = std::fs::read_to_string(data.join("network/10-admin.network")).unwrap();
+    // The kiosk only leaves a request; root (`xakiosk apply-network`) checks it and writes the
+    // networkd file where the kiosk user cannot.
+    let request = data.join(xakiosk::network_settings::REQUEST_FILE);
+    let rendered = dir.path().join("system/network/10-admin.network");
+    let (code, out, err) = xakiosk(&[
+        "apply-network",
+        "--request",
+        request.to_str().unwrap(),
+        "--out",
+        rendered.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("10.20.30.40/24"), "{out}");
+    let file = std::fs::read_to_string(&rendered).unwrap();
     assert!(file.contains("Address=10.20.30.40/24") && file.contains("Gateway=10.20.30.1"));
     camera
         .lock()
@@ -477,10 +545,26 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     let err = act(AdminAction::NetworkFromQr).unwrap_err();
     assert!(err.contains("prefix"), "{err}");
     assert_eq!(
-        std::fs::read_to_string(data.join("network/10-admin.network")).unwrap(),
-        file,
+        std::fs::read_to_string(&request).unwrap(),
+        settings.to_qr(),
         "a bad code leaves the settings as they were"
     );
+    // A request tampered with on the data partition is refused by root, the file kept.
+    std::fs::write(
+        &request,
+        "XAKN1:{\"address\":\"10.0.0.1/24\",\"gateway\":\"x\\n[Match]\"}",
+    )
+    .unwrap();
+    let (code, _, err) = xakiosk(&[
+        "apply-network",
+        "--request",
+        request.to_str().unwrap(),
+        "--out",
+        rendered.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("gateway"), "{err}");
+    assert_eq!(std::fs::read_to_string(&rendered).unwrap(), file);
 }
 
 #[test]

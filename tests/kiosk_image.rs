@@ -117,8 +117,8 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
     assert!(enabled("xakiosk-network.path", "multi-user.target"));
     assert_eq!(
         std::fs::read_link(root.join("etc/systemd/network/10-admin.network")).unwrap(),
-        Path::new("/var/lib/xakiosk/network/10-admin.network"),
-        "the admin screen's network settings live on the data partition"
+        Path::new("/var/lib/xakiosk/system/network/10-admin.network"),
+        "the admin screen's network settings are rendered by root in its folder of the data partition"
     );
     assert!(enabled("systemd-timesyncd.service", "sysinit.target"));
     assert!(enabled("systemd-networkd.service", "multi-user.target"));
@@ -141,12 +141,41 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
         "Restart=always",
         "Environment=SLINT_BACKEND=linuxkms",
         "User=xakiosk",
+        "UMask=0077",
+        "ReadWritePaths=/var/lib/xakiosk/kiosk /run/xakiosk /media",
+        "CapabilityBoundingSet=",
+        "RestrictNamespaces=yes",
+        "MemoryDenyWriteExecute=yes",
+        "ProtectKernelTunables=yes",
+        "SystemCallFilter=@system-service",
     ] {
         assert!(
             unit.lines().any(|l| l == line),
             "xakiosk.service lacks {line}"
         );
     }
+    assert!(
+        !unit.contains("StateDirectory="),
+        "StateDirectory would give /var/lib/xakiosk to the kiosk user"
+    );
+    // The data partition's layout: root's top folder and state, the kiosk's own folder.
+    let tmpfiles = read(&root, "usr/lib/tmpfiles.d/xakiosk.conf");
+    for line in [
+        "d /var/lib/xakiosk                 0755 root    root    -",
+        "d /var/lib/xakiosk/kiosk           0700 xakiosk xakiosk -",
+        "d /var/lib/xakiosk/system          0755 root    root    -",
+    ] {
+        assert!(tmpfiles.lines().any(|l| l == line), "tmpfiles lacks {line}");
+    }
+    let config = read(&root, "etc/xakiosk/config.toml");
+    assert!(config.contains("data_dir = \"/var/lib/xakiosk/kiosk\""));
+    assert!(
+        !config.contains("url = \"builtin\""),
+        "never the built-in portal on the appliance"
+    );
+    let sshd = read(&root, "etc/ssh/sshd_config.d/xakiosk-maintenance.conf");
+    assert!(sshd.contains("PasswordAuthentication no"));
+    assert!(sshd.contains("AuthorizedKeysFile /var/lib/xakiosk/system/ssh/authorized_keys"));
     let fstab = read(&root, "etc/fstab");
     let mount = |point: &str| {
         fstab
@@ -169,6 +198,31 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
     );
     let config = read(&root, "etc/xakiosk/config.toml");
     assert!(config.contains("gpio = \"rppal\"") && config.contains("card_reader = \"pcsc\""));
+    // Who owns what on the data partition's skeleton: root the top folder and its state, the
+    // kiosk user only its own folder (it cannot rename system/ away and plant its own).
+    {
+        use std::os::unix::fs::MetadataExt;
+        let kiosk_uid: u32 = passwd
+            .lines()
+            .find(|l| l.starts_with("xakiosk:"))
+            .and_then(|l| l.split(':').nth(2))
+            .and_then(|u| u.parse().ok())
+            .unwrap();
+        let meta = |p: &str| std::fs::metadata(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+        assert_eq!(meta("var/lib/xakiosk").uid(), 0);
+        assert_eq!(meta("var/lib/xakiosk").mode() & 0o022, 0);
+        assert_eq!(meta("var/lib/xakiosk/system").uid(), 0);
+        assert_eq!(meta("var/lib/xakiosk/system/systemd").uid(), 0);
+        assert_eq!(meta("var/lib/xakiosk/kiosk").uid(), kiosk_uid);
+        assert_eq!(meta("var/lib/xakiosk/kiosk").mode() & 0o077, 0);
+    }
+    // (RAUC is installed in the arm64 image only; its configuration is the repository's.)
+    let rauc = read(&repo(), "kiosk-image/rauc/system.conf");
+    assert!(
+        rauc.contains("path=/etc/rauc/keyring.pem"),
+        "the update keyring is on the read-only root"
+    );
+    assert!(rauc.contains("data-directory=/var/lib/xakiosk/system/rauc"));
     assert!(std::fs::read_dir(root.join("etc/ssh")).unwrap().all(|e| {
         !e.unwrap()
             .file_name()

@@ -170,7 +170,7 @@ impl Checker {
 fn every_screen_meets_contrast_and_touch_target_sizes() {
     let headless = Headless::install(1280, 800).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
+    let mut config = Config::development();
     config.payment = xakiosk::config::PaymentConfig {
         bank_bin: "970415".into(),
         account: "0000000000000".into(),

@@ -67,12 +67,12 @@ impl Ui {
 fn setup() -> (Ui, tempfile::TempDir) {
     i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
+    let mut config = Config::development();
     // One test card's holder is also a registered helper (signs in with the card).
     config.assist.helpers = vec![xakiosk::config::HelperConfig {
         id: "TCN-02".into(),
         name: "Trần Thị Bích Ngọc (TCN)".into(),
-        pin_sha256: xakiosk::core::assist::pin_hash("TCN-02", "1357"),
+        pin_hash: xakiosk::core::assist::pin_hash("1357", [2; 16]),
         personal_id: "079301000456".into(),
     }];
     let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();

@@ -59,18 +59,27 @@ impl Ui {
 }
 
 fn setup() -> (Ui, tempfile::TempDir) {
-    i_slint_backend_testing::init_no_event_loop();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
+    (setup_in(dir.path()), dir)
+}
+
+/// The kiosk started on the database in `dir` (again, after a restart).
+fn setup_in(dir: &std::path::Path) -> Ui {
+    // Slint's testing platform is set once per thread.
+    thread_local!(static PLATFORM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !PLATFORM.with(|p| p.replace(true)) {
+        i_slint_backend_testing::init_no_event_loop();
+    }
+    let mut config = Config::development();
     config.session.warn_after_secs = 60;
     config.session.grace_secs = 20;
     config.assist.helpers = vec![xakiosk::config::HelperConfig {
         id: "TCN-01".into(),
         name: "Nguyễn Thị Hoa".into(),
-        pin_sha256: xakiosk::core::assist::pin_hash("TCN-01", "2468"),
+        pin_hash: xakiosk::core::assist::pin_hash("2468", [1; 16]),
         personal_id: String::new(),
     }];
-    let startup = Startup::prepare(&config, Some(&dir.path().join("ui.sqlite"))).unwrap();
+    let startup = Startup::prepare(&config, Some(&dir.join("ui.sqlite"))).unwrap();
     let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
     let app = AppWindow::new().unwrap();
     app.window().set_size(slint::PhysicalSize::new(1280, 800));
@@ -81,15 +90,45 @@ fn setup() -> (Ui, tempfile::TempDir) {
         controller,
         Effects::inline(startup.store.clone(), camera),
     );
-    (
-        Ui {
-            app,
-            kiosk,
-            clock,
-            startup,
-        },
-        dir,
-    )
+    Ui {
+        app,
+        kiosk,
+        clock,
+        startup,
+    }
+}
+
+#[test]
+fn a_helper_pin_lockout_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let ui = setup_in(dir.path());
+    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Nguyễn Thị Hoa");
+    for _ in 0..5 {
+        ui.type_keys("1111");
+        ui.press("Đăng nhập");
+    }
+    let assist = ui.app.global::<xakiosk::slint_generated::AssistAdapter>();
+    assert!(
+        assist.get_error_text().contains("khóa 5 phút"),
+        "{}",
+        assist.get_error_text()
+    );
+    drop(assist);
+    drop(ui);
+    // The kiosk restarts (power cut, watchdog): still locked, even for the right PIN.
+    let ui = setup_in(dir.path());
+    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Nguyễn Thị Hoa");
+    ui.type_keys("2468");
+    ui.press("Đăng nhập");
+    assert_eq!(ui.screen(), Screen::AssistSignIn);
+    let assist = ui.app.global::<xakiosk::slint_generated::AssistAdapter>();
+    assert!(
+        assist.get_error_text().contains("bị khóa"),
+        "{}",
+        assist.get_error_text()
+    );
 }
 
 /// Answers the temporary-residence form by pressing keys and buttons, checking on the way that

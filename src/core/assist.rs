@@ -4,7 +4,6 @@
 //! comes in as an argument; must not read the configuration file or know the screen.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::time::Duration;
 
 /// Wrong PINs in a row before sign-in is locked.
@@ -16,20 +15,16 @@ pub const LOCKOUT: Duration = Duration::from_secs(300);
 pub struct Helper {
     pub id: String,
     pub name: String,
-    /// hex SHA-256 of `pin_message(id, pin)`.
-    pub pin_sha256: String,
+    /// The PIN's Argon2id hash (PHC string, `pin_hash::hash_pin`).
+    pub pin_hash: String,
     /// Their 12-digit personal ID (sign-in with their own card), if given.
     pub personal_id: String,
 }
 
-/// What is hashed for a helper's PIN (the id salts it, so equal PINs differ).
-pub fn pin_hash(helper_id: &str, pin: &str) -> String {
-    hex::encode(Sha256::digest(format!("xakiosk-helper:{helper_id}:{pin}")))
-}
-
-/// The stored form of the technician's admin-screen PIN (`[admin] pin_sha256`).
-pub fn admin_pin_hash(pin: &str) -> String {
-    pin_hash("xakiosk-admin", pin)
+/// A new stored form of a helper's or the admin screen's PIN: Argon2id with a fresh salt
+/// (the random salt comes from the caller; see `pin_hash`).
+pub fn pin_hash(pin: &str, salt: [u8; 16]) -> String {
+    crate::core::pin_hash::hash_pin(pin, salt)
 }
 
 /// Who helped with a dossier, sealed with its answers.
@@ -61,29 +56,73 @@ pub struct PinGuard {
     locked_until: Option<Duration>,
 }
 
+/// What a `PinGuard` must remember across a restart: wrong PINs in a row, and how much of a
+/// lockout is left (restarting the kiosk must not reset either).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PinGuardState {
+    pub failures: u32,
+    pub lock_left_secs: u64,
+}
+
+/// A lockout as it was kept, and when (`None`: nothing kept).
+pub type SavedLockout = Option<(PinGuardState, chrono::DateTime<chrono::Utc>)>;
+
+impl PinGuardState {
+    /// This state, kept at `saved_at`, as it stands at `now`: the time the kiosk was off counts
+    /// against the lockout; a clock that went backwards never shortens it.
+    pub fn as_of(
+        self,
+        saved_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> PinGuardState {
+        let off_for = (now - saved_at).num_seconds().max(0) as u64;
+        PinGuardState {
+            failures: self.failures,
+            lock_left_secs: self.lock_left_secs.saturating_sub(off_for),
+        }
+    }
+}
+
 impl PinGuard {
-    /// Checks `pin` for `helper` at `now` (time since the kiosk started).
-    pub fn sign_in(&mut self, helper: Option<&Helper>, pin: &str, now: Duration) -> SignIn {
+    /// The state to keep, seen at `now`.
+    pub fn state(&self, now: Duration) -> PinGuardState {
+        PinGuardState {
+            failures: self.failures,
+            lock_left_secs: self
+                .locked_until
+                .map(|until| until.saturating_sub(now).as_secs())
+                .unwrap_or(0),
+        }
+    }
+
+    /// A guard that goes on from `state` at `now` (time since this start).
+    pub fn restored(state: PinGuardState, now: Duration) -> PinGuard {
+        let lock = Duration::from_secs(state.lock_left_secs).min(LOCKOUT);
+        PinGuard {
+            failures: state.failures.min(MAX_FAILURES),
+            locked_until: (!lock.is_zero()).then(|| now + lock),
+        }
+    }
+
+    /// How much longer sign-in is locked at `now` (time since the kiosk started), if it is.
+    pub fn locked(&mut self, now: Duration) -> Option<Duration> {
         if let Some(until) = self.locked_until {
             if now < until {
-                return SignIn::Locked(until - now);
+                return Some(until - now);
             }
             self.locked_until = None;
             self.failures = 0;
         }
-        let Some(helper) = helper else {
-            return SignIn::UnknownHelper;
-        };
-        let expected = helper.pin_sha256.to_ascii_lowercase();
-        let given = pin_hash(&helper.id, pin);
-        // Compare every byte (no early exit on the first difference).
-        let same = expected.len() == given.len()
-            && expected
-                .bytes()
-                .zip(given.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        if same && !pin.is_empty() {
+        None
+    }
+
+    /// Records whether a PIN matched (the slow hash is checked away from the screen's
+    /// thread): accepted, the tries left, or locked.
+    pub fn record(&mut self, matched: bool, now: Duration) -> SignIn {
+        if let Some(left) = self.locked(now) {
+            return SignIn::Locked(left);
+        }
+        if matched {
             self.failures = 0;
             return SignIn::Accepted;
         }
@@ -96,6 +135,19 @@ impl PinGuard {
             tries_left: MAX_FAILURES - self.failures,
         }
     }
+
+    /// Checks `pin` for `helper` at `now` in one step (tools and tests; the screens use
+    /// `locked`, then `record` once the hash was checked in the background).
+    pub fn sign_in(&mut self, helper: Option<&Helper>, pin: &str, now: Duration) -> SignIn {
+        if let Some(left) = self.locked(now) {
+            return SignIn::Locked(left);
+        }
+        let Some(helper) = helper else {
+            return SignIn::UnknownHelper;
+        };
+        let matched = crate::core::pin_hash::verify_pin(&helper.pin_hash, pin);
+        self.record(matched, now)
+    }
 }
 
 #[cfg(test)]
@@ -106,19 +158,19 @@ mod tests {
         Helper {
             id: "TCN-01".into(),
             name: "Nguyễn Thị Hoa".into(),
-            pin_sha256: pin_hash("TCN-01", "2468"),
+            pin_hash: pin_hash("2468", [9; 16]),
             personal_id: String::new(),
         }
     }
 
     #[test]
-    fn the_right_pin_signs_in_and_the_hash_is_salted_by_id() {
+    fn the_right_pin_signs_in_and_the_hash_is_salted() {
         let mut g = PinGuard::default();
         assert_eq!(
             g.sign_in(Some(&helper()), "2468", Duration::ZERO),
             SignIn::Accepted
         );
-        assert_ne!(pin_hash("TCN-01", "2468"), pin_hash("TCN-02", "2468"));
+        assert_ne!(pin_hash("2468", [1; 16]), pin_hash("2468", [2; 16]));
         assert_eq!(
             g.sign_in(None, "2468", Duration::ZERO),
             SignIn::UnknownHelper
@@ -145,5 +197,36 @@ mod tests {
             SignIn::Locked(Duration::from_secs(240))
         );
         assert_eq!(g.sign_in(Some(&h), "2468", LOCKOUT), SignIn::Accepted);
+    }
+
+    #[test]
+    fn a_lockout_survives_being_saved_and_restored() {
+        let h = helper();
+        let mut g = PinGuard::default();
+        for _ in 0..MAX_FAILURES {
+            g.sign_in(Some(&h), "0000", Duration::ZERO);
+        }
+        let saved = g.state(Duration::from_secs(100));
+        assert_eq!(saved.lock_left_secs, LOCKOUT.as_secs() - 100);
+        // After a restart the clock starts again at zero.
+        let mut again = PinGuard::restored(saved, Duration::ZERO);
+        assert!(matches!(
+            again.sign_in(Some(&h), "2468", Duration::from_secs(10)),
+            SignIn::Locked(_)
+        ));
+        assert_eq!(
+            again.sign_in(Some(&h), "2468", LOCKOUT - Duration::from_secs(100)),
+            SignIn::Accepted
+        );
+        // Wrong PINs short of a lockout are remembered too.
+        let mut g = PinGuard::default();
+        g.sign_in(Some(&h), "0000", Duration::ZERO);
+        let mut again = PinGuard::restored(g.state(Duration::ZERO), Duration::ZERO);
+        assert_eq!(
+            again.sign_in(Some(&h), "0000", Duration::ZERO),
+            SignIn::WrongPin {
+                tries_left: MAX_FAILURES - 2
+            }
+        );
     }
 }

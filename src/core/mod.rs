@@ -16,6 +16,7 @@ pub mod form;
 pub mod inactivity;
 pub mod lunar_calendar;
 pub mod personal_id;
+pub mod pin_hash;
 pub mod procedure;
 pub mod rating;
 pub mod telex;

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -101,6 +101,18 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_by_time ON alerts (received_at);
 ",
+    "
+-- Every device key a kiosk id has used: its enrolled key, and earlier keys that handed over
+-- to it (signed). A receipt is genuine when signed by one of the sending kiosk's keys.
+CREATE TABLE device_keys (
+    kiosk_id   TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    since      TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, public_key)
+);
+INSERT INTO device_keys (kiosk_id, public_key, since)
+    SELECT kiosk_id, public_key, enrolled_at FROM devices;
+",
 ];
 
 /// The largest photo the portal takes (sealed bytes).
@@ -148,7 +160,9 @@ pub enum PortalError {
 }
 
 /// The receipt must be genuine (signature), be about this dossier, hash exactly what arrived,
-/// and be signed by the device key the kiosk enrolled.
+/// and be signed by one of the sending kiosk's device keys: the one it enrolled, or an earlier
+/// one that handed over to it. The kiosk id in the receipt is the one the kiosk had when it
+/// took the dossier; a kiosk re-provisioned under a new id still sends what it took before.
 fn check_receipt(
     tx: &rusqlite::Transaction,
     id: &str,
@@ -159,11 +173,8 @@ fn check_receipt(
     let bad = |m: &str| PortalError::BadReceipt(m.to_string());
     let receipt = crate::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
     receipt.verify().map_err(|e| bad(&e.to_string()))?;
-    if receipt.dossier_id != id
-        || receipt.code != upload.code
-        || receipt.kiosk_id != upload.kiosk_id
-    {
-        return Err(bad("it names another dossier or kiosk"));
+    if receipt.dossier_id != id || receipt.code != upload.code {
+        return Err(bad("it names another dossier"));
     }
     let sealed = base64::engine::general_purpose::STANDARD
         .decode(&upload.sealed_answers)
@@ -180,11 +191,23 @@ fn check_receipt(
             "the dossier received is not the one the receipt was given for",
         ));
     }
-    match enrolled_key(tx, &receipt.kiosk_id)? {
-        Some(key) if key == receipt.public_key => Ok(()),
-        Some(_) => Err(bad("signed by another key than the kiosk enrolled")),
-        None => Err(bad("the kiosk that signed it is not enrolled")),
+    if enrolled_key(tx, &upload.kiosk_id)?.is_none() {
+        return Err(bad("the kiosk that sent it is not enrolled"));
     }
+    if is_key_of(tx, &upload.kiosk_id, &receipt.public_key)? {
+        Ok(())
+    } else {
+        Err(bad("signed by a key that is not the sending kiosk's"))
+    }
+}
+
+/// Whether `public_key` is, or was, a device key of `kiosk_id`.
+fn is_key_of(conn: &Connection, kiosk_id: &str, public_key: &str) -> Result<bool, PortalError> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM device_keys WHERE kiosk_id = ?1 AND public_key = ?2",
+        [kiosk_id, public_key],
+        |r| r.get(0),
+    )?)
 }
 
 fn enrolled_key(conn: &Connection, kiosk_id: &str) -> Result<Option<String>, PortalError> {
@@ -276,7 +299,8 @@ impl PortalDb {
     }
 
     /// Enrolls a kiosk's device key. The same key again is a harmless repeat; another key for
-    /// an enrolled kiosk id is refused (a replaced kiosk is retired by an administrator first).
+    /// an enrolled kiosk id is refused (a replaced kiosk is retired by an administrator first)
+    /// unless the enrolled key handed over to it (`key_handover`).
     pub fn enroll(&self, e: &Enrollment, now: &str) -> Result<Enrolled, PortalError> {
         if !crate::signing::is_public_key(&e.public_key) {
             return Err(PortalError::BadUpload(
@@ -288,6 +312,7 @@ impl PortalDb {
                 "the kiosk id must be 1 to 64 characters".into(),
             ));
         }
+        let earlier = crate::key_handover::predecessors(&e.public_key, &e.handovers);
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let enrolled_at = match tx
@@ -298,11 +323,14 @@ impl PortalDb {
             )
             .optional()?
         {
-            Some((key, _)) if key != e.public_key => return Err(PortalError::KeyMismatch),
+            // Another key for an enrolled kiosk: only when the enrolled key handed over to it.
+            Some((key, _)) if key != e.public_key && !earlier.contains(&key) => {
+                return Err(PortalError::KeyMismatch);
+            }
             Some((_, at)) => {
                 tx.execute(
-                    "UPDATE devices SET place = ?2, app_version = ?3, last_seen_at = ?4 WHERE kiosk_id = ?1",
-                    params![e.kiosk_id, e.place, e.app_version, now],
+                    "UPDATE devices SET public_key = ?2, place = ?3, app_version = ?4, last_seen_at = ?5 WHERE kiosk_id = ?1",
+                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now],
                 )?;
                 at
             }
@@ -315,6 +343,12 @@ impl PortalDb {
                 now.to_string()
             }
         };
+        for key in std::iter::once(&e.public_key).chain(&earlier) {
+            tx.execute(
+                "INSERT OR IGNORE INTO device_keys (kiosk_id, public_key, since) VALUES (?1, ?2, ?3)",
+                params![e.kiosk_id, key, now],
+            )?;
+        }
         tx.commit()?;
         Ok(Enrolled {
             kiosk_id: e.kiosk_id.clone(),
@@ -613,16 +647,24 @@ impl PortalDb {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let hash = upload.body_hash();
-        let existing: Option<(String, String, String)> = tx
+        let existing: Option<(String, String, String, String)> = tx
             .query_row(
-                "SELECT body_hash, reference, received_at FROM received WHERE id = ?1",
+                "SELECT body_hash, reference, received_at, kiosk_id FROM received WHERE id = ?1",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        if let Some((stored_hash, reference, received_at)) = existing {
+        if let Some((stored_hash, reference, received_at, sender)) = existing {
             if stored_hash != hash {
                 return Err(PortalError::Conflict);
+            }
+            // The same dossier from another kiosk id: only the kiosk that took it, renamed
+            // (its receipt is signed by one of the sender's keys).
+            if sender != upload.kiosk_id {
+                match &upload.receipt {
+                    Some(text) => check_receipt(&tx, id, upload, text)?,
+                    None => return Err(PortalError::Conflict),
+                }
             }
             return Ok((
                 Acceptance {
@@ -802,6 +844,7 @@ mod tests {
                 public_key: key.public_base64(),
                 place: "Phường Hoàn Kiếm".into(),
                 app_version: "test".into(),
+                handovers: Vec::new(),
             },
             "2026-11-24T01:00:00Z",
         )
@@ -992,6 +1035,7 @@ mod tests {
             public_key: key.public_base64(),
             place: "Phường Hoàn Kiếm".into(),
             app_version: "test".into(),
+            handovers: Vec::new(),
         };
         let first = db.enroll(&again, "later").unwrap();
         assert_eq!(
@@ -1004,6 +1048,20 @@ mod tests {
         };
         assert!(matches!(
             db.enroll(&thief, "t"),
+            Err(PortalError::KeyMismatch)
+        ));
+        // A handover signed by someone else's key does not move the enrollment either.
+        let next = crate::signing::DeviceKey::from_seed([5; 32]);
+        let forged = Enrollment {
+            public_key: next.public_base64(),
+            handovers: vec![crate::key_handover::KeyHandover::sign(
+                &crate::signing::DeviceKey::from_seed([2; 32]),
+                &next.public_base64(),
+            )],
+            ..again.clone()
+        };
+        assert!(matches!(
+            db.enroll(&forged, "t"),
             Err(PortalError::KeyMismatch)
         ));
         let junk = Enrollment {

@@ -5,7 +5,7 @@
 //! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
 
 use crate::portal::db::{PortalDb, PortalError};
-use crate::sealing::Opener;
+use crate::sealing::{KeyRing, Opener};
 use crate::store::{SealedContent, seal_context};
 use crate::sync::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
 use crate::sync::request_signature::{self, RequestRefused};
@@ -23,8 +23,8 @@ pub struct PortalState {
     pub db: Arc<PortalDb>,
     /// The token a technician gives a kiosk to enroll (`Authorization: Bearer …`).
     pub enrollment_token: Arc<String>,
-    /// The private key that opens sealed dossiers, for the officer page.
-    pub opener: Option<Arc<Opener>>,
+    /// The private keys that open sealed dossiers (current first), for the officer page.
+    pub keys: Option<Arc<KeyRing>>,
     /// Told to kiosks at enrollment: the key to seal to, the key catalogues are signed with.
     pub sealing_public_key: Option<String>,
     pub catalogue_public_key: Option<String>,
@@ -35,16 +35,23 @@ impl PortalState {
         PortalState {
             db,
             enrollment_token: Arc::new(enrollment_token.to_string()),
-            opener: None,
+            keys: None,
             sealing_public_key: None,
             catalogue_public_key: None,
         }
     }
 
     /// Opens dossiers on the officer page with `opener`, and tells kiosks its public key.
-    pub fn with_opener(mut self, opener: Opener) -> PortalState {
-        self.sealing_public_key = Some(opener.public_base64());
-        self.opener = Some(Arc::new(opener));
+    pub fn with_opener(self, opener: Opener) -> PortalState {
+        self.with_key_ring(KeyRing::new(opener, Vec::new()))
+    }
+
+    /// Opens dossiers with the ring's keys (sealed before or after a rotation), tells kiosks
+    /// the current key, and refuses dossiers sealed to a key it does not hold (the kiosk
+    /// keeps them and says so).
+    pub fn with_key_ring(mut self, keys: KeyRing) -> PortalState {
+        self.sealing_public_key = Some(keys.current().public_base64());
+        self.keys = Some(Arc::new(keys));
         self
     }
 
@@ -296,6 +303,21 @@ async fn put_dossier(
             Vec::new(),
         );
     }
+    if let Some(keys) = &state.keys {
+        let named = base64::engine::general_purpose::STANDARD
+            .decode(&upload.sealed_answers)
+            .ok()
+            .and_then(|sealed| crate::sealing::sealed_key_id(&sealed));
+        if let Some(id) = named
+            && !keys.holds(&id)
+        {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("sealed to key {id}, which this portal does not hold"),
+                Vec::new(),
+            );
+        }
+    }
     let db = state.db.clone();
     match blocking(move || db.receive(&id, &upload, &now())).await {
         Ok((acceptance, true)) => (StatusCode::CREATED, axum::Json(acceptance)).into_response(),
@@ -524,7 +546,7 @@ fn escape(s: &str) -> String {
 }
 
 /// The applicant's name and ID, opened with the portal key (or why not).
-fn applicant(opener: Option<&Opener>, id: &str, upload: &DossierUpload) -> String {
+fn applicant(opener: Option<&KeyRing>, id: &str, upload: &DossierUpload) -> String {
     let Some(opener) = opener else {
         return "(sealed: no private key configured)".into();
     };
@@ -609,7 +631,7 @@ async fn officer_page(State(state): State<PortalState>) -> Response {
                 )
             })
             .unwrap_or_default();
-        let who = applicant(state.opener.as_deref(), &r.id, &r.upload);
+        let who = applicant(state.keys.as_deref(), &r.id, &r.upload);
         html.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
              <form method=\"post\" action=\"/officer/decide\"><input type=\"hidden\" name=\"id\" value=\"{}\">\

@@ -21,12 +21,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_receipts.sql"),
     include_str!("migrations/0006_ratings.sql"),
     include_str!("migrations/0007_alerts.sql"),
+    include_str!("migrations/0008_retention.sql"),
 ];
 
 pub struct Store {
     pub(super) conn: Connection,
-    /// Seals answers and photos to the portal's key before they are written.
-    sealer: Sealer,
+    /// Seals answers and photos to the portal's key before they are written; none on a kiosk
+    /// that is not set up (it takes no dossier).
+    sealer: Option<Sealer>,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
     signer: Option<(crate::signing::DeviceKey, String)>,
 }
@@ -75,11 +77,11 @@ pub struct StoredAttachment {
     pub bytes: Vec<u8>,
 }
 
-fn migrations(sealer: &Sealer) -> Migrations<'static> {
+fn migrations(sealer: Option<&Sealer>) -> Migrations<'static> {
     let mut steps: Vec<M<'static>> = MIGRATIONS.iter().map(|sql| M::up(sql)).collect();
-    let sealer = sealer.clone();
+    let sealer = sealer.cloned();
     steps[2] = M::up_with_hook(MIGRATIONS[2], move |tx: &rusqlite::Transaction| {
-        seal_clear_rows(tx, &sealer)
+        seal_clear_rows(tx, sealer.as_ref())
             .map_err(|e| rusqlite_migration::HookError::Hook(e.to_string()))?;
         Ok(())
     });
@@ -88,11 +90,24 @@ fn migrations(sealer: &Sealer) -> Migrations<'static> {
 
 /// Version 3: seals the answers and photos that versions 1–2 stored in clear, then drops the
 /// clear applicant_id column.
-fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: &Sealer) -> Result<(), StoreError> {
+fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: Option<&Sealer>) -> Result<(), StoreError> {
     let rows: Vec<(String, String, Vec<u8>)> = {
         let mut stmt = tx.prepare("SELECT id, applicant_id, payload FROM dossiers")?;
         let mapped = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         mapped.collect::<Result<_, _>>()?
+    };
+    let sealer = match (sealer, rows.is_empty()) {
+        (Some(sealer), _) => sealer,
+        (None, true) => {
+            tx.execute_batch("ALTER TABLE dossiers DROP COLUMN applicant_id;")?;
+            return Ok(());
+        }
+        (None, false) => {
+            return Err(StoreError::NotSetUp(
+                "dossiers stored in clear by an old version must be sealed to the portal key"
+                    .into(),
+            ));
+        }
     };
     for (id, applicant_id, payload) in rows {
         let dossier = uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?;
@@ -135,6 +150,12 @@ fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: &Sealer) -> Result<(), St
 impl Store {
     /// Opens (creating if needed) and upgrades the database at `path`.
     pub fn open(path: &Path, sealer: Sealer) -> Result<Store, StoreError> {
+        Store::open_with(path, Some(sealer))
+    }
+
+    /// Opens the database of a kiosk that may not be set up (`None`: it keeps and sends what
+    /// it holds, and refuses new dossiers).
+    pub fn open_with(path: &Path, sealer: Option<Sealer>) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
@@ -147,7 +168,7 @@ impl Store {
 
     /// A private database in memory (tests and benchmarks).
     pub fn open_in_memory(sealer: Sealer) -> Result<Store, StoreError> {
-        Store::setup(Connection::open_in_memory()?, sealer)
+        Store::setup(Connection::open_in_memory()?, Some(sealer))
     }
 
     /// The pragmas every connection uses; shared with the benchmark's raw-SQLite baseline.
@@ -157,9 +178,9 @@ impl Store {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;";
 
-    fn setup(mut conn: Connection, sealer: Sealer) -> Result<Store, StoreError> {
+    fn setup(mut conn: Connection, sealer: Option<Sealer>) -> Result<Store, StoreError> {
         conn.execute_batch(Store::PRAGMAS)?;
-        migrations(&sealer)
+        migrations(sealer.as_ref())
             .to_latest(&mut conn)
             .map_err(|e| match e {
                 rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from(err),
@@ -172,6 +193,21 @@ impl Store {
             sealer,
             signer: None,
         })
+    }
+
+    /// Seals new dossiers to `sealer` from now on (the portal rotated its key). A store that is
+    /// not set up stays so: a key alone does not make a kiosk provisioned.
+    pub fn set_sealer(&mut self, sealer: Sealer) -> bool {
+        if self.sealer.is_none() {
+            return false;
+        }
+        self.sealer = Some(sealer);
+        true
+    }
+
+    /// Whether the store can take new dossiers (it has a portal key to seal to).
+    pub fn is_set_up(&self) -> bool {
+        self.sealer.is_some()
     }
 
     /// Signs a receipt for every dossier stored from now on.
@@ -187,7 +223,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut conn = Connection::open(path)?;
         conn.execute_batch(Store::PRAGMAS)?;
-        migrations(sealer)
+        migrations(Some(sealer))
             .to_version(&mut conn, version)
             .map_err(|e| StoreError::Migration(e.to_string()))
     }
@@ -222,15 +258,16 @@ impl Store {
         };
         let mut clear =
             serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
-        let payload = self.sealer.seal(&clear, &seal_context(draft.id, "answers"));
+        let Some(sealer) = self.sealer.as_ref() else {
+            zeroize::Zeroize::zeroize(&mut clear);
+            return Err(StoreError::NotSetUp("no portal sealing key".into()));
+        };
+        let payload = sealer.seal(&clear, &seal_context(draft.id, "answers"));
         zeroize::Zeroize::zeroize(&mut clear);
         let payload = payload.map_err(|e| StoreError::Decode(e.to_string()))?;
         let sealed_photos = attachments
             .iter()
-            .map(|a| {
-                self.sealer
-                    .seal(&a.bytes, &seal_context(draft.id, &a.reference.sha256))
-            })
+            .map(|a| sealer.seal(&a.bytes, &seal_context(draft.id, &a.reference.sha256)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Decode(e.to_string()))?;
         let at = stamp(now);
@@ -461,7 +498,7 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::core::answer::Answer;
     use crate::core::personal_id::PersonalId;
@@ -488,7 +525,7 @@ mod tests {
 
     #[test]
     fn migrations_are_valid() {
-        migrations(&sealer()).validate().unwrap();
+        migrations(Some(&sealer())).validate().unwrap();
     }
 
     #[test]

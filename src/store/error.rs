@@ -25,6 +25,10 @@ pub enum StoreError {
     Decode(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// The kiosk has no portal key to seal to (not provisioned, or a broken configuration):
+    /// it takes no dossier until that is fixed.
+    #[error("the kiosk is not set up to take dossiers: {0}")]
+    NotSetUp(String),
     /// The store's writer thread is gone (the kiosk is shutting down).
     #[error("the storage thread has stopped")]
     Stopped,
@@ -46,6 +50,10 @@ impl StoreError {
             StoreError::Full => Text::new(
                 "Bộ nhớ của máy đã đầy nên chưa lưu được hồ sơ. Câu trả lời của bạn vẫn còn; vui lòng báo cán bộ hỗ trợ rồi bấm Nộp lại.",
                 "The kiosk's storage is full, so the dossier was not saved. Your answers are kept; please call a helper, then press Submit again.",
+            ),
+            StoreError::NotSetUp(_) => Text::new(
+                "Máy chưa được cài đặt để nhận hồ sơ nên hồ sơ chưa được lưu. Câu trả lời của bạn vẫn còn; vui lòng báo cán bộ hỗ trợ.",
+                "The kiosk is not set up to take dossiers yet, so the dossier was not saved. Your answers are kept; please call a helper.",
             ),
             _ => Text::new(
                 "Máy chưa lưu được hồ sơ. Câu trả lời của bạn vẫn còn; vui lòng bấm Nộp lại hoặc báo cán bộ hỗ trợ.",

@@ -1,5 +1,6 @@
 //! The one writer: a thread that owns the `Store` and runs jobs sent to it in order, so the
 //! UI thread never waits on the disk and every write is serialised. Callers await the result.
+//! A job that panics is contained; the writer serves the next one.
 
 use crate::store::{Store, StoreError};
 use std::sync::mpsc;
@@ -21,7 +22,14 @@ impl StoreHandle {
             .spawn(move || {
                 let mut store = store;
                 for job in rx {
-                    job(&mut store);
+                    // A job that panics must not take the writer with it: its transaction
+                    // rolls back as it unwinds, its caller hears `Stopped`, and the next job
+                    // runs. A confirmed dossier was committed before its job returned.
+                    let outcome =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut store)));
+                    if outcome.is_err() {
+                        tracing::error!("a store job panicked; the writer goes on");
+                    }
                 }
             })
             .expect("the store thread must start");

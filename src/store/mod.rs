@@ -9,6 +9,9 @@ mod dossier_store;
 mod error;
 mod handle;
 mod outbox;
+mod pin_lockout;
+mod retention;
+pub mod set_aside;
 
 pub use alerts::AlertKind;
 pub use dossier_store::{
@@ -17,3 +20,4 @@ pub use dossier_store::{
 pub use error::StoreError;
 pub use handle::StoreHandle;
 pub use outbox::{OutboxItem, QueuedDossier};
+pub use pin_lockout::PinUser;

@@ -31,9 +31,15 @@ pub struct AttachmentDecl {
 }
 
 impl DossierUpload {
-    /// The hash the portal compares to tell a replay from a conflicting body.
+    /// The hash the portal compares to tell a replay from a conflicting body. The sending
+    /// kiosk's id is left out: a kiosk re-provisioned under a new id may send again a dossier
+    /// whose first acceptance it never heard (the portal then checks the receipt's key).
     pub fn body_hash(&self) -> String {
-        let json = serde_json::to_vec(self).unwrap_or_default();
+        let json = serde_json::to_vec(&DossierUpload {
+            kiosk_id: String::new(),
+            ..self.clone()
+        })
+        .unwrap_or_default();
         hex::encode(Sha256::digest(json))
     }
 }
@@ -90,6 +96,11 @@ pub struct Enrollment {
     /// The commune, ward or apartment block, as shown in the kiosk's top bar.
     pub place: String,
     pub app_version: String,
+    /// Handovers from earlier device keys of this kiosk to `public_key` (each signed by the
+    /// key it hands over from): receipts signed by those keys are this kiosk's, and an
+    /// enrolled kiosk id may move to the new key.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handovers: Vec<crate::key_handover::KeyHandover>,
 }
 
 /// The portal's answer to an enrollment (the same on a repeat with the same key).
@@ -179,4 +190,8 @@ pub struct CatalogueBundle {
     pub procedures: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub admin_units: Option<String>,
+    /// The portal's current sealing key (X25519, base64), when it rotated it: kiosks seal new
+    /// dossiers to it from then on. The catalogue signature is what makes this channel trusted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealing_public_key: Option<String>,
 }

@@ -64,6 +64,8 @@ pub struct SyncEngine<T: PortalTransport> {
     request_timeout: Duration,
     /// How often to send a heartbeat and ask for a newer catalogue.
     housekeeping_every: Duration,
+    /// How long the content of a dossier the portal holds stays on the kiosk (None: forever).
+    keep_delivered: Option<Duration>,
     last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     catalogue: Option<Arc<dyn CatalogueSink>>,
     /// Device states reported in the heartbeat; sync facts are recorded in it.
@@ -122,6 +124,7 @@ impl<T: PortalTransport> SyncEngine<T> {
             chunk_size: 256 * 1024,
             request_timeout: Duration::from_secs(60),
             housekeeping_every: Duration::from_secs(300),
+            keep_delivered: None,
             last_housekeeping: Mutex::new(None),
             catalogue: None,
             health: crate::health::Health::new(),
@@ -142,6 +145,12 @@ impl<T: PortalTransport> SyncEngine<T> {
 
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Deletes the sealed content of dossiers the portal has held for `period` (housekeeping).
+    pub fn with_retention(mut self, period: Duration) -> Self {
+        self.keep_delivered = Some(period);
         self
     }
 
@@ -263,6 +272,17 @@ impl<T: PortalTransport> SyncEngine<T> {
     /// heartbeat and looks for a newer catalogue.
     pub async fn pass(&self) -> Result<Pass, StoreError> {
         let mut pass = Pass::default();
+        // Only this engine claims dossiers and its passes do not overlap: one still "sending"
+        // now is one whose outcome a failed store write did not record. Queue it again (the
+        // portal's idempotency makes the resend harmless) rather than leave it until a restart.
+        let now = self.clock.now();
+        let stranded = self.store.call(move |s| s.recover_after_crash(now)).await?;
+        if stranded > 0 {
+            tracing::warn!(
+                stranded,
+                "dossiers left sending by a failed store write are queued again"
+            );
+        }
         if !self.ensure_enrolled().await {
             self.publish(false, None).await;
             return Ok(pass);
@@ -448,6 +468,21 @@ impl<T: PortalTransport> SyncEngine<T> {
                 return;
             }
             *last = Some(now);
+        }
+        if let Some(period) = self.keep_delivered {
+            let held_since = now - chrono::Duration::from_std(period).unwrap_or_default();
+            match self
+                .store
+                .call(move |s| s.delete_delivered_content(held_since, now))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(
+                    dossiers = n,
+                    "content of delivered dossiers deleted after the retention period"
+                ),
+                Err(e) => tracing::error!(error = %e, "retention did not run"),
+            }
         }
         // The catalogue first, so the heartbeat reports the version now installed.
         if let Some(sink) = &self.catalogue {

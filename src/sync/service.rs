@@ -1,5 +1,6 @@
 //! Starts sync for a running kiosk from its configuration: the engine on the tokio runtime,
-//! and, when `portal.url = "builtin"`, the reference portal beside it on loopback (its
+//! and, only when a configuration layer says `portal.url = "builtin"` (never as a fallback:
+//! the shipped defaults and a broken layer give ""), the reference portal beside it on loopback (its
 //! database next to the kiosk's, its officer page at `/officer`). Returns what the UI needs:
 //! a waker to call after each submission and the online/queue status.
 
@@ -30,6 +31,10 @@ pub fn start(
     runtime: &tokio::runtime::Handle,
 ) -> Result<Option<SyncHandles>, String> {
     let mut builtin_portal = None;
+    let Some(device_key) = startup.device_key.clone() else {
+        tracing::error!("sync is off: the device key cannot be read");
+        return Ok(None);
+    };
     let base = match config.portal.url.trim() {
         "" => return Ok(None),
         "builtin" => {
@@ -60,20 +65,7 @@ pub fn start(
         }
         url => url.to_string(),
     };
-    let identity = KioskIdentity {
-        kiosk_id: config.kiosk.id.clone(),
-        key: startup.device_key.clone(),
-        place: config.kiosk.place.clone(),
-    };
-    let transport = HttpTransport::new(
-        &base,
-        identity,
-        &config.portal.token,
-        Duration::from_secs(30),
-    )?;
-    let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
-        .with_catalogue(startup.catalogue_install.clone())
-        .with_health(health);
+    let engine = engine(config, startup, &base, clock, device_key)?.with_health(health);
     let handles = SyncHandles {
         waker: engine.waker(),
         status: engine.status(),
@@ -81,4 +73,34 @@ pub fn start(
     };
     runtime.spawn(engine.run(std::future::pending()));
     Ok(Some(handles))
+}
+
+/// The engine a kiosk with this configuration runs against the portal at `base`: signed with
+/// the device key (and its handovers), installing catalogues, deleting delivered content
+/// after the retention period.
+pub fn engine(
+    config: &Config,
+    startup: &Startup,
+    base: &str,
+    clock: Arc<dyn Clock>,
+    device_key: crate::signing::DeviceKey,
+) -> Result<SyncEngine<HttpTransport>, String> {
+    let identity = KioskIdentity {
+        kiosk_id: config.kiosk.id.clone(),
+        key: device_key,
+        place: config.kiosk.place.clone(),
+    };
+    let transport = HttpTransport::new(
+        base,
+        identity,
+        &config.portal.token,
+        Duration::from_secs(30),
+    )?
+    .with_handovers(startup.handovers.clone());
+    let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
+        .with_catalogue(startup.catalogue_install.clone());
+    Ok(match config.kiosk.keep_delivered_days {
+        0 => engine,
+        days => engine.with_retention(Duration::from_secs(u64::from(days) * 86_400)),
+    })
 }

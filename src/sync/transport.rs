@@ -58,6 +58,7 @@ impl KioskIdentity {
             public_key: self.key.public_base64(),
             place: self.place.clone(),
             app_version: env!("CARGO_PKG_VERSION").into(),
+            handovers: Vec::new(),
         }
     }
 }
@@ -121,6 +122,8 @@ pub struct HttpTransport {
     /// Seconds to add to the local clock when signing, learnt from the portal when it said
     /// the kiosk's clock is off (a Pi without a real-time clock, before time sync).
     clock_offset: AtomicI64,
+    /// The handovers from earlier device keys to this one, sent with each enrollment.
+    handovers: Vec<crate::key_handover::KeyHandover>,
 }
 
 /// One request before signing.
@@ -178,7 +181,14 @@ impl HttpTransport {
             identity,
             enrollment_token: enrollment_token.to_string(),
             clock_offset: AtomicI64::new(0),
+            handovers: Vec::new(),
         })
+    }
+
+    /// Sends these handovers from earlier device keys with each enrollment.
+    pub fn with_handovers(mut self, handovers: Vec<crate::key_handover::KeyHandover>) -> Self {
+        self.handovers = handovers;
+        self
     }
 
     /// Signs as if the local clock were `secs` off (what the portal's correction sets; tests
@@ -348,7 +358,10 @@ impl PortalTransport for HttpTransport {
             .client
             .post(format!("{}/v1/enroll", self.base))
             .bearer_auth(&self.enrollment_token)
-            .json(&self.identity.enrollment())
+            .json(&Enrollment {
+                handovers: self.handovers.clone(),
+                ..self.identity.enrollment()
+            })
             .send()
             .await;
         match classify(response).await {

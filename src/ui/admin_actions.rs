@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex};
 /// What the admin actions reach.
 pub struct AdminDevices {
     pub config: crate::config::Config,
-    /// The file the kiosk was started with (provisioning rewrites it).
-    pub config_path: PathBuf,
+    /// The configuration layers the kiosk was started with (provisioning writes the
+    /// provisioned one, never the configuration file).
+    pub layers: crate::config::layers::LayerPaths,
     pub gpio: Arc<Mutex<dyn Gpio>>,
     pub camera: Arc<Mutex<dyn crate::devices::camera::Camera>>,
 }
@@ -41,16 +42,16 @@ fn scan_provisioning_qr(
     crate::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?).map_err(|e| e.to_string())
 }
 
-/// Writes the wired network settings to the data partition and asks systemd-networkd (through
-/// xakiosk-network.path) to apply them.
+/// Leaves the checked network settings as a request in the kiosk's data folder and asks root
+/// (xakiosk-network.path → `xakiosk apply-network`) to check and apply them.
 fn apply_network(
     camera: &Mutex<dyn crate::devices::camera::Camera>,
     data_dir: &Path,
 ) -> Result<String, String> {
     let settings = crate::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
-    let path = data_dir.join(crate::network_settings::SETTINGS_FILE);
-    crate::provision::write_atomically(&path, &settings.networkd_file())
-        .map_err(|e| e.to_string())?;
+    let path = data_dir.join(crate::network_settings::REQUEST_FILE);
+    crate::atomic_file::write_private(&path, settings.to_qr().as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let applied = std::fs::write("/run/xakiosk/network-reload", b"").is_ok();
     tracing::info!(settings = %settings.summary(), applied, "network settings changed on the admin screen");
     Ok(format!(
@@ -219,7 +220,7 @@ pub async fn perform(
                     );
                     match units {
                         Ok(units) => {
-                            crate::provision::provision(&devices.config_path, &request, &units)
+                            crate::provision::provision(&devices.layers, &request, &units)
                                 .await
                                 .map(|done| {
                                     tracing::info!(kiosk = %done.kiosk_id, "provisioned from the admin screen");

@@ -86,8 +86,11 @@ pub fn health_lines(h: &crate::health::HealthSnapshot) -> Vec<String> {
         format!("Gọi hỗ trợ / help calls: {}", h.help_requests),
     ];
     if let Some(fault) = &h.config_fault {
+        out.push(format!("LỖI CẤU HÌNH / CONFIG FAULT: {fault}"));
+    }
+    if let Some(why) = &h.not_set_up {
         out.push(format!(
-            "LỖI CẤU HÌNH / CONFIG FAULT (đang chạy mặc định / running on defaults): {fault}"
+            "CHƯA CÀI ĐẶT, không nhận hồ sơ / NOT SET UP, no dossier taken: {why}"
         ));
     }
     if let Some(voice) = &h.voice_problem {

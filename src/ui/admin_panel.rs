@@ -4,14 +4,12 @@
 //! and the maintenance actions, which leave as `AdminAction`s for the effects to carry out.
 //! Slint-free and IO-free.
 
-use crate::core::assist::{Helper, PinGuard, SignIn};
+use crate::core::assist::{PinGuard, PinGuardState, SignIn};
 use crate::core::text::Text;
 use crate::health::HealthSnapshot;
 use crate::store::QueuedDossier;
 use std::time::Duration;
 
-/// The id the admin PIN is hashed with (`xakiosk admin-pin`).
-pub const ADMIN_ID: &str = "xakiosk-admin";
 const TAPS: usize = 5;
 const TAP_WINDOW: Duration = Duration::from_secs(3);
 
@@ -39,8 +37,10 @@ pub enum AdminAction {
 
 #[derive(Debug, Default)]
 pub struct AdminPanel {
-    pin_sha256: String,
+    pin_hash: String,
     guard: PinGuard,
+    /// A PIN is being checked in the background.
+    checking: bool,
     taps: Vec<Duration>,
     pub open: bool,
     pub unlocked: bool,
@@ -57,9 +57,9 @@ pub struct AdminPanel {
 }
 
 impl AdminPanel {
-    pub fn new(pin_sha256: &str) -> AdminPanel {
+    pub fn new(pin_hash: &str) -> AdminPanel {
         AdminPanel {
-            pin_sha256: pin_sha256.trim().to_ascii_lowercase(),
+            pin_hash: pin_hash.trim().to_string(),
             ..AdminPanel::default()
         }
     }
@@ -92,23 +92,32 @@ impl AdminPanel {
         }
     }
 
-    /// Checks the PIN typed so far; the refresh to run when it opened the panel.
-    pub fn unlock(&mut self, now: Duration) -> Option<AdminAction> {
+    /// "Unlock": the PIN typed so far and the hash to check it against (the check is slow on
+    /// purpose, so it runs in the background), unless no PIN is set or sign-in is locked.
+    pub fn unlock(&mut self, now: Duration) -> Option<(String, String)> {
         let pin = std::mem::take(&mut self.pin);
-        if self.pin_sha256.is_empty() {
+        if self.pin_hash.is_empty() {
             self.error = Some(Text::new(
-                "Máy chưa đặt mã PIN quản trị ([admin] pin_sha256); hãy cài đặt máy bằng `xakiosk provision` hoặc đặt mã trong tệp cấu hình.",
-                "No admin PIN is set ([admin] pin_sha256); provision the kiosk or set it in the configuration file.",
+                "Máy chưa đặt mã PIN quản trị ([admin] pin_hash); hãy cài đặt máy bằng `xakiosk provision --admin-pin` hoặc đặt mã trong tệp cấu hình.",
+                "No admin PIN is set ([admin] pin_hash); provision the kiosk with --admin-pin or set it in the configuration file.",
             ));
             return None;
         }
-        let admin = Helper {
-            id: ADMIN_ID.into(),
-            name: String::new(),
-            pin_sha256: self.pin_sha256.clone(),
-            personal_id: String::new(),
-        };
-        match self.guard.sign_in(Some(&admin), &pin, now) {
+        if let Some(left) = self.guard.locked(now) {
+            self.locked_error(left);
+            return None;
+        }
+        if self.checking {
+            return None;
+        }
+        self.checking = true;
+        Some((pin, self.pin_hash.clone()))
+    }
+
+    /// The background check of the PIN came back; the refresh to run when it opened the panel.
+    pub fn pin_checked(&mut self, matched: bool, now: Duration) -> Option<AdminAction> {
+        self.checking = false;
+        match self.guard.record(matched, now) {
             SignIn::Accepted => {
                 self.unlocked = true;
                 self.error = None;
@@ -125,15 +134,29 @@ impl AdminPanel {
             }
             SignIn::Locked(left) => {
                 tracing::warn!("admin screen locked after wrong PINs");
-                let minutes = left.as_secs().div_ceil(60);
-                self.error = Some(Text::new(
-                    format!("Nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."),
-                    format!("Too many wrong PINs. Try again in {minutes} min."),
-                ));
+                self.locked_error(left);
                 None
             }
             SignIn::UnknownHelper => None,
         }
+    }
+
+    fn locked_error(&mut self, left: Duration) {
+        let minutes = left.as_secs().div_ceil(60);
+        self.error = Some(Text::new(
+            format!("Nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."),
+            format!("Too many wrong PINs. Try again in {minutes} min."),
+        ));
+    }
+
+    /// What the lockout must remember across a restart.
+    pub fn guard_state(&self, now: Duration) -> PinGuardState {
+        self.guard.state(now)
+    }
+
+    /// Goes on from a lockout remembered before a restart.
+    pub fn restore_guard(&mut self, state: PinGuardState, now: Duration) {
+        self.guard = PinGuard::restored(state, now);
     }
 
     /// Leaves the admin screen; what it showed is forgotten.
@@ -187,13 +210,19 @@ mod tests {
     use super::*;
 
     fn panel() -> AdminPanel {
-        AdminPanel::new(&crate::core::assist::admin_pin_hash("246810"))
+        AdminPanel::new(&crate::core::assist::pin_hash("246810", [7; 16]))
     }
 
     fn type_pin(p: &mut AdminPanel, pin: &str) {
         for c in pin.chars() {
             p.key(&c.to_string());
         }
+    }
+
+    /// "Unlock" and the background check, as the screen runs them.
+    fn unlock(p: &mut AdminPanel, now: Duration) -> Option<AdminAction> {
+        let (pin, hash) = p.unlock(now)?;
+        p.pin_checked(crate::core::pin_hash::verify_pin(&hash, &pin), now)
     }
 
     #[test]
@@ -217,20 +246,32 @@ mod tests {
         assert_eq!(p.act(AdminAction::Reboot), None, "nothing before the PIN");
         for _ in 0..4 {
             type_pin(&mut p, "000000");
-            assert_eq!(p.unlock(t), None);
+            assert_eq!(unlock(&mut p, t), None);
         }
         assert!(p.error.as_ref().unwrap().en.contains("1 tries left"));
         type_pin(&mut p, "000000");
-        p.unlock(t);
+        unlock(&mut p, t);
         assert!(p.error.as_ref().unwrap().en.contains("5 min"));
         // Locked: even the right PIN waits.
         type_pin(&mut p, "246810");
-        assert_eq!(p.unlock(t + Duration::from_secs(60)), None);
+        assert_eq!(
+            p.unlock(t + Duration::from_secs(60)),
+            None,
+            "not even checked"
+        );
+        // A restart does not lift it.
+        let saved = p.guard_state(t + Duration::from_secs(60));
+        let mut p = panel();
+        p.restore_guard(saved, Duration::ZERO);
+        type_pin(&mut p, "246810");
+        assert_eq!(unlock(&mut p, Duration::from_secs(200)), None);
+        assert!(p.error.as_ref().unwrap().en.contains("1 min"));
         p.close();
         type_pin(&mut p, "246810");
         assert_eq!(
-            p.unlock(t + Duration::from_secs(301)),
-            Some(AdminAction::Refresh)
+            unlock(&mut p, Duration::from_secs(241)),
+            Some(AdminAction::Refresh),
+            "the rest of the five minutes, counted across the restart"
         );
         assert!(p.unlocked);
         assert_eq!(p.act(AdminAction::Reboot), Some(AdminAction::Reboot));
@@ -243,7 +284,7 @@ mod tests {
     fn without_a_configured_pin_it_stays_locked_and_says_why() {
         let mut p = AdminPanel::new("");
         type_pin(&mut p, "123456");
-        assert_eq!(p.unlock(Duration::ZERO), None);
-        assert!(p.error.as_ref().unwrap().en.contains("pin_sha256"));
+        assert_eq!(unlock(&mut p, Duration::ZERO), None);
+        assert!(p.error.as_ref().unwrap().en.contains("pin_hash"));
     }
 }

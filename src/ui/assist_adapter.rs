@@ -25,12 +25,7 @@ pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
         })
     });
     let k = kiosk.clone();
-    g.on_sign_in(move || {
-        k.update(|c| {
-            c.assist_sign_in();
-            None
-        })
-    });
+    g.on_sign_in(move || k.update(|c| c.assist_sign_in()));
     let k = kiosk.clone();
     g.on_sign_in_with_card(move || k.update(|c| c.assist_sign_in_with_card()));
     let k = kiosk.clone();

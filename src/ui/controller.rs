@@ -117,6 +117,35 @@ pub enum Command {
     CallHelp,
     /// Something the technician asked for on the admin screen.
     Admin(crate::ui::admin_panel::AdminAction),
+    /// Check a PIN against its (slow, salted) hash in the background.
+    CheckPin {
+        who: PinCheck,
+        pin: String,
+        hash: String,
+    },
+    /// Keep the PIN lockouts, so that a restart does not lift them.
+    SavePinLockouts {
+        admin: crate::core::assist::PinGuardState,
+        helpers: crate::core::assist::PinGuardState,
+    },
+    /// Several pieces of work, each run on its own.
+    Batch(Vec<Command>),
+}
+
+/// Whose PIN is being checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinCheck {
+    Admin,
+    /// The helper at this index of the roster.
+    Helper(usize),
+}
+
+fn helper_locked(left: std::time::Duration) -> Text {
+    let minutes = left.as_secs().div_ceil(60);
+    Text::new(
+        format!("Nhập sai quá nhiều lần: đăng nhập bị khóa {minutes} phút."),
+        format!("Too many wrong PINs: sign-in is locked for {minutes} min."),
+    )
 }
 
 /// How long "help is on the way" stays on screen, and a second call is not sent again.
@@ -326,9 +355,53 @@ impl KioskController {
 
     pub fn admin_unlock(&mut self) -> Option<Command> {
         self.touch();
-        self.admin
-            .unlock(self.clock.since_start())
-            .map(Command::Admin)
+        let (pin, hash) = self.admin.unlock(self.clock.since_start())?;
+        Some(Command::CheckPin {
+            who: PinCheck::Admin,
+            pin,
+            hash,
+        })
+    }
+
+    /// The background check of a PIN came back: sign in (or count the failure), and keep the
+    /// lockouts.
+    pub fn pin_checked(&mut self, who: PinCheck, matched: bool) -> Option<Command> {
+        let now = self.clock.since_start();
+        let mut next = Vec::new();
+        match who {
+            PinCheck::Admin => {
+                if let Some(action) = self.admin.pin_checked(matched, now) {
+                    next.push(Command::Admin(action));
+                }
+            }
+            PinCheck::Helper(index) => self.helper_pin_checked(index, matched, now),
+        }
+        next.push(self.save_pin_lockouts());
+        Some(Command::Batch(next))
+    }
+
+    fn save_pin_lockouts(&self) -> Command {
+        let now = self.clock.since_start();
+        Command::SavePinLockouts {
+            admin: self.admin.guard_state(now),
+            helpers: self.assist.guard.state(now),
+        }
+    }
+
+    /// Goes on from the lockouts kept before a restart (each with the time it was kept).
+    pub fn restore_pin_lockouts(
+        &mut self,
+        admin: crate::core::assist::SavedLockout,
+        helpers: crate::core::assist::SavedLockout,
+    ) {
+        let since_start = self.clock.since_start();
+        let now = self.clock.now();
+        let as_of = |kept: crate::core::assist::SavedLockout| {
+            kept.map(|(state, at)| state.as_of(at, now))
+                .unwrap_or_default()
+        };
+        self.admin.restore_guard(as_of(admin), since_start);
+        self.assist.guard = crate::core::assist::PinGuard::restored(as_of(helpers), since_start);
     }
 
     pub fn admin_act(&mut self, action: crate::ui::admin_panel::AdminAction) -> Option<Command> {
@@ -409,15 +482,38 @@ impl KioskController {
         }
     }
 
-    /// "Sign in" under the PIN.
-    pub fn assist_sign_in(&mut self) {
+    /// "Sign in" under the PIN: the check runs in the background (`pin_checked`).
+    pub fn assist_sign_in(&mut self) -> Option<Command> {
         self.touch();
+        let pin = std::mem::take(&mut self.assist.pin);
+        if let Some(left) = self.assist.guard.locked(self.clock.since_start()) {
+            self.assist.error = Some(helper_locked(left));
+            return None;
+        }
+        let Some((index, helper)) = self
+            .assist
+            .chosen
+            .and_then(|i| self.assist.helpers.get(i).map(|h| (i, h)))
+        else {
+            self.assist.error = Some(Text::new(
+                "Chọn tên của bạn trước khi nhập mã PIN.",
+                "Choose your name before typing the PIN.",
+            ));
+            return None;
+        };
+        Some(Command::CheckPin {
+            who: PinCheck::Helper(index),
+            pin,
+            hash: helper.pin_hash.clone(),
+        })
+    }
+
+    fn helper_pin_checked(&mut self, index: usize, matched: bool, now: std::time::Duration) {
         use crate::core::assist::SignIn;
         let helpers = self.assist.helpers.clone();
-        let helper = self.assist.chosen.and_then(|i| helpers.get(i));
-        let pin = std::mem::take(&mut self.assist.pin);
-        let now = self.clock.since_start();
-        self.assist.error = match self.assist.guard.sign_in(helper, &pin, now) {
+        let helper = helpers.get(index);
+        let matched = matched && helper.is_some();
+        self.assist.error = match self.assist.guard.record(matched, now) {
             SignIn::Accepted => {
                 self.assist.helper = helper.cloned();
                 self.assist.method = "pin";
@@ -428,17 +524,8 @@ impl KioskController {
                 format!("Mã PIN không đúng. Còn {tries_left} lần thử."),
                 format!("Wrong PIN. {tries_left} tries left."),
             )),
-            SignIn::Locked(left) => {
-                let minutes = left.as_secs().div_ceil(60);
-                Some(Text::new(
-                    format!("Nhập sai quá nhiều lần: đăng nhập bị khóa {minutes} phút."),
-                    format!("Too many wrong PINs: sign-in is locked for {minutes} min."),
-                ))
-            }
-            SignIn::UnknownHelper => Some(Text::new(
-                "Chọn tên của bạn trước khi nhập mã PIN.",
-                "Choose your name before typing the PIN.",
-            )),
+            SignIn::Locked(left) => Some(helper_locked(left)),
+            SignIn::UnknownHelper => None,
         };
     }
 

@@ -50,6 +50,13 @@ pub enum Outcome {
     Admin(crate::ui::admin_actions::AdminResult),
     /// The presence sensor, help button or cabinet door changed.
     Cabinet(crate::devices::gpio_events::CabinetEvent),
+    /// A PIN was checked against its hash.
+    PinChecked {
+        who: crate::ui::controller::PinCheck,
+        matched: bool,
+    },
+    /// Something was kept on disk; nothing changes on screen.
+    Kept,
 }
 
 impl Outcome {
@@ -59,7 +66,8 @@ impl Outcome {
             Outcome::QrScanned(r) => return c.qr_scanned(r),
             Outcome::CardProgress(step) => c.card_progress(step),
             Outcome::CardRead(outcome) => c.card_read(outcome),
-            Outcome::TestCardPlaced | Outcome::HelpCalled => {}
+            Outcome::TestCardPlaced | Outcome::HelpCalled | Outcome::Kept => {}
+            Outcome::PinChecked { who, matched } => return c.pin_checked(who, matched),
             Outcome::Cabinet(event) => c.cabinet_event(event),
             Outcome::Admin(crate::ui::admin_actions::AdminResult::Refreshed(h, q, n)) => {
                 c.admin.refreshed(h, q, n)
@@ -323,6 +331,12 @@ impl Effects {
     }
 
     pub fn run(&self, command: Command, clock: Arc<dyn Clock>) {
+        if let Command::Batch(commands) = command {
+            for command in commands {
+                self.run(command, clock.clone());
+            }
+            return;
+        }
         match &self.runtime {
             Some(rt) => {
                 let this = self.clone();
@@ -447,6 +461,33 @@ impl Effects {
                     )
                 }))
             }
+            Command::CheckPin { who, pin, hash } => {
+                let matched = self
+                    .blocking(move || {
+                        let mut pin = pin;
+                        let matched = crate::core::pin_hash::verify_pin(&hash, &pin);
+                        zeroize::Zeroize::zeroize(&mut pin);
+                        matched
+                    })
+                    .await
+                    .unwrap_or(false);
+                Outcome::PinChecked { who, matched }
+            }
+            Command::SavePinLockouts { admin, helpers } => {
+                let now = clock.now();
+                let saved = self
+                    .store
+                    .call(move |s| {
+                        s.save_pin_lockout(crate::store::PinUser::Admin, admin, now)?;
+                        s.save_pin_lockout(crate::store::PinUser::Helpers, helpers, now)
+                    })
+                    .await;
+                if let Err(e) = saved {
+                    tracing::error!(error = %e, "the PIN lockouts were not kept");
+                }
+                Outcome::Kept
+            }
+            Command::Batch(_) => Outcome::Kept,
             Command::Admin(action) => {
                 let Some(devices) = self.admin.clone() else {
                     return Outcome::Admin(crate::ui::admin_actions::AdminResult::Done(Err(

@@ -2,6 +2,7 @@
 //! loop, the store's writer thread, the simulated or real devices from the configuration.
 
 use crate::config::Config;
+use crate::config::layers::Effective;
 use crate::devices::DeviceSet;
 use crate::devices::clock::SystemClock;
 use crate::slint_generated::AppWindow;
@@ -11,14 +12,11 @@ use crate::ui::effects::Effects;
 use slint::ComponentHandle;
 use std::sync::Arc;
 
-/// Runs the kiosk until the window closes. `config_fault` is why the configuration file did
-/// not load (the kiosk then runs on defaults and says so on the admin screen).
-pub fn run(
-    config: &Config,
-    config_path: &std::path::Path,
-    config_fault: Option<String>,
-    fullscreen: bool,
-) -> Result<(), String> {
+/// Runs the kiosk until the window closes, on the effective configuration (with a broken
+/// layer: the last good one, or queue-only; the fault is shown on the admin screen, turns the
+/// status light red and is reported in metrics and the heartbeat).
+pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
+    let config: &Config = &effective.config;
     if cfg!(not(feature = "kms"))
         && std::env::var_os("DISPLAY").is_none()
         && std::env::var_os("WAYLAND_DISPLAY").is_none()
@@ -46,9 +44,21 @@ pub fn run(
         app.window().set_fullscreen(true);
     }
     let health = crate::health::Health::new();
-    health.update(|s| s.config_fault = config_fault);
+    let config_fault = effective.fault.clone().map(|fault| match effective.mode {
+        crate::config::layers::Mode::LastGood => {
+            format!("{fault} (running on the last configuration that loaded)")
+        }
+        _ => format!("{fault} (queue-only: nothing is sent, no new dossier is taken)"),
+    });
+    let mut faults = startup.faults.clone();
+    faults.extend(config_fault);
+    health.update(|s| {
+        s.config_fault = (!faults.is_empty()).then(|| faults.join("; "));
+        s.not_set_up = startup.not_set_up.clone();
+    });
     let mut controller = startup.controller(clock.clone());
-    controller.admin = crate::ui::admin_panel::AdminPanel::new(&config.admin.pin_sha256);
+    controller.admin = crate::ui::admin_panel::AdminPanel::new(&config.admin.pin_hash);
+    controller.restore_pin_lockouts(startup.pin_lockouts.0, startup.pin_lockouts.1);
     controller.set_sleep_after(
         (config.session.sleep_after_secs > 0)
             .then(|| std::time::Duration::from_secs(config.session.sleep_after_secs)),
@@ -106,7 +116,7 @@ pub fn run(
     .with_backlight(devices.backlight.clone())
     .with_admin(crate::ui::admin_actions::AdminDevices {
         config: config.clone(),
-        config_path: config_path.to_path_buf(),
+        layers: effective.paths.clone(),
         gpio: devices.gpio.clone(),
         camera: devices.camera.clone(),
     });
@@ -142,9 +152,15 @@ pub fn run(
     );
     let voice_problem = kiosk.voice_problem();
     health.update(|s| s.voice_problem = voice_problem);
-    let place = config.kiosk.place.clone();
-    app.global::<crate::slint_generated::SessionAdapter>()
-        .set_place(place.into());
+    // An unprovisioned kiosk has no place yet: the name is still there to tap (the technician's
+    // way into the admin screen).
+    let place = match config.kiosk.place.trim() {
+        "" => "Chưa cài đặt · Not set up".to_string(),
+        place => place.to_string(),
+    };
+    let session = app.global::<crate::slint_generated::SessionAdapter>();
+    session.set_place(place.into());
+    session.set_not_set_up(startup.not_set_up.is_some());
     let _tick = kiosk.start_tick();
     // systemd hears "ready" once the first frame is about to be drawn, and the watchdog is fed
     // from the UI thread: a hung event loop gets the kiosk restarted.

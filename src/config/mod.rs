@@ -1,7 +1,13 @@
-//! The kiosk's configuration (TOML), every key with a documented default so that an empty
-//! file, or none, gives a working kiosk with simulated devices. Reading the file is here; a
-//! file that does not parse gives a clear error (and `load_or_default` falls back to defaults).
-//! The annotated defaults are in `assets/config/default.toml`.
+//! The kiosk's settings (TOML), every key with a documented default. The shipped defaults are
+//! safe for a real kiosk: no portal, no enrollment token, no sealing key, so a kiosk that was
+//! never provisioned takes no dossier and sends nothing anywhere. Development values (the
+//! built-in portal, the development keys) come only from the development layer, asked for
+//! explicitly (`--development`, the demo, the tests). How the layers are found, merged and
+//! what happens when one is broken is in `layers.rs`; the file the provisioning writes is in
+//! `provisioned_layer.rs`. The annotated defaults are in `assets/config/default.toml`.
+
+pub mod layers;
+pub mod provisioned_layer;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -44,21 +50,27 @@ impl Default for HealthConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminConfig {
-    /// The admin PIN's hash (`xakiosk admin-pin PIN` prints it). Empty: the admin screen stays
-    /// locked.
-    pub pin_sha256: String,
+    /// The admin PIN's Argon2id hash (PHC string; `xakiosk admin-pin PIN` prints it, provisioning
+    /// sets it in the provisioned layer, which only the kiosk can read). Empty: the admin screen
+    /// stays locked.
+    #[serde(alias = "pin_sha256")]
+    pub pin_hash: String,
     /// Where "export logs" writes when no USB stick is mounted under /media (empty: nowhere).
     pub log_export_dir: String,
     /// The command "reboot" runs.
     pub reboot_command: String,
+    /// OpenSSH public keys allowed in maintenance mode (SSH until the next reboot, switched on
+    /// behind the admin PIN). Set by provisioning; empty: maintenance SSH stays closed.
+    pub ssh_authorized_keys: Vec<String>,
 }
 
 impl Default for AdminConfig {
     fn default() -> Self {
         AdminConfig {
-            pin_sha256: String::new(),
+            pin_hash: String::new(),
             log_export_dir: String::new(),
             reboot_command: "systemctl reboot".into(),
+            ssh_authorized_keys: Vec::new(),
         }
     }
 }
@@ -192,8 +204,9 @@ pub struct AssistConfig {
 pub struct HelperConfig {
     pub id: String,
     pub name: String,
-    /// hex SHA-256 of "xakiosk-helper:<id>:<pin>" (`xakiosk helper-pin ID PIN` prints it).
-    pub pin_sha256: String,
+    /// The PIN's Argon2id hash (PHC string; `xakiosk helper-pin ID PIN` prints it).
+    #[serde(alias = "pin_sha256")]
+    pub pin_hash: String,
     /// The helper's 12-digit personal ID, to sign in with their own ID card.
     pub personal_id: String,
 }
@@ -222,10 +235,12 @@ impl Default for IdentityConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct PortalConfig {
     /// The provincial portal's X25519 public key (base64): every dossier is sealed to it before
-    /// it is written. The default is the development portal's key; provisioning replaces it.
+    /// it is written. Empty (the default): the kiosk is not set up and takes no dossier.
+    /// Provisioning sets it.
     pub public_key: String,
     /// Where dossiers are sent. "builtin" runs the reference portal inside the kiosk (for
-    /// development and demos) on `builtin_listen`; "" keeps every dossier queued (no sync).
+    /// development and demos) on `builtin_listen` — only ever when a layer says so; "" (the
+    /// default) keeps every dossier queued (no sync).
     pub url: String,
     /// The enrollment token the portal gave for this kiosk (`Authorization: Bearer …` on
     /// `POST /v1/enroll`); later requests are signed with the device key instead.
@@ -237,9 +252,9 @@ pub struct PortalConfig {
 impl Default for PortalConfig {
     fn default() -> Self {
         PortalConfig {
-            public_key: crate::sealing::DEVELOPMENT_PUBLIC_KEY.into(),
-            url: "builtin".into(),
-            token: "development-token".into(),
+            public_key: String::new(),
+            url: String::new(),
+            token: String::new(),
             builtin_listen: "127.0.0.1:8787".into(),
         }
     }
@@ -248,24 +263,28 @@ impl Default for PortalConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KioskConfig {
-    /// Identifies this kiosk to the portal and on receipts.
+    /// Identifies this kiosk to the portal and on receipts (provisioning sets it).
     pub id: String,
     /// The commune, ward or apartment block shown in the top bar.
     pub place: String,
     /// Language at start and after every session: "vi" or "en".
     pub language: String,
     /// Where dossiers are stored. Empty: the XDG data directory on a desktop
-    /// (~/.local/share/xakiosk); the appliance sets /var/lib/xakiosk.
+    /// (~/.local/share/xakiosk); the appliance sets /var/lib/xakiosk/kiosk.
     pub data_dir: String,
+    /// Days the sealed answers and photos of a dossier stay on the kiosk after the portal
+    /// confirmed it (its code, history and receipt stay). 0: kept until deleted by hand.
+    pub keep_delivered_days: u32,
 }
 
 impl Default for KioskConfig {
     fn default() -> Self {
         KioskConfig {
-            id: "KIOSK-DEV-01".into(),
-            place: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),
+            id: String::new(),
+            place: String::new(),
             language: "vi".into(),
             data_dir: String::new(),
+            keep_delivered_days: 30,
         }
     }
 }
@@ -301,7 +320,7 @@ pub struct CatalogueConfig {
     pub admin_units: String,
     /// The ed25519 key (base64) the portal signs catalogue updates with. A bundle pulled from
     /// the portal replaces the files above only if it verifies against this key. The default
-    /// is the development portal's key; provisioning replaces it.
+    /// is empty (no update is installed); provisioning sets it.
     pub public_key: String,
 }
 
@@ -310,7 +329,7 @@ impl Default for CatalogueConfig {
         CatalogueConfig {
             dir: String::new(),
             admin_units: String::new(),
-            public_key: crate::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.into(),
+            public_key: String::new(),
         }
     }
 }
@@ -343,6 +362,22 @@ impl Default for DevicesConfig {
             backlight: "sim".into(),
         }
     }
+}
+
+/// Why a kiosk takes no dossier yet (the "not set up" screen and the admin screen say it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotSetUp {
+    #[error("not provisioned: no portal sealing key ([portal] public_key)")]
+    NoSealingKey,
+    #[error("[portal] public_key is not an X25519 public key in base64")]
+    BadSealingKey,
+    #[error("not provisioned: no kiosk id ([kiosk] id)")]
+    NoKioskId,
+    #[error(
+        "[portal] public_key is the public development key, whose private half is published: \
+         it is accepted only with url = \"builtin\" (development); provision this kiosk"
+    )]
+    DevelopmentKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -381,7 +416,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads `path`; a missing file means the defaults.
+    /// Reads one layer file alone; a missing file means the defaults. The kiosk and the
+    /// technician's tools read the layers together with `layers::load`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
@@ -393,13 +429,35 @@ impl Config {
         }
     }
 
-    /// Like `load`, but a broken file gives the defaults and the error to show on the admin
-    /// screen, so the kiosk still starts.
-    pub fn load_or_default(path: &Path) -> (Config, Option<ConfigError>) {
-        match Config::load(path) {
-            Ok(c) => (c, None),
-            Err(e) => (Config::default(), Some(e)),
+    /// The defaults with the development layer on top: the built-in reference portal, the
+    /// development keys and token, a made-up kiosk id and place. Only for the desktop when
+    /// asked (`--development`), the demo, the benchmarks and the tests.
+    pub fn development() -> Config {
+        let mut table = layers::defaults_table();
+        layers::merge(&mut table, layers::development_table());
+        Config::deserialize(toml::Value::Table(table))
+            .expect("the development layer is a valid configuration")
+    }
+
+    /// Whether this configuration may take dossiers: it names the kiosk and the key every
+    /// dossier is sealed to, and that key is not the public development key unless the
+    /// configuration explicitly runs the built-in development portal.
+    pub fn readiness(&self) -> Result<(), NotSetUp> {
+        if self.portal.public_key.trim().is_empty() {
+            return Err(NotSetUp::NoSealingKey);
         }
+        if crate::sealing::Sealer::from_base64(&self.portal.public_key).is_err() {
+            return Err(NotSetUp::BadSealingKey);
+        }
+        if self.kiosk.id.trim().is_empty() {
+            return Err(NotSetUp::NoKioskId);
+        }
+        if self.portal.public_key.trim() == crate::sealing::DEVELOPMENT_PUBLIC_KEY
+            && self.portal.url.trim() != "builtin"
+        {
+            return Err(NotSetUp::DevelopmentKey);
+        }
+        Ok(())
     }
 
     /// The default configuration file location: $XDG_CONFIG_HOME/xakiosk/config.toml, or
@@ -414,20 +472,26 @@ impl Config {
             .unwrap_or(system)
     }
 
-    /// Where the dossier database lives: the configured folder; else /var/lib/xakiosk when it
+    /// Where the dossier database lives: the configured folder; else /var/lib/xakiosk/kiosk when it
     /// exists (the appliance's data partition); else the XDG data folder of the desktop user.
     pub fn data_dir(&self) -> PathBuf {
-        if !self.kiosk.data_dir.is_empty() {
-            return PathBuf::from(&self.kiosk.data_dir);
-        }
-        let appliance = PathBuf::from("/var/lib/xakiosk");
-        if appliance.is_dir() {
-            return appliance;
-        }
-        directories::ProjectDirs::from("", "", "xakiosk")
-            .map(|d| d.data_dir().to_path_buf())
-            .unwrap_or_else(|| PathBuf::from("/var/lib/xakiosk"))
+        resolve_data_dir(&self.kiosk.data_dir)
     }
+}
+
+/// The data folder for a configured `[kiosk] data_dir` ("" = the usual places).
+pub fn resolve_data_dir(configured: &str) -> PathBuf {
+    if !configured.trim().is_empty() {
+        return PathBuf::from(configured.trim());
+    }
+    // The appliance: the kiosk's own folder of the data partition.
+    let appliance = PathBuf::from("/var/lib/xakiosk/kiosk");
+    if appliance.is_dir() {
+        return appliance;
+    }
+    directories::ProjectDirs::from("", "", "xakiosk")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or(appliance)
 }
 
 #[cfg(test)]
@@ -436,7 +500,7 @@ mod tests {
 
     #[test]
     fn the_documented_defaults_file_matches_the_built_in_defaults() {
-        let text = include_str!("../assets/config/default.toml");
+        let text = include_str!("../../assets/config/default.toml");
         let parsed = Config::parse(text, Path::new("default.toml")).unwrap();
         assert_eq!(parsed, Config::default());
     }
@@ -458,12 +522,22 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_file_still_gives_a_working_configuration() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, "[session\nwarn = ").unwrap();
-        let (config, error) = Config::load_or_default(&path);
-        assert_eq!(config, Config::default());
-        assert!(error.is_some());
+    fn the_shipped_defaults_take_no_dossier_and_send_nothing() {
+        let c = Config::default();
+        assert_eq!(c.portal.url, "");
+        assert_eq!(c.portal.token, "");
+        assert_eq!(c.readiness(), Err(NotSetUp::NoSealingKey));
+    }
+
+    #[test]
+    fn the_development_key_is_refused_outside_development() {
+        let mut c = Config::development();
+        assert_eq!(c.readiness(), Ok(()));
+        c.portal.url = "https://dvc.example.vn".into();
+        assert_eq!(c.readiness(), Err(NotSetUp::DevelopmentKey));
+        c.portal.public_key = crate::sealing::Opener::generate().1;
+        assert_eq!(c.readiness(), Ok(()));
+        c.kiosk.id = " ".into();
+        assert_eq!(c.readiness(), Err(NotSetUp::NoKioskId));
     }
 }
