@@ -575,6 +575,15 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.app
         .global::<SessionAdapter>()
         .invoke_set_language("vi".into());
+    // A kiosk that was never provisioned: calm, no "submit", the technician's way in.
+    let app = walk.app.clone_strong();
+    let session = app.global::<SessionAdapter>();
+    let place = session.get_place();
+    session.set_not_set_up(true);
+    session.set_place("Chưa cài đặt · Not set up".into());
+    walk.shot("home-not-set-up");
+    session.set_not_set_up(false);
+    session.set_place(place);
 
     let procedures: Vec<String> = if options.procedures.is_empty() {
         vec!["dang-ky-tam-tru".to_string()]

@@ -630,3 +630,49 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
     );
     assert!(db.list(100).unwrap().iter().all(|r| r.id != id.to_string()));
 }
+
+#[test]
+fn once_enrolled_the_kiosk_no_longer_needs_its_enrollment_token() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = appliance_layout(dir.path());
+    let (private, _) = Opener::generate();
+    let db = Arc::new(PortalDb::open(&dir.path().join("portal.sqlite")).unwrap());
+    // The portal at one address, taking `token` until `stop` fires.
+    let serve = |addr: &str, token: &str| {
+        let state =
+            PortalState::new(db.clone(), token).with_opener(Opener::from_base64(&private).unwrap());
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(addr))
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = runtime.spawn(xakiosk::portal::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        (base, stop, server)
+    };
+    let (base, stop, server) = serve("127.0.0.1:0", "one-time");
+    runtime
+        .block_on(provision(
+            &paths,
+            &request(&base, "one-time", "KIOSK-O"),
+            &units(),
+        ))
+        .unwrap();
+    let (effective, startup) = start(&paths);
+    let sent = submit(&startup, 1);
+    drain(&runtime, &effective, &startup);
+    drop(startup);
+    // The token is spent (the portal now takes another one); after a restart the kiosk goes on
+    // with signed requests alone.
+    stop.send(()).unwrap();
+    runtime.block_on(server).unwrap().unwrap();
+    let (_again, _stop, _server) = serve(base.trim_start_matches("http://"), "another-token");
+    let (_, startup) = start(&paths);
+    let more = submit(&startup, 1);
+    drain(&runtime, &effective, &startup);
+    let opener = Opener::from_base64(&private).unwrap();
+    assert_received_once(&db, &sent, &opener, "KIOSK-O");
+    assert_received_once(&db, &more, &opener, "KIOSK-O");
+}

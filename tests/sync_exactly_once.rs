@@ -362,6 +362,79 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
     }
 }
 
+/// Sends a claimed dossier to the portal outside the engine (what an earlier run did).
+async fn deliver_by_hand(
+    transport: &InProcessPortal,
+    item: &xakiosk::store::OutboxItem,
+) -> Acceptance {
+    let upload = xakiosk::sync::engine::upload_of(item, "KIOSK-TEST");
+    for (sha, _, sealed) in &item.attachments {
+        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sealed));
+        let total = sealed.len() as u64;
+        transport
+            .append_upload(item.id, sha, &checksum, 0, total, sealed.clone())
+            .await
+            .unwrap();
+    }
+    transport.put_dossier(item.id, &upload).await.unwrap()
+}
+
+/// The portal took a dossier but writing "accepted" failed (a full or read-only disk for a
+/// moment): the dossier is left "sending". The next pass — not the next restart — queues it
+/// again, and the resend gets the original acceptance.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() {
+    let (store, ids, _dir) = kiosk_with(1).await;
+    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
+    let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
+    transport.enroll().await.unwrap();
+    let now = chrono::Utc::now();
+    let item = store
+        .call(move |s| s.claim_next(now))
+        .await
+        .unwrap()
+        .unwrap();
+    let first = deliver_by_hand(&transport, &item).await;
+    // ...and the store refused to record it.
+    store
+        .call(|s| {
+            s.connection().execute_batch("PRAGMA query_only = ON")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let id = ids[0];
+    let failed = store
+        .call(move |s| s.mark_accepted(id, &first.reference, chrono::Utc::now()))
+        .await;
+    assert!(failed.is_err());
+    store
+        .call(|s| {
+            s.connection().execute_batch("PRAGMA query_only = OFF")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    // The same engine goes on (no restart).
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
+    let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");
+    let pass = engine.pass().await.unwrap();
+    assert_eq!(pass.accepted, 1);
+    assert_eq!(store.call(|s| s.queue_len()).await.unwrap(), 0);
+    assert_eq!(portal.received_count().unwrap(), 1, "once");
+    let history = store.call(move |s| s.history(id)).await.unwrap();
+    assert_eq!(
+        history.last().map(|e| e.state),
+        Some(DossierState::Accepted)
+    );
+    assert!(
+        history
+            .iter()
+            .any(|e| e.state == DossierState::Queued && e.note.is_some()),
+        "the requeue is in the history"
+    );
+}
+
 /// A restart while a dossier was "sending" queues it again, and the resend is harmless.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
@@ -376,16 +449,7 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
         .await
         .unwrap()
         .unwrap();
-    let upload = xakiosk::sync::engine::upload_of(&item, "KIOSK-TEST");
-    for (sha, _, sealed) in &item.attachments {
-        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sealed));
-        let total = sealed.len() as u64;
-        transport
-            .append_upload(item.id, sha, &checksum, 0, total, sealed.clone())
-            .await
-            .unwrap();
-    }
-    transport.put_dossier(item.id, &upload).await.unwrap();
+    deliver_by_hand(&transport, &item).await;
 
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
     let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");

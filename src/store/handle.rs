@@ -64,3 +64,18 @@ impl StoreHandle {
         rx.recv().map_err(|_| StoreError::Stopped)?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_that_panics_does_not_stop_the_writer() {
+        let sealer =
+            crate::sealing::Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+        let handle = StoreHandle::spawn(Store::open_in_memory(sealer).unwrap());
+        let lost: Result<(), StoreError> = handle.call_blocking(|_| panic!("a bug in a job"));
+        assert!(matches!(lost, Err(StoreError::Stopped)));
+        assert_eq!(handle.call_blocking(|s| s.dossier_count()).unwrap(), 0);
+    }
+}

@@ -294,6 +294,31 @@ impl Store {
         Ok(())
     }
 
+    /// A small value the sync engine keeps (what it enrolled as, …).
+    pub fn sync_value(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Keeps (or, with `None`, forgets) a small value of the sync engine.
+    pub fn set_sync_value(&mut self, key: &str, value: Option<&str>) -> Result<(), StoreError> {
+        match value {
+            Some(value) => self.conn.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?,
+            None => self
+                .conn
+                .execute("DELETE FROM sync_state WHERE key = ?1", [key])?,
+        };
+        Ok(())
+    }
+
     /// The status cursor last pulled from the portal.
     pub fn status_cursor(&self) -> Result<u64, StoreError> {
         let v: Option<String> = self

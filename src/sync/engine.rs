@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
+/// The store key under which the engine keeps the enrollment the portal accepted.
+const ENROLLED_AS: &str = "enrolled_as";
+
 /// What the top bar shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SyncStatus {
@@ -250,21 +253,52 @@ impl<T: PortalTransport> SyncEngine<T> {
         }
     }
 
-    /// Enrolls the kiosk if the portal does not know it yet; false when that failed.
+    /// Enrolls the kiosk if the portal does not know it yet; false when that failed. An
+    /// enrollment the portal accepted before (kept in the store) is not repeated: the token may
+    /// have been for one use only.
     async fn ensure_enrolled(&self) -> bool {
         if self.enrolled.load(Ordering::SeqCst) {
             return true;
+        }
+        let name = self.transport.enrollment_name();
+        if !name.is_empty() {
+            let kept = self.store.call(|s| s.sync_value(ENROLLED_AS)).await;
+            if kept.ok().flatten().as_deref() == Some(name.as_str()) {
+                self.enrolled.store(true, Ordering::SeqCst);
+                return true;
+            }
         }
         match self.call(self.transport.enroll()).await {
             Ok(_) => {
                 tracing::info!(kiosk = %self.kiosk_id, "enrolled with the portal");
                 self.enrolled.store(true, Ordering::SeqCst);
+                if !name.is_empty() {
+                    let kept = self
+                        .store
+                        .call(move |s| s.set_sync_value(ENROLLED_AS, Some(&name)))
+                        .await;
+                    if let Err(e) = kept {
+                        tracing::warn!("the enrollment is not remembered: {e}");
+                    }
+                }
                 true
             }
             Err(e) => {
                 tracing::warn!("cannot enroll with the portal: {e}");
                 false
             }
+        }
+    }
+
+    /// The portal does not know this kiosk (any more): enroll again with the token next pass.
+    async fn forget_enrollment(&self) {
+        self.enrolled.store(false, Ordering::SeqCst);
+        if let Err(e) = self
+            .store
+            .call(|s| s.set_sync_value(ENROLLED_AS, None))
+            .await
+        {
+            tracing::warn!("{e}");
         }
     }
 
@@ -325,7 +359,7 @@ impl<T: PortalTransport> SyncEngine<T> {
                 Err(e) => {
                     if matches!(e, SendError::Unauthorised(_)) {
                         // The portal forgot this kiosk (or its key): enroll again next pass.
-                        self.enrolled.store(false, Ordering::SeqCst);
+                        self.forget_enrollment().await;
                     }
                     let temporary =
                         matches!(e, SendError::Retry { .. } | SendError::Unauthorised(_));
@@ -546,7 +580,7 @@ impl<T: PortalTransport> SyncEngine<T> {
             }
             Err(e) => {
                 if matches!(e, SendError::Unauthorised(_)) {
-                    self.enrolled.store(false, Ordering::SeqCst);
+                    self.forget_enrollment().await;
                 }
                 tracing::debug!("status pull failed: {e}");
                 self.publish(false, None).await;

@@ -111,6 +111,12 @@ pub trait PortalTransport: Send + Sync + 'static {
         id: uuid::Uuid,
         rating: &crate::sync::contract::RatingUpload,
     ) -> impl Future<Output = Result<(), SendError>> + Send;
+    /// Names this kiosk's enrollment (portal, kiosk id, device key): once the portal enrolled
+    /// it, the engine remembers the name and does not present the (maybe one-time) enrollment
+    /// token again until the portal says it does not know the kiosk. Empty: enroll each start.
+    fn enrollment_name(&self) -> String {
+        String::new()
+    }
 }
 
 /// The portal over HTTP(S).
@@ -353,6 +359,15 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
 }
 
 impl PortalTransport for HttpTransport {
+    fn enrollment_name(&self) -> String {
+        format!(
+            "{} {} {}",
+            self.base,
+            self.identity.kiosk_id,
+            self.identity.key.public_base64()
+        )
+    }
+
     async fn enroll(&self) -> Result<Enrolled, SendError> {
         let response = self
             .client
@@ -474,6 +489,9 @@ impl PortalTransport for HttpTransport {
 
 /// A shared transport (tests keep a handle on the one the engine uses).
 impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
+    fn enrollment_name(&self) -> String {
+        (**self).enrollment_name()
+    }
     async fn alert(
         &self,
         id: uuid::Uuid,

@@ -130,7 +130,28 @@ fn export_logs(config: &crate::config::Config, health: &Health) -> Result<String
         health.snapshot()
     );
     write_synced(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(format!("Đã lưu nhật ký / logs saved: {}", path.display()))
+    // Databases set aside as damaged go along (their content is sealed to the portal's key):
+    // the province can recover what they still hold.
+    let mut copied = 0;
+    for damaged in crate::store::set_aside::list(&config.data_dir()) {
+        let Some(name) = damaged.file_name() else {
+            continue;
+        };
+        let to = dir.join(name);
+        std::fs::copy(&damaged, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+        std::fs::File::open(&to)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+        copied += 1;
+    }
+    Ok(if copied == 0 {
+        format!("Đã lưu nhật ký / logs saved: {}", path.display())
+    } else {
+        format!(
+            "Đã lưu nhật ký và {copied} cơ sở dữ liệu hỏng / logs and {copied} damaged database(s) saved: {}",
+            dir.display()
+        )
+    })
 }
 
 fn write_synced(path: &Path, text: &str) -> std::io::Result<()> {
