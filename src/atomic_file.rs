@@ -1,7 +1,9 @@
 //! Replacing a small file so that a power cut leaves either the old file or the new one, whole:
 //! a temporary file beside it, written and fsynced, renamed over it, then the folder fsynced.
 //! Used for the provisioned configuration layer, the last good configuration, the device key
-//! and the network settings. "Private" files are created owner-only (0600) from the start.
+//! and the network settings. "Private" files are created owner-only (0600) from the start. A
+//! file root writes into a folder someone else owns (a technician running `xakiosk provision`
+//! as root in the kiosk user's folder) is given to the folder's owner, so the kiosk can read it.
 
 use std::io::Write;
 use std::path::Path;
@@ -37,11 +39,29 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> 
         f.write_all(bytes)?;
         f.sync_all()?;
     }
+    give_to_folder_owner(&tmp, dir)?;
     if let Err(e) = std::fs::rename(&tmp, path) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// A file made by root in a folder owned by another user becomes that user's.
+#[cfg(unix)]
+fn give_to_folder_owner(file: &Path, dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let made = std::fs::metadata(file)?;
+    let folder = std::fs::metadata(dir)?;
+    if made.uid() == 0 && folder.uid() != 0 {
+        std::os::unix::fs::chown(file, Some(folder.uid()), Some(folder.gid()))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn give_to_folder_owner(_: &Path, _: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 #[cfg(test)]
@@ -65,5 +85,28 @@ mod tests {
             std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
             1
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_root_writes_in_the_kiosk_users_folder_becomes_the_kiosk_users() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let probe = dir.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        if std::fs::metadata(&probe).unwrap().uid() != 0 {
+            return; // only root can give a file away
+        }
+        let kiosk = dir.path().join("kiosk");
+        std::fs::create_dir(&kiosk).unwrap();
+        std::os::unix::fs::chown(&kiosk, Some(4242), Some(4243)).unwrap();
+        let path = kiosk.join("provisioned.toml");
+        write_private(&path, b"x = 1").unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4243));
+        // In a folder of root's, root's file stays root's.
+        let own = dir.path().join("network.conf");
+        write_public(&own, b"x").unwrap();
+        assert_eq!(std::fs::metadata(&own).unwrap().uid(), 0);
     }
 }

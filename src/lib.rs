@@ -41,6 +41,7 @@ pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod sync;
+pub mod test_dossier;
 pub mod ui;
 pub mod watchdog;
 

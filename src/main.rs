@@ -73,6 +73,12 @@ enum Cmd {
         #[arg(long)]
         catalogue_key: Option<String>,
     },
+    /// Make a portal sealing key pair: the private key goes to FILE (owner-only; give it to
+    /// `portal --private-key`), the public key is printed (kiosks seal to it)
+    PortalKey {
+        /// Where the private key goes (must not exist)
+        out: PathBuf,
+    },
     /// Sign the procedure catalogue and publish it in a reference portal's database; kiosks
     /// install it on their next sync
     PublishCatalogue {
@@ -203,6 +209,9 @@ enum Cmd {
     },
     #[command(hide = true)]
     BenchFirstFrame,
+    /// Queues one made-up dossier through the kiosk's real path (kiosk-image/field-test)
+    #[command(hide = true)]
+    TestDossier,
     /// Sends the queue to a portal until it is empty, printing each accepted code (the child of
     /// the sync crash test)
     #[command(hide = true)]
@@ -411,6 +420,10 @@ fn main() -> ExitCode {
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
         Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
         Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::TestDossier) => {
+            xakiosk::test_dossier::queue(&xakiosk::config::layers::load(&layers))
+                .map(|code| println!("queued test dossier {code}"))
+        }
         Some(Cmd::Card(command)) => card_command(command),
         Some(Cmd::Qr { files }) => {
             let (report, failed) = xakiosk::card_cli::qr(&files);
@@ -501,6 +514,19 @@ fn main() -> ExitCode {
                     xakiosk::key_handover::handovers_path(&key_path).display()
                 );
             })
+        }
+        Some(Cmd::PortalKey { out }) => {
+            if out.exists() {
+                Err(format!(
+                    "{} exists: a key is never overwritten",
+                    out.display()
+                ))
+            } else {
+                let (private, public) = xakiosk::sealing::Opener::generate();
+                xakiosk::atomic_file::write_private(&out, private.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))
+                    .map(|()| println!("{public}"))
+            }
         }
         Some(Cmd::DefaultConfig) => {
             print!("{}", include_str!("../assets/config/default.toml"));

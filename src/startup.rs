@@ -150,9 +150,23 @@ impl Startup {
             }
         };
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
-        let (mut store, set_aside) =
-            crate::store::set_aside::open_or_set_aside(&database, sealer, &stamp)
-                .map_err(|e| format!("cannot open the dossier store: {e}"))?;
+        let (mut store, set_aside) = match crate::store::set_aside::open_or_set_aside(
+            &database, sealer, &stamp,
+        ) {
+            Ok(opened) => opened,
+            Err(e) => {
+                let fault = format!(
+                    "cannot open the dossier store {}: {e}; no dossier is taken until it is fixed (the file is left as it is)",
+                    database.display()
+                );
+                tracing::error!("{fault}");
+                faults.push(fault);
+                not_set_up.get_or_insert_with(|| "the dossier store cannot be opened".into());
+                let unavailable = crate::store::Store::unavailable()
+                    .map_err(|e| format!("cannot start even an empty store: {e}"))?;
+                (unavailable, None)
+            }
+        };
         if let Some(aside) = set_aside {
             faults.push(format!(
                 "the dossier database was damaged ({}); it was kept as {} and a fresh one started",

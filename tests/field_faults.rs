@@ -7,10 +7,7 @@
 use std::path::Path;
 use std::sync::Arc;
 use xakiosk::config::layers::{self, LayerPaths, Mode};
-use xakiosk::core::answer::Answer;
 use xakiosk::core::dossier::DossierDraft;
-use xakiosk::core::dossier_code::DossierCode;
-use xakiosk::core::personal_id::PersonalId;
 use xakiosk::devices::clock::{Clock, SystemClock};
 use xakiosk::portal::{PortalDb, PortalState};
 use xakiosk::provision::{ProvisionRequest, provision};
@@ -62,23 +59,7 @@ fn request(portal: &str, token: &str, kiosk_id: &str) -> ProvisionRequest {
 }
 
 fn draft(i: u32) -> DossierDraft {
-    let mut random = [0u8; 8];
-    getrandom::fill(&mut random).unwrap();
-    let mut answers = std::collections::BTreeMap::new();
-    answers.insert(
-        "applicant_name".to_string(),
-        Answer::Text(format!("Trần Văn Bình {i}")),
-    );
-    DossierDraft {
-        id: uuid::Uuid::now_v7(),
-        code: DossierCode::from_random(&random),
-        procedure_id: "dang-ky-tam-tru".into(),
-        procedure_version: 1,
-        applicant_id: PersonalId::parse("001093047064").unwrap(),
-        answers,
-        identity: None,
-        assisted_by: None,
-    }
+    xakiosk::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Trần Văn Bình {i}"))
 }
 
 /// Starts the kiosk on its layers as `xakiosk` does (without the window).
@@ -675,4 +656,43 @@ fn once_enrolled_the_kiosk_no_longer_needs_its_enrollment_token() {
     let opener = Opener::from_base64(&private).unwrap();
     assert_received_once(&db, &sent, &opener, "KIOSK-O");
     assert_received_once(&db, &more, &opener, "KIOSK-O");
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_left_alone_and_the_kiosk_still_starts() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = appliance_layout(dir.path());
+    let (private, _) = Opener::generate();
+    let (_, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
+    runtime
+        .block_on(provision(
+            &paths,
+            &request(&base, "token-1", "KIOSK-P"),
+            &units(),
+        ))
+        .unwrap();
+    // Not damage but a path the kiosk cannot open (here a folder where the file should be, as
+    // a wrong mount or permission would): nothing is moved, no dossier is taken, the screen and
+    // the admin screen still come up with the fault.
+    let database = paths.data_dir.join("dossiers.sqlite");
+    std::fs::create_dir_all(database.join("inside")).unwrap();
+    let (_, startup) = start(&paths);
+    assert!(database.join("inside").is_dir(), "left as it was");
+    assert!(xakiosk::store::set_aside::list(&paths.data_dir).is_empty());
+    assert!(
+        startup
+            .faults
+            .iter()
+            .any(|f| f.contains("cannot open the dossier store")),
+        "{:?}",
+        startup.faults
+    );
+    assert!(startup.not_set_up.is_some());
+    assert!(matches!(
+        startup
+            .store
+            .call_blocking(|s| s.submit(&draft(1), &[], chrono::Utc::now())),
+        Err(StoreError::NotSetUp(_))
+    ));
 }

@@ -362,29 +362,17 @@ async fn every_dossier_reaches_the_portal_exactly_once_despite_faults() {
     }
 }
 
-/// Sends a claimed dossier to the portal outside the engine (what an earlier run did).
-async fn deliver_by_hand(
-    transport: &InProcessPortal,
-    item: &xakiosk::store::OutboxItem,
-) -> Acceptance {
-    let upload = xakiosk::sync::engine::upload_of(item, "KIOSK-TEST");
-    for (sha, _, sealed) in &item.attachments {
-        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sealed));
-        let total = sealed.len() as u64;
-        transport
-            .append_upload(item.id, sha, &checksum, 0, total, sealed.clone())
-            .await
-            .unwrap();
-    }
-    transport.put_dossier(item.id, &upload).await.unwrap()
-}
-
-/// The portal took a dossier but writing "accepted" failed (a full or read-only disk for a
-/// moment): the dossier is left "sending". The next pass — not the next restart — queues it
-/// again, and the resend gets the original acceptance.
-#[tokio::test(flavor = "current_thread", start_paused = true)]
-async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() {
-    let (store, ids, _dir) = kiosk_with(1).await;
+/// One dossier the portal holds while the kiosk still has it "sending": claimed and sent
+/// outside the engine (what an earlier run did before its outcome was lost).
+async fn delivered_but_left_sending() -> (
+    StoreHandle,
+    Vec<uuid::Uuid>,
+    tempfile::TempDir,
+    Arc<PortalDb>,
+    InProcessPortal,
+    Acceptance,
+) {
+    let (store, ids, dir) = kiosk_with(1).await;
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
     let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
     transport.enroll().await.unwrap();
@@ -394,7 +382,25 @@ async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() 
         .await
         .unwrap()
         .unwrap();
-    let first = deliver_by_hand(&transport, &item).await;
+    let upload = xakiosk::sync::engine::upload_of(&item, "KIOSK-TEST");
+    for (sha, _, sealed) in &item.attachments {
+        let checksum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(sealed));
+        let total = sealed.len() as u64;
+        transport
+            .append_upload(item.id, sha, &checksum, 0, total, sealed.clone())
+            .await
+            .unwrap();
+    }
+    let acceptance = transport.put_dossier(item.id, &upload).await.unwrap();
+    (store, ids, dir, portal, transport, acceptance)
+}
+
+/// The portal took a dossier but writing "accepted" failed (a full or read-only disk for a
+/// moment): the dossier is left "sending". The next pass — not the next restart — queues it
+/// again, and the resend gets the original acceptance.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() {
+    let (store, ids, _dir, portal, transport, first) = delivered_but_left_sending().await;
     // ...and the store refused to record it.
     store
         .call(|s| {
@@ -438,18 +444,8 @@ async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() 
 /// A restart while a dossier was "sending" queues it again, and the resend is harmless.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
-    let (store, ids, _dir) = kiosk_with(1).await;
-    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
-    let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
-    transport.enroll().await.unwrap();
     // The previous run claimed it and the portal stored it; then the power went.
-    let now = chrono::Utc::now();
-    let item = store
-        .call(move |s| s.claim_next(now))
-        .await
-        .unwrap()
-        .unwrap();
-    deliver_by_hand(&transport, &item).await;
+    let (store, ids, _dir, portal, transport, _) = delivered_but_left_sending().await;
 
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
     let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");

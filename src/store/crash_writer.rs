@@ -4,11 +4,7 @@
 //! in the reopened database and that the file is intact.
 
 use crate::core::answer::{Answer, AttachmentRef};
-use crate::core::dossier::DossierDraft;
-use crate::core::dossier_code::DossierCode;
-use crate::core::personal_id::PersonalId;
 use crate::store::{Store, StoredAttachment};
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -22,30 +18,17 @@ pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), Str
     let mut out = std::io::stdout().lock();
     let mut n: u64 = 0;
     while limit.is_none_or(|l| n < l) {
-        let mut random = [0u8; 8];
-        getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-        let mut answers = BTreeMap::new();
-        answers.insert(
-            "applicant_name".to_string(),
-            Answer::Text(format!("Nguyễn Văn {n}")),
-        );
+        let mut draft =
+            crate::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Nguyễn Văn {n}"));
         let bytes = vec![(n % 251) as u8; 64 * 1024];
         let reference = AttachmentRef {
             sha256: format!("{n:064x}"),
             mime: "image/jpeg".into(),
             bytes: bytes.len(),
         };
-        answers.insert("paper".to_string(), Answer::Attachment(reference.clone()));
-        let draft = DossierDraft {
-            id: uuid::Uuid::now_v7(),
-            code: DossierCode::from_random(&random),
-            procedure_id: "dang-ky-tam-tru".into(),
-            procedure_version: 1,
-            applicant_id: PersonalId::parse("001093047064").map_err(|e| e.to_string())?,
-            answers,
-            identity: None,
-            assisted_by: None,
-        };
+        draft
+            .answers
+            .insert("paper".to_string(), Answer::Attachment(reference.clone()));
         match store.submit(
             &draft,
             &[StoredAttachment { reference, bytes }],

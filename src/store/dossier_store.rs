@@ -166,6 +166,14 @@ impl Store {
         Store::setup(conn, sealer)
     }
 
+    /// What the kiosk runs on when its database cannot be opened for a reason other than
+    /// damage (permissions, a missing mount): an empty store in memory that refuses every new
+    /// dossier, so the screen, the admin screen and the heartbeat still work and say what is
+    /// wrong, and the file on disk is left as it is.
+    pub fn unavailable() -> Result<Store, StoreError> {
+        Store::setup(Connection::open_in_memory()?, None)
+    }
+
     /// A private database in memory (tests and benchmarks).
     pub fn open_in_memory(sealer: Sealer) -> Result<Store, StoreError> {
         Store::setup(Connection::open_in_memory()?, Some(sealer))

@@ -2,10 +2,11 @@
 //! open, does not upgrade, or fails `PRAGMA quick_check` is moved aside whole — the database
 //! with its `-wal` and `-shm` files, renamed, never deleted or rewritten — and a fresh database
 //! is started in its place, so the kiosk keeps taking and keeping dossiers. The old file stays
-//! for the technician to export (`xakiosk store set-aside`) and send to the province, where
-//! what it still holds can be recovered. Errors that are not damage (a read-only or full
-//! partition, a folder that cannot be created) are returned as they are: moving the file would
-//! not help.
+//! for the technician to export (the admin screen's "export logs" copies it to the USB stick)
+//! and send to the province, where what it still holds can be recovered. Errors that are not
+//! damage (a read-only or full partition, a permission, a folder that cannot be created) are
+//! returned as they are: moving the file would not help, and the kiosk starts without taking
+//! dossiers until the technician fixes it (`Store::unavailable`).
 
 use crate::sealing::Sealer;
 use crate::store::{Store, StoreError};
@@ -23,11 +24,10 @@ pub struct SetAside {
 /// The file name prefix set-aside databases get (with the time and the original name).
 pub const SET_ASIDE_PREFIX: &str = "damaged-";
 
+/// Damage, as opposed to a folder or permission problem that moving the file would not fix
+/// (those are reported and the file is left where it is).
 fn damaged(e: &StoreError) -> bool {
-    !matches!(
-        e,
-        StoreError::Full | StoreError::ReadOnly | StoreError::Stopped | StoreError::NotSetUp(_)
-    )
+    matches!(e, StoreError::Corrupt(_) | StoreError::Migration(_))
 }
 
 fn check(store: &Store) -> Result<(), String> {
