@@ -22,6 +22,7 @@ pub mod catalogue_bundle;
 pub mod catalogue_install;
 pub mod config;
 pub mod core;
+pub mod data_layout;
 pub mod demo;
 pub mod devices;
 pub mod headless;

@@ -129,6 +129,13 @@ enum Cmd {
         #[arg(long, default_value = "/var/lib/xakiosk/system/ssh/authorized_keys")]
         out: PathBuf,
     },
+    /// Root's step before the kiosk starts on the appliance (xakiosk.service): move what an
+    /// image with the old data-partition layout kept into the kiosk's folder and root's
+    MigrateDataLayout {
+        /// The data partition
+        #[arg(long, default_value = "/var/lib/xakiosk")]
+        root: PathBuf,
+    },
     /// Replace the device key by a new one; the old key signs a handover to it, so dossiers
     /// queued before still reach the portal with verifiable receipts. Restart the kiosk after.
     RotateDeviceKey,
@@ -488,6 +495,16 @@ fn main() -> ExitCode {
                 Some(fault) => Err(fault),
                 None => xakiosk::printing::sample::run(&effective.config, &out, print),
             }
+        }
+        Some(Cmd::MigrateDataLayout { root }) => {
+            let (moved, left) = xakiosk::data_layout::migrate(&root);
+            for line in &moved {
+                println!("moved {line}");
+            }
+            for line in &left {
+                eprintln!("left {line}");
+            }
+            Ok(())
         }
         Some(Cmd::ApplyNetwork { request, out }) => {
             xakiosk::network_settings::apply_request(&request, &out).map(|summary| {

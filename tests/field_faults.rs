@@ -140,6 +140,40 @@ fn appliance_layout(dir: &Path) -> LayerPaths {
     LayerPaths::new(&file, false)
 }
 
+/// A kiosk provisioned (online) as `kiosk_id` to a reference portal of its own.
+struct Provisioned {
+    runtime: tokio::runtime::Runtime,
+    dir: tempfile::TempDir,
+    paths: LayerPaths,
+    /// The portal's private sealing key.
+    private: String,
+    db: Arc<PortalDb>,
+    base: String,
+}
+
+fn provisioned(kiosk_id: &str) -> Provisioned {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = appliance_layout(dir.path());
+    let (private, _) = Opener::generate();
+    let (db, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
+    runtime
+        .block_on(provision(
+            &paths,
+            &request(&base, "token-1", kiosk_id),
+            &units(),
+        ))
+        .unwrap();
+    Provisioned {
+        runtime,
+        dir,
+        paths,
+        private,
+        db,
+        base,
+    }
+}
+
 #[test]
 fn queued_dossiers_survive_provisioning_re_provisioning_and_a_key_rotation() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -238,18 +272,14 @@ fn queued_dossiers_survive_provisioning_re_provisioning_and_a_key_rotation() {
 
 #[test]
 fn a_typo_in_the_configuration_never_starts_the_built_in_portal_or_drops_a_dossier() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let paths = appliance_layout(dir.path());
-    let (private, _) = Opener::generate();
-    let (portal1, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
-    runtime
-        .block_on(provision(
-            &paths,
-            &request(&base, "token-1", "KIOSK-T"),
-            &units(),
-        ))
-        .unwrap();
+    let Provisioned {
+        runtime,
+        dir: _dir,
+        paths,
+        private,
+        db: portal1,
+        base,
+    } = provisioned("KIOSK-T");
     // The kiosk ran once on it (and kept it as the last good configuration), took two
     // dossiers while the portal was away.
     let (effective, startup) = start(&paths);
@@ -382,18 +412,14 @@ fn provisioning_writes_only_the_provisioned_layer_beside_a_read_only_configurati
 
 #[test]
 fn a_device_key_that_cannot_be_read_is_never_replaced() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let paths = appliance_layout(dir.path());
-    let (private, _) = Opener::generate();
-    let (db, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
-    runtime
-        .block_on(provision(
-            &paths,
-            &request(&base, "token-1", "KIOSK-K"),
-            &units(),
-        ))
-        .unwrap();
+    let Provisioned {
+        runtime,
+        dir: _dir,
+        paths,
+        private,
+        db,
+        base,
+    } = provisioned("KIOSK-K");
     let (_, startup) = start(&paths);
     let queued = submit(&startup, 1);
     let enrolled = db.device_key("KIOSK-K").unwrap().unwrap();
@@ -451,18 +477,12 @@ fn a_device_key_that_cannot_be_read_is_never_replaced() {
 
 #[test]
 fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let paths = appliance_layout(dir.path());
-    let (private, _) = Opener::generate();
-    let (_, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
-    runtime
-        .block_on(provision(
-            &paths,
-            &request(&base, "token-1", "KIOSK-D"),
-            &units(),
-        ))
-        .unwrap();
+    let Provisioned {
+        runtime,
+        dir,
+        paths,
+        ..
+    } = provisioned("KIOSK-D");
     let database = paths.data_dir.join("dossiers.sqlite");
     let damaged: Vec<u8> = b"SQLite format 3\0"
         .iter()
@@ -488,6 +508,34 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
         startup.store.call_blocking(|s| s.dossier_count()).unwrap(),
         1
     );
+    // The technician exports it with the logs from the admin screen.
+    let usb = dir.path().join("usb");
+    std::fs::create_dir_all(&usb).unwrap();
+    let mut config = layers::load(&paths).config;
+    config.admin.log_export_dir = usb.display().to_string();
+    let gpio = xakiosk::devices::gpio::SimGpio::simulated(config.gpio.clone()).unwrap();
+    let devices = Arc::new(xakiosk::ui::admin_actions::AdminDevices {
+        config,
+        layers: paths.clone(),
+        gpio: Arc::new(std::sync::Mutex::new(gpio)),
+        camera: Arc::new(std::sync::Mutex::new(
+            xakiosk::devices::camera::SimCamera::new(640, 360),
+        )),
+    });
+    let exported = runtime.block_on(xakiosk::ui::admin_actions::perform(
+        xakiosk::ui::admin_panel::AdminAction::ExportLogs,
+        devices,
+        xakiosk::health::Health::new(),
+        startup.store.clone(),
+        None,
+        None,
+    ));
+    let xakiosk::ui::admin_actions::AdminResult::Done(Ok(message)) = exported else {
+        panic!("the export failed");
+    };
+    assert!(message.contains("1 damaged database"), "{message}");
+    let name = aside[0].file_name().unwrap();
+    assert_eq!(std::fs::read(usb.join(name)).unwrap(), damaged);
 }
 
 #[test]
@@ -660,18 +708,12 @@ fn once_enrolled_the_kiosk_no_longer_needs_its_enrollment_token() {
 
 #[test]
 fn a_database_that_cannot_be_opened_is_left_alone_and_the_kiosk_still_starts() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let paths = appliance_layout(dir.path());
-    let (private, _) = Opener::generate();
-    let (_, base) = portal(&runtime, dir.path(), "portal", "token-1", &private);
-    runtime
-        .block_on(provision(
-            &paths,
-            &request(&base, "token-1", "KIOSK-P"),
-            &units(),
-        ))
-        .unwrap();
+    let Provisioned {
+        runtime: _runtime,
+        dir: _dir,
+        paths,
+        ..
+    } = provisioned("KIOSK-P");
     // Not damage but a path the kiosk cannot open (here a folder where the file should be, as
     // a wrong mount or permission would): nothing is moved, no dossier is taken, the screen and
     // the admin screen still come up with the fault.

@@ -86,6 +86,14 @@ pub fn open_or_set_aside(
 
 /// The databases moved aside in `dir`, oldest first.
 pub fn list(dir: &Path) -> Vec<PathBuf> {
+    files(dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect()
+}
+
+/// Every file of the databases moved aside in `dir` (with their `-wal` and `-shm`), sorted.
+pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .into_iter()
         .flatten()
@@ -94,7 +102,7 @@ pub fn list(dir: &Path) -> Vec<PathBuf> {
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(SET_ASIDE_PREFIX) && n.ends_with(".sqlite"))
+                .is_some_and(|n| n.starts_with(SET_ASIDE_PREFIX))
         })
         .collect();
     found.sort();
