@@ -304,11 +304,15 @@ pub fn show(effective: &Effective) -> String {
     if let Some(fault) = &effective.fault {
         out.push_str(&format!("# FAULT: {fault}\n"));
     }
+    // A key shown whole (a pin of [gpio]) comes from the highest layer that set part of it.
     let source_of = |key: &str| {
+        let inner = format!("{key}.");
         effective
             .sources
-            .get(key)
-            .copied()
+            .iter()
+            .filter(|(k, _)| k.as_str() == key || k.starts_with(&inner))
+            .map(|(_, s)| *s)
+            .max_by_key(|s| *s as u8)
             .unwrap_or(Source::Default)
             .label()
     };
@@ -363,7 +367,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = paths(
             dir.path(),
-            "[kiosk]\nplace = \"Xã A\"\n[session]\nwarn_after_secs = 90\n",
+            "[kiosk]\nplace = \"Xã A\"\n[session]\nwarn_after_secs = 90\n[gpio.presence]\npin = 5\n",
         );
         std::fs::create_dir_all(&p.data_dir).unwrap();
         std::fs::write(
@@ -384,6 +388,7 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("grace_secs = 30  # default"), "{shown}");
+        assert!(shown.contains("pin = 5 }  # file"), "{shown}");
     }
 
     #[test]
