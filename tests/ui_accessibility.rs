@@ -235,6 +235,10 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
         press("Hỗ trợ");
         c.check(&format!("help ({tag})"));
         app.global::<SessionAdapter>().invoke_go_home();
+        // A kiosk that is not provisioned yet says so on its home screen.
+        app.global::<SessionAdapter>().set_not_set_up(true);
+        c.check(&format!("home, not set up ({tag})"));
+        app.global::<SessionAdapter>().set_not_set_up(false);
     }
     // Large text is per session: it ended with the last "home".
     assert!(!kiosk.controller.borrow().elder());
