@@ -232,7 +232,8 @@ pub async fn provision(
             let sealing = match (&enrolled.sealing_public_key, &request.sealing_key) {
                 (Some(told), Some(carried)) if told.trim() != carried.trim() => {
                     return Err(ProvisionError::Refused(
-                        "the portal answers with another sealing key than the provisioning                          code carries: check the code and the portal address"
+                        "the portal answers with another sealing key than the provisioning \
+                         code carries: check the code and the portal address"
                             .into(),
                     ));
                 }

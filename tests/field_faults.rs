@@ -738,3 +738,35 @@ fn a_database_that_cannot_be_opened_is_left_alone_and_the_kiosk_still_starts() {
         Err(StoreError::NotSetUp(_))
     ));
 }
+
+#[test]
+fn a_provisioning_code_whose_sealing_key_the_portal_contradicts_is_refused() {
+    let Provisioned {
+        runtime,
+        dir: _dir,
+        paths,
+        base,
+        ..
+    } = provisioned("KIOSK-M");
+    let before = std::fs::read(paths.provisioned()).unwrap();
+    let refused = runtime.block_on(provision(
+        &paths,
+        &ProvisionRequest {
+            sealing_key: Some(Opener::generate().1),
+            ..request(&base, "token-1", "KIOSK-M")
+        },
+        &units(),
+    ));
+    let err = refused.unwrap_err();
+    assert_eq!(err.exit_code(), 4);
+    assert!(
+        err.to_string()
+            .contains("another sealing key than the provisioning code carries"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(paths.provisioned()).unwrap(),
+        before,
+        "unchanged"
+    );
+}
