@@ -1,12 +1,11 @@
 //! Keeps the catalogue a kiosk received from its portal: the signed bundle exactly as it
-//! arrived, in `catalogue/current.json` under the data directory, replaced atomically (write a
-//! temporary file, fsync, rename, fsync the folder) so a power cut leaves the old catalogue or
-//! the new one, never a mix. The bundle is checked again at every start. Must not install what
+//! arrived, in `catalogue/current.json` under the data directory, replaced atomically
+//! (`atomic_file`: a temporary file, fsync, rename, fsync the folder) so a power cut leaves the
+//! old catalogue or the new one, never a mix. The bundle is checked again at every start. Must not install what
 //! `catalogue_bundle::open` refuses.
 
 use crate::catalogue_bundle::OpenedCatalogue;
 use crate::sync::contract::SignedCatalogue;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -78,7 +77,7 @@ impl CatalogueInstall {
         let opened = crate::catalogue_bundle::open(signed, &self.public_key, *installed)
             .map_err(|e| e.to_string())?;
         let text = serde_json::to_vec(signed).map_err(|e| e.to_string())?;
-        write_atomically(&self.dir, "current.json", &text)
+        crate::atomic_file::write_public(&self.current_path(), &text)
             .map_err(|e| format!("cannot write the catalogue in {}: {e}", self.dir.display()))?;
         *installed = opened.version;
         drop(installed);
@@ -96,19 +95,6 @@ impl CatalogueInstall {
         }
         Ok(opened.version)
     }
-}
-
-/// Writes `name` in `dir` so that readers see the old bytes or the new ones, never a part.
-fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!("{name}.tmp"));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, dir.join(name))?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]
@@ -151,7 +137,7 @@ mod tests {
         assert!(install.install(&sign(&bundle(1), &key)).is_err());
         // A crash while writing version 3 leaves only a temporary file behind.
         std::fs::write(
-            dir.path().join("current.json.tmp"),
+            dir.path().join(".current.json.tmp"),
             b"{\"version\":3,\"bund",
         )
         .unwrap();

@@ -716,11 +716,7 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let now = chrono::Utc::now();
-        store
-            .call(move |s| s.recover_after_crash(now))
-            .await
-            .map_err(|e| e.to_string())?;
+        // Each pass first queues again what the killed run left "sending".
         loop {
             engine.pass().await.map_err(|e| e.to_string())?;
             if store

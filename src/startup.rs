@@ -45,6 +45,8 @@ pub struct Startup {
     /// What receipts say about this kiosk (place, id, holidays, fee account).
     pub receipts: Arc<crate::printing::receipt_content::ReceiptContext>,
     pub queue_tickets: bool,
+    /// The admin screen's PIN hash (empty: the admin screen stays locked).
+    pub admin_pin_hash: String,
     /// Community tech-team members who may sign in to help.
     pub helpers: Vec<crate::core::assist::Helper>,
 }
@@ -64,6 +66,7 @@ impl Startup {
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
         c.set_helpers(self.helpers.clone());
+        c.admin = crate::ui::admin_panel::AdminPanel::new(&self.admin_pin_hash);
         c.restore_pin_lockouts(self.pin_lockouts.0, self.pin_lockouts.1);
         c
     }
@@ -231,6 +234,7 @@ impl Startup {
                 beneficiary: config.payment.beneficiary(),
             }),
             queue_tickets: config.printer.queue_ticket,
+            admin_pin_hash: config.admin.pin_hash.clone(),
             helpers: config
                 .assist
                 .helpers

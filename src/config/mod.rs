@@ -416,19 +416,6 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads one layer file alone; a missing file means the defaults. The kiosk and the
-    /// technician's tools read the layers together with `layers::load`.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(source) => Err(ConfigError::Read {
-                path: path.to_path_buf(),
-                source,
-            }),
-        }
-    }
-
     /// The defaults with the development layer on top: the built-in reference portal, the
     /// development keys and token, a made-up kiosk id and place. Only for the desktop when
     /// asked (`--development`), the demo, the benchmarks and the tests.

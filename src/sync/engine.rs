@@ -1,4 +1,5 @@
-//! The sync loop: at start it requeues dossiers a crash left "sending"; it enrolls the kiosk
+//! The sync loop: each pass first requeues dossiers left "sending" (by a crash, or by a failed
+//! write of their outcome); it enrolls the kiosk
 //! when the portal does not know it yet; then it sends every due dossier one by one (photos
 //! first, in chunks that resume where the portal's copy stops, then the dossier itself, the
 //! commit point), records the portal's acceptance, schedules failures with backoff so that
@@ -200,15 +201,7 @@ impl<T: PortalTransport> SyncEngine<T> {
     /// Runs until `shutdown` completes.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
-        let now = self.clock.now();
-        match self.store.call(move |s| s.recover_after_crash(now)).await {
-            Ok(n) if n > 0 => tracing::info!(
-                recovered = n,
-                "dossiers left sending by a restart are queued again"
-            ),
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "cannot recover the outbox"),
-        }
+        // (Dossiers a restart left "sending" are queued again by the first pass.)
         // Kiosks that lose the power together start together: spread their first calls.
         self.publish(false, None).await;
         let spread = crate::sync::backoff::start_delay(self.idle_poll, (self.random)());
@@ -307,14 +300,14 @@ impl<T: PortalTransport> SyncEngine<T> {
     pub async fn pass(&self) -> Result<Pass, StoreError> {
         let mut pass = Pass::default();
         // Only this engine claims dossiers and its passes do not overlap: one still "sending"
-        // now is one whose outcome a failed store write did not record. Queue it again (the
-        // portal's idempotency makes the resend harmless) rather than leave it until a restart.
+        // now was left so by a restart, or by a failed store write of its outcome. Queue it
+        // again (the portal's idempotency makes the resend harmless).
         let now = self.clock.now();
         let stranded = self.store.call(move |s| s.recover_after_crash(now)).await?;
         if stranded > 0 {
             tracing::warn!(
                 stranded,
-                "dossiers left sending by a failed store write are queued again"
+                "dossiers left sending (a restart or a failed store write) are queued again"
             );
         }
         if !self.ensure_enrolled().await {

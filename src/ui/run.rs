@@ -57,8 +57,6 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         s.not_set_up = startup.not_set_up.clone();
     });
     let mut controller = startup.controller(clock.clone());
-    controller.admin = crate::ui::admin_panel::AdminPanel::new(&config.admin.pin_hash);
-    controller.restore_pin_lockouts(startup.pin_lockouts.0, startup.pin_lockouts.1);
     controller.set_sleep_after(
         (config.session.sleep_after_secs > 0)
             .then(|| std::time::Duration::from_secs(config.session.sleep_after_secs)),
