@@ -119,7 +119,7 @@ enum Cmd {
         #[arg(long, default_value = "/var/lib/xakiosk/kiosk/network-settings.txt")]
         request: PathBuf,
         /// The networkd file to write
-        #[arg(long, default_value = xakiosk::network_settings::NETWORKD_FILE)]
+        #[arg(long, default_value = xakiosk::appliance::network_settings::NETWORKD_FILE)]
         out: PathBuf,
     },
     /// Root's side of maintenance mode (xakiosk-maintenance.service): install the SSH keys
@@ -287,7 +287,7 @@ enum CardCmd {
     ServeVirtual {
         /// A card file (assets/dev/cards/*.card.json)
         card: PathBuf,
-        #[arg(long, default_value = xakiosk::devices::vpcd_card::VPCD_ADDRESS)]
+        #[arg(long, default_value = xakiosk::identity::card_side::vpcd_card::VPCD_ADDRESS)]
         vpcd: String,
     },
 }
@@ -304,7 +304,7 @@ fn card_command(command: CardCmd) -> Result<(), String> {
             trust,
             extended_read,
         } => {
-            let report = xakiosk::card_cli::read(&xakiosk::card_cli::ReadArgs {
+            let report = xakiosk::tools::card_cli::read(&xakiosk::tools::card_cli::ReadArgs {
                 reader,
                 sim_card,
                 id,
@@ -332,7 +332,7 @@ fn card_command(command: CardCmd) -> Result<(), String> {
             Ok(())
         }
         CardCmd::ServeVirtual { card, vpcd } => {
-            let answered = xakiosk::card_cli::serve_virtual(&card, &vpcd)?;
+            let answered = xakiosk::tools::card_cli::serve_virtual(&card, &vpcd)?;
             eprintln!("the virtual card answered {answered} APDUs; vpcd hung up");
             Ok(())
         }
@@ -395,11 +395,11 @@ fn main() -> ExitCode {
             );
         }
         Some(Cmd::Selftest { no_print }) => {
-            let checks = xakiosk::selftest::run(&layers, !no_print);
-            print!("{}", xakiosk::selftest::table(&checks));
+            let checks = xakiosk::appliance::selftest::run(&layers, !no_print);
+            print!("{}", xakiosk::appliance::selftest::table(&checks));
             let failed = checks
                 .iter()
-                .filter(|c| c.verdict == xakiosk::selftest::Verdict::Fail)
+                .filter(|c| c.verdict == xakiosk::appliance::selftest::Verdict::Fail)
                 .count();
             if failed > 0 {
                 Err(format!("{failed} check(s) failed"))
@@ -425,15 +425,15 @@ fn main() -> ExitCode {
             }
         }
         Some(Cmd::Demo { out, procedures }) => demo(out, procedures),
-        Some(Cmd::Bench { quick, only }) => xakiosk::bench::run(quick, only.as_deref()),
-        Some(Cmd::BenchFirstFrame) => xakiosk::bench::first_frame_probe(),
+        Some(Cmd::Bench { quick, only }) => xakiosk::tools::bench::run(quick, only.as_deref()),
+        Some(Cmd::BenchFirstFrame) => xakiosk::tools::bench::first_frame_probe(),
         Some(Cmd::TestDossier) => {
-            xakiosk::test_dossier::queue(&xakiosk::config::layers::load(&layers))
+            xakiosk::tools::test_dossier::queue(&xakiosk::config::layers::load(&layers))
                 .map(|code| println!("queued test dossier {code}"))
         }
         Some(Cmd::Card(command)) => card_command(command),
         Some(Cmd::Qr { files }) => {
-            let (report, failed) = xakiosk::card_cli::qr(&files);
+            let (report, failed) = xakiosk::tools::card_cli::qr(&files);
             println!(
                 "{}",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
@@ -448,7 +448,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Cmd::DevIssueCards { folder }) => {
-            xakiosk::identity::test_issuer::issue_folder(&folder)
+            xakiosk::identity::card_side::test_issuer::issue_folder(&folder)
                 .map(|written| {
                     for path in written {
                         println!("{path}");
@@ -457,7 +457,7 @@ fn main() -> ExitCode {
                 .map_err(|e| format!("could not issue the test cards: {e}").into())
         }
         Some(Cmd::CrashWriter { db, limit }) => {
-            xakiosk::store::crash_writer::write_until_killed(&db, limit)
+            xakiosk::tools::crash_writer::write_until_killed(&db, limit)
         }
         Some(Cmd::Catalogue { dir }) => check_catalogue(dir),
         Some(Cmd::VerifyReceipt { text, public_key }) => {
@@ -493,11 +493,11 @@ fn main() -> ExitCode {
             let effective = xakiosk::config::layers::load(&layers);
             match effective.fault {
                 Some(fault) => Err(fault),
-                None => xakiosk::printing::sample::run(&effective.config, &out, print),
+                None => xakiosk::tools::receipt_sample::run(&effective.config, &out, print),
             }
         }
         Some(Cmd::MigrateDataLayout { root }) => {
-            let (moved, left) = xakiosk::data_layout::migrate(&root);
+            let (moved, left) = xakiosk::appliance::data_layout::migrate(&root);
             for line in &moved {
                 println!("moved {line}");
             }
@@ -507,7 +507,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Cmd::ApplyNetwork { request, out }) => {
-            xakiosk::network_settings::apply_request(&request, &out).map(|summary| {
+            xakiosk::appliance::network_settings::apply_request(&request, &out).map(|summary| {
                 println!("network settings applied: {summary}");
             })
         }
@@ -515,7 +515,7 @@ fn main() -> ExitCode {
             let effective = xakiosk::config::layers::load(&layers);
             match &effective.fault {
                 Some(fault) => Err(format!("{fault}: no SSH key installed")),
-                None => xakiosk::maintenance_keys::install(
+                None => xakiosk::appliance::maintenance_keys::install(
                     &effective.config.admin.ssh_authorized_keys,
                     &out,
                 )
@@ -524,11 +524,11 @@ fn main() -> ExitCode {
         }
         Some(Cmd::RotateDeviceKey) => {
             let key_path = layers.data_dir.join("device.key");
-            xakiosk::key_handover::rotate(&key_path).map(|key| {
+            xakiosk::protocol::key_handover::rotate(&key_path).map(|key| {
                 println!("new device key {}", key.public_base64());
                 println!(
                     "the old key handed over to it ({}); restart the kiosk to use it",
-                    xakiosk::key_handover::handovers_path(&key_path).display()
+                    xakiosk::protocol::key_handover::handovers_path(&key_path).display()
                 );
             })
         }
@@ -539,8 +539,8 @@ fn main() -> ExitCode {
                     out.display()
                 ))
             } else {
-                let (private, public) = xakiosk::sealing::Opener::generate();
-                xakiosk::atomic_file::write_private(&out, private.as_bytes())
+                let (private, public) = xakiosk::protocol::sealing::Opener::generate();
+                xakiosk::store::atomic_file::write_private(&out, private.as_bytes())
                     .map_err(|e| format!("cannot write {}: {e}", out.display()))
                     .map(|()| println!("{public}"))
             }
@@ -577,7 +577,7 @@ fn provision(
     qr: Option<String>,
     extras: ProvisionExtras,
 ) -> ExitCode {
-    use xakiosk::provision::{ProvisionRequest, provision};
+    use xakiosk::appliance::provision::{ProvisionRequest, provision};
     if let Some(pin) = &extras.admin_pin
         && (!(6..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()))
     {
@@ -615,8 +615,8 @@ fn provision(
         }
         r
     });
-    let units = xakiosk::assets::load_admin_units(
-        &xakiosk::assets::assets_dir().join("admin-units/units-2025.tsv"),
+    let units = xakiosk::app::assets::load_admin_units(
+        &xakiosk::app::assets::assets_dir().join("admin-units/units-2025.tsv"),
     );
     let result = match (request, units) {
         (Ok(request), Ok(units)) => match tokio::runtime::Builder::new_current_thread()
@@ -658,7 +658,7 @@ fn provision(
 }
 
 fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
-    let report = xakiosk::demo::run(&xakiosk::demo::DemoOptions {
+    let report = xakiosk::tools::demo::run(&xakiosk::tools::demo::DemoOptions {
         out: out.clone(),
         procedures,
     })?;
@@ -682,13 +682,13 @@ fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
 fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), String> {
     use std::io::Write;
     use std::sync::Arc;
-    let sealer = xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY)
+    let sealer = xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY)
         .map_err(|e| e.to_string())?;
     let store = xakiosk::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
     let store = xakiosk::store::StoreHandle::spawn(store);
     let identity = xakiosk::sync::transport::KioskIdentity {
         kiosk_id: "KIOSK-CRASH".into(),
-        key: xakiosk::signing::DeviceKey::load_or_create(&db.with_file_name("device.key"))?,
+        key: xakiosk::protocol::signing::DeviceKey::load_or_create(&db.with_file_name("device.key"))?,
         place: "crash test".into(),
     };
     let transport = xakiosk::sync::transport::HttpTransport::new(
@@ -743,7 +743,7 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
 }
 
 fn verify_receipt(text: &str, public_key: Option<&str>) -> Result<(), String> {
-    let receipt = xakiosk::receipt::Receipt::parse(text).map_err(|e| e.to_string())?;
+    let receipt = xakiosk::protocol::receipt::Receipt::parse(text).map_err(|e| e.to_string())?;
     receipt.verify().map_err(|e| e.to_string())?;
     println!("dossier    {}", receipt.dossier_id);
     println!("code       {}", receipt.code);
@@ -775,7 +775,7 @@ fn run_portal(
 ) -> Result<(), String> {
     use std::sync::Arc;
     let key_paths = if private_key.is_empty() {
-        vec![xakiosk::assets::assets_dir().join("dev/portal-development.key")]
+        vec![xakiosk::app::assets::assets_dir().join("dev/portal-development.key")]
     } else {
         private_key
     };
@@ -784,17 +784,17 @@ fn run_portal(
         let key = std::fs::read_to_string(key_path)
             .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
         openers.push(
-            xakiosk::sealing::Opener::from_base64(&key)
+            xakiosk::protocol::sealing::Opener::from_base64(&key)
                 .map_err(|e| format!("{}: {e}", key_path.display()))?,
         );
     }
     let current = openers.remove(0);
-    let ring = xakiosk::sealing::KeyRing::new(current, openers);
+    let ring = xakiosk::protocol::sealing::KeyRing::new(current, openers);
     let database = xakiosk::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     let catalogue_key = catalogue_key
-        .unwrap_or_else(|| xakiosk::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string());
-    if !xakiosk::signing::is_public_key(&catalogue_key) {
+        .unwrap_or_else(|| xakiosk::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string());
+    if !xakiosk::protocol::signing::is_public_key(&catalogue_key) {
         return Err("--catalogue-key is not an ed25519 public key in base64".into());
     }
     let state = xakiosk::portal::PortalState::new(Arc::new(database), token)
@@ -822,12 +822,12 @@ fn publish_catalogue(
     version: Option<u64>,
     sealing_key: Option<String>,
 ) -> Result<(), String> {
-    let assets = xakiosk::assets::assets_dir();
+    let assets = xakiosk::app::assets::assets_dir();
     let procedures = procedures.unwrap_or_else(|| assets.join("procedures"));
     let key_path = key.unwrap_or_else(|| assets.join("dev/catalogue-development.key"));
     let key = std::fs::read_to_string(&key_path)
         .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-    let key = xakiosk::signing::DeviceKey::from_base64(&key).map_err(|e| {
+    let key = xakiosk::protocol::signing::DeviceKey::from_base64(&key).map_err(|e| {
         format!(
             "{} is not a catalogue signing key (base64 of a 32-byte ed25519 seed): {e}",
             key_path.display()
@@ -842,11 +842,11 @@ fn publish_catalogue(
         .unwrap_or(0);
     let version = version.unwrap_or(latest + 1);
     let mut bundle =
-        xakiosk::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)?;
+        xakiosk::app::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)?;
     bundle.sealing_public_key = sealing_key.map(|k| k.trim().to_string());
-    let signed = xakiosk::catalogue_bundle::sign(&bundle, &key);
+    let signed = xakiosk::protocol::catalogue_bundle::sign(&bundle, &key);
     // Refuse to publish what a kiosk would refuse to install.
-    xakiosk::catalogue_bundle::open(&signed, &key.public_base64(), 0)
+    xakiosk::protocol::catalogue_bundle::open(&signed, &key.public_base64(), 0)
         .map_err(|e| format!("not published: {e}"))?;
     database
         .publish_catalogue(&signed)
@@ -864,8 +864,8 @@ fn publish_catalogue(
 }
 
 fn check_catalogue(dir: Option<PathBuf>) -> Result<(), String> {
-    let dir = dir.unwrap_or_else(|| xakiosk::assets::assets_dir().join("procedures"));
-    let (catalogue, problems) = xakiosk::assets::load_catalogue(&dir);
+    let dir = dir.unwrap_or_else(|| xakiosk::app::assets::assets_dir().join("procedures"));
+    let (catalogue, problems) = xakiosk::app::assets::load_catalogue(&dir);
     for p in catalogue.procedures() {
         println!(
             "ok    {:<28} v{}  {} questions  {}",
@@ -903,5 +903,5 @@ fn run_kiosk(layers: &xakiosk::config::layers::LayerPaths, fullscreen: bool) -> 
             }
         }
     }
-    xakiosk::ui::run::run(&effective, fullscreen)
+    xakiosk::app::run::run(&effective, fullscreen)
 }

@@ -29,7 +29,7 @@ fn xakiosk(args: &[&str]) -> (i32, String, String) {
 fn portal(runtime: &tokio::runtime::Runtime, dir: &Path) -> (Arc<PortalDb>, String) {
     let db = Arc::new(PortalDb::open(&dir.join("portal.sqlite")).unwrap());
     let state = PortalState::new(db.clone(), "good-token").with_opener(
-        xakiosk::sealing::Opener::from_base64(&xakiosk::sealing::Opener::generate().0).unwrap(),
+        xakiosk::protocol::sealing::Opener::from_base64(&xakiosk::protocol::sealing::Opener::generate().0).unwrap(),
     );
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -92,7 +92,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
     assert!(err.contains("enrollment token"), "{err}");
     untouched("wrong token");
     // The device key was saved before the portal heard of it, and is kept for the next try.
-    let first_key = xakiosk::signing::DeviceKey::load(&data.join("device.key"))
+    let first_key = xakiosk::protocol::signing::DeviceKey::load(&data.join("device.key"))
         .unwrap()
         .expect("saved before enrolling")
         .public_base64();
@@ -128,7 +128,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
         "{}",
         written.kiosk.id
     );
-    let key = xakiosk::signing::DeviceKey::load_or_create(&data.join("device.key")).unwrap();
+    let key = xakiosk::protocol::signing::DeviceKey::load_or_create(&data.join("device.key")).unwrap();
     assert_eq!(key.public_base64(), first_key, "the same key all along");
     let devices = db.devices().unwrap();
     assert_eq!(devices.len(), 1);
@@ -139,7 +139,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
     );
 
     // Provisioning again (from the admin screen's QR code this time) keeps the key and the id.
-    let qr = xakiosk::provision::ProvisionRequest {
+    let qr = xakiosk::appliance::provision::ProvisionRequest {
         portal: base.clone(),
         token: "good-token".into(),
         commune: "00070".into(),
@@ -184,7 +184,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
         "--commune",
         "00070",
         "--sealing-key",
-        &xakiosk::sealing::Opener::generate().1,
+        &xakiosk::protocol::sealing::Opener::generate().1,
         "--admin-pin",
         "135790",
     ]);
@@ -266,7 +266,7 @@ fn selftest_prints_a_table_and_fails_on_what_is_broken() {
 
 fn store(dir: &Path) -> xakiosk::store::StoreHandle {
     let sealer =
-        xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+        xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
     xakiosk::store::StoreHandle::spawn(
         xakiosk::store::Store::open(&dir.join("dossiers.sqlite"), sealer).unwrap(),
     )
@@ -278,11 +278,11 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
     let store = store(dir.path());
     let sim = Arc::new(Mutex::new(SimGpio::simulated(PinMap::default()).unwrap()));
     let gpio: Arc<Mutex<dyn Gpio>> = sim.clone();
-    let health = xakiosk::health::Health::new();
+    let health = xakiosk::appliance::health::Health::new();
     let clock = Arc::new(xakiosk::devices::clock::SimClock::new(chrono::Utc::now()));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let (stop_tx, stop) = tokio::sync::oneshot::channel::<()>();
-    let cabinet = xakiosk::cabinet::Cabinet::new(gpio, health.clone(), store.clone(), clock);
+    let cabinet = xakiosk::appliance::cabinet::Cabinet::new(gpio, health.clone(), store.clone(), clock);
     let running = tokio::spawn(cabinet.run(
         move |e| {
             let _ = events_tx.send(e);
@@ -346,7 +346,7 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
     let portal_db = Arc::new(PortalDb::open(&dir.path().join("portal.sqlite")).unwrap());
     let identity = xakiosk::sync::transport::KioskIdentity {
         kiosk_id: "KIOSK-GPIO".into(),
-        key: xakiosk::signing::DeviceKey::generate().unwrap(),
+        key: xakiosk::protocol::signing::DeviceKey::generate().unwrap(),
         place: "test".into(),
     };
     let engine = xakiosk::sync::engine::SyncEngine::new(
@@ -375,7 +375,7 @@ fn the_metrics_endpoint_reports_queue_devices_and_errors_in_openmetrics() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let _guard = runtime.enter();
     let store = store(dir.path());
-    let health = xakiosk::health::Health::new();
+    let health = xakiosk::appliance::health::Health::new();
     health.record_printer(xakiosk::devices::printer::PrinterStatus::PaperOut);
     health.update(|s| s.door_open = true);
     let clock = Arc::new(xakiosk::devices::clock::SystemClock::new());
@@ -383,7 +383,7 @@ fn the_metrics_endpoint_reports_queue_devices_and_errors_in_openmetrics() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let url = format!("http://{}/metrics", listener.local_addr().unwrap());
-    let app = xakiosk::health_endpoint::router(health, store, clock);
+    let app = xakiosk::appliance::health_endpoint::router(health, store, clock);
     runtime.spawn(async move { axum::serve(listener, app).await });
     let (content_type, body) = runtime.block_on(async {
         let r = reqwest::get(&url).await.unwrap();
@@ -429,7 +429,7 @@ fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
         std::env::set_var("WATCHDOG_USEC", "20000000");
         std::env::set_var("WATCHDOG_PID", std::process::id().to_string());
     }
-    let w = xakiosk::watchdog::Watchdog::from_env().expect("run by systemd");
+    let w = xakiosk::appliance::watchdog::Watchdog::from_env().expect("run by systemd");
     assert_eq!(w.feed_every(), Some(Duration::from_secs(10)));
     w.ready();
     w.feed();
@@ -444,13 +444,13 @@ fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
         std::env::remove_var("WATCHDOG_USEC");
         std::env::remove_var("WATCHDOG_PID");
     }
-    assert!(xakiosk::watchdog::Watchdog::from_env().is_none());
+    assert!(xakiosk::appliance::watchdog::Watchdog::from_env().is_none());
 }
 
 #[test]
 fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
-    use xakiosk::ui::admin_actions::{AdminDevices, AdminResult, perform};
-    use xakiosk::ui::admin_panel::AdminAction;
+    use xakiosk::app::admin_actions::{AdminDevices, AdminResult, perform};
+    use xakiosk::session::admin_panel::AdminAction;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (db, base) = portal(&runtime, dir.path());
@@ -473,7 +473,7 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
         let result = runtime.block_on(perform(
             action,
             devices.clone(),
-            xakiosk::health::Health::new(),
+            xakiosk::appliance::health::Health::new(),
             store(dir.path()),
             None,
             None,
@@ -494,7 +494,7 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     let err = act(AdminAction::ProvisionFromQr).unwrap_err();
     assert!(err.contains("not a kiosk provisioning code"), "{err}");
 
-    let qr = xakiosk::provision::ProvisionRequest {
+    let qr = xakiosk::appliance::provision::ProvisionRequest {
         portal: base.clone(),
         token: "good-token".into(),
         commune: "00070".into(),
@@ -514,7 +514,7 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     assert_eq!(db.devices().unwrap()[0].kiosk_id, "KIOSK-HK-07");
 
     // Network settings the same way: a static address for the wired interface.
-    let settings = xakiosk::network_settings::NetworkSettings {
+    let settings = xakiosk::appliance::network_settings::NetworkSettings {
         dhcp: false,
         address: "10.20.30.40/24".into(),
         gateway: "10.20.30.1".into(),
@@ -525,7 +525,7 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     assert!(done.contains("10.20.30.40/24"), "{done}");
     // The kiosk only leaves a request; root (`xakiosk apply-network`) checks it and writes the
     // networkd file where the kiosk user cannot.
-    let request = data.join(xakiosk::network_settings::REQUEST_FILE);
+    let request = data.join(xakiosk::appliance::network_settings::REQUEST_FILE);
     let rendered = dir.path().join("system/network/10-admin.network");
     let (code, out, err) = xakiosk(&[
         "apply-network",
@@ -573,9 +573,9 @@ fn cabinet_pins_that_cannot_be_opened_do_not_stop_the_kiosk() {
     let mut config = xakiosk::config::Config::default();
     config.gpio.light_red = config.gpio.presence;
     let clock = Arc::new(xakiosk::devices::clock::SystemClock::new());
-    let strict = xakiosk::devices::DeviceSet::from_config(&config, clock.clone());
+    let strict = xakiosk::app::device_set::DeviceSet::from_config(&config, clock.clone());
     assert!(strict.is_err(), "selftest reports it");
-    let (set, missing) = xakiosk::devices::DeviceSet::for_kiosk(&config, clock).unwrap();
+    let (set, missing) = xakiosk::app::device_set::DeviceSet::for_kiosk(&config, clock).unwrap();
     assert_eq!(missing.len(), 1, "the error comes back beside the devices");
     assert_eq!(missing[0].device(), "gpio");
     let mut gpio = set.gpio.lock().unwrap();

@@ -38,7 +38,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
     assert_eq!(paper.width(), 576 + 32, "80 mm paper and its margins");
     let printed = xakiosk::printing::escpos_preview::qr_codes(&paper);
     assert_eq!(printed.len(), 2, "{printed:?}");
-    xakiosk::receipt::Receipt::parse(&printed[0])
+    xakiosk::protocol::receipt::Receipt::parse(&printed[0])
         .unwrap()
         .verify()
         .unwrap();
@@ -107,7 +107,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
     }
 
     let sealer =
-        xakiosk::sealing::Sealer::from_base64(xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+        xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
     let store =
         xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite"), sealer).unwrap();
     for code in &codes {
@@ -139,7 +139,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
             .expect("the receipt QR on the done screen scans");
     assert_eq!(scanned.getText(), receipt);
     let key = std::fs::read_to_string(out.path().join("device.key")).unwrap();
-    let public = xakiosk::signing::DeviceKey::from_base64(&key)
+    let public = xakiosk::protocol::signing::DeviceKey::from_base64(&key)
         .unwrap()
         .public_base64();
     let ok = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
@@ -152,7 +152,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         String::from_utf8_lossy(&ok.stderr)
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains(&codes[0].replace('-', "")));
-    let mut altered = xakiosk::receipt::Receipt::parse(&receipt).unwrap();
+    let mut altered = xakiosk::protocol::receipt::Receipt::parse(&receipt).unwrap();
     altered.issued_at = "2020-01-01T00:00:00.000000Z".into();
     let bad = Command::new(env!("CARGO_BIN_EXE_xakiosk"))
         .args(["verify-receipt", &altered.to_text()])

@@ -10,15 +10,15 @@ use xakiosk::config::layers::{self, LayerPaths, Mode};
 use xakiosk::core::dossier::DossierDraft;
 use xakiosk::devices::clock::{Clock, SystemClock};
 use xakiosk::portal::{PortalDb, PortalState};
-use xakiosk::provision::{ProvisionRequest, provision};
-use xakiosk::receipt::Receipt;
-use xakiosk::sealing::Opener;
-use xakiosk::startup::Startup;
+use xakiosk::appliance::provision::{ProvisionRequest, provision};
+use xakiosk::protocol::receipt::Receipt;
+use xakiosk::protocol::sealing::Opener;
+use xakiosk::app::startup::Startup;
 use xakiosk::store::{StoreError, seal_context};
 
 fn units() -> xakiosk::core::address::AdminUnits {
-    xakiosk::assets::load_admin_units(
-        &xakiosk::assets::assets_dir().join("admin-units/units-2025.tsv"),
+    xakiosk::app::assets::load_admin_units(
+        &xakiosk::app::assets::assets_dir().join("admin-units/units-2025.tsv"),
     )
     .unwrap()
 }
@@ -59,7 +59,7 @@ fn request(portal: &str, token: &str, kiosk_id: &str) -> ProvisionRequest {
 }
 
 fn draft(i: u32) -> DossierDraft {
-    xakiosk::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Trần Văn Bình {i}"))
+    xakiosk::tools::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Trần Văn Bình {i}"))
 }
 
 /// Starts the kiosk on its layers as `xakiosk` does (without the window).
@@ -86,7 +86,7 @@ fn submit(startup: &Startup, n: u32) -> Vec<uuid::Uuid> {
 /// Runs the kiosk's sync engine against its configured portal until the queue is empty.
 fn drain(runtime: &tokio::runtime::Runtime, effective: &layers::Effective, startup: &Startup) {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
-    let engine = xakiosk::sync::service::engine(
+    let engine = xakiosk::app::sync_service::engine(
         &effective.config,
         startup,
         &effective.config.portal.url,
@@ -252,7 +252,7 @@ fn queued_dossiers_survive_provisioning_re_provisioning_and_a_key_rotation() {
     let before_rotation = submit(&startup, 2);
     let old_key = startup.device_key.clone().unwrap().public_base64();
     drop(startup);
-    let new_key = xakiosk::key_handover::rotate(&paths.data_dir.join("device.key")).unwrap();
+    let new_key = xakiosk::protocol::key_handover::rotate(&paths.data_dir.join("device.key")).unwrap();
     let (effective_c, startup) = start(&paths);
     assert_eq!(
         startup.device_key.as_ref().unwrap().public_base64(),
@@ -304,12 +304,12 @@ fn a_typo_in_the_configuration_never_starts_the_built_in_portal_or_drops_a_dossi
     );
     assert_ne!(
         effective.config.portal.public_key,
-        xakiosk::sealing::DEVELOPMENT_PUBLIC_KEY
+        xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY
     );
     // It delivers to the configured portal only.
     let startup = Startup::prepare(&effective.config, None).unwrap();
-    let health = xakiosk::health::Health::new();
-    let handles = xakiosk::sync::service::start(
+    let health = xakiosk::appliance::health::Health::new();
+    let handles = xakiosk::app::sync_service::start(
         &effective.config,
         &startup,
         Arc::new(SystemClock::new()),
@@ -334,7 +334,7 @@ fn a_typo_in_the_configuration_never_starts_the_built_in_portal_or_drops_a_dossi
     assert_eq!(effective.mode, Mode::QueueOnly);
     let startup = Startup::prepare(&effective.config, None).unwrap();
     assert!(startup.not_set_up.is_some());
-    let none = xakiosk::sync::service::start(
+    let none = xakiosk::app::sync_service::start(
         &effective.config,
         &startup,
         Arc::new(SystemClock::new()),
@@ -355,7 +355,7 @@ fn a_typo_in_the_configuration_never_starts_the_built_in_portal_or_drops_a_dossi
     );
     // The fault is in the metrics.
     health.update(|h| h.config_fault = effective.fault.clone());
-    let metrics = xakiosk::health_endpoint::render(
+    let metrics = xakiosk::appliance::health_endpoint::render(
         &health.snapshot(),
         Default::default(),
         chrono::Utc::now(),
@@ -436,11 +436,11 @@ fn a_device_key_that_cannot_be_read_is_never_replaced() {
     assert!(startup.faults.iter().any(|f| f.contains("device key")));
     assert!(key_path.is_dir(), "left as it was");
     assert!(
-        xakiosk::sync::service::start(
+        xakiosk::app::sync_service::start(
             &effective.config,
             &startup,
             Arc::new(SystemClock::new()),
-            xakiosk::health::Health::new(),
+            xakiosk::appliance::health::Health::new(),
             runtime.handle(),
         )
         .unwrap()
@@ -514,7 +514,7 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
     let mut config = layers::load(&paths).config;
     config.admin.log_export_dir = usb.display().to_string();
     let gpio = xakiosk::devices::gpio::SimGpio::simulated(config.gpio.clone()).unwrap();
-    let devices = Arc::new(xakiosk::ui::admin_actions::AdminDevices {
+    let devices = Arc::new(xakiosk::app::admin_actions::AdminDevices {
         config,
         layers: paths.clone(),
         gpio: Arc::new(std::sync::Mutex::new(gpio)),
@@ -522,15 +522,15 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
             xakiosk::devices::camera::SimCamera::new(640, 360),
         )),
     });
-    let exported = runtime.block_on(xakiosk::ui::admin_actions::perform(
-        xakiosk::ui::admin_panel::AdminAction::ExportLogs,
+    let exported = runtime.block_on(xakiosk::app::admin_actions::perform(
+        xakiosk::session::admin_panel::AdminAction::ExportLogs,
         devices,
-        xakiosk::health::Health::new(),
+        xakiosk::appliance::health::Health::new(),
         startup.store.clone(),
         None,
         None,
     ));
-    let xakiosk::ui::admin_actions::AdminResult::Done(Ok(message)) = exported else {
+    let xakiosk::app::admin_actions::AdminResult::Done(Ok(message)) = exported else {
         panic!("the export failed");
     };
     assert!(message.contains("1 damaged database"), "{message}");
@@ -540,13 +540,13 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
 
 #[test]
 fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open() {
-    use xakiosk::sealing::{KeyRing, Sealer};
+    use xakiosk::protocol::sealing::{KeyRing, Sealer};
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let paths = appliance_layout(dir.path());
     let (old_private, old_public) = Opener::generate();
     let (new_private, new_public) = Opener::generate();
-    let catalogue_key = xakiosk::signing::DeviceKey::from_seed([21; 32]);
+    let catalogue_key = xakiosk::protocol::signing::DeviceKey::from_seed([21; 32]);
     let db = Arc::new(PortalDb::open(&dir.path().join("portal.sqlite")).unwrap());
     let serve = |ring: KeyRing| {
         let state = PortalState::new(db.clone(), "token-1")
@@ -571,14 +571,14 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
 
     // The province rotates: the portal keeps the old key in its ring and announces the new
     // one in a catalogue signed with the catalogue key the kiosk was provisioned with.
-    let mut bundle = xakiosk::assets::catalogue_bundle_from_files(
-        &xakiosk::assets::assets_dir().join("procedures"),
+    let mut bundle = xakiosk::app::assets::catalogue_bundle_from_files(
+        &xakiosk::app::assets::assets_dir().join("procedures"),
         None,
         1,
     )
     .unwrap();
     bundle.sealing_public_key = Some(new_public.clone());
-    db.publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle, &catalogue_key))
+    db.publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle, &catalogue_key))
         .unwrap();
     let after = serve(KeyRing::new(new(), vec![old()]));
     let mut effective = effective;
@@ -595,7 +595,7 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
                 )
                 .unwrap();
                 assert_eq!(
-                    xakiosk::sealing::sealed_key_id(&sealed).as_deref(),
+                    xakiosk::protocol::sealing::sealed_key_id(&sealed).as_deref(),
                     Some(key_id)
                 );
                 ring.open(&sealed, &seal_context(*id, "answers")).unwrap();
@@ -638,7 +638,7 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
     let only_new = serve(KeyRing::new(new(), Vec::new()));
     effective.config.portal.url = only_new;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
-    let engine = xakiosk::sync::service::engine(
+    let engine = xakiosk::app::sync_service::engine(
         &effective.config,
         &startup,
         &effective.config.portal.url,

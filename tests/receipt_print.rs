@@ -15,7 +15,7 @@ use xakiosk::printing::receipt_content::{self, ReceiptContent, ReceiptContext};
 
 fn fixed_receipt() -> ReceiptContent {
     let (catalogue, _) =
-        xakiosk::assets::load_catalogue(&xakiosk::assets::assets_dir().join("procedures"));
+        xakiosk::app::assets::load_catalogue(&xakiosk::app::assets::assets_dir().join("procedures"));
     let procedure = catalogue.get("dang-ky-tam-tru").unwrap().clone();
     let context = ReceiptContext {
         place: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),
@@ -27,15 +27,15 @@ fn fixed_receipt() -> ReceiptContent {
             account_name: "UBND PHUONG HOAN KIEM".into(),
         }),
     };
-    let key = xakiosk::signing::DeviceKey::from_seed([7; 32]);
+    let key = xakiosk::protocol::signing::DeviceKey::from_seed([7; 32]);
     let submitted: chrono::DateTime<chrono::Utc> = "2026-02-13T03:41:00Z".parse().unwrap();
     let code = DossierCode::parse("HK7M-2QPD-W")
         .unwrap_or_else(|_| DossierCode::from_random(&[1, 2, 3, 4, 5, 6, 7, 8]));
-    let signed = xakiosk::receipt::Receipt::issue(
+    let signed = xakiosk::protocol::receipt::Receipt::issue(
         &key,
         "0190e5b2-7c1a-7000-8000-000000000001",
         code.as_str(),
-        &xakiosk::receipt::content_hash(b"sealed", &[]),
+        &xakiosk::protocol::receipt::content_hash(b"sealed", &[]),
         submitted,
         "KIOSK-DEV-01",
     )
@@ -122,7 +122,7 @@ fn the_58mm_raster_receipt_is_the_golden_bytes_and_prints_both_qr_codes() {
         "the lookup QR, then the payment QR"
     );
     // What was read back is a genuine receipt and a valid VietQR.
-    xakiosk::receipt::Receipt::parse(&receipt.lookup_qr)
+    xakiosk::protocol::receipt::Receipt::parse(&receipt.lookup_qr)
         .unwrap()
         .verify()
         .unwrap();

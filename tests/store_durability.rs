@@ -7,7 +7,7 @@ use xakiosk::core::answer::Answer;
 use xakiosk::core::dossier::{DossierDraft, DossierState};
 use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
-use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Opener, Sealer};
+use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Opener, Sealer};
 use xakiosk::store::Store;
 
 fn sealer() -> Sealer {

@@ -13,7 +13,7 @@ use xakiosk::core::dossier::{DossierDraft, DossierState};
 use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
 use xakiosk::portal::{PortalDb, PortalState};
-use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
+use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
 use xakiosk::store::{Store, StoredAttachment};
 
 #[test]

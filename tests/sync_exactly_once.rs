@@ -16,11 +16,11 @@ use xakiosk::core::personal_id::PersonalId;
 use xakiosk::devices::clock::{Clock, TokioClock};
 use xakiosk::portal::PortalDb;
 use xakiosk::portal::in_process::InProcessPortal;
-use xakiosk::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
-use xakiosk::signing::DeviceKey;
+use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
+use xakiosk::protocol::signing::DeviceKey;
 use xakiosk::store::{Store, StoreHandle, StoredAttachment};
 use xakiosk::sync::backoff::Backoff;
-use xakiosk::sync::contract::{
+use xakiosk::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
 };
 use xakiosk::sync::engine::SyncEngine;
@@ -254,14 +254,14 @@ impl PortalTransport for Flaky {
     async fn rating(
         &self,
         id: uuid::Uuid,
-        rating: &xakiosk::sync::contract::RatingUpload,
+        rating: &xakiosk::protocol::contract::RatingUpload,
     ) -> Result<(), SendError> {
         self.inner.rating(id, rating).await
     }
     async fn alert(
         &self,
         id: uuid::Uuid,
-        alert: &xakiosk::sync::contract::AlertUpload,
+        alert: &xakiosk::protocol::contract::AlertUpload,
     ) -> Result<(), SendError> {
         self.inner.alert(id, alert).await
     }
@@ -523,7 +523,7 @@ async fn http_portal() -> (
 ) {
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
     let opener =
-        xakiosk::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
+        xakiosk::protocol::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
             .unwrap();
     let state = xakiosk::portal::PortalState::new(portal.clone(), "secret-token")
         .with_opener(opener)
@@ -711,7 +711,7 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     let (portal, base, _stop, _server) = http_portal().await;
     let (store, _ids, dir) = kiosk_with(0).await;
     let catalogue_key = DeviceKey::from_seed([42; 32]);
-    let install = Arc::new(xakiosk::catalogue_install::CatalogueInstall::new(
+    let install = Arc::new(xakiosk::app::catalogue_install::CatalogueInstall::new(
         &dir.path().join("catalogue"),
         &catalogue_key.public_base64(),
     ));
@@ -723,11 +723,11 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     )
     .with_catalogue(install.clone())
     .with_housekeeping_every(Duration::ZERO);
-    let procedures = xakiosk::assets::assets_dir().join("procedures");
-    let bundle = |v| xakiosk::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
+    let procedures = xakiosk::app::assets::assets_dir().join("procedures");
+    let bundle = |v| xakiosk::app::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
 
     portal
-        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(1), &catalogue_key))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(1), &catalogue_key))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 1);
@@ -745,7 +745,7 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
 
     let forger = DeviceKey::from_seed([13; 32]);
     portal
-        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(2), &forger))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(2), &forger))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(
@@ -753,14 +753,14 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
         1,
         "a forged catalogue is never installed"
     );
-    let reloaded = xakiosk::catalogue_install::CatalogueInstall::new(
+    let reloaded = xakiosk::app::catalogue_install::CatalogueInstall::new(
         &dir.path().join("catalogue"),
         &catalogue_key.public_base64(),
     );
     assert_eq!(reloaded.load().unwrap().unwrap().version, 1);
 
     portal
-        .publish_catalogue(&xakiosk::catalogue_bundle::sign(&bundle(3), &catalogue_key))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(3), &catalogue_key))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 3);
@@ -804,7 +804,7 @@ async fn a_rating_reaches_the_portal_after_its_dossier_and_a_new_one_replaces_it
     assert_eq!(portal.rating_summary().unwrap(), (1, 5.0));
 
     // Another kiosk cannot rate this kiosk's dossier; nonsense is refused.
-    let upload = xakiosk::sync::contract::RatingUpload {
+    let upload = xakiosk::protocol::contract::RatingUpload {
         stars: 1,
         reasons: vec![],
         rated_at: later.to_rfc3339(),
@@ -814,7 +814,7 @@ async fn a_rating_reaches_the_portal_after_its_dossier_and_a_new_one_replaces_it
             .rate("KIOSK-OTHER", &id.to_string(), &upload, "now")
             .is_err()
     );
-    let bad = xakiosk::sync::contract::RatingUpload { stars: 9, ..upload };
+    let bad = xakiosk::protocol::contract::RatingUpload { stars: 9, ..upload };
     assert!(
         portal
             .rate("KIOSK-TEST", &id.to_string(), &bad, "now")

@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::clock::{Clock, SimClock};
-use xakiosk::headless::Headless;
+use xakiosk::tools::headless::Headless;
 use xakiosk::slint_generated::{AppWindow, FormAdapter, LookupAdapter, SessionAdapter};
-use xakiosk::startup::Startup;
+use xakiosk::app::startup::Startup;
 use xakiosk::ui::Kiosk;
-use xakiosk::ui::effects::Effects;
+use xakiosk::app::effects::Effects;
 
 const MIN_CONTRAST: f64 = 4.5;
 const MIN_TARGET: f32 = 48.0;
@@ -187,7 +187,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
         &app,
         controller,
         Effects::inline(startup.store.clone(), camera).with_printing(
-            xakiosk::ui::effects::PrintDevices::from_config(
+            xakiosk::app::effects::PrintDevices::from_config(
                 &config.printer,
                 Arc::new(Mutex::new(printer)),
             )
@@ -252,7 +252,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
         None
     });
     let mut guard = 0;
-    while kiosk.controller.borrow().screen() == xakiosk::ui::controller::Screen::Question {
+    while kiosk.controller.borrow().screen() == xakiosk::session::controller::Screen::Question {
         guard += 1;
         assert!(guard < 40, "the form did not end");
         answer_current(&kiosk);
@@ -297,7 +297,7 @@ fn answer_current(kiosk: &std::rc::Rc<Kiosk>) {
         let f = k.form().unwrap().current_field().unwrap().clone();
         (f.kind.clone(), f.id.clone())
     };
-    fn type_text(k: &mut xakiosk::ui::controller::KioskController, text: &str) {
+    fn type_text(k: &mut xakiosk::session::controller::KioskController, text: &str) {
         for ch in text.chars() {
             let key = ch.to_string();
             k.key(if ch == ' ' { "space" } else { &key });

@@ -15,9 +15,9 @@ use xakiosk::devices::clock::{Clock, SimClock};
 use xakiosk::slint_generated::{
     AppWindow, FormAdapter, IdentityAdapter, IdentityLevel, IdentityPhase, Screen, SessionAdapter,
 };
-use xakiosk::startup::Startup;
+use xakiosk::app::startup::Startup;
 use xakiosk::ui::Kiosk;
-use xakiosk::ui::effects::{Effects, IdentityDevices};
+use xakiosk::app::effects::{Effects, IdentityDevices};
 
 struct Ui {
     app: AppWindow,

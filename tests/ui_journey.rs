@@ -15,9 +15,9 @@ use xakiosk::devices::clock::{Clock, SimClock};
 use xakiosk::slint_generated::{
     AppWindow, FormAdapter, KeyboardAdapter, KeyboardMode, Screen, SessionAdapter,
 };
-use xakiosk::startup::Startup;
+use xakiosk::app::startup::Startup;
 use xakiosk::ui::Kiosk;
-use xakiosk::ui::effects::Effects;
+use xakiosk::app::effects::Effects;
 
 struct Ui {
     app: AppWindow,
@@ -363,7 +363,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
 
     // --- the top bar follows the sync engine: offline with a queue, sending, online ---
     let sync = |online, queued, sending| {
-        ui.kiosk.deliver(xakiosk::ui::effects::Outcome::Sync(
+        ui.kiosk.deliver(xakiosk::app::effects::Outcome::Sync(
             xakiosk::sync::engine::SyncStatus {
                 online,
                 queued,
@@ -474,7 +474,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         })
         .unwrap();
     let opener =
-        xakiosk::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
+        xakiosk::protocol::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
             .unwrap();
     let clear = opener
         .open(&sealed, &xakiosk::store::seal_context(id, "answers"))

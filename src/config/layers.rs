@@ -284,7 +284,7 @@ pub fn remember_last_good(effective: &Effective) -> Result<(), String> {
     if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
         return Ok(());
     }
-    crate::atomic_file::write_private(&path, text.as_bytes())
+    crate::store::atomic_file::write_private(&path, text.as_bytes())
         .map_err(|e| format!("cannot keep the last good configuration: {e}"))
 }
 

@@ -433,13 +433,13 @@ impl Config {
         if self.portal.public_key.trim().is_empty() {
             return Err(NotSetUp::NoSealingKey);
         }
-        if crate::sealing::Sealer::from_base64(&self.portal.public_key).is_err() {
+        if crate::protocol::sealing::Sealer::from_base64(&self.portal.public_key).is_err() {
             return Err(NotSetUp::BadSealingKey);
         }
         if self.kiosk.id.trim().is_empty() {
             return Err(NotSetUp::NoKioskId);
         }
-        if self.portal.public_key.trim() == crate::sealing::DEVELOPMENT_PUBLIC_KEY
+        if self.portal.public_key.trim() == crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY
             && self.portal.url.trim() != "builtin"
         {
             return Err(NotSetUp::DevelopmentKey);
@@ -522,7 +522,7 @@ mod tests {
         assert_eq!(c.readiness(), Ok(()));
         c.portal.url = "https://dvc.example.vn".into();
         assert_eq!(c.readiness(), Err(NotSetUp::DevelopmentKey));
-        c.portal.public_key = crate::sealing::Opener::generate().1;
+        c.portal.public_key = crate::protocol::sealing::Opener::generate().1;
         assert_eq!(c.readiness(), Ok(()));
         c.kiosk.id = " ".into();
         assert_eq!(c.readiness(), Err(NotSetUp::NoKioskId));

@@ -4,7 +4,7 @@
 //! lifting the card would. Nothing here knows about the UI or the domain.
 
 use crate::devices::DeviceError;
-use crate::devices::emrtd_chip::EmrtdChip;
+use crate::identity::card_side::emrtd_chip::EmrtdChip;
 
 /// The eMRTD application identifier (ICAO 9303 part 10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];

@@ -7,7 +7,6 @@ pub mod backlight;
 pub mod camera;
 pub mod card_reader;
 pub mod clock;
-pub mod emrtd_chip;
 pub mod error;
 pub mod gpio;
 pub mod gpio_events;
@@ -15,9 +14,6 @@ pub mod pcsc_reader;
 pub mod printer;
 pub mod printer_links;
 pub mod rppal_gpio;
-pub mod set;
 pub mod speaker;
-pub mod vpcd_card;
 
 pub use error::DeviceError;
-pub use set::DeviceSet;

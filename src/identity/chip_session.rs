@@ -6,7 +6,7 @@
 
 use crate::devices::DeviceError;
 use crate::devices::card_reader::{CardReader, EMRTD_AID, card_removed};
-use crate::devices::emrtd_chip::SHORT_READ_MAX;
+use crate::identity::card_side::emrtd_chip::SHORT_READ_MAX;
 use crate::identity::access_key::{BacKeys, mrz_information};
 use crate::identity::apdu::{self, Command, Response};
 use crate::identity::bac::ReaderAuthentication;

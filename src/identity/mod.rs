@@ -22,6 +22,6 @@ pub mod qr_camera;
 pub mod secure_messaging;
 pub mod signature_check;
 pub mod sod;
-pub mod test_issuer;
 pub mod tlv;
+pub mod card_side;
 pub mod trust_list;

@@ -3,7 +3,7 @@
 //! change log that kiosks pull with a cursor. Every receive is one transaction, so a dossier
 //! is stored once however often it is sent.
 
-use crate::sync::contract::{
+use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusChange,
     StatusPage, UploadProgress,
 };
@@ -171,7 +171,7 @@ fn check_receipt(
 ) -> Result<(), PortalError> {
     use base64::Engine as _;
     let bad = |m: &str| PortalError::BadReceipt(m.to_string());
-    let receipt = crate::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
+    let receipt = crate::protocol::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
     receipt.verify().map_err(|e| bad(&e.to_string()))?;
     if receipt.dossier_id != id || receipt.code != upload.code {
         return Err(bad("it names another dossier"));
@@ -186,7 +186,7 @@ fn check_receipt(
         .collect();
     photos.sort_unstable();
     photos.dedup();
-    if crate::receipt::content_hash(&sealed, &photos) != receipt.content_hash {
+    if crate::protocol::receipt::content_hash(&sealed, &photos) != receipt.content_hash {
         return Err(bad(
             "the dossier received is not the one the receipt was given for",
         ));
@@ -302,7 +302,7 @@ impl PortalDb {
     /// an enrolled kiosk id is refused (a replaced kiosk is retired by an administrator first)
     /// unless the enrolled key handed over to it (`key_handover`).
     pub fn enroll(&self, e: &Enrollment, now: &str) -> Result<Enrolled, PortalError> {
-        if !crate::signing::is_public_key(&e.public_key) {
+        if !crate::protocol::signing::is_public_key(&e.public_key) {
             return Err(PortalError::BadUpload(
                 "the device key is not an ed25519 public key".into(),
             ));
@@ -312,7 +312,7 @@ impl PortalDb {
                 "the kiosk id must be 1 to 64 characters".into(),
             ));
         }
-        let earlier = crate::key_handover::predecessors(&e.public_key, &e.handovers);
+        let earlier = crate::protocol::key_handover::predecessors(&e.public_key, &e.handovers);
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let enrolled_at = match tx
@@ -473,7 +473,7 @@ impl PortalDb {
         &self,
         kiosk_id: &str,
         dossier_id: &str,
-        rating: &crate::sync::contract::RatingUpload,
+        rating: &crate::protocol::contract::RatingUpload,
         now: &str,
     ) -> Result<(), PortalError> {
         crate::core::rating::Rating::new(rating.stars, &rating.reasons)
@@ -534,7 +534,7 @@ impl PortalDb {
         &self,
         kiosk_id: &str,
         id: &str,
-        alert: &crate::sync::contract::AlertUpload,
+        alert: &crate::protocol::contract::AlertUpload,
         now: &str,
     ) -> Result<(), PortalError> {
         if crate::store::AlertKind::parse(&alert.kind).is_none() {
@@ -827,7 +827,7 @@ impl PortalDb {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::contract::AttachmentDecl;
+    use crate::protocol::contract::AttachmentDecl;
 
     const PHOTO: &[u8] = b"sealed photo";
 
@@ -836,7 +836,7 @@ mod tests {
     }
 
     /// A portal where kiosk K1 is enrolled with `key`.
-    fn enrolled(key: &crate::signing::DeviceKey) -> PortalDb {
+    fn enrolled(key: &crate::protocol::signing::DeviceKey) -> PortalDb {
         let db = PortalDb::open_in_memory().unwrap();
         db.enroll(
             &Enrollment {
@@ -868,15 +868,15 @@ mod tests {
         }
     }
 
-    fn signed(key: &crate::signing::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
+    fn signed(key: &crate::protocol::signing::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
         use base64::Engine as _;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(&u.sealed_answers)
             .unwrap();
         let shas: Vec<&str> = u.attachments.iter().map(|a| a.sha256.as_str()).collect();
-        let hash = crate::receipt::content_hash(&sealed, &shas);
+        let hash = crate::protocol::receipt::content_hash(&sealed, &shas);
         u.receipt = Some(
-            crate::receipt::Receipt::issue(
+            crate::protocol::receipt::Receipt::issue(
                 key,
                 id,
                 &u.code,
@@ -900,7 +900,7 @@ mod tests {
             id4.as_str(),
             id9.as_str(),
         );
-        let key = crate::signing::DeviceKey::from_seed([1; 32]);
+        let key = crate::protocol::signing::DeviceKey::from_seed([1; 32]);
         let db = enrolled(&key);
         let mut u = upload("KCP36MK6N");
         u.attachments.clear();
@@ -914,7 +914,7 @@ mod tests {
             Err(PortalError::BadReceipt(_))
         ));
         // A receipt signed by another key than the kiosk enrolled is refused.
-        let forger = crate::signing::DeviceKey::from_seed([2; 32]);
+        let forger = crate::protocol::signing::DeviceKey::from_seed([2; 32]);
         assert!(matches!(
             db.receive(id3, &signed(&forger, id3, u.clone()), "t"),
             Err(PortalError::BadReceipt(_))
@@ -929,7 +929,7 @@ mod tests {
 
     #[test]
     fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
-        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
+        let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
         let u = upload("AAAA");
         assert!(
             matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
@@ -957,7 +957,7 @@ mod tests {
 
     #[test]
     fn decisions_flow_out_through_a_cursor() {
-        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
+        let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
         let mut u = upload("AAAA");
         u.attachments.clear();
         db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
@@ -989,7 +989,7 @@ mod tests {
 
     #[test]
     fn photos_arrive_in_chunks_resume_at_the_portals_offset_and_are_checked() {
-        let db = enrolled(&crate::signing::DeviceKey::from_seed([1; 32]));
+        let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
         let sha = photo_sha();
         let total = PHOTO.len() as u64;
         let p = db
@@ -1028,7 +1028,7 @@ mod tests {
 
     #[test]
     fn enrollment_binds_one_key_to_a_kiosk_id() {
-        let key = crate::signing::DeviceKey::from_seed([1; 32]);
+        let key = crate::protocol::signing::DeviceKey::from_seed([1; 32]);
         let db = enrolled(&key);
         let again = Enrollment {
             kiosk_id: "K1".into(),
@@ -1043,7 +1043,7 @@ mod tests {
             "a repeat keeps the enrollment"
         );
         let thief = Enrollment {
-            public_key: crate::signing::DeviceKey::from_seed([2; 32]).public_base64(),
+            public_key: crate::protocol::signing::DeviceKey::from_seed([2; 32]).public_base64(),
             ..again.clone()
         };
         assert!(matches!(
@@ -1051,11 +1051,11 @@ mod tests {
             Err(PortalError::KeyMismatch)
         ));
         // A handover signed by someone else's key does not move the enrollment either.
-        let next = crate::signing::DeviceKey::from_seed([5; 32]);
+        let next = crate::protocol::signing::DeviceKey::from_seed([5; 32]);
         let forged = Enrollment {
             public_key: next.public_base64(),
-            handovers: vec![crate::key_handover::KeyHandover::sign(
-                &crate::signing::DeviceKey::from_seed([2; 32]),
+            handovers: vec![crate::protocol::key_handover::KeyHandover::sign(
+                &crate::protocol::signing::DeviceKey::from_seed([2; 32]),
                 &next.public_base64(),
             )],
             ..again.clone()

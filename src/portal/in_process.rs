@@ -5,7 +5,7 @@
 //! measure the engine without the network.
 
 use crate::portal::db::{PortalDb, PortalError};
-use crate::sync::contract::{
+use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
 };
 use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
@@ -111,7 +111,7 @@ impl PortalTransport for InProcessPortal {
     async fn alert(
         &self,
         id: uuid::Uuid,
-        alert: &crate::sync::contract::AlertUpload,
+        alert: &crate::protocol::contract::AlertUpload,
     ) -> Result<(), SendError> {
         self.db
             .alert(&self.identity.kiosk_id, &id.to_string(), alert, &now())
@@ -121,7 +121,7 @@ impl PortalTransport for InProcessPortal {
     async fn rating(
         &self,
         id: uuid::Uuid,
-        rating: &crate::sync::contract::RatingUpload,
+        rating: &crate::protocol::contract::RatingUpload,
     ) -> Result<(), SendError> {
         self.db
             .rate(&self.identity.kiosk_id, &id.to_string(), rating, &now())

@@ -5,10 +5,10 @@
 //! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
 
 use crate::portal::db::{PortalDb, PortalError};
-use crate::sealing::{KeyRing, Opener};
+use crate::protocol::sealing::{KeyRing, Opener};
 use crate::store::{SealedContent, seal_context};
-use crate::sync::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
-use crate::sync::request_signature::{self, RequestRefused};
+use crate::protocol::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
+use crate::protocol::request_signature::{self, RequestRefused};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};
@@ -307,7 +307,7 @@ async fn put_dossier(
         let named = base64::engine::general_purpose::STANDARD
             .decode(&upload.sealed_answers)
             .ok()
-            .and_then(|sealed| crate::sealing::sealed_key_id(&sealed));
+            .and_then(|sealed| crate::protocol::sealing::sealed_key_id(&sealed));
         if let Some(id) = named
             && !keys.holds(&id)
         {
@@ -472,7 +472,7 @@ async fn put_rating(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (kiosk, rating) = match signed_json_put::<crate::sync::contract::RatingUpload>(
+    let (kiosk, rating) = match signed_json_put::<crate::protocol::contract::RatingUpload>(
         &state,
         &id,
         &uri,
@@ -500,7 +500,7 @@ async fn put_alert(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (kiosk, alert) = match signed_json_put::<crate::sync::contract::AlertUpload>(
+    let (kiosk, alert) = match signed_json_put::<crate::protocol::contract::AlertUpload>(
         &state,
         &id,
         &uri,

@@ -9,4 +9,3 @@ pub mod escpos_preview;
 pub mod raster_text;
 pub mod receipt_content;
 pub mod receipt_qr;
-pub mod sample;

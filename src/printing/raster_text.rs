@@ -32,7 +32,7 @@ pub struct TextStyle {
 impl Fonts {
     /// The bundled Noto Sans from the assets folder.
     pub fn bundled() -> std::io::Result<Fonts> {
-        let dir = crate::assets::assets_dir().join("fonts");
+        let dir = crate::app::assets::assets_dir().join("fonts");
         Ok(Fonts {
             regular: std::fs::read(dir.join("NotoSans-Regular.ttf"))?,
             bold: std::fs::read(dir.join("NotoSans-Bold.ttf"))?,

@@ -4,7 +4,7 @@
 
 use crate::core::dossier_code::DossierCode;
 use crate::core::text::Text;
-use crate::receipt::{Receipt, ReceiptError};
+use crate::protocol::receipt::{Receipt, ReceiptError};
 
 /// The dossier code in a receipt QR's text.
 pub fn code_from_receipt_qr(text: &str) -> Result<DossierCode, Text> {
@@ -37,13 +37,13 @@ mod tests {
 
     #[test]
     fn signed_receipts_plain_codes_and_forgeries() {
-        let key = crate::signing::DeviceKey::from_seed([3; 32]);
+        let key = crate::protocol::signing::DeviceKey::from_seed([3; 32]);
         let code = DossierCode::from_random(&[9; 8]);
         let receipt = Receipt::issue(
             &key,
             "0190e5b2-7c1a-7000-8000-000000000001",
             code.as_str(),
-            &crate::receipt::content_hash(b"x", &[]),
+            &crate::protocol::receipt::content_hash(b"x", &[]),
             "2026-11-24T03:00:00Z".parse().unwrap(),
             "KIOSK-1",
         );

@@ -94,7 +94,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.sqlite");
         let sealer =
-            || crate::sealing::Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+            || crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
         let at = Utc::now();
         let id = {
             let mut store = Store::open(&path, sealer()).unwrap();

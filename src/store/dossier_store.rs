@@ -4,7 +4,7 @@
 use crate::core::answer::{Answer, AttachmentRef};
 use crate::core::dossier::{DossierDraft, DossierEvent, DossierState};
 use crate::core::dossier_code::DossierCode;
-use crate::sealing::Sealer;
+use crate::protocol::sealing::Sealer;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -30,7 +30,7 @@ pub struct Store {
     /// that is not set up (it takes no dossier).
     sealer: Option<Sealer>,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
-    signer: Option<(crate::signing::DeviceKey, String)>,
+    signer: Option<(crate::protocol::signing::DeviceKey, String)>,
 }
 
 /// What is sealed for one dossier: everything personal.
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// Signs a receipt for every dossier stored from now on.
-    pub fn sign_receipts(&mut self, key: crate::signing::DeviceKey, kiosk_id: &str) {
+    pub fn sign_receipts(&mut self, key: crate::protocol::signing::DeviceKey, kiosk_id: &str) {
         self.signer = Some((key, kiosk_id.to_string()));
     }
 
@@ -287,8 +287,8 @@ impl Store {
                 .collect();
             photos.sort_unstable();
             photos.dedup();
-            let hash = crate::receipt::content_hash(&payload, &photos);
-            crate::receipt::Receipt::issue(
+            let hash = crate::protocol::receipt::content_hash(&payload, &photos);
+            crate::protocol::receipt::Receipt::issue(
                 key,
                 &draft.id.to_string(),
                 draft.code.as_str(),
@@ -528,7 +528,7 @@ pub(crate) mod tests {
     }
 
     pub(crate) fn sealer() -> Sealer {
-        Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap()
+        Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap()
     }
 
     #[test]
@@ -583,8 +583,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_signed_receipt_binds_exactly_what_was_sealed() {
-        use crate::receipt::{Receipt, content_hash};
-        use crate::signing::DeviceKey;
+        use crate::protocol::receipt::{Receipt, content_hash};
+        use crate::protocol::signing::DeviceKey;
         let mut store = Store::open_in_memory(sealer()).unwrap();
         store.sign_receipts(DeviceKey::from_seed([3; 32]), "KIOSK-1");
         let photo = StoredAttachment {

@@ -72,7 +72,7 @@ mod tests {
     #[test]
     fn a_job_that_panics_does_not_stop_the_writer() {
         let sealer =
-            crate::sealing::Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+            crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
         let handle = StoreHandle::spawn(Store::open_in_memory(sealer).unwrap());
         let lost: Result<(), StoreError> = handle.call_blocking(|_| panic!("a bug in a job"));
         assert!(matches!(lost, Err(StoreError::Stopped)));

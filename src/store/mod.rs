@@ -4,7 +4,7 @@
 //! through `StoreHandle`, one writer thread.
 
 mod alerts;
-pub mod crash_writer;
+pub mod atomic_file;
 mod dossier_store;
 mod error;
 mod handle;

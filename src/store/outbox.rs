@@ -252,7 +252,7 @@ impl Store {
     /// Ratings not yet at the portal whose dossier the portal already holds.
     pub fn unsent_ratings(
         &self,
-    ) -> Result<Vec<(uuid::Uuid, crate::sync::contract::RatingUpload)>, StoreError> {
+    ) -> Result<Vec<(uuid::Uuid, crate::protocol::contract::RatingUpload)>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT r.dossier_id, r.stars, r.reasons, r.rated_at FROM ratings r
              JOIN dossiers d ON d.id = r.dossier_id
@@ -270,7 +270,7 @@ impl Store {
             let (id, stars, reasons, rated_at) = row?;
             Ok((
                 uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
-                crate::sync::contract::RatingUpload {
+                crate::protocol::contract::RatingUpload {
                     stars,
                     reasons: crate::core::rating::split_reasons(&reasons),
                     rated_at,

@@ -8,7 +8,7 @@
 //! returned as they are: moving the file would not help, and the kiosk starts without taking
 //! dossiers until the technician fixes it (`Store::unavailable`).
 
-use crate::sealing::Sealer;
+use crate::protocol::sealing::Sealer;
 use crate::store::{Store, StoreError};
 use std::path::{Path, PathBuf};
 
@@ -114,7 +114,7 @@ mod tests {
     use super::*;
 
     fn sealer() -> Sealer {
-        Sealer::from_base64(crate::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap()
+        Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap()
     }
 
     #[test]

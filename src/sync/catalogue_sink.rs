@@ -2,7 +2,7 @@
 //! installed version and installs a newer bundle only if it verifies. The engine does no file
 //! IO and no signature checks itself; `catalogue_install::CatalogueInstall` is the real sink.
 
-use crate::sync::contract::SignedCatalogue;
+use crate::protocol::contract::SignedCatalogue;
 
 pub trait CatalogueSink: Send + Sync + 'static {
     /// The installed catalogue's version (0: the one shipped with the software).
@@ -12,12 +12,12 @@ pub trait CatalogueSink: Send + Sync + 'static {
     fn install(&self, signed: &SignedCatalogue) -> Result<u64, String>;
 }
 
-impl CatalogueSink for crate::catalogue_install::CatalogueInstall {
+impl CatalogueSink for crate::app::catalogue_install::CatalogueInstall {
     fn version(&self) -> u64 {
-        crate::catalogue_install::CatalogueInstall::version(self)
+        crate::app::catalogue_install::CatalogueInstall::version(self)
     }
 
     fn install(&self, signed: &SignedCatalogue) -> Result<u64, String> {
-        crate::catalogue_install::CatalogueInstall::install(self, signed)
+        crate::app::catalogue_install::CatalogueInstall::install(self, signed)
     }
 }

@@ -13,7 +13,7 @@ use crate::devices::clock::Clock;
 use crate::store::{OutboxItem, StoreError, StoreHandle};
 use crate::sync::backoff::Backoff;
 use crate::sync::catalogue_sink::CatalogueSink;
-use crate::sync::contract::{AttachmentDecl, DossierUpload, Heartbeat};
+use crate::protocol::contract::{AttachmentDecl, DossierUpload, Heartbeat};
 use crate::sync::transport::{PortalTransport, SendError};
 use base64::Engine as _;
 use sha2::Digest as _;
@@ -73,7 +73,7 @@ pub struct SyncEngine<T: PortalTransport> {
     last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     catalogue: Option<Arc<dyn CatalogueSink>>,
     /// Device states reported in the heartbeat; sync facts are recorded in it.
-    health: crate::health::Health,
+    health: crate::appliance::health::Health,
 }
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
@@ -131,13 +131,13 @@ impl<T: PortalTransport> SyncEngine<T> {
             keep_delivered: None,
             last_housekeeping: Mutex::new(None),
             catalogue: None,
-            health: crate::health::Health::new(),
+            health: crate::appliance::health::Health::new(),
         }
     }
 
     /// Shares the kiosk's health facts: the heartbeat reports them, each pass records in
     /// them whether the portal was reached.
-    pub fn with_health(mut self, health: crate::health::Health) -> Self {
+    pub fn with_health(mut self, health: crate::appliance::health::Health) -> Self {
         self.health = health;
         self
     }
@@ -394,7 +394,7 @@ impl<T: PortalTransport> SyncEngine<T> {
     async fn send_alerts(&self) -> Result<(), StoreError> {
         let alerts = self.store.call(|s| s.unsent_alerts()).await?;
         for (id, kind, at) in alerts {
-            let upload = crate::sync::contract::AlertUpload {
+            let upload = crate::protocol::contract::AlertUpload {
                 kind: kind.as_str().to_string(),
                 raised_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             };

@@ -5,8 +5,5 @@
 
 pub mod backoff;
 pub mod catalogue_sink;
-pub mod contract;
 pub mod engine;
-pub mod request_signature;
-pub mod service;
 pub mod transport;

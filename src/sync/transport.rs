@@ -5,12 +5,12 @@
 //! "enroll again" (401) or "will not succeed as sent" (409 conflict, other 4xx), so the engine
 //! never guesses from status codes.
 
-use crate::signing::DeviceKey;
-use crate::sync::contract::{
+use crate::protocol::signing::DeviceKey;
+use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
     StatusPage, UploadProgress,
 };
-use crate::sync::request_signature;
+use crate::protocol::request_signature;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -103,13 +103,13 @@ pub trait PortalTransport: Send + Sync + 'static {
     fn alert(
         &self,
         id: uuid::Uuid,
-        alert: &crate::sync::contract::AlertUpload,
+        alert: &crate::protocol::contract::AlertUpload,
     ) -> impl Future<Output = Result<(), SendError>> + Send;
     /// `PUT /v1/dossiers/{id}/rating`.
     fn rating(
         &self,
         id: uuid::Uuid,
-        rating: &crate::sync::contract::RatingUpload,
+        rating: &crate::protocol::contract::RatingUpload,
     ) -> impl Future<Output = Result<(), SendError>> + Send;
     /// Names this kiosk's enrollment (portal, kiosk id, device key): once the portal enrolled
     /// it, the engine remembers the name and does not present the (maybe one-time) enrollment
@@ -129,7 +129,7 @@ pub struct HttpTransport {
     /// the kiosk's clock is off (a Pi without a real-time clock, before time sync).
     clock_offset: AtomicI64,
     /// The handovers from earlier device keys to this one, sent with each enrollment.
-    handovers: Vec<crate::key_handover::KeyHandover>,
+    handovers: Vec<crate::protocol::key_handover::KeyHandover>,
 }
 
 /// One request before signing.
@@ -192,7 +192,7 @@ impl HttpTransport {
     }
 
     /// Sends these handovers from earlier device keys with each enrollment.
-    pub fn with_handovers(mut self, handovers: Vec<crate::key_handover::KeyHandover>) -> Self {
+    pub fn with_handovers(mut self, handovers: Vec<crate::protocol::key_handover::KeyHandover>) -> Self {
         self.handovers = handovers;
         self
     }
@@ -470,7 +470,7 @@ impl PortalTransport for HttpTransport {
     async fn alert(
         &self,
         id: uuid::Uuid,
-        alert: &crate::sync::contract::AlertUpload,
+        alert: &crate::protocol::contract::AlertUpload,
     ) -> Result<(), SendError> {
         let request = Request::json(reqwest::Method::PUT, format!("/v1/alerts/{id}"), alert)?;
         self.signed(request).await.map(|_| ())
@@ -479,7 +479,7 @@ impl PortalTransport for HttpTransport {
     async fn rating(
         &self,
         id: uuid::Uuid,
-        rating: &crate::sync::contract::RatingUpload,
+        rating: &crate::protocol::contract::RatingUpload,
     ) -> Result<(), SendError> {
         let path = format!("/v1/dossiers/{id}/rating");
         let request = Request::json(reqwest::Method::PUT, path, rating)?;
@@ -495,7 +495,7 @@ impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
     async fn alert(
         &self,
         id: uuid::Uuid,
-        alert: &crate::sync::contract::AlertUpload,
+        alert: &crate::protocol::contract::AlertUpload,
     ) -> Result<(), SendError> {
         (**self).alert(id, alert).await
     }
@@ -541,7 +541,7 @@ impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
     async fn rating(
         &self,
         id: uuid::Uuid,
-        rating: &crate::sync::contract::RatingUpload,
+        rating: &crate::protocol::contract::RatingUpload,
     ) -> Result<(), SendError> {
         (**self).rating(id, rating).await
     }

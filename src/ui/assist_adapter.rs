@@ -3,7 +3,7 @@
 
 use crate::slint_generated::{AppWindow, AssistAdapter};
 use crate::ui::Kiosk;
-use crate::ui::controller::{KioskController, Screen};
+use crate::session::controller::{KioskController, Screen};
 use crate::ui::form_adapter::{RenderCache, set_rows};
 use slint::{ComponentHandle, SharedString};
 use std::rc::Rc;

@@ -8,7 +8,7 @@ use crate::slint_generated::{
     AppWindow, FormAdapter, HistoryRow, InputKind, PickRow, ProcedureRow, ReviewRow,
 };
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
+use crate::session::controller::KioskController;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::rc::Rc;
 
@@ -327,7 +327,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
 
 /// The printer's progress as the done and lookup pages show it: (text, failed, can reprint).
 pub fn render_print_state(c: &KioskController, lang: Lang, set: impl FnOnce(String, bool, bool)) {
-    use crate::ui::controller::PrintState;
+    use crate::session::controller::PrintState;
     match c.print_state() {
         PrintState::Idle => set(String::new(), false, false),
         PrintState::Printing => set(

@@ -5,9 +5,9 @@
 use crate::core::citizen::Verification;
 use crate::slint_generated::{AppWindow, IdentityAdapter, IdentityLevel, IdentityPhase};
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
+use crate::session::controller::KioskController;
 use crate::ui::form_adapter::RenderCache;
-use crate::ui::identity_step::Phase;
+use crate::session::identity_step::Phase;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 use std::rc::Rc;
 

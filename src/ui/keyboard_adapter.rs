@@ -3,7 +3,7 @@
 use crate::core::field::InputMode;
 use crate::slint_generated::{AppWindow, KeyboardAdapter, KeyboardMode};
 use crate::ui::Kiosk;
-use crate::ui::controller::{KioskController, Screen};
+use crate::session::controller::{KioskController, Screen};
 use slint::ComponentHandle;
 use std::rc::Rc;
 

@@ -2,7 +2,7 @@
 
 use crate::slint_generated::{AppWindow, HistoryRow, LookupAdapter};
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
+use crate::session::controller::KioskController;
 use crate::ui::form_adapter::{RenderCache, set_rows};
 use chrono::FixedOffset;
 use slint::ComponentHandle;

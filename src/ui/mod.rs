@@ -3,28 +3,20 @@
 //! callbacks into controller events. Background work (storage, camera) runs through
 //! `effects`; the UI thread never waits on it.
 
-pub mod admin_actions;
 mod admin_adapter;
-pub mod admin_panel;
 mod assist_adapter;
 mod catalogue_adapter;
-pub mod controller;
-pub mod effects;
 mod form_adapter;
 mod identity_adapter;
-pub mod identity_step;
 mod keyboard_adapter;
 mod lookup_adapter;
 mod rating_adapter;
-pub mod run;
 mod session_adapter;
 mod voice_adapter;
-pub mod voice_guide;
-pub mod voice_prompt;
 
 use crate::slint_generated::AppWindow;
-use controller::{Command, KioskController};
-use effects::{Effects, Outcome};
+use crate::session::controller::{Command, KioskController};
+use crate::app::effects::{Effects, Outcome};
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -75,7 +67,7 @@ impl Kiosk {
     }
 
     /// Gives the kiosk a voice: every screen's prompt is spoken from now on.
-    pub fn set_voice(&self, guide: voice_guide::VoiceGuide, place: &str, speed: u32) {
+    pub fn set_voice(&self, guide: crate::app::voice_guide::VoiceGuide, place: &str, speed: u32) {
         *self.voice.borrow_mut() = Some(voice_adapter::Voice {
             guide,
             place: place.to_string(),

@@ -4,7 +4,7 @@
 use crate::core::rating;
 use crate::slint_generated::{AppWindow, RatingAdapter, ReasonRow};
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
+use crate::session::controller::KioskController;
 use crate::ui::form_adapter::{RenderCache, set_rows};
 use slint::{ComponentHandle, SharedString};
 use std::rc::Rc;

@@ -3,7 +3,7 @@
 
 use crate::slint_generated::{AppWindow, Screen as UiScreen, SessionAdapter};
 use crate::ui::Kiosk;
-use crate::ui::controller::{KioskController, Screen};
+use crate::session::controller::{KioskController, Screen};
 use crate::ui::form_adapter::RenderCache;
 use slint::ComponentHandle;
 use std::rc::Rc;

@@ -4,8 +4,8 @@
 
 use crate::slint_generated::{AppWindow, SessionAdapter, VoiceAdapter};
 use crate::ui::Kiosk;
-use crate::ui::controller::KioskController;
-use crate::ui::voice_guide::VoiceGuide;
+use crate::session::controller::KioskController;
+use crate::app::voice_guide::VoiceGuide;
 use slint::ComponentHandle;
 use std::rc::Rc;
 

@@ -1,0 +1,299 @@
+//! Carries out the admin screen's actions off the UI thread: refresh (health, queue, network
+//! addresses), force sync, printer test page and power cycle, log export to a USB stick,
+//! maintenance mode and reboot. Each returns a line for the technician. It must not touch a
+//! resident's data: the queue view is codes and procedures, the exported log has no personal
+//! data by design.
+
+use crate::devices::gpio::Gpio;
+use crate::appliance::health::Health;
+use crate::store::StoreHandle;
+use crate::session::admin_panel::AdminAction;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// What the admin actions reach.
+pub struct AdminDevices {
+    pub config: crate::config::Config,
+    /// The configuration layers the kiosk was started with (provisioning writes the
+    /// provisioned one, never the configuration file).
+    pub layers: crate::config::layers::LayerPaths,
+    pub gpio: Arc<Mutex<dyn Gpio>>,
+    pub camera: Arc<Mutex<dyn crate::devices::camera::Camera>>,
+}
+
+/// The text of the first QR code seen in a few camera frames.
+fn scan_qr_text(camera: &Mutex<dyn crate::devices::camera::Camera>) -> Result<String, String> {
+    for _ in 0..8 {
+        let frame = camera
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .capture()
+            .map_err(|e| e.to_string())?;
+        if let Some(text) = crate::identity::qr_camera::decode_text(&frame) {
+            return Ok(text);
+        }
+    }
+    Err("không thấy mã QR / no QR code seen: hold it still in front of the camera".into())
+}
+
+fn scan_provisioning_qr(
+    camera: &Mutex<dyn crate::devices::camera::Camera>,
+) -> Result<crate::appliance::provision::ProvisionRequest, String> {
+    crate::appliance::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?).map_err(|e| e.to_string())
+}
+
+/// Leaves the checked network settings as a request in the kiosk's data folder and asks root
+/// (xakiosk-network.path → `xakiosk apply-network`) to check and apply them.
+fn apply_network(
+    camera: &Mutex<dyn crate::devices::camera::Camera>,
+    data_dir: &Path,
+) -> Result<String, String> {
+    let settings = crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
+    let path = data_dir.join(crate::appliance::network_settings::REQUEST_FILE);
+    crate::store::atomic_file::write_private(&path, settings.to_qr().as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let applied = std::fs::write("/run/xakiosk/network-reload", b"").is_ok();
+    tracing::info!(settings = %settings.summary(), applied, "network settings changed on the admin screen");
+    Ok(format!(
+        "Mạng / network: {}{}",
+        settings.summary(),
+        if applied {
+            ""
+        } else {
+            " (đã lưu, chưa áp dụng / saved, not applied: not on the appliance)"
+        }
+    ))
+}
+
+/// The result of one action.
+pub enum AdminResult {
+    Refreshed(
+        crate::appliance::health::HealthSnapshot,
+        Vec<crate::store::QueuedDossier>,
+        Vec<String>,
+    ),
+    Done(Result<String, String>),
+}
+
+/// The machine's network interfaces and addresses (`ip -brief address`), loopback left out.
+pub fn network_lines() -> Vec<String> {
+    match std::process::Command::new("ip")
+        .args(["-brief", "address"])
+        .output()
+    {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| !l.starts_with("lo "))
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join("  "))
+            .collect(),
+        _ => std::fs::read_dir("/sys/class/net")
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n != "lo")
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+/// The first USB stick mounted under /media (or /run/media), else the configured folder.
+pub fn export_target(mounts: &str, fallback: &str) -> Option<PathBuf> {
+    mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|p| p.replace("\\040", " "))
+        .find(|p| p.starts_with("/media/") || p.starts_with("/run/media/"))
+        .map(PathBuf::from)
+        .or_else(|| (!fallback.is_empty()).then(|| PathBuf::from(fallback)))
+}
+
+fn export_logs(config: &crate::config::Config, health: &Health) -> Result<String, String> {
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    let dir = export_target(&mounts, &config.admin.log_export_dir)
+        .ok_or("cắm USB vào máy rồi thử lại / plug in a USB stick and try again")?;
+    let journal = std::process::Command::new("journalctl")
+        .args(["--no-pager", "-o", "short-iso", "-n", "20000"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_else(|e| format!("(journalctl: {e})\n"));
+    let name = format!(
+        "xakiosk-{}-{}.log",
+        config.kiosk.id,
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    );
+    let path = dir.join(name);
+    let text = format!(
+        "xakiosk {} — {}\n{:#?}\n\n{journal}",
+        env!("CARGO_PKG_VERSION"),
+        config.kiosk.id,
+        health.snapshot()
+    );
+    write_synced(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    // Databases set aside as damaged go along (their content is sealed to the portal's key):
+    // the province can recover what they still hold.
+    let mut copied = 0;
+    for damaged in crate::store::set_aside::list(&config.data_dir()) {
+        let Some(name) = damaged.file_name() else {
+            continue;
+        };
+        let to = dir.join(name);
+        std::fs::copy(&damaged, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+        std::fs::File::open(&to)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| format!("{}: {e}", to.display()))?;
+        copied += 1;
+    }
+    Ok(if copied == 0 {
+        format!("Đã lưu nhật ký / logs saved: {}", path.display())
+    } else {
+        format!(
+            "Đã lưu nhật ký và {copied} cơ sở dữ liệu hỏng / logs and {copied} damaged database(s) saved: {}",
+            dir.display()
+        )
+    })
+}
+
+fn write_synced(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+fn shell(command: &str) -> Result<String, String> {
+    let status = std::process::Command::new("sh")
+        .args(["-c", command])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(format!("{command}: ok"))
+    } else {
+        Err(format!("{command}: {status}"))
+    }
+}
+
+/// Runs one action (blocking work happens on tokio's blocking pool).
+pub async fn perform(
+    action: AdminAction,
+    devices: Arc<AdminDevices>,
+    health: Health,
+    store: StoreHandle,
+    sync_waker: Option<Arc<tokio::sync::Notify>>,
+    printer: Option<Arc<Mutex<dyn crate::devices::printer::ReceiptPrinter>>>,
+) -> AdminResult {
+    let blocking = |f: Box<dyn FnOnce() -> Result<String, String> + Send>| async move {
+        tokio::task::spawn_blocking(f)
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()))
+    };
+    let result = match action {
+        AdminAction::Refresh => {
+            let queue = store.call(|s| s.queue_view(200)).await.unwrap_or_default();
+            let network = tokio::task::spawn_blocking(network_lines)
+                .await
+                .unwrap_or_default();
+            return AdminResult::Refreshed(health.snapshot(), queue, network);
+        }
+        AdminAction::ForceSync => match sync_waker {
+            Some(w) => {
+                w.notify_one();
+                Ok("Đã yêu cầu đồng bộ / sync started".into())
+            }
+            None => Err("sync is switched off (portal.url = \"\")".into()),
+        },
+        AdminAction::PrinterTest => {
+            let config = devices.config.clone();
+            let health = health.clone();
+            blocking(Box::new(move || {
+                let printer = printer.ok_or("no printer configured")?;
+                let (bytes, _) = crate::tools::receipt_sample::test_page(&config)?;
+                let mut p = printer.lock().unwrap_or_else(|e| e.into_inner());
+                match p.print(&bytes) {
+                    Ok(()) => {
+                        health.record_printer(crate::devices::printer::PrinterStatus::Ready);
+                        Ok("Đã in trang thử / test page printed".into())
+                    }
+                    Err(e) => {
+                        health.record_printer(e.status());
+                        Err(e.status().advice().vi)
+                    }
+                }
+            }))
+            .await
+        }
+        AdminAction::PrinterPowerCycle => {
+            crate::appliance::cabinet::power_cycle_printer(&devices.gpio, std::time::Duration::from_secs(3))
+                .await
+                .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into())
+        }
+        AdminAction::ExportLogs => {
+            let config = devices.config.clone();
+            let health = health.clone();
+            blocking(Box::new(move || export_logs(&config, &health))).await
+        }
+        AdminAction::ProvisionFromQr => {
+            let camera = devices.camera.clone();
+            match tokio::task::spawn_blocking(move || scan_provisioning_qr(&camera)).await {
+                Ok(Ok(request)) => {
+                    let units = crate::app::assets::load_admin_units(
+                        &crate::app::assets::assets_dir().join("admin-units/units-2025.tsv"),
+                    );
+                    match units {
+                        Ok(units) => {
+                            crate::appliance::provision::provision(&devices.layers, &request, &units)
+                                .await
+                                .map(|done| {
+                                    tracing::info!(kiosk = %done.kiosk_id, "provisioned from the admin screen");
+                                    format!(
+                                        "Đã cài đặt / provisioned {} — {}. Khởi động lại để áp dụng / reboot to apply.",
+                                        done.kiosk_id, done.place
+                                    )
+                                })
+                                .map_err(|e| format!("{e} (nothing was written)"))
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Ok(Err(e)) => Err(e),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        AdminAction::NetworkFromQr => {
+            let camera = devices.camera.clone();
+            let data_dir = devices.config.data_dir();
+            blocking(Box::new(move || apply_network(&camera, &data_dir))).await
+        }
+        AdminAction::Maintenance => {
+            let path = Path::new("/run/xakiosk/maintenance");
+            std::fs::write(path, b"")
+                .map(|()| "SSH bật đến lần khởi động lại / SSH on until reboot".into())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+        AdminAction::Reboot => {
+            let command = devices.config.admin.reboot_command.clone();
+            tracing::warn!("reboot requested on the admin screen");
+            blocking(Box::new(move || shell(&command))).await
+        }
+    };
+    AdminResult::Done(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_go_to_the_usb_stick_else_the_configured_folder() {
+        let mounts = "/dev/mmcblk0p4 / ext4 ro 0 0\n/dev/sda1 /media/usb\\040stick vfat rw 0 0\n";
+        assert_eq!(
+            export_target(mounts, "/srv/x"),
+            Some(PathBuf::from("/media/usb stick"))
+        );
+        assert_eq!(
+            export_target("/dev/root / ext4 ro 0 0\n", "/srv/x"),
+            Some(PathBuf::from("/srv/x"))
+        );
+        assert_eq!(export_target("", ""), None);
+    }
+}

@@ -1,0 +1,252 @@
+//! What every way of running the kiosk needs before the first frame: the catalogue, the
+//! administrative units, the dossier store and the session policy, all from the configuration.
+//! Errors here are written for the technician reading a terminal or the journal.
+
+use crate::app::assets;
+use crate::app::catalogue_install::CatalogueInstall;
+use crate::config::Config;
+use crate::core::address::AdminUnits;
+use crate::core::catalogue::{Catalogue, CatalogueProblem};
+use crate::core::inactivity::InactivityPolicy;
+use crate::core::text::Lang;
+use crate::store::StoreHandle;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct Startup {
+    pub catalogue: Arc<Catalogue>,
+    /// Procedure files that were skipped, for the log and the admin screen.
+    pub problems: Vec<CatalogueProblem>,
+    pub units: Arc<AdminUnits>,
+    pub store: StoreHandle,
+    pub database: PathBuf,
+    pub policy: InactivityPolicy,
+    pub lang: Lang,
+    /// Signs receipts and requests to the portal; `None` when the key file cannot be read
+    /// (a fault: nothing is sent and no dossier taken until it is fixed, and it is never
+    /// replaced by a new key).
+    pub device_key: Option<crate::protocol::signing::DeviceKey>,
+    /// Handovers from the kiosk's earlier device keys to this one (sent when enrolling).
+    pub handovers: Vec<crate::protocol::key_handover::KeyHandover>,
+    /// The admin and helper PIN lockouts kept before this start (a restart does not lift them).
+    pub pin_lockouts: (
+        crate::core::assist::SavedLockout,
+        crate::core::assist::SavedLockout,
+    ),
+    /// Why the kiosk takes no new dossier (not provisioned, a broken layer in queue-only
+    /// mode, an unreadable device key); `None` when it does.
+    pub not_set_up: Option<String>,
+    /// What went wrong at start that the technician must see (a database moved aside, a
+    /// device key that cannot be read).
+    pub faults: Vec<String>,
+    /// The catalogue installed from the portal (its version, and where updates go).
+    pub catalogue_install: Arc<CatalogueInstall>,
+    /// What receipts say about this kiosk (place, id, holidays, fee account).
+    pub receipts: Arc<crate::printing::receipt_content::ReceiptContext>,
+    pub queue_tickets: bool,
+    /// The admin screen's PIN hash (empty: the admin screen stays locked).
+    pub admin_pin_hash: String,
+    /// Community tech-team members who may sign in to help.
+    pub helpers: Vec<crate::core::assist::Helper>,
+}
+
+impl Startup {
+    /// A session controller over this kiosk's catalogue, units and policy.
+    pub fn controller(
+        &self,
+        clock: Arc<dyn crate::devices::clock::Clock>,
+    ) -> crate::session::controller::KioskController {
+        let mut c = crate::session::controller::KioskController::new(
+            clock,
+            self.catalogue.clone(),
+            self.units.clone(),
+            self.lang,
+            self.policy,
+        );
+        c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
+        c.set_helpers(self.helpers.clone());
+        c.admin = crate::session::admin_panel::AdminPanel::new(&self.admin_pin_hash);
+        c.restore_pin_lockouts(self.pin_lockouts.0, self.pin_lockouts.1);
+        c
+    }
+
+    /// Loads everything; `database` overrides the configured data directory.
+    pub fn prepare(config: &Config, database: Option<&Path>) -> Result<Startup, String> {
+        let assets = assets::assets_dir();
+        let procedures = match config.catalogue.dir.as_str() {
+            "" => assets.join("procedures"),
+            dir => PathBuf::from(dir),
+        };
+        let database = database
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
+        let catalogue_install = Arc::new(CatalogueInstall::new(
+            &database.with_file_name("catalogue"),
+            &config.catalogue.public_key,
+        ));
+        // A catalogue installed from the portal is newer than the shipped files; one that no
+        // longer verifies is ignored (the shipped files are used and the fault is logged).
+        let installed = catalogue_install.load().unwrap_or_else(|e| {
+            tracing::error!("the installed catalogue is refused, using the shipped one: {e}");
+            None
+        });
+        let installed_sealing_key = installed.as_ref().and_then(|o| o.sealing_key.clone());
+        let (catalogue, problems, installed_units) = match installed {
+            Some(opened) => {
+                tracing::info!(
+                    version = opened.version,
+                    "using the catalogue installed from the portal"
+                );
+                (opened.catalogue, Vec::new(), opened.units)
+            }
+            None => {
+                let (catalogue, problems) = assets::load_catalogue(&procedures);
+                (catalogue, problems, None)
+            }
+        };
+        if catalogue.procedures().is_empty() {
+            return Err(format!("no usable procedure in {}", procedures.display()));
+        }
+        let units = match installed_units {
+            Some(units) => units,
+            None => {
+                let units_path = match config.catalogue.admin_units.as_str() {
+                    "" => assets.join("admin-units/units-2025.tsv"),
+                    path => PathBuf::from(path),
+                };
+                assets::load_admin_units(&units_path)?
+            }
+        };
+        let mut faults = Vec::new();
+        let key_path = database.with_file_name("device.key");
+        let device_key = match crate::protocol::signing::DeviceKey::load_or_create(&key_path) {
+            Ok(key) => Some(key),
+            Err(e) => {
+                tracing::error!("{e}; dossiers stay queued and no new one is taken");
+                faults.push(e);
+                None
+            }
+        };
+        let handovers = crate::protocol::key_handover::load(&crate::protocol::key_handover::handovers_path(&key_path))
+            .unwrap_or_else(|e| {
+                tracing::error!("{e}; enrolling without the earlier keys' handovers");
+                faults.push(e);
+                Vec::new()
+            });
+        let mut not_set_up = config.readiness().err().map(|e| e.to_string());
+        if not_set_up.is_none() && device_key.is_none() {
+            not_set_up = Some("the device key cannot be read".into());
+        }
+        // A catalogue the portal signed may announce a newer sealing key (a rotation).
+        let sealing_key = installed_sealing_key
+            .clone()
+            .unwrap_or_else(|| config.portal.public_key.clone());
+        let sealer = match &not_set_up {
+            None => Some(
+                crate::protocol::sealing::Sealer::from_base64(&sealing_key)
+                    .map_err(|e| format!("portal.public_key in the configuration: {e}"))?,
+            ),
+            Some(why) => {
+                tracing::warn!("this kiosk takes no dossier: {why}");
+                None
+            }
+        };
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+        let (mut store, set_aside) = match crate::store::set_aside::open_or_set_aside(
+            &database, sealer, &stamp,
+        ) {
+            Ok(opened) => opened,
+            Err(e) => {
+                let fault = format!(
+                    "cannot open the dossier store {}: {e}; no dossier is taken until it is fixed (the file is left as it is)",
+                    database.display()
+                );
+                tracing::error!("{fault}");
+                faults.push(fault);
+                not_set_up.get_or_insert_with(|| "the dossier store cannot be opened".into());
+                let unavailable = crate::store::Store::unavailable()
+                    .map_err(|e| format!("cannot start even an empty store: {e}"))?;
+                (unavailable, None)
+            }
+        };
+        if let Some(aside) = set_aside {
+            faults.push(format!(
+                "the dossier database was damaged ({}); it was kept as {} and a fresh one started",
+                aside.reason,
+                aside.moved_to.display()
+            ));
+        }
+        if let Some(key) = &device_key {
+            store.sign_receipts(key.clone(), &config.kiosk.id);
+        }
+        let pin_lockouts = (
+            store
+                .pin_lockout(crate::store::PinUser::Admin)
+                .unwrap_or_default(),
+            store
+                .pin_lockout(crate::store::PinUser::Helpers)
+                .unwrap_or_default(),
+        );
+        let store = StoreHandle::spawn(store);
+        let rotated = store.clone();
+        catalogue_install.set_on_sealing_key(move |key| {
+            let Ok(sealer) = crate::protocol::sealing::Sealer::from_base64(key) else {
+                return;
+            };
+            let id = sealer.key_id();
+            match rotated.call_blocking(move |s| Ok(s.set_sealer(sealer))) {
+                Ok(true) => {
+                    tracing::info!(key = %id, "new dossiers are sealed to the portal's new key")
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!("cannot switch to the portal's new sealing key: {e}"),
+            }
+        });
+        tracing::info!(
+            procedures = catalogue.procedures().len(),
+            skipped = problems.len(),
+            communes = units.commune_count(),
+            database = %database.display(),
+            "kiosk data loaded"
+        );
+        Ok(Startup {
+            catalogue: Arc::new(catalogue),
+            problems,
+            units: Arc::new(units),
+            store,
+            database,
+            policy: InactivityPolicy {
+                warn_after: Duration::from_secs(config.session.warn_after_secs.max(10)),
+                grace: Duration::from_secs(config.session.grace_secs.max(5)),
+            },
+            lang: Lang::from_tag(&config.kiosk.language).unwrap_or_default(),
+            device_key,
+            handovers,
+            pin_lockouts,
+            not_set_up,
+            faults,
+            catalogue_install,
+            receipts: Arc::new(crate::printing::receipt_content::ReceiptContext {
+                place: config.kiosk.place.clone(),
+                kiosk_id: config.kiosk.id.clone(),
+                calendar: assets::load_holidays(),
+                beneficiary: config.payment.beneficiary(),
+            }),
+            queue_tickets: config.printer.queue_ticket,
+            admin_pin_hash: config.admin.pin_hash.clone(),
+            helpers: config
+                .assist
+                .helpers
+                .iter()
+                .filter(|h| !h.id.is_empty() && !h.pin_hash.is_empty())
+                .map(|h| crate::core::assist::Helper {
+                    id: h.id.clone(),
+                    name: h.name.clone(),
+                    pin_hash: h.pin_hash.clone(),
+                    personal_id: h.personal_id.clone(),
+                })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,106 @@
+//! Starts sync for a running kiosk from its configuration: the engine on the tokio runtime,
+//! and, only when a configuration layer says `portal.url = "builtin"` (never as a fallback:
+//! the shipped defaults and a broken layer give ""), the reference portal beside it on loopback (its
+//! database next to the kiosk's, its officer page at `/officer`). Returns what the UI needs:
+//! a waker to call after each submission and the online/queue status.
+
+use crate::config::Config;
+use crate::devices::clock::Clock;
+use crate::portal::{PortalDb, PortalState};
+use crate::protocol::sealing::Opener;
+use crate::app::startup::Startup;
+use crate::sync::engine::{SyncEngine, SyncStatus};
+use crate::sync::transport::{HttpTransport, KioskIdentity};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+pub struct SyncHandles {
+    pub waker: Arc<Notify>,
+    pub status: watch::Receiver<SyncStatus>,
+    /// The built-in portal's address, when one runs.
+    pub builtin_portal: Option<String>,
+}
+
+/// Starts the engine (and the built-in portal); `None` when sync is switched off.
+pub fn start(
+    config: &Config,
+    startup: &Startup,
+    clock: Arc<dyn Clock>,
+    health: crate::appliance::health::Health,
+    runtime: &tokio::runtime::Handle,
+) -> Result<Option<SyncHandles>, String> {
+    let mut builtin_portal = None;
+    let Some(device_key) = startup.device_key.clone() else {
+        tracing::error!("sync is off: the device key cannot be read");
+        return Ok(None);
+    };
+    let base = match config.portal.url.trim() {
+        "" => return Ok(None),
+        "builtin" => {
+            let listen = config.portal.builtin_listen.clone();
+            let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
+                .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
+            let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
+            let mut state = PortalState::new(Arc::new(db), &config.portal.token)
+                .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+            if let Some(opener) = std::fs::read_to_string(&key_path)
+                .ok()
+                .and_then(|k| Opener::from_base64(&k).ok())
+            {
+                state = state.with_opener(opener);
+            }
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(&listen))
+                .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
+            runtime.spawn(async move {
+                if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await
+                {
+                    tracing::error!(error = %e, "the built-in portal stopped");
+                }
+            });
+            tracing::info!("built-in reference portal on http://{listen} (officer page: /officer)");
+            builtin_portal = Some(format!("http://{listen}"));
+            format!("http://{listen}")
+        }
+        url => url.to_string(),
+    };
+    let engine = engine(config, startup, &base, clock, device_key)?.with_health(health);
+    let handles = SyncHandles {
+        waker: engine.waker(),
+        status: engine.status(),
+        builtin_portal,
+    };
+    runtime.spawn(engine.run(std::future::pending()));
+    Ok(Some(handles))
+}
+
+/// The engine a kiosk with this configuration runs against the portal at `base`: signed with
+/// the device key (and its handovers), installing catalogues, deleting delivered content
+/// after the retention period.
+pub fn engine(
+    config: &Config,
+    startup: &Startup,
+    base: &str,
+    clock: Arc<dyn Clock>,
+    device_key: crate::protocol::signing::DeviceKey,
+) -> Result<SyncEngine<HttpTransport>, String> {
+    let identity = KioskIdentity {
+        kiosk_id: config.kiosk.id.clone(),
+        key: device_key,
+        place: config.kiosk.place.clone(),
+    };
+    let transport = HttpTransport::new(
+        base,
+        identity,
+        &config.portal.token,
+        Duration::from_secs(30),
+    )?
+    .with_handovers(startup.handovers.clone());
+    let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
+        .with_catalogue(startup.catalogue_install.clone());
+    Ok(match config.kiosk.keep_delivered_days {
+        0 => engine,
+        days => engine.with_retention(Duration::from_secs(u64::from(days) * 86_400)),
+    })
+}

@@ -1,0 +1,12 @@
+//! The contract between a kiosk and the portal, shared by both sides: the wire types
+//! (`contract`), what a kiosk signs on each request (`request_signature`), the seal format
+//! (`sealing`), signed receipts (`receipt`), signing keys and their handovers (`signing`,
+//! `key_handover`) and signed catalogue bundles (`catalogue_bundle`). Pure: no IO, no clock.
+
+pub mod catalogue_bundle;
+pub mod contract;
+pub mod key_handover;
+pub mod receipt;
+pub mod request_signature;
+pub mod sealing;
+pub mod signing;

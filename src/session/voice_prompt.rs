@@ -1,0 +1,224 @@
+//! What the kiosk says aloud on each screen: the same facts the screen shows, as sentences,
+//! in the session's language (Vietnamese first). Pure: a function of the controller's state;
+//! must not speak (that is `voice_guide`) or know Slint. Every screen has a prompt — the
+//! `every_screen_has_a_prompt` test walks them all.
+
+use crate::core::text::{Lang, Text};
+use crate::session::controller::{KioskController, PrintState, Screen};
+use crate::session::identity_step::Phase;
+
+/// The prompt for the screen on show (the timeout warning first, when it is up).
+pub fn prompt(c: &KioskController, place: &str) -> Text {
+    if c.warning_seconds().is_some() {
+        // The whole grace period, not the ticking count: the warning is said once.
+        let seconds = c.grace_seconds();
+        return Text::new(
+            format!(
+                "Bạn vẫn đang sử dụng máy chứ? Nếu không, thông tin sẽ được xóa sau {seconds} giây. Chạm vào màn hình để tiếp tục."
+            ),
+            format!(
+                "Are you still there? If not, your information will be cleared in {seconds} seconds. Touch the screen to continue."
+            ),
+        );
+    }
+    match c.screen() {
+        Screen::Home => Text::new(
+            format!(
+                "Xin chào. Đây là ki-ốt dịch vụ công của {place}. Chạm Nộp hồ sơ để làm thủ tục, hoặc Tra cứu hồ sơ để xem hồ sơ đã nộp. Chạm nút Chữ lớn nếu muốn chữ to hơn."
+            ),
+            format!(
+                "Welcome to the public-service kiosk of {place}. Touch Submit a dossier to start a procedure, or Track a dossier to follow one. Touch Large text for bigger letters."
+            ),
+        ),
+        Screen::Procedures => Text::new(
+            "Chọn thủ tục bạn cần làm trong danh sách. Có thể gõ tên thủ tục để tìm.",
+            "Choose the procedure you need from the list. You can type its name to search.",
+        ),
+        Screen::ProcedureInfo => match c.chosen() {
+            Some(p) => Text::new(
+                format!(
+                    "{}. {}. Lệ phí: {}. Thời gian giải quyết: {}. Chạm Bắt đầu để làm thủ tục.",
+                    p.name.vi,
+                    p.summary.vi,
+                    p.fee_text().vi,
+                    p.processing_text().vi
+                ),
+                format!(
+                    "{}. {}. Fee: {}. Processing time: {}. Touch Start to begin.",
+                    p.name.get(Lang::En),
+                    p.summary.get(Lang::En),
+                    p.fee_text().get(Lang::En),
+                    p.processing_text().get(Lang::En)
+                ),
+            ),
+            None => Text::new("Chọn thủ tục.", "Choose a procedure."),
+        },
+        Screen::Identity => identity_prompt(c),
+        Screen::Question => question_prompt(c),
+        Screen::Review => Text::new(
+            "Kiểm tra lại các thông tin đã khai. Chạm Sửa để sửa một thông tin, hoặc Nộp hồ sơ nếu tất cả đã đúng.",
+            "Check your answers. Touch Change to correct one, or Submit when everything is right.",
+        )
+        .with_suffix(c.submit_error()),
+        Screen::Done => done_prompt(c),
+        Screen::Rating => Text::new(
+            "Ông bà có hài lòng với dịch vụ này không? Chọn một trong năm mức, từ rất không hài lòng đến rất hài lòng, rồi chạm Gửi đánh giá. Hoặc chạm Bỏ qua.",
+            "How satisfied are you with this service? Choose one of five levels, then touch Send rating, or touch Skip.",
+        )
+        .with_suffix(c.rating_error()),
+        Screen::Lookup => lookup_prompt(c),
+        Screen::AssistSignIn => Text::new(
+            "Dành cho cán bộ tổ công nghệ số cộng đồng: chọn tên của bạn, rồi nhập mã PIN.",
+            "For community digital-tech team members: choose your name, then type your PIN.",
+        )
+        .with_suffix(c.assist().error.as_ref()),
+        Screen::AssistConsent => {
+            let name = c.assist().helper.as_ref().map(|h| h.name.clone()).unwrap_or_default();
+            Text::new(
+                format!(
+                    "Cán bộ {name} sẽ thao tác giúp ông bà trên máy và thấy các thông tin ông bà khai. Ông bà có đồng ý không? Chạm Tôi đồng ý, hoặc Không đồng ý."
+                ),
+                format!(
+                    "{name} will operate the kiosk for you and see what you declare. Do you agree? Touch I agree, or I do not agree."
+                ),
+            )
+        }
+        Screen::Help => Text::new(
+            "Hướng dẫn sử dụng. Mỗi màn hình một câu hỏi; gõ bằng bàn phím trên màn hình. Chạm nút loa để nghe lại. Cần giúp đỡ, vui lòng gặp cán bộ tổ công nghệ số cộng đồng.",
+            "How to use the kiosk. One question per screen; type on the on-screen keyboard. Touch the speaker button to hear again. For help, ask the community digital-tech team.",
+        ),
+        Screen::Admin => Text::new("Màn hình quản trị.", "Admin screen."),
+    }
+}
+
+impl Text {
+    /// This text followed by `extra` (an error to read out), when there is one.
+    fn with_suffix(self, extra: Option<&Text>) -> Text {
+        match extra {
+            Some(e) => Text::new(
+                format!("{} {}", self.vi, e.vi),
+                format!("{} {}", self.get(Lang::En), e.get(Lang::En)),
+            ),
+            None => self,
+        }
+    }
+}
+
+fn identity_prompt(c: &KioskController) -> Text {
+    match &c.identity_step().phase {
+        Phase::Choose => Text::new(
+            "Xác định danh tính. Chạm Dùng thẻ căn cước, rồi đưa mặt trước thẻ có mã QR vào trước camera. Hoặc chạm Bỏ qua để tự nhập thông tin.",
+            "Identify yourself. Touch Use my ID card, then hold the front of the card with its QR code to the camera. Or touch Skip to type your details.",
+        ),
+        Phase::Typing { birth, error, .. } => {
+            let t = if *birth {
+                Text::new(
+                    "Nhập ngày sinh của bạn, ngày, tháng, năm, bằng bàn phím số.",
+                    "Type your date of birth, day, month, year, on the digit pad.",
+                )
+            } else {
+                Text::new(
+                    "Nhập mười hai số định danh cá nhân in trên thẻ căn cước.",
+                    "Type the twelve-digit personal ID number printed on your card.",
+                )
+            };
+            t.with_suffix(error.as_ref())
+        }
+        Phase::ScanningQr => Text::new(
+            "Đưa mặt trước thẻ căn cước, có mã QR, vào trước camera và giữ yên.",
+            "Hold the front of your ID card, with the QR code, still in front of the camera.",
+        ),
+        Phase::WaitingForCard => Text::new(
+            "Đặt thẻ căn cước lên đầu đọc thẻ và giữ yên cho đến khi đọc xong.",
+            "Place your ID card on the card reader and keep it there until reading is done.",
+        ),
+        Phase::Reading { .. } => Text::new(
+            "Đang đọc thẻ. Vui lòng giữ yên thẻ.",
+            "Reading the card. Please keep it still.",
+        ),
+        Phase::Done => Text::new(
+            "Đã đọc được thông tin trên thẻ. Kiểm tra họ tên và ngày sinh trên màn hình, rồi chạm Đúng, tiếp tục.",
+            "Your card was read. Check your name and date of birth on the screen, then touch Correct, continue.",
+        ),
+        Phase::Failed { message, .. } => message.clone(),
+    }
+}
+
+fn question_prompt(c: &KioskController) -> Text {
+    let Some(form) = c.form() else {
+        return Text::new("Trả lời câu hỏi.", "Answer the question.");
+    };
+    let Some(field) = form.current_field() else {
+        return Text::new("Trả lời câu hỏi.", "Answer the question.");
+    };
+    let (step, count) = form.progress();
+    let question = crate::core::form::question_label(field, form.address_stage());
+    let hint = field.help.clone();
+    let mut t = Text::new(
+        format!("Câu {step} trên {count}. {}.", question.vi),
+        format!("Question {step} of {count}. {}.", question.en),
+    );
+    if let Some(h) = hint {
+        t = t.with_suffix(Some(&h));
+    }
+    let feedback = c
+        .photo_error()
+        .cloned()
+        .or_else(|| form.feedback(c.today()));
+    t.with_suffix(feedback.as_ref())
+}
+
+fn done_prompt(c: &KioskController) -> Text {
+    let mut t = match c.last_submitted() {
+        Some((code, _, _)) => {
+            let spelled = code.display().replace('-', " ");
+            Text::new(
+                format!("Hồ sơ của bạn đã được nộp. Mã hồ sơ là {spelled}."),
+                format!("Your dossier has been submitted. The dossier code is {spelled}."),
+            )
+        }
+        None => Text::new("Hồ sơ đã được nộp.", "The dossier was submitted."),
+    };
+    if let Some(r) = c.receipt() {
+        t = t.with_suffix(Some(&Text::new(
+            format!("Hẹn trả kết quả ngày {}.", r.appointment),
+            format!("The result is expected on {}.", r.appointment),
+        )));
+    }
+    let print = match c.print_state() {
+        PrintState::Printed => Some(Text::new(
+            "Vui lòng nhận biên nhận ở khe máy in. Chạm Đọc biên nhận để nghe nội dung biên nhận.",
+            "Please take your receipt from the printer. Touch Read the receipt aloud to hear it.",
+        )),
+        PrintState::Failed(advice) => Some(advice.clone()),
+        _ => None,
+    };
+    t.with_suffix(print.as_ref()).with_suffix(Some(&Text::new(
+        "Chạm Hoàn tất khi xong.",
+        "Touch Finish when you are done.",
+    )))
+}
+
+fn lookup_prompt(c: &KioskController) -> Text {
+    if let Some(r) = c.lookup_result() {
+        return Text::new(
+            format!(
+                "Hồ sơ {}, mã {}: {}.",
+                r.procedure_name.vi,
+                r.summary.code.display().replace('-', " "),
+                r.summary.state.label().vi
+            ),
+            format!(
+                "Dossier {}, code {}: {}.",
+                r.procedure_name.get(Lang::En),
+                r.summary.code.display().replace('-', " "),
+                r.summary.state.label().get(Lang::En)
+            ),
+        );
+    }
+    Text::new(
+        "Tra cứu hồ sơ. Chạm Quét mã QR trên biên nhận và đưa biên nhận vào trước camera, hoặc nhập mã hồ sơ bằng bàn phím.",
+        "Track a dossier. Touch Scan the receipt QR and hold the receipt to the camera, or type the dossier code.",
+    )
+    .with_suffix(c.lookup_error())
+}

@@ -1,0 +1,223 @@
+//! The technician's card commands: `xakiosk card read` (read a chip on a named PC/SC reader or
+//! the simulator and print the files, DG1/DG13 fields and verification as JSON),
+//! `xakiosk card readers`, `xakiosk card serve-virtual` (a test card on vpcd's virtual reader)
+//! and `xakiosk qr FILE…` (decode the card QR in images). Output is for diagnosing readers and
+//! cameras in the field: it prints card data to the terminal on purpose, and nowhere else.
+
+use crate::core::personal_id::PersonalId;
+use crate::devices::card_reader::{CardReader, SimCardReader};
+use crate::identity::card_side::emrtd_chip::EmrtdChip;
+use crate::devices::pcsc_reader::PcscReader;
+use crate::identity::card_image::CardImage;
+use crate::identity::cccd_qr;
+use crate::identity::chip_session::{AccessKey, ReadOptions, read_chip};
+use crate::identity::dg2_face::{self, ImageFormat};
+use crate::identity::qr_camera;
+use crate::identity::trust_list::{TrustList, parse_certificates};
+use chrono::NaiveDate;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+pub struct ReadArgs {
+    /// "sim" or part of a PC/SC reader's name.
+    pub reader: String,
+    /// With "sim": the card file (default: the test card with this ID).
+    pub sim_card: Option<PathBuf>,
+    pub id: Option<String>,
+    /// DD/MM/YYYY.
+    pub birth: Option<String>,
+    pub expiry: Option<String>,
+    pub qr: Option<String>,
+    pub trust: Vec<PathBuf>,
+    pub extended_read: Option<usize>,
+}
+
+fn date(text: &str, what: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%d/%m/%Y")
+        .map_err(|_| format!("the {what} must be a date written DD/MM/YYYY, not {text:?}"))
+}
+
+fn cards_folder() -> PathBuf {
+    crate::app::assets::assets_dir().join("dev/cards")
+}
+
+fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, bool), String> {
+    if args.reader != "sim" {
+        return Ok((Box::new(PcscReader::new(&args.reader)), false));
+    }
+    let card = match &args.sim_card {
+        Some(path) => CardImage::from_json(
+            &std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        )
+        .map_err(|e| format!("{} is not a card file: {e}", path.display()))?,
+        None => CardImage::load_folder(&cards_folder())?
+            .into_iter()
+            .find(|c| c.personal_id == id.as_str())
+            .ok_or_else(|| {
+                format!(
+                    "no test card with ID {} in {}",
+                    id.masked(),
+                    cards_folder().display()
+                )
+            })?,
+    };
+    let mut reader = SimCardReader::new();
+    let chip = EmrtdChip::new(card);
+    reader.insert(match args.extended_read {
+        Some(n) => chip.with_extended_length(n),
+        None => chip,
+    });
+    Ok((Box::new(reader), true))
+}
+
+/// Reads a card and returns the JSON report.
+pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
+    let today = chrono::Local::now().date_naive();
+    let (id, birth, issue) = match (&args.qr, &args.id, &args.birth) {
+        (Some(text), _, _) => {
+            let qr =
+                cccd_qr::parse(text).map_err(|e| format!("the QR text is not a CCCD's: {e}"))?;
+            (qr.personal_id.clone(), qr.birth_date, Some(qr.issue_date))
+        }
+        (None, Some(id), Some(birth)) => (
+            PersonalId::parse(id).map_err(|e| format!("--id: {e}"))?,
+            date(birth, "birth date")?,
+            None,
+        ),
+        _ => {
+            return Err(
+                "give the card's QR text (--qr) or its ID and birth date (--id, --birth)".into(),
+            );
+        }
+    };
+    let expiry = args
+        .expiry
+        .as_deref()
+        .map(|e| date(e, "expiry date"))
+        .transpose()?;
+    let keys = AccessKey::candidates(&id, birth, issue, expiry, today);
+    let (mut reader, simulated) = reader_for(args, &id)?;
+    let mut trust = TrustList::empty();
+    for folder in &args.trust {
+        if folder.is_dir() {
+            trust.add_folder(folder);
+        } else {
+            let bytes = std::fs::read(folder)
+                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
+            trust.cscas.extend(
+                parse_certificates(&bytes).map_err(|e| format!("{}: {e}", folder.display()))?,
+            );
+        }
+    }
+    if simulated && args.trust.is_empty() {
+        trust.add_folder(&cards_folder());
+    }
+    let started = std::time::Instant::now();
+    let read = read_chip(
+        reader.as_mut(),
+        &keys,
+        &trust,
+        ReadOptions {
+            extended_read: args.extended_read,
+        },
+        &mut |_| {},
+    )
+    .map_err(|e| format!("reading the card on {:?} failed: {e}", reader.name()))?;
+    let dg1 = &read.dg1;
+    let dg13: serde_json::Map<String, serde_json::Value> = read
+        .dg13
+        .as_ref()
+        .map(|d| {
+            d.fields
+                .iter()
+                .map(|(n, v)| (n.to_string(), json!(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let face = read.face.as_ref().map(|f| {
+        json!({
+            "format": match f.format { ImageFormat::Jpeg => "jpeg", ImageFormat::Jpeg2000 => "jpeg2000", ImageFormat::Unknown => "unknown" },
+            "width": f.width,
+            "height": f.height,
+            "bytes": f.bytes.len(),
+            "decodes": dg2_face::decode(f).is_some(),
+        })
+    });
+    Ok(json!({
+        "reader": reader.name(),
+        "access_key": { "tried": read.key_index + 1, "of": keys.len(), "expiry_field": read.expiry_field },
+        "apdus": read.apdus,
+        "milliseconds": started.elapsed().as_millis() as u64,
+        "files": read.files,
+        "lds_version": read.com.lds_version,
+        "data_groups": read.com.data_groups,
+        "dg1": {
+            "document_code": dg1.document_code, "issuing_state": dg1.issuing_state,
+            "document_number": dg1.document_number, "personal_id": dg1.personal_id(),
+            "birth": dg1.birth, "sex": dg1.sex.to_string(), "expiry": dg1.expiry,
+            "nationality": dg1.nationality, "surname": dg1.surname, "given_names": dg1.given_names,
+            "check_digits_valid": dg1.check_digits_valid,
+        },
+        "dg13": dg13,
+        "face": face,
+        "passive_authentication": read.passive,
+    }))
+}
+
+/// The card QR in image files, one JSON object per file; `Err` lists the files that failed.
+pub fn qr(files: &[PathBuf]) -> (serde_json::Value, usize) {
+    let mut failed = 0;
+    let results: Vec<serde_json::Value> = files
+        .iter()
+        .map(|path| {
+            let result = decode_file(path);
+            if result.get("error").is_some() {
+                failed += 1;
+            }
+            result
+        })
+        .collect();
+    (json!(results), failed)
+}
+
+fn decode_file(path: &Path) -> serde_json::Value {
+    let file = path.display().to_string();
+    let img = match image::open(path) {
+        Ok(img) => img.to_rgb8(),
+        Err(e) => return json!({ "file": file, "error": format!("not an image: {e}") }),
+    };
+    let started = std::time::Instant::now();
+    let Some(text) = qr_camera::decode_text(&img) else {
+        return json!({ "file": file, "error": "no QR code found", "milliseconds": started.elapsed().as_millis() as u64 });
+    };
+    let ms = started.elapsed().as_millis() as u64;
+    match cccd_qr::parse(&text) {
+        Ok(q) => json!({
+            "file": file, "milliseconds": ms, "variant": if text.split('|').count() >= 7 { 7 } else { 6 },
+            "personal_id": q.personal_id.as_str(), "old_id": q.old_id, "full_name": q.full_name,
+            "birth_date": q.birth_date.format("%d/%m/%Y").to_string(),
+            "sex": match q.sex { crate::core::personal_id::Sex::Male => "Nam", crate::core::personal_id::Sex::Female => "Nữ" },
+            "residence": q.residence, "issue_date": q.issue_date.format("%d/%m/%Y").to_string(),
+        }),
+        Err(e) => {
+            json!({ "file": file, "milliseconds": ms, "text": text, "error": format!("not a CCCD QR code: {e}") })
+        }
+    }
+}
+
+/// Serves a test card on vpcd's virtual reader until the connection ends.
+pub fn serve_virtual(card: &Path, address: &str) -> Result<usize, String> {
+    let image = CardImage::from_json(
+        &std::fs::read_to_string(card)
+            .map_err(|e| format!("cannot read {}: {e}", card.display()))?,
+    )
+    .map_err(|e| format!("{} is not a card file: {e}", card.display()))?;
+    let mut stream = std::net::TcpStream::connect(address).map_err(|e| {
+        format!(
+            "cannot reach vpcd at {address} ({e}): is pcscd running with vsmartcard-vpcd installed?"
+        )
+    })?;
+    let mut chip = EmrtdChip::new(image);
+    crate::identity::card_side::vpcd_card::serve(&mut stream, &mut chip, None).map_err(|e| e.to_string())
+}
