@@ -395,11 +395,11 @@ fn main() -> ExitCode {
             );
         }
         Some(Cmd::Selftest { no_print }) => {
-            let checks = xakiosk::appliance::selftest::run(&layers, !no_print);
-            print!("{}", xakiosk::appliance::selftest::table(&checks));
+            let checks = xakiosk::app::selftest::run(&layers, !no_print);
+            print!("{}", xakiosk::app::selftest::table(&checks));
             let failed = checks
                 .iter()
-                .filter(|c| c.verdict == xakiosk::appliance::selftest::Verdict::Fail)
+                .filter(|c| c.verdict == xakiosk::app::selftest::Verdict::Fail)
                 .count();
             if failed > 0 {
                 Err(format!("{failed} check(s) failed"))
@@ -524,11 +524,11 @@ fn main() -> ExitCode {
         }
         Some(Cmd::RotateDeviceKey) => {
             let key_path = layers.data_dir.join("device.key");
-            xakiosk::protocol::key_handover::rotate(&key_path).map(|key| {
+            xakiosk::appliance::device_key_file::rotate(&key_path).map_err(|e| e.to_string()).map(|key| {
                 println!("new device key {}", key.public_base64());
                 println!(
                     "the old key handed over to it ({}); restart the kiosk to use it",
-                    xakiosk::protocol::key_handover::handovers_path(&key_path).display()
+                    xakiosk::appliance::device_key_file::handovers_path(&key_path).display()
                 );
             })
         }
@@ -688,7 +688,8 @@ fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), S
     let store = xakiosk::store::StoreHandle::spawn(store);
     let identity = xakiosk::sync::transport::KioskIdentity {
         kiosk_id: "KIOSK-CRASH".into(),
-        key: xakiosk::protocol::signing::DeviceKey::load_or_create(&db.with_file_name("device.key"))?,
+        key: xakiosk::appliance::device_key_file::load_or_create(&db.with_file_name("device.key"))
+            .map_err(|e| e.to_string())?,
         place: "crash test".into(),
     };
     let transport = xakiosk::sync::transport::HttpTransport::new(

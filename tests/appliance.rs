@@ -92,7 +92,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
     assert!(err.contains("enrollment token"), "{err}");
     untouched("wrong token");
     // The device key was saved before the portal heard of it, and is kept for the next try.
-    let first_key = xakiosk::protocol::signing::DeviceKey::load(&data.join("device.key"))
+    let first_key = xakiosk::appliance::device_key_file::load(&data.join("device.key"))
         .unwrap()
         .expect("saved before enrolling")
         .public_base64();
@@ -128,7 +128,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
         "{}",
         written.kiosk.id
     );
-    let key = xakiosk::protocol::signing::DeviceKey::load_or_create(&data.join("device.key")).unwrap();
+    let key = xakiosk::appliance::device_key_file::load_or_create(&data.join("device.key")).unwrap();
     assert_eq!(key.public_base64(), first_key, "the same key all along");
     let devices = db.devices().unwrap();
     assert_eq!(devices.len(), 1);
@@ -351,7 +351,7 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
     };
     let engine = xakiosk::sync::engine::SyncEngine::new(
         store.clone(),
-        xakiosk::portal::in_process::InProcessPortal::new(portal_db.clone(), identity),
+        xakiosk::tools::in_process_portal::InProcessPortal::new(portal_db.clone(), identity),
         Arc::new(xakiosk::devices::clock::SimClock::new(chrono::Utc::now())),
         "KIOSK-GPIO",
     )
@@ -449,7 +449,8 @@ fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
 
 #[test]
 fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
-    use xakiosk::app::admin_actions::{AdminDevices, AdminResult, perform};
+    use xakiosk::app::admin_actions::{AdminDevices, perform};
+    use xakiosk::session::admin_panel::AdminResult;
     use xakiosk::session::admin_panel::AdminAction;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -36,7 +36,7 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
     assert_eq!(receipts.len(), 1, "{receipts:?}");
     let paper = image::open(&receipts[0]).unwrap().to_luma8();
     assert_eq!(paper.width(), 576 + 32, "80 mm paper and its margins");
-    let printed = xakiosk::printing::escpos_preview::qr_codes(&paper);
+    let printed = xakiosk::printing::escpos_preview::qr_codes(&paper, xakiosk::identity::qr_camera::decode_gray);
     assert_eq!(printed.len(), 2, "{printed:?}");
     xakiosk::protocol::receipt::Receipt::parse(&printed[0])
         .unwrap()

@@ -14,7 +14,8 @@ use xakiosk::appliance::provision::{ProvisionRequest, provision};
 use xakiosk::protocol::receipt::Receipt;
 use xakiosk::protocol::sealing::Opener;
 use xakiosk::app::startup::Startup;
-use xakiosk::store::{StoreError, seal_context};
+use xakiosk::protocol::sealed_content::seal_context;
+use xakiosk::store::StoreError;
 
 fn units() -> xakiosk::core::address::AdminUnits {
     xakiosk::app::assets::load_admin_units(
@@ -252,7 +253,7 @@ fn queued_dossiers_survive_provisioning_re_provisioning_and_a_key_rotation() {
     let before_rotation = submit(&startup, 2);
     let old_key = startup.device_key.clone().unwrap().public_base64();
     drop(startup);
-    let new_key = xakiosk::protocol::key_handover::rotate(&paths.data_dir.join("device.key")).unwrap();
+    let new_key = xakiosk::appliance::device_key_file::rotate(&paths.data_dir.join("device.key")).unwrap();
     let (effective_c, startup) = start(&paths);
     assert_eq!(
         startup.device_key.as_ref().unwrap().public_base64(),
@@ -530,7 +531,7 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
         None,
         None,
     ));
-    let xakiosk::app::admin_actions::AdminResult::Done(Ok(message)) = exported else {
+    let xakiosk::session::admin_panel::AdminResult::Done(Ok(message)) = exported else {
         panic!("the export failed");
     };
     assert!(message.contains("1 damaged database"), "{message}");

@@ -10,8 +10,7 @@ use xakiosk::core::vietqr::{self, Beneficiary};
 use xakiosk::core::working_days::HolidayCalendar;
 use xakiosk::printing::escpos_encoder::{self, PrinterProfile, TextMode};
 use xakiosk::printing::escpos_preview;
-use xakiosk::printing::raster_text::Fonts;
-use xakiosk::printing::receipt_content::{self, ReceiptContent, ReceiptContext};
+use xakiosk::core::receipt_content::{self, ReceiptContent, ReceiptContext};
 
 fn fixed_receipt() -> ReceiptContent {
     let (catalogue, _) =
@@ -52,7 +51,7 @@ fn fixed_receipt() -> ReceiptContent {
 }
 
 fn qr_texts(img: &GrayImage) -> Vec<String> {
-    escpos_preview::qr_codes(img)
+    escpos_preview::qr_codes(img, xakiosk::identity::qr_camera::decode_gray)
 }
 
 fn golden(name: &str, bytes: &[u8]) {
@@ -87,7 +86,7 @@ fn save(name: &str, img: &GrayImage) {
 
 #[test]
 fn the_58mm_raster_receipt_is_the_golden_bytes_and_prints_both_qr_codes() {
-    let fonts = Fonts::bundled().unwrap();
+    let fonts = xakiosk::app::assets::receipt_fonts().unwrap();
     let receipt = fixed_receipt();
     assert_eq!(
         receipt.appointment, "25/02/2026",
@@ -131,7 +130,7 @@ fn the_58mm_raster_receipt_is_the_golden_bytes_and_prints_both_qr_codes() {
 
 #[test]
 fn the_80mm_code_page_receipt_carries_cp1258_text_and_a_raster_qr_when_asked() {
-    let fonts = Fonts::bundled().unwrap();
+    let fonts = xakiosk::app::assets::receipt_fonts().unwrap();
     let receipt = fixed_receipt();
     let profile = PrinterProfile {
         text: TextMode::CodePage(30),
@@ -157,7 +156,7 @@ fn the_80mm_code_page_receipt_carries_cp1258_text_and_a_raster_qr_when_asked() {
 
 #[test]
 fn the_queue_ticket_shows_the_number() {
-    let fonts = Fonts::bundled().unwrap();
+    let fonts = xakiosk::app::assets::receipt_fonts().unwrap();
     let receipt = fixed_receipt();
     let blocks = receipt_content::queue_ticket_blocks(&receipt);
     assert!(blocks.iter().any(|b| matches!(
@@ -197,7 +196,7 @@ fn the_technician_tools_print_a_marked_test_page_and_hash_helper_pins() {
     );
     let paper = image::open(&png).unwrap().to_luma8();
     assert_eq!(paper.width(), 384 + 32, "58 mm paper and its margins");
-    let codes = escpos_preview::qr_codes(&paper);
+    let codes = escpos_preview::qr_codes(&paper, xakiosk::identity::qr_camera::decode_gray);
     assert_eq!(codes.len(), 1, "{codes:?}");
     assert!(DossierCode::parse(&codes[0]).is_ok(), "{}", codes[0]);
 

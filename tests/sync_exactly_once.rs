@@ -15,7 +15,7 @@ use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
 use xakiosk::devices::clock::{Clock, TokioClock};
 use xakiosk::portal::PortalDb;
-use xakiosk::portal::in_process::InProcessPortal;
+use xakiosk::tools::in_process_portal::InProcessPortal;
 use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
 use xakiosk::protocol::signing::DeviceKey;
 use xakiosk::store::{Store, StoreHandle, StoredAttachment};

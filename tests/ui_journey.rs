@@ -363,8 +363,8 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
 
     // --- the top bar follows the sync engine: offline with a queue, sending, online ---
     let sync = |online, queued, sending| {
-        ui.kiosk.deliver(xakiosk::app::effects::Outcome::Sync(
-            xakiosk::sync::engine::SyncStatus {
+        ui.kiosk.deliver(xakiosk::session::outcome::Outcome::Sync(
+            xakiosk::core::sync_status::SyncStatus {
                 online,
                 queued,
                 sending,
@@ -477,9 +477,9 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         xakiosk::protocol::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
             .unwrap();
     let clear = opener
-        .open(&sealed, &xakiosk::store::seal_context(id, "answers"))
+        .open(&sealed, &xakiosk::protocol::sealed_content::seal_context(id, "answers"))
         .unwrap();
-    let content: xakiosk::store::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let content: xakiosk::protocol::sealed_content::SealedContent = serde_json::from_slice(&clear).unwrap();
     let by = content.assisted_by.expect("the dossier records the helper");
     assert_eq!(
         (by.helper_id.as_str(), by.signed_in_with.as_str()),

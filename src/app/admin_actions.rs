@@ -7,7 +7,7 @@
 use crate::devices::gpio::Gpio;
 use crate::appliance::health::Health;
 use crate::store::StoreHandle;
-use crate::session::admin_panel::AdminAction;
+use crate::session::admin_panel::{AdminAction, AdminResult};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -63,16 +63,6 @@ fn apply_network(
             " (đã lưu, chưa áp dụng / saved, not applied: not on the appliance)"
         }
     ))
-}
-
-/// The result of one action.
-pub enum AdminResult {
-    Refreshed(
-        crate::appliance::health::HealthSnapshot,
-        Vec<crate::store::QueuedDossier>,
-        Vec<String>,
-    ),
-    Done(Result<String, String>),
 }
 
 /// The machine's network interfaces and addresses (`ip -brief address`), loopback left out.
@@ -207,7 +197,7 @@ pub async fn perform(
             let health = health.clone();
             blocking(Box::new(move || {
                 let printer = printer.ok_or("no printer configured")?;
-                let (bytes, _) = crate::tools::receipt_sample::test_page(&config)?;
+                let (bytes, _) = crate::app::test_page::test_page(&config)?;
                 let mut p = printer.lock().unwrap_or_else(|e| e.into_inner());
                 match p.print(&bytes) {
                     Ok(()) => {

@@ -130,6 +130,15 @@ pub fn catalogue_bundle_from_files(
     })
 }
 
+/// The receipt's font: the bundled Noto Sans, regular and bold.
+pub fn receipt_fonts() -> std::io::Result<crate::printing::raster_text::Fonts> {
+    let dir = assets_dir().join("fonts");
+    Ok(crate::printing::raster_text::Fonts::from_bytes(
+        std::fs::read(dir.join("NotoSans-Regular.ttf"))?,
+        std::fs::read(dir.join("NotoSans-Bold.ttf"))?,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

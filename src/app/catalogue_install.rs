@@ -97,6 +97,16 @@ impl CatalogueInstall {
     }
 }
 
+impl crate::sync::catalogue_sink::CatalogueSink for CatalogueInstall {
+    fn version(&self) -> u64 {
+        CatalogueInstall::version(self)
+    }
+
+    fn install(&self, signed: &crate::protocol::contract::SignedCatalogue) -> Result<u64, String> {
+        CatalogueInstall::install(self, signed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

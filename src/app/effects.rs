@@ -17,82 +17,13 @@ use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
 use crate::printing::escpos_encoder::{self, PrinterProfile};
 use crate::printing::raster_text::Fonts;
-use crate::printing::receipt_content::{self, ReceiptContent};
-use crate::store::{DossierSummary, StoreHandle};
-use crate::session::controller::{Command, KioskController, LookupFound, Photo};
+use crate::core::receipt_content::{self, ReceiptContent};
+use crate::store::StoreHandle;
+use crate::session::controller::{Command, LookupFound, Photo};
+use crate::session::outcome::Outcome;
 use crate::session::identity_step::CardOutcome;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
-
-/// A finished background job.
-pub enum Outcome {
-    Submitted(Result<DossierSummary, Text>),
-    PhotoTaken(Result<Photo, Text>),
-    LookedUp(Result<Option<LookupFound>, Text>),
-    /// The receipt printed, or what to do about the printer.
-    Printed(Result<(), Text>),
-    ReceiptQrScanned(Result<crate::core::dossier_code::DossierCode, Text>),
-    RatingSaved(Result<(), Text>),
-    /// The sync engine's view: online, and how many dossiers still wait.
-    Sync(crate::sync::engine::SyncStatus),
-    /// A newer procedure catalogue (and maybe units list) from the portal.
-    CatalogueInstalled(
-        Arc<crate::core::catalogue::Catalogue>,
-        Option<Arc<crate::core::address::AdminUnits>>,
-    ),
-    QrScanned(Result<crate::identity::cccd_qr::CccdQr, Text>),
-    CardProgress(crate::identity::chip_session::ReadStep),
-    CardRead(CardOutcome),
-    /// A test card is on the simulated reader (nothing to change on screen).
-    TestCardPlaced,
-    /// The assistance alert is stored (the screen already says help is coming).
-    HelpCalled,
-    Admin(crate::app::admin_actions::AdminResult),
-    /// The presence sensor, help button or cabinet door changed.
-    Cabinet(crate::devices::gpio_events::CabinetEvent),
-    /// A PIN was checked against its hash.
-    PinChecked {
-        who: crate::session::controller::PinCheck,
-        matched: bool,
-    },
-    /// Something was kept on disk; nothing changes on screen.
-    Kept,
-}
-
-impl Outcome {
-    /// Applies a result; some results ask for the next piece of work (QR → chip).
-    pub fn apply_to(self, c: &mut KioskController) -> Option<Command> {
-        match self {
-            Outcome::QrScanned(r) => return c.qr_scanned(r),
-            Outcome::CardProgress(step) => c.card_progress(step),
-            Outcome::CardRead(outcome) => c.card_read(outcome),
-            Outcome::TestCardPlaced | Outcome::HelpCalled | Outcome::Kept => {}
-            Outcome::PinChecked { who, matched } => return c.pin_checked(who, matched),
-            Outcome::Cabinet(event) => c.cabinet_event(event),
-            Outcome::Admin(crate::app::admin_actions::AdminResult::Refreshed(h, q, n)) => {
-                c.admin.refreshed(h, q, n)
-            }
-            Outcome::Admin(crate::app::admin_actions::AdminResult::Done(r)) => {
-                c.admin.done(r);
-                // Show what the action changed (queue after a sync, printer state…).
-                return Some(Command::Admin(crate::session::admin_panel::AdminAction::Refresh));
-            }
-            Outcome::Submitted(r) => return c.submitted(r),
-            Outcome::Printed(r) => c.printed(r),
-            Outcome::RatingSaved(r) => c.rating_saved(r),
-            Outcome::ReceiptQrScanned(r) => return c.receipt_qr_scanned(r),
-            Outcome::PhotoTaken(r) => c.photo_taken(r),
-            Outcome::LookedUp(r) => c.looked_up(r),
-            Outcome::Sync(s) => {
-                c.online = s.online;
-                c.queue_count = s.queued;
-                c.sending = s.sending;
-            }
-            Outcome::CatalogueInstalled(catalogue, units) => c.replace_catalogue(catalogue, units),
-        }
-        None
-    }
-}
 
 /// What reading the ID card needs: the reader, the CSCA trust list, the read size and, with
 /// the simulated reader, the test cards.
@@ -170,7 +101,7 @@ impl PrintDevices {
         Ok(PrintDevices {
             printer,
             profile: config.profile()?,
-            fonts: Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?,
+            fonts: crate::app::assets::receipt_fonts().map_err(|e| format!("the receipt font is missing: {e}"))?,
             health: crate::appliance::health::Health::new(),
         })
     }
@@ -400,9 +331,9 @@ impl Effects {
                     .unwrap_or_else(|| CardOutcome::NoReader("the reading task stopped".into()));
                 let reader = match &outcome {
                     CardOutcome::NoReader(_) => {
-                        crate::appliance::health::DeviceState::Fault("no_reader".into())
+                        crate::core::health::DeviceState::Fault("no_reader".into())
                     }
-                    _ => crate::appliance::health::DeviceState::Ready,
+                    _ => crate::core::health::DeviceState::Ready,
                 };
                 self.health.update(|s| s.reader = reader);
                 Outcome::CardRead(outcome)
@@ -490,7 +421,7 @@ impl Effects {
             Command::Batch(_) => Outcome::Kept,
             Command::Admin(action) => {
                 let Some(devices) = self.admin.clone() else {
-                    return Outcome::Admin(crate::app::admin_actions::AdminResult::Done(Err(
+                    return Outcome::Admin(crate::session::admin_panel::AdminResult::Done(Err(
                         "the admin actions are not available in this mode".into(),
                     )));
                 };

@@ -9,6 +9,8 @@ pub mod catalogue_install;
 pub mod device_set;
 pub mod effects;
 pub mod run;
+pub mod selftest;
 pub mod startup;
 pub mod sync_service;
+pub mod test_page;
 pub mod voice_guide;

@@ -81,7 +81,7 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
     runtime.spawn(cabinet.run(
         |event| {
             let _ = slint::invoke_from_event_loop(move || {
-                crate::ui::deliver_to_current(crate::app::effects::Outcome::Cabinet(event))
+                crate::ui::deliver_to_current(crate::session::outcome::Outcome::Cabinet(event))
             });
         },
         std::future::pending(),
@@ -100,7 +100,7 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         let catalogue = Arc::new(opened.catalogue.clone());
         let units = opened.units.clone().map(Arc::new);
         let _ = slint::invoke_from_event_loop(move || {
-            crate::ui::deliver_to_current(crate::app::effects::Outcome::CatalogueInstalled(
+            crate::ui::deliver_to_current(crate::session::outcome::Outcome::CatalogueInstalled(
                 catalogue, units,
             ))
         });
@@ -136,7 +136,7 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
             while status.changed().await.is_ok() {
                 let s = *status.borrow_and_update();
                 let _ = slint::invoke_from_event_loop(move || {
-                    crate::ui::deliver_to_current(crate::app::effects::Outcome::Sync(s))
+                    crate::ui::deliver_to_current(crate::session::outcome::Outcome::Sync(s))
                 });
             }
         });

@@ -2,6 +2,7 @@
 //! administrative units, the dossier store and the session policy, all from the configuration.
 //! Errors here are written for the technician reading a terminal or the journal.
 
+use crate::appliance::device_key_file;
 use crate::app::assets;
 use crate::app::catalogue_install::CatalogueInstall;
 use crate::config::Config;
@@ -43,7 +44,7 @@ pub struct Startup {
     /// The catalogue installed from the portal (its version, and where updates go).
     pub catalogue_install: Arc<CatalogueInstall>,
     /// What receipts say about this kiosk (place, id, holidays, fee account).
-    pub receipts: Arc<crate::printing::receipt_content::ReceiptContext>,
+    pub receipts: Arc<crate::core::receipt_content::ReceiptContext>,
     pub queue_tickets: bool,
     /// The admin screen's PIN hash (empty: the admin screen stays locked).
     pub admin_pin_hash: String,
@@ -120,16 +121,18 @@ impl Startup {
         };
         let mut faults = Vec::new();
         let key_path = database.with_file_name("device.key");
-        let device_key = match crate::protocol::signing::DeviceKey::load_or_create(&key_path) {
+        let device_key = match device_key_file::load_or_create(&key_path) {
             Ok(key) => Some(key),
             Err(e) => {
+                let e = e.to_string();
                 tracing::error!("{e}; dossiers stay queued and no new one is taken");
                 faults.push(e);
                 None
             }
         };
-        let handovers = crate::protocol::key_handover::load(&crate::protocol::key_handover::handovers_path(&key_path))
+        let handovers = device_key_file::load_handovers(&device_key_file::handovers_path(&key_path))
             .unwrap_or_else(|e| {
+                let e = e.to_string();
                 tracing::error!("{e}; enrolling without the earlier keys' handovers");
                 faults.push(e);
                 Vec::new()
@@ -227,7 +230,7 @@ impl Startup {
             not_set_up,
             faults,
             catalogue_install,
-            receipts: Arc::new(crate::printing::receipt_content::ReceiptContext {
+            receipts: Arc::new(crate::core::receipt_content::ReceiptContext {
                 place: config.kiosk.place.clone(),
                 kiosk_id: config.kiosk.id.clone(),
                 calendar: assets::load_holidays(),

@@ -1,99 +1,10 @@
 //! The kiosk's health facts, shared by everything that reports them (the status light, the
-//! admin screen, the metrics endpoint, `selftest`): sync and queue, printer and reader state,
-//! the cabinet door, a broken configuration, error counts. Writers record facts; readers take
-//! a snapshot. Holds no personal data and does no IO.
+//! admin screen, the metrics endpoint, `selftest`, the heartbeat): writers record facts,
+//! readers take a snapshot, the status light follows each change. Does no IO.
 
+use crate::core::health::{DeviceState, HealthSnapshot};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-
-/// A device's last known state.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum DeviceState {
-    /// Not used since start.
-    #[default]
-    Unknown,
-    Ready,
-    /// Not usable: a short reason ("paper_out", "cover_open", "offline", "no_reader"…).
-    Fault(String),
-}
-
-impl DeviceState {
-    pub fn is_fault(&self) -> bool {
-        matches!(self, DeviceState::Fault(_))
-    }
-    /// For the metrics and the admin screen.
-    pub fn label(&self) -> &str {
-        match self {
-            DeviceState::Unknown => "unknown",
-            DeviceState::Ready => "ready",
-            DeviceState::Fault(reason) => reason,
-        }
-    }
-}
-
-/// What the status light on the cabinet shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StatusLight {
-    /// Online: dossiers reach the portal.
-    Green,
-    /// Offline: dossiers are kept and wait for the network.
-    Amber,
-    /// Something needs a technician (printer, reader, configuration, open door).
-    Red,
-}
-
-impl StatusLight {
-    /// (green lit, red lit): amber is both.
-    pub fn levels(self) -> (bool, bool) {
-        match self {
-            StatusLight::Green => (true, false),
-            StatusLight::Amber => (true, true),
-            StatusLight::Red => (false, true),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HealthSnapshot {
-    pub online: bool,
-    /// Dossiers not yet accepted by the portal.
-    pub queued: u64,
-    /// The last pass that reached the portal.
-    pub last_sync_at: Option<DateTime<Utc>>,
-    pub printer: DeviceState,
-    pub reader: DeviceState,
-    pub door_open: bool,
-    /// A configuration layer did not load (the kiosk runs on the last good configuration or
-    /// queue-only), or something else the technician must fix came up at start (a database
-    /// moved aside, an unreadable device key).
-    pub config_fault: Option<String>,
-    /// Why the kiosk takes no new dossier (not provisioned…), when it does not.
-    pub not_set_up: Option<String>,
-    /// Why the kiosk is silent, when it is.
-    pub voice_problem: Option<String>,
-    /// Errors since start, by kind ("print", "card", "sync", "store", "gpio").
-    pub errors: BTreeMap<String, u64>,
-    pub help_requests: u64,
-    pub sessions_completed: u64,
-}
-
-impl HealthSnapshot {
-    pub fn light(&self) -> StatusLight {
-        if self.printer.is_fault()
-            || self.reader.is_fault()
-            || self.door_open
-            || self.config_fault.is_some()
-            || self.not_set_up.is_some()
-        {
-            StatusLight::Red
-        } else if self.online {
-            StatusLight::Green
-        } else {
-            StatusLight::Amber
-        }
-    }
-}
 
 /// The shared facts; cheap to clone.
 #[derive(Clone, Default)]
@@ -130,7 +41,7 @@ impl Health {
         self.update(|s| *s.errors.entry(kind.to_string()).or_default() += 1);
     }
 
-    pub fn record_sync(&self, status: &crate::sync::engine::SyncStatus, now: DateTime<Utc>) {
+    pub fn record_sync(&self, status: &crate::core::sync_status::SyncStatus, now: DateTime<Utc>) {
         self.update(|s| {
             if status.online {
                 s.last_sync_at = Some(now);
@@ -159,9 +70,19 @@ impl Health {
     }
 }
 
+impl crate::sync::engine::HealthFacts for Health {
+    fn snapshot(&self) -> HealthSnapshot {
+        Health::snapshot(self)
+    }
+    fn record_sync(&self, status: &crate::core::sync_status::SyncStatus, now: DateTime<Utc>) {
+        Health::record_sync(self, status, now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::health::StatusLight;
     use crate::devices::printer::PrinterStatus;
 
     #[test]
@@ -169,7 +90,7 @@ mod tests {
         let health = Health::new();
         assert_eq!(health.snapshot().light(), StatusLight::Amber);
         health.record_sync(
-            &crate::sync::engine::SyncStatus {
+            &crate::core::sync_status::SyncStatus {
                 online: true,
                 queued: 0,
                 sending: None,
@@ -192,7 +113,7 @@ mod tests {
     fn going_offline_counts_a_sync_error_once_and_keeps_the_last_success() {
         let health = Health::new();
         let at = Utc::now();
-        let status = |online| crate::sync::engine::SyncStatus {
+        let status = |online| crate::core::sync_status::SyncStatus {
             online,
             queued: 3,
             sending: None,

@@ -3,7 +3,8 @@
 //! each scrape. Numbers and device states only: never a name, an ID or a dossier code.
 
 use crate::devices::clock::Clock;
-use crate::appliance::health::{Health, HealthSnapshot};
+use crate::appliance::health::Health;
+use crate::core::health::HealthSnapshot;
 use crate::store::StoreHandle;
 use chrono::{DateTime, Utc};
 use prometheus_client::metrics::counter::Counter;

@@ -4,10 +4,10 @@
 
 pub mod cabinet;
 pub mod data_layout;
+pub mod device_key_file;
 pub mod health;
 pub mod health_endpoint;
 pub mod maintenance_keys;
 pub mod network_settings;
 pub mod provision;
-pub mod selftest;
 pub mod watchdog;

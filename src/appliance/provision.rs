@@ -8,6 +8,7 @@
 //! the portal refuses. The same request can come from a QR code on the admin screen (`XAKP1:`
 //! + JSON).
 
+use crate::appliance::device_key_file;
 use crate::config::layers::LayerPaths;
 use crate::config::provisioned_layer::ProvisionedValues;
 use crate::core::address::AdminUnits;
@@ -183,15 +184,16 @@ pub async fn provision(
     // The kiosk keeps its key across re-provisioning. A new one is saved before the portal
     // hears of it: a key the portal enrolled is never lost.
     let key_path = layers.data_dir.join("device.key");
-    let key = match DeviceKey::load(&key_path).map_err(ProvisionError::KeyFault)? {
+    let key = match device_key_file::load(&key_path)
+        .map_err(|e| ProvisionError::KeyFault(e.to_string()))?
+    {
         Some(key) => key,
         None => {
             let key = DeviceKey::generate().map_err(ProvisionError::BadRequest)?;
-            key.save(&key_path)
-                .map_err(|message| ProvisionError::Write {
-                    path: key_path.clone(),
-                    message,
-                })?;
+            device_key_file::save(&key, &key_path).map_err(|e| ProvisionError::Write {
+                path: key_path.clone(),
+                message: e.to_string(),
+            })?;
             key
         }
     };

@@ -56,7 +56,7 @@ impl Camera for SimCamera {
 
     fn capture(&mut self) -> Result<RgbImage, DeviceError> {
         if let Some(qr) = &self.card_qr {
-            return Ok(crate::identity::qr_camera::card_front_frame(
+            return Ok(crate::devices::camera_scene::card_front_frame(
                 qr,
                 self.width,
                 self.height,

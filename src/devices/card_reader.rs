@@ -1,10 +1,18 @@
 //! The contactless card reader as an APDU transport (ISO 7816-4 over PC/SC): the seam the
 //! ICAO 9303 reading code drives, whether the card is real (`pcsc_reader`) or simulated.
-//! `SimCardReader` holds an optional `EmrtdChip` and can take it away mid-read, as a hand
-//! lifting the card would. Nothing here knows about the UI or the domain.
+//! `SimCardReader` holds an optional simulated chip (`identity::card_side::emrtd_chip` is the
+//! CCCD one) and can take it away mid-read, as a hand lifting the card would. Nothing here
+//! knows about the UI or the domain.
 
 use crate::devices::DeviceError;
-use crate::identity::card_side::emrtd_chip::EmrtdChip;
+
+/// A chip the simulated reader can hold: it answers each command APDU as the card would.
+pub trait SimulatedChip: Send {
+    /// Back to the state just after the card is placed (no session, nothing selected).
+    fn reset(&mut self);
+    /// The response APDU (data + SW1 SW2) to one command APDU.
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8>;
+}
 
 /// The eMRTD application identifier (ICAO 9303 part 10).
 pub const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
@@ -48,7 +56,7 @@ pub fn card_removed() -> DeviceError {
 /// A reader with, optionally, a simulated chip on it.
 #[derive(Default)]
 pub struct SimCardReader {
-    chip: Option<EmrtdChip>,
+    chip: Option<Box<dyn SimulatedChip>>,
     /// The card is lifted when this many more APDUs have been answered.
     remove_after: Option<usize>,
     /// APDUs transmitted since the reader was made.
@@ -60,15 +68,16 @@ impl SimCardReader {
         SimCardReader::default()
     }
 
-    pub fn insert(&mut self, chip: EmrtdChip) {
+    pub fn insert(&mut self, chip: impl SimulatedChip + 'static) {
         let mut chip = chip;
         chip.reset();
-        self.chip = Some(chip);
+        self.chip = Some(Box::new(chip));
         self.remove_after = None;
     }
 
-    pub fn remove(&mut self) -> Option<EmrtdChip> {
-        self.chip.take()
+    /// Lifts the card; whether one was there.
+    pub fn remove(&mut self) -> bool {
+        self.chip.take().is_some()
     }
 
     /// Lifts the card after `n` more APDUs (card-removed-mid-read tests).
@@ -76,8 +85,8 @@ impl SimCardReader {
         self.remove_after = Some(n);
     }
 
-    pub fn chip(&self) -> Option<&EmrtdChip> {
-        self.chip.as_ref()
+    pub fn holds_card(&self) -> bool {
+        self.chip.is_some()
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod backlight;
 pub mod camera;
+pub mod camera_scene;
 pub mod card_reader;
 pub mod clock;
 pub mod error;

@@ -537,7 +537,7 @@ impl PortalDb {
         alert: &crate::protocol::contract::AlertUpload,
         now: &str,
     ) -> Result<(), PortalError> {
-        if crate::store::AlertKind::parse(&alert.kind).is_none() {
+        if crate::protocol::contract::AlertKind::parse(&alert.kind).is_none() {
             return Err(PortalError::BadUpload(format!(
                 "unknown alert kind \"{}\"",
                 alert.kind

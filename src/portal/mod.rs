@@ -4,7 +4,6 @@
 //! page. A real deployment points the kiosk at its province's URL instead.
 
 pub mod db;
-pub mod in_process;
 pub mod routes;
 
 pub use db::{PortalDb, PortalError};

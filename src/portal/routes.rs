@@ -6,7 +6,7 @@
 
 use crate::portal::db::{PortalDb, PortalError};
 use crate::protocol::sealing::{KeyRing, Opener};
-use crate::store::{SealedContent, seal_context};
+use crate::protocol::sealed_content::{SealedContent, seal_context};
 use crate::protocol::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
 use crate::protocol::request_signature::{self, RequestRefused};
 use axum::Router;

@@ -7,7 +7,7 @@
 
 use crate::printing::cp1258;
 use crate::printing::raster_text::{self, Align, Fonts, TextStyle};
-use crate::printing::receipt_content::{Block, TextSize};
+use crate::core::receipt_content::{Block, TextSize};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};

@@ -338,8 +338,8 @@ pub fn render(bytes: &[u8], dots: u32, fonts: &Fonts) -> Result<Preview, Preview
 /// Every QR code on the printed paper, top to bottom. The paper is cut into pieces at
 /// printed rules (rows dark across the paper) and at blank stretches taller than a QR module
 /// can be (inside a symbol at most one module row is light: 16 dots at the largest size), and
-/// each piece, given a white margin, is read alone.
-pub fn qr_codes(paper: &GrayImage) -> Vec<String> {
+/// each piece, given a white margin, is read alone by `decode` (`identity::qr_camera::decode_gray`).
+pub fn qr_codes(paper: &GrayImage, decode: impl Fn(&GrayImage) -> Option<String>) -> Vec<String> {
     const LONGEST_LIGHT_RUN_IN_A_SYMBOL: u32 = 16;
     let dark = |x: u32, y: u32| paper.get_pixel(x, y)[0] < 128;
     let row_ink = |y: u32| (0..paper.width()).filter(|x| dark(*x, y)).count() as u32;
@@ -349,7 +349,7 @@ pub fn qr_codes(paper: &GrayImage) -> Vec<String> {
             let mut piece = GrayImage::from_pixel(paper.width(), bottom - top + 48, Luma([255]));
             let cut = image::imageops::crop_imm(paper, 0, top, paper.width(), bottom - top);
             image::imageops::overlay(&mut piece, &cut.to_image(), 0, 24);
-            out.extend(crate::identity::qr_camera::decode_gray(&piece));
+            out.extend(decode(&piece));
         }
     };
     let mut top: Option<u32> = None;
@@ -378,7 +378,7 @@ mod tests {
 
     #[test]
     fn unknown_commands_are_named_not_skipped() {
-        let fonts = Fonts::bundled().unwrap();
+        let fonts = crate::app::assets::receipt_fonts().unwrap();
         let e = render(&[0x1B, b'@', 0x1B, b'Z', 1], 384, &fonts)
             .err()
             .unwrap();

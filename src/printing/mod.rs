@@ -7,5 +7,4 @@ pub mod cp1258;
 pub mod escpos_encoder;
 pub mod escpos_preview;
 pub mod raster_text;
-pub mod receipt_content;
 pub mod receipt_qr;

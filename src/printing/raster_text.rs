@@ -15,11 +15,7 @@ pub struct Fonts {
     pub bold: Vec<u8>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Align {
-    Left,
-    Center,
-}
+pub use crate::core::receipt_content::Align;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextStyle {
@@ -30,13 +26,10 @@ pub struct TextStyle {
 }
 
 impl Fonts {
-    /// The bundled Noto Sans from the assets folder.
-    pub fn bundled() -> std::io::Result<Fonts> {
-        let dir = crate::app::assets::assets_dir().join("fonts");
-        Ok(Fonts {
-            regular: std::fs::read(dir.join("NotoSans-Regular.ttf"))?,
-            bold: std::fs::read(dir.join("NotoSans-Bold.ttf"))?,
-        })
+    /// The faces from their font files' bytes (`app::assets::receipt_fonts` reads the bundled
+    /// Noto Sans).
+    pub fn from_bytes(regular: Vec<u8>, bold: Vec<u8>) -> Fonts {
+        Fonts { regular, bold }
     }
 
     fn face(&self, bold: bool) -> Option<FontRef<'_>> {
@@ -160,7 +153,7 @@ mod tests {
 
     #[test]
     fn long_text_wraps_within_the_paper_and_keeps_every_word() {
-        let fonts = Fonts::bundled().unwrap();
+        let fonts = crate::app::assets::receipt_fonts().unwrap();
         let text = "Hồ sơ đã được lưu an toàn tại máy và sẽ tự động gửi lên Cổng dịch vụ công khi có mạng.";
         let lines = wrap(&fonts, text, style(24.0), 384);
         assert!(lines.len() >= 2, "{lines:?}");
@@ -178,7 +171,7 @@ mod tests {
     fn stacked_diacritics_are_drawn_above_and_below_the_letter() {
         // "ệ" has a circumflex above and a dot below: ink must reach above the x-height of
         // "e" and below its baseline.
-        let fonts = Fonts::bundled().unwrap();
+        let fonts = crate::app::assets::receipt_fonts().unwrap();
         let ink_rows = |text: &str| {
             let img = draw(&fonts, text, style(48.0), 100);
             let rows: Vec<u32> = (0..img.height())

@@ -160,6 +160,34 @@ pub struct RatingUpload {
     pub rated_at: String,
 }
 
+/// What an alert is about (the `kind` of an `AlertUpload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    /// A resident asked for a person to come and help.
+    Assistance,
+    DoorOpened,
+    DoorClosed,
+}
+
+impl AlertKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Assistance => "assistance",
+            AlertKind::DoorOpened => "door_opened",
+            AlertKind::DoorClosed => "door_closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AlertKind> {
+        [
+            AlertKind::Assistance,
+            AlertKind::DoorOpened,
+            AlertKind::DoorClosed,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
 /// `PUT /v1/alerts/{id}`: something at the kiosk needs a person — a resident pressed the help
 /// button ("assistance") or the cabinet door was opened ("door_opened") or closed
 /// ("door_closed"). No personal data; a repeat with the same id changes nothing.

@@ -8,5 +8,6 @@ pub mod contract;
 pub mod key_handover;
 pub mod receipt;
 pub mod request_signature;
+pub mod sealed_content;
 pub mod sealing;
 pub mod signing;

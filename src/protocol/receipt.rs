@@ -255,21 +255,4 @@ mod tests {
         r.signature = "AAAA".into();
         assert!(matches!(r.verify(), Err(ReceiptError::Malformed(_))));
     }
-
-    #[test]
-    fn the_device_key_is_made_once_and_kept_private() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("device.key");
-        let a = DeviceKey::load_or_create(&path).unwrap();
-        let b = DeviceKey::load_or_create(&path).unwrap();
-        assert_eq!(a.public_base64(), b.public_base64());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
-    }
 }

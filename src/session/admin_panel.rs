@@ -6,8 +6,8 @@
 
 use crate::core::assist::{PinGuard, PinGuardState, SignIn};
 use crate::core::text::Text;
-use crate::appliance::health::HealthSnapshot;
-use crate::store::QueuedDossier;
+use crate::core::health::HealthSnapshot;
+use crate::core::stored_dossier::QueuedDossier;
 use std::time::Duration;
 
 const TAPS: usize = 5;
@@ -203,6 +203,16 @@ impl AdminPanel {
             Err(e) => format!("LỖI / ERROR: {e}"),
         });
     }
+}
+
+/// The result of one action.
+pub enum AdminResult {
+    Refreshed(
+        HealthSnapshot,
+        Vec<QueuedDossier>,
+        Vec<String>,
+    ),
+    Done(Result<String, String>),
 }
 
 #[cfg(test)]

@@ -4,4 +4,5 @@
 pub mod admin_panel;
 pub mod controller;
 pub mod identity_step;
+pub mod outcome;
 pub mod voice_prompt;

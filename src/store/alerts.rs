@@ -6,32 +6,7 @@ use crate::store::dossier_store::{Store, parse_time, stamp};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AlertKind {
-    /// A resident asked for a person to come and help.
-    Assistance,
-    DoorOpened,
-    DoorClosed,
-}
-
-impl AlertKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AlertKind::Assistance => "assistance",
-            AlertKind::DoorOpened => "door_opened",
-            AlertKind::DoorClosed => "door_closed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<AlertKind> {
-        [
-            AlertKind::Assistance,
-            AlertKind::DoorOpened,
-            AlertKind::DoorClosed,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
-    }
-}
+pub use crate::protocol::contract::AlertKind;
 
 impl Store {
     /// Records an alert to send; its id is the idempotency key at the portal.

@@ -1,9 +1,11 @@
 //! The dossier tables: submit (one transaction: dossier, its papers, its first status event),
 //! look-ups by code, status history, queue counts. Synchronous; runs on the writer thread.
 
-use crate::core::answer::{Answer, AttachmentRef};
+use crate::core::answer::Answer;
 use crate::core::dossier::{DossierDraft, DossierEvent, DossierState};
 use crate::core::dossier_code::DossierCode;
+use crate::core::stored_dossier::{DossierSummary, StatusEvent, StoredAttachment};
+use crate::protocol::sealed_content::{SealedContent, seal_context};
 use crate::protocol::sealing::Sealer;
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -31,50 +33,6 @@ pub struct Store {
     sealer: Option<Sealer>,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
     signer: Option<(crate::protocol::signing::DeviceKey, String)>,
-}
-
-/// What is sealed for one dossier: everything personal.
-#[derive(serde::Serialize, serde::Deserialize)]
-pub struct SealedContent {
-    pub applicant_id: String,
-    pub answers: BTreeMap<String, Answer>,
-    /// How the applicant was identified (chip verified, QR only…), when the card was used.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub identity: Option<crate::core::citizen::IdentityEvidence>,
-    /// Who helped the resident (assisted mode), with their consent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub assisted_by: Option<crate::core::assist::AssistedBy>,
-}
-
-/// The associated data that binds a sealed item to its dossier.
-pub fn seal_context(dossier: uuid::Uuid, item: &str) -> Vec<u8> {
-    format!("{dossier}/{item}").into_bytes()
-}
-
-/// What the kiosk shows about a stored dossier (no answers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DossierSummary {
-    /// The signed receipt's text (for the QR code), when the kiosk signs receipts.
-    pub receipt: Option<String>,
-    pub id: uuid::Uuid,
-    pub code: DossierCode,
-    pub procedure_id: String,
-    pub state: DossierState,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusEvent {
-    pub at: DateTime<Utc>,
-    pub state: DossierState,
-    pub note: Option<String>,
-}
-
-/// A photographed paper with its bytes, ready to be stored.
-#[derive(Debug, Clone)]
-pub struct StoredAttachment {
-    pub reference: AttachmentRef,
-    pub bytes: Vec<u8>,
 }
 
 fn migrations(sealer: Option<&Sealer>) -> Migrations<'static> {
@@ -508,7 +466,7 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::core::answer::Answer;
+    use crate::core::answer::{Answer, AttachmentRef};
     use crate::core::personal_id::PersonalId;
     use std::collections::BTreeMap;
 

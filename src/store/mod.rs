@@ -14,10 +14,9 @@ mod retention;
 pub mod set_aside;
 
 pub use alerts::AlertKind;
-pub use dossier_store::{
-    DossierSummary, SealedContent, StatusEvent, Store, StoredAttachment, seal_context,
-};
+pub use crate::core::stored_dossier::{DossierSummary, QueuedDossier, StatusEvent, StoredAttachment};
+pub use dossier_store::Store;
 pub use error::StoreError;
 pub use handle::StoreHandle;
-pub use outbox::{OutboxItem, QueuedDossier};
+pub use outbox::OutboxItem;
 pub use pin_lockout::PinUser;

@@ -4,6 +4,7 @@
 //! and apply statuses pulled from the portal. Every state change goes through
 //! `DossierState::apply` and leaves an event in the history.
 
+use crate::core::stored_dossier::QueuedDossier;
 use crate::core::dossier::{DossierEvent, DossierState};
 use crate::store::dossier_store::{parse_state, parse_time, stamp};
 use crate::store::{Store, StoreError};
@@ -364,12 +365,3 @@ impl Store {
     }
 }
 
-/// One line of the admin screen's queue view.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedDossier {
-    pub code: String,
-    pub procedure_id: String,
-    pub created_at: DateTime<Utc>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}

@@ -1,6 +1,6 @@
 //! Where the engine hands a catalogue bundle pulled from the portal: something that knows the
 //! installed version and installs a newer bundle only if it verifies. The engine does no file
-//! IO and no signature checks itself; `catalogue_install::CatalogueInstall` is the real sink.
+//! IO and no signature checks itself; `app::catalogue_install::CatalogueInstall` is the real sink.
 
 use crate::protocol::contract::SignedCatalogue;
 
@@ -10,14 +10,4 @@ pub trait CatalogueSink: Send + Sync + 'static {
     /// Checks and installs `signed`; blocking IO is allowed (the engine calls it off the
     /// runtime's worker threads). The new version, or why it was refused.
     fn install(&self, signed: &SignedCatalogue) -> Result<u64, String>;
-}
-
-impl CatalogueSink for crate::app::catalogue_install::CatalogueInstall {
-    fn version(&self) -> u64 {
-        crate::app::catalogue_install::CatalogueInstall::version(self)
-    }
-
-    fn install(&self, signed: &SignedCatalogue) -> Result<u64, String> {
-        crate::app::catalogue_install::CatalogueInstall::install(self, signed)
-    }
 }

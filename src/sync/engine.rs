@@ -8,6 +8,8 @@
 //! woken (a new submission). It reports online/queue/progress through a watch channel. Every
 //! portal call has its own deadline. No file IO and no UI here.
 
+use crate::core::health::HealthSnapshot;
+use crate::core::sync_status::SyncStatus;
 use crate::core::dossier::DossierState;
 use crate::devices::clock::Clock;
 use crate::store::{OutboxItem, StoreError, StoreHandle};
@@ -25,17 +27,6 @@ use tokio::sync::{Notify, watch};
 
 /// The store key under which the engine keeps the enrollment the portal accepted.
 const ENROLLED_AS: &str = "enrolled_as";
-
-/// What the top bar shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SyncStatus {
-    /// The last exchange with the portal succeeded.
-    pub online: bool,
-    /// Dossiers not yet accepted by the portal.
-    pub queued: u64,
-    /// While a pass sends: (dossiers done in this pass, dossiers it set out to send).
-    pub sending: Option<(u32, u32)>,
-}
 
 /// What one pass over the outbox did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,8 +63,23 @@ pub struct SyncEngine<T: PortalTransport> {
     keep_delivered: Option<Duration>,
     last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     catalogue: Option<Arc<dyn CatalogueSink>>,
-    /// Device states reported in the heartbeat; sync facts are recorded in it.
-    health: crate::appliance::health::Health,
+    /// Device states reported in the heartbeat.
+    health: Arc<dyn HealthFacts>,
+}
+
+/// The kiosk's health facts as the engine sees them (the appliance's shared `Health`; a fixed
+/// snapshot in tests): the heartbeat reads device states from them, each pass records whether
+/// the portal was reached.
+pub trait HealthFacts: Send + Sync {
+    fn snapshot(&self) -> HealthSnapshot;
+    fn record_sync(&self, status: &SyncStatus, now: chrono::DateTime<chrono::Utc>);
+}
+
+impl HealthFacts for HealthSnapshot {
+    fn snapshot(&self) -> HealthSnapshot {
+        self.clone()
+    }
+    fn record_sync(&self, _: &SyncStatus, _: chrono::DateTime<chrono::Utc>) {}
 }
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
@@ -131,14 +137,14 @@ impl<T: PortalTransport> SyncEngine<T> {
             keep_delivered: None,
             last_housekeeping: Mutex::new(None),
             catalogue: None,
-            health: crate::appliance::health::Health::new(),
+            health: Arc::new(HealthSnapshot::default()),
         }
     }
 
     /// Shares the kiosk's health facts: the heartbeat reports them, each pass records in
     /// them whether the portal was reached.
-    pub fn with_health(mut self, health: crate::appliance::health::Health) -> Self {
-        self.health = health;
+    pub fn with_health(mut self, health: impl HealthFacts + 'static) -> Self {
+        self.health = Arc::new(health);
         self
     }
 

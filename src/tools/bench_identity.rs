@@ -178,7 +178,7 @@ fn low_light(src: &GrayImage, seed: u64) -> GrayImage {
 fn frames(texts: &[String]) -> Vec<(&'static str, Vec<GrayImage>)> {
     let clean: Vec<GrayImage> = texts
         .iter()
-        .map(|t| image::imageops::grayscale(&qr_camera::card_front_frame(t, 1280, 720)))
+        .map(|t| image::imageops::grayscale(&crate::devices::camera_scene::card_front_frame(t, 1280, 720)))
         .collect();
     let each = |f: &dyn Fn(&GrayImage, u64) -> GrayImage| -> Vec<GrayImage> {
         clean

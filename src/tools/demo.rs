@@ -143,7 +143,7 @@ impl Walk {
         identity.invoke_place_test_card(card as i32);
         let reader = self.reader.clone();
         for _ in 0..100 {
-            if reader.lock().map(|r| r.chip().is_some()).unwrap_or(false) {
+            if reader.lock().map(|r| r.holds_card()).unwrap_or(false) {
                 break;
             }
             self.headless.wait_for_event(Duration::from_millis(50));
@@ -388,7 +388,7 @@ impl Walk {
                 .map(|mut p| std::mem::take(&mut p.printed))
                 .unwrap_or_default(),
         );
-        let fonts = match crate::printing::raster_text::Fonts::bundled() {
+        let fonts = match crate::app::assets::receipt_fonts() {
             Ok(f) => f,
             Err(e) => return self.check(&format!("receipt font: {e}"), false),
         };
@@ -400,7 +400,7 @@ impl Walk {
                 }
             };
         let receipt_qr = self.controller(|c| c.last_submitted().and_then(|s| s.2.clone()));
-        let codes = crate::printing::escpos_preview::qr_codes(&preview.image);
+        let codes = crate::printing::escpos_preview::qr_codes(&preview.image, crate::identity::qr_camera::decode_gray);
         let read = codes.first().cloned();
         if self.controller(|c| c.receipt().is_some_and(|r| r.fee.is_some())) {
             let payment = self.controller(|c| {
@@ -844,7 +844,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.wait_until("the backlight is off while the screen sleeps", || {
         !backlight.lock().map(|b| b.on).unwrap_or(true)
     });
-    walk.kiosk.deliver(crate::app::effects::Outcome::Cabinet(
+    walk.kiosk.deliver(crate::session::outcome::Outcome::Cabinet(
         crate::devices::gpio_events::CabinetEvent::PersonArrived,
     ));
     walk.check(
@@ -895,7 +895,8 @@ fn sync_with_reference_portal(
     startup: &Startup,
 ) -> Result<(), String> {
     use crate::portal::{PortalDb, PortalState};
-    use crate::sync::engine::{SyncEngine, SyncStatus};
+    use crate::core::sync_status::SyncStatus;
+use crate::sync::engine::SyncEngine;
     use crate::sync::transport::{HttpTransport, KioskIdentity};
     let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
     let key = include_str!("../../assets/dev/portal-development.key");
@@ -1005,7 +1006,7 @@ fn sync_with_reference_portal(
         .call_blocking(|s| s.queue_len())
         .map_err(|e| e.to_string())?;
     walk.kiosk
-        .deliver(crate::app::effects::Outcome::Sync(SyncStatus {
+        .deliver(crate::session::outcome::Outcome::Sync(SyncStatus {
             online: true,
             queued,
             sending: None,

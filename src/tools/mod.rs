@@ -9,5 +9,6 @@ pub mod card_cli;
 pub mod crash_writer;
 pub mod demo;
 pub mod headless;
+pub mod in_process_portal;
 pub mod receipt_sample;
 pub mod test_dossier;

@@ -3,57 +3,13 @@
 //! configured printer as a test page — what a technician runs when installing a printer.
 
 use crate::config::Config;
-use crate::core::dossier_code::DossierCode;
-use crate::printing::raster_text::Fonts;
-use crate::printing::receipt_content::{self, ReceiptContent, ReceiptContext};
-use crate::printing::{escpos_encoder, escpos_preview};
+use crate::printing::escpos_preview;
 use std::path::Path;
-
-/// The test page for the configured printer profile: a sample receipt marked as a test print.
-/// Also what `selftest` and the admin screen's printer test print.
-pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
-    let profile = config.printer.profile()?;
-    let fonts = Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?;
-    let (catalogue, _) =
-        crate::app::assets::load_catalogue(&crate::app::assets::assets_dir().join("procedures"));
-    let procedure = catalogue
-        .procedures()
-        .iter()
-        .max_by_key(|p| (p.fee.amount_vnd, p.papers.len()))
-        .cloned()
-        .ok_or("the procedure catalogue is empty")?;
-    let context = ReceiptContext {
-        place: config.kiosk.place.clone(),
-        kiosk_id: config.kiosk.id.clone(),
-        calendar: crate::app::assets::load_holidays(),
-        beneficiary: config.payment.beneficiary(),
-    };
-    let code = DossierCode::from_random(&[0x5a; 8]);
-    let content = ReceiptContent::new(
-        &context,
-        &procedure,
-        &code,
-        chrono::Utc::now(),
-        None,
-        true,
-        1,
-    );
-    // A test page must never pass for a real receipt.
-    let mut blocks = vec![receipt_content::Block::Text {
-        text: "IN THỬ — KHÔNG CÓ GIÁ TRỊ".into(),
-        size: receipt_content::TextSize::Large,
-        bold: true,
-        align: crate::printing::raster_text::Align::Center,
-    }];
-    blocks.extend(receipt_content::receipt_blocks(&content));
-    let bytes = escpos_encoder::encode(&blocks, profile, &fonts).map_err(|e| e.to_string())?;
-    Ok((bytes, procedure.name.vi.clone()))
-}
 
 pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
     let profile = config.printer.profile()?;
-    let fonts = Fonts::bundled().map_err(|e| format!("the receipt font is missing: {e}"))?;
-    let (bytes, procedure_name) = test_page(config)?;
+    let fonts = crate::app::assets::receipt_fonts().map_err(|e| format!("the receipt font is missing: {e}"))?;
+    let (bytes, procedure_name) = crate::app::test_page::test_page(config)?;
     let preview =
         escpos_preview::render(&bytes, profile.dots, &fonts).map_err(|e| e.to_string())?;
     preview

@@ -53,7 +53,7 @@ fn lines(items: Vec<String>) -> ModelRc<SharedString> {
 }
 
 /// The health facts as "label: value" lines, Vietnamese / English.
-pub fn health_lines(h: &crate::appliance::health::HealthSnapshot) -> Vec<String> {
+pub fn health_lines(h: &crate::core::health::HealthSnapshot) -> Vec<String> {
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(|t| {
             t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
@@ -153,13 +153,13 @@ mod tests {
 
     #[test]
     fn a_broken_configuration_and_a_silent_voice_are_on_the_admin_screen() {
-        let mut h = crate::appliance::health::HealthSnapshot::default();
+        let mut h = crate::core::health::HealthSnapshot::default();
         let calm = health_lines(&h);
         assert!(!calm.iter().any(|l| l.contains("CONFIG FAULT")));
         h.config_fault =
             Some("the configuration file /etc/xakiosk/config.toml is not valid: line 3".into());
         h.voice_problem = Some("no ALSA playback device".into());
-        h.printer = crate::appliance::health::DeviceState::Fault("paper_out".into());
+        h.printer = crate::core::health::DeviceState::Fault("paper_out".into());
         let lines = health_lines(&h);
         assert!(
             lines

@@ -16,7 +16,8 @@ mod voice_adapter;
 
 use crate::slint_generated::AppWindow;
 use crate::session::controller::{Command, KioskController};
-use crate::app::effects::{Effects, Outcome};
+use crate::app::effects::Effects;
+use crate::session::outcome::Outcome;
 use slint::ComponentHandle;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};

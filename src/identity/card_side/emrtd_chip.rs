@@ -225,3 +225,12 @@ impl EmrtdChip {
         }
     }
 }
+impl crate::devices::card_reader::SimulatedChip for EmrtdChip {
+    fn reset(&mut self) {
+        EmrtdChip::reset(self)
+    }
+    fn process(&mut self, apdu: &[u8]) -> Vec<u8> {
+        EmrtdChip::process(self, apdu)
+    }
+}
+

@@ -143,7 +143,7 @@ fn printer(config: &Config, devices: &DeviceSet, print_test_page: bool) -> Check
             format!("{} printer ready", config.devices.printer),
         );
     }
-    match crate::tools::receipt_sample::test_page(config) {
+    match crate::app::test_page::test_page(config) {
         Ok((bytes, _)) => match printer.print(&bytes) {
             Ok(()) => pass(
                 "printer",

@@ -8,8 +8,14 @@
 use crate::core::procedure::{Procedure, group_thousands};
 use crate::core::vietqr::{self, Beneficiary};
 use crate::core::working_days::HolidayCalendar;
-use crate::printing::raster_text::Align;
 use chrono::{DateTime, FixedOffset, Utc};
+
+/// How a line sits on the paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Align {
+    Left,
+    Center,
+}
 
 /// Where the receipt comes from: set once from the configuration.
 #[derive(Debug, Clone)]
