@@ -524,13 +524,15 @@ fn main() -> ExitCode {
         }
         Some(Cmd::RotateDeviceKey) => {
             let key_path = layers.data_dir.join("device.key");
-            xakiosk::appliance::device_key_file::rotate(&key_path).map_err(|e| e.to_string()).map(|key| {
-                println!("new device key {}", key.public_base64());
-                println!(
-                    "the old key handed over to it ({}); restart the kiosk to use it",
-                    xakiosk::appliance::device_key_file::handovers_path(&key_path).display()
-                );
-            })
+            xakiosk::appliance::device_key_file::rotate(&key_path)
+                .map_err(|e| e.to_string())
+                .map(|key| {
+                    println!("new device key {}", key.public_base64());
+                    println!(
+                        "the old key handed over to it ({}); restart the kiosk to use it",
+                        xakiosk::appliance::device_key_file::handovers_path(&key_path).display()
+                    );
+                })
         }
         Some(Cmd::PortalKey { out }) => {
             if out.exists() {
@@ -682,8 +684,10 @@ fn demo(out: PathBuf, procedures: Vec<String>) -> Result<(), String> {
 fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(), String> {
     use std::io::Write;
     use std::sync::Arc;
-    let sealer = xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY)
-        .map_err(|e| e.to_string())?;
+    let sealer = xakiosk::protocol::sealing::Sealer::from_base64(
+        xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+    )
+    .map_err(|e| e.to_string())?;
     let store = xakiosk::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
     let store = xakiosk::store::StoreHandle::spawn(store);
     let identity = xakiosk::sync::transport::KioskIdentity {
@@ -793,8 +797,9 @@ fn run_portal(
     let ring = xakiosk::protocol::sealing::KeyRing::new(current, openers);
     let database = xakiosk::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    let catalogue_key = catalogue_key
-        .unwrap_or_else(|| xakiosk::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string());
+    let catalogue_key = catalogue_key.unwrap_or_else(|| {
+        xakiosk::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string()
+    });
     if !xakiosk::protocol::signing::is_public_key(&catalogue_key) {
         return Err("--catalogue-key is not an ed25519 public key in base64".into());
     }

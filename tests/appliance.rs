@@ -29,7 +29,10 @@ fn xakiosk(args: &[&str]) -> (i32, String, String) {
 fn portal(runtime: &tokio::runtime::Runtime, dir: &Path) -> (Arc<PortalDb>, String) {
     let db = Arc::new(PortalDb::open(&dir.join("portal.sqlite")).unwrap());
     let state = PortalState::new(db.clone(), "good-token").with_opener(
-        xakiosk::protocol::sealing::Opener::from_base64(&xakiosk::protocol::sealing::Opener::generate().0).unwrap(),
+        xakiosk::protocol::sealing::Opener::from_base64(
+            &xakiosk::protocol::sealing::Opener::generate().0,
+        )
+        .unwrap(),
     );
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -128,7 +131,8 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
         "{}",
         written.kiosk.id
     );
-    let key = xakiosk::appliance::device_key_file::load_or_create(&data.join("device.key")).unwrap();
+    let key =
+        xakiosk::appliance::device_key_file::load_or_create(&data.join("device.key")).unwrap();
     assert_eq!(key.public_base64(), first_key, "the same key all along");
     let devices = db.devices().unwrap();
     assert_eq!(devices.len(), 1);
@@ -265,8 +269,10 @@ fn selftest_prints_a_table_and_fails_on_what_is_broken() {
 }
 
 fn store(dir: &Path) -> xakiosk::store::StoreHandle {
-    let sealer =
-        xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+    let sealer = xakiosk::protocol::sealing::Sealer::from_base64(
+        xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+    )
+    .unwrap();
     xakiosk::store::StoreHandle::spawn(
         xakiosk::store::Store::open(&dir.join("dossiers.sqlite"), sealer).unwrap(),
     )
@@ -282,7 +288,8 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
     let clock = Arc::new(xakiosk::devices::clock::SimClock::new(chrono::Utc::now()));
     let (events_tx, mut events) = tokio::sync::mpsc::unbounded_channel();
     let (stop_tx, stop) = tokio::sync::oneshot::channel::<()>();
-    let cabinet = xakiosk::appliance::cabinet::Cabinet::new(gpio, health.clone(), store.clone(), clock);
+    let cabinet =
+        xakiosk::appliance::cabinet::Cabinet::new(gpio, health.clone(), store.clone(), clock);
     let running = tokio::spawn(cabinet.run(
         move |e| {
             let _ = events_tx.send(e);
@@ -450,8 +457,8 @@ fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
 #[test]
 fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
     use xakiosk::app::admin_actions::{AdminDevices, perform};
-    use xakiosk::session::admin_panel::AdminResult;
     use xakiosk::session::admin_panel::AdminAction;
+    use xakiosk::session::admin_panel::AdminResult;
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (db, base) = portal(&runtime, dir.path());

@@ -15,36 +15,84 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ("identity", &["core", "devices"]),
     ("store", &["core", "protocol"]),
     ("sync", &["core", "protocol", "store", "devices"]),
-    ("config", &["core", "protocol", "devices", "printing", "store"]),
+    (
+        "config",
+        &["core", "protocol", "devices", "printing", "store"],
+    ),
     ("session", &["core", "identity", "devices"]),
     ("ui", &["core", "session", "slint_generated"]),
     ("portal", &["core", "protocol"]),
     (
         "appliance",
-        &["core", "protocol", "store", "devices", "config", "sync", "printing", "identity"],
+        &[
+            "core", "protocol", "store", "devices", "config", "sync", "printing", "identity",
+        ],
     ),
     (
         "app",
         &[
-            "core", "protocol", "store", "devices", "config", "sync", "printing", "identity",
-            "session", "ui", "appliance", "portal", "slint_generated",
+            "core",
+            "protocol",
+            "store",
+            "devices",
+            "config",
+            "sync",
+            "printing",
+            "identity",
+            "session",
+            "ui",
+            "appliance",
+            "portal",
+            "slint_generated",
         ],
     ),
     (
         "tools",
         &[
-            "core", "protocol", "store", "devices", "config", "sync", "printing", "identity",
-            "session", "ui", "appliance", "portal", "app", "slint_generated",
+            "core",
+            "protocol",
+            "store",
+            "devices",
+            "config",
+            "sync",
+            "printing",
+            "identity",
+            "session",
+            "ui",
+            "appliance",
+            "portal",
+            "app",
+            "slint_generated",
         ],
     ),
 ];
 
 /// Outside crates a module may not use: the pure layers do no IO, no async and no UI.
 const MAY_NOT_USE: &[(&str, &[&str])] = &[
-    ("core", &["slint", "tokio", "rusqlite", "reqwest", "axum", "std::fs", "std::net"]),
-    ("protocol", &["slint", "tokio", "rusqlite", "reqwest", "axum", "std::fs", "std::net"]),
-    ("printing", &["slint", "tokio", "rusqlite", "reqwest", "std::fs", "std::net"]),
-    ("session", &["slint", "tokio", "rusqlite", "reqwest", "std::fs", "std::net"]),
+    (
+        "core",
+        &[
+            "slint", "tokio", "rusqlite", "reqwest", "axum", "std::fs", "std::net",
+        ],
+    ),
+    (
+        "protocol",
+        &[
+            "slint", "tokio", "rusqlite", "reqwest", "axum", "std::fs", "std::net",
+        ],
+    ),
+    (
+        "printing",
+        &[
+            "slint", "tokio", "rusqlite", "reqwest", "std::fs", "std::net",
+        ],
+    ),
+    (
+        "session",
+        &[
+            "slint", "tokio", "rusqlite", "reqwest", "std::fs", "std::net",
+        ],
+    ),
     ("devices", &["slint", "rusqlite", "reqwest", "axum"]),
     ("store", &["slint", "reqwest", "axum"]),
     ("sync", &["slint", "rusqlite", "axum"]),
@@ -84,8 +132,10 @@ fn crate_modules_named(code: &str) -> BTreeSet<String> {
     let mut rest = code;
     while let Some(at) = rest.find("crate::") {
         let after = &rest[at + "crate::".len()..];
-        let name: String =
-            after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         let before = rest[..at].chars().last();
         // `xakiosk::crate::` does not occur; `$crate::` in macros is the same crate.
         if !name.is_empty() && !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -115,7 +165,11 @@ fn every_module_names_only_the_layers_below_it() {
     let mut unknown = BTreeSet::new();
     for file in &files {
         let relative = file.strip_prefix(&src).unwrap();
-        let Some(top) = relative.components().next().and_then(|c| c.as_os_str().to_str()) else {
+        let Some(top) = relative
+            .components()
+            .next()
+            .and_then(|c| c.as_os_str().to_str())
+        else {
             continue;
         };
         let top = top.trim_end_matches(".rs");
@@ -129,7 +183,10 @@ fn every_module_names_only_the_layers_below_it() {
         let code = code_of(&std::fs::read_to_string(file).unwrap());
         for named in crate_modules_named(&code) {
             if named != top && !allowed.contains(&named.as_str()) {
-                broken.push(format!("{}: {top} may not use crate::{named}", relative.display()));
+                broken.push(format!(
+                    "{}: {top} may not use crate::{named}",
+                    relative.display()
+                ));
             }
         }
         for (module, forbidden) in MAY_NOT_USE {
@@ -140,8 +197,15 @@ fn every_module_names_only_the_layers_below_it() {
             }
         }
     }
-    assert!(unknown.is_empty(), "top-level modules with no layering rule: {unknown:?}");
-    assert!(broken.is_empty(), "layering rules broken:\n{}", broken.join("\n"));
+    assert!(
+        unknown.is_empty(),
+        "top-level modules with no layering rule: {unknown:?}"
+    );
+    assert!(
+        broken.is_empty(),
+        "layering rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]

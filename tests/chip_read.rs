@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use std::path::PathBuf;
 use xakiosk::devices::card_reader::{CardReader, EMRTD_AID, SimCardReader};
-use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::card_image::CardImage;
+use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::cccd_qr;
 use xakiosk::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
 use xakiosk::identity::dg2_face;

@@ -36,7 +36,10 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
     assert_eq!(receipts.len(), 1, "{receipts:?}");
     let paper = image::open(&receipts[0]).unwrap().to_luma8();
     assert_eq!(paper.width(), 576 + 32, "80 mm paper and its margins");
-    let printed = xakiosk::printing::escpos_preview::qr_codes(&paper, xakiosk::identity::qr_camera::decode_gray);
+    let printed = xakiosk::printing::escpos_preview::qr_codes(
+        &paper,
+        xakiosk::identity::qr_camera::decode_gray,
+    );
     assert_eq!(printed.len(), 2, "{printed:?}");
     xakiosk::protocol::receipt::Receipt::parse(&printed[0])
         .unwrap()
@@ -106,8 +109,10 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         assert!(!contains(secret.as_bytes()), "{secret} is stored in clear");
     }
 
-    let sealer =
-        xakiosk::protocol::sealing::Sealer::from_base64(xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+    let sealer = xakiosk::protocol::sealing::Sealer::from_base64(
+        xakiosk::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+    )
+    .unwrap();
     let store =
         xakiosk::store::Store::open(&out.path().join("demo-dossiers.sqlite"), sealer).unwrap();
     for code in &codes {

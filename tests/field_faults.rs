@@ -6,15 +6,15 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use xakiosk::app::startup::Startup;
+use xakiosk::appliance::provision::{ProvisionRequest, provision};
 use xakiosk::config::layers::{self, LayerPaths, Mode};
 use xakiosk::core::dossier::DossierDraft;
 use xakiosk::devices::clock::{Clock, SystemClock};
 use xakiosk::portal::{PortalDb, PortalState};
-use xakiosk::appliance::provision::{ProvisionRequest, provision};
 use xakiosk::protocol::receipt::Receipt;
-use xakiosk::protocol::sealing::Opener;
-use xakiosk::app::startup::Startup;
 use xakiosk::protocol::sealed_content::seal_context;
+use xakiosk::protocol::sealing::Opener;
 use xakiosk::store::StoreError;
 
 fn units() -> xakiosk::core::address::AdminUnits {
@@ -253,7 +253,8 @@ fn queued_dossiers_survive_provisioning_re_provisioning_and_a_key_rotation() {
     let before_rotation = submit(&startup, 2);
     let old_key = startup.device_key.clone().unwrap().public_base64();
     drop(startup);
-    let new_key = xakiosk::appliance::device_key_file::rotate(&paths.data_dir.join("device.key")).unwrap();
+    let new_key =
+        xakiosk::appliance::device_key_file::rotate(&paths.data_dir.join("device.key")).unwrap();
     let (effective_c, startup) = start(&paths);
     assert_eq!(
         startup.device_key.as_ref().unwrap().public_base64(),
@@ -579,8 +580,11 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
     )
     .unwrap();
     bundle.sealing_public_key = Some(new_public.clone());
-    db.publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle, &catalogue_key))
-        .unwrap();
+    db.publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(
+        &bundle,
+        &catalogue_key,
+    ))
+    .unwrap();
     let after = serve(KeyRing::new(new(), vec![old()]));
     let mut effective = effective;
     effective.config.portal.url = after.clone();

@@ -6,15 +6,16 @@
 
 use image::GrayImage;
 use xakiosk::core::dossier_code::DossierCode;
+use xakiosk::core::receipt_content::{self, ReceiptContent, ReceiptContext};
 use xakiosk::core::vietqr::{self, Beneficiary};
 use xakiosk::core::working_days::HolidayCalendar;
 use xakiosk::printing::escpos_encoder::{self, PrinterProfile, TextMode};
 use xakiosk::printing::escpos_preview;
-use xakiosk::core::receipt_content::{self, ReceiptContent, ReceiptContext};
 
 fn fixed_receipt() -> ReceiptContent {
-    let (catalogue, _) =
-        xakiosk::app::assets::load_catalogue(&xakiosk::app::assets::assets_dir().join("procedures"));
+    let (catalogue, _) = xakiosk::app::assets::load_catalogue(
+        &xakiosk::app::assets::assets_dir().join("procedures"),
+    );
     let procedure = catalogue.get("dang-ky-tam-tru").unwrap().clone();
     let context = ReceiptContext {
         place: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),

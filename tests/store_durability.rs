@@ -54,9 +54,13 @@ fn a_dossier_survives_closing_and_reopening() {
     assert_eq!(found.state, DossierState::Queued);
     let sealed = store.payload(d.id).unwrap().unwrap();
     let clear = opener()
-        .open(&sealed, &xakiosk::protocol::sealed_content::seal_context(d.id, "answers"))
+        .open(
+            &sealed,
+            &xakiosk::protocol::sealed_content::seal_context(d.id, "answers"),
+        )
         .unwrap();
-    let content: xakiosk::protocol::sealed_content::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let content: xakiosk::protocol::sealed_content::SealedContent =
+        serde_json::from_slice(&clear).unwrap();
     assert_eq!(content.answers, d.answers);
     assert_eq!(content.applicant_id, "079305123456");
     assert_eq!(content.identity, None);
@@ -75,9 +79,13 @@ fn the_identity_verification_is_sealed_with_the_dossier() {
     store.submit(&d, &[], chrono::Utc::now()).unwrap();
     let sealed = store.payload(d.id).unwrap().unwrap();
     let clear = opener()
-        .open(&sealed, &xakiosk::protocol::sealed_content::seal_context(d.id, "answers"))
+        .open(
+            &sealed,
+            &xakiosk::protocol::sealed_content::seal_context(d.id, "answers"),
+        )
         .unwrap();
-    let content: xakiosk::protocol::sealed_content::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let content: xakiosk::protocol::sealed_content::SealedContent =
+        serde_json::from_slice(&clear).unwrap();
     assert_eq!(content.identity, d.identity);
 }
 
@@ -112,9 +120,13 @@ fn an_older_schema_is_upgraded_without_losing_dossiers() {
     // Version 3 sealed what version 1 kept in clear, and the clear ID column is gone.
     let sealed = store.payload(found.id).unwrap().unwrap();
     let clear = opener()
-        .open(&sealed, &xakiosk::protocol::sealed_content::seal_context(found.id, "answers"))
+        .open(
+            &sealed,
+            &xakiosk::protocol::sealed_content::seal_context(found.id, "answers"),
+        )
         .unwrap();
-    let content: xakiosk::protocol::sealed_content::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let content: xakiosk::protocol::sealed_content::SealedContent =
+        serde_json::from_slice(&clear).unwrap();
     assert_eq!(content.applicant_id, "079305123456");
     drop(store);
     let raw = std::fs::read(&path).unwrap();

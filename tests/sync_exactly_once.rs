@@ -15,16 +15,16 @@ use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
 use xakiosk::devices::clock::{Clock, TokioClock};
 use xakiosk::portal::PortalDb;
-use xakiosk::tools::in_process_portal::InProcessPortal;
+use xakiosk::protocol::contract::{
+    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
+};
 use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
 use xakiosk::protocol::signing::DeviceKey;
 use xakiosk::store::{Store, StoreHandle, StoredAttachment};
 use xakiosk::sync::backoff::Backoff;
-use xakiosk::protocol::contract::{
-    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
-};
 use xakiosk::sync::engine::SyncEngine;
 use xakiosk::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
+use xakiosk::tools::in_process_portal::InProcessPortal;
 
 fn identity(kiosk_id: &str, seed: u8) -> KioskIdentity {
     KioskIdentity {
@@ -522,9 +522,10 @@ async fn http_portal() -> (
     tokio::task::JoinHandle<std::io::Result<()>>,
 ) {
     let portal = Arc::new(PortalDb::open_in_memory().unwrap());
-    let opener =
-        xakiosk::protocol::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
-            .unwrap();
+    let opener = xakiosk::protocol::sealing::Opener::from_base64(include_str!(
+        "../assets/dev/portal-development.key"
+    ))
+    .unwrap();
     let state = xakiosk::portal::PortalState::new(portal.clone(), "secret-token")
         .with_opener(opener)
         .with_catalogue_key(&DeviceKey::from_seed([42; 32]).public_base64());
@@ -724,10 +725,14 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     .with_catalogue(install.clone())
     .with_housekeeping_every(Duration::ZERO);
     let procedures = xakiosk::app::assets::assets_dir().join("procedures");
-    let bundle = |v| xakiosk::app::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
+    let bundle =
+        |v| xakiosk::app::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
 
     portal
-        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(1), &catalogue_key))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(
+            &bundle(1),
+            &catalogue_key,
+        ))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 1);
@@ -745,7 +750,10 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
 
     let forger = DeviceKey::from_seed([13; 32]);
     portal
-        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(2), &forger))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(
+            &bundle(2),
+            &forger,
+        ))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(
@@ -760,7 +768,10 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     assert_eq!(reloaded.load().unwrap().unwrap().version, 1);
 
     portal
-        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(&bundle(3), &catalogue_key))
+        .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(
+            &bundle(3),
+            &catalogue_key,
+        ))
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 3);

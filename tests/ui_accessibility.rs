@@ -10,14 +10,14 @@ use i_slint_backend_testing::{AccessibleRole, ElementHandle, ElementQuery};
 use image::RgbaImage;
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
+use xakiosk::app::effects::Effects;
+use xakiosk::app::kiosk::Kiosk;
+use xakiosk::app::startup::Startup;
 use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::clock::{Clock, SimClock};
-use xakiosk::tools::headless::Headless;
 use xakiosk::slint_generated::{AppWindow, FormAdapter, LookupAdapter, SessionAdapter};
-use xakiosk::app::startup::Startup;
-use xakiosk::ui::Kiosk;
-use xakiosk::app::effects::Effects;
+use xakiosk::tools::headless::Headless;
 
 const MIN_CONTRAST: f64 = 4.5;
 const MIN_TARGET: f32 = 48.0;

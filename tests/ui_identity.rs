@@ -8,6 +8,9 @@ mod common;
 
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
+use xakiosk::app::effects::{Effects, IdentityDevices};
+use xakiosk::app::kiosk::Kiosk;
+use xakiosk::app::startup::Startup;
 use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::card_reader::{CardReader, SimCardReader};
@@ -15,9 +18,6 @@ use xakiosk::devices::clock::{Clock, SimClock};
 use xakiosk::slint_generated::{
     AppWindow, FormAdapter, IdentityAdapter, IdentityLevel, IdentityPhase, Screen, SessionAdapter,
 };
-use xakiosk::app::startup::Startup;
-use xakiosk::ui::Kiosk;
-use xakiosk::app::effects::{Effects, IdentityDevices};
 
 struct Ui {
     app: AppWindow,

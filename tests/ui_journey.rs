@@ -9,15 +9,15 @@ use i_slint_backend_testing::ElementHandle;
 use slint::ComponentHandle;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use xakiosk::app::effects::Effects;
+use xakiosk::app::kiosk::Kiosk;
+use xakiosk::app::startup::Startup;
 use xakiosk::config::Config;
 use xakiosk::devices::camera::{Camera, SimCamera};
 use xakiosk::devices::clock::{Clock, SimClock};
 use xakiosk::slint_generated::{
     AppWindow, FormAdapter, KeyboardAdapter, KeyboardMode, Screen, SessionAdapter,
 };
-use xakiosk::app::startup::Startup;
-use xakiosk::ui::Kiosk;
-use xakiosk::app::effects::Effects;
 
 struct Ui {
     app: AppWindow,
@@ -473,13 +473,18 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
             Ok((d.id, s.payload(d.id)?.unwrap()))
         })
         .unwrap();
-    let opener =
-        xakiosk::protocol::sealing::Opener::from_base64(include_str!("../assets/dev/portal-development.key"))
-            .unwrap();
+    let opener = xakiosk::protocol::sealing::Opener::from_base64(include_str!(
+        "../assets/dev/portal-development.key"
+    ))
+    .unwrap();
     let clear = opener
-        .open(&sealed, &xakiosk::protocol::sealed_content::seal_context(id, "answers"))
+        .open(
+            &sealed,
+            &xakiosk::protocol::sealed_content::seal_context(id, "answers"),
+        )
         .unwrap();
-    let content: xakiosk::protocol::sealed_content::SealedContent = serde_json::from_slice(&clear).unwrap();
+    let content: xakiosk::protocol::sealed_content::SealedContent =
+        serde_json::from_slice(&clear).unwrap();
     let by = content.assisted_by.expect("the dossier records the helper");
     assert_eq!(
         (by.helper_id.as_str(), by.signed_in_with.as_str()),

@@ -4,10 +4,10 @@
 //! resident's data: the queue view is codes and procedures, the exported log has no personal
 //! data by design.
 
-use crate::devices::gpio::Gpio;
 use crate::appliance::health::Health;
-use crate::store::StoreHandle;
+use crate::devices::gpio::Gpio;
 use crate::session::admin_panel::{AdminAction, AdminResult};
+use crate::store::StoreHandle;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -39,7 +39,8 @@ fn scan_qr_text(camera: &Mutex<dyn crate::devices::camera::Camera>) -> Result<St
 fn scan_provisioning_qr(
     camera: &Mutex<dyn crate::devices::camera::Camera>,
 ) -> Result<crate::appliance::provision::ProvisionRequest, String> {
-    crate::appliance::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?).map_err(|e| e.to_string())
+    crate::appliance::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?)
+        .map_err(|e| e.to_string())
 }
 
 /// Leaves the checked network settings as a request in the kiosk's data folder and asks root
@@ -48,7 +49,8 @@ fn apply_network(
     camera: &Mutex<dyn crate::devices::camera::Camera>,
     data_dir: &Path,
 ) -> Result<String, String> {
-    let settings = crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
+    let settings =
+        crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
     let path = data_dir.join(crate::appliance::network_settings::REQUEST_FILE);
     crate::store::atomic_file::write_private(&path, settings.to_qr().as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -212,11 +214,12 @@ pub async fn perform(
             }))
             .await
         }
-        AdminAction::PrinterPowerCycle => {
-            crate::appliance::cabinet::power_cycle_printer(&devices.gpio, std::time::Duration::from_secs(3))
-                .await
-                .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into())
-        }
+        AdminAction::PrinterPowerCycle => crate::appliance::cabinet::power_cycle_printer(
+            &devices.gpio,
+            std::time::Duration::from_secs(3),
+        )
+        .await
+        .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into()),
         AdminAction::ExportLogs => {
             let config = devices.config.clone();
             let health = health.clone();

@@ -111,8 +111,8 @@ impl crate::sync::catalogue_sink::CatalogueSink for CatalogueInstall {
 mod tests {
     use super::*;
     use crate::protocol::catalogue_bundle::sign;
-    use crate::protocol::signing::DeviceKey;
     use crate::protocol::contract::CatalogueBundle;
+    use crate::protocol::signing::DeviceKey;
 
     fn bundle(version: u64) -> CatalogueBundle {
         let text = std::fs::read_to_string(

@@ -1,27 +1,27 @@
-//! Runs the controller's commands away from the UI thread — storing a dossier on the store's
-//! writer thread, taking a photo on a blocking worker — and brings each result back to the UI
-//! thread with `slint::invoke_from_event_loop`. `Effects::inline` runs them on the spot
-//! instead, for tests that drive a window without an event loop.
+//! Runs the session's commands away from the UI thread — storing a dossier on the store's
+//! writer thread, taking a photo on a blocking worker — and sends each outcome on a channel
+//! the kiosk owns (`take_outcomes`). `Effects::inline` runs them on the spot instead and
+//! returns the outcomes, for tests that drive a window without an event loop.
 
 use crate::core::answer::AttachmentRef;
+use crate::core::receipt_content::{self, ReceiptContent};
 use crate::core::text::Text;
 use crate::devices::camera::Camera;
 use crate::devices::card_reader::{CardReader, ReaderStatus};
 use crate::devices::clock::Clock;
-use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::devices::printer::ReceiptPrinter;
 use crate::identity::card_image::CardImage;
+use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
 use crate::identity::qr_camera::{self, ScanError};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
 use crate::printing::escpos_encoder::{self, PrinterProfile};
 use crate::printing::raster_text::Fonts;
-use crate::core::receipt_content::{self, ReceiptContent};
-use crate::store::StoreHandle;
 use crate::session::controller::{Command, LookupFound, Photo};
-use crate::session::outcome::Outcome;
 use crate::session::identity_step::CardOutcome;
+use crate::session::outcome::Outcome;
+use crate::store::StoreHandle;
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 
@@ -101,7 +101,8 @@ impl PrintDevices {
         Ok(PrintDevices {
             printer,
             profile: config.profile()?,
-            fonts: crate::app::assets::receipt_fonts().map_err(|e| format!("the receipt font is missing: {e}"))?,
+            fonts: crate::app::assets::receipt_fonts()
+                .map_err(|e| format!("the receipt font is missing: {e}"))?,
             health: crate::appliance::health::Health::new(),
         })
     }
@@ -139,8 +140,22 @@ impl PrintDevices {
     }
 }
 
+/// Where the kiosk receives the outcomes of work done in the background.
+pub type Outcomes = tokio::sync::mpsc::UnboundedReceiver<Outcome>;
+
+/// Where finished work goes: to the kiosk's channel (background), or into a list the kiosk
+/// delivers right after the command (inline).
+#[derive(Clone)]
+enum Report {
+    Channel(tokio::sync::mpsc::UnboundedSender<Outcome>),
+    Inline(Arc<Mutex<Vec<Outcome>>>),
+}
+
 #[derive(Clone)]
 pub struct Effects {
+    report: Report,
+    /// The receiving end of the channel, until the kiosk takes it.
+    outcomes: Arc<Mutex<Option<Outcomes>>>,
     store: StoreHandle,
     camera: Arc<Mutex<dyn Camera>>,
     identity: Option<Arc<IdentityDevices>>,
@@ -161,7 +176,10 @@ impl Effects {
         camera: Arc<Mutex<dyn Camera>>,
         runtime: tokio::runtime::Handle,
     ) -> Effects {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
         Effects {
+            report: Report::Channel(sender),
+            outcomes: Arc::new(Mutex::new(Some(receiver))),
             store,
             camera,
             identity: None,
@@ -221,14 +239,35 @@ impl Effects {
         self
     }
 
-    /// Hands a result to the UI thread from a worker (or at once, inline).
+    /// Hands a result to the kiosk: on its channel, or (inline) to the list `run` returns.
     fn report(&self, outcome: Outcome) {
-        match &self.runtime {
-            Some(_) => {
-                let _ =
-                    slint::invoke_from_event_loop(move || crate::ui::deliver_to_current(outcome));
+        match &self.report {
+            Report::Channel(sender) => {
+                // Closed only when the kiosk is gone: nobody is left to show it.
+                let _ = sender.send(outcome);
             }
-            None => crate::ui::deliver_to_current(outcome),
+            Report::Inline(done) => done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome),
+        }
+    }
+
+    /// The receiving end of the outcomes of background work, once (`None` when inline, or
+    /// when already taken).
+    pub fn take_outcomes(&self) -> Option<Outcomes> {
+        self.outcomes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Sends other results of the world (cabinet events, sync status, a new catalogue) the
+    /// same way as the effects' own, from any thread.
+    pub fn outcome_sender(&self) -> impl Fn(Outcome) + Send + Sync + Clone + 'static {
+        let this = self.report.clone();
+        move |outcome| match &this {
+            Report::Channel(sender) => {
+                let _ = sender.send(outcome);
+            }
+            Report::Inline(done) => done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome),
         }
     }
 
@@ -249,6 +288,8 @@ impl Effects {
 
     pub fn inline(store: StoreHandle, camera: Arc<Mutex<dyn Camera>>) -> Effects {
         Effects {
+            report: Report::Inline(Arc::default()),
+            outcomes: Arc::default(),
             store,
             camera,
             identity: None,
@@ -261,10 +302,22 @@ impl Effects {
         }
     }
 
-    pub fn run(&self, command: Command, clock: Arc<dyn Clock>) {
+    /// Runs `command`: in the background, its outcome arrives later on the kiosk's channel and
+    /// nothing is returned; inline, its outcomes (progress first) are returned.
+    pub fn run(&self, command: Command, clock: Arc<dyn Clock>) -> Vec<Outcome> {
+        self.start(command, clock);
+        match &self.report {
+            Report::Channel(_) => Vec::new(),
+            Report::Inline(done) => {
+                std::mem::take(&mut *done.lock().unwrap_or_else(|e| e.into_inner()))
+            }
+        }
+    }
+
+    fn start(&self, command: Command, clock: Arc<dyn Clock>) {
         if let Command::Batch(commands) = command {
             for command in commands {
-                self.run(command, clock.clone());
+                self.start(command, clock.clone());
             }
             return;
         }

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod catalogue_install;
 pub mod device_set;
 pub mod effects;
+pub mod kiosk;
 pub mod run;
 pub mod selftest;
 pub mod startup;

@@ -1,14 +1,15 @@
 //! Runs the kiosk in a window (or full screen on the appliance): tokio beside the Slint event
 //! loop, the store's writer thread, the simulated or real devices from the configuration.
 
+use crate::app::device_set::DeviceSet;
+use crate::app::effects::Effects;
+use crate::app::kiosk::Kiosk;
+use crate::app::startup::Startup;
 use crate::config::Config;
 use crate::config::layers::Effective;
-use crate::app::device_set::DeviceSet;
 use crate::devices::clock::SystemClock;
+use crate::session::outcome::Outcome;
 use crate::slint_generated::AppWindow;
-use crate::app::startup::Startup;
-use crate::ui::Kiosk;
-use crate::app::effects::Effects;
 use slint::ComponentHandle;
 use std::sync::Arc;
 
@@ -69,6 +70,13 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         health.clone(),
         runtime.handle(),
     )?;
+    // Results of the world reach the screen on the kiosk's channel (see `app::kiosk`).
+    let effects = Effects::background(
+        startup.store.clone(),
+        devices.camera.clone(),
+        runtime.handle().clone(),
+    );
+    let send = effects.outcome_sender();
     let mut cabinet = crate::appliance::cabinet::Cabinet::new(
         devices.gpio.clone(),
         health.clone(),
@@ -79,10 +87,9 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         cabinet = cabinet.with_sync_waker(sync.waker.clone());
     }
     runtime.spawn(cabinet.run(
-        |event| {
-            let _ = slint::invoke_from_event_loop(move || {
-                crate::ui::deliver_to_current(crate::session::outcome::Outcome::Cabinet(event))
-            });
+        {
+            let send = send.clone();
+            move |event| send(Outcome::Cabinet(event))
         },
         std::future::pending(),
     ));
@@ -96,28 +103,23 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
     let watchdog = crate::appliance::watchdog::start();
     // A catalogue installed from the portal replaces the list on screen at once (a session in
     // progress keeps the procedure it started).
-    startup.catalogue_install.set_on_installed(|opened| {
-        let catalogue = Arc::new(opened.catalogue.clone());
-        let units = opened.units.clone().map(Arc::new);
-        let _ = slint::invoke_from_event_loop(move || {
-            crate::ui::deliver_to_current(crate::session::outcome::Outcome::CatalogueInstalled(
-                catalogue, units,
-            ))
+    {
+        let send = send.clone();
+        startup.catalogue_install.set_on_installed(move |opened| {
+            let catalogue = Arc::new(opened.catalogue.clone());
+            let units = opened.units.clone().map(Arc::new);
+            send(Outcome::CatalogueInstalled(catalogue, units))
         });
-    });
-    let mut effects = Effects::background(
-        startup.store.clone(),
-        devices.camera.clone(),
-        runtime.handle().clone(),
-    )
-    .with_health(health.clone())
-    .with_backlight(devices.backlight.clone())
-    .with_admin(crate::app::admin_actions::AdminDevices {
-        config: config.clone(),
-        layers: effective.paths.clone(),
-        gpio: devices.gpio.clone(),
-        camera: devices.camera.clone(),
-    });
+    }
+    let mut effects = effects
+        .with_health(health.clone())
+        .with_backlight(devices.backlight.clone())
+        .with_admin(crate::app::admin_actions::AdminDevices {
+            config: config.clone(),
+            layers: effective.paths.clone(),
+            gpio: devices.gpio.clone(),
+            camera: devices.camera.clone(),
+        });
     let identity = crate::app::effects::IdentityDevices::from_config(
         &config.identity,
         devices.card_reader.clone(),
@@ -135,9 +137,7 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         runtime.spawn(async move {
             while status.changed().await.is_ok() {
                 let s = *status.borrow_and_update();
-                let _ = slint::invoke_from_event_loop(move || {
-                    crate::ui::deliver_to_current(crate::session::outcome::Outcome::Sync(s))
-                });
+                send(Outcome::Sync(s));
             }
         });
     }

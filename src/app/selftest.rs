@@ -3,8 +3,8 @@
 //! portal reachability, clock, disk and the dossier database — and prints one line per check.
 //! It reads and prints; it changes no dossier and no configuration.
 
-use crate::config::Config;
 use crate::app::device_set::DeviceSet;
+use crate::config::Config;
 use std::path::Path;
 use std::time::Duration;
 

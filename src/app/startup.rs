@@ -2,9 +2,9 @@
 //! administrative units, the dossier store and the session policy, all from the configuration.
 //! Errors here are written for the technician reading a terminal or the journal.
 
-use crate::appliance::device_key_file;
 use crate::app::assets;
 use crate::app::catalogue_install::CatalogueInstall;
+use crate::appliance::device_key_file;
 use crate::config::Config;
 use crate::core::address::AdminUnits;
 use crate::core::catalogue::{Catalogue, CatalogueProblem};
@@ -130,13 +130,14 @@ impl Startup {
                 None
             }
         };
-        let handovers = device_key_file::load_handovers(&device_key_file::handovers_path(&key_path))
-            .unwrap_or_else(|e| {
-                let e = e.to_string();
-                tracing::error!("{e}; enrolling without the earlier keys' handovers");
-                faults.push(e);
-                Vec::new()
-            });
+        let handovers =
+            device_key_file::load_handovers(&device_key_file::handovers_path(&key_path))
+                .unwrap_or_else(|e| {
+                    let e = e.to_string();
+                    tracing::error!("{e}; enrolling without the earlier keys' handovers");
+                    faults.push(e);
+                    Vec::new()
+                });
         let mut not_set_up = config.readiness().err().map(|e| e.to_string());
         if not_set_up.is_none() && device_key.is_none() {
             not_set_up = Some("the device key cannot be read".into());

@@ -4,12 +4,12 @@
 //! database next to the kiosk's, its officer page at `/officer`). Returns what the UI needs:
 //! a waker to call after each submission and the online/queue status.
 
+use crate::app::startup::Startup;
 use crate::config::Config;
+use crate::core::sync_status::SyncStatus;
 use crate::devices::clock::Clock;
 use crate::portal::{PortalDb, PortalState};
 use crate::protocol::sealing::Opener;
-use crate::app::startup::Startup;
-use crate::core::sync_status::SyncStatus;
 use crate::sync::engine::SyncEngine;
 use crate::sync::transport::{HttpTransport, KioskIdentity};
 use std::sync::Arc;

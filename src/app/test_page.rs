@@ -11,7 +11,8 @@ use crate::printing::escpos_encoder;
 /// Also what `selftest` and the admin screen's printer test print.
 pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
     let profile = config.printer.profile()?;
-    let fonts = crate::app::assets::receipt_fonts().map_err(|e| format!("the receipt font is missing: {e}"))?;
+    let fonts = crate::app::assets::receipt_fonts()
+        .map_err(|e| format!("the receipt font is missing: {e}"))?;
     let (catalogue, _) =
         crate::app::assets::load_catalogue(&crate::app::assets::assets_dir().join("procedures"));
     let procedure = catalogue

@@ -4,10 +4,10 @@
 //! the printer. The UI hears of events through a callback; this must not decide what the screen
 //! shows, and it never blocks the UI thread.
 
+use crate::appliance::health::Health;
 use crate::devices::clock::Clock;
 use crate::devices::gpio::{Gpio, Input, Output};
 use crate::devices::gpio_events::{CabinetEvent, Debouncer};
-use crate::appliance::health::Health;
 use crate::store::{AlertKind, StoreHandle};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -8,18 +8,27 @@ use crate::protocol::signing::DeviceKey;
 use crate::store::atomic_file;
 use std::path::{Path, PathBuf};
 
+const KEY: &str = "device key";
+const HANDOVERS: &str = "device key handovers";
+
 /// Why a key file could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyFileError {
-    #[error("the device key {path} is damaged: {reason}")]
-    Damaged { path: PathBuf, reason: String },
-    #[error("cannot read {path}: {source}")]
+    #[error("the {what} {path} is damaged: {reason}")]
+    Damaged {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+    },
+    #[error("cannot read the {what} {path}: {source}")]
     Read {
+        what: &'static str,
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write the {what} {path}: {source}")]
     Write {
+        what: &'static str,
         path: PathBuf,
         source: std::io::Error,
     },
@@ -32,14 +41,18 @@ pub enum KeyFileError {
 /// Reads the key at `path`: `None` only when there is no such file.
 pub fn load(path: &Path) -> Result<Option<DeviceKey>, KeyFileError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => DeviceKey::from_base64(&text)
-            .map(Some)
-            .map_err(|reason| KeyFileError::Damaged {
-                path: path.to_path_buf(),
-                reason,
-            }),
+        Ok(text) => {
+            DeviceKey::from_base64(&text)
+                .map(Some)
+                .map_err(|reason| KeyFileError::Damaged {
+                    what: KEY,
+                    path: path.to_path_buf(),
+                    reason,
+                })
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(KeyFileError::Read {
+            what: KEY,
             path: path.to_path_buf(),
             source,
         }),
@@ -61,6 +74,7 @@ pub fn load_or_create(path: &Path) -> Result<DeviceKey, KeyFileError> {
 pub fn save(key: &DeviceKey, path: &Path) -> Result<(), KeyFileError> {
     atomic_file::write_private(path, key.to_base64().as_bytes()).map_err(|source| {
         KeyFileError::Write {
+            what: KEY,
             path: path.to_path_buf(),
             source,
         }
@@ -76,11 +90,13 @@ pub fn handovers_path(key_path: &Path) -> PathBuf {
 pub fn load_handovers(path: &Path) -> Result<Vec<KeyHandover>, KeyFileError> {
     match std::fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| KeyFileError::Damaged {
+            what: HANDOVERS,
             path: path.to_path_buf(),
             reason: e.to_string(),
         }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(source) => Err(KeyFileError::Read {
+            what: HANDOVERS,
             path: path.to_path_buf(),
             source,
         }),
@@ -98,6 +114,7 @@ pub fn rotate(key_path: &Path) -> Result<DeviceKey, KeyFileError> {
     all.push(KeyHandover::sign(&old, &new.public_base64()));
     let json = serde_json::to_vec_pretty(&all).expect("handovers serialize");
     atomic_file::write_private(&path, &json).map_err(|source| KeyFileError::Write {
+        what: HANDOVERS,
         path: path.clone(),
         source,
     })?;
@@ -129,7 +146,10 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         std::fs::create_dir(&path).unwrap();
         let unreadable = load_or_create(&path).err().unwrap();
-        assert!(unreadable.to_string().contains("cannot read"), "{unreadable}");
+        assert!(
+            unreadable.to_string().contains("cannot read"),
+            "{unreadable}"
+        );
         assert!(path.is_dir());
     }
 

@@ -2,9 +2,9 @@
 //! 127.0.0.1:9187) in the OpenMetrics text format, built from the health facts and the queue at
 //! each scrape. Numbers and device states only: never a name, an ID or a dossier code.
 
-use crate::devices::clock::Clock;
 use crate::appliance::health::Health;
 use crate::core::health::HealthSnapshot;
+use crate::devices::clock::Clock;
 use crate::store::StoreHandle;
 use chrono::{DateTime, Utc};
 use prometheus_client::metrics::counter::Counter;

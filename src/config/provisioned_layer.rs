@@ -69,7 +69,10 @@ pub fn render(existing: Option<&str>, values: &ProvisionedValues, at: &str) -> S
 pub fn write(path: &Path, values: &ProvisionedValues) -> std::io::Result<()> {
     let existing = std::fs::read_to_string(path).ok();
     let at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
-    crate::store::atomic_file::write_private(path, render(existing.as_deref(), values, &at).as_bytes())
+    crate::store::atomic_file::write_private(
+        path,
+        render(existing.as_deref(), values, &at).as_bytes(),
+    )
 }
 
 #[cfg(test)]

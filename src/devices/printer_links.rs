@@ -19,7 +19,15 @@ impl<D: Driver + Send> PrinterLink for EscposDriverLink<D> {
             .map_err(|e| std::io::Error::other(e.to_string()))
     }
     fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> std::io::Result<usize> {
-        match self.0.read(buf) {
+        // A signal (the speaker's child process ending, say) can interrupt the wait for the
+        // printer's answer; nothing was read, so ask the socket again. `escpos` keeps only the
+        // error's text.
+        let mut result = self.0.read(buf);
+        while matches!(&result, Err(escpos::errors::PrinterError::Io(m)) if m.contains("Interrupted"))
+        {
+            result = self.0.read(buf);
+        }
+        match result {
             Ok(n) => Ok(n),
             Err(escpos::errors::PrinterError::Io(m))
                 if m.contains("timed out")

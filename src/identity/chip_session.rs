@@ -6,10 +6,10 @@
 
 use crate::devices::DeviceError;
 use crate::devices::card_reader::{CardReader, EMRTD_AID, card_removed};
-use crate::identity::card_side::emrtd_chip::SHORT_READ_MAX;
 use crate::identity::access_key::{BacKeys, mrz_information};
 use crate::identity::apdu::{self, Command, Response};
 use crate::identity::bac::ReaderAuthentication;
+use crate::identity::card_side::emrtd_chip::SHORT_READ_MAX;
 use crate::identity::dg1_mrz::Td1;
 use crate::identity::dg2_face::FaceImage;
 use crate::identity::dg13::Dg13;

@@ -195,8 +195,8 @@ pub fn check(
 mod tests {
     use super::*;
     use crate::identity::card_image::CardImage;
-    use crate::identity::lds::EfId;
     use crate::identity::card_side::test_issuer::{self, IssuerKeys};
+    use crate::identity::lds::EfId;
     use crate::identity::trust_list::parse_certificates;
     use std::path::PathBuf;
 

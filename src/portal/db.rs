@@ -171,7 +171,8 @@ fn check_receipt(
 ) -> Result<(), PortalError> {
     use base64::Engine as _;
     let bad = |m: &str| PortalError::BadReceipt(m.to_string());
-    let receipt = crate::protocol::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
+    let receipt =
+        crate::protocol::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
     receipt.verify().map_err(|e| bad(&e.to_string()))?;
     if receipt.dossier_id != id || receipt.code != upload.code {
         return Err(bad("it names another dossier"));
@@ -868,7 +869,11 @@ mod tests {
         }
     }
 
-    fn signed(key: &crate::protocol::signing::DeviceKey, id: &str, mut u: DossierUpload) -> DossierUpload {
+    fn signed(
+        key: &crate::protocol::signing::DeviceKey,
+        id: &str,
+        mut u: DossierUpload,
+    ) -> DossierUpload {
         use base64::Engine as _;
         let sealed = base64::engine::general_purpose::STANDARD
             .decode(&u.sealed_answers)

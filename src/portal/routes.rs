@@ -5,10 +5,10 @@
 //! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
 
 use crate::portal::db::{PortalDb, PortalError};
-use crate::protocol::sealing::{KeyRing, Opener};
-use crate::protocol::sealed_content::{SealedContent, seal_context};
 use crate::protocol::contract::{DossierUpload, Enrollment, ErrorBody, Heartbeat};
 use crate::protocol::request_signature::{self, RequestRefused};
+use crate::protocol::sealed_content::{SealedContent, seal_context};
+use crate::protocol::sealing::{KeyRing, Opener};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Form, Path, Query, State};

@@ -5,9 +5,9 @@
 //! (GS v 0) are built here because the crate's `graphics` feature needs a newer `image` than
 //! the QR decoder allows. Pure: bytes out, no printer.
 
+use crate::core::receipt_content::{Block, TextSize};
 use crate::printing::cp1258;
 use crate::printing::raster_text::{self, Align, Fonts, TextStyle};
-use crate::core::receipt_content::{Block, TextSize};
 use escpos::driver::Driver;
 use escpos::printer::Printer;
 use escpos::utils::{JustifyMode, Protocol, QRCodeCorrectionLevel, QRCodeModel, QRCodeOption};

@@ -6,8 +6,8 @@
 
 use crate::core::address::AdminUnits;
 use crate::core::catalogue::Catalogue;
-use crate::protocol::signing::DeviceKey;
 use crate::protocol::contract::{CatalogueBundle, SignedCatalogue};
+use crate::protocol::signing::DeviceKey;
 use base64::Engine as _;
 
 const DOMAIN: &[u8] = b"xakiosk catalogue v1\n";

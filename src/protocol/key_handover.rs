@@ -32,7 +32,12 @@ impl KeyHandover {
     }
 
     pub fn verifies(&self) -> bool {
-        crate::protocol::signing::verify(&self.from, &message(&self.from, &self.to), &self.signature).is_ok()
+        crate::protocol::signing::verify(
+            &self.from,
+            &message(&self.from, &self.to),
+            &self.signature,
+        )
+        .is_ok()
     }
 }
 

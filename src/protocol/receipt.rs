@@ -174,12 +174,13 @@ impl Receipt {
     /// Checks the signature against the key the receipt names. Whether that key is the
     /// kiosk's is for the caller to check.
     pub fn verify(&self) -> Result<(), ReceiptError> {
-        crate::protocol::signing::verify(&self.public_key, &self.message(), &self.signature).map_err(|e| {
-            match e {
-                crate::protocol::signing::SignatureError::Malformed(m) => ReceiptError::Malformed(m),
+        crate::protocol::signing::verify(&self.public_key, &self.message(), &self.signature)
+            .map_err(|e| match e {
+                crate::protocol::signing::SignatureError::Malformed(m) => {
+                    ReceiptError::Malformed(m)
+                }
                 crate::protocol::signing::SignatureError::Mismatch => ReceiptError::BadSignature,
-            }
-        })
+            })
     }
 }
 

@@ -5,9 +5,9 @@
 //! Slint-free and IO-free.
 
 use crate::core::assist::{PinGuard, PinGuardState, SignIn};
-use crate::core::text::Text;
 use crate::core::health::HealthSnapshot;
 use crate::core::stored_dossier::QueuedDossier;
+use crate::core::text::Text;
 use std::time::Duration;
 
 const TAPS: usize = 5;
@@ -207,11 +207,7 @@ impl AdminPanel {
 
 /// The result of one action.
 pub enum AdminResult {
-    Refreshed(
-        HealthSnapshot,
-        Vec<QueuedDossier>,
-        Vec<String>,
-    ),
+    Refreshed(HealthSnapshot, Vec<QueuedDossier>, Vec<String>),
     Done(Result<String, String>),
 }
 

@@ -13,11 +13,11 @@ use crate::core::field::{FieldKind, InputMode};
 use crate::core::form::{AddressStage, FormSession, Key, Position};
 use crate::core::inactivity::{Activity, InactivityPolicy, InactivityTimer};
 use crate::core::procedure::Procedure;
+use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
+use crate::core::stored_dossier::{DossierSummary, StatusEvent, StoredAttachment};
 use crate::core::telex;
 use crate::core::text::{Lang, Text};
 use crate::devices::clock::Clock;
-use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
-use crate::core::stored_dossier::{DossierSummary, StatusEvent, StoredAttachment};
 use crate::session::identity_step::{CardOutcome, IdentityStep};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -404,7 +404,10 @@ impl KioskController {
         self.assist.guard = crate::core::assist::PinGuard::restored(as_of(helpers), since_start);
     }
 
-    pub fn admin_act(&mut self, action: crate::session::admin_panel::AdminAction) -> Option<Command> {
+    pub fn admin_act(
+        &mut self,
+        action: crate::session::admin_panel::AdminAction,
+    ) -> Option<Command> {
         self.touch();
         self.admin.act(action).map(Command::Admin)
     }

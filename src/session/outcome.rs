@@ -59,7 +59,9 @@ impl Outcome {
             Outcome::Admin(crate::session::admin_panel::AdminResult::Done(r)) => {
                 c.admin.done(r);
                 // Show what the action changed (queue after a sync, printer state…).
-                return Some(Command::Admin(crate::session::admin_panel::AdminAction::Refresh));
+                return Some(Command::Admin(
+                    crate::session::admin_panel::AdminAction::Refresh,
+                ));
             }
             Outcome::Submitted(r) => return c.submitted(r),
             Outcome::Printed(r) => c.printed(r),

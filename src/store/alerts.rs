@@ -68,8 +68,12 @@ mod tests {
     fn an_alert_waits_until_marked_sent_and_survives_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("d.sqlite");
-        let sealer =
-            || crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+        let sealer = || {
+            crate::protocol::sealing::Sealer::from_base64(
+                crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+            )
+            .unwrap()
+        };
         let at = Utc::now();
         let id = {
             let mut store = Store::open(&path, sealer()).unwrap();

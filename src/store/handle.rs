@@ -71,8 +71,10 @@ mod tests {
 
     #[test]
     fn a_job_that_panics_does_not_stop_the_writer() {
-        let sealer =
-            crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY).unwrap();
+        let sealer = crate::protocol::sealing::Sealer::from_base64(
+            crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+        )
+        .unwrap();
         let handle = StoreHandle::spawn(Store::open_in_memory(sealer).unwrap());
         let lost: Result<(), StoreError> = handle.call_blocking(|_| panic!("a bug in a job"));
         assert!(matches!(lost, Err(StoreError::Stopped)));

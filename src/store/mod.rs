@@ -13,8 +13,10 @@ mod pin_lockout;
 mod retention;
 pub mod set_aside;
 
+pub use crate::core::stored_dossier::{
+    DossierSummary, QueuedDossier, StatusEvent, StoredAttachment,
+};
 pub use alerts::AlertKind;
-pub use crate::core::stored_dossier::{DossierSummary, QueuedDossier, StatusEvent, StoredAttachment};
 pub use dossier_store::Store;
 pub use error::StoreError;
 pub use handle::StoreHandle;

@@ -4,8 +4,8 @@
 //! and apply statuses pulled from the portal. Every state change goes through
 //! `DossierState::apply` and leaves an event in the history.
 
-use crate::core::stored_dossier::QueuedDossier;
 use crate::core::dossier::{DossierEvent, DossierState};
+use crate::core::stored_dossier::QueuedDossier;
 use crate::store::dossier_store::{parse_state, parse_time, stamp};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -364,4 +364,3 @@ impl Store {
         v.map(|s| parse_time(&s)).transpose()
     }
 }
-

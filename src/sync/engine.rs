@@ -8,14 +8,14 @@
 //! woken (a new submission). It reports online/queue/progress through a watch channel. Every
 //! portal call has its own deadline. No file IO and no UI here.
 
+use crate::core::dossier::DossierState;
 use crate::core::health::HealthSnapshot;
 use crate::core::sync_status::SyncStatus;
-use crate::core::dossier::DossierState;
 use crate::devices::clock::Clock;
+use crate::protocol::contract::{AttachmentDecl, DossierUpload, Heartbeat};
 use crate::store::{OutboxItem, StoreError, StoreHandle};
 use crate::sync::backoff::Backoff;
 use crate::sync::catalogue_sink::CatalogueSink;
-use crate::protocol::contract::{AttachmentDecl, DossierUpload, Heartbeat};
 use crate::sync::transport::{PortalTransport, SendError};
 use base64::Engine as _;
 use sha2::Digest as _;

@@ -5,12 +5,12 @@
 //! "enroll again" (401) or "will not succeed as sent" (409 conflict, other 4xx), so the engine
 //! never guesses from status codes.
 
-use crate::protocol::signing::DeviceKey;
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
     StatusPage, UploadProgress,
 };
 use crate::protocol::request_signature;
+use crate::protocol::signing::DeviceKey;
 use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -192,7 +192,10 @@ impl HttpTransport {
     }
 
     /// Sends these handovers from earlier device keys with each enrollment.
-    pub fn with_handovers(mut self, handovers: Vec<crate::protocol::key_handover::KeyHandover>) -> Self {
+    pub fn with_handovers(
+        mut self,
+        handovers: Vec<crate::protocol::key_handover::KeyHandover>,
+    ) -> Self {
         self.handovers = handovers;
         self
     }

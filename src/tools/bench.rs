@@ -54,11 +54,12 @@ fn headless_kiosk(
     (
         crate::tools::headless::Headless,
         crate::slint_generated::AppWindow,
-        std::rc::Rc<crate::ui::Kiosk>,
+        std::rc::Rc<crate::app::kiosk::Kiosk>,
     ),
     String,
 > {
-    let headless = crate::tools::headless::Headless::install(1280, 800).map_err(|e| e.to_string())?;
+    let headless =
+        crate::tools::headless::Headless::install(1280, 800).map_err(|e| e.to_string())?;
     let app = crate::slint_generated::AppWindow::new().map_err(|e| e.to_string())?;
     let controller = startup.controller(std::sync::Arc::new(
         crate::devices::clock::SystemClock::new(),
@@ -68,7 +69,7 @@ fn headless_kiosk(
             crate::devices::camera::SimCamera::new(1280, 720),
         ));
     let effects = crate::app::effects::Effects::inline(startup.store.clone(), camera);
-    let kiosk = crate::ui::Kiosk::attach(&app, controller, effects);
+    let kiosk = crate::app::kiosk::Kiosk::attach(&app, controller, effects);
     Ok((headless, app, kiosk))
 }
 
@@ -155,8 +156,10 @@ fn submit_latency(n: u32) -> Result<(Vec<Duration>, Vec<Duration>), String> {
     let dir = tempfile_dir()?;
     let mut store = Store::open(
         &dir.join("bench.sqlite"),
-        crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY)
-            .map_err(|e| e.to_string())?,
+        crate::protocol::sealing::Sealer::from_base64(
+            crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+        )
+        .map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     let mut ours = Vec::new();
@@ -302,12 +305,16 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
                     ratio: r.ratio,
                 }),
         );
-        rows.extend(crate::tools::bench_sync::rows(quick)?.into_iter().map(|r| Row {
-            what: r.what,
-            value: r.value,
-            peer: r.peer,
-            ratio: r.ratio,
-        }));
+        rows.extend(
+            crate::tools::bench_sync::rows(quick)?
+                .into_iter()
+                .map(|r| Row {
+                    what: r.what,
+                    value: r.value,
+                    peer: r.peer,
+                    ratio: r.ratio,
+                }),
+        );
     }
     print_table(rows)
 }

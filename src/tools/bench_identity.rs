@@ -5,15 +5,15 @@
 //! success and time per 1280×720 frame on generated camera-like frames (rotation, blur,
 //! noise, perspective, low light) beside the clean frames.
 
-use crate::tools::bench::ms;
-use crate::tools::bench_sync::Row;
 use crate::devices::card_reader::SimCardReader;
-use crate::identity::card_side::emrtd_chip::{EmrtdChip, SHORT_READ_MAX};
 use crate::identity::card_image::CardImage;
+use crate::identity::card_side::emrtd_chip::{EmrtdChip, SHORT_READ_MAX};
 use crate::identity::cccd_qr;
 use crate::identity::chip_session::{AccessKey, ReadOptions, read_chip};
 use crate::identity::qr_camera;
 use crate::identity::trust_list::{TrustList, parse_certificates};
+use crate::tools::bench::ms;
+use crate::tools::bench_sync::Row;
 use image::{GrayImage, Luma};
 use std::time::{Duration, Instant};
 
@@ -178,7 +178,11 @@ fn low_light(src: &GrayImage, seed: u64) -> GrayImage {
 fn frames(texts: &[String]) -> Vec<(&'static str, Vec<GrayImage>)> {
     let clean: Vec<GrayImage> = texts
         .iter()
-        .map(|t| image::imageops::grayscale(&crate::devices::camera_scene::card_front_frame(t, 1280, 720)))
+        .map(|t| {
+            image::imageops::grayscale(&crate::devices::camera_scene::card_front_frame(
+                t, 1280, 720,
+            ))
+        })
         .collect();
     let each = |f: &dyn Fn(&GrayImage, u64) -> GrayImage| -> Vec<GrayImage> {
         clean

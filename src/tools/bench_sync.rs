@@ -10,13 +10,13 @@
 
 use crate::devices::clock::{Clock, SystemClock};
 use crate::portal::PortalDb;
+use crate::protocol::contract::{
+    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
+};
 use crate::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
 use crate::protocol::signing::DeviceKey;
 use crate::store::{Store, StoreHandle};
 use crate::sync::backoff::{Backoff, idle_wait, start_delay};
-use crate::protocol::contract::{
-    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
-};
 use crate::sync::engine::SyncEngine;
 use crate::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
 use std::path::Path;
@@ -115,16 +115,28 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
         for (id, body) in &bodies {
             let path = format!("/v1/dossiers/{id}");
             let time = chrono::Utc::now().timestamp();
-            let signature =
-                crate::protocol::request_signature::sign(&key, "PUT", &path, time, "KIOSK-BENCH", body);
+            let signature = crate::protocol::request_signature::sign(
+                &key,
+                "PUT",
+                &path,
+                time,
+                "KIOSK-BENCH",
+                body,
+            );
             let response = client
                 .put(format!("{base}{path}"))
-                .header(crate::protocol::request_signature::KIOSK_HEADER, "KIOSK-BENCH")
+                .header(
+                    crate::protocol::request_signature::KIOSK_HEADER,
+                    "KIOSK-BENCH",
+                )
                 .header(
                     crate::protocol::request_signature::TIME_HEADER,
                     time.to_string(),
                 )
-                .header(crate::protocol::request_signature::SIGNATURE_HEADER, signature)
+                .header(
+                    crate::protocol::request_signature::SIGNATURE_HEADER,
+                    signature,
+                )
                 .header("content-type", "application/json")
                 .body(body.clone())
                 .send()

@@ -6,9 +6,9 @@
 
 use crate::core::personal_id::PersonalId;
 use crate::devices::card_reader::{CardReader, SimCardReader};
-use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::devices::pcsc_reader::PcscReader;
 use crate::identity::card_image::CardImage;
+use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
 use crate::identity::chip_session::{AccessKey, ReadOptions, read_chip};
 use crate::identity::dg2_face::{self, ImageFormat};
@@ -219,5 +219,6 @@ pub fn serve_virtual(card: &Path, address: &str) -> Result<usize, String> {
         )
     })?;
     let mut chip = EmrtdChip::new(image);
-    crate::identity::card_side::vpcd_card::serve(&mut stream, &mut chip, None).map_err(|e| e.to_string())
+    crate::identity::card_side::vpcd_card::serve(&mut stream, &mut chip, None)
+        .map_err(|e| e.to_string())
 }

@@ -11,8 +11,10 @@ use std::path::Path;
 pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), String> {
     let mut store = Store::open(
         database,
-        crate::protocol::sealing::Sealer::from_base64(crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY)
-            .map_err(|e| e.to_string())?,
+        crate::protocol::sealing::Sealer::from_base64(
+            crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
+        )
+        .map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
     let mut out = std::io::stdout().lock();

@@ -3,20 +3,20 @@
 //! is checked. The walk answers any procedure in the catalogue by field kind, so it also
 //! proves every shipped procedure can be completed offline.
 
+use crate::app::effects::Effects;
+use crate::app::kiosk::Kiosk;
+use crate::app::startup::Startup;
 use crate::config::Config;
 use crate::core::dossier_code::DossierCode;
 use crate::core::field::FieldKind;
 use crate::core::form::{AddressStage, Position};
 use crate::devices::camera::SimCamera;
 use crate::devices::clock::{Clock, SimClock};
-use crate::tools::headless::Headless;
+use crate::session::controller::{KioskController, Screen};
 use crate::slint_generated::{
     AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, LookupAdapter, SessionAdapter,
 };
-use crate::app::startup::Startup;
-use crate::ui::Kiosk;
-use crate::session::controller::{KioskController, Screen};
-use crate::app::effects::Effects;
+use crate::tools::headless::Headless;
 use chrono::{DateTime, Utc};
 use slint::ComponentHandle;
 use std::fmt::Write as _;
@@ -400,7 +400,10 @@ impl Walk {
                 }
             };
         let receipt_qr = self.controller(|c| c.last_submitted().and_then(|s| s.2.clone()));
-        let codes = crate::printing::escpos_preview::qr_codes(&preview.image, crate::identity::qr_camera::decode_gray);
+        let codes = crate::printing::escpos_preview::qr_codes(
+            &preview.image,
+            crate::identity::qr_camera::decode_gray,
+        );
         let read = codes.first().cloned();
         if self.controller(|c| c.receipt().is_some_and(|r| r.fee.is_some())) {
             let payment = self.controller(|c| {
@@ -844,9 +847,10 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.wait_until("the backlight is off while the screen sleeps", || {
         !backlight.lock().map(|b| b.on).unwrap_or(true)
     });
-    walk.kiosk.deliver(crate::session::outcome::Outcome::Cabinet(
-        crate::devices::gpio_events::CabinetEvent::PersonArrived,
-    ));
+    walk.kiosk
+        .deliver(crate::session::outcome::Outcome::Cabinet(
+            crate::devices::gpio_events::CabinetEvent::PersonArrived,
+        ));
     walk.check(
         "a person in front of the kiosk wakes it",
         !walk.controller(|c| c.asleep()),
@@ -894,9 +898,9 @@ fn sync_with_reference_portal(
     runtime: &tokio::runtime::Runtime,
     startup: &Startup,
 ) -> Result<(), String> {
-    use crate::portal::{PortalDb, PortalState};
     use crate::core::sync_status::SyncStatus;
-use crate::sync::engine::SyncEngine;
+    use crate::portal::{PortalDb, PortalState};
+    use crate::sync::engine::SyncEngine;
     use crate::sync::transport::{HttpTransport, KioskIdentity};
     let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
     let key = include_str!("../../assets/dev/portal-development.key");
@@ -913,8 +917,11 @@ use crate::sync::engine::SyncEngine;
         None,
         startup.catalogue_install.version() + 1,
     )?;
-    db.publish_catalogue(&crate::protocol::catalogue_bundle::sign(&bundle, &catalogue_key))
-        .map_err(|e| e.to_string())?;
+    db.publish_catalogue(&crate::protocol::catalogue_bundle::sign(
+        &bundle,
+        &catalogue_key,
+    ))
+    .map_err(|e| e.to_string())?;
     let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
     let identity = KioskIdentity {
         kiosk_id: Config::development().kiosk.id,

@@ -1,14 +1,13 @@
 //! Binds `AdminAdapter`: the PIN pad, the health/queue/network lines and the action buttons of
 //! the technician's screen.
 
-use crate::slint_generated::{AdminAdapter, AppWindow};
-use crate::ui::Kiosk;
 use crate::session::admin_panel::AdminAction;
 use crate::session::controller::KioskController;
+use crate::slint_generated::{AdminAdapter, AppWindow};
+use crate::ui::dispatch::Dispatch;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<AdminAdapter>();
     let k = kiosk.clone();
     g.on_key(move |key| {

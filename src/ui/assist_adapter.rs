@@ -1,14 +1,13 @@
 //! Binds `AssistAdapter`: the helper roster, the masked PIN, the sign-in error, the helper
 //! acting now; callbacks to sign in and to consent. Renders only; decides nothing.
 
-use crate::slint_generated::{AppWindow, AssistAdapter};
-use crate::ui::Kiosk;
 use crate::session::controller::{KioskController, Screen};
-use crate::ui::form_adapter::{RenderCache, set_rows};
+use crate::slint_generated::{AppWindow, AssistAdapter};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::{RenderCache, set_rows};
 use slint::{ComponentHandle, SharedString};
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<AssistAdapter>();
     let k = kiosk.clone();
     g.on_open(move || {

@@ -1,14 +1,13 @@
 //! Binds `CatalogueAdapter`: the procedure list (filtered by the search text) and the
 //! information page of the chosen procedure.
 
-use crate::slint_generated::{AppWindow, CatalogueAdapter, ProcedureRow};
-use crate::ui::Kiosk;
 use crate::session::controller::KioskController;
-use crate::ui::form_adapter::{RenderCache, set_rows};
+use crate::slint_generated::{AppWindow, CatalogueAdapter, ProcedureRow};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::{RenderCache, set_rows};
 use slint::{ComponentHandle, SharedString};
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<CatalogueAdapter>();
     let k = kiosk.clone();
     g.on_pick(move |id| {

@@ -4,69 +4,13 @@
 use crate::core::field::FieldKind;
 use crate::core::form::AddressStage;
 use crate::core::text::{Lang, Text};
-use crate::slint_generated::{
-    AppWindow, FormAdapter, HistoryRow, InputKind, PickRow, ProcedureRow, ReviewRow,
-};
-use crate::ui::Kiosk;
 use crate::session::controller::KioskController;
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
-use std::rc::Rc;
+use crate::slint_generated::{AppWindow, FormAdapter, InputKind, PickRow, ReviewRow};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::{RenderCache, qr_image, set_rows};
+use slint::{ComponentHandle, SharedString};
 
-/// The rows last handed to each list, so a list is only replaced when its rows change (a
-/// replaced model scrolls back to the top), and other render-to-render memory.
-#[derive(Default)]
-pub struct RenderCache {
-    pub procedures: Option<Vec<ProcedureRow>>,
-    pub papers: Option<Vec<SharedString>>,
-    pub options: Option<Vec<PickRow>>,
-    pub review: Option<Vec<ReviewRow>>,
-    pub done_papers: Option<Vec<SharedString>>,
-    pub history: Option<Vec<HistoryRow>>,
-    pub language: Option<Lang>,
-    /// The question (and address step) last shown: a new one closes the list search.
-    pub question: Option<(usize, Option<AddressStage>)>,
-    pub photo: Option<String>,
-    /// The dossier code whose receipt QR is on the done page.
-    pub receipt_qr: Option<String>,
-    /// The payment code on the done page.
-    pub payment_qr: Option<String>,
-    pub reasons: Option<Vec<crate::slint_generated::ReasonRow>>,
-    pub rating_levels: Option<Vec<SharedString>>,
-    pub helpers: Option<Vec<SharedString>>,
-    /// The card's portrait is in the window.
-    pub identity_photo: bool,
-    pub test_cards: Option<Vec<String>>,
-}
-
-/// A QR code image (black on white, with its quiet zone) for the screen.
-pub fn qr_image(text: &str) -> Option<slint::Image> {
-    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
-    // Whole pixels per module, so the code is drawn crisp at its natural size (~200 px).
-    let scale = (200 / (code.width() as u32 + 8)).max(2);
-    let img = code
-        .render::<image::Luma<u8>>()
-        .module_dimensions(scale, scale)
-        .build();
-    let (w, h) = img.dimensions();
-    let rgb: Vec<u8> = img.into_raw().into_iter().flat_map(|v| [v, v, v]).collect();
-    let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&rgb, w, h);
-    Some(slint::Image::from_rgb8(buffer))
-}
-
-/// Replaces a list's model only when its rows changed. `None` means the list still shows the
-/// .slint preview rows, so the first render always replaces them.
-pub fn set_rows<T: Clone + PartialEq + 'static>(
-    last: &mut Option<Vec<T>>,
-    rows: Vec<T>,
-    set: impl FnOnce(ModelRc<T>),
-) {
-    if last.as_ref() != Some(&rows) {
-        *last = Some(rows.clone());
-        set(ModelRc::new(VecModel::from(rows)));
-    }
-}
-
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<FormAdapter>();
     let k = kiosk.clone();
     g.on_pick(move |id| {

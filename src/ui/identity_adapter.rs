@@ -3,15 +3,14 @@
 //! the photo from the window as soon as the step's data is wiped.
 
 use crate::core::citizen::Verification;
-use crate::slint_generated::{AppWindow, IdentityAdapter, IdentityLevel, IdentityPhase};
-use crate::ui::Kiosk;
 use crate::session::controller::KioskController;
-use crate::ui::form_adapter::RenderCache;
 use crate::session::identity_step::Phase;
+use crate::slint_generated::{AppWindow, IdentityAdapter, IdentityLevel, IdentityPhase};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::RenderCache;
 use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<IdentityAdapter>();
     let k = kiosk.clone();
     g.on_scan_qr(move || k.update(|c| c.scan_qr()));

@@ -1,13 +1,12 @@
 //! Binds `KeyboardAdapter`: which keyboard is shown, and every key press.
 
 use crate::core::field::InputMode;
-use crate::slint_generated::{AppWindow, KeyboardAdapter, KeyboardMode};
-use crate::ui::Kiosk;
 use crate::session::controller::{KioskController, Screen};
+use crate::slint_generated::{AppWindow, KeyboardAdapter, KeyboardMode};
+use crate::ui::dispatch::Dispatch;
 use slint::ComponentHandle;
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     window.global::<KeyboardAdapter>().on_key(move |key| {
         k.update(|c| {

@@ -1,14 +1,13 @@
 //! Binds `LookupAdapter`: the typed dossier code, its error, and the status history found.
 
-use crate::slint_generated::{AppWindow, HistoryRow, LookupAdapter};
-use crate::ui::Kiosk;
 use crate::session::controller::KioskController;
-use crate::ui::form_adapter::{RenderCache, set_rows};
+use crate::slint_generated::{AppWindow, HistoryRow, LookupAdapter};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::{RenderCache, set_rows};
 use chrono::FixedOffset;
 use slint::ComponentHandle;
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     window
         .global::<LookupAdapter>()

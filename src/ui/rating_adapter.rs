@@ -2,14 +2,13 @@
 //! callbacks. Only renders the controller's rating state; stores nothing.
 
 use crate::core::rating;
-use crate::slint_generated::{AppWindow, RatingAdapter, ReasonRow};
-use crate::ui::Kiosk;
 use crate::session::controller::KioskController;
-use crate::ui::form_adapter::{RenderCache, set_rows};
+use crate::slint_generated::{AppWindow, RatingAdapter, ReasonRow};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::{RenderCache, set_rows};
 use slint::{ComponentHandle, SharedString};
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<RatingAdapter>();
     let k = kiosk.clone();
     g.on_rate(move |stars| {

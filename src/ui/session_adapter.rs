@@ -1,14 +1,13 @@
 //! Binds `SessionAdapter`: the screen on show, language, top-bar status and the inactivity
 //! warning; navigation callbacks.
 
-use crate::slint_generated::{AppWindow, Screen as UiScreen, SessionAdapter};
-use crate::ui::Kiosk;
 use crate::session::controller::{KioskController, Screen};
-use crate::ui::form_adapter::RenderCache;
+use crate::slint_generated::{AppWindow, Screen as UiScreen, SessionAdapter};
+use crate::ui::dispatch::Dispatch;
+use crate::ui::render_cache::RenderCache;
 use slint::ComponentHandle;
-use std::rc::Rc;
 
-pub fn connect(window: &AppWindow, kiosk: &Rc<Kiosk>) {
+pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<SessionAdapter>();
     let k = kiosk.clone();
     g.on_go_home(move || {

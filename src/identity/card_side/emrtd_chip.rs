@@ -233,4 +233,3 @@ impl crate::devices::card_reader::SimulatedChip for EmrtdChip {
         EmrtdChip::process(self, apdu)
     }
 }
-
