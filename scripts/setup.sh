@@ -44,8 +44,20 @@ if [ "$need_rust" -eq 1 ]; then
   fi
 fi
 
+# Formatting and lints in the test command.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  echo "==> adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
 # The Debian package of the appliance (kiosk-image/, tests/kiosk_image.rs).
 if ! command -v cargo-deb >/dev/null 2>&1; then
   echo "==> installing cargo-deb"
   cargo install --locked cargo-deb --version 3.8.0  # 3.x still packages a dev-profile build (the tests do)
+fi
+
+# The dependency policy check (deny.toml) in the test command.
+if ! command -v cargo-deny >/dev/null 2>&1; then
+  echo "==> installing cargo-deny"
+  cargo install --locked cargo-deny --version 0.20.2
 fi

@@ -454,7 +454,7 @@ fn main() -> ExitCode {
                         println!("{path}");
                     }
                 })
-                .map_err(|e| format!("could not issue the test cards: {e}").into())
+                .map_err(|e| format!("could not issue the test cards: {e}"))
         }
         Some(Cmd::CrashWriter { db, limit }) => {
             xakiosk::tools::crash_writer::write_until_killed(&db, limit)

@@ -422,6 +422,8 @@ fn the_metrics_endpoint_reports_queue_devices_and_errors_in_openmetrics() {
 }
 
 #[test]
+// Setting the environment is `unsafe` in Rust 2024: no other thread of this test binary reads it.
+#[allow(unsafe_code)]
 fn systemd_hears_ready_then_the_watchdog_at_half_its_period() {
     use std::os::unix::net::UnixDatagram;
     let dir = tempfile::tempdir().unwrap();

@@ -515,7 +515,7 @@ fn a_damaged_database_is_kept_byte_for_byte_and_the_kiosk_starts() {
     std::fs::create_dir_all(&usb).unwrap();
     let mut config = layers::load(&paths).config;
     config.admin.log_export_dir = usb.display().to_string();
-    let gpio = xakiosk::devices::gpio::SimGpio::simulated(config.gpio.clone()).unwrap();
+    let gpio = xakiosk::devices::gpio::SimGpio::simulated(config.gpio).unwrap();
     let devices = Arc::new(xakiosk::app::admin_actions::AdminDevices {
         config,
         layers: paths.clone(),

@@ -43,7 +43,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         Answer::Text(format!("Lê Thị Hoa {i}")),
     );
     let mut attachments = Vec::new();
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         let bytes = vec![i as u8; 2048];
         let reference = AttachmentRef {
             sha256: format!("{:064x}", i + 1),

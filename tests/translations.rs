@@ -39,12 +39,11 @@ fn po_entries() -> Vec<(String, String)> {
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("msgid ") {
             msgid = Some(unquote(rest));
-        } else if let Some(rest) = line.strip_prefix("msgstr ") {
-            if let Some(id) = msgid.take() {
-                if !id.is_empty() {
-                    entries.push((id, unquote(rest)));
-                }
-            }
+        } else if let Some(rest) = line.strip_prefix("msgstr ")
+            && let Some(id) = msgid.take()
+            && !id.is_empty()
+        {
+            entries.push((id, unquote(rest)));
         }
     }
     entries

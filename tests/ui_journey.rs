@@ -463,7 +463,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     ui.press("Nộp hồ sơ");
     assert_eq!(ui.screen(), Screen::Done);
     let helped =
-        xakiosk::core::dossier_code::DossierCode::parse(&ui.form().get_dossier_code().to_string())
+        xakiosk::core::dossier_code::DossierCode::parse(ui.form().get_dossier_code().as_ref())
             .unwrap();
     let (id, sealed) = ui
         .startup

@@ -12,10 +12,10 @@ pub fn assets_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        if let Some(bin) = exe.parent() {
-            candidates.push(bin.join("../share/xakiosk/assets"));
-        }
+    if let Ok(exe) = std::env::current_exe()
+        && let Some(bin) = exe.parent()
+    {
+        candidates.push(bin.join("../share/xakiosk/assets"));
     }
     candidates.push(PathBuf::from("/usr/share/xakiosk/assets"));
     candidates.push(PathBuf::from(concat!(

@@ -52,10 +52,10 @@ impl IdentityDevices {
         let mut test_cards = Vec::new();
         if simulated {
             let folder = crate::app::assets::assets_dir().join("dev/cards");
-            if let Ok(pem) = std::fs::read(folder.join("csca.pem")) {
-                if let Ok(certs) = crate::identity::trust_list::parse_certificates(&pem) {
-                    trust.cscas.extend(certs);
-                }
+            if let Ok(pem) = std::fs::read(folder.join("csca.pem"))
+                && let Ok(certs) = crate::identity::trust_list::parse_certificates(&pem)
+            {
+                trust.cscas.extend(certs);
             }
             test_cards = CardImage::load_folder(&folder).unwrap_or_else(|e| {
                 tracing::warn!("no test cards for the simulated reader: {e}");
@@ -392,18 +392,18 @@ impl Effects {
                 Outcome::CardRead(outcome)
             }
             Command::PlaceTestCard(n) => {
-                if let Some(devices) = &self.identity {
-                    if let Some(card) = devices.test_cards.get(n) {
-                        if let Ok(mut reader) = devices.reader.lock() {
-                            if let Some(sim) = reader.simulator() {
-                                sim.insert(EmrtdChip::new(card.clone()));
-                            }
-                        }
-                        if let Ok(mut camera) = self.camera.lock() {
-                            if let Some(sim) = camera.simulator() {
-                                sim.hold_card(Some(card.qr.clone()));
-                            }
-                        }
+                if let Some(devices) = &self.identity
+                    && let Some(card) = devices.test_cards.get(n)
+                {
+                    if let Ok(mut reader) = devices.reader.lock()
+                        && let Some(sim) = reader.simulator()
+                    {
+                        sim.insert(EmrtdChip::new(card.clone()));
+                    }
+                    if let Ok(mut camera) = self.camera.lock()
+                        && let Some(sim) = camera.simulator()
+                    {
+                        sim.hold_card(Some(card.qr.clone()));
                     }
                 }
                 Outcome::TestCardPlaced

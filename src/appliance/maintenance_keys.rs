@@ -105,7 +105,7 @@ mod tests {
         assert!(check(&lying).is_err(), "the blob must name the same type");
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("ssh/authorized_keys");
-        assert_eq!(install(&[key.clone()], &out).unwrap(), 1);
+        assert_eq!(install(std::slice::from_ref(&key), &out).unwrap(), 1);
         assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("{key}\n"));
         assert!(install(&[], &out).is_err());
         assert!(install(&[key, "junk".into()], &out).is_err());

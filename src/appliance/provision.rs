@@ -289,10 +289,10 @@ pub async fn provision(
         || current.portal.public_key.trim() != sealing_key.trim()
     {
         let installed = layers.data_dir.join("catalogue/current.json");
-        if installed.exists() {
-            if let Err(e) = std::fs::remove_file(&installed) {
-                tracing::warn!("cannot forget the previous portal's catalogue: {e}");
-            }
+        if installed.exists()
+            && let Err(e) = std::fs::remove_file(&installed)
+        {
+            tracing::warn!("cannot forget the previous portal's catalogue: {e}");
         }
     }
     let layer_path = layers.provisioned();

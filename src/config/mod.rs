@@ -313,6 +313,7 @@ impl Default for SessionConfig {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[derive(Default)]
 pub struct CatalogueConfig {
     /// Folder of procedure files (*.toml). Empty: `procedures/` in the assets folder.
     pub dir: String,
@@ -322,16 +323,6 @@ pub struct CatalogueConfig {
     /// the portal replaces the files above only if it verifies against this key. The default
     /// is empty (no update is installed); provisioning sets it.
     pub public_key: String,
-}
-
-impl Default for CatalogueConfig {
-    fn default() -> Self {
-        CatalogueConfig {
-            dir: String::new(),
-            admin_units: String::new(),
-            public_key: String::new(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -124,13 +124,13 @@ fn check(p: &Procedure) -> Result<(), String> {
         if !seen.insert(f.id.as_str()) {
             return Err(format!("field id '{}' appears twice", f.id));
         }
-        if let FieldKind::Choice { options } = &f.kind {
-            if options.len() < 2 {
-                return Err(format!(
-                    "choice field '{}' needs at least two options",
-                    f.id
-                ));
-            }
+        if let FieldKind::Choice { options } = &f.kind
+            && options.len() < 2
+        {
+            return Err(format!(
+                "choice field '{}' needs at least two options",
+                f.id
+            ));
         }
         if let FieldKind::Date {
             birth_date_of: Some(id_field),
@@ -149,10 +149,10 @@ fn check(p: &Procedure) -> Result<(), String> {
                 ));
             }
         }
-        if let FieldKind::Number { min, max } = f.kind {
-            if min > max {
-                return Err(format!("number field '{}' has min > max", f.id));
-            }
+        if let FieldKind::Number { min, max } = f.kind
+            && min > max
+        {
+            return Err(format!("number field '{}' has min > max", f.id));
         }
     }
     let applicant = p.field_with_role(FieldRole::ApplicantId).ok_or_else(|| {

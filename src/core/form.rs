@@ -139,13 +139,13 @@ impl FormSession {
             }
         }
         self.verification = identity.verification;
-        if let Position::Question(i) = self.position {
-            if self.from_card.get(i).copied().unwrap_or(false) {
-                self.position = self
-                    .asked_from(i)
-                    .map(Position::Question)
-                    .unwrap_or(Position::Review);
-            }
+        if let Position::Question(i) = self.position
+            && self.from_card.get(i).copied().unwrap_or(false)
+        {
+            self.position = self
+                .asked_from(i)
+                .map(Position::Question)
+                .unwrap_or(Position::Review);
         }
     }
 

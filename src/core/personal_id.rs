@@ -88,7 +88,7 @@ impl PersonalId {
 
     /// 0/1: born 1900–1999, 2/3: 2000–2099, … even digits male, odd female.
     pub fn sex(&self) -> Sex {
-        if self.century_sex_digit() % 2 == 0 {
+        if self.century_sex_digit().is_multiple_of(2) {
             Sex::Male
         } else {
             Sex::Female

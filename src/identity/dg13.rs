@@ -111,19 +111,17 @@ fn walk(value: &[u8], depth: usize, out: &mut Dg13) -> Result<(), TlvError> {
             && kids[1..]
                 .iter()
                 .all(|k| is_string(k.tag) || k.tag == SEQUENCE || k.tag == SET);
-        if numbered {
-            if let Some(number) = small_integer(kids[0].value) {
-                let mut strings = Vec::new();
-                for k in &kids[1..] {
-                    if is_string(k.tag) {
-                        strings.push(decode_string(k));
-                    } else {
-                        strings_within(k.value, depth + 1, &mut strings)?;
-                    }
+        if numbered && let Some(number) = small_integer(kids[0].value) {
+            let mut strings = Vec::new();
+            for k in &kids[1..] {
+                if is_string(k.tag) {
+                    strings.push(decode_string(k));
+                } else {
+                    strings_within(k.value, depth + 1, &mut strings)?;
                 }
-                out.fields.entry(number).or_default().extend(strings);
-                continue;
             }
+            out.fields.entry(number).or_default().extend(strings);
+            continue;
         }
         walk(child.value, depth + 1, out)?;
     }

@@ -47,7 +47,7 @@ const JPEG_SOI: &[u8] = &[0xFF, 0xD8, 0xFF];
 const JP2_SIGNATURE: &[u8] = &[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50, 0x20, 0x20];
 const J2K_CODESTREAM: &[u8] = &[0xFF, 0x4F, 0xFF, 0x51];
 
-fn find_biometric_data<'a>(value: &'a [u8], depth: usize) -> Result<Option<&'a [u8]>, TlvError> {
+fn find_biometric_data(value: &[u8], depth: usize) -> Result<Option<&[u8]>, TlvError> {
     if depth > 6 {
         return Ok(None);
     }
@@ -55,10 +55,10 @@ fn find_biometric_data<'a>(value: &'a [u8], depth: usize) -> Result<Option<&'a [
         if child.tag == 0x5F2E || child.tag == 0x7F2E {
             return Ok(Some(child.value));
         }
-        if child.is_constructed() {
-            if let Some(found) = find_biometric_data(child.value, depth + 1)? {
-                return Ok(Some(found));
-            }
+        if child.is_constructed()
+            && let Some(found) = find_biometric_data(child.value, depth + 1)?
+        {
+            return Ok(Some(found));
         }
     }
     Ok(None)

@@ -50,7 +50,7 @@ fn subject(cert: &Certificate) -> String {
     cert.tbs_certificate.subject.to_string()
 }
 
-fn signer_certificate<'a>(sod: &'a Sod) -> Option<&'a Certificate> {
+fn signer_certificate(sod: &Sod) -> Option<&Certificate> {
     sod.certificates.iter().find(|cert| match &sod.signer.sid {
         SignerIdentifier::IssuerAndSerialNumber(ias) => {
             cert.tbs_certificate.issuer == ias.issuer
@@ -244,8 +244,8 @@ mod tests {
             dg13[last] ^= 0x01;
             let tampered = check(sod, &altered, &test_csca());
             assert_eq!(tampered.verdict.code(), "chip_failed");
-            assert_eq!(tampered.data_groups[&13], false);
-            assert_eq!(tampered.data_groups[&1], true);
+            assert!(!tampered.data_groups[&13]);
+            assert!(tampered.data_groups[&1]);
         }
     }
 

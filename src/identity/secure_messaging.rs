@@ -32,7 +32,7 @@ pub const MAX_SHORT_PLAIN_READ: usize = 0xDF;
 pub fn pad(data: &[u8]) -> Vec<u8> {
     let mut out = data.to_vec();
     out.push(0x80);
-    while out.len() % 8 != 0 {
+    while !out.len().is_multiple_of(8) {
         out.push(0);
     }
     out
@@ -58,7 +58,7 @@ fn blocks_mut(data: &mut [u8]) -> impl Iterator<Item = &mut [u8; 8]> {
 
 /// Two-key 3DES in CBC mode with a zero IV over data whose length is a multiple of 8.
 pub fn tdes_encrypt(key: &[u8; 16], data: &[u8]) -> Vec<u8> {
-    debug_assert!(data.len() % 8 == 0);
+    debug_assert!(data.len().is_multiple_of(8));
     let mut out = data.to_vec();
     let mut enc = TdesCbcEnc::new(key.into(), &[0u8; 8].into());
     for block in blocks_mut(&mut out) {
@@ -68,7 +68,7 @@ pub fn tdes_encrypt(key: &[u8; 16], data: &[u8]) -> Vec<u8> {
 }
 
 pub fn tdes_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if data.len() % 8 != 0 {
+    if !data.len().is_multiple_of(8) {
         return None;
     }
     let mut out = data.to_vec();

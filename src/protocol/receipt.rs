@@ -156,7 +156,6 @@ impl Receipt {
         let b64 = base64::engine::general_purpose::STANDARD;
         let public_key = b64.encode(take(32)?);
         let signature = b64.encode(take(64)?);
-        drop(take);
         if !rest.is_empty() {
             return Err(ReceiptError::Malformed("trailing bytes".into()));
         }

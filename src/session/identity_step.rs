@@ -35,7 +35,9 @@ pub enum Phase {
     },
 }
 
-/// How the card read ended, as the effects report it.
+/// How the card read ended, as the effects report it. (Made once per read and moved, never
+/// copied: the size of the read identity does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub enum CardOutcome {
     Read {
         identity: CitizenIdentity,

@@ -27,6 +27,18 @@ pub struct OutboxItem {
     pub receipt: Option<String>,
 }
 
+/// id, code, procedure, procedure version, created at, sealed payload, attempts, receipt.
+type ClaimedRow = (
+    String,
+    String,
+    String,
+    u32,
+    String,
+    Vec<u8>,
+    u32,
+    Option<String>,
+);
+
 impl Store {
     fn transition(
         tx: &rusqlite::Transaction,
@@ -83,7 +95,7 @@ impl Store {
     /// Claims the oldest queued dossier that is due (queued → sending).
     pub fn claim_next(&mut self, now: DateTime<Utc>) -> Result<Option<OutboxItem>, StoreError> {
         let tx = self.conn.transaction()?;
-        let row: Option<(String, String, String, u32, String, Vec<u8>, u32, Option<String>)> = tx
+        let row: Option<ClaimedRow> = tx
             .query_row(
                 "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt FROM dossiers
                  WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)

@@ -35,6 +35,9 @@ pub struct Pass {
     pub retried: usize,
 }
 
+/// Called with a dossier's code once its acceptance is recorded.
+type OnAccepted = Box<dyn Fn(&str) + Send + Sync>;
+
 pub struct SyncEngine<T: PortalTransport> {
     store: StoreHandle,
     transport: T,
@@ -50,7 +53,7 @@ pub struct SyncEngine<T: PortalTransport> {
     /// notice the network coming back).
     idle_poll: Duration,
     /// Called with a dossier's code once its acceptance is recorded (the crash test's probe).
-    on_accepted: Option<Box<dyn Fn(&str) + Send + Sync>>,
+    on_accepted: Option<OnAccepted>,
     /// The portal knows this kiosk's device key (learnt by enrolling, lost on a 401).
     enrolled: AtomicBool,
     /// Photo bytes per upload request: a broken connection costs at most this much.

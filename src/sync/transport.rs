@@ -336,10 +336,9 @@ fn is_tls_failure(e: &(dyn std::error::Error + 'static)) -> bool {
     if let Some(inner) = e
         .downcast_ref::<std::io::Error>()
         .and_then(|io| io.get_ref())
+        && is_tls_failure(inner)
     {
-        if is_tls_failure(inner) {
-            return true;
-        }
+        return true;
     }
     e.source().is_some_and(is_tls_failure)
 }
