@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine and runs every check and test: formatting, clippy (desktop and
-# appliance builds, warnings are errors), the licenses and duplicate versions of the
+# Sets up a Debian 12 machine and runs every check and test: formatting, clippy (desktop
+# and appliance builds, warnings are errors), the licenses and duplicate versions of the
 # dependencies (cargo-deny), then the unit tests of the domain core, the store (including
 # kill -9 mid-write), the UI driven through Slint's testing backend, the layering rules
 # (tests/architecture.rs) and the headless demo of every procedure. Slow suites (benchmarks,
@@ -13,7 +13,7 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo deny check licenses bans"
 cargo deny --locked check licenses bans
-echo "==> cargo clippy (desktop, all targets; appliance)"
+echo "==> cargo clippy: the desktop build (all targets), the appliance build (no portal, no tools)"
 cargo clippy --locked --all-targets -- -D warnings
 cargo clippy --locked --no-default-features --features kms -- -D warnings
 cargo test --locked --all-targets

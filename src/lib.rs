@@ -1,28 +1,36 @@
 //! xakiosk: an offline-first public-service kiosk for Vietnamese communes, wards and
-//! apartment blocks.
+//! apartment blocks. The layers, from the bottom (ARCHITECTURE.md has the rules):
 //!
-//! # Layout
-//! - [`core`]: procedures, forms, validation, dossier state, Vietnamese text. Pure; no IO.
+//! - [`core`]: procedures, forms, validation, dossiers, Vietnamese text, time. Pure.
+//! - [`protocol`]: the kiosk–portal contract: wire types, signatures, seals, receipts.
+//! - [`devices`]: one trait per device role, a real adapter and a simulator each.
+//! - [`identity`]: the chip ID card (ICAO 9303) and its QR; the card side for simulators.
+//! - [`printing`]: receipts as ESC/POS bytes and as pictures. Pure.
 //! - [`store`]: the dossier database on the kiosk (SQLite), one writer thread.
-//! - [`devices`]: one trait per device role, with simulators.
-//! - [`cabinet`], [`health`]: the cabinet's pins at work, and the health facts everyone reports.
-//! - [`ui`]: the session controller and the adapters that bind it to the Slint window.
-//! - [`config`], [`assets`]: configuration file and data files.
-//! - [`headless`]: a window-less Slint platform for the demo, screenshots and benchmarks.
-//! - [`demo`], [`bench`]: the scripted end-to-end walk and the benchmark table.
+//! - [`sync`]: the engine that sends queued dossiers to the portal exactly once.
+//! - [`config`]: the configuration layers.
+//! - [`session`]: the resident's session as Slint-free state machines.
+//! - [`ui`]: the Slint adapters.
+//! - [`appliance`]: the cabinet, health, watchdog, provisioning, keys on disk.
+//! - [`app`]: the running kiosk wired together (`app::run`).
+//! - [`portal`] (feature `portal`): the reference portal.
+//! - [`cli`]: the subcommands' bodies; [`tools`] (feature `dev-tools`): demo, benchmarks.
 
 pub mod app;
 pub mod appliance;
+pub mod cli;
 pub mod config;
 pub mod core;
 pub mod devices;
 pub mod identity;
+#[cfg(feature = "portal")]
 pub mod portal;
 pub mod printing;
 pub mod protocol;
 pub mod session;
 pub mod store;
 pub mod sync;
+#[cfg(feature = "dev-tools")]
 pub mod tools;
 pub mod ui;
 

@@ -46,25 +46,9 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "slint_generated",
         ],
     ),
-    (
-        "tools",
-        &[
-            "core",
-            "protocol",
-            "store",
-            "devices",
-            "config",
-            "sync",
-            "printing",
-            "identity",
-            "session",
-            "ui",
-            "appliance",
-            "portal",
-            "app",
-            "slint_generated",
-        ],
-    ),
+    // The command bodies and the developer tools may use anything.
+    ("cli", &["*"]),
+    ("tools", &["*"]),
 ];
 
 /// Outside crates a module may not use: the pure layers do no IO, no async and no UI.
@@ -182,7 +166,7 @@ fn every_module_names_only_the_layers_below_it() {
         };
         let code = code_of(&std::fs::read_to_string(file).unwrap());
         for named in crate_modules_named(&code) {
-            if named != top && !allowed.contains(&named.as_str()) {
+            if named != top && !allowed.contains(&"*") && !allowed.contains(&named.as_str()) {
                 broken.push(format!(
                     "{}: {top} may not use crate::{named}",
                     relative.display()

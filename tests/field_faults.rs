@@ -60,7 +60,7 @@ fn request(portal: &str, token: &str, kiosk_id: &str) -> ProvisionRequest {
 }
 
 fn draft(i: u32) -> DossierDraft {
-    xakiosk::tools::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Trần Văn Bình {i}"))
+    xakiosk::cli::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Trần Văn Bình {i}"))
 }
 
 /// Starts the kiosk on its layers as `xakiosk` does (without the window).

@@ -540,7 +540,7 @@ impl Effects {
 impl Effects {
     /// The queue ticket's number: the place of the dossier stored at `stored_at` among that day's (Việt Nam time).
     async fn ticket_number(&self, stored_at: chrono::DateTime<chrono::Utc>) -> u32 {
-        let vn = chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+        let vn = crate::core::time::vietnam_offset();
         let midnight = stored_at
             .with_timezone(&vn)
             .date_naive()

@@ -5,6 +5,7 @@
 
 pub mod admin_actions;
 pub mod assets;
+pub mod builtin_portal;
 pub mod catalogue_install;
 pub mod device_set;
 pub mod effects;

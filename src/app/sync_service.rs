@@ -8,8 +8,6 @@ use crate::app::startup::Startup;
 use crate::config::Config;
 use crate::core::sync_status::SyncStatus;
 use crate::devices::clock::Clock;
-use crate::portal::{PortalDb, PortalState};
-use crate::protocol::sealing::Opener;
 use crate::sync::engine::SyncEngine;
 use crate::sync::transport::{HttpTransport, KioskIdentity};
 use std::sync::Arc;
@@ -39,30 +37,9 @@ pub fn start(
     let base = match config.portal.url.trim() {
         "" => return Ok(None),
         "builtin" => {
-            let listen = config.portal.builtin_listen.clone();
-            let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
-                .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
-            let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
-            let mut state = PortalState::new(Arc::new(db), &config.portal.token)
-                .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
-            if let Some(opener) = std::fs::read_to_string(&key_path)
-                .ok()
-                .and_then(|k| Opener::from_base64(&k).ok())
-            {
-                state = state.with_opener(opener);
-            }
-            let listener = runtime
-                .block_on(tokio::net::TcpListener::bind(&listen))
-                .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
-            runtime.spawn(async move {
-                if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await
-                {
-                    tracing::error!(error = %e, "the built-in portal stopped");
-                }
-            });
-            tracing::info!("built-in reference portal on http://{listen} (officer page: /officer)");
-            builtin_portal = Some(format!("http://{listen}"));
-            format!("http://{listen}")
+            let url = crate::app::builtin_portal::start(config, runtime)?;
+            builtin_portal = Some(url.clone());
+            url
         }
         url => url.to_string(),
     };

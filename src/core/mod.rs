@@ -25,6 +25,7 @@ pub mod stored_dossier;
 pub mod sync_status;
 pub mod telex;
 pub mod text;
+pub mod time;
 pub mod validation;
 pub mod vietqr;
 pub mod working_days;

@@ -8,7 +8,7 @@
 use crate::core::procedure::{Procedure, group_thousands};
 use crate::core::vietqr::{self, Beneficiary};
 use crate::core::working_days::HolidayCalendar;
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 
 /// How a line sits on the paper.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,8 +59,7 @@ pub struct ReceiptContent {
 }
 
 fn vietnam(at: DateTime<Utc>) -> chrono::NaiveDateTime {
-    let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-    at.with_timezone(&vn).naive_local()
+    crate::core::time::vietnam_local(at)
 }
 
 /// The working days a procedure's appointment is counted in: the catalogue writes "within the

@@ -2,7 +2,7 @@
 //! plus monotonic time since start for timeouts. `SimClock` is set and advanced by tests and
 //! the demo so that no test waits for real time.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -13,8 +13,7 @@ pub trait Clock: Send + Sync {
     fn since_start(&self) -> Duration;
     /// Today's date in Việt Nam (UTC+7, no daylight saving).
     fn today(&self) -> NaiveDate {
-        let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7 is a valid offset");
-        self.now().with_timezone(&vn).date_naive()
+        crate::core::time::vietnam_date(self.now())
     }
 }
 

@@ -21,7 +21,7 @@ pub fn write_until_killed(database: &Path, limit: Option<u64>) -> Result<(), Str
     let mut n: u64 = 0;
     while limit.is_none_or(|l| n < l) {
         let mut draft =
-            crate::tools::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Nguyễn Văn {n}"));
+            crate::cli::test_dossier::made_up("dang-ky-tam-tru", 1, &format!("Nguyễn Văn {n}"));
         let bytes = vec![(n % 251) as u8; 64 * 1024];
         let reference = AttachmentRef {
             sha256: format!("{n:064x}"),

@@ -5,10 +5,7 @@
 pub mod bench;
 pub mod bench_identity;
 pub mod bench_sync;
-pub mod card_cli;
 pub mod crash_writer;
 pub mod demo;
 pub mod headless;
 pub mod in_process_portal;
-pub mod receipt_sample;
-pub mod test_dossier;

@@ -54,12 +54,8 @@ fn lines(items: Vec<String>) -> ModelRc<SharedString> {
 /// The health facts as "label: value" lines, Vietnamese / English.
 pub fn health_lines(h: &crate::core::health::HealthSnapshot) -> Vec<String> {
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
-        t.map(|t| {
-            t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
-                .format("%d/%m/%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "—".into())
+        t.map(crate::core::time::vietnam_display)
+            .unwrap_or_else(|| "—".into())
     };
     let mut out = vec![
         format!(

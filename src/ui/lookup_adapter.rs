@@ -4,7 +4,6 @@ use crate::session::controller::KioskController;
 use crate::slint_generated::{AppWindow, HistoryRow, LookupAdapter};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::{RenderCache, set_rows};
-use chrono::FixedOffset;
 use slint::ComponentHandle;
 
 pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
@@ -39,7 +38,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             .unwrap_or_default()
             .into(),
     );
-    let vn = FixedOffset::east_opt(7 * 3600).expect("UTC+7");
+    let vn = crate::core::time::vietnam_offset();
     g.set_scanning(c.lookup_scanning());
     crate::ui::form_adapter::render_print_state(c, lang, |text, failed, _| {
         g.set_print_status(text.into());

@@ -3,5 +3,6 @@
 //! test cards and their test CSCA (`test_issuer`). For simulators and tests only.
 
 pub mod emrtd_chip;
+#[cfg(any(test, feature = "dev-tools"))]
 pub mod test_issuer;
 pub mod vpcd_card;

@@ -18,18 +18,81 @@ use chrono::NaiveDate;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
+/// What `card read` reads with.
+#[derive(clap::Args, Debug)]
 pub struct ReadArgs {
-    /// "sim" or part of a PC/SC reader's name.
+    /// "sim" (the chip simulator) or part of a PC/SC reader's name (see `card readers`)
+    #[arg(long, default_value = "sim")]
     pub reader: String,
-    /// With "sim": the card file (default: the test card with this ID).
+    /// With --reader sim: the card file (default: the test card with --id)
+    #[arg(long)]
     pub sim_card: Option<PathBuf>,
+    /// The 12-digit personal ID (with --birth), when there is no QR text
+    #[arg(long)]
     pub id: Option<String>,
-    /// DD/MM/YYYY.
+    /// Date of birth, DD/MM/YYYY
+    #[arg(long)]
     pub birth: Option<String>,
+    /// Expiry date, DD/MM/YYYY (default: tried from the renewal rules)
+    #[arg(long)]
     pub expiry: Option<String>,
+    /// The text of the card's QR code instead of --id/--birth
+    #[arg(long)]
     pub qr: Option<String>,
+    /// CSCA certificate files or folders to verify against (repeatable)
+    #[arg(long)]
     pub trust: Vec<PathBuf>,
+    /// Largest extended-length read to try (bytes); default short reads
+    #[arg(long)]
     pub extended_read: Option<usize>,
+}
+
+/// `xakiosk card …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum CardCmd {
+    /// Read a chip ID card and print the files read, the DG1/DG13 fields and the verification
+    /// as JSON
+    Read(ReadArgs),
+
+    /// List the PC/SC readers pcscd knows
+    Readers,
+    /// Put a test card on vsmartcard's virtual reader (pcscd + vpcd) until stopped
+    ServeVirtual {
+        /// A card file (assets/dev/cards/*.card.json)
+        card: PathBuf,
+        #[arg(long, default_value = crate::identity::card_side::vpcd_card::VPCD_ADDRESS)]
+        vpcd: String,
+    },
+}
+
+/// Runs a `card` subcommand.
+pub fn run(command: CardCmd) -> Result<(), String> {
+    match command {
+        CardCmd::Read(args) => {
+            let report = read(&args)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        CardCmd::Readers => {
+            let readers =
+                crate::devices::pcsc_reader::PcscReader::list().map_err(|e| e.to_string())?;
+            if readers.is_empty() {
+                return Err("pcscd is running but lists no reader: plug one in".into());
+            }
+            for name in readers {
+                println!("{name}");
+            }
+            Ok(())
+        }
+        CardCmd::ServeVirtual { card, vpcd } => {
+            let answered = serve_virtual(&card, &vpcd)?;
+            eprintln!("the virtual card answered {answered} APDUs; vpcd hung up");
+            Ok(())
+        }
+    }
 }
 
 fn date(text: &str, what: &str) -> Result<NaiveDate, String> {

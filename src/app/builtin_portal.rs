@@ -1,0 +1,46 @@
+//! The reference portal started beside a desktop kiosk whose configuration says
+//! `[portal] url = "builtin"` (never as a fallback): on loopback, its database next to the
+//! kiosk's, opening dossiers with the development key. A build without the `portal` feature
+//! (the appliance) has no portal to start and says so.
+
+use crate::config::Config;
+
+/// Starts the built-in portal on the runtime; its base URL.
+#[cfg(feature = "portal")]
+pub fn start(config: &Config, runtime: &tokio::runtime::Handle) -> Result<String, String> {
+    use crate::portal::{PortalDb, PortalState};
+    use crate::protocol::sealing::Opener;
+    use std::sync::Arc;
+    let listen = config.portal.builtin_listen.clone();
+    let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
+        .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
+    let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
+    let mut state = PortalState::new(Arc::new(db), &config.portal.token)
+        .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+    if let Some(opener) = std::fs::read_to_string(&key_path)
+        .ok()
+        .and_then(|k| Opener::from_base64(&k).ok())
+    {
+        state = state.with_opener(opener);
+    }
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind(&listen))
+        .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
+    runtime.spawn(async move {
+        if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await {
+            tracing::error!(error = %e, "the built-in portal stopped");
+        }
+    });
+    tracing::info!("built-in reference portal on http://{listen} (officer page: /officer)");
+    Ok(format!("http://{listen}"))
+}
+
+/// This build has no portal: a configuration asking for one is a fault, never a fallback.
+#[cfg(not(feature = "portal"))]
+pub fn start(_config: &Config, _runtime: &tokio::runtime::Handle) -> Result<String, String> {
+    Err(
+        "[portal] url = \"builtin\", but this build (the appliance) has no built-in portal: \
+         set [portal] url to the province's portal"
+            .into(),
+    )
+}

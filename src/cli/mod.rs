@@ -1,0 +1,21 @@
+//! The bodies of the `xakiosk` subcommands (`main.rs` parses and dispatches): the kiosk and its
+//! technician's commands (`kiosk`), provisioning, the card tools, the printer's sample; with
+//! the `portal` feature the reference portal's commands, with `dev-tools` the developer ones.
+//! Messages are English; exit codes are documented on each command.
+
+pub mod card;
+#[cfg(feature = "dev-tools")]
+pub mod dev;
+pub mod kiosk;
+#[cfg(feature = "portal")]
+pub mod portal;
+pub mod provision;
+pub mod receipt_sample;
+pub mod test_dossier;
+
+/// A fresh salt for a PIN hash.
+pub fn random_salt() -> [u8; 16] {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the system has randomness");
+    salt
+}
