@@ -14,11 +14,13 @@ use crate::core::form::{AddressStage, FormSession, Key, Position};
 use crate::core::inactivity::{Activity, InactivityPolicy, InactivityTimer};
 use crate::core::procedure::Procedure;
 use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
-use crate::core::stored_dossier::{DossierSummary, StatusEvent, StoredAttachment};
-use crate::core::telex;
+use crate::core::stored_dossier::{DossierSummary, StoredAttachment};
 use crate::core::text::{Lang, Text};
 use crate::devices::clock::Clock;
 use crate::session::identity_step::{CardOutcome, IdentityStep};
+use crate::session::lookup_step::LookupStep;
+use crate::session::rating_step::RatingStep;
+use crate::session::text_entry::edit_text;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -161,15 +163,6 @@ pub enum PrintState {
     Failed(Text),
 }
 
-/// A dossier found by its code: what the kiosk knows and how fresh it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LookupFound {
-    pub summary: DossierSummary,
-    pub history: Vec<StatusEvent>,
-    /// When statuses were last pulled from the portal (`None`: never).
-    pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
-}
-
 /// A photographed paper, encoded and hashed.
 #[derive(Debug, Clone)]
 pub struct Photo {
@@ -179,13 +172,7 @@ pub struct Photo {
     pub preview: (u32, u32, Vec<u8>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct LookupResult {
-    pub summary: DossierSummary,
-    pub procedure_name: Text,
-    pub history: Vec<StatusEvent>,
-    pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
-}
+pub use crate::session::lookup_step::{LookupFound, LookupResult};
 
 pub struct KioskController {
     clock: Arc<dyn Clock>,
@@ -204,9 +191,7 @@ pub struct KioskController {
     submitting: bool,
     submit_error: Option<Text>,
     submitted: Option<(DossierCode, Arc<Procedure>, Option<String>)>,
-    lookup_text: String,
-    lookup_error: Option<Text>,
-    lookup_result: Option<LookupResult>,
+    lookup: LookupStep,
     inactivity: InactivityTimer,
     warning_seconds: Option<u64>,
     /// Dossiers stored but not yet at the portal.
@@ -224,13 +209,9 @@ pub struct KioskController {
     /// The receipt of the dossier just submitted (or looked up), and its printing.
     receipt: Option<ReceiptContent>,
     print_state: PrintState,
-    lookup_scanning: bool,
     /// The dossier just submitted (what the rating is about).
     submitted_id: Option<uuid::Uuid>,
-    rating_stars: u8,
-    rating_reasons: Vec<String>,
-    rating_saving: bool,
-    rating_error: Option<Text>,
+    rating: RatingStep,
     /// Speech volume (0–100), changed with the volume buttons; kept across sessions.
     volume: u8,
     /// Bumped by "replay" (and volume changes) so the same prompt is said again.
@@ -278,9 +259,7 @@ impl KioskController {
             submitting: false,
             submit_error: None,
             submitted: None,
-            lookup_text: String::new(),
-            lookup_error: None,
-            lookup_result: None,
+            lookup: LookupStep::default(),
             inactivity: InactivityTimer::new(policy, now),
             warning_seconds: None,
             queue_count: 0,
@@ -292,12 +271,8 @@ impl KioskController {
             queue_tickets: false,
             receipt: None,
             print_state: PrintState::Idle,
-            lookup_scanning: false,
             submitted_id: None,
-            rating_stars: 0,
-            rating_reasons: Vec::new(),
-            rating_saving: false,
-            rating_error: None,
+            rating: RatingStep::default(),
             volume: 80,
             speech_nonce: 0,
             readout: None,
@@ -701,25 +676,23 @@ impl KioskController {
     }
 
     pub fn rating_stars(&self) -> u8 {
-        self.rating_stars
+        self.rating.stars()
     }
     pub fn rating_reasons(&self) -> &[String] {
-        &self.rating_reasons
+        self.rating.reasons()
     }
     pub fn rating_saving(&self) -> bool {
-        self.rating_saving
+        self.rating.saving()
     }
     pub fn rating_error(&self) -> Option<&Text> {
-        self.rating_error.as_ref()
+        self.rating.error()
     }
 
     /// "Finish" on the done page: the rating, when there is a dossier to rate.
     pub fn finish(&mut self) {
         self.touch();
         if self.screen == Screen::Done && self.submitted_id.is_some() {
-            self.rating_stars = 0;
-            self.rating_reasons.clear();
-            self.rating_error = None;
+            self.rating.clear();
             self.screen = Screen::Rating;
         } else {
             self.go_home();
@@ -728,49 +701,26 @@ impl KioskController {
 
     pub fn rate(&mut self, stars: u8) {
         self.touch();
-        if (1..=5).contains(&stars) {
-            self.rating_stars = stars;
-            self.rating_error = None;
-        }
+        self.rating.rate(stars);
     }
 
     pub fn toggle_reason(&mut self, id: &str) {
         self.touch();
-        if let Some(i) = self.rating_reasons.iter().position(|r| r == id) {
-            self.rating_reasons.remove(i);
-        } else if crate::core::rating::reason_label(id).is_some() {
-            self.rating_reasons.push(id.to_string());
-        }
+        self.rating.toggle_reason(id);
     }
 
     /// "Send rating": stored with the dossier (and sent to the portal by the sync engine).
     pub fn send_rating(&mut self) -> Option<Command> {
         self.touch();
-        if self.rating_saving {
-            return None;
-        }
         let dossier = self.submitted_id?;
-        match crate::core::rating::Rating::new(self.rating_stars, &self.rating_reasons) {
-            Ok(rating) => {
-                self.rating_saving = true;
-                Some(Command::SaveRating { dossier, rating })
-            }
-            Err(_) => {
-                self.rating_error = Some(Text::new(
-                    "Vui lòng chọn một mức hài lòng, hoặc bấm Bỏ qua.",
-                    "Please choose how satisfied you are, or press Skip.",
-                ));
-                None
-            }
-        }
+        let rating = self.rating.send()?;
+        Some(Command::SaveRating { dossier, rating })
     }
 
     /// The store's answer: thanks and home; on failure the resident may try again or skip.
     pub fn rating_saved(&mut self, result: Result<(), Text>) {
-        self.rating_saving = false;
-        match result {
-            Ok(()) => self.go_home(),
-            Err(message) => self.rating_error = Some(message),
+        if self.rating.saved(result) {
+            self.go_home();
         }
     }
 
@@ -787,7 +737,7 @@ impl KioskController {
         &self.print_state
     }
     pub fn lookup_scanning(&self) -> bool {
-        self.lookup_scanning
+        self.lookup.scanning()
     }
 
     /// The simulator's test cards, offered as buttons on the identity screen.
@@ -862,13 +812,13 @@ impl KioskController {
         self.submitted.as_ref()
     }
     pub fn lookup_text(&self) -> &str {
-        &self.lookup_text
+        self.lookup.text()
     }
     pub fn lookup_error(&self) -> Option<&Text> {
-        self.lookup_error.as_ref()
+        self.lookup.error()
     }
     pub fn lookup_result(&self) -> Option<&LookupResult> {
-        self.lookup_result.as_ref()
+        self.lookup.result()
     }
     pub fn warning_seconds(&self) -> Option<u64> {
         self.warning_seconds
@@ -879,7 +829,7 @@ impl KioskController {
         match self.screen {
             Screen::Procedures => InputMode::Vietnamese,
             // The keyboard gives way to the answer; "another code" brings it back.
-            Screen::Lookup if self.lookup_result.is_some() => InputMode::None,
+            Screen::Lookup if self.lookup.result().is_some() => InputMode::None,
             Screen::Lookup => InputMode::Latin,
             Screen::Question => self
                 .form
@@ -924,9 +874,7 @@ impl KioskController {
 
     pub fn open_lookup(&mut self) {
         self.touch();
-        self.lookup_text.clear();
-        self.lookup_error = None;
-        self.lookup_result = None;
+        self.lookup.open();
         self.receipt = None;
         self.print_state = PrintState::Idle;
         self.screen = Screen::Lookup;
@@ -1062,14 +1010,7 @@ impl KioskController {
             Screen::Procedures => {
                 self.search = edit_text(&self.search, key, InputMode::Vietnamese, 60)
             }
-            Screen::Lookup => {
-                let upper = match key {
-                    Key::Char(c) => Key::Char(c.to_ascii_uppercase()),
-                    k => k,
-                };
-                self.lookup_text = edit_text(&self.lookup_text, upper, InputMode::Latin, 14);
-                self.lookup_error = None;
-            }
+            Screen::Lookup => self.lookup.key(key),
             Screen::Question => {
                 if let Some(f) = self.form.as_mut() {
                     f.key(key);
@@ -1248,7 +1189,7 @@ impl KioskController {
     pub fn reprint(&mut self) -> Option<Command> {
         self.touch();
         if self.screen == Screen::Lookup && self.receipt.is_none() {
-            let found = self.lookup_result.as_ref()?;
+            let found = self.lookup.result()?;
             let Some(p) = self.catalogue.get(&found.summary.procedure_id) else {
                 self.print_state = PrintState::Failed(Text::new(
                     "Thủ tục của hồ sơ này không còn trong danh mục của máy nên không in lại được biên nhận.",
@@ -1280,30 +1221,17 @@ impl KioskController {
 
     pub fn lookup(&mut self) -> Option<Command> {
         self.touch();
-        self.lookup_result = None;
         self.receipt = None;
         self.print_state = PrintState::Idle;
-        match DossierCode::parse(&self.lookup_text) {
-            Ok(code) => {
-                self.lookup_error = None;
-                Some(Command::Lookup(code))
-            }
-            Err(e) => {
-                self.lookup_error = Some(e.message());
-                None
-            }
-        }
+        self.lookup.start().map(Command::Lookup)
     }
 
     /// "Scan the receipt's QR code" on the lookup screen.
     pub fn scan_receipt_qr(&mut self) -> Option<Command> {
         self.touch();
-        if self.lookup_scanning {
+        if !self.lookup.scan() {
             return None;
         }
-        self.lookup_scanning = true;
-        self.lookup_error = None;
-        self.lookup_result = None;
         self.receipt = None;
         self.print_state = PrintState::Idle;
         Some(Command::ScanReceiptQr)
@@ -1311,48 +1239,15 @@ impl KioskController {
 
     /// The code read off a receipt: looked up at once.
     pub fn receipt_qr_scanned(&mut self, result: Result<DossierCode, Text>) -> Option<Command> {
-        self.lookup_scanning = false;
-        match result {
-            Ok(code) => {
-                self.lookup_text = code.as_str().to_string();
-                self.lookup()
-            }
-            Err(message) => {
-                self.lookup_error = Some(message);
-                None
-            }
+        if self.lookup.scanned(result) {
+            self.lookup()
+        } else {
+            None
         }
     }
 
     pub fn looked_up(&mut self, result: Result<Option<LookupFound>, Text>) {
-        match result {
-            Ok(Some(LookupFound {
-                summary,
-                history,
-                statuses_fetched_at,
-            })) => {
-                let procedure_name = self
-                    .catalogue
-                    .get(&summary.procedure_id)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_else(|| {
-                        Text::new(summary.procedure_id.clone(), summary.procedure_id.clone())
-                    });
-                self.lookup_result = Some(LookupResult {
-                    summary,
-                    procedure_name,
-                    history,
-                    statuses_fetched_at,
-                });
-            }
-            Ok(None) => {
-                self.lookup_error = Some(Text::new(
-                    "Không tìm thấy hồ sơ với mã này trên máy. Hồ sơ nộp ở nơi khác sẽ tra cứu được khi có mạng.",
-                    "No dossier with this code on this kiosk. Dossiers from elsewhere can be found when online.",
-                ))
-            }
-            Err(message) => self.lookup_error = Some(message),
-        }
+        self.lookup.found(result, &self.catalogue);
     }
 
     // ----- inactivity -------------------------------------------------------------------
@@ -1401,10 +1296,7 @@ impl KioskController {
         self.chosen = None;
         self.submitted = None;
         self.submitted_id = None;
-        self.rating_stars = 0;
-        self.rating_reasons.clear();
-        self.rating_saving = false;
-        self.rating_error = None;
+        self.rating.clear();
         self.readout = None;
         self.assist.sign_out();
         if self.elder {
@@ -1415,10 +1307,7 @@ impl KioskController {
         self.submitting = false;
         self.camera_busy = false;
         self.photo_error = None;
-        self.lookup_text.clear();
-        self.lookup_error = None;
-        self.lookup_result = None;
-        self.lookup_scanning = false;
+        self.lookup.clear();
         self.receipt = None;
         self.print_state = PrintState::Idle;
         self.warning_seconds = None;
@@ -1452,21 +1341,6 @@ impl KioskController {
             matches!(f.current_field().map(|x| &x.kind), Some(FieldKind::Address))
                 && f.address_stage() == Some(AddressStage::Province)
         })
-    }
-}
-
-fn edit_text(text: &str, key: Key, mode: InputMode, limit: usize) -> String {
-    let next = match key {
-        Key::Clear => String::new(),
-        Key::Backspace => telex::backspace(text),
-        Key::Space => format!("{text} "),
-        Key::Char(c) if mode == InputMode::Vietnamese => telex::apply_key(text, c),
-        Key::Char(c) => format!("{text}{c}"),
-    };
-    if next.chars().count() <= limit {
-        next
-    } else {
-        text.to_string()
     }
 }
 

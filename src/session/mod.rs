@@ -4,5 +4,8 @@
 pub mod admin_panel;
 pub mod controller;
 pub mod identity_step;
+pub mod lookup_step;
 pub mod outcome;
+pub mod rating_step;
+pub mod text_entry;
 pub mod voice_prompt;
