@@ -151,6 +151,18 @@ enum Report {
     Inline(Arc<Mutex<Vec<Outcome>>>),
 }
 
+impl Report {
+    fn send(&self, outcome: Outcome) {
+        match self {
+            Report::Channel(sender) => {
+                // Closed only when the kiosk is gone: nobody is left to show it.
+                let _ = sender.send(outcome);
+            }
+            Report::Inline(done) => done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Effects {
     report: Report,
@@ -241,13 +253,7 @@ impl Effects {
 
     /// Hands a result to the kiosk: on its channel, or (inline) to the list `run` returns.
     fn report(&self, outcome: Outcome) {
-        match &self.report {
-            Report::Channel(sender) => {
-                // Closed only when the kiosk is gone: nobody is left to show it.
-                let _ = sender.send(outcome);
-            }
-            Report::Inline(done) => done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome),
-        }
+        self.report.send(outcome)
     }
 
     /// The receiving end of the outcomes of background work, once (`None` when inline, or
@@ -262,13 +268,8 @@ impl Effects {
     /// Sends other results of the world (cabinet events, sync status, a new catalogue) the
     /// same way as the effects' own, from any thread.
     pub fn outcome_sender(&self) -> impl Fn(Outcome) + Send + Sync + Clone + 'static {
-        let this = self.report.clone();
-        move |outcome| match &this {
-            Report::Channel(sender) => {
-                let _ = sender.send(outcome);
-            }
-            Report::Inline(done) => done.lock().unwrap_or_else(|e| e.into_inner()).push(outcome),
-        }
+        let report = self.report.clone();
+        move |outcome| report.send(outcome)
     }
 
     async fn blocking<T: Send + 'static>(
