@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing xakiosk needs on Debian 12 (bookworm): the C libraries
 # Slint and SQLite build against, the X11 client libraries a desktop window loads, and a
-# recent Rust toolchain (through rustup, when cargo is missing or older than 1.92).
+# recent Rust toolchain (through rustup, when cargo is missing or older than 1.95: Cargo.toml's
+# rust-version, the oldest every dependency builds with; tests/rust_version.rs keeps it so).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
@@ -31,7 +32,7 @@ if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 need_rust=1
 if command -v cargo >/dev/null 2>&1; then
   version=$(rustc --version | awk '{print $2}')
-  if [ "$(printf '%s\n1.92.0\n' "$version" | sort -V | head -n1)" = "1.92.0" ]; then need_rust=0; fi
+  if [ "$(printf '%s\n1.95.0\n' "$version" | sort -V | head -n1)" = "1.95.0" ]; then need_rust=0; fi
 fi
 if [ "$need_rust" -eq 1 ]; then
   if command -v rustup >/dev/null 2>&1; then

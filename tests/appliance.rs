@@ -7,8 +7,8 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use xakiosk::devices::gpio::events::CabinetEvent;
 use xakiosk::devices::gpio::{Gpio, Input, PinMap, SimGpio};
-use xakiosk::devices::gpio_events::CabinetEvent;
 use xakiosk::portal::{PortalDb, PortalState};
 
 fn xakiosk(args: &[&str]) -> (i32, String, String) {

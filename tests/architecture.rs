@@ -81,6 +81,13 @@ const MAY_NOT_USE: &[(&str, &[&str])] = &[
     ("store", &["slint", "reqwest", "axum"]),
     ("sync", &["slint", "rusqlite", "axum"]),
     ("ui", &["tokio", "rusqlite", "reqwest", "std::fs"]),
+    // The kiosk's database is the store's alone (its connection never leaves it); the
+    // portal keeps its own.
+    ("identity", &["slint", "rusqlite", "axum"]),
+    ("config", &["slint", "rusqlite"]),
+    ("appliance", &["rusqlite"]),
+    ("app", &["rusqlite"]),
+    ("cli", &["rusqlite"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -124,7 +124,7 @@ fn qr_reads_card_images_and_names_the_unreadable() {
     let dir = tempfile::tempdir().unwrap();
     let qr = "031210000321||Phạm Minh Đức|09092010|Nam|Số 8 ngõ 100 đường Tô Hiệu, Lê Chân, Hải Phòng|01082024";
     let card = dir.path().join("card.png");
-    xakiosk::devices::camera_scene::card_front_frame(qr, 1280, 720)
+    xakiosk::devices::camera::scene::card_front_frame(qr, 1280, 720)
         .save(&card)
         .unwrap();
     let blank = dir.path().join("blank.png");

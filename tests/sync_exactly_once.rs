@@ -402,25 +402,13 @@ async fn delivered_but_left_sending() -> (
 async fn a_dossier_whose_outcome_was_not_recorded_goes_again_at_the_next_pass() {
     let (store, ids, _dir, portal, transport, first) = delivered_but_left_sending().await;
     // ...and the store refused to record it.
-    store
-        .call(|s| {
-            s.connection().execute_batch("PRAGMA query_only = ON")?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    store.call(|s| s.refuse_writes(true)).await.unwrap();
     let id = ids[0];
     let failed = store
         .call(move |s| s.mark_accepted(id, &first.reference, chrono::Utc::now()))
         .await;
     assert!(failed.is_err());
-    store
-        .call(|s| {
-            s.connection().execute_batch("PRAGMA query_only = OFF")?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    store.call(|s| s.refuse_writes(false)).await.unwrap();
     // The same engine goes on (no restart).
     let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
     let engine = SyncEngine::new(store.clone(), transport, clock, "KIOSK-TEST");

@@ -241,7 +241,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
         app.global::<SessionAdapter>().set_not_set_up(false);
     }
     // Large text is per session: it ended with the last "home".
-    assert!(!kiosk.controller.borrow().elder());
+    assert!(!kiosk.controller.borrow().accessibility().elder());
 
     // A whole dossier to reach review, done (printed, fee QR), rating and the found lookup.
     kiosk.update(|k| {
@@ -252,7 +252,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
         None
     });
     let mut guard = 0;
-    while kiosk.controller.borrow().screen() == xakiosk::session::controller::Screen::Question {
+    while kiosk.controller.borrow().screen() == xakiosk::session::screen::Screen::Question {
         guard += 1;
         assert!(guard < 40, "the form did not end");
         answer_current(&kiosk);

@@ -306,14 +306,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     fill_temporary_residence(&ui);
     ui.startup
         .store
-        .call_blocking(|s| {
-            let pages: i64 = s
-                .connection()
-                .query_row("PRAGMA page_count", [], |r| r.get(0))?;
-            s.connection()
-                .execute_batch(&format!("PRAGMA max_page_count = {pages}"))?;
-            Ok(())
-        })
+        .call_blocking(|s| s.cap_size(true))
         .unwrap();
     ui.press("Nộp hồ sơ");
     assert_eq!(
@@ -334,10 +327,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     );
     ui.startup
         .store
-        .call_blocking(|s| {
-            Ok(s.connection()
-                .execute_batch("PRAGMA max_page_count = 1073741823")?)
-        })
+        .call_blocking(|s| s.cap_size(false))
         .unwrap();
     ui.press("Nộp lại");
     assert_eq!(ui.screen(), Screen::Done);

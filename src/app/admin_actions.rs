@@ -50,7 +50,8 @@ fn apply_network(
     data_dir: &Path,
 ) -> Result<String, String> {
     let settings =
-        crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
+        crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)
+            .map_err(|e| e.to_string())?;
     let path = data_dir.join(crate::appliance::network_settings::REQUEST_FILE);
     crate::store::atomic_file::write_private(&path, settings.to_qr().as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -219,7 +220,8 @@ pub async fn perform(
             std::time::Duration::from_secs(3),
         )
         .await
-        .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into()),
+        .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into())
+        .map_err(|e| e.to_string()),
         AdminAction::ExportLogs => {
             let config = devices.config.clone();
             let health = health.clone();
@@ -245,7 +247,7 @@ pub async fn perform(
                                 })
                                 .map_err(|e| format!("{e} (nothing was written)"))
                         }
-                        Err(e) => Err(e),
+                        Err(e) => Err(e.to_string()),
                     }
                 }
                 Ok(Err(e)) => Err(e),

@@ -88,10 +88,34 @@ pub fn load_catalogue(dir: &Path) -> (Catalogue, Vec<CatalogueProblem>) {
 }
 
 /// Reads the administrative units list.
-pub fn load_admin_units(path: &Path) -> Result<AdminUnits, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    AdminUnits::parse_tsv(&text).map_err(|e| format!("{}: {e}", path.display()))
+pub fn load_admin_units(path: &Path) -> Result<AdminUnits, AssetError> {
+    let text = read_text(path)?;
+    AdminUnits::parse_tsv(&text).map_err(|e| AssetError::Invalid {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
+}
+
+/// Why a file shipped with the software (or named by a tool) could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    Invalid {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+}
+
+fn read_text(path: &Path) -> Result<String, AssetError> {
+    std::fs::read_to_string(path).map_err(|source| AssetError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// A catalogue bundle of every `*.toml` in `procedures` (and the units list at `units`, if
@@ -100,15 +124,16 @@ pub fn catalogue_bundle_from_files(
     procedures: &Path,
     units: Option<&Path>,
     version: u64,
-) -> Result<crate::protocol::contract::CatalogueBundle, String> {
+) -> Result<crate::protocol::contract::CatalogueBundle, AssetError> {
     let mut files = std::collections::BTreeMap::new();
-    let entries = std::fs::read_dir(procedures)
-        .map_err(|e| format!("cannot read {}: {e}", procedures.display()))?;
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    let folder = |source| AssetError::Read {
+        path: procedures.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(procedures).map_err(folder)? {
+        let path = entry.map_err(folder)?.path();
         if path.extension().is_some_and(|x| x == "toml") {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let text = read_text(&path)?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -116,11 +141,7 @@ pub fn catalogue_bundle_from_files(
             files.insert(name, text);
         }
     }
-    let admin_units = units
-        .map(|p| {
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
-        })
-        .transpose()?;
+    let admin_units = units.map(read_text).transpose()?;
     Ok(crate::protocol::contract::CatalogueBundle {
         version,
         published_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),

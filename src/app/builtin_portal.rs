@@ -5,15 +5,35 @@
 
 use crate::config::Config;
 
+/// Why the built-in portal did not start (the kiosk then says so; it never falls back).
+#[derive(Debug, thiserror::Error)]
+pub enum BuiltinPortalError {
+    #[error("cannot open the built-in portal's database: {0}")]
+    Database(String),
+    #[error("the built-in portal cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "[portal] url = \"builtin\", but this build (the appliance) has no built-in portal: \
+         set [portal] url to the province's portal"
+    )]
+    NotInThisBuild,
+}
+
 /// Starts the built-in portal on the runtime; its base URL.
 #[cfg(feature = "portal")]
-pub fn start(config: &Config, runtime: &tokio::runtime::Handle) -> Result<String, String> {
+pub fn start(
+    config: &Config,
+    runtime: &tokio::runtime::Handle,
+) -> Result<String, BuiltinPortalError> {
     use crate::portal::{PortalDb, PortalState};
     use crate::protocol::sealing::Opener;
     use std::sync::Arc;
     let listen = config.portal.builtin_listen.clone();
     let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
-        .map_err(|e| format!("cannot open the built-in portal's database: {e}"))?;
+        .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
     let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
     let mut state = PortalState::new(Arc::new(db), &config.portal.token)
         .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
@@ -25,7 +45,10 @@ pub fn start(config: &Config, runtime: &tokio::runtime::Handle) -> Result<String
     }
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&listen))
-        .map_err(|e| format!("the built-in portal cannot listen on {listen}: {e}"))?;
+        .map_err(|source| BuiltinPortalError::Listen {
+            address: listen.clone(),
+            source,
+        })?;
     runtime.spawn(async move {
         if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await {
             tracing::error!(error = %e, "the built-in portal stopped");
@@ -37,10 +60,9 @@ pub fn start(config: &Config, runtime: &tokio::runtime::Handle) -> Result<String
 
 /// This build has no portal: a configuration asking for one is a fault, never a fallback.
 #[cfg(not(feature = "portal"))]
-pub fn start(_config: &Config, _runtime: &tokio::runtime::Handle) -> Result<String, String> {
-    Err(
-        "[portal] url = \"builtin\", but this build (the appliance) has no built-in portal: \
-         set [portal] url to the province's portal"
-            .into(),
-    )
+pub fn start(
+    _config: &Config,
+    _runtime: &tokio::runtime::Handle,
+) -> Result<String, BuiltinPortalError> {
+    Err(BuiltinPortalError::NotInThisBuild)
 }

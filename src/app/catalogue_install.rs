@@ -6,6 +6,7 @@
 
 use crate::protocol::catalogue_bundle::OpenedCatalogue;
 use crate::protocol::contract::SignedCatalogue;
+use crate::sync::catalogue_sink::CatalogueError;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -57,28 +58,34 @@ impl CatalogueInstall {
 
     /// Reads and re-checks the installed bundle. `Ok(None)` when none was ever installed; an
     /// error when the file is there but damaged or not signed by the catalogue key.
-    pub fn load(&self) -> Result<Option<OpenedCatalogue>, String> {
+    pub fn load(&self) -> Result<Option<OpenedCatalogue>, CatalogueError> {
+        let damaged = |reason: String| CatalogueError::Damaged {
+            path: self.current_path(),
+            reason,
+        };
         let text = match std::fs::read_to_string(self.current_path()) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("{}: {e}", self.current_path().display())),
+            Err(e) => return Err(damaged(e.to_string())),
         };
-        let signed: SignedCatalogue = serde_json::from_str(&text)
-            .map_err(|e| format!("{}: {e}", self.current_path().display()))?;
+        let signed: SignedCatalogue =
+            serde_json::from_str(&text).map_err(|e| damaged(e.to_string()))?;
         let opened = crate::protocol::catalogue_bundle::open(&signed, &self.public_key, 0)
-            .map_err(|e| format!("{}: {e}", self.current_path().display()))?;
+            .map_err(|e| damaged(e.to_string()))?;
         *self.installed.lock().unwrap_or_else(|e| e.into_inner()) = opened.version;
         Ok(Some(opened))
     }
 
     /// Checks `signed` and, if it is genuine, newer and whole, makes it the current catalogue.
-    pub fn install(&self, signed: &SignedCatalogue) -> Result<u64, String> {
+    pub fn install(&self, signed: &SignedCatalogue) -> Result<u64, CatalogueError> {
         let mut installed = self.installed.lock().unwrap_or_else(|e| e.into_inner());
-        let opened = crate::protocol::catalogue_bundle::open(signed, &self.public_key, *installed)
-            .map_err(|e| e.to_string())?;
-        let text = serde_json::to_vec(signed).map_err(|e| e.to_string())?;
-        crate::store::atomic_file::write_public(&self.current_path(), &text)
-            .map_err(|e| format!("cannot write the catalogue in {}: {e}", self.dir.display()))?;
+        let opened = crate::protocol::catalogue_bundle::open(signed, &self.public_key, *installed)?;
+        let write = |source| CatalogueError::Write {
+            dir: self.dir.clone(),
+            source,
+        };
+        let text = serde_json::to_vec(signed).map_err(|e| write(std::io::Error::other(e)))?;
+        crate::store::atomic_file::write_public(&self.current_path(), &text).map_err(write)?;
         *installed = opened.version;
         drop(installed);
         if let Some(f) = &*self.on_installed.lock().unwrap_or_else(|e| e.into_inner()) {
@@ -102,7 +109,10 @@ impl crate::sync::catalogue_sink::CatalogueSink for CatalogueInstall {
         CatalogueInstall::version(self)
     }
 
-    fn install(&self, signed: &crate::protocol::contract::SignedCatalogue) -> Result<u64, String> {
+    fn install(
+        &self,
+        signed: &crate::protocol::contract::SignedCatalogue,
+    ) -> Result<u64, CatalogueError> {
         CatalogueInstall::install(self, signed)
     }
 }
@@ -139,11 +149,17 @@ mod tests {
         let install = CatalogueInstall::new(dir.path(), &key.public_base64());
         install.set_on_installed(move |c| probe.lock().unwrap().push(c.version));
         assert!(install.load().unwrap().is_none());
-        assert_eq!(install.install(&sign(&bundle(2), &key)), Ok(2));
+        assert_eq!(install.install(&sign(&bundle(2), &key)).unwrap(), 2);
 
         // A forged bundle and an old one are refused; version 2 stays.
         let forged = sign(&bundle(3), &DeviceKey::from_seed([5; 32]));
-        assert!(install.install(&forged).unwrap_err().contains("signature"));
+        assert!(
+            install
+                .install(&forged)
+                .unwrap_err()
+                .to_string()
+                .contains("signature")
+        );
         assert!(install.install(&sign(&bundle(1), &key)).is_err());
         // A crash while writing version 3 leaves only a temporary file behind.
         std::fs::write(

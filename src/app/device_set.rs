@@ -66,21 +66,18 @@ impl DeviceSet {
         let (config, printer, pins) = (&whole.devices, &whole.printer, &whole.gpio);
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
             "sim" => Arc::new(Mutex::new(SimCardReader::new())),
-            "pcsc" => Arc::new(Mutex::new(crate::devices::pcsc_reader::PcscReader::new(
-                &config.card_reader_name,
-            ))),
+            "pcsc" => Arc::new(Mutex::new(
+                crate::devices::card_reader::pcsc::PcscReader::new(&config.card_reader_name),
+            )),
             other => return Err(unsupported("card reader", other)),
         };
         let printer: Arc<Mutex<dyn ReceiptPrinter>> = match config.printer.as_str() {
             "sim" => Arc::new(Mutex::new(SimulatedPrinter::new())),
-            kind => Arc::new(Mutex::new(
-                crate::devices::printer_links::open(kind, &printer.device, printer.baud).map_err(
-                    |detail| DeviceError::Protocol {
-                        device: "printer",
-                        detail,
-                    },
-                )?,
-            )),
+            kind => Arc::new(Mutex::new(crate::devices::printer::links::open(
+                kind,
+                &printer.device,
+                printer.baud,
+            )?)),
         };
         let camera: Arc<Mutex<dyn Camera>> = match config.camera.as_str() {
             "sim" => Arc::new(Mutex::new(SimCamera::new(1280, 720))),
@@ -93,7 +90,7 @@ impl DeviceSet {
                 crate::devices::gpio::PinMap::none(),
             )?)),
             "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
-                crate::devices::rppal_gpio::RppalPins::open()?,
+                crate::devices::gpio::raspberry_pi::RppalPins::open()?,
                 *pins,
             )?)),
             other => return Err(unsupported("gpio", other)),

@@ -5,7 +5,8 @@
 
 use crate::app::effects::{Effects, Outcomes};
 use crate::app::voice_guide::VoiceGuide;
-use crate::session::controller::{Command, KioskController};
+use crate::session::command::Command;
+use crate::session::controller::KioskController;
 use crate::session::outcome::Outcome;
 use crate::slint_generated::AppWindow;
 use crate::ui::dispatch::Dispatch;
@@ -167,7 +168,7 @@ impl Kiosk {
             &mut self.cache.borrow_mut(),
             voice.as_ref().map(|v| v.guide.available()),
         );
-        let awake = !controller.asleep();
+        let awake = !controller.idle().asleep();
         if self.backlight_on.replace(awake) != awake {
             self.effects.set_backlight(awake);
         }
@@ -176,14 +177,17 @@ impl Kiosk {
             let words = text.get(controller.lang()).to_string();
             let key = (words.clone(), nonce);
             if voice.last.as_ref() != Some(&key) {
-                let speed = if controller.elder() {
+                let speed = if controller.accessibility().elder() {
                     voice.speed * 4 / 5
                 } else {
                     voice.speed
                 };
-                voice
-                    .guide
-                    .say(&words, controller.lang(), controller.volume(), speed);
+                voice.guide.say(
+                    &words,
+                    controller.lang(),
+                    controller.accessibility().volume(),
+                    speed,
+                );
                 voice.last = Some(key);
             }
         }

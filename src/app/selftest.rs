@@ -108,7 +108,7 @@ fn reader(config: &Config, devices: &DeviceSet) -> Check {
                 None => fail("card reader", "the simulator did not start"),
             }
         }
-        _ => match crate::devices::pcsc_reader::PcscReader::list() {
+        _ => match crate::devices::card_reader::pcsc::PcscReader::list() {
             Ok(names) if names.is_empty() => fail(
                 "card reader",
                 "pcscd lists no reader: plug the NFC reader in (see `xakiosk card readers`)",
@@ -334,17 +334,16 @@ fn database(path: &Path, config: &Config) -> Check {
     let sealer = crate::protocol::sealing::Sealer::from_base64(&config.portal.public_key).ok();
     match crate::store::Store::open_with(path, sealer) {
         Ok(store) => {
-            let integrity: Result<String, _> =
-                store
-                    .connection()
-                    .query_row("PRAGMA quick_check", [], |r| r.get(0));
+            let integrity = store.integrity_problem(crate::store::IntegrityCheck::Quick);
             match (integrity, store.queue_len()) {
-                (Ok(ok), Ok(queued)) if ok == "ok" => pass(
+                (Ok(None), Ok(queued)) => pass(
                     "database",
                     format!("{}: intact, {queued} dossier(s) waiting", path.display()),
                 ),
-                (Ok(problem), _) => fail("database", format!("{}: {problem}", path.display())),
-                (Err(e), _) => fail("database", e.to_string()),
+                (Ok(Some(problem)), _) => {
+                    fail("database", format!("{}: {problem}", path.display()))
+                }
+                (Err(e), _) | (Ok(None), Err(e)) => fail("database", e.to_string()),
             }
         }
         Err(e) => fail("database", format!("{}: {e}", path.display())),

@@ -116,7 +116,7 @@ impl Startup {
                     "" => assets.join("admin-units/units-2025.tsv"),
                     path => PathBuf::from(path),
                 };
-                assets::load_admin_units(&units_path)?
+                assets::load_admin_units(&units_path).map_err(|e| e.to_string())?
             }
         };
         let mut faults = Vec::new();

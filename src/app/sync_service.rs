@@ -37,7 +37,8 @@ pub fn start(
     let base = match config.portal.url.trim() {
         "" => return Ok(None),
         "builtin" => {
-            let url = crate::app::builtin_portal::start(config, runtime)?;
+            let url =
+                crate::app::builtin_portal::start(config, runtime).map_err(|e| e.to_string())?;
             builtin_portal = Some(url.clone());
             url
         }

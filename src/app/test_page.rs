@@ -10,7 +10,7 @@ use crate::printing::escpos_encoder;
 /// The test page for the configured printer profile: a sample receipt marked as a test print.
 /// Also what `selftest` and the admin screen's printer test print.
 pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
-    let profile = config.printer.profile()?;
+    let profile = config.printer.profile().map_err(|e| e.to_string())?;
     let fonts = crate::app::assets::receipt_fonts()
         .map_err(|e| format!("the receipt font is missing: {e}"))?;
     let (catalogue, _) =

@@ -5,9 +5,10 @@
 //! shows, and it never blocks the UI thread.
 
 use crate::appliance::health::Health;
+use crate::devices::DeviceError;
 use crate::devices::clock::Clock;
+use crate::devices::gpio::events::{CabinetEvent, Debouncer};
 use crate::devices::gpio::{Gpio, Input, Output};
-use crate::devices::gpio_events::{CabinetEvent, Debouncer};
 use crate::store::{AlertKind, StoreHandle};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,23 +31,21 @@ fn lock(gpio: &Mutex<dyn Gpio>) -> std::sync::MutexGuard<'_, dyn Gpio + 'static>
 }
 
 /// Sets the status light from the health facts.
-pub fn show_light(gpio: &Mutex<dyn Gpio>, health: &Health) -> Result<(), String> {
+pub fn show_light(gpio: &Mutex<dyn Gpio>, health: &Health) -> Result<(), DeviceError> {
     let (green, red) = health.snapshot().light().levels();
     let mut g = lock(gpio);
     g.write(Output::LightGreen, green)
         .and_then(|()| g.write(Output::LightRed, red))
-        .map_err(|e| e.to_string())
 }
 
 /// Switches the printer off for `off_for`, then on again (a printer that stopped answering).
-pub async fn power_cycle_printer(gpio: &Mutex<dyn Gpio>, off_for: Duration) -> Result<(), String> {
-    lock(gpio)
-        .write(Output::PrinterPower, false)
-        .map_err(|e| e.to_string())?;
+pub async fn power_cycle_printer(
+    gpio: &Mutex<dyn Gpio>,
+    off_for: Duration,
+) -> Result<(), DeviceError> {
+    lock(gpio).write(Output::PrinterPower, false)?;
     tokio::time::sleep(off_for).await;
-    lock(gpio)
-        .write(Output::PrinterPower, true)
-        .map_err(|e| e.to_string())
+    lock(gpio).write(Output::PrinterPower, true)
 }
 
 impl Cabinet {

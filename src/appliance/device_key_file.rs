@@ -34,22 +34,20 @@ pub enum KeyFileError {
     },
     #[error("there is no device key at {0} to rotate")]
     Missing(PathBuf),
-    #[error("no randomness for a new device key: {0}")]
-    NoRandomness(String),
+    #[error("cannot make a new device key: {0}")]
+    NoRandomness(crate::protocol::signing::KeyError),
 }
 
 /// Reads the key at `path`: `None` only when there is no such file.
 pub fn load(path: &Path) -> Result<Option<DeviceKey>, KeyFileError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            DeviceKey::from_base64(&text)
-                .map(Some)
-                .map_err(|reason| KeyFileError::Damaged {
-                    what: KEY,
-                    path: path.to_path_buf(),
-                    reason,
-                })
-        }
+        Ok(text) => DeviceKey::from_base64(&text)
+            .map(Some)
+            .map_err(|e| KeyFileError::Damaged {
+                what: KEY,
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(KeyFileError::Read {
             what: KEY,

@@ -17,29 +17,51 @@ const ALLOWED: [&str; 4] = [
     "ssh-rsa",
 ];
 
+/// Why an SSH key, or a set of them, is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MaintenanceKeyError {
+    #[error("an SSH key is one line of at most 4096 characters")]
+    NotOneLine,
+    #[error("{0:?} is not an OpenSSH public key")]
+    NotAKey(String),
+    #[error("{0:?} is not an allowed SSH key type (no options before the key)")]
+    KindNotAllowed(String),
+    #[error("the {0} key is not base64")]
+    NotBase64(String),
+    #[error("the key's data is not a {0} key")]
+    KindMismatch(String),
+    #[error(
+        "no SSH key was provisioned ([admin] ssh_authorized_keys): maintenance SSH stays closed"
+    )]
+    NoneProvisioned,
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// The key in `line` as sshd should see it ("type base64 [comment]"), or why it is refused.
-pub fn check(line: &str) -> Result<String, String> {
+pub fn check(line: &str) -> Result<String, MaintenanceKeyError> {
     if line.contains(['\n', '\r', '\0']) || line.len() > 4096 {
-        return Err("an SSH key is one line of at most 4096 characters".into());
+        return Err(MaintenanceKeyError::NotOneLine);
     }
     let mut parts = line.split_whitespace();
     let (Some(kind), Some(blob)) = (parts.next(), parts.next()) else {
-        return Err(format!("{line:?} is not an OpenSSH public key"));
+        return Err(MaintenanceKeyError::NotAKey(line.to_string()));
     };
     if !ALLOWED.contains(&kind) {
-        return Err(format!(
-            "{kind:?} is not an allowed SSH key type (no options before the key)"
-        ));
+        return Err(MaintenanceKeyError::KindNotAllowed(kind.to_string()));
     }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(blob)
-        .map_err(|_| format!("the {kind} key is not base64"))?;
+        .map_err(|_| MaintenanceKeyError::NotBase64(kind.to_string()))?;
     let named = bytes
         .get(..4)
         .map(|n| u32::from_be_bytes([n[0], n[1], n[2], n[3]]) as usize)
         .and_then(|n| bytes.get(4..4 + n));
     if named != Some(kind.as_bytes()) {
-        return Err(format!("the key's data is not a {kind} key"));
+        return Err(MaintenanceKeyError::KindMismatch(kind.to_string()));
     }
     let comment: String = parts
         .collect::<Vec<_>>()
@@ -55,20 +77,21 @@ pub fn check(line: &str) -> Result<String, String> {
 }
 
 /// Writes the checked `keys` to `out` (owner-only); how many. Any bad key refuses them all.
-pub fn install(keys: &[String], out: &Path) -> Result<usize, String> {
+pub fn install(keys: &[String], out: &Path) -> Result<usize, MaintenanceKeyError> {
     let lines = keys
         .iter()
         .map(|k| check(k.trim()))
         .collect::<Result<Vec<_>, _>>()?;
     if lines.is_empty() {
-        return Err(
-            "no SSH key was provisioned ([admin] ssh_authorized_keys): maintenance SSH stays closed"
-                .into(),
-        );
+        return Err(MaintenanceKeyError::NoneProvisioned);
     }
     let text = lines.join("\n") + "\n";
-    crate::store::atomic_file::write_private(out, text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    crate::store::atomic_file::write_private(out, text.as_bytes()).map_err(|source| {
+        MaintenanceKeyError::Write {
+            path: out.to_path_buf(),
+            source,
+        }
+    })?;
     Ok(lines.len())
 }
 

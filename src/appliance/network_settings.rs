@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 
 const QR_PREFIX: &str = "XAKN1:";
 
@@ -21,25 +22,54 @@ pub const NETWORKD_FILE: &str = "/var/lib/xakiosk/system/network/10-admin.networ
 /// The largest request read: a settings code is a few hundred bytes.
 const MAX_REQUEST: u64 = 4096;
 
+/// What is wrong with network settings, or with applying them.
+#[derive(Debug, thiserror::Error)]
+pub enum NetworkSettingsError {
+    #[error("this QR code is not a kiosk network settings code (XAKN1:)")]
+    NotASettingsCode,
+    #[error("the network settings QR code is damaged: {0}")]
+    Damaged(String),
+    /// A value that is not an address, a prefix or an IP (said in full).
+    #[error("{0}")]
+    BadValue(String),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0} is too large for network settings")]
+    TooLarge(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Root's side: reads the kiosk's request at `request` (untrusted), checks it, and writes the
 /// networkd file at `out` (world-readable, atomically). What it applied, for the journal.
-pub fn apply_request(request: &std::path::Path, out: &std::path::Path) -> Result<String, String> {
+pub fn apply_request(request: &Path, out: &Path) -> Result<String, NetworkSettingsError> {
     use std::io::Read;
+    let read = |source| NetworkSettingsError::Read {
+        path: request.to_path_buf(),
+        source,
+    };
     let mut text = String::new();
     std::fs::File::open(request)
-        .map_err(|e| format!("cannot read {}: {e}", request.display()))?
+        .map_err(read)?
         .take(MAX_REQUEST + 1)
         .read_to_string(&mut text)
-        .map_err(|e| format!("{} is not text: {e}", request.display()))?;
+        .map_err(read)?;
     if text.len() as u64 > MAX_REQUEST {
-        return Err(format!(
-            "{} is too large for network settings",
-            request.display()
-        ));
+        return Err(NetworkSettingsError::TooLarge(request.to_path_buf()));
     }
     let settings = NetworkSettings::from_qr(&text)?;
-    crate::store::atomic_file::write_public(out, settings.networkd_file().as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    crate::store::atomic_file::write_public(out, settings.networkd_file().as_bytes()).map_err(
+        |source| NetworkSettingsError::Write {
+            path: out.to_path_buf(),
+            source,
+        },
+    )?;
     Ok(settings.summary())
 }
 
@@ -59,13 +89,13 @@ pub struct NetworkSettings {
 }
 
 impl NetworkSettings {
-    pub fn from_qr(text: &str) -> Result<NetworkSettings, String> {
+    pub fn from_qr(text: &str) -> Result<NetworkSettings, NetworkSettingsError> {
         let json = text
             .trim()
             .strip_prefix(QR_PREFIX)
-            .ok_or("this QR code is not a kiosk network settings code (XAKN1:)")?;
-        let settings: NetworkSettings = serde_json::from_str(json)
-            .map_err(|e| format!("the network settings QR code is damaged: {e}"))?;
+            .ok_or(NetworkSettingsError::NotASettingsCode)?;
+        let settings: NetworkSettings =
+            serde_json::from_str(json).map_err(|e| NetworkSettingsError::Damaged(e.to_string()))?;
         settings.check()?;
         Ok(settings)
     }
@@ -78,7 +108,11 @@ impl NetworkSettings {
     }
 
     /// A static address must be an IP with a prefix length; gateway and DNS must be IPs.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), NetworkSettingsError> {
+        self.check_values().map_err(NetworkSettingsError::BadValue)
+    }
+
+    fn check_values(&self) -> Result<(), String> {
         if self.dhcp {
             return Ok(());
         }
@@ -171,19 +205,28 @@ mod tests {
             bad("192.168.1.20", "")
                 .check()
                 .unwrap_err()
+                .to_string()
                 .contains("prefix")
         );
         assert!(
             bad("192.168.1.300/24", "")
                 .check()
                 .unwrap_err()
+                .to_string()
                 .contains("not an IP")
         );
-        assert!(bad("10.0.0.2/33", "").check().unwrap_err().contains("1–32"));
+        assert!(
+            bad("10.0.0.2/33", "")
+                .check()
+                .unwrap_err()
+                .to_string()
+                .contains("1–32")
+        );
         assert!(
             bad("10.0.0.2/8", "gw")
                 .check()
                 .unwrap_err()
+                .to_string()
                 .contains("gateway")
         );
         assert!(NetworkSettings::from_qr("XAKP1:{}").is_err());

@@ -189,7 +189,8 @@ pub async fn provision(
     {
         Some(key) => key,
         None => {
-            let key = DeviceKey::generate().map_err(ProvisionError::BadRequest)?;
+            let key =
+                DeviceKey::generate().map_err(|e| ProvisionError::BadRequest(e.to_string()))?;
             device_key_file::save(&key, &key_path).map_err(|e| ProvisionError::Write {
                 path: key_path.clone(),
                 message: e.to_string(),

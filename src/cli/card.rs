@@ -5,8 +5,8 @@
 //! cameras in the field: it prints card data to the terminal on purpose, and nowhere else.
 
 use crate::core::personal_id::PersonalId;
+use crate::devices::card_reader::pcsc::PcscReader;
 use crate::devices::card_reader::{CardReader, SimCardReader};
-use crate::devices::pcsc_reader::PcscReader;
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
@@ -78,7 +78,7 @@ pub fn run(command: CardCmd) -> Result<(), String> {
         }
         CardCmd::Readers => {
             let readers =
-                crate::devices::pcsc_reader::PcscReader::list().map_err(|e| e.to_string())?;
+                crate::devices::card_reader::pcsc::PcscReader::list().map_err(|e| e.to_string())?;
             if readers.is_empty() {
                 return Err("pcscd is running but lists no reader: plug one in".into());
             }
@@ -114,7 +114,8 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         )
         .map_err(|e| format!("{} is not a card file: {e}", path.display()))?,
-        None => CardImage::load_folder(&cards_folder())?
+        None => CardImage::load_folder(&cards_folder())
+            .map_err(|e| e.to_string())?
             .into_iter()
             .find(|c| c.personal_id == id.as_str())
             .ok_or_else(|| {

@@ -93,13 +93,7 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
             }
             // A failed send is scheduled with backoff; in this probe, try again at once.
             store
-                .call(|s| {
-                    s.connection().execute(
-                        "UPDATE dossiers SET next_attempt_at = NULL WHERE state = 'queued'",
-                        [],
-                    )?;
-                    Ok(())
-                })
+                .call(|s| s.make_all_due().map(|_| ()))
                 .await
                 .map_err(|e| e.to_string())?;
         }

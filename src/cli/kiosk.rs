@@ -153,6 +153,7 @@ pub fn migrate_data_layout(root: &Path) -> Result<(), String> {
 pub fn apply_network(request: &Path, out: &Path) -> Result<(), String> {
     crate::appliance::network_settings::apply_request(request, out)
         .map(|summary| println!("network settings applied: {summary}"))
+        .map_err(|e| e.to_string())
 }
 
 /// `xakiosk maintenance-keys` (root): installs the provisioned SSH keys.
@@ -164,7 +165,8 @@ pub fn maintenance_keys(layers: &LayerPaths, out: &Path) -> Result<(), String> {
             &effective.config.admin.ssh_authorized_keys,
             out,
         )
-        .map(|n| println!("{n} SSH key(s) authorized until the next reboot")),
+        .map(|n| println!("{n} SSH key(s) authorized until the next reboot"))
+        .map_err(|e| e.to_string()),
     }
 }
 

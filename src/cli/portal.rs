@@ -134,7 +134,8 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
         .unwrap_or(0);
     let version = version.unwrap_or(latest + 1);
     let mut bundle =
-        crate::app::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)?;
+        crate::app::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)
+            .map_err(|e| e.to_string())?;
     bundle.sealing_public_key = sealing_key.map(|k| k.trim().to_string());
     let signed = crate::protocol::catalogue_bundle::sign(&bundle, &key);
     // Refuse to publish what a kiosk would refuse to install.

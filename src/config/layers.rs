@@ -271,12 +271,17 @@ fn load_layers(paths: &LayerPaths) -> Result<(Config, BTreeMap<String, Source>),
 
 /// Keeps the configuration that just loaded whole as the one to fall back on (only the kiosk
 /// itself calls this, never a tool). Written only when it changed.
-pub fn remember_last_good(effective: &Effective) -> Result<(), String> {
+pub fn remember_last_good(effective: &Effective) -> Result<(), super::ConfigError> {
     if effective.mode != Mode::AsConfigured {
         return Ok(());
     }
-    let text = toml::to_string_pretty(&effective.config).map_err(|e| e.to_string())?;
     let path = effective.paths.last_good();
+    let write = |source| super::ConfigError::Write {
+        path: path.clone(),
+        source,
+    };
+    let text =
+        toml::to_string_pretty(&effective.config).map_err(|e| write(std::io::Error::other(e)))?;
     let text = format!(
         "# The last configuration that loaded whole: the kiosk runs on it while a layer is\n\
          # broken. Written by the kiosk; do not edit.\n\n{text}"
@@ -284,8 +289,7 @@ pub fn remember_last_good(effective: &Effective) -> Result<(), String> {
     if std::fs::read_to_string(&path).ok().as_deref() == Some(text.as_str()) {
         return Ok(());
     }
-    crate::store::atomic_file::write_private(&path, text.as_bytes())
-        .map_err(|e| format!("cannot keep the last good configuration: {e}"))
+    crate::store::atomic_file::write_private(&path, text.as_bytes()).map_err(write)
 }
 
 /// The effective configuration as TOML, each key followed by its source; secrets are hidden.

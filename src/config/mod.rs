@@ -109,30 +109,30 @@ impl Default for PrinterConfig {
 
 impl PrinterConfig {
     /// The printer profile these settings describe, or what is wrong with them.
-    pub fn profile(&self) -> Result<crate::printing::escpos_encoder::PrinterProfile, String> {
+    pub fn profile(&self) -> Result<crate::printing::escpos_encoder::PrinterProfile, ConfigError> {
         use crate::printing::escpos_encoder::{PrinterProfile, TextMode};
         if self.paper_mm != 58 && self.paper_mm != 80 {
-            return Err(format!(
+            return Err(ConfigError::Setting(format!(
                 "[printer] paper_mm must be 58 or 80, not {}",
                 self.paper_mm
-            ));
+            )));
         }
         let text = match self.text.as_str() {
             "raster" => TextMode::Raster,
             "codepage" => TextMode::CodePage(self.code_page),
             other => {
-                return Err(format!(
+                return Err(ConfigError::Setting(format!(
                     "[printer] text must be \"raster\" or \"codepage\", not \"{other}\""
-                ));
+                )));
             }
         };
         let native_qr = match self.qr.as_str() {
             "printer" => true,
             "raster" => false,
             other => {
-                return Err(format!(
+                return Err(ConfigError::Setting(format!(
                     "[printer] qr must be \"printer\" or \"raster\", not \"{other}\""
-                ));
+                )));
             }
         };
         Ok(PrinterProfile {
@@ -380,6 +380,14 @@ pub enum ConfigError {
     },
     #[error("the configuration file {path} is not valid: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// A setting has a value the kiosk cannot use (said with its section and key).
+    #[error("{0}")]
+    Setting(String),
+    #[error("cannot keep the last good configuration in {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Config {

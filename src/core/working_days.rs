@@ -51,17 +51,35 @@ struct AnnouncedYear {
     weekend_days_worked: Vec<String>,
 }
 
-fn parse_days(items: &[String], year: i32) -> Result<BTreeSet<NaiveDate>, String> {
+/// What is wrong with a `holidays.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HolidaysError {
+    #[error("not a holidays file: {0}")]
+    Syntax(String),
+    #[error("\"{item}\" is not a date (YYYY-MM-DD) or range")]
+    NotADate { item: String },
+    #[error("\"{item}\" is not a range within {year}")]
+    OutsideTheYear { item: String, year: i32 },
+    #[error("{0} is listed as a weekend day worked but is a weekday")]
+    WeekdayWorked(NaiveDate),
+    #[error("{0} is announced twice")]
+    AnnouncedTwice(i32),
+}
+
+fn parse_days(items: &[String], year: i32) -> Result<BTreeSet<NaiveDate>, HolidaysError> {
     let mut days = BTreeSet::new();
     for item in items {
         let (from, to) = item.split_once("..").unwrap_or((item, item));
         let parse = |s: &str| {
             NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("\"{item}\" is not a date (YYYY-MM-DD) or range"))
+                .map_err(|_| HolidaysError::NotADate { item: item.clone() })
         };
         let (from, to) = (parse(from)?, parse(to)?);
         if from > to || from.year() != year || to.year() != year {
-            return Err(format!("\"{item}\" is not a range within {year}"));
+            return Err(HolidaysError::OutsideTheYear {
+                item: item.clone(),
+                year,
+            });
         }
         let mut d = from;
         while d <= to {
@@ -83,16 +101,15 @@ impl HolidayCalendar {
     }
 
     /// The rules, with the announced years of a `holidays.toml`.
-    pub fn with_announced(toml_text: &str) -> Result<HolidayCalendar, String> {
-        let file: AnnouncedFile = toml::from_str(toml_text).map_err(|e| e.to_string())?;
+    pub fn with_announced(toml_text: &str) -> Result<HolidayCalendar, HolidaysError> {
+        let file: AnnouncedFile =
+            toml::from_str(toml_text).map_err(|e| HolidaysError::Syntax(e.to_string()))?;
         let mut announced = BTreeMap::new();
         for y in file.year {
             let days_off = parse_days(&y.days_off, y.year)?;
             let weekend_days_worked = parse_days(&y.weekend_days_worked, y.year)?;
             if let Some(d) = weekend_days_worked.iter().find(|d| !is_weekend(**d)) {
-                return Err(format!(
-                    "{d} is listed as a weekend day worked but is a weekday"
-                ));
+                return Err(HolidaysError::WeekdayWorked(*d));
             }
             if announced
                 .insert(
@@ -104,7 +121,7 @@ impl HolidayCalendar {
                 )
                 .is_some()
             {
-                return Err(format!("{} is announced twice", y.year));
+                return Err(HolidaysError::AnnouncedTwice(y.year));
             }
         }
         Ok(HolidayCalendar { announced })
@@ -306,7 +323,9 @@ mod tests {
                 "twice",
             ),
         ] {
-            let e = HolidayCalendar::with_announced(text).unwrap_err();
+            let e = HolidayCalendar::with_announced(text)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(says), "{e}");
         }
     }

@@ -14,6 +14,12 @@ pub enum DeviceError {
         device: &'static str,
         detail: String,
     },
+    /// The configuration does not say how to reach the device.
+    #[error("{device}: {problem}")]
+    Misconfigured {
+        device: &'static str,
+        problem: String,
+    },
     /// The configuration names an adapter this build does not have.
     #[error("{device}: adapter '{adapter}' is not available in this build (use \"sim\")")]
     Unsupported {
@@ -28,6 +34,7 @@ impl DeviceError {
         match self {
             DeviceError::NotConnected { device, .. }
             | DeviceError::Protocol { device, .. }
+            | DeviceError::Misconfigured { device, .. }
             | DeviceError::Unsupported { device, .. } => device,
         }
     }

@@ -1,10 +1,31 @@
 //! A chip image: the files of one (simulated) eMRTD and what is printed on the card — the
 //! access-key fields and the QR text — stored as JSON in `assets/dev/cards/*.card.json`.
-//! Data only; the chip's behaviour is `devices::emrtd_chip`.
+//! Data only; the chip's behaviour is `identity::card_side::emrtd_chip`.
 
 use crate::identity::lds::EfId;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Why a chip image could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum CardImageError {
+    #[error("{path}: {source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("not a chip image: {0}")]
+    Syntax(String),
+    #[error("unknown file {0}")]
+    UnknownFile(String),
+    #[error("{file}: not hex: {reason}")]
+    NotHex { file: String, reason: String },
+    #[error("{path}: {source}")]
+    InFile {
+        path: std::path::PathBuf,
+        source: Box<CardImageError>,
+    },
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CardImage {
@@ -54,15 +75,18 @@ impl CardImage {
         serde_json::to_string_pretty(&json).expect("serialises") + "\n"
     }
 
-    pub fn from_json(text: &str) -> Result<CardImage, String> {
-        let json: CardJson = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn from_json(text: &str) -> Result<CardImage, CardImageError> {
+        let json: CardJson =
+            serde_json::from_str(text).map_err(|e| CardImageError::Syntax(e.to_string()))?;
         let mut files = BTreeMap::new();
         for (name, hex_bytes) in json.files {
-            let ef = ef_from_name(&name).ok_or_else(|| format!("unknown file {name}"))?;
-            files.insert(
-                ef,
-                hex::decode(hex_bytes).map_err(|e| format!("{name}: {e}"))?,
-            );
+            let ef =
+                ef_from_name(&name).ok_or_else(|| CardImageError::UnknownFile(name.clone()))?;
+            let bytes = hex::decode(hex_bytes).map_err(|e| CardImageError::NotHex {
+                file: name.clone(),
+                reason: e.to_string(),
+            })?;
+            files.insert(ef, bytes);
         }
         Ok(CardImage {
             label: json.label,
@@ -75,9 +99,15 @@ impl CardImage {
     }
 
     /// Every `*.card.json` of a folder, sorted by file name.
-    pub fn load_folder(folder: &std::path::Path) -> Result<Vec<CardImage>, String> {
+    pub fn load_folder(folder: &std::path::Path) -> Result<Vec<CardImage>, CardImageError> {
+        fn read(path: &std::path::Path) -> impl Fn(std::io::Error) -> CardImageError + '_ {
+            move |source| CardImageError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
         let mut paths: Vec<_> = std::fs::read_dir(folder)
-            .map_err(|e| format!("{}: {e}", folder.display()))?
+            .map_err(read(folder))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.to_string_lossy().ends_with(".card.json"))
             .collect();
@@ -85,9 +115,11 @@ impl CardImage {
         paths
             .iter()
             .map(|p| {
-                let text =
-                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-                CardImage::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+                let text = std::fs::read_to_string(p).map_err(read(p))?;
+                CardImage::from_json(&text).map_err(|e| CardImageError::InFile {
+                    path: p.clone(),
+                    source: Box::new(e),
+                })
             })
             .collect()
     }

@@ -71,7 +71,7 @@ pub fn scan_cccd(frame: &RgbImage) -> Result<CccdQr, ScanError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::devices::camera_scene::card_front_frame;
+    use crate::devices::camera::scene::card_front_frame;
 
     const QR: &str = "001093000123|013456789|Nguyễn Văn An|15011993|Nam|Số 12 phố Hàng Bông, Hoàn Kiếm, Hà Nội|10042021";
 

@@ -10,18 +10,13 @@ pub use db::{PortalDb, PortalError};
 pub use routes::{PortalState, router};
 
 /// Serves the portal on a free loopback port for as long as `runtime` runs (demos and
-/// benchmarks); its base URL.
+/// benchmarks); its base URL, or why it cannot listen.
 pub fn spawn_on_loopback(
     runtime: &tokio::runtime::Handle,
     state: PortalState,
-) -> Result<String, String> {
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .map_err(|e| format!("the portal cannot listen on loopback: {e}"))?;
-    let base = format!(
-        "http://{}",
-        listener.local_addr().map_err(|e| e.to_string())?
-    );
+) -> std::io::Result<String> {
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let base = format!("http://{}", listener.local_addr()?);
     runtime.spawn(serve(listener, state, std::future::pending()));
     Ok(base)
 }

@@ -41,6 +41,17 @@ pub fn verify(public_key: &str, message: &[u8], signature: &str) -> Result<(), S
         .map_err(|_| SignatureError::Mismatch)
 }
 
+/// Why a signing key could not be made or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("no randomness for a new key: {0}")]
+    NoRandomness(String),
+    #[error("not base64: {0}")]
+    NotBase64(String),
+    #[error("a signing key is 32 bytes, this is {0}")]
+    WrongLength(usize),
+}
+
 /// An ed25519 signing key: the kiosk's device key, or the portal's catalogue key.
 #[derive(Clone)]
 pub struct DeviceKey {
@@ -54,19 +65,19 @@ impl DeviceKey {
         }
     }
 
-    pub fn generate() -> Result<DeviceKey, String> {
+    pub fn generate() -> Result<DeviceKey, KeyError> {
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| format!("no randomness for the device key: {e}"))?;
+        getrandom::fill(&mut seed).map_err(|e| KeyError::NoRandomness(e.to_string()))?;
         Ok(DeviceKey::from_seed(seed))
     }
 
-    pub fn from_base64(text: &str) -> Result<DeviceKey, String> {
+    pub fn from_base64(text: &str) -> Result<DeviceKey, KeyError> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| KeyError::NotBase64(e.to_string()))?;
         let seed: [u8; 32] = bytes
             .try_into()
-            .map_err(|_| "a device key is 32 bytes".to_string())?;
+            .map_err(|b: Vec<u8>| KeyError::WrongLength(b.len()))?;
         Ok(DeviceKey::from_seed(seed))
     }
 

@@ -4,8 +4,11 @@
 
 use crate::core::stored_dossier::DossierSummary;
 use crate::core::text::Text;
-use crate::session::controller::{Command, KioskController, LookupFound, Photo};
+use crate::session::command::{Command, PinCheck};
+use crate::session::controller::KioskController;
 use crate::session::identity_step::CardOutcome;
+use crate::session::lookup_step::LookupFound;
+use crate::session::photos::Photo;
 use std::sync::Arc;
 
 /// A finished background job.
@@ -33,10 +36,10 @@ pub enum Outcome {
     HelpCalled,
     Admin(crate::session::admin_panel::AdminResult),
     /// The presence sensor, help button or cabinet door changed.
-    Cabinet(crate::devices::gpio_events::CabinetEvent),
+    Cabinet(crate::devices::gpio::events::CabinetEvent),
     /// A PIN was checked against its hash.
     PinChecked {
-        who: crate::session::controller::PinCheck,
+        who: PinCheck,
         matched: bool,
     },
     /// Something was kept on disk; nothing changes on screen.

@@ -4,14 +4,16 @@
 //! `every_screen_has_a_prompt` test walks them all.
 
 use crate::core::text::{Lang, Text};
-use crate::session::controller::{KioskController, PrintState, Screen};
+use crate::session::controller::KioskController;
 use crate::session::identity_step::Phase;
+use crate::session::screen::Screen;
+use crate::session::submit_step::PrintState;
 
 /// The prompt for the screen on show (the timeout warning first, when it is up).
 pub fn prompt(c: &KioskController, place: &str) -> Text {
-    if c.warning_seconds().is_some() {
+    if c.idle().warning_seconds().is_some() {
         // The whole grace period, not the ticking count: the warning is said once.
-        let seconds = c.grace_seconds();
+        let seconds = c.idle().grace_seconds();
         return Text::new(
             format!(
                 "Bạn vẫn đang sử dụng máy chứ? Nếu không, thông tin sẽ được xóa sau {seconds} giây. Chạm vào màn hình để tiếp tục."
@@ -59,13 +61,13 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             "Kiểm tra lại các thông tin đã khai. Chạm Sửa để sửa một thông tin, hoặc Nộp hồ sơ nếu tất cả đã đúng.",
             "Check your answers. Touch Change to correct one, or Submit when everything is right.",
         )
-        .with_suffix(c.submit_error()),
+        .with_suffix(c.submission().error()),
         Screen::Done => done_prompt(c),
         Screen::Rating => Text::new(
             "Ông bà có hài lòng với dịch vụ này không? Chọn một trong năm mức, từ rất không hài lòng đến rất hài lòng, rồi chạm Gửi đánh giá. Hoặc chạm Bỏ qua.",
             "How satisfied are you with this service? Choose one of five levels, then touch Send rating, or touch Skip.",
         )
-        .with_suffix(c.rating_error()),
+        .with_suffix(c.rating().error()),
         Screen::Lookup => lookup_prompt(c),
         Screen::AssistSignIn => Text::new(
             "Dành cho cán bộ tổ công nghệ số cộng đồng: chọn tên của bạn, rồi nhập mã PIN.",
@@ -162,14 +164,15 @@ fn question_prompt(c: &KioskController) -> Text {
         t = t.with_suffix(Some(&h));
     }
     let feedback = c
-        .photo_error()
+        .photos()
+        .error()
         .cloned()
         .or_else(|| form.feedback(c.today()));
     t.with_suffix(feedback.as_ref())
 }
 
 fn done_prompt(c: &KioskController) -> Text {
-    let mut t = match c.last_submitted() {
+    let mut t = match c.submission().last_submitted() {
         Some((code, _, _)) => {
             let spelled = code.display().replace('-', " ");
             Text::new(
@@ -179,13 +182,13 @@ fn done_prompt(c: &KioskController) -> Text {
         }
         None => Text::new("Hồ sơ đã được nộp.", "The dossier was submitted."),
     };
-    if let Some(r) = c.receipt() {
+    if let Some(r) = c.submission().receipt() {
         t = t.with_suffix(Some(&Text::new(
             format!("Hẹn trả kết quả ngày {}.", r.appointment),
             format!("The result is expected on {}.", r.appointment),
         )));
     }
-    let print = match c.print_state() {
+    let print = match c.submission().print_state() {
         PrintState::Printed => Some(Text::new(
             "Vui lòng nhận biên nhận ở khe máy in. Chạm Đọc biên nhận để nghe nội dung biên nhận.",
             "Please take your receipt from the printer. Touch Read the receipt aloud to hear it.",
@@ -200,7 +203,7 @@ fn done_prompt(c: &KioskController) -> Text {
 }
 
 fn lookup_prompt(c: &KioskController) -> Text {
-    if let Some(r) = c.lookup_result() {
+    if let Some(r) = c.lookup_step().result() {
         return Text::new(
             format!(
                 "Hồ sơ {}, mã {}: {}.",
@@ -220,5 +223,5 @@ fn lookup_prompt(c: &KioskController) -> Text {
         "Tra cứu hồ sơ. Chạm Quét mã QR trên biên nhận và đưa biên nhận vào trước camera, hoặc nhập mã hồ sơ bằng bàn phím.",
         "Track a dossier. Touch Scan the receipt QR and hold the receipt to the camera, or type the dossier code.",
     )
-    .with_suffix(c.lookup_error())
+    .with_suffix(c.lookup_step().error())
 }

@@ -200,11 +200,6 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize)
     }
 
-    /// The raw connection, for tests that inspect or sabotage the file and for diagnostics.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
-    }
-
     /// Stores a finished dossier durably. When this returns `Ok`, the dossier survives a power
     /// cut; on `Err` nothing was written and the caller still holds every answer.
     pub fn submit(

@@ -7,7 +7,10 @@ mod alerts;
 pub mod atomic_file;
 mod dossier_store;
 mod error;
+#[cfg(any(test, feature = "dev-tools"))]
+mod fault_injection;
 mod handle;
+mod integrity;
 mod outbox;
 mod pin_lockout;
 mod retention;
@@ -20,5 +23,6 @@ pub use alerts::AlertKind;
 pub use dossier_store::Store;
 pub use error::StoreError;
 pub use handle::StoreHandle;
+pub use integrity::IntegrityCheck;
 pub use outbox::OutboxItem;
 pub use pin_lockout::PinUser;

@@ -210,6 +210,16 @@ impl Store {
         )? as u64)
     }
 
+    /// Every queued dossier due at once, the backoff waits dropped (their attempt counts and
+    /// last errors stay): for a technician who fixed the network and wants them sent now.
+    /// Returns how many were waiting.
+    pub fn make_all_due(&mut self) -> Result<u64, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE dossiers SET next_attempt_at = NULL WHERE state = 'queued'",
+            [],
+        )? as u64)
+    }
+
     /// How many queued dossiers are due at `now` (what a sync pass sets out to send).
     pub fn due_count(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         Ok(self.conn.query_row(

@@ -31,14 +31,10 @@ fn damaged(e: &StoreError) -> bool {
 }
 
 fn check(store: &Store) -> Result<(), String> {
-    let verdict: String = store
-        .connection()
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
-    if verdict == "ok" {
-        Ok(())
-    } else {
-        Err(format!("quick_check: {verdict}"))
+    match store.integrity_problem(crate::store::IntegrityCheck::Quick) {
+        Ok(None) => Ok(()),
+        Ok(Some(verdict)) => Err(format!("quick_check: {verdict}")),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -527,7 +527,11 @@ impl<T: PortalTransport> SyncEngine<T> {
                     let sink = sink.clone();
                     let result = tokio::task::spawn_blocking(move || sink.install(&signed))
                         .await
-                        .unwrap_or_else(|e| Err(e.to_string()));
+                        .unwrap_or_else(|e| {
+                            Err(crate::sync::catalogue_sink::CatalogueError::Interrupted(
+                                e.to_string(),
+                            ))
+                        });
                     match result {
                         Ok(version) => tracing::info!(version, "new procedure catalogue installed"),
                         Err(e) => tracing::error!("catalogue update refused: {e}"),

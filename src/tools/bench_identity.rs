@@ -24,7 +24,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn cards() -> Result<(Vec<CardImage>, TrustList), String> {
     let folder = crate::app::assets::assets_dir().join("dev/cards");
-    let cards = CardImage::load_folder(&folder)?;
+    let cards = CardImage::load_folder(&folder).map_err(|e| e.to_string())?;
     let pem = std::fs::read(folder.join("csca.pem")).map_err(|e| e.to_string())?;
     Ok((cards, TrustList::with(parse_certificates(&pem)?)))
 }
@@ -179,7 +179,7 @@ fn frames(texts: &[String]) -> Vec<(&'static str, Vec<GrayImage>)> {
     let clean: Vec<GrayImage> = texts
         .iter()
         .map(|t| {
-            image::imageops::grayscale(&crate::devices::camera_scene::card_front_frame(
+            image::imageops::grayscale(&crate::devices::camera::scene::card_front_frame(
                 t, 1280, 720,
             ))
         })

@@ -35,10 +35,7 @@ pub struct Row {
 fn queued_store(path: &Path, n: u64) -> Result<Store, String> {
     let sealer = Sealer::from_base64(DEVELOPMENT_PUBLIC_KEY).map_err(|e| e.to_string())?;
     let mut store = Store::open(path, sealer).map_err(|e| e.to_string())?;
-    store
-        .connection()
-        .execute_batch("PRAGMA synchronous = OFF")
-        .map_err(|e| e.to_string())?;
+    store.skip_fsync(true).map_err(|e| e.to_string())?;
     // A second apart, as residents come to the kiosk.
     let start = chrono::Utc::now() - chrono::Duration::seconds(n as i64);
     for i in 0..n {
@@ -47,10 +44,7 @@ fn queued_store(path: &Path, n: u64) -> Result<Store, String> {
             .submit(&crate::tools::bench::sample_draft(i as u32), &[], at)
             .map_err(|e| e.to_string())?;
     }
-    store
-        .connection()
-        .execute_batch("PRAGMA synchronous = FULL")
-        .map_err(|e| e.to_string())?;
+    store.skip_fsync(false).map_err(|e| e.to_string())?;
     Ok(store)
 }
 
@@ -77,7 +71,8 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
         .map_err(|e| e.to_string())?;
     let portal = Arc::new(PortalDb::open(&dir.join("portal.sqlite")).map_err(|e| e.to_string())?);
     let state = crate::portal::PortalState::new(portal.clone(), "bench");
-    let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
+    let base =
+        crate::portal::spawn_on_loopback(runtime.handle(), state).map_err(|e| e.to_string())?;
     let key = DeviceKey::from_seed([7; 32]);
     let identity = KioskIdentity {
         kiosk_id: "KIOSK-BENCH".into(),

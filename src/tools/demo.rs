@@ -12,7 +12,8 @@ use crate::core::field::FieldKind;
 use crate::core::form::{AddressStage, Position};
 use crate::devices::camera::SimCamera;
 use crate::devices::clock::{Clock, SimClock};
-use crate::session::controller::{KioskController, Screen};
+use crate::session::controller::KioskController;
+use crate::session::screen::Screen;
 use crate::slint_generated::{
     AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, LookupAdapter, SessionAdapter,
 };
@@ -282,7 +283,7 @@ impl Walk {
                 FieldKind::Attachment => {
                     form.invoke_take_photo();
                     self.settle(&format!("{id}: photo of {} taken", field.id), |c| {
-                        !c.camera_busy()
+                        !c.photos().camera_busy()
                     });
                 }
             }
@@ -311,7 +312,7 @@ impl Walk {
         form.invoke_submit();
         self.settle(
             &format!("{id}: dossier stored before the done screen"),
-            |c| !c.submitting(),
+            |c| !c.submission().submitting(),
         );
         self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
         self.shot(&format!("{id}-done"));
@@ -379,7 +380,7 @@ impl Walk {
     /// it saved for the first dossier, its QR code read back.
     fn print_check(&mut self, id: &str, code: &str, first: bool) {
         self.settle(&format!("{id}: receipt printed"), |c| {
-            c.print_state() == &crate::session::controller::PrintState::Printed
+            c.submission().print_state() == &crate::session::submit_step::PrintState::Printed
         });
         let bytes = std::mem::take(
             &mut self
@@ -399,15 +400,17 @@ impl Walk {
                     return self.check(&format!("{id}: the printed bytes render: {e}"), false);
                 }
             };
-        let receipt_qr = self.controller(|c| c.last_submitted().and_then(|s| s.2.clone()));
+        let receipt_qr =
+            self.controller(|c| c.submission().last_submitted().and_then(|s| s.2.clone()));
         let codes = crate::printing::escpos_preview::qr_codes(
             &preview.image,
             crate::identity::qr_camera::decode_gray,
         );
         let read = codes.first().cloned();
-        if self.controller(|c| c.receipt().is_some_and(|r| r.fee.is_some())) {
+        if self.controller(|c| c.submission().receipt().is_some_and(|r| r.fee.is_some())) {
             let payment = self.controller(|c| {
-                c.receipt()
+                c.submission()
+                    .receipt()
                     .and_then(|r| r.fee.as_ref())
                     .and_then(|f| f.payment_qr.clone())
             });
@@ -634,9 +637,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         }
         walk.app.global::<LookupAdapter>().invoke_scan();
         walk.settle("scanning the receipt finds the dossier", |c| {
-            c.lookup_result().is_some()
+            c.lookup_step().result().is_some()
         });
-        let found = walk.controller(|c| c.lookup_result().map(|r| r.summary.code.display()));
+        let found = walk.controller(|c| c.lookup_step().result().map(|r| r.summary.code.display()));
         walk.check(
             "the scanned receipt is the first dossier",
             found.as_deref() == Some(code.as_str()),
@@ -652,8 +655,8 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         walk.app.global::<LookupAdapter>().invoke_reprint();
         walk.settle("a reprint without paper says so", |c| {
             matches!(
-                c.print_state(),
-                crate::session::controller::PrintState::Failed(_)
+                c.submission().print_state(),
+                crate::session::submit_step::PrintState::Failed(_)
             )
         });
         walk.shot("lookup-reprint-no-paper");
@@ -663,7 +666,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         }
         walk.app.global::<LookupAdapter>().invoke_reprint();
         walk.settle("the reprint prints once paper is back", |c| {
-            c.print_state() == &crate::session::controller::PrintState::Printed
+            c.submission().print_state() == &crate::session::submit_step::PrintState::Printed
         });
         let reprinted = walk
             .printer
@@ -679,7 +682,9 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         walk.app.global::<SessionAdapter>().invoke_open_lookup();
         walk.keys(&code.to_lowercase().replace('-', ""));
         walk.app.global::<LookupAdapter>().invoke_lookup();
-        walk.settle("lookup finds the dossier", |c| c.lookup_result().is_some());
+        walk.settle("lookup finds the dossier", |c| {
+            c.lookup_step().result().is_some()
+        });
         walk.shot("lookup");
         // A mistyped code is caught by the check symbol before any look-up.
         let kb = walk.app.global::<KeyboardAdapter>();
@@ -712,7 +717,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     });
     walk.check(
         "inactivity shows the warning",
-        walk.controller(|c| c.warning_seconds().is_some()),
+        walk.controller(|c| c.idle().warning_seconds().is_some()),
     );
     walk.shot("timeout-warning");
     walk.clock.advance(policy.grace);
@@ -750,7 +755,10 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
 
     // Elder mode: large text on the home screen and the first question.
     walk.app.global::<SessionAdapter>().invoke_toggle_elder();
-    walk.check("large text is on", walk.controller(|c| c.elder()));
+    walk.check(
+        "large text is on",
+        walk.controller(|c| c.accessibility().elder()),
+    );
     walk.shot("elder-home");
     walk.open_procedure(&procedures[0]);
     walk.app
@@ -760,7 +768,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     walk.app.global::<SessionAdapter>().invoke_go_home();
     walk.check(
         "large text ends with the session",
-        !walk.controller(|c| c.elder()),
+        !walk.controller(|c| c.accessibility().elder()),
     );
 
     // "Call a staff member" on the Help page: the notice, and an alert kept for the portal.
@@ -842,18 +850,18 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         c.tick();
         None
     });
-    walk.settle("the idle screen sleeps", |c| c.asleep());
+    walk.settle("the idle screen sleeps", |c| c.idle().asleep());
     walk.shot("asleep");
     walk.wait_until("the backlight is off while the screen sleeps", || {
         !backlight.lock().map(|b| b.on).unwrap_or(true)
     });
     walk.kiosk
         .deliver(crate::session::outcome::Outcome::Cabinet(
-            crate::devices::gpio_events::CabinetEvent::PersonArrived,
+            crate::devices::gpio::events::CabinetEvent::PersonArrived,
         ));
     walk.check(
         "a person in front of the kiosk wakes it",
-        !walk.controller(|c| c.asleep()),
+        !walk.controller(|c| c.idle().asleep()),
     );
     walk.wait_until("the backlight is on again", || {
         backlight
@@ -911,18 +919,21 @@ fn sync_with_reference_portal(
     // The portal publishes a signed catalogue; the kiosk must install it on its next pass.
     let catalogue_key = crate::protocol::signing::DeviceKey::from_base64(include_str!(
         "../../assets/dev/catalogue-development.key"
-    ))?;
+    ))
+    .map_err(|e| e.to_string())?;
     let bundle = crate::app::assets::catalogue_bundle_from_files(
         &crate::app::assets::assets_dir().join("procedures"),
         None,
         startup.catalogue_install.version() + 1,
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     db.publish_catalogue(&crate::protocol::catalogue_bundle::sign(
         &bundle,
         &catalogue_key,
     ))
     .map_err(|e| e.to_string())?;
-    let base = crate::portal::spawn_on_loopback(runtime.handle(), state)?;
+    let base =
+        crate::portal::spawn_on_loopback(runtime.handle(), state).map_err(|e| e.to_string())?;
     let identity = KioskIdentity {
         kiosk_id: Config::development().kiosk.id,
         key: startup

@@ -1,7 +1,8 @@
 //! Binds `AssistAdapter`: the helper roster, the masked PIN, the sign-in error, the helper
 //! acting now; callbacks to sign in and to consent. Renders only; decides nothing.
 
-use crate::session::controller::{KioskController, Screen};
+use crate::session::controller::KioskController;
+use crate::session::screen::Screen;
 use crate::slint_generated::{AppWindow, AssistAdapter};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::{RenderCache, set_rows};

@@ -2,7 +2,8 @@
 //! controller, and the kiosk that owns the controller (`app::kiosk`) applies it, renders and
 //! runs the command it returns. The adapters know no more of the kiosk than this.
 
-use crate::session::controller::{Command, KioskController};
+use crate::session::command::Command;
+use crate::session::controller::KioskController;
 use std::rc::Rc;
 
 /// One change of the session, as an adapter's callback asks for it.

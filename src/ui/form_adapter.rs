@@ -123,7 +123,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             set_rows(&mut cache.options, options, |m| g.set_options(m));
         }
         g.set_input_text(form.text().into());
-        let error = c.photo_error().cloned().or_else(|| form.feedback(today));
+        let error = c.photos().error().cloned().or_else(|| form.feedback(today));
         g.set_error_text(
             error
                 .map(|t| t.get(lang).to_string())
@@ -175,15 +175,16 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         set_rows(&mut cache.options, Vec::new(), |m| g.set_options(m));
         set_rows(&mut cache.review, Vec::new(), |m| g.set_review_rows(m));
     }
-    g.set_camera_busy(c.camera_busy());
-    g.set_submitting(c.submitting());
+    g.set_camera_busy(c.photos().camera_busy());
+    g.set_submitting(c.submission().submitting());
     g.set_submit_error(
-        c.submit_error()
+        c.submission()
+            .error()
             .map(|t| t.get(lang).to_string())
             .unwrap_or_default()
             .into(),
     );
-    match c.last_submitted() {
+    match c.submission().last_submitted() {
         Some((code, procedure, receipt)) => {
             if cache.receipt_qr.as_deref() != Some(code.as_str()) {
                 let image = receipt.as_deref().and_then(qr_image);
@@ -204,7 +205,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 )
             };
             g.set_done_note(note.get(lang).into());
-            let receipt = c.receipt();
+            let receipt = c.submission().receipt();
             g.set_appointment(
                 receipt
                     .map(|r| match lang {
@@ -271,8 +272,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
 
 /// The printer's progress as the done and lookup pages show it: (text, failed, can reprint).
 pub fn render_print_state(c: &KioskController, lang: Lang, set: impl FnOnce(String, bool, bool)) {
-    use crate::session::controller::PrintState;
-    match c.print_state() {
+    use crate::session::submit_step::PrintState;
+    match c.submission().print_state() {
         PrintState::Idle => set(String::new(), false, false),
         PrintState::Printing => set(
             Text::new("Đang in biên nhận…", "Printing the receipt…")

@@ -1,7 +1,8 @@
 //! Binds `KeyboardAdapter`: which keyboard is shown, and every key press.
 
 use crate::core::field::InputMode;
-use crate::session::controller::{KioskController, Screen};
+use crate::session::controller::KioskController;
+use crate::session::screen::Screen;
 use crate::slint_generated::{AppWindow, KeyboardAdapter, KeyboardMode};
 use crate::ui::dispatch::Dispatch;
 use slint::ComponentHandle;

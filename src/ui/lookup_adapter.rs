@@ -31,20 +31,21 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
     let g = window.global::<LookupAdapter>();
     let lang = c.lang();
-    g.set_code_text(crate::core::dossier_code::group_typed(c.lookup_text()).into());
+    g.set_code_text(crate::core::dossier_code::group_typed(c.lookup_step().text()).into());
     g.set_error_text(
-        c.lookup_error()
+        c.lookup_step()
+            .error()
             .map(|t| t.get(lang).to_string())
             .unwrap_or_default()
             .into(),
     );
     let vn = crate::core::time::vietnam_offset();
-    g.set_scanning(c.lookup_scanning());
+    g.set_scanning(c.lookup_step().scanning());
     crate::ui::form_adapter::render_print_state(c, lang, |text, failed, _| {
         g.set_print_status(text.into());
         g.set_print_failed(failed);
     });
-    match c.lookup_result() {
+    match c.lookup_step().result() {
         Some(r) => {
             g.set_title(
                 format!(

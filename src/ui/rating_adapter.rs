@@ -38,10 +38,11 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {
     let g = window.global::<RatingAdapter>();
     let lang = c.lang();
-    g.set_stars(i32::from(c.rating_stars()));
-    g.set_saving(c.rating_saving());
+    g.set_stars(i32::from(c.rating().stars()));
+    g.set_saving(c.rating().saving());
     g.set_error_text(
-        c.rating_error()
+        c.rating()
+            .error()
             .map(|t| t.get(lang).to_string())
             .unwrap_or_default()
             .into(),
@@ -58,7 +59,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 crate::core::text::Lang::Vi => (*vi).into(),
                 crate::core::text::Lang::En => (*en).into(),
             },
-            selected: c.rating_reasons().iter().any(|r| r == id),
+            selected: c.rating().reasons().iter().any(|r| r == id),
         })
         .collect();
     set_rows(&mut cache.reasons, rows, |m| g.set_reasons(m));

@@ -1,7 +1,8 @@
 //! Binds `SessionAdapter`: the screen on show, language, top-bar status and the inactivity
 //! warning; navigation callbacks.
 
-use crate::session::controller::{KioskController, Screen};
+use crate::session::controller::KioskController;
+use crate::session::screen::Screen;
 use crate::slint_generated::{AppWindow, Screen as UiScreen, SessionAdapter};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::RenderCache;
@@ -111,7 +112,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     g.set_sending_done(done.min(i32::MAX as u32) as i32);
     g.set_sending_total(total.min(i32::MAX as u32) as i32);
     g.set_help_notice(c.help_notice());
-    g.set_asleep(c.asleep());
-    g.set_timeout_warning(c.warning_seconds().is_some());
-    g.set_seconds_left(c.warning_seconds().unwrap_or(0) as i32);
+    g.set_asleep(c.idle().asleep());
+    g.set_timeout_warning(c.idle().warning_seconds().is_some());
+    g.set_seconds_left(c.idle().warning_seconds().unwrap_or(0) as i32);
 }

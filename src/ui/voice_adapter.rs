@@ -50,7 +50,9 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
 /// (`voice_available`: `None` when the kiosk has no voice at all).
 pub fn render(window: &AppWindow, c: &KioskController, voice_available: Option<bool>) {
     let g = window.global::<VoiceAdapter>();
-    window.global::<SessionAdapter>().set_elder(c.elder());
-    g.set_volume(i32::from(c.volume()));
+    window
+        .global::<SessionAdapter>()
+        .set_elder(c.accessibility().elder());
+    g.set_volume(i32::from(c.accessibility().volume()));
     g.set_available(voice_available.unwrap_or(false));
 }

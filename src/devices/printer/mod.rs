@@ -2,9 +2,11 @@
 //! (DLE EOT 1, 2 and 4) asked before and after each job, so "paper out", "cover open" and
 //! "offline" are told apart and a job is only called printed when the printer is still fine
 //! after it. `EscPosPrinter` drives any `PrinterLink` (USB, serial, network, file — see
-//! `printer_links`); `SimPrinter` is the far end of a link: it answers DLE EOT from its state,
+//! `links`); `SimPrinter` is the far end of a link: it answers DLE EOT from its state,
 //! keeps every byte it printed, and prints nothing while out of paper or open, like the real
 //! thing. Must not build receipts (that is `printing`).
+
+pub mod links;
 
 use crate::devices::DeviceError;
 use std::collections::VecDeque;

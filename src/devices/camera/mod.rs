@@ -2,6 +2,8 @@
 //! printed lines on a desk, different each shot, so the attachment path (JPEG encoding,
 //! hashing, storage) runs exactly as with a real camera.
 
+pub mod scene;
+
 use crate::devices::DeviceError;
 use image::{Rgb, RgbImage};
 
@@ -56,7 +58,7 @@ impl Camera for SimCamera {
 
     fn capture(&mut self) -> Result<RgbImage, DeviceError> {
         if let Some(qr) = &self.card_qr {
-            return Ok(crate::devices::camera_scene::card_front_frame(
+            return Ok(crate::devices::camera::scene::card_front_frame(
                 qr,
                 self.width,
                 self.height,

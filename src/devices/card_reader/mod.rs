@@ -1,8 +1,10 @@
 //! The contactless card reader as an APDU transport (ISO 7816-4 over PC/SC): the seam the
-//! ICAO 9303 reading code drives, whether the card is real (`pcsc_reader`) or simulated.
+//! ICAO 9303 reading code drives, whether the card is real (`pcsc`) or simulated.
 //! `SimCardReader` holds an optional simulated chip (`identity::card_side::emrtd_chip` is the
 //! CCCD one) and can take it away mid-read, as a hand lifting the card would. Nothing here
 //! knows about the UI or the domain.
+
+pub mod pcsc;
 
 use crate::devices::DeviceError;
 

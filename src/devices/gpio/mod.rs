@@ -5,6 +5,9 @@
 //! rppal on a Raspberry Pi, `SimPins` (levels by pin number, pull-ups included) everywhere
 //! else. Nothing here knows what a press means to the kiosk (see `cabinet`).
 
+pub mod events;
+pub mod raspberry_pi;
+
 use crate::devices::DeviceError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 //! 9100, through `escpos`'s `NetworkDriver`), and a plain file (development; no status).
 //! Chosen by `[devices] printer` and `[printer] device`. Must not know receipts.
 
+use crate::devices::DeviceError;
 use crate::devices::printer::{Connect, EscPosPrinter, PrinterLink};
 use escpos::driver::{Driver, NetworkDriver};
 use std::io::{Read, Write};
@@ -94,19 +95,28 @@ impl PrinterLink for SerialLink {
 }
 
 /// "host:port" or "host" (port 9100).
-fn host_port(device: &str) -> Result<(String, u16), String> {
+fn host_port(device: &str) -> Result<(String, u16), DeviceError> {
     match device.rsplit_once(':') {
         Some((host, port)) => port
             .parse()
             .map(|p| (host.to_string(), p))
-            .map_err(|_| format!("\"{device}\": the port must be a number")),
+            .map_err(|_| misconfigured(format!("\"{device}\": the port must be a number"))),
         None if !device.is_empty() => Ok((device.to_string(), 9100)),
-        None => Err("set [printer] device to the printer's address (host or host:port)".into()),
+        None => Err(misconfigured(
+            "set [printer] device to the printer's address (host or host:port)",
+        )),
+    }
+}
+
+fn misconfigured(problem: impl Into<String>) -> DeviceError {
+    DeviceError::Misconfigured {
+        device: "printer",
+        problem: problem.into(),
     }
 }
 
 /// The printer for `kind` ("usb", "serial", "network", "file") at `device`.
-pub fn open(kind: &str, device: &str, baud: u32) -> Result<EscPosPrinter, String> {
+pub fn open(kind: &str, device: &str, baud: u32) -> Result<EscPosPrinter, DeviceError> {
     let device = device.to_string();
     let (connect, answers): (Connect, bool) = match kind {
         "usb" => {
@@ -130,7 +140,9 @@ pub fn open(kind: &str, device: &str, baud: u32) -> Result<EscPosPrinter, String
         }
         "serial" => {
             if device.is_empty() {
-                return Err("set [printer] device to the serial port (e.g. /dev/serial0)".into());
+                return Err(misconfigured(
+                    "set [printer] device to the serial port (e.g. /dev/serial0)",
+                ));
             }
             (
                 Box::new(move || {
@@ -156,7 +168,9 @@ pub fn open(kind: &str, device: &str, baud: u32) -> Result<EscPosPrinter, String
         }
         "file" => {
             if device.is_empty() {
-                return Err("set [printer] device to the file the bytes go to".into());
+                return Err(misconfigured(
+                    "set [printer] device to the file the bytes go to",
+                ));
             }
             (
                 Box::new(move || {
@@ -169,7 +183,11 @@ pub fn open(kind: &str, device: &str, baud: u32) -> Result<EscPosPrinter, String
                 false,
             )
         }
-        other => return Err(format!("unknown printer connection \"{other}\"")),
+        other => {
+            return Err(misconfigured(format!(
+                "unknown printer connection \"{other}\""
+            )));
+        }
     };
     Ok(EscPosPrinter::new(kind, answers, connect))
 }
@@ -241,6 +259,7 @@ mod tests {
             open("network", "printer:abc", 0)
                 .err()
                 .unwrap()
+                .to_string()
                 .contains("number")
         );
         assert!(open("serial", "", 9600).is_err());
@@ -248,6 +267,7 @@ mod tests {
             open("carrier-pigeon", "", 0)
                 .err()
                 .unwrap()
+                .to_string()
                 .contains("unknown")
         );
     }

@@ -1,144 +1,29 @@
 //! Runs the session's commands away from the UI thread — storing a dossier on the store's
 //! writer thread, taking a photo on a blocking worker — and sends each outcome on a channel
-//! the kiosk owns (`take_outcomes`). `Effects::inline` runs them on the spot instead and
+//! the kiosk owns (`take_outcomes`). The work of each device is beside it (`camera.rs`,
+//! `card.rs`, `receipt_printing.rs`); this file routes a command to it. `Effects::inline` runs them on the spot instead and
 //! returns the outcomes, for tests that drive a window without an event loop.
 
-use crate::core::answer::AttachmentRef;
-use crate::core::receipt_content::{self, ReceiptContent};
+mod camera;
+mod card;
+mod receipt_printing;
+
+pub use camera::capture_photo;
+pub use card::IdentityDevices;
+pub use receipt_printing::PrintDevices;
+
 use crate::core::text::Text;
 use crate::devices::camera::Camera;
-use crate::devices::card_reader::{CardReader, ReaderStatus};
 use crate::devices::clock::Clock;
-use crate::devices::printer::ReceiptPrinter;
-use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
-use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
-use crate::identity::qr_camera::{self, ScanError};
-use crate::identity::trust_list::TrustList;
-use crate::identity::{citizen_from_card, dg2_face};
-use crate::printing::escpos_encoder::{self, PrinterProfile};
-use crate::printing::raster_text::Fonts;
-use crate::session::controller::{Command, LookupFound, Photo};
+use crate::session::command::Command;
 use crate::session::identity_step::CardOutcome;
+use crate::session::lookup_step::LookupFound;
 use crate::session::outcome::Outcome;
 use crate::store::StoreHandle;
-use sha2::{Digest, Sha256};
+use camera::{camera_failed, scan_receipt_qr};
+use card::{read_card, scan_card_qr};
 use std::sync::{Arc, Mutex};
-
-/// What reading the ID card needs: the reader, the CSCA trust list, the read size and, with
-/// the simulated reader, the test cards.
-pub struct IdentityDevices {
-    pub reader: Arc<Mutex<dyn CardReader>>,
-    pub trust: TrustList,
-    pub options: ReadOptions,
-    pub test_cards: Vec<CardImage>,
-}
-
-impl IdentityDevices {
-    /// From the configuration: the CSCA folder, the read size; with a simulated reader, also
-    /// the test cards and the test CSCA that signed them (trusted for simulated cards only).
-    pub fn from_config(
-        config: &crate::config::IdentityConfig,
-        reader: Arc<Mutex<dyn CardReader>>,
-    ) -> IdentityDevices {
-        let simulated = reader
-            .lock()
-            .map(|mut r| r.simulator().is_some())
-            .unwrap_or(false);
-        let mut trust = TrustList::empty();
-        if !config.trust_list.is_empty() && std::path::Path::new(&config.trust_list).exists() {
-            trust.add_folder(std::path::Path::new(&config.trust_list));
-        }
-        let mut test_cards = Vec::new();
-        if simulated {
-            let folder = crate::app::assets::assets_dir().join("dev/cards");
-            if let Ok(pem) = std::fs::read(folder.join("csca.pem"))
-                && let Ok(certs) = crate::identity::trust_list::parse_certificates(&pem)
-            {
-                trust.cscas.extend(certs);
-            }
-            test_cards = CardImage::load_folder(&folder).unwrap_or_else(|e| {
-                tracing::warn!("no test cards for the simulated reader: {e}");
-                Vec::new()
-            });
-        }
-        for problem in &trust.problems {
-            tracing::warn!("CSCA trust list: {problem}");
-        }
-        tracing::info!(cscas = trust.cscas.len(), "CSCA trust list loaded");
-        IdentityDevices {
-            reader,
-            trust,
-            options: ReadOptions {
-                extended_read: (config.extended_read > 0).then_some(config.extended_read as usize),
-            },
-            test_cards,
-        }
-    }
-
-    /// The test cards' names, for the buttons on the identity screen.
-    pub fn test_card_names(&self) -> Vec<String> {
-        self.test_cards.iter().map(|c| c.label.clone()).collect()
-    }
-}
-
-/// What printing needs: the printer, its profile and the receipt font.
-pub struct PrintDevices {
-    pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
-    pub profile: PrinterProfile,
-    pub fonts: Fonts,
-    /// Where the printer's state after each job is recorded.
-    pub health: crate::appliance::health::Health,
-}
-
-impl PrintDevices {
-    /// The configured printer with its profile and the bundled font; a bad `[printer]`
-    /// setting or a missing font is an error naming it.
-    pub fn from_config(
-        config: &crate::config::PrinterConfig,
-        printer: Arc<Mutex<dyn ReceiptPrinter>>,
-    ) -> Result<PrintDevices, String> {
-        Ok(PrintDevices {
-            printer,
-            profile: config.profile()?,
-            fonts: crate::app::assets::receipt_fonts()
-                .map_err(|e| format!("the receipt font is missing: {e}"))?,
-            health: crate::appliance::health::Health::new(),
-        })
-    }
-
-    pub fn with_health(mut self, health: crate::appliance::health::Health) -> PrintDevices {
-        self.health = health;
-        self
-    }
-
-    /// Encodes and prints a receipt (then the queue ticket); the advice to show on failure.
-    pub fn print(&self, content: &ReceiptContent, queue_ticket: bool) -> Result<(), Text> {
-        let mut jobs = vec![receipt_content::receipt_blocks(content)];
-        if queue_ticket {
-            jobs.push(receipt_content::queue_ticket_blocks(content));
-        }
-        for blocks in jobs {
-            let bytes =
-                escpos_encoder::encode(&blocks, self.profile, &self.fonts).map_err(|e| {
-                    tracing::error!(error = %e, "receipt not encoded");
-                    crate::devices::printer::PrinterStatus::Offline.advice()
-                })?;
-            let mut printer = self
-                .printer
-                .lock()
-                .map_err(|_| crate::devices::printer::PrinterStatus::Offline.advice())?;
-            printer.print(&bytes).map_err(|e| {
-                tracing::warn!(error = %e, "receipt not printed");
-                self.health.record_printer(e.status());
-                e.status().advice()
-            })?;
-        }
-        self.health
-            .record_printer(crate::devices::printer::PrinterStatus::Ready);
-        Ok(())
-    }
-}
 
 /// Where the kiosk receives the outcomes of work done in the background.
 pub type Outcomes = tokio::sync::mpsc::UnboundedReceiver<Outcome>;
@@ -536,158 +421,6 @@ impl Effects {
             }
         }
     }
-}
-
-impl Effects {
-    /// The queue ticket's number: the place of the dossier stored at `stored_at` among that day's (Việt Nam time).
-    async fn ticket_number(&self, stored_at: chrono::DateTime<chrono::Utc>) -> u32 {
-        let vn = crate::core::time::vietnam_offset();
-        let midnight = stored_at
-            .with_timezone(&vn)
-            .date_naive()
-            .and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(vn).single())
-            .map(|t| t.with_timezone(&chrono::Utc))
-            .unwrap_or(stored_at);
-        self.store
-            .call(move |s| s.count_between(midnight, stored_at))
-            .await
-            .map(|n| n as u32)
-            .unwrap_or(0)
-    }
-}
-
-/// Looks for a receipt's QR code in a few frames.
-fn scan_receipt_qr(
-    camera: &Arc<Mutex<dyn Camera>>,
-) -> Result<crate::core::dossier_code::DossierCode, Text> {
-    for _ in 0..8 {
-        let frame = capture_frame(camera)?;
-        if let Some(text) = qr_camera::decode_text(&frame) {
-            return crate::printing::receipt_qr::code_from_receipt_qr(&text);
-        }
-    }
-    Err(Text::new(
-        "Chưa thấy mã QR. Vui lòng đưa mã QR trên biên nhận vào trước camera và giữ yên, hoặc nhập mã hồ sơ.",
-        "No QR code seen yet. Please hold the receipt's QR code still in front of the camera, or type the dossier code.",
-    ))
-}
-
-/// Looks for the card's QR code in a few frames.
-fn scan_card_qr(camera: &Arc<Mutex<dyn Camera>>) -> Result<crate::identity::cccd_qr::CccdQr, Text> {
-    let mut last = ScanError::NoCode;
-    for _ in 0..8 {
-        let frame = capture_frame(camera)?;
-        match qr_camera::scan_cccd(&frame) {
-            Ok(qr) => return Ok(qr),
-            Err(e) => last = e,
-        }
-    }
-    Err(match last {
-        ScanError::NoCode => Text::new(
-            "Chưa thấy mã QR. Vui lòng đưa mặt trước thẻ căn cước (có mã QR) vào trước camera và giữ yên.",
-            "No QR code seen yet. Please hold the front of your ID card (with the QR code) still in front of the camera.",
-        ),
-        ScanError::NotCccd(e) => e.message(),
-    })
-}
-
-/// Waits for a card (when `wait`), reads its chip and makes the identity and face preview.
-fn read_card(
-    devices: &IdentityDevices,
-    keys: &[AccessKey],
-    wait: bool,
-    progress: &mut dyn FnMut(ReadStep),
-) -> CardOutcome {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-    loop {
-        let present = match devices.reader.lock() {
-            Ok(mut reader) if wait => reader.wait_for_card(std::time::Duration::from_secs(1)),
-            Ok(mut reader) => reader.status().map(|s| s == ReaderStatus::CardPresent),
-            Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
-        };
-        match present {
-            Ok(true) => break,
-            Ok(false) if wait && std::time::Instant::now() < deadline => {}
-            Ok(false) => return CardOutcome::Failed(ChipError::NoCard),
-            Err(e) => {
-                tracing::warn!(error = %e, "card reader unavailable");
-                return CardOutcome::NoReader(e.to_string());
-            }
-        }
-    }
-    let mut reader = match devices.reader.lock() {
-        Ok(reader) => reader,
-        Err(_) => return CardOutcome::NoReader("reader lock poisoned".into()),
-    };
-    match read_chip(
-        &mut *reader,
-        keys,
-        &devices.trust,
-        devices.options,
-        progress,
-    ) {
-        Ok(read) => {
-            tracing::info!(
-                apdus = read.apdus,
-                verdict = read.passive.verdict.code(),
-                "ID card read"
-            );
-            let face = read.face.as_ref().and_then(dg2_face::decode).map(|img| {
-                let img =
-                    image::imageops::thumbnail(&img, 240, 240 * img.height() / img.width().max(1));
-                (img.width(), img.height(), img.into_raw())
-            });
-            CardOutcome::Read {
-                identity: citizen_from_card::from_chip(&read),
-                face,
-            }
-        }
-        Err(e) => {
-            tracing::info!(error = %e, "ID card not read");
-            CardOutcome::Failed(e)
-        }
-    }
-}
-
-/// One frame from the camera; a failure is logged and said as "the photo could not be taken".
-fn capture_frame(camera: &Arc<Mutex<dyn Camera>>) -> Result<image::RgbImage, Text> {
-    camera
-        .lock()
-        .map_err(|_| camera_failed())?
-        .capture()
-        .map_err(|e| {
-            tracing::warn!(error = %e, "camera capture failed");
-            camera_failed()
-        })
-}
-
-fn camera_failed() -> Text {
-    Text::new(
-        "Không chụp được ảnh. Vui lòng thử lại hoặc báo cán bộ hỗ trợ.",
-        "The photo could not be taken. Please try again or call a helper.",
-    )
-}
-
-/// Takes a frame, encodes it as JPEG, hashes it and makes a screen preview.
-pub fn capture_photo(camera: &Arc<Mutex<dyn Camera>>) -> Result<Photo, Text> {
-    let frame = capture_frame(camera)?;
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
-        .encode_image(&frame)
-        .map_err(|_| camera_failed())?;
-    let sha256 = hex::encode(Sha256::digest(&jpeg));
-    let preview =
-        image::imageops::thumbnail(&frame, 400, 400 * frame.height() / frame.width().max(1));
-    Ok(Photo {
-        reference: AttachmentRef {
-            sha256,
-            mime: "image/jpeg".into(),
-            bytes: jpeg.len(),
-        },
-        jpeg,
-        preview: (preview.width(), preview.height(), preview.into_raw()),
-    })
 }
 
 /// Drives a future that completes without waiting on a reactor (the store's reply arrives

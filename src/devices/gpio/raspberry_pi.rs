@@ -1,6 +1,6 @@
 //! The Raspberry Pi's GPIO header through rppal (`/dev/gpiomem`): the electrical `PinBank`
 //! under the cabinet's pin map. It only sets directions and levels; debouncing and meaning
-//! are elsewhere (`gpio_events`, `cabinet`).
+//! are elsewhere (`gpio::events`, `cabinet`).
 
 use crate::devices::DeviceError;
 use crate::devices::gpio::{PinBank, not_set_up};

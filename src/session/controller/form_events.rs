@@ -1,0 +1,112 @@
+//! How the controller routes the questions, the photos and "submit" to the form, photo and
+//! submit steps, and which screen follows.
+
+use crate::core::stored_dossier::DossierSummary;
+use crate::core::text::Text;
+use crate::session::command::Command;
+use crate::session::controller::KioskController;
+use crate::session::photos::Photo;
+use crate::session::screen::Screen;
+
+impl KioskController {
+    pub(super) fn start_form(&mut self) {
+        let Some(p) = self.chosen.clone() else { return };
+        self.screen = self
+            .form
+            .start(p, self.units.clone(), self.identity.identity());
+        self.submit.clear_error();
+    }
+
+    pub fn pick(&mut self, id: &str) {
+        self.touch();
+        self.form.pick(id);
+    }
+
+    pub fn next(&mut self) {
+        self.touch();
+        if !self.form.is_open() {
+            return;
+        }
+        if self.form.next(self.clock.today()) {
+            self.screen = Screen::Review;
+        }
+        self.photos.clear_error();
+    }
+
+    pub fn back(&mut self) {
+        self.touch();
+        if !self.form.is_open() {
+            return;
+        }
+        match self.form.back() {
+            Some(screen) => {
+                self.screen = screen;
+                self.submit.clear_error();
+            }
+            // Back from the first question: the procedure's information page.
+            None => self.screen = Screen::ProcedureInfo,
+        }
+    }
+
+    pub fn change(&mut self, field_id: &str) {
+        self.touch();
+        if self.form.change(field_id) {
+            self.screen = Screen::Question;
+        }
+    }
+
+    pub fn take_photo(&mut self) -> Option<Command> {
+        self.touch();
+        (self.form.is_open() && self.photos.take()).then_some(Command::CapturePhoto)
+    }
+
+    pub fn photo_taken(&mut self, result: Result<Photo, Text>) {
+        if let Some(reference) = self.photos.taken(result) {
+            self.form.attach(reference);
+        }
+    }
+
+    // ----- submit and the receipt -------------------------------------------------------
+
+    /// "Submit": builds the dossier and asks for it to be stored. The screen changes only
+    /// when the store confirms (`submitted`).
+    pub fn submit(&mut self, id: uuid::Uuid, random: [u8; 8]) -> Option<Command> {
+        self.touch();
+        let form = self.form.form()?;
+        self.submit
+            .submit(form, &self.photos, self.assist.record(), id, random)
+    }
+
+    /// The store's answer. On success the session's answers are wiped, the code shown and the
+    /// receipt printed; on failure every answer stays and "submit" can be pressed again.
+    pub fn submitted(&mut self, result: Result<DossierSummary, Text>) -> Option<Command> {
+        match result {
+            Ok(summary) => {
+                let procedure = self.form.form().map(|f| f.procedure().clone());
+                self.wipe_answers();
+                self.queue_count += 1;
+                self.screen = Screen::Done;
+                self.submit.stored(summary, procedure, !self.online)
+            }
+            Err(message) => {
+                self.submit.failed(message);
+                None
+            }
+        }
+    }
+
+    /// The printer's answer.
+    pub fn printed(&mut self, result: Result<(), Text>) {
+        self.submit.printed(result);
+    }
+
+    /// "Reprint" on the done screen or under a looked-up dossier.
+    pub fn reprint(&mut self) -> Option<Command> {
+        self.touch();
+        let found = match self.screen {
+            Screen::Lookup => Some(&self.lookup.result()?.summary),
+            _ => None,
+        };
+        self.submit.reprint(found, &self.catalogue)
+    }
+}

@@ -1,0 +1,331 @@
+//! The controller's journeys through several steps at once (each step has its own tests).
+
+use super::*;
+use crate::core::answer::AttachmentRef;
+use crate::core::inactivity::InactivityPolicy;
+use crate::core::stored_dossier::DossierSummary;
+use crate::devices::clock::SimClock;
+use crate::session::command::Command;
+use std::time::Duration;
+
+const PROC: &str = r#"
+id = "p"
+version = 1
+name = { vi = "Xác nhận", en = "Certificate" }
+summary = { vi = "", en = "" }
+authority = { vi = "UBND", en = "PC" }
+fee = { amount_vnd = 0 }
+processing = { working_days = 3 }
+
+[[fields]]
+id = "id"
+label = { vi = "Số định danh", en = "Personal ID" }
+kind = "personal_id"
+role = "applicant_id"
+
+[[fields]]
+id = "paper"
+label = { vi = "Ảnh giấy tờ", en = "Photo" }
+kind = "attachment"
+"#;
+
+fn controller() -> (KioskController, Arc<SimClock>) {
+    let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
+    assert!(problems.is_empty());
+    let units = AdminUnits::parse_tsv("01\tThành phố Hà Nội\t00070\tPhường Hoàn Kiếm\n").unwrap();
+    let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
+    let policy = InactivityPolicy {
+        warn_after: Duration::from_secs(60),
+        grace: Duration::from_secs(20),
+    };
+    let c = KioskController::new(
+        clock.clone(),
+        Arc::new(catalogue),
+        Arc::new(units),
+        Lang::Vi,
+        policy,
+    );
+    (c, clock)
+}
+
+fn photo(byte: u8) -> Photo {
+    Photo {
+        reference: AttachmentRef {
+            sha256: format!("{byte:02x}"),
+            mime: "image/jpeg".into(),
+            bytes: 3,
+        },
+        jpeg: vec![byte; 3],
+        preview: (1, 1, vec![byte; 3]),
+    }
+}
+
+/// Opens the test procedure and answers its first question (the personal ID).
+fn answer_id(c: &mut KioskController) {
+    c.start_submit();
+    c.pick_procedure("p");
+    c.begin();
+    assert_eq!(c.screen(), Screen::Identity);
+    c.skip_identity();
+    for k in "001093047064".chars() {
+        c.key(&k.to_string());
+    }
+    c.next();
+}
+
+fn to_review(c: &mut KioskController) {
+    answer_id(c);
+    assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
+    assert!(c.take_photo().is_none(), "one capture at a time");
+    c.photo_taken(Ok(photo(7)));
+    c.next();
+    assert_eq!(c.screen(), Screen::Review);
+}
+
+#[test]
+fn a_failed_store_keeps_every_answer_and_a_retry_asks_again() {
+    let (mut c, _) = controller();
+    to_review(&mut c);
+    let Some(Command::Submit { draft, attachments }) = c.submit(uuid::Uuid::now_v7(), [1; 8])
+    else {
+        panic!("submit must ask the store")
+    };
+    assert_eq!(attachments.len(), 1, "the photo goes with the dossier");
+    assert_eq!(attachments[0].bytes, vec![7; 3]);
+    assert!(
+        c.submit(uuid::Uuid::now_v7(), [2; 8]).is_none(),
+        "no double submit while saving"
+    );
+    c.submitted(Err(Text::new("đầy", "full")));
+    assert_eq!(c.screen(), Screen::Review);
+    assert_eq!(c.submission().error().unwrap().vi, "đầy");
+    assert_eq!(c.form().unwrap().review_rows(Lang::Vi)[0].2, "001093047064");
+    let Some(Command::Submit { draft: again, .. }) = c.submit(draft.id, [1; 8]) else {
+        panic!()
+    };
+    assert_eq!(again.answers, draft.answers);
+}
+
+#[test]
+fn success_shows_the_code_and_wipes_the_answers() {
+    let (mut c, _) = controller();
+    to_review(&mut c);
+    let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [3; 8]) else {
+        panic!()
+    };
+    let summary = DossierSummary {
+        receipt: None,
+        id: draft.id,
+        code: draft.code.clone(),
+        procedure_id: "p".into(),
+        state: crate::core::dossier::DossierState::Queued,
+        created_at: chrono::Utc::now(),
+    };
+    c.submitted(Ok(summary));
+    assert_eq!(c.screen(), Screen::Done);
+    assert_eq!(c.submission().last_submitted().unwrap().0, draft.code);
+    assert!(c.form().is_none());
+    assert!(c.current_photo().is_none());
+    assert_eq!(c.queue_count, 1);
+}
+
+#[test]
+fn every_screen_has_a_spoken_prompt_in_both_languages() {
+    let (mut c, clock) = controller();
+    c.set_receipt_context(
+        Arc::new(ReceiptContext {
+            place: "Phường Hoàn Kiếm".into(),
+            kiosk_id: "K1".into(),
+            calendar: crate::core::working_days::HolidayCalendar::computed(),
+            beneficiary: None,
+        }),
+        true,
+    );
+    let mut heard: Vec<(Screen, Text)> = Vec::new();
+    let mut listen = |c: &KioskController| {
+        let (t, _) = c.utterance("Phường Hoàn Kiếm");
+        assert!(!t.vi.trim().is_empty(), "{:?} has no prompt", c.screen());
+        assert_ne!(
+            t.vi,
+            t.get(Lang::En),
+            "{:?}: English prompt missing",
+            c.screen()
+        );
+        heard.push((c.screen(), t));
+    };
+    listen(&c);
+    c.start_submit();
+    listen(&c);
+    c.pick_procedure("p");
+    listen(&c);
+    c.begin();
+    listen(&c);
+    assert!(c.scan_qr().is_some());
+    listen(&c);
+    c.skip_identity();
+    listen(&c);
+    answer_id(&mut c);
+    listen(&c);
+    c.next();
+    c.take_photo();
+    c.photo_taken(Ok(photo(1)));
+    c.next();
+    listen(&c);
+    let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [3; 8]) else {
+        panic!("submit")
+    };
+    let print = c.submitted(Ok(DossierSummary {
+        receipt: None,
+        id: draft.id,
+        code: draft.code.clone(),
+        procedure_id: "p".into(),
+        state: crate::core::dossier::DossierState::Queued,
+        created_at: clock.now(),
+    }));
+    assert!(matches!(print, Some(Command::PrintReceipt { .. })));
+    listen(&c);
+    c.printed(Ok(()));
+    listen(&c);
+    // The receipt read aloud replaces the prompt, with the appointment in it.
+    c.read_receipt();
+    let (readout, _) = c.utterance("");
+    assert!(
+        readout.vi.contains("Hẹn trả kết quả ngày 27/11/2026"),
+        "{}",
+        readout.vi
+    );
+    c.finish();
+    assert_eq!(c.screen(), Screen::Rating);
+    listen(&c);
+    c.go_home();
+    c.open_lookup();
+    listen(&c);
+    c.open_help();
+    listen(&c);
+    // The timeout warning is said once: its words do not tick with the countdown.
+    c.start_submit();
+    clock.advance(Duration::from_secs(61));
+    c.tick();
+    let (first, _) = c.utterance("");
+    clock.advance(Duration::from_secs(3));
+    c.tick();
+    assert_eq!(c.utterance("").0, first);
+    assert!(first.vi.contains("20 giây"), "{}", first.vi);
+
+    let screens: std::collections::BTreeSet<String> =
+        heard.iter().map(|(s, _)| format!("{s:?}")).collect();
+    for s in [
+        "Home",
+        "Procedures",
+        "ProcedureInfo",
+        "Identity",
+        "Question",
+        "Review",
+        "Done",
+        "Rating",
+        "Lookup",
+        "Help",
+    ] {
+        assert!(screens.contains(s), "{s} was not visited");
+    }
+    // "Replay" says the same words again.
+    let (_, before) = c.utterance("");
+    c.replay();
+    assert_ne!(c.utterance("").1, before);
+}
+
+#[test]
+fn an_idle_home_screen_sleeps_and_a_person_or_a_touch_wakes_and_greets() {
+    use crate::devices::gpio::events::CabinetEvent;
+    let (mut c, clock) = controller();
+    c.set_sleep_after(Some(Duration::from_secs(300)));
+    clock.advance(Duration::from_secs(299));
+    c.tick();
+    assert!(!c.idle().asleep());
+    clock.advance(Duration::from_secs(1));
+    c.tick();
+    assert!(c.idle().asleep());
+    let (_, before) = c.utterance("");
+    c.cabinet_event(CabinetEvent::PersonArrived);
+    assert!(!c.idle().asleep());
+    assert_ne!(c.utterance("").1, before, "the welcome is spoken again");
+    clock.advance(Duration::from_secs(300));
+    c.tick();
+    assert!(c.idle().asleep());
+    c.wake();
+    assert!(!c.idle().asleep());
+    // Never in the middle of a session.
+    c.start_submit();
+    c.pick_procedure("p");
+    c.begin();
+    clock.advance(Duration::from_secs(1000));
+    c.tick();
+    assert!(!c.idle().asleep());
+}
+
+#[test]
+fn a_camera_failure_is_said_and_the_camera_can_be_tried_again() {
+    let (mut c, _) = controller();
+    answer_id(&mut c);
+    c.take_photo();
+    c.photo_taken(Err(Text::new("Không chụp được", "No photo")));
+    assert!(!c.photos().camera_busy());
+    assert!(c.photos().error().is_some());
+    assert!(c.take_photo().is_some());
+}
+
+#[test]
+fn walking_away_warns_then_clears_and_resets_the_language() {
+    let (mut c, clock) = controller();
+    c.set_language("en");
+    c.start_submit();
+    c.pick_procedure("p");
+    c.begin();
+    assert_eq!(c.screen(), Screen::Identity);
+    c.skip_identity();
+    c.key("0");
+    clock.advance(Duration::from_secs(59));
+    c.tick();
+    assert_eq!(c.idle().warning_seconds(), None);
+    clock.advance(Duration::from_secs(2));
+    c.tick();
+    assert_eq!(c.idle().warning_seconds(), Some(19));
+    clock.advance(Duration::from_secs(19));
+    c.tick();
+    assert_eq!(c.screen(), Screen::Home);
+    assert!(c.form().is_none());
+    assert_eq!(c.lang(), Lang::Vi);
+}
+
+#[test]
+fn an_idle_home_screen_never_warns() {
+    let (mut c, clock) = controller();
+    clock.advance(Duration::from_secs(3600));
+    c.tick();
+    assert_eq!(c.idle().warning_seconds(), None);
+}
+
+#[test]
+fn a_malformed_lookup_code_is_refused_before_any_lookup() {
+    let (mut c, _) = controller();
+    c.open_lookup();
+    for k in "abc".chars() {
+        c.key(&k.to_string());
+    }
+    assert!(c.lookup().is_none());
+    assert!(c.lookup_step().error().unwrap().vi.contains("9 ký tự"));
+    assert_eq!(c.lookup_step().text(), "ABC", "codes are typed in capitals");
+}
+
+#[test]
+fn back_from_the_first_question_returns_to_the_procedure_page() {
+    let (mut c, _) = controller();
+    c.start_submit();
+    c.pick_procedure("p");
+    c.begin();
+    assert_eq!(c.screen(), Screen::Identity);
+    c.skip_identity();
+    c.back();
+    assert_eq!(c.screen(), Screen::ProcedureInfo);
+    assert!(c.form().is_none());
+}

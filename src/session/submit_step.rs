@@ -1,0 +1,332 @@
+//! Submitting and the receipt: the dossier built from the answers and asked to be stored (once
+//! at a time), the store's answer, the receipt of the dossier just stored or looked up, and its
+//! printing. The screen changes only when the store confirms; a failure keeps every answer.
+
+use crate::core::assist::AssistedBy;
+use crate::core::catalogue::Catalogue;
+use crate::core::dossier::DossierState;
+use crate::core::dossier_code::DossierCode;
+use crate::core::form::FormSession;
+use crate::core::procedure::Procedure;
+use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
+use crate::core::stored_dossier::DossierSummary;
+use crate::core::text::Text;
+use crate::session::command::Command;
+use crate::session::photos::Photos;
+use std::sync::Arc;
+
+/// The receipt printer's progress for the receipt on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrintState {
+    Idle,
+    Printing,
+    Printed,
+    /// Not printed (printer missing, out of paper…): what to do, said on screen.
+    Failed(Text),
+}
+
+/// The dossier just stored: its code, its procedure and its signed receipt token.
+pub type Submitted = (DossierCode, Arc<Procedure>, Option<String>);
+
+#[derive(Debug)]
+pub struct SubmitStep {
+    submitting: bool,
+    error: Option<Text>,
+    submitted: Option<Submitted>,
+    /// The dossier just submitted (what the rating is about).
+    submitted_id: Option<uuid::Uuid>,
+    /// Where receipts come from (place, kiosk, holidays, fee account); none: no receipts.
+    receipt_context: Option<Arc<ReceiptContext>>,
+    /// Print the desk's queue ticket after receipts for procedures with papers to bring.
+    queue_tickets: bool,
+    /// The receipt of the dossier just submitted (or looked up), and its printing.
+    receipt: Option<ReceiptContent>,
+    print_state: PrintState,
+}
+
+impl Default for SubmitStep {
+    fn default() -> Self {
+        SubmitStep {
+            submitting: false,
+            error: None,
+            submitted: None,
+            submitted_id: None,
+            receipt_context: None,
+            queue_tickets: false,
+            receipt: None,
+            print_state: PrintState::Idle,
+        }
+    }
+}
+
+impl SubmitStep {
+    /// Receipts are printed from now on, with this context.
+    pub fn set_receipt_context(&mut self, context: Arc<ReceiptContext>, queue_tickets: bool) {
+        self.receipt_context = Some(context);
+        self.queue_tickets = queue_tickets;
+    }
+
+    /// "Submit": the dossier built from the answers, with its photos and the helper's record,
+    /// to be stored; `None` while one is being stored, or when the answers are not complete
+    /// (then the step says why).
+    pub fn submit(
+        &mut self,
+        form: &FormSession,
+        photos: &Photos,
+        assisted_by: Option<AssistedBy>,
+        id: uuid::Uuid,
+        random: [u8; 8],
+    ) -> Option<Command> {
+        if self.submitting {
+            return None;
+        }
+        match form.finish(id, DossierCode::from_random(&random)) {
+            Ok(mut draft) => {
+                draft.assisted_by = assisted_by;
+                let attachments = photos.attachments(form.attachments());
+                self.submitting = true;
+                self.error = None;
+                Some(Command::Submit { draft, attachments })
+            }
+            Err(message) => {
+                self.error = Some(message);
+                None
+            }
+        }
+    }
+
+    /// The store kept the dossier of `procedure`: its receipt (when receipts are on) and the
+    /// command that prints it. `offline`: not yet at the portal, as the receipt says.
+    pub fn stored(
+        &mut self,
+        summary: DossierSummary,
+        procedure: Option<Arc<Procedure>>,
+        offline: bool,
+    ) -> Option<Command> {
+        self.submitting = false;
+        let procedure = procedure?;
+        self.receipt = self.receipt_context.as_ref().map(|ctx| {
+            ReceiptContent::new(
+                ctx,
+                &procedure,
+                &summary.code,
+                summary.created_at,
+                summary.receipt.as_deref(),
+                offline,
+                0,
+            )
+        });
+        let queue_ticket =
+            (self.queue_tickets && !procedure.papers.is_empty()).then_some(summary.created_at);
+        self.submitted_id = Some(summary.id);
+        self.submitted = Some((summary.code, procedure, summary.receipt));
+        self.start_printing(queue_ticket)
+    }
+
+    /// The store refused: said on screen; "submit" may be pressed again.
+    pub fn failed(&mut self, message: Text) {
+        self.submitting = false;
+        self.error = Some(message);
+    }
+
+    fn start_printing(
+        &mut self,
+        queue_ticket: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Option<Command> {
+        if self.print_state == PrintState::Printing {
+            return None;
+        }
+        let content = self.receipt.clone()?;
+        self.print_state = PrintState::Printing;
+        Some(Command::PrintReceipt {
+            content,
+            queue_ticket,
+        })
+    }
+
+    /// The printer's answer.
+    pub fn printed(&mut self, result: Result<(), Text>) {
+        self.print_state = match result {
+            Ok(()) => PrintState::Printed,
+            Err(advice) => PrintState::Failed(advice),
+        };
+    }
+
+    /// "Reprint": the receipt on screen again, or, under a looked-up dossier (`found`), its
+    /// receipt made again from the catalogue's procedure.
+    pub fn reprint(
+        &mut self,
+        found: Option<&DossierSummary>,
+        catalogue: &Catalogue,
+    ) -> Option<Command> {
+        if let (Some(found), None) = (found, &self.receipt) {
+            let Some(p) = catalogue.get(&found.procedure_id) else {
+                self.print_state = PrintState::Failed(Text::new(
+                    "Thủ tục của hồ sơ này không còn trong danh mục của máy nên không in lại được biên nhận.",
+                    "This dossier's procedure is no longer in the kiosk's catalogue, so its receipt cannot be reprinted.",
+                ));
+                return None;
+            };
+            let queued = matches!(found.state, DossierState::Queued | DossierState::Sending);
+            self.receipt = self.receipt_context.as_ref().map(|ctx| {
+                ReceiptContent::new(
+                    ctx,
+                    p,
+                    &found.code,
+                    found.created_at,
+                    found.receipt.as_deref(),
+                    queued,
+                    0,
+                )
+            });
+        }
+        self.start_printing(None)
+    }
+
+    /// A new lookup: no receipt on screen.
+    pub fn clear_receipt(&mut self) {
+        self.receipt = None;
+        self.print_state = PrintState::Idle;
+    }
+
+    /// The answers were changed or a new form started: the last refusal no longer applies.
+    pub fn clear_error(&mut self) {
+        self.error = None;
+    }
+
+    /// The session ended: nothing submitted, nothing on screen (the context stays).
+    pub fn end_session(&mut self) {
+        self.submitting = false;
+        self.error = None;
+        self.submitted = None;
+        self.submitted_id = None;
+        self.clear_receipt();
+    }
+
+    pub fn submitting(&self) -> bool {
+        self.submitting
+    }
+    pub fn error(&self) -> Option<&Text> {
+        self.error.as_ref()
+    }
+    pub fn last_submitted(&self) -> Option<&Submitted> {
+        self.submitted.as_ref()
+    }
+    pub fn submitted_id(&self) -> Option<uuid::Uuid> {
+        self.submitted_id
+    }
+    /// The receipt of the dossier on screen (Done or looked up).
+    pub fn receipt(&self) -> Option<&ReceiptContent> {
+        self.receipt.as_ref()
+    }
+    pub fn print_state(&self) -> &PrintState {
+        &self.print_state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::working_days::HolidayCalendar;
+
+    const PROC: &str = r#"
+id = "p"
+version = 1
+name = { vi = "Xác nhận", en = "Certificate" }
+summary = { vi = "", en = "" }
+authority = { vi = "UBND", en = "PC" }
+fee = { amount_vnd = 0 }
+processing = { working_days = 3 }
+
+[[fields]]
+id = "id"
+label = { vi = "Số định danh", en = "Personal ID" }
+kind = "personal_id"
+role = "applicant_id"
+"#;
+
+    fn catalogue() -> Catalogue {
+        let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
+        assert!(problems.is_empty(), "{problems:?}");
+        catalogue
+    }
+
+    fn summary(procedure_id: &str, state: DossierState) -> DossierSummary {
+        DossierSummary {
+            receipt: Some("signed-token".into()),
+            id: uuid::Uuid::nil(),
+            code: DossierCode::from_random(&[5; 8]),
+            procedure_id: procedure_id.into(),
+            state,
+            created_at: "2026-11-24T02:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn with_receipts() -> SubmitStep {
+        let mut s = SubmitStep::default();
+        s.set_receipt_context(
+            Arc::new(ReceiptContext {
+                place: "Phường Hoàn Kiếm".into(),
+                kiosk_id: "K1".into(),
+                calendar: HolidayCalendar::computed(),
+                beneficiary: None,
+            }),
+            false,
+        );
+        s
+    }
+
+    #[test]
+    fn a_stored_dossier_prints_its_receipt_once_at_a_time() {
+        let mut s = with_receipts();
+        let p = catalogue().get("p").unwrap().clone();
+        let Some(Command::PrintReceipt {
+            content,
+            queue_ticket,
+        }) = s.stored(summary("p", DossierState::Queued), Some(p), true)
+        else {
+            panic!("the receipt is printed")
+        };
+        assert!(queue_ticket.is_none(), "queue tickets are off");
+        assert_eq!(Some(&content), s.receipt());
+        assert_eq!(s.print_state(), &PrintState::Printing);
+        assert!(
+            s.reprint(None, &catalogue()).is_none(),
+            "not while printing"
+        );
+        s.printed(Err(Text::new("Hết giấy", "Out of paper")));
+        assert!(matches!(s.print_state(), PrintState::Failed(t) if t.vi == "Hết giấy"));
+        assert!(
+            s.reprint(None, &catalogue()).is_some(),
+            "a failed print may be tried again"
+        );
+        assert_eq!(s.submitted_id(), Some(uuid::Uuid::nil()));
+    }
+
+    #[test]
+    fn without_a_receipt_context_nothing_is_printed() {
+        let mut s = SubmitStep::default();
+        let p = catalogue().get("p").unwrap().clone();
+        assert!(
+            s.stored(summary("p", DossierState::Queued), Some(p), true)
+                .is_none()
+        );
+        assert!(s.last_submitted().is_some(), "the code is still shown");
+    }
+
+    #[test]
+    fn a_looked_up_dossier_is_reprinted_unless_its_procedure_left_the_catalogue() {
+        let mut s = with_receipts();
+        let found = |procedure: &str| summary(procedure, DossierState::Accepted);
+        assert!(s.reprint(Some(&found("gone")), &catalogue()).is_none());
+        assert!(matches!(s.print_state(), PrintState::Failed(t) if t.vi.contains("không còn")));
+        s.clear_receipt();
+        assert!(matches!(
+            s.reprint(Some(&found("p")), &catalogue()),
+            Some(Command::PrintReceipt { .. })
+        ));
+        s.end_session();
+        assert!(s.receipt().is_none() && s.last_submitted().is_none());
+        assert_eq!(s.print_state(), &PrintState::Idle);
+    }
+}
