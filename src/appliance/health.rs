@@ -70,7 +70,7 @@ impl Health {
     }
 }
 
-impl crate::sync::engine::HealthFacts for Health {
+impl crate::sync::health_facts::HealthFacts for Health {
     fn snapshot(&self) -> HealthSnapshot {
         Health::snapshot(self)
     }

@@ -8,25 +8,27 @@
 //! woken (a new submission). It reports online/queue/progress through a watch channel. Every
 //! portal call has its own deadline. No file IO and no UI here.
 
-use crate::core::dossier::DossierState;
 use crate::core::health::HealthSnapshot;
 use crate::core::sync_status::SyncStatus;
 use crate::devices::clock::Clock;
-use crate::protocol::contract::{AttachmentDecl, DossierUpload, Heartbeat};
+use crate::protocol::contract::{AttachmentDecl, DossierUpload};
 use crate::store::{OutboxItem, StoreError, StoreHandle};
 use crate::sync::backoff::Backoff;
 use crate::sync::catalogue_sink::CatalogueSink;
 use crate::sync::transport::{PortalTransport, SendError};
 use base64::Engine as _;
-use sha2::Digest as _;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// The store key under which the engine keeps the enrollment the portal accepted.
-const ENROLLED_AS: &str = "enrolled_as";
+mod dossier_upload;
+mod enrollment;
+mod housekeeping;
+mod side_records;
+
+pub use crate::sync::health_facts::HealthFacts;
 
 /// What one pass over the outbox did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -68,21 +70,6 @@ pub struct SyncEngine<T: PortalTransport> {
     catalogue: Option<Arc<dyn CatalogueSink>>,
     /// Device states reported in the heartbeat.
     health: Arc<dyn HealthFacts>,
-}
-
-/// The kiosk's health facts as the engine sees them (the appliance's shared `Health`; a fixed
-/// snapshot in tests): the heartbeat reads device states from them, each pass records whether
-/// the portal was reached.
-pub trait HealthFacts: Send + Sync {
-    fn snapshot(&self) -> HealthSnapshot;
-    fn record_sync(&self, status: &SyncStatus, now: chrono::DateTime<chrono::Utc>);
-}
-
-impl HealthFacts for HealthSnapshot {
-    fn snapshot(&self) -> HealthSnapshot {
-        self.clone()
-    }
-    fn record_sync(&self, _: &SyncStatus, _: chrono::DateTime<chrono::Utc>) {}
 }
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
@@ -245,62 +232,13 @@ impl<T: PortalTransport> SyncEngine<T> {
     }
 
     /// Runs one portal call under the engine's own deadline.
-    async fn call<R>(
+    pub(super) async fn call<R>(
         &self,
         f: impl std::future::Future<Output = Result<R, SendError>>,
     ) -> Result<R, SendError> {
         match tokio::time::timeout(self.request_timeout, f).await {
             Ok(result) => result,
             Err(_) => Err(SendError::retry("the portal did not answer in time")),
-        }
-    }
-
-    /// Enrolls the kiosk if the portal does not know it yet; false when that failed. An
-    /// enrollment the portal accepted before (kept in the store) is not repeated: the token may
-    /// have been for one use only.
-    async fn ensure_enrolled(&self) -> bool {
-        if self.enrolled.load(Ordering::SeqCst) {
-            return true;
-        }
-        let name = self.transport.enrollment_name();
-        if !name.is_empty() {
-            let kept = self.store.call(|s| s.sync_value(ENROLLED_AS)).await;
-            if kept.ok().flatten().as_deref() == Some(name.as_str()) {
-                self.enrolled.store(true, Ordering::SeqCst);
-                return true;
-            }
-        }
-        match self.call(self.transport.enroll()).await {
-            Ok(_) => {
-                tracing::info!(kiosk = %self.kiosk_id, "enrolled with the portal");
-                self.enrolled.store(true, Ordering::SeqCst);
-                if !name.is_empty() {
-                    let kept = self
-                        .store
-                        .call(move |s| s.set_sync_value(ENROLLED_AS, Some(&name)))
-                        .await;
-                    if let Err(e) = kept {
-                        tracing::warn!("the enrollment is not remembered: {e}");
-                    }
-                }
-                true
-            }
-            Err(e) => {
-                tracing::warn!("cannot enroll with the portal: {e}");
-                false
-            }
-        }
-    }
-
-    /// The portal does not know this kiosk (any more): enroll again with the token next pass.
-    async fn forget_enrollment(&self) {
-        self.enrolled.store(false, Ordering::SeqCst);
-        if let Err(e) = self
-            .store
-            .call(|s| s.set_sync_value(ENROLLED_AS, None))
-            .await
-        {
-            tracing::warn!("{e}");
         }
     }
 
@@ -398,204 +336,7 @@ impl<T: PortalTransport> SyncEngine<T> {
         Ok(pass)
     }
 
-    /// Sends help requests and cabinet-door events raised since the last pass, oldest first; a
-    /// failure leaves them for the next pass.
-    async fn send_alerts(&self) -> Result<(), StoreError> {
-        let alerts = self.store.call(|s| s.unsent_alerts()).await?;
-        for (id, kind, at) in alerts {
-            let upload = crate::protocol::contract::AlertUpload {
-                kind: kind.as_str().to_string(),
-                raised_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            };
-            match self.call(self.transport.alert(id, &upload)).await {
-                Ok(()) => {
-                    let now = self.clock.now();
-                    self.store.call(move |s| s.mark_alert_sent(id, now)).await?;
-                }
-                Err(e) => {
-                    tracing::debug!("alert not sent: {e}");
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends the residents' ratings of dossiers the portal holds; a failure leaves them for
-    /// the next pass.
-    async fn send_ratings(&self) -> Result<(), StoreError> {
-        let ratings = self.store.call(|s| s.unsent_ratings()).await?;
-        for (id, rating) in ratings {
-            match self.call(self.transport.rating(id, &rating)).await {
-                Ok(()) => {
-                    let now = self.clock.now();
-                    let rated_at = rating.rated_at.clone();
-                    self.store
-                        .call(move |s| s.mark_rating_sent(id, &rated_at, now))
-                        .await?;
-                }
-                Err(e) => {
-                    tracing::debug!("rating not sent: {e}");
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    async fn send(&self, item: OutboxItem) -> Result<String, SendError> {
-        for (sha, _, sealed) in &item.attachments {
-            self.upload_photo(item.id, sha, sealed).await?;
-        }
-        let upload = upload_of(&item, &self.kiosk_id);
-        let acceptance = self
-            .call(self.transport.put_dossier(item.id, &upload))
-            .await?;
-        Ok(acceptance.reference)
-    }
-
-    /// Sends a sealed photo from wherever the portal's copy stops, a chunk at a time.
-    async fn upload_photo(
-        &self,
-        id: uuid::Uuid,
-        sha: &str,
-        sealed: &[u8],
-    ) -> Result<(), SendError> {
-        let total = sealed.len() as u64;
-        let checksum = hex::encode(sha2::Sha256::digest(sealed));
-        let mut progress = self.call(self.transport.upload_progress(id, sha)).await?;
-        // Every request must move the upload on; a portal that keeps sending the kiosk back
-        // (or a transport that lies) gets a bounded number of requests, then a retry later.
-        let mut budget = 2 * (sealed.len() / self.chunk_size + 1) + 4;
-        while !progress.complete {
-            if budget == 0 {
-                return Err(SendError::retry(
-                    "the portal does not take the photo's bytes",
-                ));
-            }
-            budget -= 1;
-            let from = progress.received.min(total) as usize;
-            let to = (from + self.chunk_size).min(sealed.len());
-            let next = self
-                .call(self.transport.append_upload(
-                    id,
-                    sha,
-                    &checksum,
-                    from as u64,
-                    total,
-                    sealed[from..to].to_vec(),
-                ))
-                .await?;
-            progress = next;
-        }
-        Ok(())
-    }
-
-    /// Heartbeat and catalogue, at most every `housekeeping_every`.
-    async fn housekeeping(&self) {
-        let now = self.clock.now();
-        {
-            let mut last = self
-                .last_housekeeping
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            let every = chrono::Duration::from_std(self.housekeeping_every).unwrap_or_default();
-            if last.is_some_and(|at| now - at < every) {
-                return;
-            }
-            *last = Some(now);
-        }
-        if let Some(period) = self.keep_delivered {
-            let held_since = now - chrono::Duration::from_std(period).unwrap_or_default();
-            match self
-                .store
-                .call(move |s| s.delete_delivered_content(held_since, now))
-                .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(
-                    dossiers = n,
-                    "content of delivered dossiers deleted after the retention period"
-                ),
-                Err(e) => tracing::error!(error = %e, "retention did not run"),
-            }
-        }
-        // The catalogue first, so the heartbeat reports the version now installed.
-        if let Some(sink) = &self.catalogue {
-            match self.call(self.transport.catalogue(sink.version())).await {
-                Ok(Some(signed)) => {
-                    let sink = sink.clone();
-                    let result = tokio::task::spawn_blocking(move || sink.install(&signed))
-                        .await
-                        .unwrap_or_else(|e| {
-                            Err(crate::sync::catalogue_sink::CatalogueError::Interrupted(
-                                e.to_string(),
-                            ))
-                        });
-                    match result {
-                        Ok(version) => tracing::info!(version, "new procedure catalogue installed"),
-                        Err(e) => tracing::error!("catalogue update refused: {e}"),
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => tracing::debug!("catalogue not checked: {e}"),
-            }
-        }
-        let health = self.health.snapshot();
-        let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
-        let oldest = self
-            .store
-            .call(|s| s.oldest_queued_at())
-            .await
-            .ok()
-            .flatten();
-        let beat = Heartbeat {
-            kiosk_id: self.kiosk_id.clone(),
-            at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            queued,
-            oldest_queued_at: oldest.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-            catalogue_version: self.catalogue.as_ref().map(|c| c.version()).unwrap_or(0),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            printer: health.printer.label().to_string(),
-            reader: health.reader.label().to_string(),
-            door_open: health.door_open,
-            config_fault: health.config_fault.is_some(),
-        };
-        if let Err(e) = self.call(self.transport.heartbeat(&beat)).await {
-            tracing::debug!("heartbeat not sent: {e}");
-        }
-    }
-
-    async fn pull_statuses(&self) -> Result<(), StoreError> {
-        let since = self.store.call(|s| s.status_cursor()).await?;
-        match self.call(self.transport.status(since)).await {
-            Ok(page) => {
-                let now = self.clock.now();
-                self.store
-                    .call(move |s| {
-                        for change in &page.changes {
-                            let state = DossierState::parse(&change.state);
-                            if let Some(state) = state {
-                                s.apply_status(&change.id, state, change.note.as_deref(), now)?;
-                            }
-                        }
-                        s.set_status_cursor(page.cursor, now)
-                    })
-                    .await?;
-                self.publish(true, None).await;
-            }
-            Err(e) => {
-                if matches!(e, SendError::Unauthorised(_)) {
-                    self.forget_enrollment().await;
-                }
-                tracing::debug!("status pull failed: {e}");
-                self.publish(false, None).await;
-            }
-        }
-        Ok(())
-    }
-
-    async fn publish(&self, online: bool, sending: Option<(u32, u32)>) {
+    pub(super) async fn publish(&self, online: bool, sending: Option<(u32, u32)>) {
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
         let status = SyncStatus {
             online,

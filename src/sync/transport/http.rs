@@ -1,123 +1,15 @@
-//! How the engine talks to the portal: the `PortalTransport` seam, and `HttpTransport`, the
-//! real one (reqwest over rustls), which enrolls the kiosk with its enrollment token and signs
-//! every later request with the device key (`request_signature`). Every failure is classified
-//! once, here, as "retry later" (network, TLS, timeouts, 5xx, 429 with its Retry-After),
-//! "enroll again" (401) or "will not succeed as sent" (409 conflict, other 4xx), so the engine
-//! never guesses from status codes.
+//! The portal over HTTP(S) (reqwest over rustls): enrolls the kiosk with its enrollment token
+//! and signs every later request with the device key (`request_signature`), keeping the
+//! portal's clock offset; each failure is classified once, here, into a `SendError`.
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
     StatusPage, UploadProgress,
 };
 use crate::protocol::request_signature;
-use crate::protocol::signing::DeviceKey;
-use std::future::Future;
+use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// Worth trying again later (no network, TLS failure, timeout, 5xx, 429).
-    #[error("temporary failure: {reason}")]
-    Retry {
-        reason: String,
-        retry_after: Option<Duration>,
-    },
-    /// The portal does not know this kiosk's key (401): enroll again, then retry.
-    #[error("not enrolled: {0}")]
-    Unauthorised(String),
-    /// The portal already has a different dossier under this id: never resend as is.
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// The portal refused the request as malformed or forbidden (4xx).
-    #[error("refused by the portal: {0}")]
-    Refused(String),
-}
-
-impl SendError {
-    pub fn retry(reason: impl Into<String>) -> SendError {
-        SendError::Retry {
-            reason: reason.into(),
-            retry_after: None,
-        }
-    }
-}
-
-/// Who the kiosk is to the portal.
-#[derive(Clone)]
-pub struct KioskIdentity {
-    pub kiosk_id: String,
-    pub key: DeviceKey,
-    pub place: String,
-}
-
-impl KioskIdentity {
-    pub fn enrollment(&self) -> Enrollment {
-        Enrollment {
-            kiosk_id: self.kiosk_id.clone(),
-            public_key: self.key.public_base64(),
-            place: self.place.clone(),
-            app_version: env!("CARGO_PKG_VERSION").into(),
-            handovers: Vec::new(),
-        }
-    }
-}
-
-pub trait PortalTransport: Send + Sync + 'static {
-    /// `POST /v1/enroll`: registers the device key; repeating it with the same key is harmless.
-    fn enroll(&self) -> impl Future<Output = Result<Enrolled, SendError>> + Send;
-    /// `GET /v1/dossiers/{id}/attachments/{sha256}`: how much of a photo the portal holds.
-    fn upload_progress(
-        &self,
-        id: uuid::Uuid,
-        sha256: &str,
-    ) -> impl Future<Output = Result<UploadProgress, SendError>> + Send;
-    /// `PATCH /v1/dossiers/{id}/attachments/{sha256}`: appends `chunk` at `offset` of a sealed
-    /// photo of `total` bytes whose own SHA-256 is `checksum`. At the wrong offset nothing is
-    /// appended and the portal's progress is returned, so the caller continues from there.
-    fn append_upload(
-        &self,
-        id: uuid::Uuid,
-        sha256: &str,
-        checksum: &str,
-        offset: u64,
-        total: u64,
-        chunk: Vec<u8>,
-    ) -> impl Future<Output = Result<UploadProgress, SendError>> + Send;
-    /// `PUT /v1/dossiers/{id}`: the commit point; replays get the original acceptance.
-    fn put_dossier(
-        &self,
-        id: uuid::Uuid,
-        upload: &DossierUpload,
-    ) -> impl Future<Output = Result<Acceptance, SendError>> + Send;
-    /// `GET /v1/status?since=`.
-    fn status(&self, since: u64) -> impl Future<Output = Result<StatusPage, SendError>> + Send;
-    /// `GET /v1/catalogue?since=`: a newer signed catalogue, if the portal has one.
-    fn catalogue(
-        &self,
-        since: u64,
-    ) -> impl Future<Output = Result<Option<SignedCatalogue>, SendError>> + Send;
-    /// `POST /v1/heartbeat`.
-    fn heartbeat(&self, beat: &Heartbeat) -> impl Future<Output = Result<(), SendError>> + Send;
-    /// `PUT /v1/alerts/{id}`.
-    fn alert(
-        &self,
-        id: uuid::Uuid,
-        alert: &crate::protocol::contract::AlertUpload,
-    ) -> impl Future<Output = Result<(), SendError>> + Send;
-    /// `PUT /v1/dossiers/{id}/rating`.
-    fn rating(
-        &self,
-        id: uuid::Uuid,
-        rating: &crate::protocol::contract::RatingUpload,
-    ) -> impl Future<Output = Result<(), SendError>> + Send;
-    /// Names this kiosk's enrollment (portal, kiosk id, device key): once the portal enrolled
-    /// it, the engine remembers the name and does not present the (maybe one-time) enrollment
-    /// token again until the portal says it does not know the kiosk. Empty: enroll each start.
-    fn enrollment_name(&self) -> String {
-        String::new()
-    }
-}
 
 /// The portal over HTTP(S).
 pub struct HttpTransport {
@@ -486,65 +378,5 @@ impl PortalTransport for HttpTransport {
         let path = format!("/v1/dossiers/{id}/rating");
         let request = Request::json(reqwest::Method::PUT, path, rating)?;
         self.signed(request).await.map(|_| ())
-    }
-}
-
-/// A shared transport (tests keep a handle on the one the engine uses).
-impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
-    fn enrollment_name(&self) -> String {
-        (**self).enrollment_name()
-    }
-    async fn alert(
-        &self,
-        id: uuid::Uuid,
-        alert: &crate::protocol::contract::AlertUpload,
-    ) -> Result<(), SendError> {
-        (**self).alert(id, alert).await
-    }
-    async fn enroll(&self) -> Result<Enrolled, SendError> {
-        (**self).enroll().await
-    }
-    async fn upload_progress(
-        &self,
-        id: uuid::Uuid,
-        sha256: &str,
-    ) -> Result<UploadProgress, SendError> {
-        (**self).upload_progress(id, sha256).await
-    }
-    async fn append_upload(
-        &self,
-        id: uuid::Uuid,
-        sha256: &str,
-        checksum: &str,
-        offset: u64,
-        total: u64,
-        chunk: Vec<u8>,
-    ) -> Result<UploadProgress, SendError> {
-        (**self)
-            .append_upload(id, sha256, checksum, offset, total, chunk)
-            .await
-    }
-    async fn put_dossier(
-        &self,
-        id: uuid::Uuid,
-        upload: &DossierUpload,
-    ) -> Result<Acceptance, SendError> {
-        (**self).put_dossier(id, upload).await
-    }
-    async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
-        (**self).status(since).await
-    }
-    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
-        (**self).catalogue(since).await
-    }
-    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
-        (**self).heartbeat(beat).await
-    }
-    async fn rating(
-        &self,
-        id: uuid::Uuid,
-        rating: &crate::protocol::contract::RatingUpload,
-    ) -> Result<(), SendError> {
-        (**self).rating(id, rating).await
     }
 }

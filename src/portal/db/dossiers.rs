@@ -1,0 +1,381 @@
+//! Dossiers received: each once however often it is sent (keyed by the kiosk's id, with the
+//! hash of the body first received), its signed receipt checked on arrival, its sealed photos
+//! uploaded in resumable chunks, officers' decisions as a change log pulled with a cursor.
+
+use crate::portal::db::kiosks::{enrolled_key, is_key_of};
+use crate::portal::db::{MAX_ATTACHMENT_BYTES, PortalDb, PortalError, Received};
+use crate::protocol::contract::{
+    Acceptance, DossierUpload, StatusChange, StatusPage, UploadProgress,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+/// The receipt must be genuine (signature), be about this dossier, hash exactly what arrived,
+/// and be signed by one of the sending kiosk's device keys: the one it enrolled, or an earlier
+/// one that handed over to it. The kiosk id in the receipt is the one the kiosk had when it
+/// took the dossier; a kiosk re-provisioned under a new id still sends what it took before.
+pub(super) fn check_receipt(
+    tx: &rusqlite::Transaction,
+    id: &str,
+    upload: &DossierUpload,
+    text: &str,
+) -> Result<(), PortalError> {
+    use base64::Engine as _;
+    let bad = |m: &str| PortalError::BadReceipt(m.to_string());
+    let receipt =
+        crate::protocol::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
+    receipt.verify().map_err(|e| bad(&e.to_string()))?;
+    if receipt.dossier_id != id || receipt.code != upload.code {
+        return Err(bad("it names another dossier"));
+    }
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&upload.sealed_answers)
+        .map_err(|_| bad("answers are not base64"))?;
+    let mut photos: Vec<&str> = upload
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    photos.sort_unstable();
+    photos.dedup();
+    if crate::protocol::receipt::content_hash(&sealed, &photos) != receipt.content_hash {
+        return Err(bad(
+            "the dossier received is not the one the receipt was given for",
+        ));
+    }
+    if enrolled_key(tx, &upload.kiosk_id)?.is_none() {
+        return Err(bad("the kiosk that sent it is not enrolled"));
+    }
+    if is_key_of(tx, &upload.kiosk_id, &receipt.public_key)? {
+        Ok(())
+    } else {
+        Err(bad("signed by a key that is not the sending kiosk's"))
+    }
+}
+
+/// How much of a photo the portal holds: whole in `attachments`, or in part in `uploads`.
+pub(super) fn upload_progress_in(
+    conn: &Connection,
+    id: &str,
+    sha256: &str,
+) -> Result<UploadProgress, PortalError> {
+    if let Some(len) = conn
+        .query_row(
+            "SELECT length(bytes) FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        return Ok(UploadProgress {
+            received: len as u64,
+            complete: true,
+        });
+    }
+    let received = conn
+        .query_row(
+            "SELECT received FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    Ok(UploadProgress {
+        received: received as u64,
+        complete: false,
+    })
+}
+
+impl PortalDb {
+    /// How much of a photo the portal holds.
+    pub fn upload_progress(&self, id: &str, sha256: &str) -> Result<UploadProgress, PortalError> {
+        upload_progress_in(&self.lock(), id, sha256)
+    }
+
+    /// Appends a chunk of a sealed photo at `offset`. The photo is addressed by the SHA-256 of
+    /// the clear image (which only the portal's private key can check); `checksum` is the
+    /// SHA-256 of the sealed bytes, checked when the last byte arrives — a mismatch discards
+    /// the upload. A photo already complete is a harmless repeat.
+    pub fn append_upload(
+        &self,
+        id: &str,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<UploadProgress, PortalError> {
+        if total > MAX_ATTACHMENT_BYTES || offset + chunk.len() as u64 > total {
+            return Err(PortalError::BadUpload(format!(
+                "{} bytes at {offset} of a {total}-byte photo (at most {MAX_ATTACHMENT_BYTES})",
+                chunk.len()
+            )));
+        }
+        // Checked inside the transaction, so two requests for the same photo cannot both
+        // append at the same offset.
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let progress = upload_progress_in(&tx, id, sha256)?;
+        if progress.complete {
+            return Ok(progress);
+        }
+        if progress.received != offset {
+            return Err(PortalError::WrongOffset(progress.received));
+        }
+        let stored: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT total, checksum FROM uploads WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, sha256],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match stored.map(|(t, c)| (t as u64, c)) {
+            Some((t, c)) if t != total || c != checksum => {
+                return Err(PortalError::BadUpload(
+                    "the photo's length or checksum changed mid-upload".into(),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO uploads (dossier_id, sha256, checksum, total, received) VALUES (?1, ?2, ?3, ?4, 0)",
+                    params![id, sha256, checksum, total as i64],
+                )?;
+            }
+        }
+        let received = offset + chunk.len() as u64;
+        if !chunk.is_empty() {
+            tx.execute(
+                "INSERT INTO upload_chunks (dossier_id, sha256, offset, bytes) VALUES (?1, ?2, ?3, ?4)",
+                params![id, sha256, offset as i64, chunk],
+            )?;
+        }
+        tx.execute(
+            "UPDATE uploads SET received = ?3 WHERE dossier_id = ?1 AND sha256 = ?2",
+            params![id, sha256, received as i64],
+        )?;
+        if received < total {
+            tx.commit()?;
+            return Ok(UploadProgress {
+                received,
+                complete: false,
+            });
+        }
+        let mut bytes = Vec::with_capacity(total as usize);
+        {
+            let mut stmt = tx.prepare(
+                "SELECT bytes FROM upload_chunks WHERE dossier_id = ?1 AND sha256 = ?2 ORDER BY offset",
+            )?;
+            let mut rows = stmt.query(params![id, sha256])?;
+            while let Some(row) = rows.next()? {
+                bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+            }
+        }
+        for table in ["uploads", "upload_chunks"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE dossier_id = ?1 AND sha256 = ?2"),
+                params![id, sha256],
+            )?;
+        }
+        if hex::encode(Sha256::digest(&bytes)) != checksum {
+            tx.commit()?;
+            return Err(PortalError::HashMismatch);
+        }
+        tx.execute(
+            "INSERT OR IGNORE INTO attachments (dossier_id, sha256, bytes) VALUES (?1, ?2, ?3)",
+            params![id, sha256, bytes],
+        )?;
+        tx.commit()?;
+        Ok(UploadProgress {
+            received,
+            complete: true,
+        })
+    }
+
+    /// Receives a dossier. Returns the acceptance and whether it was new: a replay of the same
+    /// body gets the original acceptance, a different body under the same id is a conflict.
+    pub fn receive(
+        &self,
+        id: &str,
+        upload: &DossierUpload,
+        now: &str,
+    ) -> Result<(Acceptance, bool), PortalError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let hash = upload.body_hash();
+        let existing: Option<(String, String, String, String)> = tx
+            .query_row(
+                "SELECT body_hash, reference, received_at, kiosk_id FROM received WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        if let Some((stored_hash, reference, received_at, sender)) = existing {
+            if stored_hash != hash {
+                return Err(PortalError::Conflict);
+            }
+            // The same dossier from another kiosk id: only the kiosk that took it, renamed
+            // (its receipt is signed by one of the sender's keys).
+            if sender != upload.kiosk_id {
+                match &upload.receipt {
+                    Some(text) => check_receipt(&tx, id, upload, text)?,
+                    None => return Err(PortalError::Conflict),
+                }
+            }
+            return Ok((
+                Acceptance {
+                    id: id.to_string(),
+                    reference,
+                    received_at,
+                },
+                false,
+            ));
+        }
+        if enrolled_key(&tx, &upload.kiosk_id)?.is_none() {
+            return Err(PortalError::NotEnrolled);
+        }
+        let mut missing = Vec::new();
+        for a in &upload.attachments {
+            let present: bool = tx.query_row(
+                "SELECT count(*) > 0 FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, a.sha256],
+                |r| r.get(0),
+            )?;
+            if !present {
+                missing.push(a.sha256.clone());
+            }
+        }
+        if !missing.is_empty() {
+            return Err(PortalError::MissingAttachments(missing));
+        }
+        if let Some(text) = &upload.receipt {
+            check_receipt(&tx, id, upload, text)?;
+        }
+        let count: i64 = tx.query_row("SELECT count(*) FROM received", [], |r| r.get(0))?;
+        let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
+        let body = serde_json::to_string(upload).unwrap_or_default();
+        tx.execute(
+            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, hash, body, reference, now, upload.kiosk_id],
+        )?;
+        tx.commit()?;
+        Ok((
+            Acceptance {
+                id: id.to_string(),
+                reference,
+                received_at: now.to_string(),
+            },
+            true,
+        ))
+    }
+
+    /// An officer's decision, appended to the change log kiosks pull.
+    pub fn decide(
+        &self,
+        id: &str,
+        state: &str,
+        note: Option<&str>,
+        now: &str,
+    ) -> Result<u64, PortalError> {
+        if !matches!(state, "accepted" | "rejected" | "needs_fix") {
+            return Err(PortalError::BadDecision);
+        }
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let updated = tx.execute(
+            "UPDATE received SET state = ?1 WHERE id = ?2",
+            params![state, id],
+        )?;
+        if updated == 0 {
+            return Err(PortalError::NotFound);
+        }
+        tx.execute(
+            "INSERT INTO changes (id, state, note, at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, state, note, now],
+        )?;
+        let seq = tx.last_insert_rowid() as u64;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// Decisions on `kiosk_id`'s dossiers after `since`, oldest first.
+    pub fn status_since(
+        &self,
+        kiosk_id: &str,
+        since: u64,
+        limit: u32,
+    ) -> Result<StatusPage, PortalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT c.seq, c.id, c.state, c.note, c.at FROM changes c JOIN received r ON r.id = c.id
+             WHERE c.seq > ?1 AND r.kiosk_id = ?2 ORDER BY c.seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![since as i64, kiosk_id, limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                StatusChange {
+                    id: r.get(1)?,
+                    state: r.get(2)?,
+                    note: r.get(3)?,
+                    at: r.get(4)?,
+                },
+            ))
+        })?;
+        let mut cursor = since;
+        let mut changes = Vec::new();
+        for row in rows {
+            let (seq, change) = row?;
+            cursor = cursor.max(seq as u64);
+            changes.push(change);
+        }
+        Ok(StatusPage { cursor, changes })
+    }
+
+    pub fn received_count(&self) -> Result<u64, PortalError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT count(*) FROM received", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    pub fn list(&self, limit: u32) -> Result<Vec<Received>, PortalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, reference, received_at, state, body FROM received ORDER BY received_at DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, reference, received_at, state, body) = row?;
+            if let Ok(upload) = serde_json::from_str(&body) {
+                out.push(Received {
+                    id,
+                    reference,
+                    received_at,
+                    state,
+                    upload,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn attachment(&self, id: &str, sha256: &str) -> Result<Option<Vec<u8>>, PortalError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT bytes FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
+                params![id, sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}

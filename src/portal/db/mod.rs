@@ -1,0 +1,96 @@
+//! The portal's database: dossiers received (keyed by the kiosk's UUID, with the hash of the
+//! body first received), sealed photos by content hash, officers' decisions as a numbered
+//! change log that kiosks pull with a cursor. Every receive is one transaction, so a dossier
+//! is stored once however often it is sent.
+
+use crate::protocol::contract::{DossierUpload, Heartbeat};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::Mutex;
+
+mod catalogue;
+mod dossiers;
+mod feedback;
+mod kiosks;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+/// The largest photo the portal takes (sealed bytes).
+pub const MAX_ATTACHMENT_BYTES: u64 = 32 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("a different dossier was already received under this id")]
+    Conflict,
+    #[error("attachments not uploaded yet: {0:?}")]
+    MissingAttachments(Vec<String>),
+    #[error("no such dossier")]
+    NotFound,
+    #[error("the receipt does not check out: {0}")]
+    BadReceipt(String),
+    #[error("a decision must be accepted, rejected or needs_fix")]
+    BadDecision,
+    #[error("this kiosk is not enrolled")]
+    NotEnrolled,
+    #[error("this kiosk id is enrolled with another device key")]
+    KeyMismatch,
+    #[error("the upload is at byte {0}, not where this chunk starts")]
+    WrongOffset(u64),
+    #[error("the photo does not match its hash; it must be sent again from the start")]
+    HashMismatch,
+    #[error("the upload is too large or inconsistent: {0}")]
+    BadUpload(String),
+    #[error("the catalogue bundle is not newer than the published one")]
+    StaleCatalogue,
+    #[error("database schema: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+}
+
+/// An enrolled kiosk, for the officer page's fleet view.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub kiosk_id: String,
+    pub place: String,
+    pub enrolled_at: String,
+    pub last_seen_at: Option<String>,
+    pub last_heartbeat: Option<Heartbeat>,
+}
+
+pub struct PortalDb {
+    conn: Mutex<Connection>,
+}
+
+/// One received dossier, for the officer page.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: String,
+    pub reference: String,
+    pub received_at: String,
+    pub state: String,
+    pub upload: DossierUpload,
+}
+
+impl PortalDb {
+    pub fn open(path: &Path) -> Result<PortalDb, PortalError> {
+        let mut conn = Connection::open(path)?;
+        schema::migrate(&mut conn)?;
+        Ok(PortalDb {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub fn open_in_memory() -> Result<PortalDb, PortalError> {
+        let mut conn = Connection::open_in_memory()?;
+        schema::migrate(&mut conn)?;
+        Ok(PortalDb {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

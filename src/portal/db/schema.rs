@@ -1,0 +1,119 @@
+//! The portal database's schema, step by step (`PRAGMA user_version` counts the steps
+//! applied), and bringing a database up to the latest step at open.
+
+use crate::portal::db::PortalError;
+use rusqlite::Connection;
+
+/// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
+pub(super) const MIGRATIONS: [&str; 5] = [
+    "
+CREATE TABLE IF NOT EXISTS received (
+    id          TEXT PRIMARY KEY,
+    body_hash   TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    reference   TEXT NOT NULL UNIQUE,
+    received_at TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'accepted'
+);
+CREATE TABLE IF NOT EXISTS attachments (
+    dossier_id TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    bytes      BLOB NOT NULL,
+    PRIMARY KEY (dossier_id, sha256)
+);
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id   TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS changes (
+    seq   INTEGER PRIMARY KEY AUTOINCREMENT,
+    id    TEXT NOT NULL,
+    state TEXT NOT NULL,
+    note  TEXT,
+    at    TEXT NOT NULL
+);
+",
+    "
+-- Enrollment replaces trust on first use: the pinned keys become enrolled devices.
+CREATE TABLE devices (
+    kiosk_id       TEXT PRIMARY KEY,
+    public_key     TEXT NOT NULL,
+    place          TEXT NOT NULL DEFAULT '',
+    app_version    TEXT NOT NULL DEFAULT '',
+    enrolled_at    TEXT NOT NULL,
+    last_seen_at   TEXT,
+    last_heartbeat TEXT
+);
+INSERT INTO devices (kiosk_id, public_key, enrolled_at)
+    SELECT kiosk_id, public_key, '' FROM kiosks;
+DROP TABLE kiosks;
+ALTER TABLE received ADD COLUMN kiosk_id TEXT NOT NULL DEFAULT '';
+UPDATE received SET kiosk_id = coalesce(json_extract(body, '$.kiosk_id'), '');
+CREATE INDEX received_by_kiosk ON received (kiosk_id);
+-- Photos arriving in chunks: kept here, assembled into attachments once whole and checked.
+CREATE TABLE uploads (
+    dossier_id TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    checksum   TEXT NOT NULL,
+    total      INTEGER NOT NULL,
+    received   INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, sha256)
+);
+CREATE TABLE upload_chunks (
+    dossier_id TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    offset     INTEGER NOT NULL,
+    bytes      BLOB NOT NULL,
+    PRIMARY KEY (dossier_id, sha256, offset)
+);
+CREATE TABLE catalogues (
+    version INTEGER PRIMARY KEY,
+    signed  TEXT NOT NULL
+);
+",
+    "
+-- Residents' satisfaction ratings, one per dossier (a later one replaces it).
+CREATE TABLE ratings (
+    dossier_id  TEXT PRIMARY KEY REFERENCES received (id),
+    kiosk_id    TEXT NOT NULL,
+    stars       INTEGER NOT NULL CHECK (stars BETWEEN 1 AND 5),
+    reasons     TEXT NOT NULL,
+    rated_at    TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+",
+    "
+-- Help requests and cabinet-door events from kiosks, for the one-stop office and technicians.
+CREATE TABLE alerts (
+    id          TEXT PRIMARY KEY,
+    kiosk_id    TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    raised_at   TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX alerts_by_time ON alerts (received_at);
+",
+    "
+-- Every device key a kiosk id has used: its enrolled key, and earlier keys that handed over
+-- to it (signed). A receipt is genuine when signed by one of the sending kiosk's keys.
+CREATE TABLE device_keys (
+    kiosk_id   TEXT NOT NULL,
+    public_key TEXT NOT NULL,
+    since      TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, public_key)
+);
+INSERT INTO device_keys (kiosk_id, public_key, since)
+    SELECT kiosk_id, public_key, enrolled_at FROM devices;
+",
+];
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), PortalError> {
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")?;
+    let steps: Vec<rusqlite_migration::M<'static>> = MIGRATIONS
+        .iter()
+        .map(|sql| rusqlite_migration::M::up(sql))
+        .collect();
+    rusqlite_migration::Migrations::new(steps)
+        .to_latest(conn)
+        .map_err(|e| PortalError::Migration(e.to_string()))
+}

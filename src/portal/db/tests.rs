@@ -1,0 +1,291 @@
+//! The portal database's promises: receipts checked, replays answered alike, decisions out
+//! through a cursor, photos resumed, one key per kiosk, old databases upgraded.
+
+use super::*;
+use crate::portal::db::schema::MIGRATIONS;
+use crate::protocol::contract::AttachmentDecl;
+use crate::protocol::contract::Enrollment;
+use sha2::{Digest, Sha256};
+
+const PHOTO: &[u8] = b"sealed photo";
+
+fn photo_sha() -> String {
+    hex::encode(Sha256::digest(PHOTO))
+}
+
+/// A portal where kiosk K1 is enrolled with `key`.
+fn enrolled(key: &crate::protocol::signing::DeviceKey) -> PortalDb {
+    let db = PortalDb::open_in_memory().unwrap();
+    db.enroll(
+        &Enrollment {
+            kiosk_id: "K1".into(),
+            public_key: key.public_base64(),
+            place: "Phường Hoàn Kiếm".into(),
+            app_version: "test".into(),
+            handovers: Vec::new(),
+        },
+        "2026-11-24T01:00:00Z",
+    )
+    .unwrap();
+    db
+}
+
+fn upload(code: &str) -> DossierUpload {
+    DossierUpload {
+        code: code.into(),
+        procedure_id: "dang-ky-tam-tru".into(),
+        procedure_version: 1,
+        kiosk_id: "K1".into(),
+        submitted_at: "2026-11-24T02:00:00.000000Z".into(),
+        sealed_answers: "c2VhbGVk".into(),
+        attachments: vec![AttachmentDecl {
+            sha256: photo_sha(),
+            mime: "image/jpeg".into(),
+        }],
+        receipt: None,
+    }
+}
+
+fn signed(
+    key: &crate::protocol::signing::DeviceKey,
+    id: &str,
+    mut u: DossierUpload,
+) -> DossierUpload {
+    use base64::Engine as _;
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&u.sealed_answers)
+        .unwrap();
+    let shas: Vec<&str> = u.attachments.iter().map(|a| a.sha256.as_str()).collect();
+    let hash = crate::protocol::receipt::content_hash(&sealed, &shas);
+    u.receipt = Some(
+        crate::protocol::receipt::Receipt::issue(
+            key,
+            id,
+            &u.code,
+            &hash,
+            "2026-11-24T02:00:00Z".parse().unwrap(),
+            &u.kiosk_id,
+        )
+        .to_text(),
+    );
+    u
+}
+
+#[test]
+fn receipts_are_checked_on_arrival() {
+    let [id1, id2, id3, id4, id9] =
+        [1, 2, 3, 4, 9].map(|n| format!("0190e5b2-7c1a-7000-8000-00000000000{n}"));
+    let (id1, id2, id3, id4, id9) = (
+        id1.as_str(),
+        id2.as_str(),
+        id3.as_str(),
+        id4.as_str(),
+        id9.as_str(),
+    );
+    let key = crate::protocol::signing::DeviceKey::from_seed([1; 32]);
+    let db = enrolled(&key);
+    let mut u = upload("KCP36MK6N");
+    u.attachments.clear();
+    // Genuine: accepted.
+    db.receive(id1, &signed(&key, id1, u.clone()), "t").unwrap();
+    // A receipt for other content is refused.
+    let mut swapped = signed(&key, id2, u.clone());
+    swapped.sealed_answers = "b3RoZXI=".into();
+    assert!(matches!(
+        db.receive(id2, &swapped, "t"),
+        Err(PortalError::BadReceipt(_))
+    ));
+    // A receipt signed by another key than the kiosk enrolled is refused.
+    let forger = crate::protocol::signing::DeviceKey::from_seed([2; 32]);
+    assert!(matches!(
+        db.receive(id3, &signed(&forger, id3, u.clone()), "t"),
+        Err(PortalError::BadReceipt(_))
+    ));
+    // A receipt naming another dossier is refused.
+    assert!(matches!(
+        db.receive(id4, &signed(&key, id9, u.clone()), "t"),
+        Err(PortalError::BadReceipt(_))
+    ));
+    assert_eq!(db.received_count().unwrap(), 1);
+}
+
+#[test]
+fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let u = upload("AAAA");
+    assert!(
+        matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
+    );
+    let total = PHOTO.len() as u64;
+    db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
+        .unwrap();
+    // A repeat of a finished upload is harmless.
+    db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
+        .unwrap();
+    let (first, new) = db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    assert!(new);
+    let (again, new) = db.receive("id-1", &u, "2026-11-24T04:00:00Z").unwrap();
+    assert!(!new);
+    assert_eq!(
+        again, first,
+        "the replay is answered with the original acceptance"
+    );
+    assert!(matches!(
+        db.receive("id-1", &upload("BBBB"), "2026-11-24T04:00:00Z"),
+        Err(PortalError::Conflict)
+    ));
+    assert_eq!(db.received_count().unwrap(), 1);
+}
+
+#[test]
+fn decisions_flow_out_through_a_cursor() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let mut u = upload("AAAA");
+    u.attachments.clear();
+    db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    assert!(matches!(
+        db.decide("nope", "rejected", None, "t"),
+        Err(PortalError::NotFound)
+    ));
+    assert!(matches!(
+        db.decide("id-1", "lost", None, "t"),
+        Err(PortalError::BadDecision)
+    ));
+    let seq = db
+        .decide("id-1", "needs_fix", Some("Thiếu hợp đồng thuê nhà"), "t")
+        .unwrap();
+    let page = db.status_since("K1", 0, 100).unwrap();
+    assert!(
+        db.status_since("K2", 0, 100).unwrap().changes.is_empty(),
+        "a kiosk sees only its own dossiers' decisions"
+    );
+    assert_eq!(page.cursor, seq);
+    assert_eq!(page.changes[0].state, "needs_fix");
+    assert!(
+        db.status_since("K1", page.cursor, 100)
+            .unwrap()
+            .changes
+            .is_empty()
+    );
+}
+
+#[test]
+fn photos_arrive_in_chunks_resume_at_the_portals_offset_and_are_checked() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let sha = photo_sha();
+    let total = PHOTO.len() as u64;
+    let p = db
+        .append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5])
+        .unwrap();
+    assert_eq!((p.received, p.complete), (5, false));
+    // A chunk from the wrong place is refused with where to go on.
+    assert!(matches!(
+        db.append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5]),
+        Err(PortalError::WrongOffset(5))
+    ));
+    assert_eq!(db.upload_progress("d", &sha).unwrap().received, 5);
+    let p = db
+        .append_upload("d", &sha, &photo_sha(), 5, total, &PHOTO[5..])
+        .unwrap();
+    assert!(p.complete);
+    assert_eq!(db.attachment("d", &sha).unwrap().as_deref(), Some(PHOTO));
+
+    // Bytes that do not match the checksum given are discarded whole.
+    let wrong = hex::encode(Sha256::digest(b"something else"));
+    assert!(matches!(
+        db.append_upload("d", &wrong, &wrong, 0, total, PHOTO),
+        Err(PortalError::HashMismatch)
+    ));
+    assert_eq!(db.upload_progress("d", &wrong).unwrap().received, 0);
+    // Beyond the declared length, or over the limit: refused.
+    assert!(matches!(
+        db.append_upload("e", &sha, &photo_sha(), 0, 3, PHOTO),
+        Err(PortalError::BadUpload(_))
+    ));
+    assert!(matches!(
+        db.append_upload("e", &sha, &photo_sha(), 0, MAX_ATTACHMENT_BYTES + 1, PHOTO),
+        Err(PortalError::BadUpload(_))
+    ));
+}
+
+#[test]
+fn enrollment_binds_one_key_to_a_kiosk_id() {
+    let key = crate::protocol::signing::DeviceKey::from_seed([1; 32]);
+    let db = enrolled(&key);
+    let again = Enrollment {
+        kiosk_id: "K1".into(),
+        public_key: key.public_base64(),
+        place: "Phường Hoàn Kiếm".into(),
+        app_version: "test".into(),
+        handovers: Vec::new(),
+    };
+    let first = db.enroll(&again, "later").unwrap();
+    assert_eq!(
+        first.enrolled_at, "2026-11-24T01:00:00Z",
+        "a repeat keeps the enrollment"
+    );
+    let thief = Enrollment {
+        public_key: crate::protocol::signing::DeviceKey::from_seed([2; 32]).public_base64(),
+        ..again.clone()
+    };
+    assert!(matches!(
+        db.enroll(&thief, "t"),
+        Err(PortalError::KeyMismatch)
+    ));
+    // A handover signed by someone else's key does not move the enrollment either.
+    let next = crate::protocol::signing::DeviceKey::from_seed([5; 32]);
+    let forged = Enrollment {
+        public_key: next.public_base64(),
+        handovers: vec![crate::protocol::key_handover::KeyHandover::sign(
+            &crate::protocol::signing::DeviceKey::from_seed([2; 32]),
+            &next.public_base64(),
+        )],
+        ..again.clone()
+    };
+    assert!(matches!(
+        db.enroll(&forged, "t"),
+        Err(PortalError::KeyMismatch)
+    ));
+    let junk = Enrollment {
+        public_key: "not a key".into(),
+        kiosk_id: "K9".into(),
+        ..again
+    };
+    assert!(matches!(
+        db.enroll(&junk, "t"),
+        Err(PortalError::BadUpload(_))
+    ));
+    assert_eq!(db.device_key("K1").unwrap(), Some(key.public_base64()));
+    // A dossier from a kiosk that never enrolled is refused.
+    let mut u = upload("AAAA");
+    u.attachments.clear();
+    u.kiosk_id = "K9".into();
+    assert!(matches!(
+        db.receive("x", &u, "t"),
+        Err(PortalError::NotEnrolled)
+    ));
+}
+
+#[test]
+fn an_old_portal_database_is_upgraded_and_its_pinned_keys_become_enrollments() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portal.sqlite");
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute(
+            "INSERT INTO kiosks (kiosk_id, public_key) VALUES ('K1', 'pinned')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO received (id, body_hash, body, reference, received_at) VALUES ('x', 'h', '{\"kiosk_id\":\"K1\"}', 'HS-1', 't')",
+            [],
+        )
+        .unwrap();
+    }
+    let db = PortalDb::open(&path).unwrap();
+    assert_eq!(db.device_key("K1").unwrap().as_deref(), Some("pinned"));
+    db.decide("x", "accepted", None, "t").unwrap();
+    assert_eq!(db.status_since("K1", 0, 10).unwrap().changes.len(), 1);
+}

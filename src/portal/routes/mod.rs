@@ -1,0 +1,285 @@
+//! The portal's HTTP API (`/v1/…`) and the officer page (`/officer`). A kiosk enrolls with
+//! an enrollment token (`POST /v1/enroll`); every other `/v1` request must carry its device
+//! key's signature (`sync::request_signature`). On the officer page received dossiers are
+//! opened with the portal's private key and an officer accepts, rejects or asks for a fix —
+//! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
+
+use crate::portal::db::{PortalDb, PortalError};
+use crate::protocol::contract::ErrorBody;
+use crate::protocol::request_signature::{self, RequestRefused};
+use crate::protocol::sealing::{KeyRing, Opener};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::sync::Arc;
+
+mod kiosk_api;
+mod officer_page;
+
+use kiosk_api::{
+    append_upload, catalogue, enroll, heartbeat, put_alert, put_dossier, put_rating, status,
+    upload_progress,
+};
+use officer_page::{decide, officer_page};
+
+#[derive(Clone)]
+pub struct PortalState {
+    pub db: Arc<PortalDb>,
+    /// The token a technician gives a kiosk to enroll (`Authorization: Bearer …`).
+    pub enrollment_token: Arc<String>,
+    /// The private keys that open sealed dossiers (current first), for the officer page.
+    pub keys: Option<Arc<KeyRing>>,
+    /// Told to kiosks at enrollment: the key to seal to, the key catalogues are signed with.
+    pub sealing_public_key: Option<String>,
+    pub catalogue_public_key: Option<String>,
+}
+
+impl PortalState {
+    pub fn new(db: Arc<PortalDb>, enrollment_token: &str) -> PortalState {
+        PortalState {
+            db,
+            enrollment_token: Arc::new(enrollment_token.to_string()),
+            keys: None,
+            sealing_public_key: None,
+            catalogue_public_key: None,
+        }
+    }
+
+    /// Opens dossiers on the officer page with `opener`, and tells kiosks its public key.
+    pub fn with_opener(self, opener: Opener) -> PortalState {
+        self.with_key_ring(KeyRing::new(opener, Vec::new()))
+    }
+
+    /// Opens dossiers with the ring's keys (sealed before or after a rotation), tells kiosks
+    /// the current key, and refuses dossiers sealed to a key it does not hold (the kiosk
+    /// keeps them and says so).
+    pub fn with_key_ring(mut self, keys: KeyRing) -> PortalState {
+        self.sealing_public_key = Some(keys.current().public_base64());
+        self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    pub fn with_catalogue_key(mut self, public_key: &str) -> PortalState {
+        self.catalogue_public_key = Some(public_key.to_string());
+        self
+    }
+}
+
+pub fn router(state: PortalState) -> Router {
+    Router::new()
+        .route("/v1/health", get(|| async { "ok" }))
+        .route("/v1/enroll", post(enroll))
+        .route("/v1/dossiers/{id}", axum::routing::put(put_dossier))
+        .route(
+            "/v1/dossiers/{id}/attachments/{sha256}",
+            get(upload_progress).patch(append_upload),
+        )
+        .route("/v1/status", get(status))
+        .route("/v1/catalogue", get(catalogue))
+        .route("/v1/heartbeat", post(heartbeat))
+        .route("/v1/dossiers/{id}/rating", axum::routing::put(put_rating))
+        .route("/v1/alerts/{id}", axum::routing::put(put_alert))
+        .route("/officer", get(officer_page))
+        .route("/officer/decide", post(decide))
+        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: &str, missing: Vec<String>) -> Response {
+    (
+        status,
+        axum::Json(ErrorBody {
+            error: message.to_string(),
+            missing,
+            server_time: None,
+            received: None,
+        }),
+    )
+        .into_response()
+}
+
+fn unauthorised(message: &str, server_time: Option<i64>) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(ErrorBody {
+            error: message.to_string(),
+            missing: Vec::new(),
+            server_time,
+            received: None,
+        }),
+    )
+        .into_response()
+}
+
+/// Checks a signed request; the kiosk it comes from.
+async fn authenticate(
+    state: &PortalState,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<String, Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(kiosk), Some(time), Some(signature)) = (
+        header(request_signature::KIOSK_HEADER),
+        header(request_signature::TIME_HEADER).and_then(|t| t.parse::<i64>().ok()),
+        header(request_signature::SIGNATURE_HEADER),
+    ) else {
+        return Err(unauthorised(
+            "the request is not signed by an enrolled kiosk",
+            None,
+        ));
+    };
+    let kiosk = kiosk.to_string();
+    let db = state.db.clone();
+    let lookup = kiosk.clone();
+    let key = match blocking(move || db.device_key(&lookup)).await {
+        Ok(Some(key)) => key,
+        Ok(None) => return Err(unauthorised("this kiosk is not enrolled", None)),
+        Err(e) => return Err(portal_error(e)),
+    };
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let now = chrono::Utc::now().timestamp();
+    match request_signature::check(&key, signature, method, path, time, &kiosk, body, now) {
+        Ok(()) => Ok(kiosk),
+        Err(RequestRefused::ClockSkew) => Err(unauthorised("clock_skew", Some(now))),
+        Err(e) => Err(unauthorised(&e.to_string(), None)),
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, PortalError> + Send + 'static,
+) -> Result<T, PortalError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|_| Err(PortalError::BadDecision))
+}
+
+fn portal_error(e: PortalError) -> Response {
+    match e {
+        PortalError::Conflict => error(
+            StatusCode::CONFLICT,
+            "a different dossier was already received under this id",
+            Vec::new(),
+        ),
+        PortalError::MissingAttachments(m) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "attachments missing", m)
+        }
+        PortalError::NotFound => error(StatusCode::NOT_FOUND, "no such dossier", Vec::new()),
+        PortalError::BadDecision => error(StatusCode::BAD_REQUEST, "bad decision", Vec::new()),
+        PortalError::BadReceipt(m) => error(
+            StatusCode::BAD_REQUEST,
+            &format!("receipt refused: {m}"),
+            Vec::new(),
+        ),
+        PortalError::NotEnrolled => unauthorised("this kiosk is not enrolled", None),
+        PortalError::KeyMismatch => error(
+            StatusCode::CONFLICT,
+            "this kiosk id is enrolled with another device key; an administrator must retire it first",
+            Vec::new(),
+        ),
+        PortalError::WrongOffset(received) => (
+            StatusCode::CONFLICT,
+            axum::Json(ErrorBody {
+                error: "upload offset mismatch".into(),
+                missing: Vec::new(),
+                server_time: None,
+                received: Some(received),
+            }),
+        )
+            .into_response(),
+        PortalError::HashMismatch => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the photo does not match its hash; send it again from the start",
+            Vec::new(),
+        ),
+        PortalError::BadUpload(m) => error(StatusCode::BAD_REQUEST, &m, Vec::new()),
+        PortalError::StaleCatalogue => error(
+            StatusCode::CONFLICT,
+            "the catalogue is not newer than the published one",
+            Vec::new(),
+        ),
+        PortalError::Migration(m) => {
+            tracing::error!("portal database schema: {m}");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+                Vec::new(),
+            )
+        }
+        PortalError::Db(e) => {
+            tracing::error!(error = %e, "portal database error");
+            error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database unavailable",
+                Vec::new(),
+            )
+        }
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    uuid::Uuid::parse_str(id).is_ok()
+}
+
+/// The common start of a signed `PUT …/{id}` with a JSON body: the signing kiosk and the body
+/// read as `T`, once the signature holds and `id` is a UUID; otherwise the error response
+/// ("the {what} id must be a UUID", or `not_json` when the body is not a `T`).
+async fn signed_json_put<T: serde::de::DeserializeOwned>(
+    state: &PortalState,
+    id: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    what: &str,
+    not_json: &str,
+) -> Result<(String, T), Response> {
+    let kiosk = authenticate(state, "PUT", uri, headers, body).await?;
+    if !valid_id(id) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            &format!("the {what} id must be a UUID"),
+            Vec::new(),
+        ));
+    }
+    let Ok(value) = serde_json::from_slice::<T>(body) else {
+        return Err(error(StatusCode::BAD_REQUEST, not_json, Vec::new()));
+    };
+    Ok((kiosk, value))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The published contract names every kiosk-facing route this server answers.
+    #[test]
+    fn the_openapi_document_covers_every_route() {
+        let contract = include_str!("../../../docs/portal-openapi.yaml");
+        let source = include_str!("mod.rs");
+        let routes: Vec<&str> = source
+            .match_indices(".route(\"/v1/")
+            .map(|(at, _)| {
+                let rest = &source[at + 8..];
+                &rest[..rest.find('"').unwrap_or(0)]
+            })
+            .chain(
+                source
+                    .match_indices("\"/v1/dossiers/{id}/attachments/{sha256}\"")
+                    .map(|_| "/v1/dossiers/{id}/attachments/{sha256}"),
+            )
+            .collect();
+        assert!(routes.len() >= 7, "{routes:?}");
+        for route in routes {
+            assert!(
+                contract.contains(&format!("  {route}:")),
+                "{route} is not in docs/portal-openapi.yaml"
+            );
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The network returns in the demo: the reference portal (real HTTP on loopback) receives
+//! everything queued offline, publishes a catalogue the kiosk installs, and an officer's
+//! request for a correction flows back to the kiosk.
+
+use super::walk::Walk;
+use crate::app::startup::Startup;
+use crate::config::Config;
+use crate::core::dossier_code::DossierCode;
+use crate::devices::clock::Clock;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub(super) fn sync_with_reference_portal(
+    walk: &mut Walk,
+    runtime: &tokio::runtime::Runtime,
+    startup: &Startup,
+) -> Result<(), String> {
+    use crate::core::sync_status::SyncStatus;
+    use crate::portal::{PortalDb, PortalState};
+    use crate::sync::engine::SyncEngine;
+    use crate::sync::transport::{HttpTransport, KioskIdentity};
+    let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
+    let key = include_str!("../../../assets/dev/portal-development.key");
+    let opener = crate::protocol::sealing::Opener::from_base64(key).map_err(|e| e.to_string())?;
+    let state = PortalState::new(db.clone(), "demo-token")
+        .with_opener(opener)
+        .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+    // The portal publishes a signed catalogue; the kiosk must install it on its next pass.
+    let catalogue_key = crate::protocol::signing::DeviceKey::from_base64(include_str!(
+        "../../../assets/dev/catalogue-development.key"
+    ))
+    .map_err(|e| e.to_string())?;
+    let bundle = crate::app::assets::catalogue_bundle_from_files(
+        &crate::app::assets::assets_dir().join("procedures"),
+        None,
+        startup.catalogue_install.version() + 1,
+    )
+    .map_err(|e| e.to_string())?;
+    db.publish_catalogue(&crate::protocol::catalogue_bundle::sign(
+        &bundle,
+        &catalogue_key,
+    ))
+    .map_err(|e| e.to_string())?;
+    let base =
+        crate::portal::spawn_on_loopback(runtime.handle(), state).map_err(|e| e.to_string())?;
+    let identity = KioskIdentity {
+        kiosk_id: Config::development().kiosk.id,
+        key: startup
+            .device_key
+            .clone()
+            .ok_or("the demo's device key cannot be read")?,
+        place: Config::development().kiosk.place,
+    };
+    let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))?;
+    let engine = SyncEngine::new(
+        startup.store.clone(),
+        transport,
+        walk.clock.clone(),
+        &Config::development().kiosk.id,
+    )
+    .with_catalogue(startup.catalogue_install.clone());
+    let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+    let expected = walk.report.dossier_codes.len();
+    walk.check(
+        &format!("the portal accepts the {expected} dossier(s) queued offline"),
+        pass.accepted == expected,
+    );
+    walk.check(
+        "the portal holds each dossier once",
+        db.received_count().map_err(|e| e.to_string())? == expected as u64,
+    );
+    walk.check(
+        "the kiosk installs the catalogue the portal signed",
+        startup.catalogue_install.version() == bundle.version,
+    );
+    walk.check(
+        "the portal lists the kiosk with its heartbeat",
+        db.devices()
+            .map_err(|e| e.to_string())?
+            .iter()
+            .any(|d| d.last_heartbeat.is_some()),
+    );
+    let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+    walk.check("a second pass sends nothing again", replay.accepted == 0);
+    let officer_page = runtime
+        .block_on(async { reqwest::get(format!("{base}/officer")).await?.text().await })
+        .unwrap_or_default();
+    walk.check(
+        "the officer sees the applicant was verified with the chip card",
+        officer_page.contains("Đã xác thực bằng chip"),
+    );
+    walk.check(
+        "the residents' ratings reached the portal and are shown openly",
+        db.rating_summary().map(|(n, _)| n).unwrap_or(0) == expected as u64
+            && officer_page.contains(&format!("Mức độ hài lòng: {expected} lượt đánh giá")),
+    );
+    if let Some(code) = walk
+        .report
+        .dossier_codes
+        .first()
+        .and_then(|c| DossierCode::parse(c).ok())
+    {
+        let found = startup
+            .store
+            .call_blocking(move |s| s.find_by_code(&code))
+            .map_err(|e| e.to_string())?;
+        if let Some(summary) = found {
+            let now = walk.clock.now().to_rfc3339();
+            db.decide(
+                &summary.id.to_string(),
+                "needs_fix",
+                Some("Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà"),
+                &now,
+            )
+            .map_err(|e| e.to_string())?;
+            runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+            let id = summary.id;
+            let last = startup
+                .store
+                .call_blocking(move |s| s.history(id))
+                .map_err(|e| e.to_string())?;
+            let flowed_back = last
+                .last()
+                .is_some_and(|e| e.state == crate::core::dossier::DossierState::NeedsFix);
+            walk.check(
+                "the officer's decision flows back to the kiosk",
+                flowed_back,
+            );
+        }
+    }
+    let queued = startup
+        .store
+        .call_blocking(|s| s.queue_len())
+        .map_err(|e| e.to_string())?;
+    walk.kiosk
+        .deliver(crate::session::outcome::Outcome::Sync(SyncStatus {
+            online: true,
+            queued,
+            sending: None,
+        }));
+    Ok(())
+}

@@ -1,0 +1,448 @@
+//! The scripted resident: a walk through the real UI (headless) that types, taps, waits for
+//! the kiosk to settle, saves each screen as a PNG and records each check; and how it answers
+//! any procedure's questions by field kind.
+
+use super::DemoReport;
+use crate::app::kiosk::Kiosk;
+use crate::core::dossier_code::DossierCode;
+use crate::core::field::FieldKind;
+use crate::core::form::{AddressStage, Position};
+use crate::devices::camera::SimCamera;
+use crate::devices::clock::SimClock;
+use crate::session::controller::KioskController;
+use crate::session::screen::Screen;
+use crate::slint_generated::{
+    AppWindow, CatalogueAdapter, FormAdapter, KeyboardAdapter, SessionAdapter,
+};
+use crate::tools::headless::Headless;
+use slint::ComponentHandle;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub(super) struct Walk {
+    pub(super) reader: Arc<Mutex<crate::devices::card_reader::SimCardReader>>,
+    /// The simulated printer's paper (what was printed) and state.
+    pub(super) printer: Arc<Mutex<crate::devices::printer::SimPrinter>>,
+    pub(super) profile: crate::printing::escpos_encoder::PrinterProfile,
+    /// The first receipt as printed (its picture), for the lookup by scanning.
+    pub(super) first_receipt: Option<image::GrayImage>,
+    pub(super) camera: Arc<Mutex<SimCamera>>,
+    pub(super) headless: Headless,
+    pub(super) app: AppWindow,
+    pub(super) kiosk: Rc<Kiosk>,
+    pub(super) clock: Arc<SimClock>,
+    pub(super) store: crate::store::StoreHandle,
+    pub(super) out: PathBuf,
+    pub(super) report: DemoReport,
+}
+
+impl Walk {
+    pub(super) fn shot(&mut self, name: &str) {
+        self.headless.pump();
+        let path = self.out.join(format!(
+            "{:02}-{name}.png",
+            self.report.screenshots.len() + 1
+        ));
+        match self.headless.save_png(&path) {
+            Ok(()) => self.report.screenshots.push(path),
+            Err(e) => self.check(&format!("screenshot {name}: {e}"), false),
+        }
+    }
+
+    pub(super) fn check(&mut self, what: &str, ok: bool) {
+        if !ok {
+            tracing::error!("demo step failed: {what}");
+        }
+        self.report.checks.push((what.to_string(), ok));
+    }
+
+    pub(super) fn controller<T>(&self, f: impl FnOnce(&KioskController) -> T) -> T {
+        f(&self.kiosk.controller.borrow())
+    }
+
+    pub(super) fn screen(&self) -> Screen {
+        self.controller(|c| c.screen())
+    }
+
+    pub(super) fn keys(&self, text: &str) {
+        let kb = self.app.global::<KeyboardAdapter>();
+        for c in text.chars() {
+            let key = if c == ' ' {
+                "space".to_string()
+            } else {
+                c.to_string()
+            };
+            kb.invoke_key(key.into());
+        }
+    }
+
+    pub(super) fn clear(&self) {
+        self.app
+            .global::<KeyboardAdapter>()
+            .invoke_key("clear".into());
+    }
+
+    /// Waits for background work (storage, camera) to report back.
+    pub(super) fn settle(&mut self, what: &str, done: impl Fn(&KioskController) -> bool) {
+        let kiosk = self.kiosk.clone();
+        self.wait_until(what, || done(&kiosk.controller.borrow()));
+    }
+
+    /// Lets the event loop run until `done` (a background result arrived), at most 10 s.
+    pub(super) fn wait_until(&mut self, what: &str, done: impl Fn() -> bool) {
+        for _ in 0..100 {
+            if done() {
+                return;
+            }
+            self.headless.wait_for_event(Duration::from_millis(100));
+        }
+        let ok = done();
+        self.check(what, ok);
+    }
+
+    /// The simulator's test card "Nguyễn Văn An": QR scanned by the camera, chip read,
+    /// verified; the questions it answers are skipped.
+    pub(super) fn identify_with_test_card(&mut self, id: &str) {
+        use crate::session::identity_step::Phase;
+        let app = self.app.clone_strong();
+        let identity = app.global::<crate::slint_generated::IdentityAdapter>();
+        self.shot(&format!("{id}-identity"));
+        let card = self.controller(|c| c.test_cards().iter().position(|n| n == "Nguyễn Văn An"));
+        let Some(card) = card else {
+            self.check("the simulator offers the test card Nguyễn Văn An", false);
+            return;
+        };
+        identity.invoke_place_test_card(card as i32);
+        let reader = self.reader.clone();
+        for _ in 0..100 {
+            if reader.lock().map(|r| r.holds_card()).unwrap_or(false) {
+                break;
+            }
+            self.headless.wait_for_event(Duration::from_millis(50));
+        }
+        identity.invoke_scan_qr();
+        self.settle("the card's QR code is scanned and its chip read", |c| {
+            matches!(c.identity_step().phase, Phase::Done | Phase::Failed { .. })
+        });
+        let verified = self.controller(|c| {
+            c.identity_step().verification()
+                == Some(crate::core::citizen::Verification::ChipVerified)
+        });
+        self.check(
+            "the test card's chip is verified against the test CSCA",
+            verified,
+        );
+        self.shot(&format!("{id}-identity-verified"));
+        identity.invoke_continue();
+        if let Ok(mut camera) = self.camera.lock() {
+            camera.hold_card(None);
+        }
+        let skipped =
+            self.controller(|c| c.form().is_some_and(|f| f.is_from_card("applicant_name")));
+        self.check(
+            &format!("{id}: the name comes from the card and is not asked"),
+            skipped,
+        );
+    }
+
+    pub(super) fn walk_procedure(&mut self, id: &str, first: bool) {
+        let app = self.app.clone_strong();
+        let session = app.global::<SessionAdapter>();
+        let form = app.global::<FormAdapter>();
+        session.invoke_start_submit();
+        let query = self.controller(|c| {
+            c.catalogue()
+                .get(id)
+                .map(|p| crate::core::fold::fold(&p.name.vi))
+        });
+        let Some(query) = query else {
+            self.check(&format!("procedure {id} is in the catalogue"), false);
+            return;
+        };
+        if first {
+            self.shot("procedures");
+        }
+        // Search without diacritics, as a resident on a keyboard would.
+        let words: Vec<&str> = query.split(' ').skip(2).collect();
+        self.keys(&words.join(" "));
+        let found = self.controller(|c| c.matching_procedures().iter().any(|p| p.id == id));
+        self.check(
+            &format!("searching \"{}\" finds {id}", words.join(" ")),
+            found,
+        );
+        if first {
+            self.shot("procedures-search");
+        }
+        app.global::<CatalogueAdapter>().invoke_pick(id.into());
+        self.check(
+            &format!("{id}: information page"),
+            self.screen() == Screen::ProcedureInfo,
+        );
+        self.shot(&format!("{id}-info"));
+        app.global::<CatalogueAdapter>().invoke_begin();
+        self.check(
+            &format!("{id}: identity step first"),
+            self.screen() == Screen::Identity,
+        );
+        let identity = app.global::<crate::slint_generated::IdentityAdapter>();
+        if first {
+            self.identify_with_test_card(id);
+        } else {
+            identity.invoke_skip();
+        }
+        let mut shown_invalid = false;
+        for _ in 0..60 {
+            let (position, field) = self.controller(|c| {
+                let f = c.form();
+                (
+                    f.map(|f| f.position()),
+                    f.and_then(|f| f.current_field().cloned()),
+                )
+            });
+            let (Some(Position::Question(index)), Some(field)) = (position, field) else {
+                break;
+            };
+            let name = format!("{id}-q{:02}-{}", index + 1, field.id);
+            match &field.kind {
+                FieldKind::PersonalId if first && !shown_invalid => {
+                    self.keys("0010930");
+                    let blocked = !form.get_can_continue() && !form.get_error_text().is_empty();
+                    self.check(
+                        "a short personal ID shows a message and disables continue",
+                        blocked,
+                    );
+                    self.shot(&format!("{name}-invalid"));
+                    self.clear();
+                    self.keys("001093047064");
+                    shown_invalid = true;
+                }
+                FieldKind::PersonalId => self.keys("001093047064"),
+                FieldKind::Text { .. } => self.keys(sample_text(&field.id)),
+                FieldKind::Number { min, .. } => self.keys(&min.max(&1).to_string()),
+                FieldKind::Date {
+                    allow_future: true, ..
+                } => self.keys("15122026"),
+                FieldKind::Date { .. } => self.keys(sample_date(&field.id)),
+                FieldKind::Phone => self.keys("0912345678"),
+                FieldKind::Email => self.keys("an.nguyen@gmail.com"),
+                FieldKind::Choice { options } => form.invoke_pick(options[0].id.as_str().into()),
+                FieldKind::YesNo => form.invoke_pick("yes".into()),
+                FieldKind::Address => {
+                    if first {
+                        self.shot(&format!("{name}-province"));
+                    }
+                    form.invoke_pick("01".into());
+                    form.set_search_open(true);
+                    self.keys("hoan kiem");
+                    if first {
+                        self.shot(&format!("{name}-commune"));
+                    }
+                    let commune =
+                        slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
+                    self.check(
+                        &format!("{id}: commune search finds Hoàn Kiếm"),
+                        commune.is_some(),
+                    );
+                    form.invoke_pick(commune.unwrap_or_default().into());
+                    let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
+                    self.check(
+                        &format!("{id}: address reaches the street step"),
+                        stage == Some(AddressStage::Detail),
+                    );
+                    self.keys("12 Hangf Bacj");
+                }
+                FieldKind::Attachment => {
+                    form.invoke_take_photo();
+                    self.settle(&format!("{id}: photo of {} taken", field.id), |c| {
+                        !c.photos().camera_busy()
+                    });
+                }
+            }
+            self.shot(&name);
+            let ok = form.get_can_continue();
+            self.check(
+                &format!("{id}: question {} accepts the answer", field.id),
+                ok,
+            );
+            form.invoke_next();
+            let moved = self.controller(|c| c.form().map(|f| f.position()))
+                != Some(Position::Question(index));
+            self.check(
+                &format!("{id}: continue leaves question {}", field.id),
+                moved,
+            );
+            if !moved {
+                break;
+            }
+        }
+        self.check(
+            &format!("{id}: review page"),
+            self.screen() == Screen::Review,
+        );
+        self.shot(&format!("{id}-review"));
+        form.invoke_submit();
+        self.settle(
+            &format!("{id}: dossier stored before the done screen"),
+            |c| !c.submission().submitting(),
+        );
+        self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
+        self.shot(&format!("{id}-done"));
+        let code = form.get_dossier_code().to_string();
+        let stored = DossierCode::parse(&code)
+            .ok()
+            .and_then(|c| {
+                let store = self.store.clone();
+                store
+                    .call_blocking(move |s| s.find_by_code(&c))
+                    .ok()
+                    .flatten()
+            })
+            .is_some();
+        self.check(&format!("{id}: dossier {code} is on disk"), stored);
+        self.print_check(id, &code, first);
+        self.report.dossier_codes.push(code.clone());
+        session.invoke_finish();
+        self.check(
+            "finish clears every answer",
+            self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
+        );
+        self.check(
+            &format!("{id}: rating screen"),
+            self.screen() == Screen::Rating,
+        );
+        let rating = self.app.global::<crate::slint_generated::RatingAdapter>();
+        rating.invoke_rate(5);
+        rating.invoke_toggle_reason("easy".into());
+        if first {
+            self.shot("rating");
+        }
+        self.app
+            .global::<crate::slint_generated::RatingAdapter>()
+            .invoke_send();
+        self.settle(&format!("{id}: rating stored, back home"), |c| {
+            c.screen() == Screen::Home
+        });
+        let stored = DossierCode::parse(&code).ok().and_then(|c| {
+            self.store
+                .call_blocking(move |s| {
+                    let d = s.find_by_code(&c)?;
+                    d.map(|d| s.rating(d.id)).transpose()
+                })
+                .ok()
+                .flatten()
+                .flatten()
+        });
+        self.check(
+            &format!("{id}: the rating is stored with the dossier"),
+            stored.is_some_and(|r| r.stars == 5 && r.reasons == ["easy"]),
+        );
+    }
+}
+
+impl Walk {
+    /// From home: "submit", the procedure, "start" — the identity step is on screen.
+    pub(super) fn open_procedure(&self, id: &str) {
+        self.app.global::<SessionAdapter>().invoke_start_submit();
+        self.app.global::<CatalogueAdapter>().invoke_pick(id.into());
+        self.app.global::<CatalogueAdapter>().invoke_begin();
+    }
+
+    /// The receipt (and queue ticket) the simulated printer received: printed, a picture of
+    /// it saved for the first dossier, its QR code read back.
+    pub(super) fn print_check(&mut self, id: &str, code: &str, first: bool) {
+        self.settle(&format!("{id}: receipt printed"), |c| {
+            c.submission().print_state() == &crate::session::submit_step::PrintState::Printed
+        });
+        let bytes = std::mem::take(
+            &mut self
+                .printer
+                .lock()
+                .map(|mut p| std::mem::take(&mut p.printed))
+                .unwrap_or_default(),
+        );
+        let fonts = match crate::app::assets::receipt_fonts() {
+            Ok(f) => f,
+            Err(e) => return self.check(&format!("receipt font: {e}"), false),
+        };
+        let preview =
+            match crate::printing::escpos_preview::render(&bytes, self.profile.dots, &fonts) {
+                Ok(p) => p,
+                Err(e) => {
+                    return self.check(&format!("{id}: the printed bytes render: {e}"), false);
+                }
+            };
+        let receipt_qr =
+            self.controller(|c| c.submission().last_submitted().and_then(|s| s.2.clone()));
+        let codes = crate::printing::escpos_preview::qr_codes(
+            &preview.image,
+            crate::identity::qr_camera::decode_gray,
+        );
+        let read = codes.first().cloned();
+        if self.controller(|c| c.submission().receipt().is_some_and(|r| r.fee.is_some())) {
+            let payment = self.controller(|c| {
+                c.submission()
+                    .receipt()
+                    .and_then(|r| r.fee.as_ref())
+                    .and_then(|f| f.payment_qr.clone())
+            });
+            self.check(
+                &format!("{id}: the fee's VietQR code is printed and reads back"),
+                payment.is_some() && codes.get(1) == payment.as_ref(),
+            );
+        }
+        self.check(
+            &format!("{id}: the printed receipt's QR code reads back as the signed receipt"),
+            read.is_some() && read == receipt_qr,
+        );
+        self.check(
+            &format!("{id}: the code {code} is on the paper"),
+            read.as_deref()
+                .and_then(|t| crate::printing::receipt_qr::code_from_receipt_qr(t).ok())
+                .map(|c| c.display())
+                .as_deref()
+                == Some(code),
+        );
+        if first {
+            let n = self.report.screenshots.len() + 1;
+            let path = self.out.join(format!("{n:02}-receipt-printed.png"));
+            match preview.image.save(&path) {
+                Ok(()) => self.report.screenshots.push(path),
+                Err(e) => self.check(&format!("receipt picture: {e}"), false),
+            }
+            // What a resident holds up to the camera later: the top of the receipt, QR included.
+            let h = preview.image.height().min(1100);
+            self.first_receipt = Some(
+                image::imageops::crop_imm(&preview.image, 0, 0, preview.image.width(), h)
+                    .to_image(),
+            );
+        }
+    }
+}
+
+pub(super) fn sample_text(field_id: &str) -> &'static str {
+    if field_id.contains("reason") || field_id.contains("purpose") || field_id.contains("cause") {
+        "Ddi laf m vieecj taij Haf Nooij"
+    } else if field_id.contains("place") {
+        "Beenhj vieenj Phuj sanr Haf Nooij"
+    } else if field_id.contains("mother") {
+        "Traanf Thij Mai"
+    } else if field_id.contains("father") {
+        "Nguyeenx Vawn Binhf"
+    } else if field_id.contains("child") {
+        "Nguyeenx Minh Khoa"
+    } else if field_id.contains("deceased") {
+        "Leee Vawn Tuwf"
+    } else {
+        "Nguyeenx Vawn An"
+    }
+}
+
+pub(super) fn sample_date(field_id: &str) -> &'static str {
+    if field_id.contains("child") || field_id.contains("death") || field_id.contains("from") {
+        "20112026"
+    } else {
+        "05091993"
+    }
+}
