@@ -1,6 +1,7 @@
 //! Carries out the admin screen's actions off the UI thread: refresh (health, queue, network
 //! addresses), force sync, printer test page and power cycle, log export to a USB stick,
-//! maintenance mode and reboot. Each returns a line for the technician. It must not touch a
+//! maintenance mode and reboot. Each returns a line for the technician, or an
+//! `AdminActionError` said as one. It must not touch a
 //! resident's data: the queue view is codes and procedures, the exported log has no personal
 //! data by design.
 
@@ -10,6 +11,51 @@ use crate::session::admin_panel::{AdminAction, AdminResult};
 use crate::store::StoreHandle;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// Why an admin action did not happen; said on the admin screen as one line (Vietnamese and
+/// English where the technician must act).
+#[derive(Debug, thiserror::Error)]
+pub enum AdminActionError {
+    #[error("không thấy mã QR / no QR code seen: hold it still in front of the camera")]
+    NoQrCode,
+    #[error("camera: {0}")]
+    Camera(#[from] crate::devices::DeviceError),
+    #[error("{0}")]
+    NotAProvisioningCode(crate::appliance::provision::ProvisionError),
+    #[error("{0} (nothing was written)")]
+    Provision(crate::appliance::provision::ProvisionError),
+    #[error("{0}")]
+    Network(#[from] crate::appliance::network_settings::NetworkSettingsError),
+    #[error("{0}")]
+    Assets(#[from] crate::app::assets::AssetError),
+    #[error("sync is switched off (portal.url = \"\")")]
+    SyncOff,
+    #[error("no printer configured")]
+    NoPrinter,
+    #[error("{0}")]
+    TestPage(String),
+    /// The printer's advice, as the resident would see it (Vietnamese).
+    #[error("{0}")]
+    Printer(String),
+    #[error("cắm USB vào máy rồi thử lại / plug in a USB stick and try again")]
+    NoUsbStick,
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{command}: {outcome}")]
+    Command { command: String, outcome: String },
+    #[error("the action stopped: {0}")]
+    Interrupted(String),
+}
+
+fn file_error(path: &Path) -> impl Fn(std::io::Error) -> AdminActionError + '_ {
+    move |source| AdminActionError::File {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// What the admin actions reach.
 pub struct AdminDevices {
@@ -22,25 +68,23 @@ pub struct AdminDevices {
 }
 
 /// The text of the first QR code seen in a few camera frames.
-fn scan_qr_text(camera: &Mutex<dyn crate::devices::camera::Camera>) -> Result<String, String> {
+fn scan_qr_text(
+    camera: &Mutex<dyn crate::devices::camera::Camera>,
+) -> Result<String, AdminActionError> {
     for _ in 0..8 {
-        let frame = camera
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .capture()
-            .map_err(|e| e.to_string())?;
+        let frame = camera.lock().unwrap_or_else(|e| e.into_inner()).capture()?;
         if let Some(text) = crate::identity::qr_camera::decode_text(&frame) {
             return Ok(text);
         }
     }
-    Err("không thấy mã QR / no QR code seen: hold it still in front of the camera".into())
+    Err(AdminActionError::NoQrCode)
 }
 
 fn scan_provisioning_qr(
     camera: &Mutex<dyn crate::devices::camera::Camera>,
-) -> Result<crate::appliance::provision::ProvisionRequest, String> {
+) -> Result<crate::appliance::provision::ProvisionRequest, AdminActionError> {
     crate::appliance::provision::ProvisionRequest::from_qr(&scan_qr_text(camera)?)
-        .map_err(|e| e.to_string())
+        .map_err(AdminActionError::NotAProvisioningCode)
 }
 
 /// Leaves the checked network settings as a request in the kiosk's data folder and asks root
@@ -48,13 +92,12 @@ fn scan_provisioning_qr(
 fn apply_network(
     camera: &Mutex<dyn crate::devices::camera::Camera>,
     data_dir: &Path,
-) -> Result<String, String> {
+) -> Result<String, AdminActionError> {
     let settings =
-        crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)
-            .map_err(|e| e.to_string())?;
+        crate::appliance::network_settings::NetworkSettings::from_qr(&scan_qr_text(camera)?)?;
     let path = data_dir.join(crate::appliance::network_settings::REQUEST_FILE);
     crate::store::atomic_file::write_private(&path, settings.to_qr().as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(file_error(&path))?;
     let applied = std::fs::write("/run/xakiosk/network-reload", b"").is_ok();
     tracing::info!(settings = %settings.summary(), applied, "network settings changed on the admin screen");
     Ok(format!(
@@ -101,10 +144,13 @@ pub fn export_target(mounts: &str, fallback: &str) -> Option<PathBuf> {
         .or_else(|| (!fallback.is_empty()).then(|| PathBuf::from(fallback)))
 }
 
-fn export_logs(config: &crate::config::Config, health: &Health) -> Result<String, String> {
+fn export_logs(
+    config: &crate::config::Config,
+    health: &Health,
+) -> Result<String, AdminActionError> {
     let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
-    let dir = export_target(&mounts, &config.admin.log_export_dir)
-        .ok_or("cắm USB vào máy rồi thử lại / plug in a USB stick and try again")?;
+    let dir =
+        export_target(&mounts, &config.admin.log_export_dir).ok_or(AdminActionError::NoUsbStick)?;
     let journal = std::process::Command::new("journalctl")
         .args(["--no-pager", "-o", "short-iso", "-n", "20000"])
         .output()
@@ -122,7 +168,7 @@ fn export_logs(config: &crate::config::Config, health: &Health) -> Result<String
         config.kiosk.id,
         health.snapshot()
     );
-    write_synced(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
+    write_synced(&path, &text).map_err(file_error(&path))?;
     // Databases set aside as damaged go along (their content is sealed to the portal's key):
     // the province can recover what they still hold.
     let mut copied = 0;
@@ -131,10 +177,10 @@ fn export_logs(config: &crate::config::Config, health: &Health) -> Result<String
             continue;
         };
         let to = dir.join(name);
-        std::fs::copy(&damaged, &to).map_err(|e| format!("{}: {e}", to.display()))?;
+        std::fs::copy(&damaged, &to).map_err(file_error(&to))?;
         std::fs::File::open(&to)
             .and_then(|f| f.sync_all())
-            .map_err(|e| format!("{}: {e}", to.display()))?;
+            .map_err(file_error(&to))?;
         copied += 1;
     }
     Ok(if copied == 0 {
@@ -154,15 +200,19 @@ fn write_synced(path: &Path, text: &str) -> std::io::Result<()> {
     f.sync_all()
 }
 
-fn shell(command: &str) -> Result<String, String> {
+fn shell(command: &str) -> Result<String, AdminActionError> {
+    let failed = |outcome: String| AdminActionError::Command {
+        command: command.to_string(),
+        outcome,
+    };
     let status = std::process::Command::new("sh")
         .args(["-c", command])
         .status()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| failed(e.to_string()))?;
     if status.success() {
         Ok(format!("{command}: ok"))
     } else {
-        Err(format!("{command}: {status}"))
+        Err(failed(status.to_string()))
     }
 }
 
@@ -175,10 +225,10 @@ pub async fn perform(
     sync_waker: Option<Arc<tokio::sync::Notify>>,
     printer: Option<Arc<Mutex<dyn crate::devices::printer::ReceiptPrinter>>>,
 ) -> AdminResult {
-    let blocking = |f: Box<dyn FnOnce() -> Result<String, String> + Send>| async move {
+    let blocking = |f: Box<dyn FnOnce() -> Result<String, AdminActionError> + Send>| async move {
         tokio::task::spawn_blocking(f)
             .await
-            .unwrap_or_else(|e| Err(e.to_string()))
+            .unwrap_or_else(|e| Err(AdminActionError::Interrupted(e.to_string())))
     };
     let result = match action {
         AdminAction::Refresh => {
@@ -193,14 +243,15 @@ pub async fn perform(
                 w.notify_one();
                 Ok("Đã yêu cầu đồng bộ / sync started".into())
             }
-            None => Err("sync is switched off (portal.url = \"\")".into()),
+            None => Err(AdminActionError::SyncOff),
         },
         AdminAction::PrinterTest => {
             let config = devices.config.clone();
             let health = health.clone();
             blocking(Box::new(move || {
-                let printer = printer.ok_or("no printer configured")?;
-                let (bytes, _) = crate::app::test_page::test_page(&config)?;
+                let printer = printer.ok_or(AdminActionError::NoPrinter)?;
+                let (bytes, _) = crate::app::test_page::test_page(&config)
+                    .map_err(AdminActionError::TestPage)?;
                 let mut p = printer.lock().unwrap_or_else(|e| e.into_inner());
                 match p.print(&bytes) {
                     Ok(()) => {
@@ -209,7 +260,7 @@ pub async fn perform(
                     }
                     Err(e) => {
                         health.record_printer(e.status());
-                        Err(e.status().advice().vi)
+                        Err(AdminActionError::Printer(e.status().advice().vi))
                     }
                 }
             }))
@@ -221,7 +272,7 @@ pub async fn perform(
         )
         .await
         .map(|()| "Đã tắt và bật lại máy in / printer power-cycled".into())
-        .map_err(|e| e.to_string()),
+        .map_err(AdminActionError::from),
         AdminAction::ExportLogs => {
             let config = devices.config.clone();
             let health = health.clone();
@@ -245,13 +296,13 @@ pub async fn perform(
                                         done.kiosk_id, done.place
                                     )
                                 })
-                                .map_err(|e| format!("{e} (nothing was written)"))
+                                .map_err(AdminActionError::Provision)
                         }
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => Err(e.into()),
                     }
                 }
                 Ok(Err(e)) => Err(e),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(AdminActionError::Interrupted(e.to_string())),
             }
         }
         AdminAction::NetworkFromQr => {
@@ -263,7 +314,7 @@ pub async fn perform(
             let path = Path::new("/run/xakiosk/maintenance");
             std::fs::write(path, b"")
                 .map(|()| "SSH bật đến lần khởi động lại / SSH on until reboot".into())
-                .map_err(|e| format!("{}: {e}", path.display()))
+                .map_err(file_error(path))
         }
         AdminAction::Reboot => {
             let command = devices.config.admin.reboot_command.clone();
@@ -271,7 +322,10 @@ pub async fn perform(
             blocking(Box::new(move || shell(&command))).await
         }
     };
-    AdminResult::Done(result)
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, "admin action not done");
+    }
+    AdminResult::Done(result.map_err(|e| e.to_string()))
 }
 
 #[cfg(test)]

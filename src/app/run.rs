@@ -127,7 +127,8 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
     controller.set_test_cards(identity.test_card_names());
     effects = effects.with_identity(identity);
     effects = effects.with_printing(
-        crate::app::effects::PrintDevices::from_config(&config.printer, devices.printer.clone())?
+        crate::app::effects::PrintDevices::from_config(&config.printer, devices.printer.clone())
+            .map_err(|e| e.to_string())?
             .with_health(health.clone()),
     );
     if let Some(sync) = &sync {

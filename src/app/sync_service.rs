@@ -74,7 +74,8 @@ pub fn engine(
         identity,
         &config.portal.token,
         Duration::from_secs(30),
-    )?
+    )
+    .map_err(|e| e.to_string())?
     .with_handovers(startup.handovers.clone());
     let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
         .with_catalogue(startup.catalogue_install.clone());

@@ -10,9 +10,18 @@ use crate::printing::escpos_encoder;
 /// The test page for the configured printer profile: a sample receipt marked as a test print.
 /// Also what `selftest` and the admin screen's printer test print.
 pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
-    let profile = config.printer.profile().map_err(|e| e.to_string())?;
     let fonts = crate::app::assets::receipt_fonts()
         .map_err(|e| format!("the receipt font is missing: {e}"))?;
+    test_page_with(config, &fonts)
+}
+
+/// The test page, with the receipt font already read (`receipt-sample` draws the page back
+/// with the same font).
+pub fn test_page_with(
+    config: &Config,
+    fonts: &crate::printing::raster_text::Fonts,
+) -> Result<(Vec<u8>, String), String> {
+    let profile = config.printer.profile().map_err(|e| e.to_string())?;
     let (catalogue, _) =
         crate::app::assets::load_catalogue(&crate::app::assets::assets_dir().join("procedures"));
     let procedure = catalogue
@@ -45,6 +54,6 @@ pub fn test_page(config: &Config) -> Result<(Vec<u8>, String), String> {
         align: crate::printing::raster_text::Align::Center,
     }];
     blocks.extend(receipt_content::receipt_blocks(&content));
-    let bytes = escpos_encoder::encode(&blocks, profile, &fonts).map_err(|e| e.to_string())?;
+    let bytes = escpos_encoder::encode(&blocks, profile, fonts).map_err(|e| e.to_string())?;
     Ok((bytes, procedure.name.vi.clone()))
 }

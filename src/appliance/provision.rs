@@ -229,7 +229,7 @@ pub async fn provision(
         request.token.trim(),
         Duration::from_secs(20),
     )
-    .map_err(ProvisionError::BadRequest)?;
+    .map_err(|e| ProvisionError::BadRequest(e.to_string()))?;
     let (sealing_key, catalogue_key, enrolled_at) = match transport.enroll().await {
         Ok(enrolled) => {
             let sealing = match (&enrolled.sealing_public_key, &request.sealing_key) {

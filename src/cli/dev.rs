@@ -60,7 +60,8 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
         identity,
         token,
         std::time::Duration::from_secs(10),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let clock = Arc::new(crate::devices::clock::SystemClock::new());
     let engine = crate::sync::engine::SyncEngine::new(
         store.clone(),

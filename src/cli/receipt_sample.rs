@@ -10,7 +10,7 @@ pub fn run(config: &Config, out: &Path, print: bool) -> Result<(), String> {
     let profile = config.printer.profile().map_err(|e| e.to_string())?;
     let fonts = crate::app::assets::receipt_fonts()
         .map_err(|e| format!("the receipt font is missing: {e}"))?;
-    let (bytes, procedure_name) = crate::app::test_page::test_page(config)?;
+    let (bytes, procedure_name) = crate::app::test_page::test_page_with(config, &fonts)?;
     let preview =
         escpos_preview::render(&bytes, profile.dots, &fonts).map_err(|e| e.to_string())?;
     preview

@@ -19,11 +19,14 @@ pub mod lunar_calendar;
 pub mod personal_id;
 pub mod pin_hash;
 pub mod procedure;
+pub mod qr_picture;
 pub mod rating;
 pub mod receipt_content;
 pub mod stored_dossier;
 pub mod sync_status;
 pub mod telex;
+#[cfg(test)]
+pub mod test_procedure;
 pub mod text;
 pub mod time;
 pub mod validation;

@@ -208,6 +208,8 @@ impl AdminPanel {
 /// The result of one action.
 pub enum AdminResult {
     Refreshed(HealthSnapshot, Vec<QueuedDossier>, Vec<String>),
+    /// The line the admin screen shows: what was done, or why not (the app's typed error,
+    /// already said as text: the session keeps only what it displays).
     Done(Result<String, String>),
 }
 

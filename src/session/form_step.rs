@@ -136,32 +136,12 @@ impl FormStep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::catalogue::Catalogue;
 
-    const PROC: &str = r#"
-id = "p"
-version = 1
-name = { vi = "Xác nhận", en = "Certificate" }
-summary = { vi = "", en = "" }
-authority = { vi = "UBND", en = "PC" }
-fee = { amount_vnd = 0 }
-processing = { working_days = 3 }
-
+    const HOME: &str = r#"
 [[fields]]
 id = "home"
 label = { vi = "Nơi ở", en = "Home" }
 kind = "address"
-
-[[fields]]
-id = "note"
-label = { vi = "Ghi chú", en = "Note" }
-kind = "text"
-
-[[fields]]
-id = "id"
-label = { vi = "Số định danh", en = "Personal ID" }
-kind = "personal_id"
-role = "applicant_id"
 "#;
 
     fn units() -> Arc<AdminUnits> {
@@ -169,8 +149,7 @@ role = "applicant_id"
     }
 
     fn started() -> FormStep {
-        let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
-        assert!(problems.is_empty(), "{problems:?}");
+        let catalogue = crate::core::test_procedure::catalogue_with(HOME);
         let mut step = FormStep::default();
         let screen = step.start(catalogue.get("p").unwrap().clone(), units(), None);
         assert_eq!(screen, Screen::Question);
@@ -181,6 +160,14 @@ role = "applicant_id"
     fn the_address_picker_shows_where_the_resident_is_in_the_list() {
         let mut step = started();
         let units = units();
+        assert!(
+            !step.offers_legacy_address(),
+            "the first question is the personal ID"
+        );
+        for c in "001093047064".chars() {
+            step.key(Key::Char(c));
+        }
+        assert!(!step.next(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()));
         assert!(
             step.offers_legacy_address(),
             "the province list offers the old address"

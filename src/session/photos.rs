@@ -16,6 +16,22 @@ pub struct Photo {
     pub preview: (u32, u32, Vec<u8>),
 }
 
+#[cfg(test)]
+impl Photo {
+    /// A three-byte "photo" of `byte`s, its hash the byte in hex.
+    pub fn sample(byte: u8) -> Photo {
+        Photo {
+            reference: AttachmentRef {
+                sha256: format!("{byte:02x}"),
+                mime: "image/jpeg".into(),
+                bytes: 3,
+            },
+            jpeg: vec![byte; 3],
+            preview: (1, 1, vec![byte; 3]),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Photos {
     /// By hash; their bytes go into the dossier at submit.
@@ -98,15 +114,7 @@ mod tests {
     use super::*;
 
     fn photo(byte: u8) -> Photo {
-        Photo {
-            reference: AttachmentRef {
-                sha256: format!("{byte:02x}"),
-                mime: "image/jpeg".into(),
-                bytes: 3,
-            },
-            jpeg: vec![byte; 3],
-            preview: (1, 1, vec![byte; 3]),
-        }
+        Photo::sample(byte)
     }
 
     #[test]

@@ -229,26 +229,8 @@ mod tests {
     use super::*;
     use crate::core::working_days::HolidayCalendar;
 
-    const PROC: &str = r#"
-id = "p"
-version = 1
-name = { vi = "Xác nhận", en = "Certificate" }
-summary = { vi = "", en = "" }
-authority = { vi = "UBND", en = "PC" }
-fee = { amount_vnd = 0 }
-processing = { working_days = 3 }
-
-[[fields]]
-id = "id"
-label = { vi = "Số định danh", en = "Personal ID" }
-kind = "personal_id"
-role = "applicant_id"
-"#;
-
     fn catalogue() -> Catalogue {
-        let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
-        assert!(problems.is_empty(), "{problems:?}");
-        catalogue
+        crate::core::test_procedure::catalogue_with("")
     }
 
     fn summary(procedure_id: &str, state: DossierState) -> DossierSummary {

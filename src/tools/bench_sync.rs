@@ -82,7 +82,8 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
 
     // The engine: claim, send, record acceptance, for every dossier.
     let store = StoreHandle::spawn(queued_store(&dir.join("engine.sqlite"), n)?);
-    let transport = HttpTransport::new(&base, identity.clone(), "bench", Duration::from_secs(30))?;
+    let transport = HttpTransport::new(&base, identity.clone(), "bench", Duration::from_secs(30))
+        .map_err(|e| e.to_string())?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock::new());
     let engine = SyncEngine::new(store, transport, clock, "KIOSK-BENCH");
     let started = Instant::now();

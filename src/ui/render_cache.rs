@@ -34,13 +34,8 @@ pub struct RenderCache {
 
 /// A QR code image (black on white, with its quiet zone) for the screen.
 pub fn qr_image(text: &str) -> Option<slint::Image> {
-    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
-    // Whole pixels per module, so the code is drawn crisp at its natural size (~200 px).
-    let scale = (200 / (code.width() as u32 + 8)).max(2);
-    let img = code
-        .render::<image::Luma<u8>>()
-        .module_dimensions(scale, scale)
-        .build();
+    // Crisp at its natural size (~200 px).
+    let img = crate::core::qr_picture::qr_picture_about(text, 200)?;
     let (w, h) = img.dimensions();
     let rgb: Vec<u8> = img.into_raw().into_iter().flat_map(|v| [v, v, v]).collect();
     let buffer = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(&rgb, w, h);

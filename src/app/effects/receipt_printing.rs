@@ -10,6 +10,15 @@ use crate::printing::escpos_encoder::{self, PrinterProfile};
 use crate::printing::raster_text::Fonts;
 use std::sync::{Arc, Mutex};
 
+/// Why receipts cannot be printed with this configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintSetupError {
+    #[error("{0}")]
+    Setting(#[from] crate::config::ConfigError),
+    #[error("the receipt font is missing: {0}")]
+    NoFont(std::io::Error),
+}
+
 /// What printing needs: the printer, its profile and the receipt font.
 pub struct PrintDevices {
     pub printer: Arc<Mutex<dyn ReceiptPrinter>>,
@@ -25,12 +34,11 @@ impl PrintDevices {
     pub fn from_config(
         config: &crate::config::PrinterConfig,
         printer: Arc<Mutex<dyn ReceiptPrinter>>,
-    ) -> Result<PrintDevices, String> {
+    ) -> Result<PrintDevices, PrintSetupError> {
         Ok(PrintDevices {
             printer,
-            profile: config.profile().map_err(|e| e.to_string())?,
-            fonts: crate::app::assets::receipt_fonts()
-                .map_err(|e| format!("the receipt font is missing: {e}"))?,
+            profile: config.profile()?,
+            fonts: crate::app::assets::receipt_fonts().map_err(PrintSetupError::NoFont)?,
             health: crate::appliance::health::Health::new(),
         })
     }

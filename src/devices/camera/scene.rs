@@ -1,18 +1,7 @@
 //! What the simulated camera sees when something is held up to it: a card front with its QR
 //! code (the CCCD's printed QR), drawn as a real camera frame would show it.
 
-use image::{GrayImage, Luma, Rgb, RgbImage};
-
-/// A QR code as black modules on white, `scale` pixels per module, with its quiet zone.
-pub fn render_qr(text: &str, scale: u32) -> Option<GrayImage> {
-    let code =
-        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).ok()?;
-    Some(
-        code.render::<Luma<u8>>()
-            .module_dimensions(scale, scale)
-            .build(),
-    )
-}
+use image::{Rgb, RgbImage};
 
 /// A camera frame of a card front held up to the camera: a pale card with a photo box, text
 /// lines and the QR code in its top-right corner, on a darker background.
@@ -43,7 +32,7 @@ pub fn card_front_frame(qr_text: &str, width: u32, height: u32) -> RgbImage {
             frame.put_pixel(x, y, c);
         }
     }
-    if let Some(qr) = render_qr(qr_text, (cw / 5 / 45).max(2)) {
+    if let Some(qr) = crate::core::qr_picture::qr_picture(qr_text, (cw / 5 / 45).max(2)) {
         let (qx, qy) = (cx + cw - qr.width() - cw / 30, cy + ch / 6);
         for (x, y, p) in qr.enumerate_pixels() {
             if qx + x < width && qy + y < height {

@@ -28,7 +28,9 @@ pub fn serve(
             return Ok(answered);
         }
         let mut payload = vec![0u8; u16::from_be_bytes(len) as usize];
-        stream.read_exact(&mut payload)?;
+        if let Err(e) = stream.read_exact(&mut payload) {
+            return ended(e, answered);
+        }
         let reply: Option<Vec<u8>> = match payload.as_slice() {
             [0] => {
                 chip.reset();
@@ -53,7 +55,21 @@ pub fn serve(
         if let Some(reply) = reply {
             let mut frame = (reply.len() as u16).to_be_bytes().to_vec();
             frame.extend(reply);
-            stream.write_all(&frame)?;
+            if let Err(e) = stream.write_all(&frame) {
+                return ended(e, answered);
+            }
         }
+    }
+}
+
+/// The connection closing at any point (the card lifted, vpcd gone) ends the serving with the
+/// count so far; any other IO failure is an error.
+fn ended(e: std::io::Error, answered: usize) -> std::io::Result<usize> {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        UnexpectedEof | BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected => {
+            Ok(answered)
+        }
+        _ => Err(e),
     }
 }

@@ -1,28 +1,13 @@
 //! The controller's journeys through several steps at once (each step has its own tests).
 
 use super::*;
-use crate::core::answer::AttachmentRef;
 use crate::core::inactivity::InactivityPolicy;
 use crate::core::stored_dossier::DossierSummary;
 use crate::devices::clock::SimClock;
 use crate::session::command::Command;
 use std::time::Duration;
 
-const PROC: &str = r#"
-id = "p"
-version = 1
-name = { vi = "Xác nhận", en = "Certificate" }
-summary = { vi = "", en = "" }
-authority = { vi = "UBND", en = "PC" }
-fee = { amount_vnd = 0 }
-processing = { working_days = 3 }
-
-[[fields]]
-id = "id"
-label = { vi = "Số định danh", en = "Personal ID" }
-kind = "personal_id"
-role = "applicant_id"
-
+const PAPER: &str = r#"
 [[fields]]
 id = "paper"
 label = { vi = "Ảnh giấy tờ", en = "Photo" }
@@ -30,8 +15,7 @@ kind = "attachment"
 "#;
 
 fn controller() -> (KioskController, Arc<SimClock>) {
-    let (catalogue, problems) = Catalogue::from_sources([("p.toml", PROC)]);
-    assert!(problems.is_empty());
+    let catalogue = crate::core::test_procedure::catalogue_with(PAPER);
     let units = AdminUnits::parse_tsv("01\tThành phố Hà Nội\t00070\tPhường Hoàn Kiếm\n").unwrap();
     let clock = Arc::new(SimClock::new("2026-11-24T02:00:00Z".parse().unwrap()));
     let policy = InactivityPolicy {
@@ -49,15 +33,7 @@ fn controller() -> (KioskController, Arc<SimClock>) {
 }
 
 fn photo(byte: u8) -> Photo {
-    Photo {
-        reference: AttachmentRef {
-            sha256: format!("{byte:02x}"),
-            mime: "image/jpeg".into(),
-            bytes: 3,
-        },
-        jpeg: vec![byte; 3],
-        preview: (1, 1, vec![byte; 3]),
-    }
+    Photo::sample(byte)
 }
 
 /// Opens the test procedure and answers its first question (the personal ID).

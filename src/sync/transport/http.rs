@@ -11,6 +11,11 @@ use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
+/// The HTTP client could not be made (its TLS setup, say): no portal call can be tried.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot build the HTTP client: {0}")]
+pub struct ClientError(String);
+
 /// The portal over HTTP(S).
 pub struct HttpTransport {
     client: reqwest::Client,
@@ -66,13 +71,13 @@ impl HttpTransport {
         identity: KioskIdentity,
         enrollment_token: &str,
         timeout: Duration,
-    ) -> Result<HttpTransport, String> {
+    ) -> Result<HttpTransport, ClientError> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("xakiosk/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(|e| ClientError(describe(&e)))?;
         Ok(HttpTransport {
             client,
             base: base_url.trim_end_matches('/').to_string(),

@@ -5,8 +5,8 @@
 
 mod http;
 
-pub use http::HttpTransport;
 pub(crate) use http::describe;
+pub use http::{ClientError, HttpTransport};
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusPage,

@@ -84,7 +84,8 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
     let print = crate::app::effects::PrintDevices::from_config(
         &config.printer,
         Arc::new(Mutex::new(printer)),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let profile = print.profile;
     let backlight = Arc::new(Mutex::new(
         crate::devices::backlight::SimBacklight::default(),

@@ -51,7 +51,8 @@ pub(super) fn sync_with_reference_portal(
             .ok_or("the demo's device key cannot be read")?,
         place: Config::development().kiosk.place,
     };
-    let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))?;
+    let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
     let engine = SyncEngine::new(
         startup.store.clone(),
         transport,
