@@ -25,6 +25,23 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
         6,
         "one dossier per shipped procedure:\n{summary}"
     );
+    // Each procedure walked says what it took, "<id>: <N> taps, <M> keys".
+    let counted: Vec<(&str, u32, u32)> = summary
+        .lines()
+        .filter_map(|l| {
+            let (id, rest) = l.split_once(": ")?;
+            let (taps, keys) = rest.strip_suffix(" keys")?.split_once(" taps, ")?;
+            Some((id, taps.parse().ok()?, keys.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(counted.len(), 6, "a count per procedure:\n{summary}");
+    for (id, taps, keys) in &counted {
+        assert!(
+            *taps >= 4,
+            "{id}: {taps} taps cannot reach a submitted dossier"
+        );
+        assert!(*keys > 0, "{id}: the walk types its answers");
+    }
 
     let (receipts, pngs): (Vec<_>, Vec<_>) = std::fs::read_dir(out.path())
         .unwrap()

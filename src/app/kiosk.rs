@@ -9,7 +9,7 @@ use crate::session::command::Command;
 use crate::session::controller::KioskController;
 use crate::session::outcome::Outcome;
 use crate::slint_generated::AppWindow;
-use crate::ui::dispatch::Dispatch;
+use crate::ui::dispatch::{Dispatch, Touches};
 use crate::ui::render_cache::RenderCache;
 use slint::ComponentHandle;
 use std::cell::{Cell, RefCell};
@@ -35,6 +35,8 @@ pub struct Kiosk {
     voice: RefCell<Option<Voice>>,
     /// The backlight as last switched (follows the controller's sleep).
     backlight_on: Cell<bool>,
+    /// The touches received since the window opened (taps, keys).
+    touches: Cell<Touches>,
 }
 
 impl Kiosk {
@@ -49,12 +51,16 @@ impl Kiosk {
             cache: RefCell::new(Default::default()),
             voice: RefCell::new(None),
             backlight_on: Cell::new(true),
+            touches: Cell::new(Touches::default()),
         });
         let weak = Rc::downgrade(&kiosk);
         crate::ui::connect(
             window,
-            &Dispatch::new(move |event| {
+            &Dispatch::new(move |touch, event| {
                 if let Some(kiosk) = weak.upgrade() {
+                    let mut touches = kiosk.touches.get();
+                    touches.count(touch);
+                    kiosk.touches.set(touches);
                     kiosk.update(event);
                 }
             }),
@@ -64,6 +70,12 @@ impl Kiosk {
         }
         kiosk.render();
         kiosk
+    }
+
+    /// The touches received since the window opened: taps, and keys typed (the demo counts a
+    /// procedure's with `Touches::since`).
+    pub fn touches(&self) -> Touches {
+        self.touches.get()
     }
 
     /// Delivers every outcome sent on `outcomes` on the UI thread, until the kiosk is gone.

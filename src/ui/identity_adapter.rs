@@ -47,7 +47,7 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     g.on_typed_next(move || k.update(|c| c.identity_next()));
     let k = kiosk.clone();
-    g.on_place_test_card(move |n| k.update(|c| c.place_test_card(n.max(0) as usize)));
+    g.on_place_test_card(move |n| k.simulate(|c| c.place_test_card(n.max(0) as usize)));
 }
 
 pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) {

@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     window.global::<KeyboardAdapter>().on_key(move |key| {
-        k.update(|c| {
+        k.key(|c| {
             c.key(&key);
             None
         })

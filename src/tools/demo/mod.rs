@@ -27,6 +27,9 @@ pub struct DemoReport {
     pub screenshots: Vec<PathBuf>,
     pub checks: Vec<(String, bool)>,
     pub dossier_codes: Vec<String>,
+    /// Each procedure walked, from the home screen to its dossier submitted, and the
+    /// resident's touches it took.
+    pub touches: Vec<(String, crate::ui::dispatch::Touches)>,
 }
 
 impl DemoReport {
@@ -142,6 +145,7 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
             screenshots: Vec::new(),
             checks: Vec::new(),
             dossier_codes: Vec::new(),
+            touches: Vec::new(),
         },
     };
 
@@ -221,6 +225,9 @@ fn write_summary(out: &Path, report: &DemoReport) -> Result<(), String> {
     );
     for code in &report.dossier_codes {
         let _ = writeln!(s, "dossier stored: {code}");
+    }
+    for (id, t) in &report.touches {
+        let _ = writeln!(s, "{id}: {} taps, {} keys", t.taps, t.keys);
     }
     for (name, ok) in &report.checks {
         let _ = writeln!(s, "{} {name}", if *ok { "ok  " } else { "FAIL" });

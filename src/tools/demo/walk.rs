@@ -148,6 +148,7 @@ impl Walk {
     }
 
     pub(super) fn walk_procedure(&mut self, id: &str, first: bool) {
+        let touches_before = self.kiosk.touches();
         let app = self.app.clone_strong();
         let session = app.global::<SessionAdapter>();
         let form = app.global::<FormAdapter>();
@@ -288,6 +289,9 @@ impl Walk {
             |c| !c.submission().submitting(),
         );
         self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
+        // Home to the dossier submitted: the resident's touches (#15 counts them down).
+        let made = self.kiosk.touches().since(touches_before);
+        self.report.touches.push((id.to_string(), made));
         self.shot(&format!("{id}-done"));
         let code = form.get_dossier_code().to_string();
         let stored = DossierCode::parse(&code)
