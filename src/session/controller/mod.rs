@@ -156,9 +156,6 @@ impl KioskController {
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
     }
-    pub fn units(&self) -> &AdminUnits {
-        &self.units
-    }
     pub fn search_text(&self) -> &str {
         &self.search
     }
@@ -182,9 +179,6 @@ impl KioskController {
     }
     pub fn form(&self) -> Option<&FormSession> {
         self.form.form()
-    }
-    pub fn form_step(&self) -> &FormStep {
-        &self.form
     }
     pub fn photos(&self) -> &Photos {
         &self.photos

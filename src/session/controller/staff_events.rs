@@ -62,7 +62,8 @@ impl KioskController {
         if self.assist.consent(agreed, self.clock.now()) {
             self.search.clear();
             self.screen = Screen::Procedures;
-        } else if !agreed {
+        } else {
+            // Refused: the step signed the helper out.
             self.screen = Screen::Home;
         }
     }
