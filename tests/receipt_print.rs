@@ -26,6 +26,7 @@ fn fixed_receipt() -> ReceiptContent {
             account: "113366668888".into(),
             account_name: "UBND PHUONG HOAN KIEM".into(),
         }),
+        help_phone: "024 3825 1234".into(),
     };
     let key = xakiosk::protocol::signing::DeviceKey::from_seed([7; 32]);
     let submitted: chrono::DateTime<chrono::Utc> = "2026-02-13T03:41:00Z".parse().unwrap();
@@ -40,9 +41,17 @@ fn fixed_receipt() -> ReceiptContent {
         "KIOSK-DEV-01",
     )
     .to_text();
+    // The contract was photographed at the kiosk: only what is still to bring is printed.
+    let papers = procedure
+        .papers
+        .iter()
+        .filter(|p| p.still_to_bring(&["rent_paper"]))
+        .cloned()
+        .collect::<Vec<_>>();
     ReceiptContent::new(
         &context,
         &procedure,
+        &papers,
         &code,
         submitted,
         Some(&signed),
@@ -143,7 +152,7 @@ fn the_80mm_code_page_receipt_carries_cp1258_text_and_a_raster_qr_when_asked() {
         .unwrap();
     golden("receipt-80mm-cp1258.escpos", &bytes);
     assert!(bytes.windows(3).any(|w| w == [0x1B, b't', 30]));
-    let appointment = xakiosk::printing::cp1258::encode("Hẹn trả kết quả");
+    let appointment = xakiosk::printing::cp1258::encode("Dự kiến có kết quả");
     assert!(bytes.windows(appointment.len()).any(|w| w == appointment));
     assert!(
         !bytes.windows(3).any(|w| w == [0x1D, b'(', b'k']),

@@ -211,7 +211,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
             app.global::<SessionAdapter>().invoke_toggle_elder();
         }
         c.check(&format!("home ({tag})"));
-        press("Nộp hồ sơ");
+        press("Tìm thủ tục");
         c.check(&format!("procedures ({tag})"));
         app.global::<xakiosk::slint_generated::CatalogueAdapter>()
             .invoke_pick("dang-ky-tam-tru".into());

@@ -55,7 +55,7 @@ impl Ui {
     }
 
     fn start_temporary_residence(&self) {
-        self.press("Nộp hồ sơ");
+        self.press("Tìm thủ tục");
         self.type_keys("tam tru");
         self.press("Đăng ký tạm trú");
         self.press("Bắt đầu");
@@ -138,20 +138,20 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
 
     // ID, name, birth date and sex came from the card: the first question is the address.
     assert_eq!(ui.screen(), Screen::Question);
-    assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
-    assert_eq!((ui.form().get_step(), ui.form().get_step_count()), (1, 8));
-    ui.form().invoke_pick("01".into());
-    ui.form().invoke_pick("00070".into());
+    assert!(
+        ui.form()
+            .get_question()
+            .starts_with("Đăng ký tạm trú ở đâu?")
+    );
+    // Address, duration, whose home, the owner's consent, the lease, the phone; the review.
+    assert_eq!((ui.form().get_step(), ui.form().get_step_count()), (1, 7));
+    // The kiosk's own commune first; quick answers and picks go on by themselves.
+    ui.press("Tại Phường Hoàn Kiếm, Thành phố Hà Nội");
     ui.type_keys("5 hangf gai");
     ui.press("Tiếp tục ›");
-    ui.type_keys("20112026");
-    ui.press("Tiếp tục ›");
-    ui.type_keys("6");
-    ui.press("Tiếp tục ›");
-    ui.press("Học tập");
-    ui.press("Tiếp tục ›");
+    ui.press("6 tháng");
+    ui.press("Nhà thuê, phòng trọ");
     ui.press("Có");
-    ui.press("Tiếp tục ›");
     // The document camera now photographs papers, not the card held up for the QR.
     ui.camera.lock().unwrap().hold_card(None);
     ui.press("Chụp ảnh");
@@ -206,7 +206,10 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
         Screen::Question,
         "skipping starts the questions unfilled"
     );
-    assert_eq!(ui.form().get_question(), "Số định danh cá nhân");
+    assert_eq!(
+        ui.form().get_question(),
+        "Số định danh cá nhân của người đăng ký là gì?"
+    );
     ui.press("Trang chủ");
     ui.start_temporary_residence();
     ui.press("Nguyễn Văn An");
@@ -237,7 +240,11 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
             .contains("chưa xác thực bằng chip")
     );
     ui.press("Đúng, tiếp tục");
-    assert!(ui.form().get_question().starts_with("Địa chỉ nơi tạm trú"));
+    assert!(
+        ui.form()
+            .get_question()
+            .starts_with("Đăng ký tạm trú ở đâu?")
+    );
     ui.press("Trang chủ");
     assert!(
         ui.kiosk
@@ -288,7 +295,7 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
             .unwrap();
         ui.id().invoke_place_test_card(n as i32);
     };
-    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Người hỗ trợ đăng nhập");
     assert_eq!(ui.screen(), Screen::AssistSignIn);
     place("Nguyễn Văn An");
     ui.press("Đăng nhập bằng thẻ căn cước của tôi");

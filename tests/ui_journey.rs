@@ -102,7 +102,7 @@ fn setup_in(dir: &std::path::Path) -> Ui {
 fn a_helper_pin_lockout_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let ui = setup_in(dir.path());
-    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Người hỗ trợ đăng nhập");
     ui.press("Nguyễn Thị Hoa");
     for _ in 0..5 {
         ui.type_keys("1111");
@@ -118,7 +118,7 @@ fn a_helper_pin_lockout_survives_a_restart() {
     drop(ui);
     // The kiosk restarts (power cut, watchdog): still locked, even for the right PIN.
     let ui = setup_in(dir.path());
-    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Người hỗ trợ đăng nhập");
     ui.press("Nguyễn Thị Hoa");
     ui.type_keys("2468");
     ui.press("Đăng nhập");
@@ -135,7 +135,7 @@ fn a_helper_pin_lockout_survives_a_restart() {
 /// an invalid answer disables "continue" and says why.
 fn fill_temporary_residence(ui: &Ui) {
     if ui.screen() == Screen::Home {
-        ui.press("Nộp hồ sơ");
+        ui.press("Tìm thủ tục");
     }
     assert_eq!(ui.screen(), Screen::Procedures);
     ui.type_keys("tam tru");
@@ -177,10 +177,13 @@ fn fill_temporary_residence(ui: &Ui) {
     ui.type_keys("05091993");
     assert_eq!(ui.form().get_input_text(), "05/09/1993");
     ui.press("Tiếp tục ›");
+    // A choice answers in one tap and goes on.
     ui.press("Nam");
-    ui.press("Tiếp tục ›");
 
-    // Address: search the province, then the commune, then the street.
+    // Address: the kiosk's own commune is offered first; somewhere else: search the province,
+    // then the commune, then the street.
+    assert!(ui.has("Tại Phường Hoàn Kiếm, Thành phố Hà Nội"));
+    ui.press("Ở nơi khác");
     ui.press("⌨ Tìm");
     ui.type_keys("ha noi");
     ui.press("Thành phố Hà Nội");
@@ -190,14 +193,13 @@ fn fill_temporary_residence(ui: &Ui) {
     ui.type_keys("12 hangf bacj");
     ui.press("Tiếp tục ›");
 
-    ui.type_keys("20112026");
-    ui.press("Tiếp tục ›");
+    // The duration typed (quick buttons offer 3, 6, 12, 24 months).
+    assert!(ui.has("12 tháng"));
     ui.type_keys("6");
     ui.press("Tiếp tục ›");
-    ui.press("Làm việc");
-    ui.press("Tiếp tục ›");
+    // Renting opens the owner's consent and the lease; each pick goes on by itself.
+    ui.press("Nhà thuê, phòng trọ");
     ui.press("Có");
-    ui.press("Tiếp tục ›");
     assert!(
         !ui.enabled("Tiếp tục ›"),
         "a required photo must be taken first"
@@ -245,7 +247,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     ui.press("Tiếp tục ›");
     assert_eq!(ui.screen(), Screen::Review);
     assert_eq!(
-        slint::Model::row_data(&ui.form().get_review_rows(), 6)
+        slint::Model::row_data(&ui.form().get_review_rows(), 5)
             .unwrap()
             .answer,
         "12"
@@ -343,11 +345,11 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
 
     // --- English, and back to Vietnamese after the session ---
     ui.press("English");
-    assert!(ui.has("Submit a dossier"));
-    ui.press("Submit a dossier");
+    assert!(ui.has("Search procedures"));
+    ui.press("Search procedures");
     ui.press("Home");
     assert!(
-        ui.has("Nộp hồ sơ"),
+        ui.has("Tìm thủ tục"),
         "a finished session returns to Vietnamese"
     );
 
@@ -363,16 +365,16 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     };
     sync(false, 3, None);
     assert!(
-        ui.has("Ngoại tuyến · 3 hồ sơ chờ gửi"),
+        ui.has("Chưa có mạng · 3 hồ sơ chờ gửi"),
         "offline with a queue"
     );
     sync(true, 3, Some((1, 3)));
     assert!(ui.has("Đang gửi hồ sơ 2/3…"), "progress while sending");
     sync(true, 0, None);
-    assert!(ui.has("Trực tuyến"));
+    assert!(ui.has("Có mạng"));
 
     // --- walking away mid-form: a warning, then everything is cleared ---
-    ui.press("Nộp hồ sơ");
+    ui.press("Tìm thủ tục");
     ui.type_keys("khai sinh");
     ui.press("Đăng ký khai sinh");
     ui.press("Bắt đầu");
@@ -431,7 +433,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
 
     // --- assisted mode: a helper signs in (a wrong PIN is counted), the resident consents,
     // the dossier records who helped ---
-    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Người hỗ trợ đăng nhập");
     assert_eq!(ui.screen(), Screen::AssistSignIn);
     ui.press("Nguyễn Thị Hoa");
     ui.type_keys("1111");
@@ -487,7 +489,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         "the helper is signed out at the end"
     );
     // Refusing consent signs the helper out at once.
-    ui.press("Cán bộ hỗ trợ đăng nhập");
+    ui.press("Người hỗ trợ đăng nhập");
     ui.press("Nguyễn Thị Hoa");
     ui.type_keys("2468");
     ui.press("Đăng nhập");

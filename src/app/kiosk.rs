@@ -138,10 +138,7 @@ impl Kiosk {
             std::time::Duration::from_secs(1),
             move || {
                 if let Some(k) = weak.upgrade() {
-                    k.update(|c| {
-                        c.tick();
-                        None
-                    });
+                    k.update(|c| c.tick());
                 }
             },
         );

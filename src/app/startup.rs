@@ -46,6 +46,8 @@ pub struct Startup {
     /// What receipts say about this kiosk (place, id, holidays, fee account).
     pub receipts: Arc<crate::core::receipt_content::ReceiptContext>,
     pub queue_tickets: bool,
+    /// The commune the kiosk stands in (checked against the units list).
+    pub home_commune: Option<String>,
     /// The admin screen's PIN hash (empty: the admin screen stays locked).
     pub admin_pin_hash: String,
     /// Community tech-team members who may sign in to help.
@@ -66,6 +68,7 @@ impl Startup {
             self.policy,
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
+        c.set_home_commune(self.home_commune.clone());
         c.set_helpers(self.helpers.clone());
         c.admin = crate::session::admin_panel::AdminPanel::new(&self.admin_pin_hash);
         c.restore_pin_lockouts(self.pin_lockouts.0, self.pin_lockouts.1);
@@ -120,6 +123,18 @@ impl Startup {
             }
         };
         let mut faults = Vec::new();
+        let home_commune = match config.kiosk.commune_code.trim() {
+            "" => None,
+            code if units.commune_by_code(code).is_some() => Some(code.to_string()),
+            code => {
+                // Not a dead end: addresses start from the province list, as without it.
+                faults.push(format!(
+                    "kiosk.commune_code \"{code}\" is not in the administrative units list; \
+                     addresses do not offer the kiosk's own commune"
+                ));
+                None
+            }
+        };
         let key_path = database.with_file_name("device.key");
         let device_key = match device_key_file::load_or_create(&key_path) {
             Ok(key) => Some(key),
@@ -236,8 +251,10 @@ impl Startup {
                 kiosk_id: config.kiosk.id.clone(),
                 calendar: assets::load_holidays(),
                 beneficiary: config.payment.beneficiary(),
+                help_phone: config.assist.phone.clone(),
             }),
             queue_tickets: config.printer.queue_ticket,
+            home_commune,
             admin_pin_hash: config.admin.pin_hash.clone(),
             helpers: config
                 .assist

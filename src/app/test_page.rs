@@ -35,11 +35,13 @@ pub fn test_page_with(
         kiosk_id: config.kiosk.id.clone(),
         calendar: crate::app::assets::load_holidays(),
         beneficiary: config.payment.beneficiary(),
+        help_phone: config.assist.phone.clone(),
     };
     let code = DossierCode::from_random(&[0x5a; 8]);
     let content = ReceiptContent::new(
         &context,
         &procedure,
+        &procedure.papers,
         &code,
         chrono::Utc::now(),
         None,

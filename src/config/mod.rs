@@ -197,6 +197,11 @@ impl Default for VoiceConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct AssistConfig {
     pub helpers: Vec<HelperConfig>,
+    /// The community tech team's phone number, on the help screen, the done page and every
+    /// receipt ("" = not shown).
+    pub phone: String,
+    /// Minutes a resident usually waits for a helper after calling (0 = no wait said).
+    pub expected_wait_minutes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -267,6 +272,10 @@ pub struct KioskConfig {
     pub id: String,
     /// The commune, ward or apartment block shown in the top bar.
     pub place: String,
+    /// The code of the commune or ward the kiosk stands in, from the administrative units list
+    /// (e.g. "00070"): addresses offer it first ("here?"). Empty: the resident picks the
+    /// province and commune.
+    pub commune_code: String,
     /// Language at start and after every session: "vi" or "en".
     pub language: String,
     /// Where dossiers are stored. Empty: the XDG data directory on a desktop
@@ -282,6 +291,7 @@ impl Default for KioskConfig {
         KioskConfig {
             id: String::new(),
             place: String::new(),
+            commune_code: String::new(),
             language: "vi".into(),
             data_dir: String::new(),
             keep_delivered_days: 30,

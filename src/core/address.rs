@@ -90,6 +90,13 @@ impl AdminUnits {
         self.provinces.iter().find(|p| p.code == code)
     }
 
+    /// The province and commune with this commune code (codes are unique nationwide).
+    pub fn commune_by_code(&self, code: &str) -> Option<(&Province, &Commune)> {
+        self.provinces
+            .iter()
+            .find_map(|p| p.commune(code).map(|c| (p, c)))
+    }
+
     pub fn commune_count(&self) -> usize {
         self.provinces.iter().map(|p| p.communes.len()).sum()
     }

@@ -149,10 +149,46 @@ fn check(p: &Procedure) -> Result<(), String> {
                 ));
             }
         }
-        if let FieldKind::Number { min, max } = f.kind
-            && min > max
+        if let FieldKind::Number {
+            min, max, quick, ..
+        } = &f.kind
         {
-            return Err(format!("number field '{}' has min > max", f.id));
+            if min > max {
+                return Err(format!("number field '{}' has min > max", f.id));
+            }
+            if let Some(q) = quick.iter().find(|q| !(min..=max).contains(q)) {
+                return Err(format!(
+                    "number field '{}': quick answer {q} is outside {min}..={max}",
+                    f.id
+                ));
+            }
+        }
+        if let FieldKind::Date {
+            allow_future: false,
+            quick_days,
+            ..
+        } = &f.kind
+            && quick_days.iter().any(|d| *d > 0)
+        {
+            return Err(format!(
+                "date field '{}': a quick date after today needs allow_future = true",
+                f.id
+            ));
+        }
+        check_branch(p, f)?;
+    }
+    for paper in &p.papers {
+        for id in &paper.photographed_by {
+            let attachment = p
+                .fields
+                .iter()
+                .any(|f| &f.id == id && f.kind == FieldKind::Attachment);
+            if !attachment {
+                return Err(format!(
+                    "paper '{}': photographed_by names '{id}', not an attachment field",
+                    paper.name.vi
+                ));
+            }
         }
     }
     let applicant = p.field_with_role(FieldRole::ApplicantId).ok_or_else(|| {
@@ -164,6 +200,53 @@ fn check(p: &Procedure) -> Result<(), String> {
             "field '{}' with role applicant_id must be a required personal_id",
             f.id
         ));
+    }
+    Ok(())
+}
+
+/// A condition names an earlier pick question and values it can have; a stop, values of its
+/// own question; the applicant's ID is asked of everyone.
+fn check_branch(p: &Procedure, f: &crate::core::field::Field) -> Result<(), String> {
+    let known = |field: &crate::core::field::Field, values: &[String], what: &str| {
+        let ids = field
+            .pick_ids()
+            .ok_or_else(|| format!("field '{}': {what} needs a choice or yes_no field", f.id))?;
+        match values.iter().find(|v| !ids.contains(&v.as_str())) {
+            Some(v) => Err(format!(
+                "field '{}': {what} names '{v}', not an answer of '{}' ({})",
+                f.id,
+                field.id,
+                ids.join(", ")
+            )),
+            None if values.is_empty() => Err(format!("field '{}': {what} lists no answer", f.id)),
+            None => Ok(()),
+        }
+    };
+    if let Some(when) = &f.when {
+        let earlier = p
+            .fields
+            .iter()
+            .take_while(|g| g.id != f.id)
+            .find(|g| g.id == when.field)
+            .ok_or_else(|| {
+                format!(
+                    "field '{}': when.field must name an earlier field, not '{}'",
+                    f.id, when.field
+                )
+            })?;
+        known(earlier, &when.is, "when")?;
+        if f.role == Some(FieldRole::ApplicantId) {
+            return Err(format!(
+                "field '{}': the applicant's ID is asked of everyone (no when)",
+                f.id
+            ));
+        }
+    }
+    if let Some(stop) = &f.stop {
+        known(f, &stop.is, "stop")?;
+        if stop.message.vi.trim().is_empty() {
+            return Err(format!("field '{}': the stop needs a message", f.id));
+        }
     }
     Ok(())
 }
@@ -236,5 +319,84 @@ role = "applicant_id"
         assert_eq!(cat.search("dang ky tam tru", Lang::Vi).len(), 1);
         assert_eq!(cat.search("temporary", Lang::En).len(), 1);
         assert_eq!(cat.search("khai sinh", Lang::Vi).len(), 0);
+    }
+
+    #[test]
+    fn branches_must_name_earlier_picks_and_their_answers() {
+        let housing = r#"
+[[fields]]
+id = "housing"
+label = { vi = "Nhà của ai?" }
+kind = "choice"
+options = [{ id = "rent", label = { vi = "Nhà thuê" } }, { id = "own", label = { vi = "Nhà của tôi" } }]
+"#;
+        let consent = |when: &str, stop: &str| {
+            format!(
+                "{GOOD}{housing}\n[[fields]]\nid = \"consent\"\nlabel = {{ vi = \"Chủ nhà đồng ý chưa?\" }}\nkind = \"yes_no\"\nwhen = {when}\nstop = {stop}\n"
+            )
+        };
+        let good_stop = r#"{ is = ["no"], message = { vi = "Cần chủ nhà đồng ý trước." } }"#;
+        let ok = consent(r#"{ field = "housing", is = ["rent"] }"#, good_stop);
+        let (cat, problems) = Catalogue::from_sources([("x.toml", ok.as_str())]);
+        assert!(problems.is_empty(), "{problems:?}");
+        let consent_field = &cat.get("tam-tru").unwrap().fields[2];
+        assert_eq!(consent_field.when.as_ref().unwrap().is, ["rent"]);
+        for (when, stop, says) in [
+            (
+                r#"{ field = "housing", is = ["relatives"] }"#,
+                good_stop,
+                "'relatives'",
+            ),
+            (
+                r#"{ field = "later", is = ["rent"] }"#,
+                good_stop,
+                "earlier field",
+            ),
+            (
+                r#"{ field = "applicant_id", is = ["x"] }"#,
+                good_stop,
+                "choice or yes_no",
+            ),
+            (
+                r#"{ field = "housing", is = [] }"#,
+                good_stop,
+                "lists no answer",
+            ),
+            (
+                r#"{ field = "housing", is = ["rent"] }"#,
+                r#"{ is = ["maybe"], message = { vi = "x" } }"#,
+                "'maybe'",
+            ),
+        ] {
+            let text = consent(when, stop);
+            let (cat, problems) = Catalogue::from_sources([("x.toml", text.as_str())]);
+            assert!(cat.procedures().is_empty(), "{when} {stop}");
+            assert!(problems[0].message.contains(says), "{:?}", problems[0]);
+        }
+    }
+
+    #[test]
+    fn quick_answers_must_be_answers_the_field_accepts() {
+        let field = |kind: &str| {
+            format!("{GOOD}\n[[fields]]\nid = \"q\"\nlabel = {{ vi = \"Q\" }}\n{kind}\n")
+        };
+        for (kind, ok) in [
+            (
+                "kind = \"number\"\nmin = 1\nmax = 24\nquick = [3, 6, 12, 24]",
+                true,
+            ),
+            ("kind = \"number\"\nmin = 1\nmax = 24\nquick = [36]", false),
+            ("kind = \"date\"\nquick_days = [0, -1]", true),
+            ("kind = \"date\"\nquick_days = [1]", false),
+            (
+                "kind = \"date\"\nallow_future = true\nquick_days = [1]",
+                true,
+            ),
+        ] {
+            let text = field(kind);
+            let (cat, problems) = Catalogue::from_sources([("x.toml", text.as_str())]);
+            assert_eq!(problems.is_empty(), ok, "{kind}: {problems:?}");
+            assert_eq!(cat.procedures().len(), usize::from(ok));
+        }
     }
 }

@@ -21,8 +21,42 @@ pub struct Field {
     /// What this answer means to the kiosk beyond the form (the applicant's ID is the dossier's key).
     #[serde(default)]
     pub role: Option<FieldRole>,
+    /// Asked only when an earlier answer is one of these (the branch this question is on).
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// Answers after which the resident cannot go on, and what to do first.
+    #[serde(default)]
+    pub stop: Option<Stop>,
     #[serde(flatten)]
     pub kind: FieldKind,
+}
+
+/// "Ask this only if `field` was answered with one of `is`" (option ids; `yes`/`no`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub field: String,
+    pub is: Vec<String>,
+}
+
+/// A dead end said plainly: answered with one of `is` (option ids; `yes`/`no`), the form
+/// stops and shows `message` (why, and what to do before coming back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stop {
+    pub is: Vec<String>,
+    pub message: Text,
+}
+
+impl Field {
+    /// The id a pick answer is compared by in conditions and stops, if this is a pick.
+    pub fn pick_ids(&self) -> Option<Vec<&str>> {
+        match &self.kind {
+            FieldKind::Choice { options } => Some(options.iter().map(|o| o.id.as_str()).collect()),
+            FieldKind::YesNo => Some(vec!["yes", "no"]),
+            _ => None,
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -65,6 +99,12 @@ pub enum FieldKind {
     Number {
         min: u32,
         max: u32,
+        /// Common answers offered as buttons (a duration: 3, 6, 12, 24); one tap answers.
+        #[serde(default)]
+        quick: Vec<u32>,
+        /// What the number counts ("tháng"), shown after it on the buttons and the review.
+        #[serde(default)]
+        unit: Option<Text>,
     },
     /// A calendar date typed as DD/MM/YYYY.
     Date {
@@ -75,6 +115,9 @@ pub enum FieldKind {
         /// that number encodes.
         #[serde(default)]
         birth_date_of: Option<String>,
+        /// Dates offered as buttons, in days from today (0 today, -1 yesterday, 1 tomorrow).
+        #[serde(default)]
+        quick_days: Vec<i32>,
     },
     /// A 12-digit personal identification number.
     PersonalId,

@@ -50,6 +50,27 @@ pub struct Paper {
     pub original: bool,
     #[serde(default)]
     pub copies: u32,
+    /// The kiosk's answers are this paper (a declaration form the office prints from them).
+    #[serde(default)]
+    pub replaced_by_answers: bool,
+    /// Attachment questions whose photo is this paper: photographed, it is not brought (unless
+    /// the original must be shown).
+    #[serde(default)]
+    pub photographed_by: Vec<String>,
+}
+
+impl Paper {
+    /// Whether the resident still has to bring it, given the questions answered with a photo.
+    pub fn still_to_bring(&self, photographed: &[&str]) -> bool {
+        if self.original {
+            return true;
+        }
+        let photographed = self
+            .photographed_by
+            .iter()
+            .any(|f| photographed.contains(&f.as_str()));
+        !(self.replaced_by_answers || photographed)
+    }
 }
 
 impl Procedure {

@@ -1,7 +1,8 @@
 //! What a printed receipt and a queue ticket say, as Vietnamese lines and blocks: the commune
-//! and kiosk, the procedure, the dossier code, when it was handed in, the appointment date,
-//! the papers to bring, the lookup QR, the fee and its payment QR, and whether the dossier is
-//! still waiting for the network. Pure: built from the stored summary, the procedure and the
+//! and kiosk, the procedure, the dossier code, when it was handed in, where it goes and whether
+//! it is already there or still stored at the kiosk, the expected result date (counted from
+//! the office's receipt), only the papers still to bring, the lookup QR, the fee and its
+//! payment QR, and the help line. Pure: built from the stored summary, the procedure and the
 //! holiday calendar; no personal data (a receipt left behind at the kiosk tells nobody who
 //! the resident is). Must not know ESC/POS or the printer.
 
@@ -25,6 +26,8 @@ pub struct ReceiptContext {
     pub calendar: HolidayCalendar,
     /// The commune's fee account; without it no payment QR is printed.
     pub beneficiary: Option<Beneficiary>,
+    /// The community team's phone number ("" = none printed).
+    pub help_phone: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,14 +44,20 @@ pub struct ReceiptContent {
     pub place: String,
     pub kiosk_id: String,
     pub procedure: String,
+    /// The office that decides ("Công an cấp xã nơi dự kiến tạm trú").
+    pub office: String,
     /// The code as residents type it (HK7M-2QPD-W).
     pub code: String,
     /// Local time handed in, "10:41 ngày 24/11/2026".
     pub submitted: String,
-    /// "27/11/2026".
+    /// "27/11/2026": expected, counted from now as if the office received it today.
     pub appointment: String,
     pub processing: String,
+    /// Papers still to bring to the desk (the ones photographed or replaced by the answers are
+    /// not listed).
     pub papers: Vec<String>,
+    /// The community team's phone number ("" = none).
+    pub help_phone: String,
     /// What the receipt's QR holds: the signed receipt, or the plain code without one.
     pub lookup_qr: String,
     pub fee: Option<FeeLine>,
@@ -84,10 +93,12 @@ fn paper_line(p: &crate::core::procedure::Paper) -> String {
 }
 
 impl ReceiptContent {
+    /// `papers`: those still to bring (see `FormSession::papers_to_bring`).
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         context: &ReceiptContext,
         procedure: &Procedure,
+        papers: &[crate::core::procedure::Paper],
         code: &crate::core::dossier_code::DossierCode,
         submitted_at: DateTime<Utc>,
         signed_receipt: Option<&str>,
@@ -118,11 +129,13 @@ impl ReceiptContent {
             place: context.place.clone(),
             kiosk_id: context.kiosk_id.clone(),
             procedure: procedure.name.vi.clone(),
+            office: procedure.authority.vi.clone(),
             code: code.display(),
             submitted: local.format("%H:%M ngày %d/%m/%Y").to_string(),
             appointment: appointment.format("%d/%m/%Y").to_string(),
             processing: procedure.processing_text().vi,
-            papers: procedure.papers.iter().map(paper_line).collect(),
+            papers: papers.iter().map(paper_line).collect(),
+            help_phone: context.help_phone.clone(),
             lookup_qr: signed_receipt
                 .map(str::to_string)
                 .unwrap_or_else(|| code.display()),
@@ -139,27 +152,58 @@ impl ReceiptContent {
             .map(|f| format!("{} đ", group_thousands(f.amount_vnd, '.')))
     }
 
+    /// Where the dossier is: stored here and going to the office, or already there.
+    pub fn where_it_is(&self) -> String {
+        if self.queued_offline {
+            format!(
+                "Đã lưu an toàn tại máy. Máy sẽ tự gửi đến {} khi có mạng; không cần nộp lại.",
+                lowercase_first(&self.office)
+            )
+        } else {
+            format!("Đã gửi đến {}.", lowercase_first(&self.office))
+        }
+    }
+
+    /// The expected date, said as expected and from when it counts.
+    pub fn expected(&self) -> String {
+        format!(
+            "Dự kiến có kết quả: ngày {} ({}, tính từ khi cơ quan nhận hồ sơ).",
+            self.appointment,
+            self.processing.to_lowercase()
+        )
+    }
+
     /// The receipt read aloud: the same facts, as sentences.
     pub fn spoken(&self) -> String {
         let mut s = format!(
-            "Biên nhận hồ sơ {}. Mã hồ sơ: {}. Nộp lúc {}. Hẹn trả kết quả ngày {}.",
+            "Biên nhận hồ sơ {}. Mã hồ sơ: {}. Nộp lúc {}. {} {}",
             self.procedure,
             self.code.replace('-', " "),
             self.submitted,
-            self.appointment
+            self.where_it_is(),
+            self.expected()
         );
         if !self.papers.is_empty() {
-            s += " Giấy tờ mang đến quầy một cửa: ";
+            s += " Giấy tờ cần mang đến Bộ phận một cửa: ";
             s += &self.papers.join("; ");
             s += ".";
         }
         if let Some(fee) = self.fee_text() {
             s += &format!(" Lệ phí {fee}.");
         }
-        if self.queued_offline {
-            s += " Hồ sơ đã được lưu an toàn tại máy và sẽ tự động gửi khi có mạng.";
+        if !self.help_phone.is_empty() {
+            s += &format!(" Cần hỗ trợ, gọi {}.", self.help_phone);
         }
         s
+    }
+}
+
+/// "Công an cấp xã" → "công an cấp xã", to sit inside a sentence; an acronym ("UBND") stays.
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.clone().next()) {
+        (Some(c), Some(d)) if !d.is_uppercase() => c.to_lowercase().chain(chars).collect(),
+        _ => s.to_string(),
     }
 }
 
@@ -203,29 +247,31 @@ pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
     let mut b = vec![
         text("BIÊN NHẬN HỒ SƠ", Large, true, Center),
         text(&r.place, Normal, false, Center),
-        text(format!("Ki-ốt {}", r.kiosk_id), Small, false, Center),
+        text(
+            format!("Máy dịch vụ công {}", r.kiosk_id),
+            Small,
+            false,
+            Center,
+        ),
         Block::Rule,
         text(format!("Thủ tục: {}", r.procedure), Normal, true, Left),
         text("Mã hồ sơ:", Normal, false, Center),
         text(&r.code, Large, true, Center),
         text(format!("Nộp lúc: {}", r.submitted), Normal, false, Left),
-        text(
-            format!(
-                "Hẹn trả kết quả: ngày {} ({})",
-                r.appointment,
-                r.processing.to_lowercase()
-            ),
-            Normal,
-            true,
-            Left,
-        ),
+        text(r.where_it_is(), Normal, true, Left),
+        text(r.expected(), Normal, false, Left),
     ];
     if let Some(fee) = r.fee_text() {
         b.push(text(format!("Lệ phí: {fee}"), Normal, false, Left));
     }
     if !r.papers.is_empty() {
         b.push(Block::Rule);
-        b.push(text("Giấy tờ mang đến quầy một cửa:", Normal, true, Left));
+        b.push(text(
+            "Giấy tờ cần mang đến Bộ phận một cửa:",
+            Normal,
+            true,
+            Left,
+        ));
         for p in &r.papers {
             b.push(text(format!("• {p}"), Normal, false, Left));
         }
@@ -233,20 +279,11 @@ pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
     b.push(Block::Rule);
     b.push(Block::Qr(r.lookup_qr.clone()));
     b.push(text(
-        "Quét mã này tại ki-ốt (mục Tra cứu hồ sơ) để xem tình trạng hồ sơ.",
+        "Quét mã này tại máy dịch vụ công (mục Tra cứu hồ sơ) để xem hồ sơ đến đâu.",
         Small,
         false,
         Center,
     ));
-    if r.queued_offline {
-        b.push(Block::Rule);
-        b.push(text(
-            "Hồ sơ đã được lưu an toàn tại ki-ốt khi chưa có mạng và sẽ được tự động gửi lên Cổng dịch vụ công khi có mạng. Bạn không cần nộp lại.",
-            Normal,
-            false,
-            Left,
-        ));
-    }
     if let Some(FeeLine {
         payment_qr: Some(qr),
         beneficiary_name,
@@ -275,7 +312,15 @@ pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
         ));
     }
     b.push(Block::Rule);
-    b.push(text("Xin cảm ơn ông/bà!", Normal, false, Center));
+    if !r.help_phone.is_empty() {
+        b.push(text(
+            format!("Cần hỗ trợ, gọi: {}", r.help_phone),
+            Normal,
+            false,
+            Center,
+        ));
+    }
+    b.push(text("Xin cảm ơn!", Normal, false, Center));
     b.push(Block::Feed(3));
     b
 }
@@ -286,7 +331,7 @@ pub fn queue_ticket_blocks(r: &ReceiptContent) -> Vec<Block> {
     use TextSize::*;
     vec![
         text("PHIẾU THỨ TỰ", Large, true, Center),
-        text("Quầy tiếp nhận một cửa", Normal, false, Center),
+        text("Bộ phận một cửa", Normal, false, Center),
         text(&r.place, Small, false, Center),
         Block::Rule,
         text(format!("{:03}", r.ticket_number), Huge, true, Center),

@@ -28,7 +28,7 @@ pub fn validate_typed(kind: &FieldKind, input: &str, today: NaiveDate) -> Result
                 Ok(Answer::Text(input))
             }
         }
-        FieldKind::Number { min, max } => match input.parse::<u32>() {
+        FieldKind::Number { min, max, .. } => match input.parse::<u32>() {
             Ok(n) if (*min..=*max).contains(&n) => Ok(Answer::Number(n)),
             _ => Err(Text::new(
                 format!("Vui lòng nhập một số từ {min} đến {max}."),
@@ -160,6 +160,7 @@ mod tests {
         let k = FieldKind::Date {
             allow_future: false,
             birth_date_of: None,
+            quick_days: Vec::new(),
         };
         assert_eq!(
             validate_typed(&k, "05/09/1990", today()),
@@ -182,7 +183,8 @@ mod tests {
             validate_typed(
                 &FieldKind::Date {
                     allow_future: true,
-                    birth_date_of: None
+                    birth_date_of: None,
+                    quick_days: Vec::new(),
                 },
                 "25/11/2026",
                 today()
@@ -235,7 +237,12 @@ mod tests {
 
     #[test]
     fn numbers_respect_bounds() {
-        let k = FieldKind::Number { min: 1, max: 20 };
+        let k = FieldKind::Number {
+            min: 1,
+            max: 20,
+            quick: Vec::new(),
+            unit: None,
+        };
         assert_eq!(validate_typed(&k, "3", today()), Ok(Answer::Number(3)));
         assert!(validate_typed(&k, "0", today()).is_err());
         assert!(validate_typed(&k, "21", today()).is_err());

@@ -20,7 +20,8 @@ pub struct FormStep {
 fn screen_of(position: Position) -> Screen {
     match position {
         Position::Review => Screen::Review,
-        Position::Question(_) => Screen::Question,
+        // A stop is said on the question's page, in place of its answers.
+        Position::Question(_) | Position::Stopped(_) => Screen::Question,
     }
 }
 
@@ -32,8 +33,9 @@ impl FormStep {
         procedure: Arc<Procedure>,
         units: Arc<AdminUnits>,
         identity: Option<&CitizenIdentity>,
+        home_commune: Option<&str>,
     ) -> Screen {
-        let mut form = FormSession::new(procedure, units);
+        let mut form = FormSession::new(procedure, units).with_home_commune(home_commune);
         if let Some(identity) = identity {
             form.prefill(identity);
         }
@@ -55,18 +57,16 @@ impl FormStep {
         }
     }
 
-    /// A choice in a pick list.
-    pub fn pick(&mut self, id: &str) {
-        if let Some(f) = self.form.as_mut() {
-            f.choose(id);
-        }
+    /// A choice in a pick list: true when it answered the question (the caller goes on).
+    pub fn pick(&mut self, id: &str, today: chrono::NaiveDate) -> bool {
+        self.form.as_mut().is_some_and(|f| f.choose(id, today))
     }
 
-    /// "Continue": true when the form reached its review.
-    pub fn next(&mut self, today: chrono::NaiveDate) -> bool {
-        self.form
-            .as_mut()
-            .is_some_and(|f| matches!(f.next(today), Ok(Position::Review)))
+    /// "Continue": the screen it leads to (the same question while its answer does not check).
+    pub fn next(&mut self, today: chrono::NaiveDate) -> Option<Screen> {
+        let f = self.form.as_mut()?;
+        let _ = f.next(today);
+        Some(screen_of(f.position()))
     }
 
     /// "Back": the screen it leads to, or `None` from the first question (the form is then
@@ -151,7 +151,7 @@ kind = "address"
     fn started() -> FormStep {
         let catalogue = crate::core::test_procedure::catalogue_with(HOME);
         let mut step = FormStep::default();
-        let screen = step.start(catalogue.get("p").unwrap().clone(), units(), None);
+        let screen = step.start(catalogue.get("p").unwrap().clone(), units(), None, None);
         assert_eq!(screen, Screen::Question);
         step
     }
@@ -167,16 +167,20 @@ kind = "address"
         for c in "001093047064".chars() {
             step.key(Key::Char(c));
         }
-        assert!(!step.next(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()));
+        assert_eq!(
+            step.next(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()),
+            Some(Screen::Question)
+        );
         assert!(
             step.offers_legacy_address(),
             "the province list offers the old address"
         );
         assert_eq!(step.address_trail(&units), "");
-        step.pick("01");
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert!(!step.pick("01", today), "a province is not yet an answer");
         assert_eq!(step.address_trail(&units), "Thành phố Hà Nội ›");
         assert!(!step.offers_legacy_address());
-        step.pick("00070");
+        assert!(!step.pick("00070", today));
         assert_eq!(
             step.address_trail(&units),
             "Thành phố Hà Nội › Phường Hoàn Kiếm"
@@ -189,6 +193,6 @@ kind = "address"
         assert_eq!(step.back(), None);
         assert!(!step.is_open());
         assert_eq!(step.back(), None, "nothing to go back in");
-        assert!(!step.next(chrono::NaiveDate::MIN));
+        assert_eq!(step.next(chrono::NaiveDate::MIN), None);
     }
 }

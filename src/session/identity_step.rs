@@ -21,6 +21,9 @@ pub enum Phase {
         error: Option<Text>,
     },
     ScanningQr,
+    /// Choosing, while the camera looks for a card's QR code by itself (one frame at a time):
+    /// shown as `Choose`; a frame without a code goes back to `Choose` quietly.
+    Watching,
     /// The QR was read; waiting for the card on the reader.
     WaitingForCard,
     Reading {
@@ -141,10 +144,23 @@ impl IdentityStep {
     }
 
     pub fn start_scan(&mut self) -> bool {
-        if matches!(self.phase, Phase::ScanningQr | Phase::Reading { .. }) {
+        if matches!(
+            self.phase,
+            Phase::ScanningQr | Phase::Watching | Phase::Reading { .. }
+        ) {
             return false;
         }
         self.phase = Phase::ScanningQr;
+        true
+    }
+
+    /// While the resident is choosing, the camera looks for a QR code without being asked:
+    /// true when a frame should be taken now (none is being taken).
+    pub fn watch(&mut self) -> bool {
+        if self.phase != Phase::Choose {
+            return false;
+        }
+        self.phase = Phase::Watching;
         true
     }
 
@@ -154,10 +170,16 @@ impl IdentityStep {
         result: Result<CccdQr, Text>,
         today: chrono::NaiveDate,
     ) -> Option<Vec<AccessKey>> {
-        if self.phase != Phase::ScanningQr {
+        let watching = self.phase == Phase::Watching;
+        if self.phase != Phase::ScanningQr && !watching {
             return None; // the resident left meanwhile
         }
         match result {
+            // Nothing in front of the camera yet: keep looking, say nothing.
+            Err(_) if watching => {
+                self.phase = Phase::Choose;
+                None
+            }
             Ok(qr) => {
                 self.qr = Some(qr);
                 self.retry_keys(today)

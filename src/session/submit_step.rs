@@ -7,7 +7,7 @@ use crate::core::catalogue::Catalogue;
 use crate::core::dossier::DossierState;
 use crate::core::dossier_code::DossierCode;
 use crate::core::form::FormSession;
-use crate::core::procedure::Procedure;
+use crate::core::procedure::{Paper, Procedure};
 use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
 use crate::core::stored_dossier::DossierSummary;
 use crate::core::text::Text;
@@ -42,6 +42,8 @@ pub struct SubmitStep {
     /// The receipt of the dossier just submitted (or looked up), and its printing.
     receipt: Option<ReceiptContent>,
     print_state: PrintState,
+    /// The papers the resident just submitting must still bring to the desk.
+    papers_to_bring: Vec<Paper>,
 }
 
 impl Default for SubmitStep {
@@ -55,6 +57,7 @@ impl Default for SubmitStep {
             queue_tickets: false,
             receipt: None,
             print_state: PrintState::Idle,
+            papers_to_bring: Vec::new(),
         }
     }
 }
@@ -96,11 +99,13 @@ impl SubmitStep {
     }
 
     /// The store kept the dossier of `procedure`: its receipt (when receipts are on) and the
-    /// command that prints it. `offline`: not yet at the portal, as the receipt says.
+    /// command that prints it. `papers`: those the resident must still bring (not photographed
+    /// here); `offline`: not yet at the portal, as the receipt says.
     pub fn stored(
         &mut self,
         summary: DossierSummary,
         procedure: Option<Arc<Procedure>>,
+        papers: Vec<Paper>,
         offline: bool,
     ) -> Option<Command> {
         self.submitting = false;
@@ -109,6 +114,7 @@ impl SubmitStep {
             ReceiptContent::new(
                 ctx,
                 &procedure,
+                &papers,
                 &summary.code,
                 summary.created_at,
                 summary.receipt.as_deref(),
@@ -116,8 +122,9 @@ impl SubmitStep {
                 0,
             )
         });
-        let queue_ticket =
-            (self.queue_tickets && !procedure.papers.is_empty()).then_some(summary.created_at);
+        // A queue ticket only sends someone to the desk who has something to bring there.
+        let queue_ticket = (self.queue_tickets && !papers.is_empty()).then_some(summary.created_at);
+        self.papers_to_bring = papers;
         self.submitted_id = Some(summary.id);
         self.submitted = Some((summary.code, procedure, summary.receipt));
         self.start_printing(queue_ticket)
@@ -168,10 +175,24 @@ impl SubmitStep {
                 return None;
             };
             let queued = matches!(found.state, DossierState::Queued | DossierState::Sending);
+            // Which papers were photographed is sealed with the answers: a reprint lists only
+            // what no photo could have replaced (originals, papers with no photo question).
+            let photographable: Vec<&str> = p
+                .papers
+                .iter()
+                .flat_map(|x| x.photographed_by.iter().map(String::as_str))
+                .collect();
+            let papers: Vec<Paper> = p
+                .papers
+                .iter()
+                .filter(|x| x.still_to_bring(&photographable))
+                .cloned()
+                .collect();
             self.receipt = self.receipt_context.as_ref().map(|ctx| {
                 ReceiptContent::new(
                     ctx,
                     p,
+                    &papers,
                     &found.code,
                     found.created_at,
                     found.receipt.as_deref(),
@@ -181,6 +202,11 @@ impl SubmitStep {
             });
         }
         self.start_printing(None)
+    }
+
+    /// The papers the resident who just submitted must still bring to the desk.
+    pub fn papers_to_bring(&self) -> &[Paper] {
+        &self.papers_to_bring
     }
 
     /// A new lookup: no receipt on screen.
@@ -200,6 +226,7 @@ impl SubmitStep {
         self.error = None;
         self.submitted = None;
         self.submitted_id = None;
+        self.papers_to_bring.clear();
         self.clear_receipt();
     }
 
@@ -252,6 +279,7 @@ mod tests {
                 kiosk_id: "K1".into(),
                 calendar: HolidayCalendar::computed(),
                 beneficiary: None,
+                help_phone: String::new(),
             }),
             false,
         );
@@ -265,7 +293,12 @@ mod tests {
         let Some(Command::PrintReceipt {
             content,
             queue_ticket,
-        }) = s.stored(summary("p", DossierState::Queued), Some(p), true)
+        }) = s.stored(
+            summary("p", DossierState::Queued),
+            Some(p),
+            Vec::new(),
+            true,
+        )
         else {
             panic!("the receipt is printed")
         };
@@ -290,8 +323,13 @@ mod tests {
         let mut s = SubmitStep::default();
         let p = catalogue().get("p").unwrap().clone();
         assert!(
-            s.stored(summary("p", DossierState::Queued), Some(p), true)
-                .is_none()
+            s.stored(
+                summary("p", DossierState::Queued),
+                Some(p),
+                Vec::new(),
+                true
+            )
+            .is_none()
         );
         assert!(s.last_submitted().is_some(), "the code is still shown");
     }

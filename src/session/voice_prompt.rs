@@ -26,10 +26,10 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
     match c.screen() {
         Screen::Home => Text::new(
             format!(
-                "Xin chào. Đây là ki-ốt dịch vụ công của {place}. Chạm Nộp hồ sơ để làm thủ tục, hoặc Tra cứu hồ sơ để xem hồ sơ đã nộp. Chạm nút Chữ lớn nếu muốn chữ to hơn."
+                "Xin chào. Đây là máy dịch vụ công của {place}. Chạm vào tên thủ tục cần làm, hoặc Tra cứu hồ sơ để xem hồ sơ đã nộp. Chạm nút Chữ lớn nếu muốn chữ to hơn."
             ),
             format!(
-                "Welcome to the public-service kiosk of {place}. Touch Submit a dossier to start a procedure, or Track a dossier to follow one. Touch Large text for bigger letters."
+                "Welcome to the public-service kiosk of {place}. Touch the procedure you need, or Track a dossier to follow one. Touch Large text for bigger letters."
             ),
         ),
         Screen::Procedures => Text::new(
@@ -39,18 +39,22 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
         Screen::ProcedureInfo => match c.chosen() {
             Some(p) => Text::new(
                 format!(
-                    "{}. {}. Lệ phí: {}. Thời gian giải quyết: {}. Chạm Bắt đầu để làm thủ tục.",
+                    "{}. {}. Lệ phí: {}. Thời gian giải quyết: {}. Nhiều nhất {} câu hỏi, {} câu nếu dùng thẻ căn cước gắn chip. Chạm Bắt đầu để làm thủ tục.",
                     p.name.vi,
                     p.summary.vi,
                     p.fee_text().vi,
-                    p.processing_text().vi
+                    p.processing_text().vi,
+                    crate::core::form::question_counts(p).0,
+                    crate::core::form::question_counts(p).1,
                 ),
                 format!(
-                    "{}. {}. Fee: {}. Processing time: {}. Touch Start to begin.",
+                    "{}. {}. Fee: {}. Processing time: {}. At most {} questions, {} with the chip ID card. Touch Start to begin.",
                     p.name.get(Lang::En),
                     p.summary.get(Lang::En),
                     p.fee_text().get(Lang::En),
-                    p.processing_text().get(Lang::En)
+                    p.processing_text().get(Lang::En),
+                    crate::core::form::question_counts(p).0,
+                    crate::core::form::question_counts(p).1,
                 ),
             ),
             None => Text::new("Chọn thủ tục.", "Choose a procedure."),
@@ -108,9 +112,9 @@ impl Text {
 
 fn identity_prompt(c: &KioskController) -> Text {
     match &c.identity_step().phase {
-        Phase::Choose => Text::new(
-            "Xác định danh tính. Chạm Dùng thẻ căn cước, rồi đưa mặt trước thẻ có mã QR vào trước camera. Hoặc chạm Bỏ qua để tự nhập thông tin.",
-            "Identify yourself. Touch Use my ID card, then hold the front of the card with its QR code to the camera. Or touch Skip to type your details.",
+        Phase::Choose | Phase::Watching => Text::new(
+            "Xác định danh tính. Đưa mặt trước thẻ căn cước, có mã QR, vào trước camera; máy tự đọc. Hoặc chạm Bỏ qua để tự nhập thông tin.",
+            "Identify yourself. Hold the front of your ID card, with its QR code, to the camera; the kiosk reads it by itself. Or touch Skip to type your details.",
         ),
         Phase::Typing { birth, error, .. } => {
             let t = if *birth {
@@ -150,6 +154,14 @@ fn question_prompt(c: &KioskController) -> Text {
     let Some(form) = c.form() else {
         return Text::new("Trả lời câu hỏi.", "Answer the question.");
     };
+    if let Some(stop) = form.stop_message() {
+        return Text::new("Chưa thể tiếp tục.", "You cannot go on yet.")
+            .with_suffix(Some(&stop))
+            .with_suffix(Some(&Text::new(
+                "Chạm Sửa câu trả lời để chọn lại, hoặc Kết thúc để về màn hình đầu.",
+                "Touch Change my answer to choose again, or End to go back to the start.",
+            )));
+    }
     let Some(field) = form.current_field() else {
         return Text::new("Trả lời câu hỏi.", "Answer the question.");
     };
@@ -173,20 +185,63 @@ fn question_prompt(c: &KioskController) -> Text {
 
 fn done_prompt(c: &KioskController) -> Text {
     let mut t = match c.submission().last_submitted() {
-        Some((code, _, _)) => {
+        Some((code, procedure, _)) => {
             let spelled = code.display().replace('-', " ");
+            let office = &procedure.authority;
+            let delivered = c.online && c.queue_count == 0;
             Text::new(
-                format!("Hồ sơ của bạn đã được nộp. Mã hồ sơ là {spelled}."),
-                format!("Your dossier has been submitted. The dossier code is {spelled}."),
+                if delivered {
+                    format!(
+                        "Hồ sơ đã được gửi đến {}. Mã hồ sơ là {spelled}.",
+                        office.vi
+                    )
+                } else {
+                    format!(
+                        "Hồ sơ đã được lưu an toàn tại máy. Máy sẽ tự gửi đến {} khi có mạng, không cần nộp lại. Mã hồ sơ là {spelled}.",
+                        office.vi
+                    )
+                },
+                if delivered {
+                    format!(
+                        "Your dossier was sent to {}. The dossier code is {spelled}.",
+                        office.get(crate::core::text::Lang::En)
+                    )
+                } else {
+                    format!(
+                        "Your dossier is saved safely on the kiosk, which sends it to {} when the network is there; you need not submit again. The dossier code is {spelled}.",
+                        office.get(crate::core::text::Lang::En)
+                    )
+                },
             )
         }
-        None => Text::new("Hồ sơ đã được nộp.", "The dossier was submitted."),
+        None => Text::new(
+            "Hồ sơ đã được lưu tại máy.",
+            "The dossier is saved on the kiosk.",
+        ),
     };
     if let Some(r) = c.submission().receipt() {
         t = t.with_suffix(Some(&Text::new(
-            format!("Hẹn trả kết quả ngày {}.", r.appointment),
-            format!("The result is expected on {}.", r.appointment),
+            format!(
+                "Dự kiến có kết quả ngày {}, tính từ khi cơ quan nhận hồ sơ.",
+                r.appointment
+            ),
+            format!(
+                "The result is expected on {}, counted from when the office receives it.",
+                r.appointment
+            ),
         )));
+        if !r.papers.is_empty() {
+            t = t.with_suffix(Some(&Text::new(
+                format!(
+                    "Giấy tờ còn cần mang đến Bộ phận một cửa: {}.",
+                    r.papers.join("; ")
+                ),
+                format!(
+                    "Still to bring to the one-stop desk: {}.",
+                    r.papers.join("; ")
+                ),
+            )));
+        }
     }
     let print = match c.submission().print_state() {
         PrintState::Printed => Some(Text::new(

@@ -54,6 +54,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         g.set_duration(p.processing_text().get(lang).into());
         let papers: Vec<SharedString> = p.papers.iter().map(|x| x.name.get(lang).into()).collect();
         set_rows(&mut cache.papers, papers, |m| g.set_papers(m));
-        g.set_question_count(p.fields.len() as i32);
+        let (without_card, with_card) = crate::core::form::question_counts(p);
+        g.set_question_count(without_card as i32);
+        g.set_question_count_with_card(with_card as i32);
     }
 }

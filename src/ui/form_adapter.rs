@@ -104,7 +104,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             );
             g.set_optional(!field.required);
             g.set_input_kind(match (&field.kind, stage) {
-                (FieldKind::Choice { .. } | FieldKind::YesNo, _) => InputKind::Choice,
+                (FieldKind::Choice { .. } | FieldKind::YesNo, _)
+                | (_, Some(AddressStage::Here)) => InputKind::Choice,
                 (_, Some(AddressStage::Province | AddressStage::Commune)) => InputKind::PickList,
                 (_, Some(AddressStage::Detail | AddressStage::Legacy)) => InputKind::AddressDetail,
                 (FieldKind::Attachment, _) => InputKind::Photo,
@@ -122,6 +123,12 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 .collect();
             set_rows(&mut cache.options, options, |m| g.set_options(m));
         }
+        g.set_stop_message(
+            form.stop_message()
+                .map(|t| t.get(lang).to_string())
+                .unwrap_or_default()
+                .into(),
+        );
         g.set_input_text(form.text().into());
         let error = c.photos().error().cloned().or_else(|| form.feedback(today));
         g.set_error_text(
@@ -186,6 +193,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     );
     match c.submission().last_submitted() {
         Some((code, procedure, receipt)) => {
+            let office = procedure.authority.get(lang).to_string();
             if cache.receipt_qr.as_deref() != Some(code.as_str()) {
                 let image = receipt.as_deref().and_then(qr_image);
                 g.set_has_receipt(image.is_some());
@@ -193,25 +201,63 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 cache.receipt_qr = Some(code.as_str().to_string());
             }
             g.set_dossier_code(code.display().into());
-            let note = if c.online {
-                Text::new(
-                    "Hồ sơ đã được lưu tại máy và đang được gửi lên Cổng dịch vụ công.",
-                    "The dossier is saved on the kiosk and is being sent to the portal.",
+            // Said as it is: kept here until the portal holds it (nothing left to send means
+            // this one arrived too).
+            let (title, note) = if c.online && c.queue_count == 0 {
+                (
+                    Text::new("Hồ sơ đã được gửi đi", "Your dossier has been sent"),
+                    Text::new(
+                        format!("Đã gửi đến {office}."),
+                        format!("Sent to: {office}."),
+                    ),
                 )
             } else {
-                Text::new(
-                    "Hồ sơ đã được lưu an toàn tại máy. Máy đang ngoại tuyến và sẽ tự động gửi hồ sơ lên Cổng dịch vụ công khi có mạng.",
-                    "The dossier is saved safely on the kiosk. The kiosk is offline and will send it to the portal by itself when the network returns.",
+                (
+                    Text::new(
+                        "Hồ sơ đã được lưu tại máy",
+                        "Your dossier is saved on the kiosk",
+                    ),
+                    Text::new(
+                        format!(
+                            "Máy sẽ tự gửi đến {office} {}; không cần nộp lại.",
+                            if c.online {
+                                "ngay bây giờ"
+                            } else {
+                                "khi có mạng"
+                            }
+                        ),
+                        format!(
+                            "The kiosk sends it to {office} {}; you need not submit again.",
+                            if c.online {
+                                "now"
+                            } else {
+                                "when the network returns"
+                            }
+                        ),
+                    ),
                 )
             };
+            g.set_done_title(title.get(lang).into());
             g.set_done_note(note.get(lang).into());
             let receipt = c.submission().receipt();
             g.set_appointment(
                 receipt
                     .map(|r| match lang {
-                        Lang::Vi => format!("Hẹn trả kết quả: ngày {}", r.appointment),
-                        Lang::En => format!("Result expected on {}", r.appointment),
+                        Lang::Vi => format!(
+                            "Dự kiến có kết quả: ngày {} (tính từ khi cơ quan nhận hồ sơ)",
+                            r.appointment
+                        ),
+                        Lang::En => format!(
+                            "Result expected on {} (counted from when the office receives it)",
+                            r.appointment
+                        ),
                     })
+                    .unwrap_or_default()
+                    .into(),
+            );
+            g.set_help_phone(
+                receipt
+                    .map(|r| r.help_phone.clone())
                     .unwrap_or_default()
                     .into(),
             );
@@ -242,8 +288,9 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 g.set_print_failed(failed);
                 g.set_can_reprint(can_reprint);
             });
-            let papers: Vec<SharedString> = procedure
-                .papers
+            let papers: Vec<SharedString> = c
+                .submission()
+                .papers_to_bring()
                 .iter()
                 .map(|p| p.name.get(lang).into())
                 .collect();

@@ -55,7 +55,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     let lang = c.lang();
     let step = c.identity_step();
     g.set_phase(match &step.phase {
-        Phase::Choose => IdentityPhase::Choose,
+        Phase::Choose | Phase::Watching => IdentityPhase::Choose,
         Phase::Typing { .. } => IdentityPhase::Typing,
         Phase::ScanningQr => IdentityPhase::Scanning,
         Phase::WaitingForCard => IdentityPhase::Waiting,

@@ -93,6 +93,10 @@ impl FormSession {
 
     pub(super) fn check_address(&self, a: &AddressDraft) -> Result<Answer, Text> {
         match a.stage {
+            AddressStage::Here => Err(Text::new(
+                "Vui lòng chọn: tại đây hay ở nơi khác.",
+                "Please choose: here or somewhere else.",
+            )),
             AddressStage::Province => Err(Text::new(
                 "Vui lòng chọn tỉnh, thành phố.",
                 "Please choose a province or city.",

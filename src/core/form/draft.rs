@@ -18,6 +18,8 @@ pub enum Key {
 /// The step of an address question on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressStage {
+    /// "Here, in the kiosk's own commune?" — or somewhere else.
+    Here,
     Province,
     Commune,
     Detail,
@@ -64,12 +66,17 @@ pub enum Draft {
     Attachment(Option<AttachmentRef>),
 }
 
-pub(super) fn empty_draft(kind: &FieldKind) -> Draft {
+/// A blank answer; an address starts at "here?" when the kiosk knows its own commune.
+pub(super) fn empty_draft(kind: &FieldKind, here_first: bool) -> Draft {
     match kind {
         FieldKind::Choice { .. } => Draft::Choice(None),
         FieldKind::YesNo => Draft::YesNo(None),
         FieldKind::Address => Draft::Address(AddressDraft {
-            stage: AddressStage::Province,
+            stage: if here_first {
+                AddressStage::Here
+            } else {
+                AddressStage::Province
+            },
             province_code: None,
             commune_code: None,
             detail: String::new(),
@@ -95,6 +102,7 @@ pub(super) fn text_target(draft: &mut Draft) -> Option<&mut String> {
     match draft {
         Draft::Typed(s) => Some(s),
         Draft::Address(a) => Some(match a.stage {
+            AddressStage::Here => return None,
             AddressStage::Province | AddressStage::Commune => &mut a.filter,
             AddressStage::Detail => &mut a.detail,
             AddressStage::Legacy => &mut a.legacy_text,

@@ -18,20 +18,24 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 mod answer_check;
+mod branching;
 mod draft;
 mod pick_list;
 #[cfg(test)]
 mod tests;
 
+pub use branching::question_counts;
 pub(crate) use draft::format_date_digits;
 pub use draft::{AddressDraft, AddressStage, Draft, Key, question_label};
 use draft::{empty_draft, text_target};
-pub use pick_list::{LEGACY_ADDRESS_OPTION, PickOption};
+pub use pick_list::{ELSEWHERE_OPTION, HERE_OPTION, LEGACY_ADDRESS_OPTION, PickOption};
 
 /// Where the resident is in the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Position {
     Question(usize),
+    /// The answer to this question means the resident cannot go on yet (its `stop`).
+    Stopped(usize),
     Review,
 }
 
@@ -46,6 +50,8 @@ pub struct FormSession {
     /// Questions answered from the ID card: not asked, not editable.
     from_card: Vec<bool>,
     verification: Option<Verification>,
+    /// The commune the kiosk stands in: offered first for every address.
+    home_commune: Option<String>,
 }
 
 impl FormSession {
@@ -53,7 +59,7 @@ impl FormSession {
         let drafts = procedure
             .fields
             .iter()
-            .map(|f| empty_draft(&f.kind))
+            .map(|f| empty_draft(&f.kind, false))
             .collect();
         let answers = vec![None; procedure.fields.len()];
         let procedure_len = procedure.fields.len();
@@ -66,7 +72,21 @@ impl FormSession {
             returning_to_review: false,
             from_card: vec![false; procedure_len],
             verification: None,
+            home_commune: None,
         }
+    }
+
+    /// Offers the kiosk's own commune (a code of the units list) first for every address.
+    /// An unknown code is ignored: the resident picks the province as before.
+    pub fn with_home_commune(mut self, code: Option<&str>) -> FormSession {
+        let known = code.filter(|c| self.units.commune_by_code(c).is_some());
+        self.home_commune = known.map(str::to_string);
+        if known.is_some() {
+            for (draft, field) in self.drafts.iter_mut().zip(&self.procedure.fields) {
+                *draft = empty_draft(&field.kind, true);
+            }
+        }
+        self
     }
 
     /// Answers every question the ID card answers (by the fields' roles) and moves past them.
@@ -90,14 +110,20 @@ impl FormSession {
         }
     }
 
-    /// The first question at or after `i` that is asked (not answered from the card).
+    /// The first question at or after `i` that is asked (on the resident's path, not answered
+    /// from the card).
     fn asked_from(&self, i: usize) -> Option<usize> {
-        (i..self.procedure.fields.len()).find(|j| !self.from_card[*j])
+        (i..self.procedure.fields.len()).find(|j| self.asked(*j))
     }
 
     /// The last asked question before `i`.
     fn asked_before(&self, i: usize) -> Option<usize> {
-        (0..i).rev().find(|j| !self.from_card[*j])
+        (0..i).rev().find(|j| self.asked(*j))
+    }
+
+    /// The first question asked and not answered yet (a branch opened from the review page).
+    fn first_unanswered(&self) -> Option<usize> {
+        (0..self.procedure.fields.len()).find(|j| self.asked(*j) && self.answers[*j].is_none())
     }
 
     pub fn is_from_card(&self, field_id: &str) -> bool {
@@ -121,16 +147,26 @@ impl FormSession {
     pub fn current_field(&self) -> Option<&Field> {
         match self.position {
             Position::Question(i) => self.procedure.fields.get(i),
-            Position::Review => None,
+            Position::Stopped(_) | Position::Review => None,
         }
     }
 
-    /// (1-based step, number of steps) over the questions asked; the review page is the last.
+    /// Why the resident cannot go on, while the form is stopped.
+    pub fn stop_message(&self) -> Option<Text> {
+        let Position::Stopped(i) = self.position else {
+            return None;
+        };
+        self.answers[i].as_ref().and_then(|a| self.stop_for(i, a))
+    }
+
+    /// (1-based step, number of steps) over the questions this resident is asked (a branch not
+    /// chosen yet counted at its longest); the review page is the last step.
     pub fn progress(&self) -> (usize, usize) {
-        let asked = self.from_card.iter().filter(|c| !**c).count();
-        let total = asked + 1;
+        let total = self.planned_questions() + 1;
         match self.position {
-            Position::Question(i) => ((0..i).filter(|j| !self.from_card[*j]).count() + 1, total),
+            Position::Question(i) | Position::Stopped(i) => {
+                ((0..i).filter(|j| self.asked(*j)).count() + 1, total)
+            }
             Position::Review => (total, total),
         }
     }
@@ -138,7 +174,7 @@ impl FormSession {
     pub fn draft(&self) -> Option<&Draft> {
         match self.position {
             Position::Question(i) => self.drafts.get(i),
-            Position::Review => None,
+            Position::Stopped(_) | Position::Review => None,
         }
     }
 
@@ -152,6 +188,7 @@ impl FormSession {
     /// The keyboard the current screen needs.
     pub fn input_mode(&self) -> InputMode {
         match (self.current_field(), self.draft()) {
+            (Some(_), Some(Draft::Address(a))) if a.stage == AddressStage::Here => InputMode::None,
             (Some(_), Some(Draft::Address(_))) => InputMode::Vietnamese,
             (Some(f), _) => f.kind.input_mode(),
             _ => InputMode::None,
@@ -163,6 +200,7 @@ impl FormSession {
         match self.draft() {
             Some(Draft::Typed(s)) => s,
             Some(Draft::Address(a)) => match a.stage {
+                AddressStage::Here => "",
                 AddressStage::Province | AddressStage::Commune => &a.filter,
                 AddressStage::Detail => &a.detail,
                 AddressStage::Legacy => &a.legacy_text,
@@ -235,22 +273,32 @@ impl FormSession {
     fn draft_mut(&mut self) -> Option<&mut Draft> {
         match self.position {
             Position::Question(i) => self.drafts.get_mut(i),
-            Position::Review => None,
+            Position::Stopped(_) | Position::Review => None,
         }
     }
 
-    /// "Continue": stores the checked answer and moves to the next question, the next address
-    /// step, or the review page.
+    /// "Continue": stores the checked answer and moves to the next question (or, after a
+    /// "change" from the review page, the first question a new branch opened), the review
+    /// page, or the stop the answer leads to.
     pub fn next(&mut self, today: NaiveDate) -> Result<Position, Text> {
         let Position::Question(i) = self.position else {
             return Ok(self.position);
         };
         let answer = self.check(today)?;
+        let stops = self.stop_for(i, &answer).is_some();
         self.answers[i] = Some(answer);
-        let following = self.asked_from(i + 1);
+        if stops {
+            self.position = Position::Stopped(i);
+            return Ok(self.position);
+        }
+        let following = if self.returning_to_review {
+            self.first_unanswered()
+        } else {
+            self.asked_from(i + 1)
+        };
         self.position = match following {
-            Some(j) if !self.returning_to_review => Position::Question(j),
-            _ => {
+            Some(j) => Position::Question(j),
+            None => {
                 self.returning_to_review = false;
                 Position::Review
             }
@@ -262,6 +310,10 @@ impl FormSession {
     /// `false`, meaning the caller leaves the form.
     pub fn back(&mut self) -> bool {
         match self.position {
+            Position::Stopped(i) => {
+                self.position = Position::Question(i);
+                true
+            }
             Position::Review => match self.asked_before(self.procedure.fields.len()) {
                 Some(j) => {
                     self.position = Position::Question(j);
@@ -271,12 +323,17 @@ impl FormSession {
             },
             Position::Question(i) => {
                 if let Draft::Address(a) = &mut self.drafts[i] {
+                    let here = self.home_commune.is_some();
                     let previous = match a.stage {
+                        AddressStage::Detail if here && a.commune_code == self.home_commune => {
+                            Some(AddressStage::Here)
+                        }
                         AddressStage::Detail => Some(AddressStage::Commune),
                         AddressStage::Commune | AddressStage::Legacy => {
                             Some(AddressStage::Province)
                         }
-                        AddressStage::Province => None,
+                        AddressStage::Province if here => Some(AddressStage::Here),
+                        AddressStage::Province | AddressStage::Here => None,
                     };
                     if let Some(stage) = previous {
                         a.stage = stage;
@@ -312,13 +369,16 @@ impl FormSession {
         }
     }
 
-    /// (field id, question, answer) for every question, for the review page.
+    /// (field id, question, answer) for every question on the resident's path, for the
+    /// review page.
     pub fn review_rows(&self, lang: Lang) -> Vec<(String, String, String)> {
         self.procedure
             .fields
             .iter()
             .zip(&self.answers)
-            .map(|(f, a)| {
+            .enumerate()
+            .filter(|(i, _)| self.on_path(*i) == Some(true))
+            .map(|(_, (f, a))| {
                 let value = a
                     .as_ref()
                     .map(|a| a.display(lang))
@@ -331,7 +391,14 @@ impl FormSession {
     /// The dossier this form becomes, once every required question has an answer.
     pub fn finish(&self, id: uuid::Uuid, code: DossierCode) -> Result<DossierDraft, Text> {
         let mut answers = BTreeMap::new();
-        for (f, a) in self.procedure.fields.iter().zip(&self.answers) {
+        for (i, (f, a)) in self.procedure.fields.iter().zip(&self.answers).enumerate() {
+            // An answer left on a branch the resident later turned away from is not sent.
+            if self.on_path(i) != Some(true) {
+                continue;
+            }
+            if let Some(message) = a.as_ref().and_then(|a| self.stop_for(i, a)) {
+                return Err(message);
+            }
             match a {
                 Some(a) => {
                     answers.insert(f.id.clone(), a.clone());
@@ -383,6 +450,32 @@ impl FormSession {
             }),
             assisted_by: None,
         })
+    }
+
+    /// The attachment questions on the resident's path answered with a photo.
+    pub fn photographed(&self) -> Vec<&str> {
+        self.procedure
+            .fields
+            .iter()
+            .zip(&self.answers)
+            .enumerate()
+            .filter(|(i, (_, a))| {
+                matches!(a, Some(Answer::Attachment(_))) && self.on_path(*i) == Some(true)
+            })
+            .map(|(_, (f, _))| f.id.as_str())
+            .collect()
+    }
+
+    /// The papers the resident must still bring to the desk (not photographed here, not
+    /// replaced by the answers, or originals to show).
+    pub fn papers_to_bring(&self) -> Vec<crate::core::procedure::Paper> {
+        let photographed = self.photographed();
+        self.procedure
+            .papers
+            .iter()
+            .filter(|p| p.still_to_bring(&photographed))
+            .cloned()
+            .collect()
     }
 
     /// The attachments the answers refer to (their bytes are held by the caller).

@@ -5,7 +5,8 @@
 use crate::core::answer::Answer;
 use crate::core::field::FieldKind;
 use crate::core::form::{AddressStage, Draft, FormSession, Position};
-use crate::core::text::Lang;
+use crate::core::text::{Lang, Text};
+use chrono::NaiveDate;
 
 /// One row of a pick list (choice options, yes/no, provinces, communes).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,37 @@ pub struct PickOption {
 
 /// Id of the pick-list row that switches an address question to typing an old address.
 pub const LEGACY_ADDRESS_OPTION: &str = "legacy";
+/// Ids of the rows of "here, in the kiosk's commune?".
+pub const HERE_OPTION: &str = "here";
+pub const ELSEWHERE_OPTION: &str = "elsewhere";
+/// Prefix of a quick answer's id (`quick:12`, `quick:-1`).
+const QUICK: &str = "quick:";
+
+/// "Hôm nay", "Hôm qua", "Ngày mai", "3 ngày trước"…
+fn day_label(days: i32) -> Text {
+    match days {
+        0 => Text::new("Hôm nay", "Today"),
+        -1 => Text::new("Hôm qua", "Yesterday"),
+        1 => Text::new("Ngày mai", "Tomorrow"),
+        d if d < 0 => Text::new(format!("{} ngày trước", -d), format!("{} days ago", -d)),
+        d => Text::new(format!("{d} ngày nữa"), format!("in {d} days")),
+    }
+}
+
+/// What a quick answer types into the field.
+fn quick_text(kind: &FieldKind, value: i32, today: NaiveDate) -> Option<String> {
+    match kind {
+        FieldKind::Number { quick, .. }
+            if quick.iter().any(|q| i64::from(*q) == i64::from(value)) =>
+        {
+            Some(value.to_string())
+        }
+        FieldKind::Date { quick_days, .. } if quick_days.contains(&value) => today
+            .checked_add_signed(chrono::Duration::days(i64::from(value)))
+            .map(|d| d.format("%d/%m/%Y").to_string()),
+        _ => None,
+    }
+}
 
 impl FormSession {
     /// The rows the resident can pick from on the current screen.
@@ -41,7 +73,52 @@ impl FormSession {
                     selected: *sel == Some(v),
                 })
                 .collect(),
+            (FieldKind::Number { quick, unit, .. }, Some(Draft::Typed(typed))) => quick
+                .iter()
+                .map(|q| PickOption {
+                    id: format!("{QUICK}{q}"),
+                    label: match unit {
+                        Some(u) => format!("{q} {}", u.get(lang)),
+                        None => q.to_string(),
+                    },
+                    selected: typed.trim() == q.to_string(),
+                })
+                .collect(),
+            (FieldKind::Date { quick_days, .. }, Some(Draft::Typed(_))) => quick_days
+                .iter()
+                .map(|d| PickOption {
+                    id: format!("{QUICK}{d}"),
+                    label: day_label(*d).get(lang).to_string(),
+                    selected: false,
+                })
+                .collect(),
             (FieldKind::Address, Some(Draft::Address(a))) => match a.stage {
+                AddressStage::Here => {
+                    let here = self
+                        .home_commune
+                        .as_deref()
+                        .and_then(|c| self.units.commune_by_code(c));
+                    let Some((province, commune)) = here else {
+                        return Vec::new();
+                    };
+                    vec![
+                        PickOption {
+                            id: HERE_OPTION.into(),
+                            label: match lang {
+                                Lang::Vi => format!("Tại {}, {}", commune.name, province.name),
+                                Lang::En => format!("Here: {}, {}", commune.name, province.name),
+                            },
+                            selected: false,
+                        },
+                        PickOption {
+                            id: ELSEWHERE_OPTION.into(),
+                            label: Text::new("Ở nơi khác", "Somewhere else")
+                                .get(lang)
+                                .to_string(),
+                            selected: false,
+                        },
+                    ]
+                }
                 AddressStage::Province => self
                     .units
                     .provinces
@@ -73,21 +150,64 @@ impl FormSession {
         }
     }
 
-    /// Picks a row of the current pick list.
-    pub fn choose(&mut self, id: &str) {
+    /// Picks a row of the current pick list. True when that answers the question (an option,
+    /// yes or no, a quick answer), so the caller goes on without a "continue"; false when the
+    /// question has a next step (an address) or the row was not one of the list's.
+    pub fn choose(&mut self, id: &str, today: NaiveDate) -> bool {
         let Position::Question(i) = self.position else {
-            return;
+            return false;
         };
         let units = self.units.clone();
+        let home = self.home_commune.clone();
+        let kind = self.procedure.fields[i].kind.clone();
         match &mut self.drafts[i] {
-            Draft::Choice(sel) => *sel = Some(id.to_string()),
-            Draft::YesNo(sel) => *sel = Some(id == "yes"),
+            Draft::Choice(sel) => {
+                let known = self.procedure.fields[i]
+                    .pick_ids()
+                    .is_some_and(|ids| ids.contains(&id));
+                if known {
+                    *sel = Some(id.to_string());
+                }
+                known
+            }
+            Draft::YesNo(sel) => match id {
+                "yes" | "no" => {
+                    *sel = Some(id == "yes");
+                    true
+                }
+                _ => false,
+            },
+            Draft::Typed(typed) => {
+                let text = id
+                    .strip_prefix(QUICK)
+                    .and_then(|v| v.parse::<i32>().ok())
+                    .and_then(|v| quick_text(&kind, v, today));
+                match text {
+                    Some(text) => {
+                        *typed = text;
+                        true
+                    }
+                    None => false,
+                }
+            }
             Draft::Address(a) => {
                 if id == LEGACY_ADDRESS_OPTION {
                     a.stage = AddressStage::Legacy;
-                    return;
+                    return false;
                 }
                 match a.stage {
+                    AddressStage::Here if id == HERE_OPTION => {
+                        if let Some((p, c)) = home.as_deref().and_then(|c| units.commune_by_code(c))
+                        {
+                            a.province_code = Some(p.code.clone());
+                            a.commune_code = Some(c.code.clone());
+                            a.filter.clear();
+                            a.stage = AddressStage::Detail;
+                        }
+                    }
+                    AddressStage::Here if id == ELSEWHERE_OPTION => {
+                        a.stage = AddressStage::Province;
+                    }
                     AddressStage::Province if units.province(id).is_some() => {
                         if a.province_code.as_deref() != Some(id) {
                             a.commune_code = None;
@@ -110,8 +230,9 @@ impl FormSession {
                     }
                     _ => {}
                 }
+                false
             }
-            _ => {}
+            Draft::Attachment(_) => false,
         }
     }
 }

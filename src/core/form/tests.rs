@@ -75,10 +75,10 @@ fn fill_all(s: &mut FormSession) {
     s.next(today()).unwrap();
     type_str(s, "05091993");
     s.next(today()).unwrap();
-    s.choose("m");
+    s.choose("m", today());
     s.next(today()).unwrap();
-    s.choose("01");
-    s.choose("00070");
+    s.choose("01", today());
+    s.choose("00070", today());
     type_str(s, "12 Hangf Bacj");
     s.next(today()).unwrap();
     s.next(today()).unwrap(); // email skipped
@@ -194,7 +194,7 @@ fn address_walks_province_commune_detail_and_back() {
     let options = s.options(Lang::Vi);
     assert_eq!(options.len(), 1);
     assert_eq!(options[0].label, "Phường Ba Đình");
-    s.choose("00004");
+    s.choose("00004", today());
     assert_eq!(s.address_stage(), Some(AddressStage::Detail));
     assert!(s.can_continue(today()));
 }
@@ -207,7 +207,7 @@ fn an_old_address_with_a_district_is_accepted_as_text() {
     s.back();
     s.back();
     assert_eq!(s.address_stage(), Some(AddressStage::Province));
-    s.choose(LEGACY_ADDRESS_OPTION);
+    s.choose(LEGACY_ADDRESS_OPTION, today());
     type_str(&mut s, "Soos 5, quaanj Hoanf Kieesm, Haf Nooij");
     assert_eq!(s.text(), "Số 5, quận Hoàn Kiếm, Hà Nội");
     s.next(today()).unwrap();
@@ -311,4 +311,203 @@ fn without_roles_or_values_nothing_is_prefilled() {
     s.prefill(&CitizenIdentity::default());
     assert_eq!(s.current_field().unwrap().id, "name");
     assert_eq!(s.progress(), (1, 7));
+}
+
+const BRANCHING: &str = r#"
+[[fields]]
+id = "stay"
+label = { vi = "Ở đâu?", en = "Where?" }
+kind = "address"
+
+[[fields]]
+id = "months"
+label = { vi = "Bao lâu?", en = "How long?" }
+kind = "number"
+min = 1
+max = 24
+quick = [6, 12]
+unit = { vi = "tháng", en = "months" }
+
+[[fields]]
+id = "housing"
+label = { vi = "Nhà của ai?", en = "Whose home?" }
+kind = "choice"
+options = [{ id = "rent", label = { vi = "Nhà thuê" } }, { id = "own", label = { vi = "Nhà của tôi" } }]
+
+[[fields]]
+id = "consent"
+label = { vi = "Chủ nhà đồng ý chưa?", en = "Has the owner agreed?" }
+kind = "yes_no"
+when = { field = "housing", is = ["rent"] }
+stop = { is = ["no"], message = { vi = "Cần chủ nhà đồng ý trước.", en = "The owner must agree first." } }
+
+[[fields]]
+id = "lease"
+label = { vi = "Chụp hợp đồng", en = "Photograph the lease" }
+kind = "attachment"
+when = { field = "housing", is = ["rent"] }
+
+[[fields]]
+id = "since"
+label = { vi = "Từ ngày nào?", en = "Since when?" }
+kind = "date"
+quick_days = [0, -1]
+"#;
+
+fn branching() -> FormSession {
+    let catalogue = crate::core::test_procedure::catalogue_with(BRANCHING);
+    let units = AdminUnits::parse_tsv("01\tThành phố Hà Nội\t00070\tPhường Hoàn Kiếm\n").unwrap();
+    let mut s = FormSession::new(catalogue.get("p").unwrap().clone(), Arc::new(units))
+        .with_home_commune(Some("00070"));
+    type_str(&mut s, "001093047064");
+    assert_eq!(s.next(today()), Ok(Position::Question(1)));
+    s
+}
+
+fn photo() -> AttachmentRef {
+    AttachmentRef {
+        sha256: "ab".repeat(32),
+        mime: "image/jpeg".into(),
+        bytes: 1000,
+    }
+}
+
+#[test]
+fn the_kiosks_own_commune_is_offered_first_and_answers_in_one_tap() {
+    let mut s = branching();
+    assert_eq!(s.address_stage(), Some(AddressStage::Here));
+    assert_eq!(s.input_mode(), InputMode::None, "nothing to type yet");
+    let rows = s.options(Lang::Vi);
+    assert_eq!(rows[0].label, "Tại Phường Hoàn Kiếm, Thành phố Hà Nội");
+    assert!(
+        !s.choose(HERE_OPTION, today()),
+        "the street is still to come"
+    );
+    assert_eq!(s.address_stage(), Some(AddressStage::Detail));
+    assert!(s.back(), "back from the street");
+    assert_eq!(s.address_stage(), Some(AddressStage::Here));
+    assert!(!s.choose(ELSEWHERE_OPTION, today()));
+    assert_eq!(s.address_stage(), Some(AddressStage::Province));
+    assert!(s.back());
+    assert_eq!(s.address_stage(), Some(AddressStage::Here));
+    // An unknown commune code: the province list, as without one.
+    let catalogue = crate::core::test_procedure::catalogue_with(BRANCHING);
+    let units = AdminUnits::parse_tsv("01\tThành phố Hà Nội\t00070\tPhường Hoàn Kiếm\n").unwrap();
+    let other = FormSession::new(catalogue.get("p").unwrap().clone(), Arc::new(units))
+        .with_home_commune(Some("99999"));
+    assert_eq!(other.options(Lang::Vi).len(), 0, "the personal ID is first");
+}
+
+/// Answers the address (here, with a street) and moves on to the duration.
+fn past_the_address(s: &mut FormSession) {
+    s.choose(HERE_OPTION, today());
+    type_str(s, "12 Hàng Bạc");
+    assert_eq!(s.next(today()), Ok(Position::Question(2)));
+}
+
+#[test]
+fn quick_answers_fill_the_field_and_say_the_question_is_answered() {
+    let mut s = branching();
+    past_the_address(&mut s);
+    let labels: Vec<String> = s.options(Lang::Vi).into_iter().map(|o| o.label).collect();
+    assert_eq!(labels, ["6 tháng", "12 tháng"]);
+    assert!(
+        !s.choose("quick:7", today()),
+        "not one of the quick answers"
+    );
+    assert!(s.choose("quick:12", today()));
+    assert_eq!(s.text(), "12");
+    assert_eq!(s.check(today()), Ok(Answer::Number(12)));
+    assert_eq!(s.next(today()), Ok(Position::Question(3)));
+    assert!(s.choose("own", today()));
+    assert_eq!(
+        s.next(today()),
+        Ok(Position::Question(6)),
+        "the rent branch is skipped"
+    );
+    assert_eq!(
+        s.options(Lang::Vi)
+            .iter()
+            .map(|o| o.label.as_str())
+            .collect::<Vec<_>>(),
+        ["Hôm nay", "Hôm qua"]
+    );
+    assert!(s.choose("quick:-1", today()));
+    assert_eq!(s.text(), "23/11/2026", "yesterday, from {}", today());
+}
+
+#[test]
+fn a_branch_is_asked_only_after_the_answer_that_opens_it_and_counted_at_its_longest() {
+    let mut s = branching();
+    // Personal ID answered; address, months, housing, consent, lease, since: 6 + review.
+    assert_eq!(s.progress(), (2, 8), "the address is the second question");
+    past_the_address(&mut s);
+    s.choose("quick:6", today());
+    s.next(today()).unwrap();
+    s.choose("own", today());
+    s.next(today()).unwrap();
+    assert_eq!(s.progress(), (5, 6), "own home: no consent, no lease");
+    assert_eq!(s.review_rows(Lang::Vi).len(), 5);
+    // From the review, the resident changes to renting: the branch it opens is asked next.
+    s.choose("quick:0", today());
+    assert_eq!(s.next(today()), Ok(Position::Review));
+    s.edit("housing");
+    s.choose("rent", today());
+    assert_eq!(
+        s.next(today()),
+        Ok(Position::Question(4)),
+        "the consent, then the lease"
+    );
+    s.choose("yes", today());
+    assert_eq!(s.next(today()), Ok(Position::Question(5)));
+    s.attach(photo());
+    assert_eq!(s.next(today()), Ok(Position::Review));
+    assert_eq!(s.photographed(), ["lease"]);
+    let draft = s
+        .finish(uuid::Uuid::nil(), DossierCode::from_random(&[1; 8]))
+        .unwrap();
+    assert!(draft.answers.contains_key("consent") && draft.answers.contains_key("lease"));
+    // Back to owning: the rent answers stay in memory but are not sent.
+    s.edit("housing");
+    s.choose("own", today());
+    assert_eq!(s.next(today()), Ok(Position::Review));
+    let draft = s
+        .finish(uuid::Uuid::nil(), DossierCode::from_random(&[1; 8]))
+        .unwrap();
+    assert!(!draft.answers.contains_key("consent") && !draft.answers.contains_key("lease"));
+    assert!(s.photographed().is_empty());
+}
+
+#[test]
+fn a_stop_answer_says_what_to_do_and_back_lets_the_resident_change_it() {
+    let mut s = branching();
+    past_the_address(&mut s);
+    s.choose("quick:6", today());
+    s.next(today()).unwrap();
+    s.choose("rent", today());
+    s.next(today()).unwrap();
+    assert!(s.choose("no", today()));
+    assert_eq!(s.next(today()), Ok(Position::Stopped(4)));
+    assert_eq!(s.stop_message().unwrap().vi, "Cần chủ nhà đồng ý trước.");
+    assert!(
+        s.current_field().is_none(),
+        "nothing to answer while stopped"
+    );
+    assert!(
+        s.finish(uuid::Uuid::nil(), DossierCode::from_random(&[1; 8]))
+            .is_err(),
+        "a stopped form never becomes a dossier"
+    );
+    assert!(s.back());
+    assert_eq!(s.position(), Position::Question(4));
+    assert!(s.stop_message().is_none());
+    s.choose("yes", today());
+    assert_eq!(s.next(today()), Ok(Position::Question(5)));
+}
+
+#[test]
+fn the_information_page_counts_the_longest_path_with_and_without_the_card() {
+    let catalogue = crate::core::test_procedure::catalogue_with(BRANCHING);
+    // ID, address, months, housing, consent, lease, since; the card answers the ID.
+    assert_eq!(question_counts(catalogue.get("p").unwrap()), (7, 6));
 }

@@ -11,24 +11,28 @@ use crate::session::screen::Screen;
 impl KioskController {
     pub(super) fn start_form(&mut self) {
         let Some(p) = self.chosen.clone() else { return };
-        self.screen = self
-            .form
-            .start(p, self.units.clone(), self.identity.identity());
+        self.screen = self.form.start(
+            p,
+            self.units.clone(),
+            self.identity.identity(),
+            self.home_commune.as_deref(),
+        );
         self.submit.clear_error();
     }
 
+    /// A row of a pick list; one that answers the question (an option, yes or no, a quick
+    /// date or number) goes on by itself.
     pub fn pick(&mut self, id: &str) {
         self.touch();
-        self.form.pick(id);
+        if self.form.pick(id, self.clock.today()) {
+            self.next();
+        }
     }
 
     pub fn next(&mut self) {
         self.touch();
-        if !self.form.is_open() {
-            return;
-        }
-        if self.form.next(self.clock.today()) {
-            self.screen = Screen::Review;
+        if let Some(screen) = self.form.next(self.clock.today()) {
+            self.screen = screen;
         }
         self.photos.clear_error();
     }
@@ -83,10 +87,15 @@ impl KioskController {
         match result {
             Ok(summary) => {
                 let procedure = self.form.form().map(|f| f.procedure().clone());
+                let papers = self
+                    .form
+                    .form()
+                    .map(|f| f.papers_to_bring())
+                    .unwrap_or_default();
                 self.wipe_answers();
                 self.queue_count += 1;
                 self.screen = Screen::Done;
-                self.submit.stored(summary, procedure, !self.online)
+                self.submit.stored(summary, procedure, papers, !self.online)
             }
             Err(message) => {
                 self.submit.failed(message);

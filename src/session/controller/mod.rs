@@ -15,6 +15,7 @@ use crate::devices::clock::Clock;
 use crate::session::accessibility::Accessibility;
 use crate::session::admin_panel::AdminPanel;
 use crate::session::assist_step::AssistStep;
+use crate::session::command::Command;
 use crate::session::form_step::FormStep;
 use crate::session::help_call::HelpCall;
 use crate::session::identity_step::IdentityStep;
@@ -61,6 +62,8 @@ pub struct KioskController {
     pub sending: Option<(u32, u32)>,
     /// Names of the simulator's test cards (empty with a real reader).
     test_cards: Vec<String>,
+    /// The commune the kiosk stands in (a units code): every address offers it first.
+    home_commune: Option<String>,
 }
 
 impl KioskController {
@@ -96,6 +99,7 @@ impl KioskController {
             online: false,
             sending: None,
             test_cards: Vec::new(),
+            home_commune: None,
         }
     }
 
@@ -116,6 +120,10 @@ impl KioskController {
     /// Receipts are printed from now on, with this context.
     pub fn set_receipt_context(&mut self, context: Arc<ReceiptContext>, queue_tickets: bool) {
         self.submit.set_receipt_context(context, queue_tickets);
+    }
+    /// The commune the kiosk stands in, offered first for every address.
+    pub fn set_home_commune(&mut self, code: Option<String>) {
+        self.home_commune = code;
     }
     /// The simulator's test cards, offered as buttons on the identity screen.
     pub fn set_test_cards(&mut self, names: Vec<String>) {
@@ -375,13 +383,17 @@ impl KioskController {
     // ----- time passing -----------------------------------------------------------------
 
     /// Called every second: the warning, then the session cleared; sleep on an idle home.
-    pub fn tick(&mut self) {
+    /// A second passed: the inactivity watch, and on the identity screen the camera's look
+    /// for a card's QR code (a frame, when none is being taken).
+    pub fn tick(&mut self) -> Option<Command> {
         let in_session = self.screen != Screen::Home || self.form.is_open();
         if self.idle.tick(self.clock.since_start(), in_session) == IdleTick::Expired {
             tracing::info!("session cleared after inactivity");
             self.reset_session();
             self.touch();
+            return None;
         }
+        (self.screen == Screen::Identity && self.identity.watch()).then_some(Command::ScanQr)
     }
 
     /// "I am still here".

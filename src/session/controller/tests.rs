@@ -114,6 +114,7 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
             kiosk_id: "K1".into(),
             calendar: crate::core::working_days::HolidayCalendar::computed(),
             beneficiary: None,
+            help_phone: String::new(),
         }),
         true,
     );
@@ -162,11 +163,14 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
     listen(&c);
     c.printed(Ok(()));
     listen(&c);
-    // The receipt read aloud replaces the prompt, with the appointment in it.
+    // The receipt read aloud replaces the prompt: where the dossier is, the expected date.
     c.read_receipt();
     let (readout, _) = c.utterance("");
     assert!(
-        readout.vi.contains("Hẹn trả kết quả ngày 27/11/2026"),
+        readout
+            .vi
+            .contains("Đã lưu an toàn tại máy. Máy sẽ tự gửi đến UBND khi có mạng")
+            && readout.vi.contains("Dự kiến có kết quả: ngày 27/11/2026"),
         "{}",
         readout.vi
     );

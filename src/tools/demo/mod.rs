@@ -195,7 +195,10 @@ pub fn run(options: &DemoOptions) -> Result<DemoReport, String> {
         ));
     }
     for (i, id) in procedures.iter().enumerate() {
-        walk.walk_procedure(id, i == 0);
+        // Every procedure with the card, as most residents come; the last of several typing
+        // everything instead (no card at hand).
+        let with_card = procedures.len() == 1 || i + 1 < procedures.len();
+        walk.walk_procedure(id, i == 0, with_card);
     }
 
     // The network returns: the reference portal (real HTTP on loopback) receives everything

@@ -122,7 +122,17 @@ impl Walk {
             }
             self.headless.wait_for_event(Duration::from_millis(50));
         }
-        identity.invoke_scan_qr();
+        // Nobody taps "scan": the camera looks for the QR code each second by itself.
+        for _ in 0..20 {
+            let phase = self.controller(|c| c.identity_step().phase.clone());
+            if matches!(phase, Phase::Done | Phase::Failed { .. }) {
+                break;
+            }
+            if matches!(phase, Phase::Choose) {
+                self.kiosk.update(|c| c.tick());
+            }
+            self.headless.wait_for_event(Duration::from_millis(100));
+        }
         self.settle("the card's QR code is scanned and its chip read", |c| {
             matches!(c.identity_step().phase, Phase::Done | Phase::Failed { .. })
         });
@@ -147,11 +157,10 @@ impl Walk {
         );
     }
 
-    pub(super) fn walk_procedure(&mut self, id: &str, first: bool) {
-        let touches_before = self.kiosk.touches();
-        let app = self.app.clone_strong();
-        let session = app.global::<SessionAdapter>();
-        let form = app.global::<FormAdapter>();
+    /// The search page, asked for from home: the list and a search without diacritics, as a
+    /// resident on a keyboard would type it; then home again.
+    fn search_for(&mut self, id: &str, first: bool) {
+        let session = self.app.global::<SessionAdapter>();
         session.invoke_start_submit();
         let query = self.controller(|c| {
             c.catalogue()
@@ -165,7 +174,6 @@ impl Walk {
         if first {
             self.shot("procedures");
         }
-        // Search without diacritics, as a resident on a keyboard would.
         let words: Vec<&str> = query.split(' ').skip(2).collect();
         self.keys(&words.join(" "));
         let found = self.controller(|c| c.matching_procedures().iter().any(|p| p.id == id));
@@ -176,6 +184,17 @@ impl Walk {
         if first {
             self.shot("procedures-search");
         }
+        self.app.global::<SessionAdapter>().invoke_go_home();
+    }
+
+    /// One procedure from the home screen's tile to the rating, identified with the test card
+    /// (`with_card`) or typing everything.
+    pub(super) fn walk_procedure(&mut self, id: &str, first: bool, with_card: bool) {
+        self.search_for(id, first);
+        let touches_before = self.kiosk.touches();
+        let app = self.app.clone_strong();
+        let session = app.global::<SessionAdapter>();
+        let form = app.global::<FormAdapter>();
         app.global::<CatalogueAdapter>().invoke_pick(id.into());
         self.check(
             &format!("{id}: information page"),
@@ -188,7 +207,7 @@ impl Walk {
             self.screen() == Screen::Identity,
         );
         let identity = app.global::<crate::slint_generated::IdentityAdapter>();
-        if first {
+        if with_card {
             self.identify_with_test_card(id);
         } else {
             identity.invoke_skip();
@@ -206,8 +225,18 @@ impl Walk {
                 break;
             };
             let name = format!("{id}-q{:02}-{}", index + 1, field.id);
+            // A pick that answers the question goes on by itself: its screen is shot first.
+            let one_tap = match &field.kind {
+                FieldKind::Choice { .. } | FieldKind::YesNo => true,
+                FieldKind::Number { quick, .. } => !quick.is_empty(),
+                FieldKind::Date { quick_days, .. } => !quick_days.is_empty(),
+                _ => false,
+            };
+            if one_tap {
+                self.shot(&name);
+            }
             match &field.kind {
-                FieldKind::PersonalId if first && !shown_invalid => {
+                FieldKind::PersonalId if !shown_invalid => {
                     self.keys("0010930");
                     let blocked = !form.get_can_continue() && !form.get_error_text().is_empty();
                     self.check(
@@ -221,7 +250,13 @@ impl Walk {
                 }
                 FieldKind::PersonalId => self.keys("001093047064"),
                 FieldKind::Text { .. } => self.keys(sample_text(&field.id)),
+                FieldKind::Number { quick, .. } if !quick.is_empty() => {
+                    form.invoke_pick(format!("quick:{}", quick[quick.len() / 2]).into());
+                }
                 FieldKind::Number { min, .. } => self.keys(&min.max(&1).to_string()),
+                FieldKind::Date { quick_days, .. } if !quick_days.is_empty() => {
+                    form.invoke_pick(format!("quick:{}", quick_days[0]).into());
+                }
                 FieldKind::Date {
                     allow_future: true, ..
                 } => self.keys("15122026"),
@@ -230,36 +265,25 @@ impl Walk {
                 FieldKind::Email => self.keys("an.nguyen@gmail.com"),
                 FieldKind::Choice { options } => form.invoke_pick(options[0].id.as_str().into()),
                 FieldKind::YesNo => form.invoke_pick("yes".into()),
-                FieldKind::Address => {
-                    if first {
-                        self.shot(&format!("{name}-province"));
-                    }
-                    form.invoke_pick("01".into());
-                    form.set_search_open(true);
-                    self.keys("hoan kiem");
-                    if first {
-                        self.shot(&format!("{name}-commune"));
-                    }
-                    let commune =
-                        slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
-                    self.check(
-                        &format!("{id}: commune search finds Hoàn Kiếm"),
-                        commune.is_some(),
-                    );
-                    form.invoke_pick(commune.unwrap_or_default().into());
-                    let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
-                    self.check(
-                        &format!("{id}: address reaches the street step"),
-                        stage == Some(AddressStage::Detail),
-                    );
-                    self.keys("12 Hangf Bacj");
-                }
+                FieldKind::Address => self.answer_address(id, &name, first, with_card),
                 FieldKind::Attachment => {
                     form.invoke_take_photo();
                     self.settle(&format!("{id}: photo of {} taken", field.id), |c| {
                         !c.photos().camera_busy()
                     });
                 }
+            }
+            if one_tap {
+                let moved = self.controller(|c| c.form().map(|f| f.position()))
+                    != Some(Position::Question(index));
+                self.check(
+                    &format!("{id}: one tap answers question {} and goes on", field.id),
+                    moved,
+                );
+                if !moved {
+                    break;
+                }
+                continue;
             }
             self.shot(&name);
             let ok = form.get_can_continue();
@@ -342,6 +366,53 @@ impl Walk {
             &format!("{id}: the rating is stored with the dossier"),
             stored.is_some_and(|r| r.stars == 5 && r.reasons == ["easy"]),
         );
+    }
+}
+
+impl Walk {
+    /// An address: the kiosk's own commune when offered (with the card: the quick path), else
+    /// the province list and the commune search; then the street typed.
+    fn answer_address(&mut self, id: &str, name: &str, first: bool, quick: bool) {
+        let app = self.app.clone_strong();
+        let form = app.global::<FormAdapter>();
+        let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
+        if stage == Some(AddressStage::Here) {
+            if first {
+                self.shot(&format!("{name}-here"));
+            }
+            if quick {
+                form.invoke_pick(crate::core::form::HERE_OPTION.into());
+                let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
+                self.check(
+                    &format!("{id}: the kiosk's own commune leads to the street step"),
+                    stage == Some(AddressStage::Detail),
+                );
+                self.keys("12 Hangf Bacj");
+                return;
+            }
+            form.invoke_pick(crate::core::form::ELSEWHERE_OPTION.into());
+        }
+        if first || !quick {
+            self.shot(&format!("{name}-province"));
+        }
+        form.invoke_pick("01".into());
+        form.set_search_open(true);
+        self.keys("hoan kiem");
+        if first || !quick {
+            self.shot(&format!("{name}-commune"));
+        }
+        let commune = slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
+        self.check(
+            &format!("{id}: commune search finds Hoàn Kiếm"),
+            commune.is_some(),
+        );
+        form.invoke_pick(commune.unwrap_or_default().into());
+        let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
+        self.check(
+            &format!("{id}: address reaches the street step"),
+            stage == Some(AddressStage::Detail),
+        );
+        self.keys("12 Hangf Bacj");
     }
 }
 
