@@ -37,15 +37,17 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             "Choose the procedure you need from the list. You can type its name to search.",
         ),
         Screen::ProcedureInfo => match c.chosen() {
-            Some(p) => Text::new(
+            Some(p) => {
+                let (without_card, with_card) = crate::core::form::question_counts(p);
+                Text::new(
                 format!(
                     "{}. {}. Lệ phí: {}. Thời gian giải quyết: {}. Nhiều nhất {} câu hỏi, {} câu nếu dùng thẻ căn cước gắn chip. Chạm Bắt đầu để làm thủ tục.",
                     p.name.vi,
                     p.summary.vi,
                     p.fee_text().vi,
                     p.processing_text().vi,
-                    crate::core::form::question_counts(p).0,
-                    crate::core::form::question_counts(p).1,
+                    without_card,
+                    with_card,
                 ),
                 format!(
                     "{}. {}. Fee: {}. Processing time: {}. At most {} questions, {} with the chip ID card. Touch Start to begin.",
@@ -53,10 +55,11 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
                     p.summary.get(Lang::En),
                     p.fee_text().get(Lang::En),
                     p.processing_text().get(Lang::En),
-                    crate::core::form::question_counts(p).0,
-                    crate::core::form::question_counts(p).1,
+                    without_card,
+                    with_card,
                 ),
-            ),
+            )
+            }
             None => Text::new("Chọn thủ tục.", "Choose a procedure."),
         },
         Screen::Identity => identity_prompt(c),
