@@ -301,9 +301,7 @@ fn a_resident_identifies_with_the_chip_card_and_is_not_asked_again() {
     ui.press("Đăng nhập bằng thẻ căn cước của tôi");
     let assist = ui.app.global::<xakiosk::slint_generated::AssistAdapter>();
     assert!(
-        assist
-            .get_error_text()
-            .contains("không thuộc cán bộ hỗ trợ"),
+        assist.get_error_text().contains("không thuộc người hỗ trợ"),
         "{}",
         assist.get_error_text()
     );

@@ -241,7 +241,7 @@ pub async fn perform(
         AdminAction::ForceSync => match sync_waker {
             Some(w) => {
                 w.notify_one();
-                Ok("Đã yêu cầu đồng bộ / sync started".into())
+                Ok("Đã bắt đầu gửi, nhận / sync started".into())
             }
             None => Err(AdminActionError::SyncOff),
         },

@@ -28,7 +28,7 @@ impl Verification {
     pub fn describe(self) -> Text {
         match self {
             Verification::ChipVerified => Text::new(
-                "Đã xác thực bằng chip trên thẻ căn cước (chữ ký số hợp lệ).",
+                "Đã xác thực bằng chip trên thẻ căn cước: thông tin đúng do cơ quan cấp thẻ ghi.",
                 "Verified with the ID card's chip (valid digital signature).",
             ),
             Verification::ChipSignerNotTrusted => Text::new(
@@ -36,7 +36,7 @@ impl Verification {
                 "Chip read; the data matches the card's signature, but this kiosk has no root certificate to confirm the issuer.",
             ),
             Verification::ChipFailed => Text::new(
-                "Chip trên thẻ KHÔNG qua được kiểm tra chữ ký: dữ liệu có thể đã bị sửa. Vui lòng gặp cán bộ.",
+                "Chip trên thẻ KHÔNG qua được kiểm tra: thông tin có thể đã bị sửa. Vui lòng mang thẻ đến Bộ phận một cửa.",
                 "The chip FAILED the signature check: the data may have been altered. Please see an officer.",
             ),
             Verification::QrOnly => Text::new(

@@ -339,7 +339,7 @@ pub fn queue_ticket_blocks(r: &ReceiptContent) -> Vec<Block> {
         text(format!("Mã hồ sơ: {}", r.code), Normal, false, Center),
         text(format!("Lấy lúc: {}", r.submitted), Small, false, Center),
         text(
-            "Vui lòng mang giấy tờ đến quầy khi được gọi số.",
+            "Vui lòng mang giấy tờ đến Bộ phận một cửa khi được gọi số.",
             Normal,
             false,
             Center,

@@ -237,7 +237,7 @@ mod tests {
             speed: 140,
         };
         speaker
-            .speak("Xin chào. Hồ sơ của bạn đã được nộp.", voice)
+            .speak("Xin chào. Hồ sơ đã được nộp.", voice)
             .unwrap();
         speaker
             .speak("Hẹn trả kết quả ngày hai mươi bảy.", voice)
@@ -258,7 +258,7 @@ mod tests {
         }
         assert_eq!(
             std::fs::read_to_string(files[0].with_extension("txt")).unwrap(),
-            "Xin chào. Hồ sơ của bạn đã được nộp."
+            "Xin chào. Hồ sơ đã được nộp."
         );
     }
 

@@ -110,7 +110,7 @@ impl AssistStep {
             .and_then(|i| self.helpers.get(i).map(|h| (i, h)))
         else {
             self.error = Some(Text::new(
-                "Chọn tên của bạn trước khi nhập mã PIN.",
+                "Chọn tên mình trước khi nhập mã PIN.",
                 "Choose your name before typing the PIN.",
             ));
             return None;
@@ -215,7 +215,7 @@ impl AssistStep {
                 "The card's chip could not be verified. Please sign in with your PIN.",
             )),
             (true, None) => Err(Text::new(
-                "Thẻ căn cước này không thuộc cán bộ hỗ trợ nào đã đăng ký trên máy.",
+                "Thẻ căn cước này không thuộc người hỗ trợ nào đã đăng ký trên máy.",
                 "This ID card does not belong to a helper registered on this kiosk.",
             )),
         }

@@ -85,7 +85,7 @@ fn file_label(file: EfId) -> Text {
         ),
         EfId::Dg(2) => Text::new("Đang đọc ảnh chân dung…", "Reading the portrait…"),
         EfId::Sod => Text::new(
-            "Đang đọc chữ ký số của thẻ…",
+            "Đang đọc phần kiểm tra của thẻ…",
             "Reading the card's digital signature…",
         ),
         EfId::Dg(_) => Text::new("Đang đọc thẻ…", "Reading the card…"),
@@ -334,7 +334,7 @@ impl IdentityStep {
             }
             ReadStep::Checking => Phase::Reading {
                 label: Text::new(
-                    "Đang kiểm tra chữ ký số…",
+                    "Đang kiểm tra thông tin trên chip…",
                     "Checking the digital signature…",
                 ),
                 fraction: 0.98,
@@ -359,7 +359,7 @@ impl IdentityStep {
             CardOutcome::NoReader(_) => {
                 self.phase = Phase::Failed {
                     message: Text::new(
-                        "Máy chưa kết nối được đầu đọc thẻ. Bạn có thể dùng thông tin mã QR vừa quét, hoặc báo cán bộ hỗ trợ.",
+                        "Máy chưa kết nối được đầu đọc thẻ. Có thể dùng thông tin mã QR vừa quét, hoặc chạm Gọi hỗ trợ.",
                         "The kiosk cannot reach its card reader. You can use the QR code's details, or call a helper.",
                     ),
                     can_retry: true,

@@ -16,7 +16,7 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
         let seconds = c.idle().grace_seconds();
         return Text::new(
             format!(
-                "Bạn vẫn đang sử dụng máy chứ? Nếu không, thông tin sẽ được xóa sau {seconds} giây. Chạm vào màn hình để tiếp tục."
+                "Ông bà vẫn đang dùng máy chứ? Nếu không, thông tin sẽ được xóa sau {seconds} giây. Chạm vào màn hình để tiếp tục."
             ),
             format!(
                 "Are you still there? If not, your information will be cleared in {seconds} seconds. Touch the screen to continue."
@@ -33,7 +33,7 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             ),
         ),
         Screen::Procedures => Text::new(
-            "Chọn thủ tục bạn cần làm trong danh sách. Có thể gõ tên thủ tục để tìm.",
+            "Chọn thủ tục cần làm trong danh sách. Có thể gõ tên thủ tục để tìm.",
             "Choose the procedure you need from the list. You can type its name to search.",
         ),
         Screen::ProcedureInfo => match c.chosen() {
@@ -77,7 +77,7 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
         .with_suffix(c.rating().error()),
         Screen::Lookup => lookup_prompt(c),
         Screen::AssistSignIn => Text::new(
-            "Dành cho cán bộ tổ công nghệ số cộng đồng: chọn tên của bạn, rồi nhập mã PIN.",
+            "Dành cho người hỗ trợ của tổ công nghệ số cộng đồng: chọn tên mình, rồi nhập mã PIN.",
             "For community digital-tech team members: choose your name, then type your PIN.",
         )
         .with_suffix(c.assist().error.as_ref()),
@@ -85,7 +85,7 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             let name = c.assist().helper.as_ref().map(|h| h.name.clone()).unwrap_or_default();
             Text::new(
                 format!(
-                    "Cán bộ {name} sẽ thao tác giúp ông bà trên máy và thấy các thông tin ông bà khai. Ông bà có đồng ý không? Chạm Tôi đồng ý, hoặc Không đồng ý."
+                    "{name}, người hỗ trợ của tổ công nghệ số cộng đồng, sẽ thao tác giúp ông bà trên máy và thấy các thông tin ông bà khai. Ông bà có đồng ý không? Chạm Tôi đồng ý, hoặc Không đồng ý."
                 ),
                 format!(
                     "{name} will operate the kiosk for you and see what you declare. Do you agree? Touch I agree, or I do not agree."
@@ -93,8 +93,8 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             )
         }
         Screen::Help => Text::new(
-            "Hướng dẫn sử dụng. Mỗi màn hình một câu hỏi; gõ bằng bàn phím trên màn hình. Chạm nút loa để nghe lại. Cần giúp đỡ, vui lòng gặp cán bộ tổ công nghệ số cộng đồng.",
-            "How to use the kiosk. One question per screen; type on the on-screen keyboard. Touch the speaker button to hear again. For help, ask the community digital-tech team.",
+            "Hướng dẫn sử dụng. Mỗi màn hình một câu hỏi; gõ bằng bàn phím trên màn hình. Chạm nút loa để nghe lại. Cần giúp đỡ, chạm Gọi hỗ trợ.",
+            "How to use the kiosk. One question per screen; type on the on-screen keyboard. Touch the speaker button to hear again. For help, touch Call for help.",
         ),
         Screen::Admin => Text::new("Màn hình quản trị.", "Admin screen."),
     }
@@ -122,7 +122,7 @@ fn identity_prompt(c: &KioskController) -> Text {
         Phase::Typing { birth, error, .. } => {
             let t = if *birth {
                 Text::new(
-                    "Nhập ngày sinh của bạn, ngày, tháng, năm, bằng bàn phím số.",
+                    "Nhập ngày sinh, ngày, tháng, năm, bằng bàn phím số.",
                     "Type your date of birth, day, month, year, on the digit pad.",
                 )
             } else {

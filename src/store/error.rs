@@ -48,15 +48,15 @@ impl StoreError {
         use crate::core::text::Text;
         match self {
             StoreError::Full => Text::new(
-                "Bộ nhớ của máy đã đầy nên chưa lưu được hồ sơ. Câu trả lời của bạn vẫn còn; vui lòng báo cán bộ hỗ trợ rồi bấm Nộp lại.",
+                "Bộ nhớ của máy đã đầy nên chưa lưu được hồ sơ. Các câu trả lời vẫn còn; vui lòng chạm Gọi hỗ trợ rồi bấm Nộp lại.",
                 "The kiosk's storage is full, so the dossier was not saved. Your answers are kept; please call a helper, then press Submit again.",
             ),
             StoreError::NotSetUp(_) => Text::new(
-                "Máy chưa được cài đặt để nhận hồ sơ nên hồ sơ chưa được lưu. Câu trả lời của bạn vẫn còn; vui lòng báo cán bộ hỗ trợ.",
+                "Máy chưa được cài đặt để nhận hồ sơ nên hồ sơ chưa được lưu. Các câu trả lời vẫn còn; vui lòng chạm Gọi hỗ trợ.",
                 "The kiosk is not set up to take dossiers yet, so the dossier was not saved. Your answers are kept; please call a helper.",
             ),
             _ => Text::new(
-                "Máy chưa lưu được hồ sơ. Câu trả lời của bạn vẫn còn; vui lòng bấm Nộp lại hoặc báo cán bộ hỗ trợ.",
+                "Máy chưa lưu được hồ sơ. Các câu trả lời vẫn còn; vui lòng bấm Nộp lại, hoặc chạm Gọi hỗ trợ.",
                 "The kiosk could not save the dossier. Your answers are kept; please press Submit again or call a helper.",
             ),
         }

@@ -61,13 +61,13 @@ pub fn health_lines(h: &crate::core::health::HealthSnapshot) -> Vec<String> {
         format!(
             "Mạng / portal: {}",
             if h.online {
-                "trực tuyến / online"
+                "có mạng / online"
             } else {
-                "ngoại tuyến / offline"
+                "chưa có mạng / offline"
             }
         ),
         format!("Hồ sơ chờ gửi / queued: {}", h.queued),
-        format!("Đồng bộ gần nhất / last sync: {}", when(h.last_sync_at)),
+        format!("Gửi, nhận gần nhất / last sync: {}", when(h.last_sync_at)),
         format!("Máy in / printer: {}", h.printer.label()),
         format!("Đầu đọc thẻ / card reader: {}", h.reader.label()),
         format!(

@@ -67,7 +67,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                             format!("Status from the portal as of {}.", at.replace(" ngày ", " "))
                         }
                         (false, crate::core::text::Lang::Vi) => format!(
-                            "Máy đang ngoại tuyến: đây là tình trạng đã biết lần cuối, cập nhật lúc {at}."
+                            "Máy chưa có mạng: đây là tình trạng đã biết lần cuối, cập nhật lúc {at}."
                         ),
                         (false, crate::core::text::Lang::En) => format!(
                             "The kiosk is offline: this is the last known status, fetched at {}.",

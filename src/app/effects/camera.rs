@@ -40,7 +40,7 @@ pub(super) fn capture_frame(camera: &Arc<Mutex<dyn Camera>>) -> Result<image::Rg
 
 pub(super) fn camera_failed() -> Text {
     Text::new(
-        "Không chụp được ảnh. Vui lòng thử lại hoặc báo cán bộ hỗ trợ.",
+        "Không chụp được ảnh. Vui lòng thử lại, hoặc chạm Gọi hỗ trợ.",
         "The photo could not be taken. Please try again or call a helper.",
     )
 }

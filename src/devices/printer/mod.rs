@@ -27,15 +27,15 @@ impl PrinterStatus {
         match self {
             PrinterStatus::Ready => Text::new("Máy in sẵn sàng.", "The printer is ready."),
             PrinterStatus::PaperOut => Text::new(
-                "Máy in hết giấy. Hồ sơ của bạn đã được lưu an toàn; vui lòng báo cán bộ thay giấy rồi in lại biên nhận tại mục Tra cứu hồ sơ.",
+                "Máy in hết giấy. Hồ sơ đã được lưu an toàn; vui lòng chạm Gọi hỗ trợ để được thay giấy, rồi in lại biên nhận tại mục Tra cứu hồ sơ.",
                 "The printer is out of paper. Your dossier is safely saved; please ask staff to load paper, then reprint the receipt from \"Track a dossier\".",
             ),
             PrinterStatus::CoverOpen => Text::new(
-                "Nắp máy in đang mở. Hồ sơ của bạn đã được lưu an toàn; vui lòng đóng nắp rồi bấm In lại.",
+                "Nắp máy in đang mở. Hồ sơ đã được lưu an toàn; vui lòng đóng nắp rồi bấm In lại.",
                 "The printer cover is open. Your dossier is safely saved; please close it and press Reprint.",
             ),
             PrinterStatus::Offline => Text::new(
-                "Máy in chưa sẵn sàng hoặc chưa kết nối. Hồ sơ của bạn đã được lưu an toàn; có thể in lại biên nhận sau tại mục Tra cứu hồ sơ.",
+                "Máy in chưa sẵn sàng hoặc chưa kết nối. Hồ sơ đã được lưu an toàn; có thể in lại biên nhận sau tại mục Tra cứu hồ sơ.",
                 "The printer is not ready or not connected. Your dossier is safely saved; the receipt can be reprinted later from \"Track a dossier\".",
             ),
         }
