@@ -80,14 +80,14 @@ fn the_demo_walks_every_procedure_and_saves_every_screen() {
             img.width(),
             img.height()
         );
-        // A rendered screen has the blue top bar (dimmed under the timeout warning); the
-        // sleeping screen is black.
+        // A rendered screen has the blue top bar (dimmed under the timeout warning and the help
+        // notice); the sleeping screen is black.
         let top = img.get_pixel(img.width() / 2, 10).0;
         let name = png.to_string_lossy();
         if name.ends_with("-asleep.png") {
             assert_eq!(top, [0, 0, 0], "{} is not dark", png.display());
         } else {
-            let dimmed = name.contains("timeout-warning");
+            let dimmed = name.contains("timeout-warning") || name.contains("help-called");
             assert!(
                 dimmed || top == [0x0b, 0x4f, 0x8a],
                 "{} has no top bar",

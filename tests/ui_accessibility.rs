@@ -1,8 +1,11 @@
 //! Accessibility from the rendered screens: the test visits every screen (normal and large
-//! text), renders it, and for each text element on show measures the contrast of its darkest
-//! (or lightest) ink against the background it sits on (WCAG 2.2 AA: 4.5:1; inactive buttons
-//! are exempt), and checks every button is at least 48×48 px (WCAG 2.5.8 asks 24 px; kiosk
-//! practice and EN 301 549 aim higher). Geometry comes from the UI's own element tree.
+//! text, landscape and portrait), renders it, and for each text element on show measures the
+//! contrast of its darkest (or lightest) ink against the background it sits on (WCAG 2.2 AA:
+//! 4.5:1; inactive buttons are exempt), looks for its ink spilling out of its box (text wider
+//! or taller than the room it was given: over a button's edge, onto the next line), and checks
+//! every button is at least 48×48 px (WCAG 2.5.8 asks 24 px; kiosk practice and EN 301 549 aim
+//! higher). Geometry comes from the UI's own element tree. The top bar never shortens its text
+//! with "…": a source check keeps `overflow: elide` out of it.
 
 mod common;
 
@@ -55,6 +58,100 @@ fn text_contrast(shot: &RgbaImage, rect: (u32, u32, u32, u32)) -> Option<f64> {
         .keys()
         .map(|c| contrast(*c, background))
         .max_by(|a, b| a.total_cmp(b))
+}
+
+/// Ink of the text drawn in `rect` that spills out of it: pixels of the text's own ink colour
+/// a few pixels beyond its left, right or bottom edge, joined to the box by an unbroken run of
+/// non-background pixels (a glyph crossing the edge), and not inside any other text's box.
+/// Glyphs that fit never cross their box; text given less room than it needs does.
+fn spilled_ink(
+    shot: &RgbaImage,
+    rect: (u32, u32, u32, u32),
+    others: &[(u32, u32, u32, u32)],
+) -> usize {
+    // One pixel in from the element's edges: a neighbour touching the box is not its text.
+    let (x, y, w, h) = (
+        rect.0 + 1,
+        rect.1 + 1,
+        rect.2.saturating_sub(2),
+        rect.3.saturating_sub(2),
+    );
+    if w < 4 || h < 4 || x + w >= shot.width() || y + h >= shot.height() {
+        return 0;
+    }
+    let colour = |px: u32, py: u32| {
+        let p = shot.get_pixel(px, py);
+        [p[0], p[1], p[2]]
+    };
+    let mut counts = std::collections::HashMap::<[u8; 3], u32>::new();
+    for yy in y..y + h {
+        for xx in x..x + w {
+            *counts.entry(colour(xx, yy)).or_default() += 1;
+        }
+    }
+    let Some(background) = counts.iter().max_by_key(|(_, n)| **n).map(|(c, _)| *c) else {
+        return 0;
+    };
+    let Some(ink) = counts
+        .keys()
+        .copied()
+        .max_by(|a, b| contrast(*a, background).total_cmp(&contrast(*b, background)))
+    else {
+        return 0;
+    };
+    if contrast(ink, background) < 3.0 {
+        return 0;
+    }
+    let near_ink = |c: [u8; 3]| (0..3).all(|i| c[i].abs_diff(ink[i]) <= 12);
+    let drawn = |c: [u8; 3]| contrast(c, background) > 1.3;
+    let in_other = |px: u32, py: u32| {
+        others.iter().any(|(ox, oy, ow, oh)| {
+            *ow > 0 && px + 1 >= *ox && py + 1 >= *oy && px <= ox + ow && py <= oy + oh
+        })
+    };
+    const REACH: u32 = 6;
+    let mut spilled = 0;
+    // Walks outwards from an inked edge pixel (inside the box) along (dx, dy); counts ink
+    // reached 2..=REACH pixels out through drawn pixels only.
+    let mut walk = |sx: u32, sy: u32, dx: i32, dy: i32| {
+        if !near_ink(colour(sx, sy)) {
+            return;
+        }
+        for step in 1..=REACH as i32 {
+            let (px, py) = (sx as i32 + dx * step, sy as i32 + dy * step);
+            if px < 0 || py < 0 || px as u32 >= shot.width() || py as u32 >= shot.height() {
+                return;
+            }
+            let (px, py) = (px as u32, py as u32);
+            if in_other(px, py) {
+                return;
+            }
+            let c = colour(px, py);
+            if !drawn(c) {
+                return;
+            }
+            if step >= 2 && near_ink(c) {
+                spilled += 1;
+                return;
+            }
+        }
+    };
+    // A row or column of ink across the whole box is a border drawn through it, not letters.
+    let line = |pixels: &mut dyn Iterator<Item = (u32, u32)>, len: u32| {
+        pixels.filter(|(px, py)| near_ink(colour(*px, *py))).count() as u32 * 10 >= len * 9
+    };
+    for yy in y..y + h {
+        if !line(&mut (x..x + w).map(|xx| (xx, yy)), w) {
+            walk(x, yy, -1, 0);
+            walk(x + w - 1, yy, 1, 0);
+        }
+    }
+    for xx in x..x + w {
+        if !line(&mut (y..y + h).map(|yy| (xx, yy)), h) {
+            walk(xx, y + h - 1, 0, 1);
+        }
+    }
+    spilled
 }
 
 struct Checker {
@@ -113,14 +210,66 @@ impl Checker {
             }
             None => true,
         };
+        // Text scrolled partly or wholly out of a scroll area is clipped on purpose: it is
+        // neither measured nor checked for fit until it is scrolled into view.
+        let rect_of = |e: &ElementHandle| {
+            let p = e.absolute_position();
+            let s = e.size();
+            (p.x, p.y, s.width, s.height)
+        };
+        let mut clipped: Vec<(f32, f32, f32, f32)> = Vec::new();
+        for area in all.iter().filter(|e| {
+            let scrolls = |t: &str| matches!(t, "Flickable" | "ListView" | "ScrollView");
+            e.type_name().is_some_and(|t| scrolls(&t))
+                || e.bases().is_some_and(|mut b| b.any(|t| scrolls(&t)))
+        }) {
+            let (ax, ay, aw, ah) = rect_of(area);
+            for inner in area.query_descendants().find_all() {
+                let (x, y, w, h) = rect_of(&inner);
+                if x < ax - 0.5 || y < ay - 0.5 || x + w > ax + aw + 0.5 || y + h > ay + ah + 0.5 {
+                    clipped.push((x, y, w, h));
+                }
+            }
+        }
+        let visible = |e: &ElementHandle| on_screen(e) && !clipped.contains(&rect_of(e));
+        let text_rects: Vec<(u32, u32, u32, u32)> = all
+            .iter()
+            .filter(|e| e.accessible_role() == Some(AccessibleRole::Text) && visible(e))
+            .map(|e| {
+                let p = e.absolute_position();
+                let s = e.size();
+                (
+                    p.x.max(0.0) as u32,
+                    p.y.max(0.0) as u32,
+                    s.width.ceil() as u32,
+                    s.height.ceil() as u32,
+                )
+            })
+            .collect();
         let mut texts = 0;
         for e in &all {
-            if !on_screen(e) || !inside_modal(e) {
+            if !visible(e) || !inside_modal(e) {
                 continue;
             }
             let label = e.accessible_label().unwrap_or_default().to_string();
             match e.accessible_role() {
                 Some(AccessibleRole::Button) => {
+                    let (bx, by, bw, bh) = rect_of(e);
+                    for inner in e.query_descendants().find_all() {
+                        let (x, y, w, h) = rect_of(&inner);
+                        let words = inner.accessible_label().unwrap_or_default();
+                        if inner.accessible_role() == Some(AccessibleRole::Text)
+                            && !words.trim().is_empty()
+                            && (x < bx - 1.0
+                                || y < by - 1.0
+                                || x + w > bx + bw + 1.0
+                                || y + h > by + bh + 1.0)
+                        {
+                            self.problems.push(format!(
+                                "{screen}: the words {words:?} spill out of their button {label:?}"
+                            ));
+                        }
+                    }
                     let s = e.size();
                     if s.width < MIN_TARGET || s.height < MIN_TARGET {
                         self.problems.push(format!(
@@ -148,6 +297,14 @@ impl Checker {
                         s.height.ceil() as u32,
                     );
                     texts += 1;
+                    let others: Vec<_> =
+                        text_rects.iter().copied().filter(|r| *r != rect).collect();
+                    let spilled = spilled_ink(&shot, rect, &others);
+                    if spilled >= 4 {
+                        self.problems.push(format!(
+                            "{screen}: text {label:?} does not fit its box {rect:?} ({spilled} px of its ink outside)"
+                        ));
+                    }
                     match text_contrast(&shot, rect) {
                         Some(c) if c >= MIN_CONTRAST => {}
                         Some(c) => self.problems.push(format!(
@@ -205,41 +362,52 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
     };
     let keys = |text: &str| common::type_keys(text, |k| press(k));
 
-    for elder in [false, true] {
-        let tag = if elder { "large text" } else { "normal" };
-        if elder {
-            app.global::<SessionAdapter>().invoke_toggle_elder();
+    for (width, height, orientation) in [(1280, 800, "landscape"), (1080, 1920, "portrait")] {
+        c.headless.resize(width, height);
+        for elder in [false, true] {
+            let tag = format!(
+                "{orientation}, {}",
+                if elder { "large text" } else { "normal" }
+            );
+            if elder {
+                app.global::<SessionAdapter>().invoke_toggle_elder();
+            }
+            c.check(&format!("home ({tag})"));
+            press("Tìm thủ tục");
+            c.check(&format!("procedures ({tag})"));
+            app.global::<xakiosk::slint_generated::CatalogueAdapter>()
+                .invoke_pick("dang-ky-tam-tru".into());
+            c.check(&format!("procedure page ({tag})"));
+            press("Bắt đầu");
+            c.check(&format!("identity ({tag})"));
+            press("Bỏ qua, tôi tự nhập thông tin");
+            c.check(&format!("question with digits ({tag})"));
+            keys("00109304706");
+            c.check(&format!("question with an error ({tag})"));
+            press("Xóa hết");
+            keys("001093047064");
+            press("Tiếp tục ›");
+            c.check(&format!("question with letters ({tag})"));
+            app.global::<SessionAdapter>().invoke_go_home();
+            press("Tra cứu hồ sơ");
+            keys("ABCD");
+            app.global::<LookupAdapter>().invoke_lookup();
+            c.check(&format!("lookup with an error ({tag})"));
+            app.global::<SessionAdapter>().invoke_go_home();
+            press("Hỗ trợ");
+            c.check(&format!("help ({tag})"));
+            // "Gọi hỗ trợ" in the bar: the notice with the wait and the phone number.
+            press("Gọi hỗ trợ");
+            c.check(&format!("help called ({tag})"));
+            press("Đã hiểu");
+            app.global::<SessionAdapter>().invoke_go_home();
+            // A kiosk that is not provisioned yet says so on its home screen.
+            app.global::<SessionAdapter>().set_not_set_up(true);
+            c.check(&format!("home, not set up ({tag})"));
+            app.global::<SessionAdapter>().set_not_set_up(false);
         }
-        c.check(&format!("home ({tag})"));
-        press("Tìm thủ tục");
-        c.check(&format!("procedures ({tag})"));
-        app.global::<xakiosk::slint_generated::CatalogueAdapter>()
-            .invoke_pick("dang-ky-tam-tru".into());
-        c.check(&format!("procedure page ({tag})"));
-        press("Bắt đầu");
-        c.check(&format!("identity ({tag})"));
-        press("Bỏ qua, tôi tự nhập thông tin");
-        c.check(&format!("question with digits ({tag})"));
-        keys("00109304706");
-        c.check(&format!("question with an error ({tag})"));
-        press("Xóa hết");
-        keys("001093047064");
-        press("Tiếp tục ›");
-        c.check(&format!("question with letters ({tag})"));
-        app.global::<SessionAdapter>().invoke_go_home();
-        press("Tra cứu hồ sơ");
-        keys("ABCD");
-        app.global::<LookupAdapter>().invoke_lookup();
-        c.check(&format!("lookup with an error ({tag})"));
-        app.global::<SessionAdapter>().invoke_go_home();
-        press("Hỗ trợ");
-        c.check(&format!("help ({tag})"));
-        app.global::<SessionAdapter>().invoke_go_home();
-        // A kiosk that is not provisioned yet says so on its home screen.
-        app.global::<SessionAdapter>().set_not_set_up(true);
-        c.check(&format!("home, not set up ({tag})"));
-        app.global::<SessionAdapter>().set_not_set_up(false);
     }
+    c.headless.resize(1280, 800);
     // Large text is per session: it ended with the last "home".
     assert!(!kiosk.controller.borrow().accessibility().elder());
 
@@ -280,7 +448,7 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
     });
     c.check("timeout warning");
 
-    assert!(c.screens.len() >= 20, "{:?}", c.screens);
+    assert!(c.screens.len() >= 40, "{:?}", c.screens);
     assert!(
         c.problems.is_empty(),
         "{} accessibility problems:\n{}",
@@ -337,4 +505,14 @@ fn answer_current(kiosk: &std::rc::Rc<Kiosk>) {
         k.next();
         None
     });
+}
+
+#[test]
+fn the_top_bar_never_shortens_its_text() {
+    let source = include_str!("../ui/widgets/top_bar.slint");
+    assert!(
+        !source.contains("overflow: elide"),
+        "the top bar must show the place, the status and its buttons in full (wrap, or move to \
+         the second row), never cut with '…'"
+    );
 }

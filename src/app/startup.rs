@@ -48,6 +48,8 @@ pub struct Startup {
     pub queue_tickets: bool,
     /// The commune the kiosk stands in (checked against the units list).
     pub home_commune: Option<String>,
+    /// The community team's phone number and expected wait (`[assist]`).
+    pub help_line: (String, u32),
     /// The admin screen's PIN hash (empty: the admin screen stays locked).
     pub admin_pin_hash: String,
     /// Community tech-team members who may sign in to help.
@@ -69,6 +71,7 @@ impl Startup {
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
         c.set_home_commune(self.home_commune.clone());
+        c.set_help_line(&self.help_line.0, self.help_line.1);
         c.set_helpers(self.helpers.clone());
         c.admin = crate::session::admin_panel::AdminPanel::new(&self.admin_pin_hash);
         c.restore_pin_lockouts(self.pin_lockouts.0, self.pin_lockouts.1);
@@ -255,6 +258,10 @@ impl Startup {
             }),
             queue_tickets: config.printer.queue_ticket,
             home_commune,
+            help_line: (
+                config.assist.phone.clone(),
+                config.assist.expected_wait_minutes,
+            ),
             admin_pin_hash: config.admin.pin_hash.clone(),
             helpers: config
                 .assist

@@ -9,7 +9,8 @@ use crate::session::identity_step::Phase;
 use crate::session::screen::Screen;
 use crate::session::submit_step::PrintState;
 
-/// The prompt for the screen on show (the timeout warning first, when it is up).
+/// The prompt for the screen on show (the timeout warning first, then the help notice, when
+/// they are up).
 pub fn prompt(c: &KioskController, place: &str) -> Text {
     if c.idle().warning_seconds().is_some() {
         // The whole grace period, not the ticking count: the warning is said once.
@@ -23,13 +24,20 @@ pub fn prompt(c: &KioskController, place: &str) -> Text {
             ),
         );
     }
+    if c.help_notice_open() {
+        let words = c.help().notice_words();
+        return Text::new(
+            format!("{} Chạm Đã hiểu để tiếp tục.", words.vi),
+            format!("{} Touch I understand to go on.", words.en),
+        );
+    }
     match c.screen() {
         Screen::Home => Text::new(
             format!(
-                "Xin chào. Đây là máy dịch vụ công của {place}. Chạm vào tên thủ tục cần làm, hoặc Tra cứu hồ sơ để xem hồ sơ đã nộp. Chạm nút Chữ lớn nếu muốn chữ to hơn."
+                "Xin chào. Đây là máy dịch vụ công của {place}. Chạm vào tên thủ tục cần làm, hoặc Tra cứu hồ sơ để xem hồ sơ đã nộp. Muốn chữ to hơn, chạm dấu cộng cạnh chữ Cỡ chữ ở trên cùng; cần người giúp, chạm Gọi hỗ trợ."
             ),
             format!(
-                "Welcome to the public-service kiosk of {place}. Touch the procedure you need, or Track a dossier to follow one. Touch Large text for bigger letters."
+                "Welcome to the public-service kiosk of {place}. Touch the procedure you need, or Track a dossier to follow one. For bigger letters, touch the plus beside Text size at the top; for a person to help, touch Call for help."
             ),
         ),
         Screen::Procedures => Text::new(

@@ -69,6 +69,13 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     g.on_call_help(move || k.update(|c| c.call_help()));
     let k = kiosk.clone();
+    g.on_dismiss_help(move || {
+        k.update(|c| {
+            c.dismiss_help();
+            None
+        })
+    });
+    let k = kiosk.clone();
     g.on_stay(move || {
         k.update(|c| {
             c.stay();
@@ -112,6 +119,8 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     g.set_sending_done(done.min(i32::MAX as u32) as i32);
     g.set_sending_total(total.min(i32::MAX as u32) as i32);
     g.set_help_notice(c.help_notice());
+    g.set_help_notice_open(c.help_notice_open());
+    g.set_help_notice_text(c.help().notice_words().get(c.lang()).into());
     g.set_asleep(c.idle().asleep());
     g.set_timeout_warning(c.idle().warning_seconds().is_some());
     g.set_seconds_left(c.idle().warning_seconds().unwrap_or(0) as i32);

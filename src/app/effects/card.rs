@@ -149,3 +149,47 @@ pub(super) fn read_card(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::DeviceError;
+    use crate::devices::card_reader::SimCardReader;
+
+    /// A reader that is not the simulator (as the PC/SC one is), with no card.
+    struct RealLikeReader;
+
+    impl CardReader for RealLikeReader {
+        fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
+            Ok(ReaderStatus::NoCard)
+        }
+        fn transmit(&mut self, _apdu: &[u8]) -> Result<Vec<u8>, DeviceError> {
+            Ok(vec![0x6A, 0x82])
+        }
+        fn name(&self) -> String {
+            "real-like".into()
+        }
+    }
+
+    #[test]
+    fn test_cards_and_their_csca_come_only_with_the_simulated_reader() {
+        let config = crate::config::IdentityConfig {
+            trust_list: String::new(),
+            extended_read: 0,
+        };
+        let simulated =
+            IdentityDevices::from_config(&config, Arc::new(Mutex::new(SimCardReader::new())));
+        assert!(!simulated.test_card_names().is_empty());
+        assert!(!simulated.trust.cscas.is_empty());
+
+        let real = IdentityDevices::from_config(&config, Arc::new(Mutex::new(RealLikeReader)));
+        assert!(
+            real.test_card_names().is_empty(),
+            "no test-card buttons for residents"
+        );
+        assert!(
+            real.trust.cscas.is_empty(),
+            "the test CSCA is never trusted for real cards"
+        );
+    }
+}

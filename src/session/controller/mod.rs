@@ -121,6 +121,10 @@ impl KioskController {
     pub fn set_receipt_context(&mut self, context: Arc<ReceiptContext>, queue_tickets: bool) {
         self.submit.set_receipt_context(context, queue_tickets);
     }
+    /// The community team's phone number and the expected wait, said when help is called.
+    pub fn set_help_line(&mut self, phone: &str, wait_minutes: u32) {
+        self.help.set_line(phone, wait_minutes);
+    }
     /// The commune the kiosk stands in, offered first for every address.
     pub fn set_home_commune(&mut self, code: Option<String>) {
         self.home_commune = code;
@@ -220,6 +224,14 @@ impl KioskController {
     /// A person has been called and is on the way (shown for a few minutes).
     pub fn help_notice(&self) -> bool {
         self.help.notice(self.clock.now())
+    }
+    /// The help notice is open over the screen.
+    pub fn help_notice_open(&self) -> bool {
+        self.help.notice_open(self.clock.now())
+    }
+    /// Who is called and how to reach them (the notice's words, the phone number).
+    pub fn help(&self) -> &HelpCall {
+        &self.help
     }
 
     /// What should be being said now, and a counter that changes when it must be said again

@@ -157,11 +157,17 @@ impl KioskController {
         }
     }
 
-    /// "Call a staff member" on screen; not sent twice while the first call is fresh.
+    /// "Gọi hỗ trợ" on screen; not sent twice while the first call is fresh.
     pub fn call_help(&mut self) -> Option<Command> {
         self.touch();
         self.help
             .call(self.clock.now())
             .then_some(Command::CallHelp)
+    }
+
+    /// "Đã hiểu" on the help notice.
+    pub fn dismiss_help(&mut self) {
+        self.touch();
+        self.help.dismiss();
     }
 }

@@ -166,7 +166,7 @@ pub(super) fn after_the_procedures(
         !walk.controller(|c| c.accessibility().elder()),
     );
 
-    // "Call a staff member" on the Help page: the notice, and an alert kept for the portal.
+    // "Gọi hỗ trợ" in the bar: the notice over the screen, and an alert kept for the portal.
     walk.app.global::<SessionAdapter>().invoke_open_help();
     walk.app.global::<SessionAdapter>().invoke_call_help();
     walk.settle("the help call is stored", |c| c.help_notice());
@@ -176,6 +176,11 @@ pub(super) fn after_the_procedures(
         .map(|a| a.len())
         .unwrap_or(0);
     walk.check("the help call is an alert for the portal", alerts == 1);
+    walk.app.global::<SessionAdapter>().invoke_dismiss_help();
+    walk.check(
+        "'Đã hiểu' closes the notice, the call stands",
+        walk.controller(|c| !c.help_notice_open() && c.help_notice()),
+    );
     walk.app.global::<SessionAdapter>().invoke_go_home();
 
     // The technician's admin screen: five taps on the place name, a wrong PIN, the right one.
