@@ -33,6 +33,7 @@ fn draft(seed: u8) -> DossierDraft {
         answers,
         identity: None,
         assisted_by: None,
+        supplements: None,
     }
 }
 

@@ -49,6 +49,7 @@ fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
                 answers,
                 identity: None,
                 assisted_by: None,
+                supplements: None,
             };
             ids.push(d.id);
             let mut attachments = Vec::new();

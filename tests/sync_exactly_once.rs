@@ -62,6 +62,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         answers,
         identity: None,
         assisted_by: None,
+        supplements: None,
     };
     (d, attachments)
 }
@@ -629,6 +630,8 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
             ("id", ids[1].to_string()),
             ("state", "needs_fix".into()),
             ("note", "Thiếu hợp đồng thuê nhà".into()),
+            ("fields", "paper, applicant_name".into()),
+            ("due", "2026-12-20".into()),
         ])
         .send()
         .await
@@ -644,6 +647,49 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     let last = history.last().unwrap();
     assert_eq!(last.state, DossierState::NeedsFix);
     assert_eq!(last.note.as_deref(), Some("Thiếu hợp đồng thuê nhà"));
+    let request = last
+        .request
+        .clone()
+        .expect("the officer's request reached the kiosk");
+    assert_eq!(request.fields, ["paper", "applicant_name"]);
+    assert_eq!(request.due, chrono::NaiveDate::from_ymd_opt(2026, 12, 20));
+
+    // "Bổ sung tại máy": a supplement naming the sent-back dossier goes out once, and the
+    // officer sees it beside the dossier it completes.
+    let (mut supplement, photos) = draft(3);
+    supplement.supplements = Some(id);
+    let supplement_id = supplement.id;
+    let supplement_code = supplement.code.as_str().to_string();
+    store
+        .call(move |s| s.submit(&supplement, &photos, chrono::Utc::now()))
+        .await
+        .unwrap();
+    let linked = store.call(move |s| s.supplement_of(id)).await.unwrap();
+    assert_eq!(linked.map(|s| s.id), Some(supplement_id));
+    assert_eq!(engine.pass().await.unwrap().accepted, 1);
+    assert_eq!(engine.pass().await.unwrap().accepted, 0, "sent once");
+    let received = portal
+        .list(20)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == supplement_id.to_string())
+        .expect("the portal holds the supplement");
+    assert_eq!(received.upload.supplements, Some(id.to_string()));
+    let page = reqwest::get(format!("{base}/officer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let original_code = first_code_of(&portal, id);
+    assert!(
+        page.contains(&format!("BỔ SUNG cho hồ sơ {original_code}")),
+        "the supplement names the dossier it completes"
+    );
+    assert!(page.contains(&format!("đã bổ sung: hồ sơ {supplement_code}")));
+    assert!(page.contains(
+        "yêu cầu: Thiếu hợp đồng thuê nhà (câu hỏi: paper, applicant_name), hạn 20/12/2026"
+    ));
     let heartbeat = portal
         .devices()
         .unwrap()
@@ -666,6 +712,17 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert_eq!((pass.accepted, pass.retried), (0, 1));
     let history = store.call(move |s| s.history(late)).await.unwrap();
     assert_eq!(history.last().unwrap().state, DossierState::Queued);
+}
+
+/// The code of a dossier the portal received.
+fn first_code_of(portal: &PortalDb, id: uuid::Uuid) -> String {
+    portal
+        .list(50)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id.to_string())
+        .map(|r| r.upload.code)
+        .unwrap()
 }
 
 /// Speaking TLS to something that is not a TLS server (a captive portal, a misconfigured

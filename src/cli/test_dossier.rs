@@ -29,6 +29,7 @@ pub fn made_up(procedure: &str, version: u32, applicant_name: &str) -> DossierDr
         answers,
         identity: None,
         assisted_by: None,
+        supplements: None,
     }
 }
 

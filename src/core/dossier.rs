@@ -128,6 +128,9 @@ pub struct DossierDraft {
     /// The community tech-team member who acted for the resident, with their consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assisted_by: Option<crate::core::assist::AssistedBy>,
+    /// A supplement ("Bổ sung tại máy"): the dossier the office sent back that this completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplements: Option<uuid::Uuid>,
 }
 
 #[cfg(test)]

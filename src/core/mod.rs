@@ -11,6 +11,7 @@ pub mod collation;
 pub mod dossier;
 pub mod dossier_code;
 pub mod field;
+pub mod fix_request;
 pub mod fold;
 pub mod form;
 pub mod health;

@@ -16,6 +16,8 @@ pub struct DossierSummary {
     pub procedure_id: String,
     pub state: DossierState,
     pub created_at: DateTime<Utc>,
+    /// For a supplement: the dossier it completes.
+    pub supplements: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +25,8 @@ pub struct StatusEvent {
     pub at: DateTime<Utc>,
     pub state: DossierState,
     pub note: Option<String>,
+    /// With "needs fix": what the office asks for, which questions, by when.
+    pub request: Option<crate::core::fix_request::FixRequest>,
 }
 
 /// A photographed paper with its bytes, ready to be stored.

@@ -22,6 +22,10 @@ pub struct DossierUpload {
     /// The receipt the kiosk signed for the resident (`XKR1:…`), checked by the portal.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<String>,
+    /// A supplement ("Bổ sung tại máy"): the id of the dossier the office sent back, which
+    /// this upload completes. It must be a dossier the same kiosk sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplements: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +72,9 @@ pub struct StatusChange {
     pub state: String,
     pub note: Option<String>,
     pub at: String,
+    /// With "needs_fix": what to add, which questions, by when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<crate::core::fix_request::FixRequest>,
 }
 
 /// An error body: `{ "error": "…" }`.

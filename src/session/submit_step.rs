@@ -262,6 +262,7 @@ mod tests {
 
     fn summary(procedure_id: &str, state: DossierState) -> DossierSummary {
         DossierSummary {
+            supplements: None,
             receipt: Some("signed-token".into()),
             id: uuid::Uuid::nil(),
             code: DossierCode::from_random(&[5; 8]),

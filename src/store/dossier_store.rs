@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_ratings.sql"),
     include_str!("migrations/0007_alerts.sql"),
     include_str!("migrations/0008_retention.sql"),
+    include_str!("migrations/0009_supplements.sql"),
 ];
 
 pub struct Store {
@@ -253,8 +254,8 @@ impl Store {
         });
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
+            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt, supplements)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
             params![
                 draft.id.to_string(),
                 draft.code.as_str(),
@@ -264,6 +265,7 @@ impl Store {
                 payload,
                 at,
                 receipt,
+                draft.supplements.map(|u| u.to_string()),
             ],
         )?;
         for (a, sealed) in attachments.iter().zip(&sealed_photos) {
@@ -284,6 +286,7 @@ impl Store {
             procedure_id: draft.procedure_id.clone(),
             state,
             created_at: now,
+            supplements: draft.supplements,
         })
     }
 
@@ -291,51 +294,53 @@ impl Store {
         let row = self
             .conn
             .query_row(
-                "SELECT id, code, procedure_id, state, created_at, receipt FROM dossiers WHERE code = ?1",
+                &format!("{SUMMARY_COLUMNS} WHERE code = ?1"),
                 [code.as_str()],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                    ))
-                },
+                summary_row,
             )
             .optional()?;
-        row.map(|(id, code, procedure_id, state, created_at, receipt)| {
-            Ok(DossierSummary {
-                receipt,
-                id: uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
-                code: DossierCode::parse(&code).map_err(|e| StoreError::Decode(e.to_string()))?,
-                procedure_id,
-                state: parse_state(&state)?,
-                created_at: parse_time(&created_at)?,
-            })
-        })
-        .transpose()
+        row.map(summary_of).transpose()
+    }
+
+    /// The latest supplement made at this kiosk for a dossier the office sent back.
+    pub fn supplement_of(
+        &self,
+        original: uuid::Uuid,
+    ) -> Result<Option<DossierSummary>, StoreError> {
+        let row = self
+            .conn
+            .query_row(
+                &format!(
+                    "{SUMMARY_COLUMNS} WHERE supplements = ?1 ORDER BY created_at DESC, id DESC LIMIT 1"
+                ),
+                [original.to_string()],
+                summary_row,
+            )
+            .optional()?;
+        row.map(summary_of).transpose()
     }
 
     /// Every state the dossier went through, oldest first.
     pub fn history(&self, id: uuid::Uuid) -> Result<Vec<StatusEvent>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT at, state, note FROM dossier_events WHERE dossier_id = ?1 ORDER BY rowid",
+            "SELECT at, state, note, request FROM dossier_events WHERE dossier_id = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([id.to_string()], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?;
         rows.map(|row| {
-            let (at, state, note) = row?;
+            let (at, state, note, request) = row?;
             Ok(StatusEvent {
                 at: parse_time(&at)?,
                 state: parse_state(&state)?,
                 note,
+                // A request that does not read is dropped, not the event (the note stays).
+                request: request.and_then(|json| serde_json::from_str(&json).ok()),
             })
         })
         .collect()
@@ -458,6 +463,46 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
         .map_err(|e| StoreError::Decode(format!("bad time '{s}': {e}")))
 }
 
+/// The columns a `DossierSummary` is read from, before a `WHERE`.
+const SUMMARY_COLUMNS: &str =
+    "SELECT id, code, procedure_id, state, created_at, receipt, supplements FROM dossiers";
+
+type SummaryRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn summary_of(row: SummaryRow) -> Result<DossierSummary, StoreError> {
+    let (id, code, procedure_id, state, created_at, receipt, supplements) = row;
+    let uuid = |s: &str| uuid::Uuid::parse_str(s).map_err(|e| StoreError::Decode(e.to_string()));
+    Ok(DossierSummary {
+        receipt,
+        id: uuid(&id)?,
+        code: DossierCode::parse(&code).map_err(|e| StoreError::Decode(e.to_string()))?,
+        procedure_id,
+        state: parse_state(&state)?,
+        created_at: parse_time(&created_at)?,
+        supplements: supplements.as_deref().map(uuid).transpose()?,
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -477,6 +522,7 @@ pub(crate) mod tests {
             answers,
             identity: None,
             assisted_by: None,
+            supplements: None,
         }
     }
 

@@ -25,9 +25,12 @@ pub struct OutboxItem {
     pub attempts: u32,
     /// The signed receipt the resident holds, sent along so the portal can check it.
     pub receipt: Option<String>,
+    /// For a supplement: the dossier it completes.
+    pub supplements: Option<uuid::Uuid>,
 }
 
-/// id, code, procedure, procedure version, created at, sealed payload, attempts, receipt.
+/// id, code, procedure, procedure version, created at, sealed payload, attempts, receipt,
+/// supplements.
 type ClaimedRow = (
     String,
     String,
@@ -36,6 +39,7 @@ type ClaimedRow = (
     String,
     Vec<u8>,
     u32,
+    Option<String>,
     Option<String>,
 );
 
@@ -97,12 +101,12 @@ impl Store {
         let tx = self.conn.transaction()?;
         let row: Option<ClaimedRow> = tx
             .query_row(
-                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt FROM dossiers
+                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt, supplements FROM dossiers
                  WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
                  ORDER BY created_at, id LIMIT 1",
                 [stamp(now)],
                 |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
                 },
             )
             .optional()?;
@@ -115,6 +119,7 @@ impl Store {
             sealed_answers,
             attempts,
             receipt,
+            supplements,
         )) = row
         else {
             return Ok(None);
@@ -138,6 +143,11 @@ impl Store {
             attachments,
             attempts,
             receipt,
+            supplements: supplements
+                .as_deref()
+                .map(uuid::Uuid::parse_str)
+                .transpose()
+                .map_err(|e| StoreError::Decode(e.to_string()))?,
         }))
     }
 
@@ -182,12 +192,14 @@ impl Store {
         Ok(())
     }
 
-    /// A decision pulled from the portal; unknown ids and illegal changes are ignored.
+    /// A decision pulled from the portal; unknown ids and illegal changes are ignored. A
+    /// "needs fix" keeps the office's request (what, which questions, by when) with its event.
     pub fn apply_status(
         &mut self,
         id: &str,
         state: DossierState,
         note: Option<&str>,
+        request: Option<&crate::core::fix_request::FixRequest>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let event = match state {
@@ -197,6 +209,15 @@ impl Store {
         };
         let tx = self.conn.transaction()?;
         let changed = Store::transition(&tx, id, event, now, note)?.is_some();
+        if changed
+            && let Some(request) = request.filter(|r| r.check().is_ok())
+            && let Ok(json) = serde_json::to_string(request)
+        {
+            tx.execute(
+                "UPDATE dossier_events SET request = ?1 WHERE rowid = last_insert_rowid()",
+                [json],
+            )?;
+        }
         tx.commit()?;
         Ok(changed)
     }

@@ -97,6 +97,7 @@ mod tests {
                 &old.id.to_string(),
                 crate::core::dossier::DossierState::Rejected,
                 Some("x"),
+                None,
                 day0 + Duration::days(1),
             )
             .unwrap();

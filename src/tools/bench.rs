@@ -149,6 +149,7 @@ pub(crate) fn sample_draft(i: u32) -> DossierDraft {
         answers,
         identity: None,
         assisted_by: None,
+        supplements: None,
     }
 }
 

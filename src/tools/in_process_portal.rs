@@ -25,9 +25,10 @@ impl InProcessPortal {
 
 fn classify(e: PortalError) -> SendError {
     match e {
-        PortalError::Conflict | PortalError::KeyMismatch | PortalError::StaleCatalogue => {
-            SendError::Conflict(e.to_string())
-        }
+        PortalError::Conflict
+        | PortalError::KeyMismatch
+        | PortalError::StaleCatalogue
+        | PortalError::NotSupplementable => SendError::Conflict(e.to_string()),
         PortalError::NotEnrolled => SendError::Unauthorised(e.to_string()),
         PortalError::MissingAttachments(_)
         | PortalError::HashMismatch
@@ -35,6 +36,7 @@ fn classify(e: PortalError) -> SendError {
         | PortalError::Migration(_) => SendError::retry(e.to_string()),
         PortalError::NotFound
         | PortalError::BadDecision
+        | PortalError::BadRequest(_)
         | PortalError::BadReceipt(_)
         | PortalError::BadUpload(_)
         | PortalError::WrongOffset(_) => SendError::Refused(e.to_string()),

@@ -52,6 +52,8 @@ pub struct FormSession {
     verification: Option<Verification>,
     /// The commune the kiosk stands in: offered first for every address.
     home_commune: Option<String>,
+    /// A supplement's form: the dossier the office sent back that it completes.
+    supplements: Option<uuid::Uuid>,
 }
 
 impl FormSession {
@@ -73,7 +75,15 @@ impl FormSession {
             from_card: vec![false; procedure_len],
             verification: None,
             home_commune: None,
+            supplements: None,
         }
+    }
+
+    /// This form completes a dossier the office sent back (its procedure is the supplement's
+    /// short form, `Procedure::supplement_form`).
+    pub fn supplementing(mut self, original: uuid::Uuid) -> FormSession {
+        self.supplements = Some(original);
+        self
     }
 
     /// Offers the kiosk's own commune (a code of the units list) first for every address.
@@ -449,6 +459,7 @@ impl FormSession {
                     .collect(),
             }),
             assisted_by: None,
+            supplements: self.supplements,
         })
     }
 

@@ -251,12 +251,27 @@ impl PortalDb {
         if let Some(text) = &upload.receipt {
             check_receipt(&tx, id, upload, text)?;
         }
+        // A supplement completes a dossier the same kiosk sent and the office sent back: no
+        // kiosk may attach papers to another's dossier.
+        if let Some(original) = &upload.supplements {
+            let owner: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT kiosk_id, state FROM received WHERE id = ?1",
+                    [original],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            match owner {
+                Some((kiosk, state)) if kiosk == upload.kiosk_id && state == "needs_fix" => {}
+                _ => return Err(PortalError::NotSupplementable),
+            }
+        }
         let count: i64 = tx.query_row("SELECT count(*) FROM received", [], |r| r.get(0))?;
         let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
         let body = serde_json::to_string(upload).unwrap_or_default();
         tx.execute(
-            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, hash, body, reference, now, upload.kiosk_id],
+            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id, supplements) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, hash, body, reference, now, upload.kiosk_id, upload.supplements],
         )?;
         tx.commit()?;
         Ok((
@@ -269,17 +284,26 @@ impl PortalDb {
         ))
     }
 
-    /// An officer's decision, appended to the change log kiosks pull.
+    /// An officer's decision, appended to the change log kiosks pull; "needs_fix" may carry
+    /// the structured request (what, which questions, by when).
     pub fn decide(
         &self,
         id: &str,
         state: &str,
         note: Option<&str>,
+        request: Option<&crate::core::fix_request::FixRequest>,
         now: &str,
     ) -> Result<u64, PortalError> {
         if !matches!(state, "accepted" | "rejected" | "needs_fix") {
             return Err(PortalError::BadDecision);
         }
+        let request = match request {
+            Some(r) if state == "needs_fix" => {
+                r.check()?;
+                serde_json::to_string(r).ok()
+            }
+            _ => None,
+        };
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let updated = tx.execute(
@@ -290,8 +314,8 @@ impl PortalDb {
             return Err(PortalError::NotFound);
         }
         tx.execute(
-            "INSERT INTO changes (id, state, note, at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, state, note, now],
+            "INSERT INTO changes (id, state, note, at, request) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, state, note, now, request],
         )?;
         let seq = tx.last_insert_rowid() as u64;
         tx.commit()?;
@@ -307,7 +331,7 @@ impl PortalDb {
     ) -> Result<StatusPage, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT c.seq, c.id, c.state, c.note, c.at FROM changes c JOIN received r ON r.id = c.id
+            "SELECT c.seq, c.id, c.state, c.note, c.at, c.request FROM changes c JOIN received r ON r.id = c.id
              WHERE c.seq > ?1 AND r.kiosk_id = ?2 ORDER BY c.seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![since as i64, kiosk_id, limit], |r| {
@@ -318,6 +342,9 @@ impl PortalDb {
                     state: r.get(2)?,
                     note: r.get(3)?,
                     at: r.get(4)?,
+                    request: r
+                        .get::<_, Option<String>>(5)?
+                        .and_then(|json| serde_json::from_str(&json).ok()),
                 },
             ))
         })?;
@@ -338,30 +365,39 @@ impl PortalDb {
             as u64)
     }
 
+    /// The newest dossiers first, each with the office's latest request for more while it is
+    /// sent back.
     pub fn list(&self, limit: u32) -> Result<Vec<Received>, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT id, reference, received_at, state, body FROM received ORDER BY received_at DESC LIMIT ?1",
+            "SELECT id, reference, received_at, state, body,
+                    (SELECT c.request FROM changes c WHERE c.id = received.id ORDER BY c.seq DESC LIMIT 1)
+             FROM received ORDER BY received_at DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get(1)?,
                 r.get(2)?,
-                r.get(3)?,
+                r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, reference, received_at, state, body) = row?;
+            let (id, reference, received_at, state, body, request) = row?;
             if let Ok(upload) = serde_json::from_str(&body) {
+                let request = request
+                    .filter(|_| state == "needs_fix")
+                    .and_then(|json| serde_json::from_str(&json).ok());
                 out.push(Received {
                     id,
                     reference,
                     received_at,
                     state,
                     upload,
+                    request,
                 });
             }
         }

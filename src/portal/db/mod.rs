@@ -31,6 +31,10 @@ pub enum PortalError {
     BadReceipt(String),
     #[error("a decision must be accepted, rejected or needs_fix")]
     BadDecision,
+    #[error("the request for more is not usable: {0}")]
+    BadRequest(#[from] crate::core::fix_request::FixRequestError),
+    #[error("a supplement must complete a dossier this kiosk sent that the office sent back")]
+    NotSupplementable,
     #[error("this kiosk is not enrolled")]
     NotEnrolled,
     #[error("this kiosk id is enrolled with another device key")]
@@ -71,6 +75,8 @@ pub struct Received {
     pub received_at: String,
     pub state: String,
     pub upload: DossierUpload,
+    /// The office's latest request for more, while the dossier is sent back.
+    pub request: Option<crate::core::fix_request::FixRequest>,
 }
 
 impl PortalDb {

@@ -5,7 +5,7 @@ use crate::portal::db::PortalError;
 use rusqlite::Connection;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-pub(super) const MIGRATIONS: [&str; 5] = [
+pub(super) const MIGRATIONS: [&str; 6] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -104,6 +104,13 @@ CREATE TABLE device_keys (
 );
 INSERT INTO device_keys (kiosk_id, public_key, since)
     SELECT kiosk_id, public_key, enrolled_at FROM devices;
+",
+    "
+-- \"Cần bổ sung\" carries the officer's structured request (JSON: what, fields, due), and a
+-- supplement names the dossier it completes.
+ALTER TABLE changes ADD COLUMN request TEXT;
+ALTER TABLE received ADD COLUMN supplements TEXT;
+CREATE INDEX received_by_supplements ON received (supplements);
 ",
 ];
 

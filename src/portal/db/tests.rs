@@ -38,6 +38,7 @@ fn upload(code: &str) -> DossierUpload {
         kiosk_id: "K1".into(),
         submitted_at: "2026-11-24T02:00:00.000000Z".into(),
         sealed_answers: "c2VhbGVk".into(),
+        supplements: None,
         attachments: vec![AttachmentDecl {
             sha256: photo_sha(),
             mime: "image/jpeg".into(),
@@ -144,15 +145,21 @@ fn decisions_flow_out_through_a_cursor() {
     u.attachments.clear();
     db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
     assert!(matches!(
-        db.decide("nope", "rejected", None, "t"),
+        db.decide("nope", "rejected", None, None, "t"),
         Err(PortalError::NotFound)
     ));
     assert!(matches!(
-        db.decide("id-1", "lost", None, "t"),
+        db.decide("id-1", "lost", None, None, "t"),
         Err(PortalError::BadDecision)
     ));
     let seq = db
-        .decide("id-1", "needs_fix", Some("Thiếu hợp đồng thuê nhà"), "t")
+        .decide(
+            "id-1",
+            "needs_fix",
+            Some("Thiếu hợp đồng thuê nhà"),
+            None,
+            "t",
+        )
         .unwrap();
     let page = db.status_since("K1", 0, 100).unwrap();
     assert!(
@@ -167,6 +174,96 @@ fn decisions_flow_out_through_a_cursor() {
             .changes
             .is_empty()
     );
+}
+
+#[test]
+fn a_needs_fix_decision_carries_its_request_to_the_kiosk_and_the_officer_list() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let mut u = upload("AAAA");
+    u.attachments.clear();
+    db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    let request = crate::core::fix_request::FixRequest {
+        what: "Thiếu hợp đồng thuê nhà".into(),
+        fields: vec!["rent_paper".into()],
+        due: chrono::NaiveDate::from_ymd_opt(2026, 12, 10),
+    };
+    let bad = crate::core::fix_request::FixRequest {
+        what: " ".into(),
+        ..request.clone()
+    };
+    assert!(matches!(
+        db.decide("id-1", "needs_fix", None, Some(&bad), "t"),
+        Err(PortalError::BadRequest(_))
+    ));
+    db.decide("id-1", "needs_fix", Some("Thiếu"), Some(&request), "t")
+        .unwrap();
+    let page = db.status_since("K1", 0, 100).unwrap();
+    assert_eq!(page.changes[0].request.as_ref(), Some(&request));
+    assert_eq!(db.list(10).unwrap()[0].request.as_ref(), Some(&request));
+    // Accepted later: the request is history, not shown as open.
+    db.decide("id-1", "accepted", None, Some(&request), "t")
+        .unwrap();
+    let page = db.status_since("K1", page.cursor, 100).unwrap();
+    assert_eq!(
+        page.changes[0].request, None,
+        "only 'needs_fix' carries a request"
+    );
+    assert_eq!(db.list(10).unwrap()[0].request, None);
+}
+
+#[test]
+fn a_supplement_completes_only_a_sent_back_dossier_of_the_same_kiosk() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    db.enroll(
+        &Enrollment {
+            kiosk_id: "K2".into(),
+            public_key: crate::protocol::signing::DeviceKey::from_seed([2; 32]).public_base64(),
+            place: "Phường Hàng Bạc".into(),
+            app_version: "test".into(),
+            handovers: Vec::new(),
+        },
+        "2026-11-24T01:00:00Z",
+    )
+    .unwrap();
+    let mut original = upload("AAAA");
+    original.attachments.clear();
+    db.receive("orig", &original, "2026-11-24T03:00:00Z")
+        .unwrap();
+    let supplement = |code: &str, kiosk: &str, of: &str| DossierUpload {
+        kiosk_id: kiosk.into(),
+        supplements: Some(of.into()),
+        attachments: Vec::new(),
+        ..upload(code)
+    };
+    // Not sent back yet: nothing to complete.
+    assert!(matches!(
+        db.receive("s0", &supplement("BBBB", "K1", "orig"), "t"),
+        Err(PortalError::NotSupplementable)
+    ));
+    db.decide("orig", "needs_fix", Some("Thiếu"), None, "t")
+        .unwrap();
+    // Another kiosk, or a dossier nobody sent: refused.
+    assert!(matches!(
+        db.receive("s1", &supplement("CCCC", "K2", "orig"), "t"),
+        Err(PortalError::NotSupplementable)
+    ));
+    assert!(matches!(
+        db.receive("s2", &supplement("DDDD", "K1", "nobody"), "t"),
+        Err(PortalError::NotSupplementable)
+    ));
+    // The kiosk that sent it: received once, a replay answered alike.
+    let (first, new) = db
+        .receive("s3", &supplement("EEEE", "K1", "orig"), "t")
+        .unwrap();
+    assert!(new);
+    let (again, new) = db
+        .receive("s3", &supplement("EEEE", "K1", "orig"), "t2")
+        .unwrap();
+    assert!(!new);
+    assert_eq!(first, again);
+    let listed = db.list(10).unwrap();
+    let s3 = listed.iter().find(|r| r.id == "s3").unwrap();
+    assert_eq!(s3.upload.supplements.as_deref(), Some("orig"));
 }
 
 #[test]
@@ -286,6 +383,6 @@ fn an_old_portal_database_is_upgraded_and_its_pinned_keys_become_enrollments() {
     }
     let db = PortalDb::open(&path).unwrap();
     assert_eq!(db.device_key("K1").unwrap().as_deref(), Some("pinned"));
-    db.decide("x", "accepted", None, "t").unwrap();
+    db.decide("x", "accepted", None, None, "t").unwrap();
     assert_eq!(db.status_since("K1", 0, 10).unwrap().changes.len(), 1);
 }

@@ -174,6 +174,16 @@ fn portal_error(e: PortalError) -> Response {
         }
         PortalError::NotFound => error(StatusCode::NOT_FOUND, "no such dossier", Vec::new()),
         PortalError::BadDecision => error(StatusCode::BAD_REQUEST, "bad decision", Vec::new()),
+        PortalError::BadRequest(e) => error(
+            StatusCode::BAD_REQUEST,
+            &format!("bad request for more: {e}"),
+            Vec::new(),
+        ),
+        PortalError::NotSupplementable => error(
+            StatusCode::CONFLICT,
+            "a supplement must complete a dossier this kiosk sent that the office sent back",
+            Vec::new(),
+        ),
         PortalError::BadReceipt(m) => error(
             StatusCode::BAD_REQUEST,
             &format!("receipt refused: {m}"),

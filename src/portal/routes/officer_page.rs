@@ -2,6 +2,7 @@
 //! applicant shown, a decision (accept, reject, ask for a fix) that flows back to the kiosk,
 //! and the fleet's heartbeats.
 
+use crate::core::fix_request::FixRequest;
 use crate::portal::routes::{PortalState, blocking, now, portal_error};
 use crate::protocol::contract::DossierUpload;
 use crate::protocol::sealed_content::{SealedContent, seal_context};
@@ -16,12 +17,41 @@ pub(super) struct Decision {
     state: String,
     #[serde(default)]
     note: String,
+    /// With "needs_fix": the questions to answer again, field ids separated by commas.
+    #[serde(default)]
+    fields: String,
+    /// With "needs_fix": the last day (YYYY-MM-DD), or empty.
+    #[serde(default)]
+    due: String,
+}
+
+impl Decision {
+    /// "Yêu cầu bổ sung" as the structured request the kiosk shows (the note is what).
+    fn request(&self) -> Option<FixRequest> {
+        if self.state != "needs_fix" {
+            return None;
+        }
+        Some(FixRequest {
+            what: self.note.trim().to_string(),
+            fields: self
+                .fields
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+                .map(str::to_string)
+                .collect(),
+            due: chrono::NaiveDate::parse_from_str(self.due.trim(), "%Y-%m-%d").ok(),
+        })
+    }
 }
 
 pub(super) async fn decide(State(state): State<PortalState>, Form(d): Form<Decision>) -> Response {
     let db = state.db.clone();
     let note = (!d.note.trim().is_empty()).then(|| d.note.trim().to_string());
-    match blocking(move || db.decide(&d.id, &d.state, note.as_deref(), &now())).await {
+    let request = d.request();
+    match blocking(move || db.decide(&d.id, &d.state, note.as_deref(), request.as_ref(), &now()))
+        .await
+    {
         Ok(_) => Redirect::to("/officer").into_response(),
         Err(e) => portal_error(e),
     }
@@ -70,12 +100,43 @@ pub(super) fn applicant(opener: Option<&KeyRing>, id: &str, upload: &DossierUplo
     }
 }
 
+/// Every answer of a dossier, opened with the portal key ("field: answer; …"), for a
+/// supplement whose few answers are the point.
+pub(super) fn answers(opener: Option<&KeyRing>, id: &str, upload: &DossierUpload) -> String {
+    let content = opener.and_then(|opener| {
+        let uuid = uuid::Uuid::parse_str(id).ok()?;
+        let sealed = base64::engine::general_purpose::STANDARD
+            .decode(&upload.sealed_answers)
+            .ok()?;
+        let clear = opener.open(&sealed, &seal_context(uuid, "answers")).ok()?;
+        serde_json::from_slice::<SealedContent>(&clear).ok()
+    });
+    match content {
+        Some(c) => c
+            .answers
+            .iter()
+            .map(|(field, a)| format!("{field}: {}", a.display(crate::core::text::Lang::Vi)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        None => "(sealed)".into(),
+    }
+}
+
 pub(super) async fn officer_page(State(state): State<PortalState>) -> Response {
     let db = state.db.clone();
     let rows = match blocking(move || db.list(200)).await {
         Ok(rows) => rows,
         Err(e) => return portal_error(e),
     };
+    // Supplements name the dossier they complete: its code, and on its row the supplement's.
+    let codes: std::collections::HashMap<String, String> = rows
+        .iter()
+        .map(|r| (r.id.clone(), r.upload.code.clone()))
+        .collect();
+    let supplemented: std::collections::HashMap<String, String> = rows
+        .iter()
+        .filter_map(|r| Some((r.upload.supplements.clone()?, r.upload.code.clone())))
+        .collect();
     let db = state.db.clone();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let (ratings, (rated, average)) = blocking(move || {
@@ -120,11 +181,42 @@ pub(super) async fn officer_page(State(state): State<PortalState>) -> Response {
                 )
             })
             .unwrap_or_default();
-        let who = applicant(state.keys.as_deref(), &r.id, &r.upload);
+        let mut who = applicant(state.keys.as_deref(), &r.id, &r.upload);
+        if let Some(original) = &r.upload.supplements {
+            let code = codes
+                .get(original)
+                .cloned()
+                .unwrap_or_else(|| original.clone());
+            who = format!(
+                "BỔ SUNG cho hồ sơ {code} · {who} · {}",
+                answers(state.keys.as_deref(), &r.id, &r.upload)
+            );
+        }
+        let mut status = r.state.clone();
+        if let Some(request) = &r.request {
+            status += &format!(
+                " — yêu cầu: {}{}{}",
+                request.what,
+                if request.fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (câu hỏi: {})", request.fields.join(", "))
+                },
+                request
+                    .due
+                    .map(|d| format!(", hạn {}", d.format("%d/%m/%Y")))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(supplement) = supplemented.get(&r.id) {
+            status += &format!(" — đã bổ sung: hồ sơ {supplement}");
+        }
         html.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>\
              <form method=\"post\" action=\"/officer/decide\"><input type=\"hidden\" name=\"id\" value=\"{}\">\
-             <input name=\"note\" placeholder=\"Ghi chú\"> \
+             <input name=\"note\" placeholder=\"Ghi chú / cần bổ sung gì\"> \
+             <input name=\"fields\" placeholder=\"Câu hỏi cần trả lời lại (mã, cách nhau dấu phẩy)\"> \
+             <input name=\"due\" type=\"date\" title=\"Hạn bổ sung\"> \
              <button name=\"state\" value=\"accepted\">Chấp nhận</button> \
              <button name=\"state\" value=\"needs_fix\">Yêu cầu bổ sung</button> \
              <button name=\"state\" value=\"rejected\">Từ chối</button></form></td></tr>",
@@ -133,7 +225,7 @@ pub(super) async fn officer_page(State(state): State<PortalState>) -> Response {
             escape(&r.upload.procedure_id),
             escape(&who),
             escape(&r.received_at),
-            escape(&r.state),
+            escape(&status),
             escape(&rating),
             escape(&r.id),
         ));

@@ -90,6 +90,7 @@ fn success_shows_the_code_and_wipes_the_answers() {
         panic!()
     };
     let summary = DossierSummary {
+        supplements: None,
         receipt: None,
         id: draft.id,
         code: draft.code.clone(),
@@ -152,6 +153,7 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
         panic!("submit")
     };
     let print = c.submitted(Ok(DossierSummary {
+        supplements: None,
         receipt: None,
         id: draft.id,
         code: draft.code.clone(),

@@ -94,7 +94,13 @@ impl<T: PortalTransport> SyncEngine<T> {
                         for change in &page.changes {
                             let state = DossierState::parse(&change.state);
                             if let Some(state) = state {
-                                s.apply_status(&change.id, state, change.note.as_deref(), now)?;
+                                s.apply_status(
+                                    &change.id,
+                                    state,
+                                    change.note.as_deref(),
+                                    change.request.as_ref(),
+                                    now,
+                                )?;
                             }
                         }
                         s.set_status_cursor(page.cursor, now)

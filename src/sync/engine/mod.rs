@@ -92,6 +92,7 @@ pub fn upload_of(item: &OutboxItem, kiosk_id: &str) -> DossierUpload {
             })
             .collect(),
         receipt: item.receipt.clone(),
+        supplements: item.supplements.map(|u| u.to_string()),
     }
 }
 

@@ -111,6 +111,13 @@ pub(super) fn sync_with_reference_portal(
                 &summary.id.to_string(),
                 "needs_fix",
                 Some("Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà"),
+                Some(&crate::core::fix_request::FixRequest {
+                    what: "Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà".into(),
+                    fields: vec!["rent_paper".into()],
+                    due: (walk.clock.now() + chrono::TimeDelta::days(15))
+                        .date_naive()
+                        .into(),
+                }),
                 &now,
             )
             .map_err(|e| e.to_string())?;
