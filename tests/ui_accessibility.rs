@@ -438,6 +438,33 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
     keys(&code.replace('-', ""));
     app.global::<LookupAdapter>().invoke_lookup();
     c.check("lookup found");
+    // The office sends it back asking for a photo: the action card and "Bổ sung tại máy".
+    let parsed = xakiosk::core::dossier_code::DossierCode::parse(&code).unwrap();
+    startup
+        .store
+        .call_blocking(move |s| {
+            let uuid = s.find_by_code(&parsed)?.unwrap().id;
+            let now = chrono::Utc::now();
+            let claimed = s.claim_next(now)?.expect("the dossier is queued");
+            assert_eq!(claimed.id, uuid);
+            s.mark_accepted(uuid, "HS-1", now)?;
+            let id = uuid.to_string();
+            s.apply_status(
+                &id,
+                xakiosk::core::dossier::DossierState::NeedsFix,
+                Some("Thiếu ảnh"),
+                Some(&xakiosk::core::fix_request::FixRequest {
+                    what: "Ảnh trang đầu bị mờ, vui lòng chụp lại rõ hơn".into(),
+                    fields: vec!["original_photo".into()],
+                    due: chrono::NaiveDate::from_ymd_opt(2026, 12, 10),
+                }),
+                chrono::Utc::now(),
+            )
+        })
+        .unwrap();
+    app.global::<LookupAdapter>().invoke_lookup();
+    assert!(app.global::<LookupAdapter>().get_needs_fix());
+    c.check("lookup needs fix");
     // The inactivity warning over a screen.
     clock.advance(std::time::Duration::from_secs(
         config.session.warn_after_secs + 1,

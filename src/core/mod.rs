@@ -24,6 +24,7 @@ pub mod qr_picture;
 pub mod rating;
 pub mod receipt_content;
 pub mod stored_dossier;
+pub mod supplement_form;
 pub mod sync_status;
 pub mod telex;
 #[cfg(test)]

@@ -34,8 +34,12 @@ impl FormStep {
         units: Arc<AdminUnits>,
         identity: Option<&CitizenIdentity>,
         home_commune: Option<&str>,
+        supplements: Option<uuid::Uuid>,
     ) -> Screen {
         let mut form = FormSession::new(procedure, units).with_home_commune(home_commune);
+        if let Some(original) = supplements {
+            form = form.supplementing(original);
+        }
         if let Some(identity) = identity {
             form.prefill(identity);
         }
@@ -151,7 +155,13 @@ kind = "address"
     fn started() -> FormStep {
         let catalogue = crate::core::test_procedure::catalogue_with(HOME);
         let mut step = FormStep::default();
-        let screen = step.start(catalogue.get("p").unwrap().clone(), units(), None, None);
+        let screen = step.start(
+            catalogue.get("p").unwrap().clone(),
+            units(),
+            None,
+            None,
+            None,
+        );
         assert_eq!(screen, Screen::Question);
         step
     }

@@ -4,12 +4,16 @@
 //! into the store query and `scan` into the camera command.
 
 use crate::core::catalogue::Catalogue;
+use crate::core::dossier::DossierState;
 use crate::core::dossier_code::DossierCode;
 use crate::core::field::InputMode;
+use crate::core::fix_request::FixRequest;
 use crate::core::form::Key;
+use crate::core::procedure::Procedure;
 use crate::core::stored_dossier::{DossierSummary, StatusEvent};
 use crate::core::text::Text;
 use crate::session::text_entry::edit_text;
+use std::sync::Arc;
 
 /// A dossier found by its code: what the kiosk knows and how fresh it is.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +22,8 @@ pub struct LookupFound {
     pub history: Vec<StatusEvent>,
     /// When statuses were last pulled from the portal (`None`: never).
     pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The latest supplement made at this kiosk for it, if any.
+    pub supplement: Option<DossierSummary>,
 }
 
 /// A looked-up dossier as the screen shows it.
@@ -27,6 +33,63 @@ pub struct LookupResult {
     pub procedure_name: Text,
     pub history: Vec<StatusEvent>,
     pub statuses_fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// While the office asks for more: what, which questions, by when, where.
+    pub action: Option<FixAction>,
+}
+
+/// The action card of a dossier sent back ("Cần bổ sung"): what the office asks, the
+/// questions it names (as the resident will read them), by when, where it can be added, and
+/// the supplement already made here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FixAction {
+    pub request: FixRequest,
+    pub questions: Vec<Text>,
+    /// The office that decides (the procedure's authority).
+    pub office: Text,
+    /// The procedure of the dossier, to build the supplement's short form (`None` when the
+    /// catalogue no longer has it: the supplement cannot be made here).
+    pub procedure: Option<Arc<Procedure>>,
+    pub supplement: Option<DossierSummary>,
+}
+
+/// The action card from the latest "needs fix" event: its request (or, from a portal that
+/// sends only a note, the note as what to add).
+fn fix_action(
+    history: &[StatusEvent],
+    procedure: Option<Arc<Procedure>>,
+    supplement: Option<DossierSummary>,
+) -> FixAction {
+    let last = history
+        .iter()
+        .rev()
+        .find(|e| e.state == DossierState::NeedsFix);
+    let request = last
+        .and_then(|e| e.request.clone())
+        .unwrap_or_else(|| FixRequest {
+            what: last.and_then(|e| e.note.clone()).unwrap_or_default(),
+            fields: Vec::new(),
+            due: None,
+        });
+    let questions = procedure
+        .as_ref()
+        .map(|p| {
+            p.fields
+                .iter()
+                .filter(|f| request.fields.contains(&f.id))
+                .map(|f| f.label.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    FixAction {
+        office: procedure
+            .as_ref()
+            .map(|p| p.authority.clone())
+            .unwrap_or_else(|| Text::new("Bộ phận một cửa", "the one-stop office")),
+        request,
+        questions,
+        procedure,
+        supplement,
+    }
 }
 
 /// The longest code a resident can type (a dossier code with its separators).
@@ -125,18 +188,24 @@ impl LookupStep {
                 summary,
                 history,
                 statuses_fetched_at,
+                supplement,
             })) => {
-                let procedure_name = catalogue
-                    .get(&summary.procedure_id)
-                    .map(|p| p.name.clone())
-                    .unwrap_or_else(|| {
-                        Text::new(summary.procedure_id.clone(), summary.procedure_id.clone())
-                    });
+                let procedure = catalogue.get(&summary.procedure_id).cloned();
+                let procedure_name =
+                    procedure
+                        .as_ref()
+                        .map(|p| p.name.clone())
+                        .unwrap_or_else(|| {
+                            Text::new(summary.procedure_id.clone(), summary.procedure_id.clone())
+                        });
+                let action = (summary.state == DossierState::NeedsFix)
+                    .then(|| fix_action(&history, procedure, supplement));
                 self.result = Some(LookupResult {
                     summary,
                     procedure_name,
                     history,
                     statuses_fetched_at,
+                    action,
                 });
             }
             Ok(None) => {
@@ -200,5 +269,77 @@ mod tests {
         assert!(step.result().is_none());
         step.clear();
         assert!(step.error().is_none());
+    }
+
+    fn found_in(state: DossierState, events: Vec<StatusEvent>) -> Option<FixAction> {
+        let text = include_str!("../../assets/procedures/dang-ky-tam-tru.toml");
+        let (catalogue, problems) = Catalogue::from_sources([("tam-tru", text)]);
+        assert!(problems.is_empty());
+        let mut step = LookupStep::default();
+        let summary = DossierSummary {
+            receipt: None,
+            id: uuid::Uuid::nil(),
+            code: DossierCode::from_random(&[1; 8]),
+            procedure_id: "dang-ky-tam-tru".into(),
+            state,
+            created_at: "2026-11-24T02:00:00Z".parse().unwrap(),
+            supplements: None,
+        };
+        step.found(
+            Ok(Some(LookupFound {
+                summary,
+                history: events,
+                statuses_fetched_at: None,
+                supplement: None,
+            })),
+            &catalogue,
+        );
+        step.result().unwrap().action.clone()
+    }
+
+    fn event(state: DossierState, note: Option<&str>, request: Option<FixRequest>) -> StatusEvent {
+        StatusEvent {
+            at: "2026-11-25T02:00:00Z".parse().unwrap(),
+            state,
+            note: note.map(str::to_string),
+            request,
+        }
+    }
+
+    #[test]
+    fn a_sent_back_dossier_shows_what_which_questions_by_when_and_where() {
+        let request = FixRequest {
+            what: "Thiếu hợp đồng thuê nhà".into(),
+            fields: vec!["rent_paper".into()],
+            due: chrono::NaiveDate::from_ymd_opt(2026, 12, 10),
+        };
+        let action = found_in(
+            DossierState::NeedsFix,
+            vec![
+                event(DossierState::Accepted, Some("HS-1"), None),
+                event(DossierState::NeedsFix, Some("Thiếu"), Some(request.clone())),
+            ],
+        )
+        .expect("an action card");
+        assert_eq!(action.request, request);
+        assert_eq!(action.questions.len(), 1);
+        assert_eq!(action.questions[0].vi, "Chụp ảnh hợp đồng thuê nhà");
+        assert!(action.office.vi.starts_with("Công an cấp xã"));
+        assert!(
+            action.procedure.is_some(),
+            "the supplement can be made here"
+        );
+    }
+
+    #[test]
+    fn a_note_alone_becomes_what_to_add_and_other_states_have_no_card() {
+        let action = found_in(
+            DossierState::NeedsFix,
+            vec![event(DossierState::NeedsFix, Some("Thiếu giấy tờ"), None)],
+        )
+        .unwrap();
+        assert_eq!(action.request.what, "Thiếu giấy tờ");
+        assert!(action.questions.is_empty());
+        assert_eq!(found_in(DossierState::Accepted, Vec::new()), None);
     }
 }

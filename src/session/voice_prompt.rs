@@ -270,7 +270,7 @@ fn done_prompt(c: &KioskController) -> Text {
 
 fn lookup_prompt(c: &KioskController) -> Text {
     if let Some(r) = c.lookup_step().result() {
-        return Text::new(
+        let mut said = Text::new(
             format!(
                 "Hồ sơ {}, mã {}: {}.",
                 r.procedure_name.vi,
@@ -284,6 +284,25 @@ fn lookup_prompt(c: &KioskController) -> Text {
                 r.summary.state.label().get(Lang::En)
             ),
         );
+        // Sent back: what the office asks, by when, and how to add it here.
+        if let Some(a) = &r.action {
+            let due = a.request.due.map(|d| d.format("%d/%m/%Y").to_string());
+            said.vi += &format!(
+                " Cơ quan đề nghị: {}.{} Chạm Bổ sung tại máy để bổ sung ngay, hoặc đến {}.",
+                a.request.what.trim_end_matches('.'),
+                due.as_ref()
+                    .map(|d| format!(" Hạn bổ sung: ngày {d}."))
+                    .unwrap_or_default(),
+                a.office.vi
+            );
+            said.en += &format!(
+                " The office asks: {}.{} Touch Add it here to add it now, or go to {}.",
+                a.request.what.trim_end_matches('.'),
+                due.map(|d| format!(" Add it by {d}.")).unwrap_or_default(),
+                a.office.en
+            );
+        }
+        return said;
     }
     Text::new(
         "Tra cứu hồ sơ. Chạm Quét mã QR trên biên nhận và đưa biên nhận vào trước camera, hoặc nhập mã hồ sơ bằng bàn phím.",

@@ -1,10 +1,12 @@
-//! Binds `LookupAdapter`: the typed dossier code, its error, and the status history found.
+//! Binds `LookupAdapter`: the typed dossier code, its error, the status history found (newest
+//! first) and, for a dossier sent back, the action card ("Bổ sung tại máy").
 
+use crate::core::text::Lang;
 use crate::session::controller::KioskController;
 use crate::slint_generated::{AppWindow, HistoryRow, LookupAdapter};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::{RenderCache, set_rows};
-use slint::ComponentHandle;
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
@@ -19,6 +21,13 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     window
         .global::<LookupAdapter>()
         .on_reprint(move || k.update(|c| c.reprint()));
+    let k = kiosk.clone();
+    window.global::<LookupAdapter>().on_supplement(move || {
+        k.update(|c| {
+            c.supplement();
+            None
+        })
+    });
     let k = kiosk.clone();
     window.global::<LookupAdapter>().on_again(move || {
         k.update(|c| {
@@ -83,9 +92,11 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 .to_string(),
             };
             g.set_freshness(freshness.into());
+            render_action(&g, r.action.as_ref(), lang, c.online);
             let rows: Vec<HistoryRow> = r
                 .history
                 .iter()
+                .rev()
                 .map(|e| HistoryRow {
                     when: e
                         .at
@@ -107,10 +118,109 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             set_rows(&mut cache.history, rows, |m| g.set_history(m));
         }
         None => {
+            render_action(&g, None, lang, c.online);
             g.set_freshness("".into());
             g.set_title("".into());
             g.set_status("".into());
             set_rows(&mut cache.history, Vec::new(), |m| g.set_history(m));
         }
     }
+}
+
+/// The action card of a dossier the office sent back: what, which questions, by when, where,
+/// and the supplement already made here (stored, or sent).
+fn render_action(
+    g: &LookupAdapter<'_>,
+    action: Option<&crate::session::lookup_step::FixAction>,
+    lang: Lang,
+    online: bool,
+) {
+    g.set_needs_fix(action.is_some());
+    let Some(a) = action else {
+        g.set_fix_what("".into());
+        g.set_fix_questions(ModelRc::default());
+        g.set_fix_due("".into());
+        g.set_fix_where("".into());
+        g.set_fix_done("".into());
+        g.set_can_supplement(false);
+        return;
+    };
+    let what = match (a.request.what.trim(), lang) {
+        ("", Lang::Vi) => "Cơ quan cần thêm thông tin hoặc giấy tờ.".to_string(),
+        ("", Lang::En) => "The office needs more information or papers.".to_string(),
+        (what, _) => what.to_string(),
+    };
+    g.set_fix_what(what.into());
+    let questions: Vec<SharedString> = a
+        .questions
+        .iter()
+        .map(|q| SharedString::from(q.get(lang)))
+        .collect();
+    g.set_fix_questions(ModelRc::new(VecModel::from(questions)));
+    g.set_fix_due(
+        a.request
+            .due
+            .map(|d| match lang {
+                Lang::Vi => format!("Hạn bổ sung: {}", d.format("%d/%m/%Y")),
+                Lang::En => format!("Add it by {}", d.format("%d/%m/%Y")),
+            })
+            .unwrap_or_default()
+            .into(),
+    );
+    g.set_fix_where(
+        match (a.procedure.is_some(), lang) {
+            (true, Lang::Vi) => format!(
+                "Bổ sung ngay tại máy này (mang theo thẻ căn cước), hoặc tại {}.",
+                a.office.vi
+            ),
+            (true, Lang::En) => format!(
+                "Add it here at this kiosk (bring your ID card), or at {}.",
+                a.office.en
+            ),
+            (false, Lang::Vi) => format!("Vui lòng bổ sung tại {}.", a.office.vi),
+            (false, Lang::En) => format!("Please add it at {}.", a.office.en),
+        }
+        .into(),
+    );
+    let vn = crate::core::time::vietnam_offset();
+    g.set_fix_done(
+        a.supplement
+            .as_ref()
+            .map(|s| {
+                let at = s
+                    .created_at
+                    .with_timezone(&vn)
+                    .format("%H:%M ngày %d/%m/%Y");
+                let sent = s.state != crate::core::dossier::DossierState::Queued
+                    && s.state != crate::core::dossier::DossierState::Sending;
+                match lang {
+                    Lang::Vi => format!(
+                        "Đã bổ sung tại máy lúc {at} (mã hồ sơ bổ sung {}): {}",
+                        s.code.display(),
+                        if sent {
+                            "đã gửi đến cơ quan."
+                        } else if online {
+                            "đang gửi."
+                        } else {
+                            "đã lưu tại máy, sẽ gửi khi có mạng."
+                        }
+                    ),
+                    Lang::En => format!(
+                        "Added here at {} (supplement code {}): {}",
+                        at.to_string().replace(" ngày ", " "),
+                        s.code.display(),
+                        if sent {
+                            "sent to the office."
+                        } else if online {
+                            "being sent."
+                        } else {
+                            "stored here, sent when online."
+                        }
+                    ),
+                }
+            })
+            .unwrap_or_default()
+            .into(),
+    );
+    g.set_can_supplement(a.procedure.is_some());
 }

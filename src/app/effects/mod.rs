@@ -402,10 +402,12 @@ impl Effects {
                         Some(summary) => {
                             let history = s.history(summary.id)?;
                             let statuses_fetched_at = s.statuses_fetched_at()?;
+                            let supplement = s.supplement_of(summary.id)?;
                             Ok(Some(LookupFound {
                                 summary,
                                 history,
                                 statuses_fetched_at,
+                                supplement,
                             }))
                         }
                         None => Ok(None),

@@ -16,6 +16,7 @@ impl KioskController {
             self.units.clone(),
             self.identity.identity(),
             self.home_commune.as_deref(),
+            self.supplementing,
         );
         self.submit.clear_error();
     }

@@ -40,6 +40,26 @@ impl KioskController {
         self.lookup.found(result, &self.catalogue);
     }
 
+    /// "Bổ sung tại máy" on a dossier the office sent back: the short form of what it asks
+    /// (`core::supplement_form`), after the identity step like any procedure; submitted, it
+    /// is a dossier naming the original, sent once like any other.
+    pub fn supplement(&mut self) {
+        self.touch();
+        let Some(result) = self.lookup.result() else {
+            return;
+        };
+        let Some(action) = &result.action else { return };
+        let Some(procedure) = &action.procedure else {
+            return;
+        };
+        let form = crate::core::supplement_form::supplement_form(procedure, &action.request);
+        self.supplementing = Some(result.summary.id);
+        self.chosen = Some(std::sync::Arc::new(form));
+        self.submit.clear_receipt();
+        self.identity.wipe();
+        self.screen = Screen::Identity;
+    }
+
     // ----- the rating -------------------------------------------------------------------
 
     /// "Finish" on the done page: the rating, when there is a dossier to rate.

@@ -64,6 +64,8 @@ pub struct KioskController {
     test_cards: Vec<String>,
     /// The commune the kiosk stands in (a units code): every address offers it first.
     home_commune: Option<String>,
+    /// "Bổ sung tại máy": the sent-back dossier the form being filled completes.
+    supplementing: Option<uuid::Uuid>,
 }
 
 impl KioskController {
@@ -100,6 +102,7 @@ impl KioskController {
             sending: None,
             test_cards: Vec::new(),
             home_commune: None,
+            supplementing: None,
         }
     }
 
@@ -324,6 +327,7 @@ impl KioskController {
         self.touch();
         if let Some(p) = self.catalogue.get(id) {
             self.chosen = Some(p.clone());
+            self.supplementing = None;
             self.screen = Screen::ProcedureInfo;
         }
     }
@@ -424,6 +428,7 @@ impl KioskController {
         self.wipe_answers();
         self.search.clear();
         self.chosen = None;
+        self.supplementing = None;
         self.submit.end_session();
         self.rating.clear();
         self.assist.sign_out();

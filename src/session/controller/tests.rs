@@ -311,3 +311,88 @@ fn back_from_the_first_question_returns_to_the_procedure_page() {
     assert_eq!(c.screen(), Screen::ProcedureInfo);
     assert!(c.form().is_none());
 }
+
+#[test]
+fn a_supplement_asks_only_what_the_office_named_and_names_the_dossier_it_completes() {
+    use crate::core::dossier::DossierState;
+    use crate::core::stored_dossier::StatusEvent;
+    use crate::session::lookup_step::LookupFound;
+    let (mut c, _) = controller();
+    let original = uuid::Uuid::now_v7();
+    c.open_lookup();
+    for k in "ABCD".chars() {
+        c.key(&k.to_string());
+    }
+    c.looked_up(Ok(Some(LookupFound {
+        summary: DossierSummary {
+            supplements: None,
+            receipt: None,
+            id: original,
+            code: crate::core::dossier_code::DossierCode::from_random(&[4; 8]),
+            procedure_id: "p".into(),
+            state: DossierState::NeedsFix,
+            created_at: "2026-11-24T02:00:00Z".parse().unwrap(),
+        },
+        history: vec![StatusEvent {
+            at: "2026-11-25T02:00:00Z".parse().unwrap(),
+            state: DossierState::NeedsFix,
+            note: None,
+            request: Some(crate::core::fix_request::FixRequest {
+                what: "Ảnh mờ".into(),
+                fields: vec!["paper".into()],
+                due: None,
+            }),
+        }],
+        statuses_fetched_at: None,
+        supplement: None,
+    })));
+    c.supplement();
+    assert_eq!(c.screen(), Screen::Identity, "who the resident is, first");
+    c.skip_identity();
+    for k in "001093047064".chars() {
+        c.key(&k.to_string());
+    }
+    c.next();
+    assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
+    c.photo_taken(Ok(photo(9)));
+    c.next();
+    assert_eq!(
+        c.screen(),
+        Screen::Review,
+        "the ID and the named photo, nothing else"
+    );
+    let Some(Command::Submit { draft, attachments }) = c.submit(uuid::Uuid::now_v7(), [5; 8])
+    else {
+        panic!("submit")
+    };
+    assert_eq!(draft.supplements, Some(original));
+    assert_eq!(draft.procedure_id, "p");
+    assert_eq!(attachments.len(), 1);
+    // Home again: the next resident's procedure is not a supplement.
+    c.go_home();
+    c.start_submit();
+    c.pick_procedure("p");
+    c.begin();
+    c.skip_identity();
+    assert!(
+        c.form()
+            .is_some_and(|f| !f.procedure().name.vi.starts_with("Bổ sung")),
+        "the catalogue's own procedure"
+    );
+    answer_paper_and_review(&mut c);
+    let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [6; 8]) else {
+        panic!("submit")
+    };
+    assert_eq!(draft.supplements, None);
+}
+
+fn answer_paper_and_review(c: &mut KioskController) {
+    for k in "001093047064".chars() {
+        c.key(&k.to_string());
+    }
+    c.next();
+    assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
+    c.photo_taken(Ok(photo(3)));
+    c.next();
+    assert_eq!(c.screen(), Screen::Review);
+}

@@ -44,6 +44,7 @@ impl DemoReport {
 
 mod portal_sync;
 mod scenes;
+mod supplement;
 mod walk;
 
 use walk::Walk;

@@ -1,6 +1,6 @@
 //! The network returns in the demo: the reference portal (real HTTP on loopback) receives
-//! everything queued offline, publishes a catalogue the kiosk installs, and an officer's
-//! request for a correction flows back to the kiosk.
+//! everything queued offline, publishes a catalogue the kiosk installs, an officer's request
+//! for more flows back to the kiosk, the resident adds it at the kiosk and the officer sees it.
 
 use super::walk::Walk;
 use crate::app::startup::Startup;
@@ -113,7 +113,17 @@ pub(super) fn sync_with_reference_portal(
                 Some("Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà"),
                 Some(&crate::core::fix_request::FixRequest {
                     what: "Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà".into(),
-                    fields: vec!["rent_paper".into()],
+                    // The dossier's first photo, taken again.
+                    fields: startup
+                        .catalogue
+                        .get(&summary.procedure_id)
+                        .and_then(|p| {
+                            p.fields
+                                .iter()
+                                .find(|f| f.kind == crate::core::field::FieldKind::Attachment)
+                        })
+                        .map(|f| vec![f.id.clone()])
+                        .unwrap_or_default(),
                     due: (walk.clock.now() + chrono::TimeDelta::days(15))
                         .date_naive()
                         .into(),
@@ -134,6 +144,20 @@ pub(super) fn sync_with_reference_portal(
                 "the officer's decision flows back to the kiosk",
                 flowed_back,
             );
+            let code = summary.code.display();
+            super::supplement::add_it_at_the_kiosk(walk, &code);
+            let pass = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+            walk.check("the supplement reaches the portal once", pass.accepted == 1);
+            let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
+            walk.check("the supplement is not sent again", replay.accepted == 0);
+            let officer_page = runtime
+                .block_on(async { reqwest::get(format!("{base}/officer")).await?.text().await })
+                .unwrap_or_default();
+            walk.check(
+                "the officer sees the supplement beside the dossier it completes",
+                officer_page.contains(&format!("BỔ SUNG cho hồ sơ {}", summary.code.as_str())),
+            );
+            super::supplement::look_it_up_again(walk, &code);
         }
     }
     let queued = startup

@@ -149,8 +149,17 @@ impl Walk {
         if let Ok(mut camera) = self.camera.lock() {
             camera.hold_card(None);
         }
-        let skipped =
-            self.controller(|c| c.form().is_some_and(|f| f.is_from_card("applicant_name")));
+        // (A supplement's short form may not ask the name at all.)
+        let skipped = self.controller(|c| {
+            c.form().is_some_and(|f| {
+                f.is_from_card("applicant_name")
+                    || !f
+                        .procedure()
+                        .fields
+                        .iter()
+                        .any(|x| x.id == "applicant_name")
+            })
+        });
         self.check(
             &format!("{id}: the name comes from the card and is not asked"),
             skipped,
@@ -212,6 +221,80 @@ impl Walk {
         } else {
             identity.invoke_skip();
         }
+        self.answer_questions(id, first, with_card);
+        self.check(
+            &format!("{id}: review page"),
+            self.screen() == Screen::Review,
+        );
+        self.shot(&format!("{id}-review"));
+        form.invoke_submit();
+        self.settle(
+            &format!("{id}: dossier stored before the done screen"),
+            |c| !c.submission().submitting(),
+        );
+        self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
+        // Home to the dossier submitted: the resident's touches (#15 counts them down).
+        let made = self.kiosk.touches().since(touches_before);
+        self.report.touches.push((id.to_string(), made));
+        self.shot(&format!("{id}-done"));
+        let code = form.get_dossier_code().to_string();
+        let stored = DossierCode::parse(&code)
+            .ok()
+            .and_then(|c| {
+                let store = self.store.clone();
+                store
+                    .call_blocking(move |s| s.find_by_code(&c))
+                    .ok()
+                    .flatten()
+            })
+            .is_some();
+        self.check(&format!("{id}: dossier {code} is on disk"), stored);
+        self.print_check(id, &code, first);
+        self.report.dossier_codes.push(code.clone());
+        session.invoke_finish();
+        self.check(
+            "finish clears every answer",
+            self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
+        );
+        self.check(
+            &format!("{id}: rating screen"),
+            self.screen() == Screen::Rating,
+        );
+        let rating = self.app.global::<crate::slint_generated::RatingAdapter>();
+        rating.invoke_rate(5);
+        rating.invoke_toggle_reason("easy".into());
+        if first {
+            self.shot("rating");
+        }
+        self.app
+            .global::<crate::slint_generated::RatingAdapter>()
+            .invoke_send();
+        self.settle(&format!("{id}: rating stored, back home"), |c| {
+            c.screen() == Screen::Home
+        });
+        let stored = DossierCode::parse(&code).ok().and_then(|c| {
+            self.store
+                .call_blocking(move |s| {
+                    let d = s.find_by_code(&c)?;
+                    d.map(|d| s.rating(d.id)).transpose()
+                })
+                .ok()
+                .flatten()
+                .flatten()
+        });
+        self.check(
+            &format!("{id}: the rating is stored with the dossier"),
+            stored.is_some_and(|r| r.stars == 5 && r.reasons == ["easy"]),
+        );
+    }
+}
+
+impl Walk {
+    /// Answers every question on screen until the review page: a valid answer by kind (a
+    /// short personal ID shown refused first), one-tap picks shot before they go on.
+    pub(super) fn answer_questions(&mut self, id: &str, first: bool, with_card: bool) {
+        let app = self.app.clone_strong();
+        let form = app.global::<FormAdapter>();
         let mut shown_invalid = false;
         for _ in 0..60 {
             let (position, field) = self.controller(|c| {
@@ -302,74 +385,8 @@ impl Walk {
                 break;
             }
         }
-        self.check(
-            &format!("{id}: review page"),
-            self.screen() == Screen::Review,
-        );
-        self.shot(&format!("{id}-review"));
-        form.invoke_submit();
-        self.settle(
-            &format!("{id}: dossier stored before the done screen"),
-            |c| !c.submission().submitting(),
-        );
-        self.check(&format!("{id}: done screen"), self.screen() == Screen::Done);
-        // Home to the dossier submitted: the resident's touches (#15 counts them down).
-        let made = self.kiosk.touches().since(touches_before);
-        self.report.touches.push((id.to_string(), made));
-        self.shot(&format!("{id}-done"));
-        let code = form.get_dossier_code().to_string();
-        let stored = DossierCode::parse(&code)
-            .ok()
-            .and_then(|c| {
-                let store = self.store.clone();
-                store
-                    .call_blocking(move |s| s.find_by_code(&c))
-                    .ok()
-                    .flatten()
-            })
-            .is_some();
-        self.check(&format!("{id}: dossier {code} is on disk"), stored);
-        self.print_check(id, &code, first);
-        self.report.dossier_codes.push(code.clone());
-        session.invoke_finish();
-        self.check(
-            "finish clears every answer",
-            self.controller(|c| c.form().is_none()) && form.get_input_text().is_empty(),
-        );
-        self.check(
-            &format!("{id}: rating screen"),
-            self.screen() == Screen::Rating,
-        );
-        let rating = self.app.global::<crate::slint_generated::RatingAdapter>();
-        rating.invoke_rate(5);
-        rating.invoke_toggle_reason("easy".into());
-        if first {
-            self.shot("rating");
-        }
-        self.app
-            .global::<crate::slint_generated::RatingAdapter>()
-            .invoke_send();
-        self.settle(&format!("{id}: rating stored, back home"), |c| {
-            c.screen() == Screen::Home
-        });
-        let stored = DossierCode::parse(&code).ok().and_then(|c| {
-            self.store
-                .call_blocking(move |s| {
-                    let d = s.find_by_code(&c)?;
-                    d.map(|d| s.rating(d.id)).transpose()
-                })
-                .ok()
-                .flatten()
-                .flatten()
-        });
-        self.check(
-            &format!("{id}: the rating is stored with the dossier"),
-            stored.is_some_and(|r| r.stars == 5 && r.reasons == ["easy"]),
-        );
     }
-}
 
-impl Walk {
     /// An address: the kiosk's own commune when offered (with the card: the quick path), else
     /// the province list and the commune search; then the street typed.
     fn answer_address(&mut self, id: &str, name: &str, first: bool, quick: bool) {
