@@ -34,6 +34,7 @@ fn draft(seed: u8) -> DossierDraft {
         identity: None,
         assisted_by: None,
         supplements: None,
+        declaration: None,
     }
 }
 

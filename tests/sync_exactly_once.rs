@@ -63,6 +63,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         identity: None,
         assisted_by: None,
         supplements: None,
+        declaration: None,
     };
     (d, attachments)
 }
@@ -609,12 +610,7 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert!(late_clock.status(0).await.is_ok());
 
     // The officer page opens the sealed dossier with the portal key and decides.
-    let page = reqwest::get(format!("{base}/officer"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = officer_page(&base).await;
     assert!(
         page.contains("Lê Thị Hoa 0 · 001093047064"),
         "the portal can open what the kiosk sealed"
@@ -675,12 +671,7 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
         .find(|r| r.id == supplement_id.to_string())
         .expect("the portal holds the supplement");
     assert_eq!(received.upload.supplements, Some(id.to_string()));
-    let page = reqwest::get(format!("{base}/officer"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = officer_page(&base).await;
     let original_code = first_code_of(&portal, id);
     assert!(
         page.contains(&format!("BỔ SUNG cho hồ sơ {original_code}")),
@@ -712,6 +703,16 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert_eq!((pass.accepted, pass.retried), (0, 1));
     let history = store.call(move |s| s.history(late)).await.unwrap();
     assert_eq!(history.last().unwrap().state, DossierState::Queued);
+}
+
+/// The officer page as a browser gets it.
+async fn officer_page(base: &str) -> String {
+    reqwest::get(format!("{base}/officer"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// The code of a dossier the portal received.

@@ -205,11 +205,17 @@ fn fill_temporary_residence(ui: &Ui) {
         "a required photo must be taken first"
     );
     ui.press("Chụp ảnh");
-    assert!(ui.form().get_has_photo());
-    ui.press("Tiếp tục ›");
+    // A good photo answers the question and goes on by itself; the review shows it small.
+    assert!(!ui.form().get_has_photo(), "the next question is on screen");
     ui.type_keys("0912345678");
     ui.press("Tiếp tục ›");
     assert_eq!(ui.screen(), Screen::Review);
+    let rows = ui.form().get_review_rows();
+    assert!(
+        (0..slint::Model::row_count(&rows))
+            .any(|i| slint::Model::row_data(&rows, i).unwrap().has_thumbnail),
+        "the photographed lease is on the review as a thumbnail"
+    );
 }
 
 #[test]
@@ -253,6 +259,12 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         "12"
     );
 
+    // Not without the declaration: the box must be ticked first.
+    ui.press("Nộp hồ sơ");
+    assert_eq!(ui.screen(), Screen::Review);
+    assert!(ui.form().get_submit_error().contains("cam đoan"));
+    ui.form().invoke_toggle_declaration();
+    assert!(ui.form().get_declared());
     ui.press("Nộp hồ sơ");
     assert_eq!(ui.screen(), Screen::Done);
     let code = ui.form().get_dossier_code().to_string();
@@ -310,6 +322,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
         .store
         .call_blocking(|s| s.cap_size(true))
         .unwrap();
+    ui.form().invoke_toggle_declaration();
     ui.press("Nộp hồ sơ");
     assert_eq!(
         ui.screen(),
@@ -452,6 +465,7 @@ fn a_resident_completes_procedures_by_touch_and_nothing_is_lost_or_left_behind()
     assert_eq!(ui.screen(), Screen::Procedures);
     assert!(ui.has("Đang được hỗ trợ bởi Nguyễn Thị Hoa"));
     fill_temporary_residence(&ui);
+    ui.form().invoke_toggle_declaration();
     ui.press("Nộp hồ sơ");
     assert_eq!(ui.screen(), Screen::Done);
     let helped =

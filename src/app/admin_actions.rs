@@ -120,7 +120,7 @@ pub fn network_lines() -> Vec<String> {
         Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| !l.starts_with("lo "))
-            .map(|l| l.split_whitespace().collect::<Vec<_>>().join("  "))
+            .map(network_line)
             .collect(),
         _ => std::fs::read_dir("/sys/class/net")
             .map(|d| {
@@ -131,6 +131,25 @@ pub fn network_lines() -> Vec<String> {
             })
             .unwrap_or_default(),
     }
+}
+
+/// A line of `ip -brief address` for the technician: the interface, its state in Vietnamese
+/// then English ("bật / UP"), its addresses.
+fn network_line(line: &str) -> String {
+    let mut words: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    if let Some(state) = words.get_mut(1) {
+        let vi = match state.as_str() {
+            "UP" => Some("bật"),
+            "DOWN" => Some("tắt"),
+            "UNKNOWN" => Some("chưa rõ"),
+            "DORMANT" => Some("chờ"),
+            _ => None,
+        };
+        if let Some(vi) = vi {
+            *state = format!("{vi} / {state}");
+        }
+    }
+    words.join("  ")
 }
 
 /// The first USB stick mounted under /media (or /run/media), else the configured folder.

@@ -131,6 +131,9 @@ pub struct DossierDraft {
     /// A supplement ("Bổ sung tại máy"): the dossier the office sent back that this completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplements: Option<uuid::Uuid>,
+    /// "Tôi cam đoan…": the words the resident agreed to before submitting, and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<crate::core::declaration::Declaration>,
 }
 
 #[cfg(test)]

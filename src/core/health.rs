@@ -20,7 +20,23 @@ impl DeviceState {
     pub fn is_fault(&self) -> bool {
         matches!(self, DeviceState::Fault(_))
     }
-    /// For the metrics and the admin screen.
+    /// What the technician reads on the admin screen, Vietnamese first.
+    pub fn describe(&self) -> crate::core::text::Text {
+        use crate::core::text::Text;
+        match self {
+            DeviceState::Unknown => Text::new("chưa rõ", "unknown"),
+            DeviceState::Ready => Text::new("sẵn sàng", "ready"),
+            DeviceState::Fault(reason) => match reason.as_str() {
+                "paper_out" => Text::new("hết giấy", "paper out"),
+                "cover_open" => Text::new("nắp đang mở", "cover open"),
+                "offline" => Text::new("chưa kết nối", "not connected"),
+                "no_reader" => Text::new("không thấy đầu đọc", "no reader"),
+                other => Text::new(format!("lỗi: {other}"), format!("fault: {other}")),
+            },
+        }
+    }
+
+    /// For the metrics (stable codes, not words).
     pub fn label(&self) -> &str {
         match self {
             DeviceState::Unknown => "unknown",

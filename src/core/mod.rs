@@ -8,6 +8,7 @@ pub mod assist;
 pub mod catalogue;
 pub mod citizen;
 pub mod collation;
+pub mod declaration;
 pub mod dossier;
 pub mod dossier_code;
 pub mod field;

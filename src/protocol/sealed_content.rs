@@ -15,6 +15,9 @@ pub struct SealedContent {
     /// Who helped the resident (assisted mode), with their consent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assisted_by: Option<crate::core::assist::AssistedBy>,
+    /// The resident's declaration and consent ("Tôi cam đoan…"), with when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<crate::core::declaration::Declaration>,
 }
 
 /// The associated data that binds a sealed item to its dossier.

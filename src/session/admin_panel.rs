@@ -196,8 +196,11 @@ impl AdminPanel {
         self.loaded = true;
     }
 
+    /// An action finished: its line is shown, and what it changed is read again (`loaded`
+    /// until the refresh that follows arrives).
     pub fn done(&mut self, result: Result<String, String>) {
         self.busy = false;
+        self.loaded = false;
         self.message = Some(match result {
             Ok(m) => m,
             Err(e) => format!("LỖI / ERROR: {e}"),

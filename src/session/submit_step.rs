@@ -44,6 +44,8 @@ pub struct SubmitStep {
     print_state: PrintState,
     /// The papers the resident just submitting must still bring to the desk.
     papers_to_bring: Vec<Paper>,
+    /// "Tôi cam đoan…" is ticked on the review page (a dossier needs it).
+    declared: bool,
 }
 
 impl Default for SubmitStep {
@@ -58,6 +60,7 @@ impl Default for SubmitStep {
             receipt: None,
             print_state: PrintState::Idle,
             papers_to_bring: Vec::new(),
+            declared: false,
         }
     }
 }
@@ -79,13 +82,27 @@ impl SubmitStep {
         assisted_by: Option<AssistedBy>,
         id: uuid::Uuid,
         random: [u8; 8],
+        now: chrono::DateTime<chrono::Utc>,
     ) -> Option<Command> {
         if self.submitting {
+            return None;
+        }
+        if !self.declared {
+            self.error = Some(Text::new(
+                "Vui lòng đánh dấu ô cam đoan ở trên trước khi nộp hồ sơ.",
+                "Please tick the declaration above before submitting.",
+            ));
             return None;
         }
         match form.finish(id, DossierCode::from_random(&random)) {
             Ok(mut draft) => {
                 draft.assisted_by = assisted_by;
+                // The consent, as the resident read it, goes with the dossier.
+                draft.declaration = Some(crate::core::declaration::Declaration {
+                    words: crate::core::declaration::declaration_words(&form.procedure().authority)
+                        .vi,
+                    at: now,
+                });
                 let attachments = photos.attachments(form.attachments());
                 self.submitting = true;
                 self.error = None;
@@ -227,7 +244,23 @@ impl SubmitStep {
         self.submitted = None;
         self.submitted_id = None;
         self.papers_to_bring.clear();
+        self.declared = false;
         self.clear_receipt();
+    }
+
+    /// The declaration's box on the review page, ticked or not.
+    pub fn toggle_declaration(&mut self) {
+        self.declared = !self.declared;
+        if self.declared {
+            self.error = None;
+        }
+    }
+    pub fn declared(&self) -> bool {
+        self.declared
+    }
+    /// A new form: nothing declared yet.
+    pub fn forget_declaration(&mut self) {
+        self.declared = false;
     }
 
     pub fn submitting(&self) -> bool {

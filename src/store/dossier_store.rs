@@ -77,6 +77,7 @@ fn seal_clear_rows(tx: &rusqlite::Transaction, sealer: Option<&Sealer>) -> Resul
             answers,
             identity: None,
             assisted_by: None,
+            declaration: None,
         })
         .map_err(|e| StoreError::Decode(e.to_string()))?;
         let sealed = sealer
@@ -217,6 +218,7 @@ impl Store {
             answers: draft.answers.clone(),
             identity: draft.identity.clone(),
             assisted_by: draft.assisted_by.clone(),
+            declaration: draft.declaration.clone(),
         };
         let mut clear =
             serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
@@ -523,6 +525,7 @@ pub(crate) mod tests {
             identity: None,
             assisted_by: None,
             supplements: None,
+            declaration: None,
         }
     }
 

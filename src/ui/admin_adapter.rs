@@ -51,8 +51,15 @@ fn lines(items: Vec<String>) -> ModelRc<SharedString> {
     ))
 }
 
-/// The health facts as "label: value" lines, Vietnamese / English.
-pub fn health_lines(h: &crate::core::health::HealthSnapshot) -> Vec<String> {
+/// The health facts as "label: value" lines, Vietnamese / English. The network and the queue
+/// are the session's live ones (`online`, `queued`: what the top bar shows), not the snapshot
+/// taken when the screen opened: one source for both.
+pub fn health_lines(
+    h: &crate::core::health::HealthSnapshot,
+    online: bool,
+    queued: u64,
+) -> Vec<String> {
+    let both = |t: crate::core::text::Text| format!("{} / {}", t.vi, t.en);
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
         t.map(crate::core::time::vietnam_display)
             .unwrap_or_else(|| "—".into())
@@ -60,16 +67,16 @@ pub fn health_lines(h: &crate::core::health::HealthSnapshot) -> Vec<String> {
     let mut out = vec![
         format!(
             "Mạng / portal: {}",
-            if h.online {
+            if online {
                 "có mạng / online"
             } else {
                 "chưa có mạng / offline"
             }
         ),
-        format!("Hồ sơ chờ gửi / queued: {}", h.queued),
+        format!("Hồ sơ chờ gửi / queued: {queued}"),
         format!("Gửi, nhận gần nhất / last sync: {}", when(h.last_sync_at)),
-        format!("Máy in / printer: {}", h.printer.label()),
-        format!("Đầu đọc thẻ / card reader: {}", h.reader.label()),
+        format!("Máy in / printer: {}", both(h.printer.describe())),
+        format!("Đầu đọc thẻ / card reader: {}", both(h.reader.describe())),
         format!(
             "Cửa tủ / cabinet door: {}",
             if h.door_open {
@@ -112,7 +119,7 @@ pub fn render(window: &AppWindow, c: &KioskController) {
     g.set_busy(a.busy);
     g.set_message(a.message.clone().unwrap_or_default().into());
     if a.unlocked {
-        g.set_health(lines(health_lines(&a.health)));
+        g.set_health(lines(health_lines(&a.health, c.online, c.queue_count)));
         g.set_network(lines(a.network.clone()));
         let now = c.clock().now();
         if a.queue.is_empty() && a.loaded {
@@ -149,13 +156,13 @@ mod tests {
     #[test]
     fn a_broken_configuration_and_a_silent_voice_are_on_the_admin_screen() {
         let mut h = crate::core::health::HealthSnapshot::default();
-        let calm = health_lines(&h);
+        let calm = health_lines(&h, false, 0);
         assert!(!calm.iter().any(|l| l.contains("CONFIG FAULT")));
         h.config_fault =
             Some("the configuration file /etc/xakiosk/config.toml is not valid: line 3".into());
         h.voice_problem = Some("no ALSA playback device".into());
         h.printer = crate::core::health::DeviceState::Fault("paper_out".into());
-        let lines = health_lines(&h);
+        let lines = health_lines(&h, true, 3);
         assert!(
             lines
                 .iter()
@@ -163,6 +170,19 @@ mod tests {
             "{lines:?}"
         );
         assert!(lines.iter().any(|l| l.contains("no ALSA playback device")));
-        assert!(lines.iter().any(|l| l.ends_with("paper_out")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "Máy in / printer: hết giấy / paper out"),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l == "Đầu đọc thẻ / card reader: chưa rõ / unknown")
+        );
+        // The session's live network state and queue, as in the top bar (not the snapshot's).
+        assert!(lines.iter().any(|l| l == "Mạng / portal: có mạng / online"));
+        assert!(lines.iter().any(|l| l == "Hồ sơ chờ gửi / queued: 3"));
     }
 }

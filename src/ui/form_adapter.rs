@@ -45,6 +45,13 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let k = kiosk.clone();
     g.on_reprint(move || k.update(|c| c.reprint()));
     let k = kiosk.clone();
+    let k2 = kiosk.clone();
+    g.on_toggle_declaration(move || {
+        k2.update(|c| {
+            c.toggle_declaration();
+            None
+        })
+    });
     g.on_submit(move || {
         let mut random = [0u8; 8];
         if getrandom::fill(&mut random).is_err() {
@@ -162,13 +169,46 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         let review: Vec<ReviewRow> = form
             .review_rows(lang)
             .into_iter()
-            .map(|(id, q, a)| ReviewRow {
-                from_card: form.is_from_card(&id),
-                field_id: id.into(),
-                question: q.into(),
-                answer: a.into(),
+            .map(|(id, q, a)| {
+                let thumbnail =
+                    form.attachment_of(&id)
+                        .and_then(|r| c.photos().get(r))
+                        .map(|photo| {
+                            let (w, h, pixels) = &photo.preview;
+                            slint::Image::from_rgb8(
+                                slint::SharedPixelBuffer::<slint::Rgb8Pixel>::clone_from_slice(
+                                    pixels, *w, *h,
+                                ),
+                            )
+                        });
+                ReviewRow {
+                    from_card: form.is_from_card(&id),
+                    has_thumbnail: thumbnail.is_some(),
+                    thumbnail: thumbnail.unwrap_or_default(),
+                    field_id: id.into(),
+                    question: q.into(),
+                    answer: a.into(),
+                }
             })
             .collect();
+        let office = &form.procedure().authority;
+        g.set_fee_line(
+            match lang {
+                Lang::Vi => format!("Lệ phí: {}", form.procedure().fee_text().vi),
+                Lang::En => format!("Fee: {}", form.procedure().fee_text().en),
+            }
+            .into(),
+        );
+        g.set_data_notice(
+            crate::core::declaration::data_notice(office)
+                .get(lang)
+                .into(),
+        );
+        g.set_declaration(
+            crate::core::declaration::declaration_words(office)
+                .get(lang)
+                .into(),
+        );
         set_rows(&mut cache.review, review, |m| g.set_review_rows(m));
     } else {
         // No form: nothing a resident typed may stay in the window.
@@ -182,6 +222,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
         set_rows(&mut cache.options, Vec::new(), |m| g.set_options(m));
         set_rows(&mut cache.review, Vec::new(), |m| g.set_review_rows(m));
     }
+    g.set_declared(c.submission().declared());
     g.set_camera_busy(c.photos().camera_busy());
     g.set_submitting(c.submission().submitting());
     g.set_submit_error(

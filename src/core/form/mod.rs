@@ -389,10 +389,12 @@ impl FormSession {
             .enumerate()
             .filter(|(i, _)| self.on_path(*i) == Some(true))
             .map(|(_, (f, a))| {
-                let value = a
-                    .as_ref()
-                    .map(|a| a.display(lang))
-                    .unwrap_or_else(|| "—".into());
+                // A personal ID is shown masked, as everywhere else on screen.
+                let value = match a {
+                    Some(Answer::PersonalId(id)) => id.masked(),
+                    Some(a) => a.display(lang),
+                    None => "—".into(),
+                };
                 (f.id.clone(), f.label.get(lang).to_string(), value)
             })
             .collect()
@@ -460,6 +462,7 @@ impl FormSession {
             }),
             assisted_by: None,
             supplements: self.supplements,
+            declaration: None,
         })
     }
 
@@ -487,6 +490,19 @@ impl FormSession {
             .filter(|p| p.still_to_bring(&photographed))
             .cloned()
             .collect()
+    }
+
+    /// The photo answering question `field_id`, if it is one.
+    pub fn attachment_of(&self, field_id: &str) -> Option<&AttachmentRef> {
+        let i = self
+            .procedure
+            .fields
+            .iter()
+            .position(|f| f.id == field_id)?;
+        match &self.answers[i] {
+            Some(Answer::Attachment(r)) => Some(r),
+            _ => None,
+        }
     }
 
     /// The attachments the answers refer to (their bytes are held by the caller).

@@ -92,7 +92,19 @@ pub(super) fn applicant(opener: Option<&KeyRing>, id: &str, upload: &DossierUplo
                     .assisted_by
                     .map(|a| format!(" · được hỗ trợ bởi {} ({})", a.helper_name, a.helper_id))
                     .unwrap_or_default();
-                format!("{name} · {}{identified}{helped}", content.applicant_id)
+                let declared = content
+                    .declaration
+                    .map(|d| {
+                        format!(
+                            " · đã cam đoan và đồng ý lúc {}",
+                            crate::core::time::vietnam_display(d.at)
+                        )
+                    })
+                    .unwrap_or_else(|| " · CHƯA cam đoan".into());
+                format!(
+                    "{name} · {}{identified}{helped}{declared}",
+                    content.applicant_id
+                )
             }
             Err(_) => "(unreadable)".into(),
         },

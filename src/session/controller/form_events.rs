@@ -19,6 +19,7 @@ impl KioskController {
             self.supplementing,
         );
         self.submit.clear_error();
+        self.submit.forget_declaration();
     }
 
     /// A row of a pick list; one that answers the question (an option, yes or no, a quick
@@ -65,9 +66,14 @@ impl KioskController {
         (self.form.is_open() && self.photos.take()).then_some(Command::CapturePhoto)
     }
 
+    /// A photo arrived: it answers the question, which goes on by itself (the review page
+    /// shows every photo as a thumbnail, with "Sửa" to take it again).
     pub fn photo_taken(&mut self, result: Result<Photo, Text>) {
         if let Some(reference) = self.photos.taken(result) {
             self.form.attach(reference);
+            if self.screen == Screen::Question {
+                self.next();
+            }
         }
     }
 
@@ -78,8 +84,20 @@ impl KioskController {
     pub fn submit(&mut self, id: uuid::Uuid, random: [u8; 8]) -> Option<Command> {
         self.touch();
         let form = self.form.form()?;
-        self.submit
-            .submit(form, &self.photos, self.assist.record(), id, random)
+        self.submit.submit(
+            form,
+            &self.photos,
+            self.assist.record(),
+            id,
+            random,
+            self.clock.now(),
+        )
+    }
+
+    /// The declaration's box on the review page ("Tôi cam đoan…").
+    pub fn toggle_declaration(&mut self) {
+        self.touch();
+        self.submit.toggle_declaration();
     }
 
     /// The store's answer. On success the session's answers are wiped, the code shown and the

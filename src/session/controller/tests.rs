@@ -49,13 +49,14 @@ fn answer_id(c: &mut KioskController) {
     c.next();
 }
 
+/// To the review page with the declaration ticked, ready to submit.
 fn to_review(c: &mut KioskController) {
     answer_id(c);
     assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
     assert!(c.take_photo().is_none(), "one capture at a time");
     c.photo_taken(Ok(photo(7)));
-    c.next();
-    assert_eq!(c.screen(), Screen::Review);
+    assert_eq!(c.screen(), Screen::Review, "a good photo goes on by itself");
+    c.toggle_declaration();
 }
 
 #[test]
@@ -75,7 +76,7 @@ fn a_failed_store_keeps_every_answer_and_a_retry_asks_again() {
     c.submitted(Err(Text::new("đầy", "full")));
     assert_eq!(c.screen(), Screen::Review);
     assert_eq!(c.submission().error().unwrap().vi, "đầy");
-    assert_eq!(c.form().unwrap().review_rows(Lang::Vi)[0].2, "001093047064");
+    assert_eq!(c.form().unwrap().review_rows(Lang::Vi)[0].2, "001******064");
     let Some(Command::Submit { draft: again, .. }) = c.submit(draft.id, [1; 8]) else {
         panic!()
     };
@@ -147,8 +148,8 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
     c.next();
     c.take_photo();
     c.photo_taken(Ok(photo(1)));
-    c.next();
     listen(&c);
+    c.toggle_declaration();
     let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [3; 8]) else {
         panic!("submit")
     };
@@ -349,18 +350,8 @@ fn a_supplement_asks_only_what_the_office_named_and_names_the_dossier_it_complet
     c.supplement();
     assert_eq!(c.screen(), Screen::Identity, "who the resident is, first");
     c.skip_identity();
-    for k in "001093047064".chars() {
-        c.key(&k.to_string());
-    }
-    c.next();
-    assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
-    c.photo_taken(Ok(photo(9)));
-    c.next();
-    assert_eq!(
-        c.screen(),
-        Screen::Review,
-        "the ID and the named photo, nothing else"
-    );
+    // The ID and the named photo, nothing else, reach the review.
+    answer_paper_and_review(&mut c);
     let Some(Command::Submit { draft, attachments }) = c.submit(uuid::Uuid::now_v7(), [5; 8])
     else {
         panic!("submit")
@@ -393,6 +384,35 @@ fn answer_paper_and_review(c: &mut KioskController) {
     c.next();
     assert!(matches!(c.take_photo(), Some(Command::CapturePhoto)));
     c.photo_taken(Ok(photo(3)));
-    c.next();
     assert_eq!(c.screen(), Screen::Review);
+    c.toggle_declaration();
+}
+
+#[test]
+fn nothing_is_submitted_without_the_declaration_and_the_dossier_records_it() {
+    let (mut c, clock) = controller();
+    answer_id(&mut c);
+    c.take_photo();
+    c.photo_taken(Ok(photo(1)));
+    assert_eq!(c.screen(), Screen::Review);
+    assert!(c.submit(uuid::Uuid::now_v7(), [1; 8]).is_none());
+    assert!(c.submission().error().unwrap().vi.contains("cam đoan"));
+    c.toggle_declaration();
+    assert!(
+        c.submission().error().is_none(),
+        "ticking clears the message"
+    );
+    let Some(Command::Submit { draft, .. }) = c.submit(uuid::Uuid::now_v7(), [1; 8]) else {
+        panic!("submit once declared")
+    };
+    let declaration = draft
+        .declaration
+        .expect("the consent goes with the dossier");
+    assert!(declaration.words.starts_with("Tôi cam đoan"));
+    assert_eq!(declaration.at, clock.now());
+    // The review masks the personal ID.
+    assert_eq!(c.form().unwrap().review_rows(Lang::Vi)[0].2, "001******064");
+    // The next resident starts undeclared.
+    c.go_home();
+    assert!(!c.submission().declared());
 }

@@ -220,9 +220,14 @@ pub(super) fn after_the_procedures(
     });
     walk.shot("admin");
     admin.invoke_act("printer-test".into());
-    walk.settle("the printer test finishes", |c| {
-        c.admin.message.is_some() && !c.admin.busy
-    });
+    walk.settle(
+        "the printer test finishes and the screen reads the printer again",
+        |c| c.admin.message.is_some() && !c.admin.busy && c.admin.loaded,
+    );
+    walk.check(
+        "after the test page the printer shows ready, not unknown",
+        walk.controller(|c| c.admin.health.printer == crate::core::health::DeviceState::Ready),
+    );
     walk.check(
         "the printer test page printed",
         walk.controller(|c| {

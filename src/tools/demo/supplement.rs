@@ -39,6 +39,7 @@ pub(super) fn add_it_at_the_kiosk(walk: &mut Walk, code: &str) {
         walk.screen() == Screen::Review,
     );
     walk.shot("supplement-review");
+    app.global::<FormAdapter>().invoke_toggle_declaration();
     app.global::<FormAdapter>().invoke_submit();
     walk.settle("the supplement is stored", |c| !c.submission().submitting());
     walk.check("the supplement is done", walk.screen() == Screen::Done);

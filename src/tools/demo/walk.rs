@@ -227,6 +227,11 @@ impl Walk {
             self.screen() == Screen::Review,
         );
         self.shot(&format!("{id}-review"));
+        form.invoke_toggle_declaration();
+        self.check(
+            &format!("{id}: the declaration is ticked"),
+            self.controller(|c| c.submission().declared()),
+        );
         form.invoke_submit();
         self.settle(
             &format!("{id}: dossier stored before the done screen"),
@@ -313,6 +318,8 @@ impl Walk {
                 FieldKind::Choice { .. } | FieldKind::YesNo => true,
                 FieldKind::Number { quick, .. } => !quick.is_empty(),
                 FieldKind::Date { quick_days, .. } => !quick_days.is_empty(),
+                // A good photo goes on by itself.
+                FieldKind::Attachment => true,
                 _ => false,
             };
             if one_tap {
