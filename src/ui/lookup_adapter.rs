@@ -67,20 +67,17 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             g.set_status(r.summary.state.label().get(lang).into());
             let freshness = match r.statuses_fetched_at {
                 Some(at) => {
-                    let at = at.with_timezone(&vn).format("%H:%M ngày %d/%m/%Y").to_string();
+                    let at = said_time(at, lang);
                     match (c.online, lang) {
-                        (true, crate::core::text::Lang::Vi) => {
+                        (true, Lang::Vi) => {
                             format!("Tình trạng cập nhật từ Cổng dịch vụ công lúc {at}.")
                         }
-                        (true, crate::core::text::Lang::En) => {
-                            format!("Status from the portal as of {}.", at.replace(" ngày ", " "))
-                        }
-                        (false, crate::core::text::Lang::Vi) => format!(
+                        (true, Lang::En) => format!("Status from the portal as of {at}."),
+                        (false, Lang::Vi) => format!(
                             "Máy chưa có mạng: đây là tình trạng đã biết lần cuối, cập nhật lúc {at}."
                         ),
-                        (false, crate::core::text::Lang::En) => format!(
-                            "The kiosk is offline: this is the last known status, fetched at {}.",
-                            at.replace(" ngày ", " ")
+                        (false, Lang::En) => format!(
+                            "The kiosk is offline: this is the last known status, fetched at {at}."
                         ),
                     }
                 }
@@ -182,15 +179,11 @@ fn render_action(
         }
         .into(),
     );
-    let vn = crate::core::time::vietnam_offset();
     g.set_fix_done(
         a.supplement
             .as_ref()
             .map(|s| {
-                let at = s
-                    .created_at
-                    .with_timezone(&vn)
-                    .format("%H:%M ngày %d/%m/%Y");
+                let at = said_time(s.created_at, lang);
                 let sent = s.state != crate::core::dossier::DossierState::Queued
                     && s.state != crate::core::dossier::DossierState::Sending;
                 match lang {
@@ -206,8 +199,7 @@ fn render_action(
                         }
                     ),
                     Lang::En => format!(
-                        "Added here at {} (supplement code {}): {}",
-                        at.to_string().replace(" ngày ", " "),
+                        "Added here at {at} (supplement code {}): {}",
                         s.code.display(),
                         if sent {
                             "sent to the office."
@@ -223,4 +215,13 @@ fn render_action(
             .into(),
     );
     g.set_can_supplement(a.procedure.is_some());
+}
+
+/// A moment as the lookup says it, Việt Nam time: "10:41 ngày 24/11/2026" ("10:41 24/11/2026").
+fn said_time(at: chrono::DateTime<chrono::Utc>, lang: Lang) -> String {
+    let local = at.with_timezone(&crate::core::time::vietnam_offset());
+    match lang {
+        Lang::Vi => local.format("%H:%M ngày %d/%m/%Y").to_string(),
+        Lang::En => local.format("%H:%M %d/%m/%Y").to_string(),
+    }
 }
