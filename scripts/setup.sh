@@ -16,7 +16,6 @@ packages=(
   libpcsclite-dev pcscd vsmartcard-vpcd     # the PC/SC card reader, and a virtual one for the tests
   espeak-ng alsa-utils                      # spoken guidance (Vietnamese voice) played through ALSA
   libudev-dev libinput-dev libgbm-dev libdrm-dev libxkbcommon-dev  # the appliance's KMS build
-  mmdebstrap dosfstools mtools e2fsprogs fdisk  # the SD-card image recipe (kiosk-image/)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -49,12 +48,6 @@ fi
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
   echo "==> adding rustfmt and clippy"
   rustup component add rustfmt clippy
-fi
-
-# The Debian package of the appliance (kiosk-image/, tests/kiosk_image.rs).
-if ! command -v cargo-deb >/dev/null 2>&1; then
-  echo "==> installing cargo-deb"
-  cargo install --locked cargo-deb --version 3.8.0  # 3.x still packages a dev-profile build (the tests do)
 fi
 
 # The dependency policy check (deny.toml) in the test command.

@@ -4,7 +4,7 @@
 # dependencies (cargo-deny), then the unit tests of the domain core, the store (including
 # kill -9 mid-write), the UI driven through Slint's testing backend, the layering rules
 # (tests/architecture.rs) and the headless demo of every procedure. Slow suites (benchmarks,
-# QEMU boots) are not part of it: see README.
+# the image build, QEMU boots, soak, fuzzing) are not part of it: see README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
