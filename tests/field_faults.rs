@@ -576,6 +576,7 @@ fn a_sealing_key_rotation_reaches_the_kiosk_signed_and_old_dossiers_still_open()
     let mut bundle = xakiosk::app::assets::catalogue_bundle_from_files(
         &xakiosk::app::assets::assets_dir().join("procedures"),
         None,
+        None,
         1,
     )
     .unwrap();

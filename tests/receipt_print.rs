@@ -19,6 +19,7 @@ fn fixed_receipt() -> ReceiptContent {
     let procedure = catalogue.get("dang-ky-tam-tru").unwrap().clone();
     let context = ReceiptContext {
         place: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),
+        commune: "Phường Hoàn Kiếm, Thành phố Hà Nội".into(),
         kiosk_id: "KIOSK-DEV-01".into(),
         calendar: HolidayCalendar::computed(),
         beneficiary: Some(Beneficiary {
@@ -48,9 +49,15 @@ fn fixed_receipt() -> ReceiptContent {
         .filter(|p| p.still_to_bring(&["rent_paper"]))
         .cloned()
         .collect::<Vec<_>>();
+    // The ward's police decides it: its address and hours are printed.
+    let offices = xakiosk::app::assets::load_offices(
+        &xakiosk::app::assets::assets_dir().join("offices.toml"),
+    )
+    .unwrap();
     ReceiptContent::new(
         &context,
         &procedure,
+        offices.find("00070", procedure.office),
         &papers,
         &code,
         submitted,
@@ -154,6 +161,14 @@ fn the_80mm_code_page_receipt_carries_cp1258_text_and_a_raster_qr_when_asked() {
     assert!(bytes.windows(3).any(|w| w == [0x1B, b't', 30]));
     let appointment = xakiosk::printing::cp1258::encode("Dự kiến có kết quả");
     assert!(bytes.windows(appointment.len()).any(|w| w == appointment));
+    // Where to go and when it is open, from the offices list.
+    for line in [
+        "Nơi giải quyết: Công an phường Hoàn Kiếm",
+        "Giờ làm việc: Thứ Hai",
+    ] {
+        let line = xakiosk::printing::cp1258::encode(line);
+        assert!(bytes.windows(line.len()).any(|w| w == line), "{line:?}");
+    }
     assert!(
         !bytes.windows(3).any(|w| w == [0x1D, b'(', b'k']),
         "no printer-drawn QR"

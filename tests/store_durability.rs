@@ -34,6 +34,7 @@ fn draft(seed: u8) -> DossierDraft {
         identity: None,
         assisted_by: None,
         supplements: None,
+        office_commune: None,
         declaration: None,
     }
 }
@@ -113,7 +114,7 @@ fn an_older_schema_is_upgraded_without_losing_dossiers() {
     drop(conn);
 
     let store = Store::open(&path, sealer()).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 9);
+    assert_eq!(store.schema_version().unwrap(), 10);
     let found = store.find_by_code(&d.code).unwrap().unwrap();
     let history = store.history(found.id).unwrap();
     assert_eq!(history.len(), 1);

@@ -50,6 +50,7 @@ fn a_kill_9_while_syncing_never_loses_or_duplicates_a_dossier() {
                 identity: None,
                 assisted_by: None,
                 supplements: None,
+                office_commune: None,
                 declaration: None,
             };
             ids.push(d.id);

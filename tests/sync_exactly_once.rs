@@ -63,6 +63,7 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
         identity: None,
         assisted_by: None,
         supplements: None,
+        office_commune: None,
         declaration: None,
     };
     (d, attachments)
@@ -772,7 +773,7 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
     .with_housekeeping_every(Duration::ZERO);
     let procedures = xakiosk::app::assets::assets_dir().join("procedures");
     let bundle =
-        |v| xakiosk::app::assets::catalogue_bundle_from_files(&procedures, None, v).unwrap();
+        |v| xakiosk::app::assets::catalogue_bundle_from_files(&procedures, None, None, v).unwrap();
 
     portal
         .publish_catalogue(&xakiosk::protocol::catalogue_bundle::sign(

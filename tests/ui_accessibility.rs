@@ -388,6 +388,15 @@ fn every_screen_meets_contrast_and_touch_target_sizes() {
             keys("001093047064");
             press("Tiếp tục ›");
             c.check(&format!("question with letters ({tag})"));
+            keys("an");
+            press("Tiếp tục ›");
+            // The birth date: typed on the digit pad, or picked on the calendar.
+            c.check(&format!("question with a date ({tag})"));
+            press("Chọn trên lịch");
+            c.check(&format!("date calendar ({tag})"));
+            press("Tháng trước");
+            c.check(&format!("date calendar, a month back ({tag})"));
+            press("‹ Gõ ngày bằng bàn phím");
             app.global::<SessionAdapter>().invoke_go_home();
             press("Tra cứu hồ sơ");
             keys("ABCD");

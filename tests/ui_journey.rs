@@ -216,6 +216,20 @@ fn fill_temporary_residence(ui: &Ui) {
             .any(|i| slint::Model::row_data(&rows, i).unwrap().has_thumbnail),
         "the photographed lease is on the review as a thumbnail"
     );
+    // The answers are grouped under the catalogue's headings, each said once, in order.
+    let headings: Vec<String> = (0..slint::Model::row_count(&rows))
+        .map(|i| {
+            slint::Model::row_data(&rows, i)
+                .unwrap()
+                .heading
+                .to_string()
+        })
+        .filter(|h| !h.is_empty())
+        .collect();
+    assert_eq!(
+        headings,
+        ["Người đăng ký", "Nơi tạm trú", "Giấy tờ", "Liên hệ"]
+    );
 }
 
 #[test]

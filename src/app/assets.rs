@@ -96,6 +96,22 @@ pub fn load_admin_units(path: &Path) -> Result<AdminUnits, AssetError> {
     })
 }
 
+/// Reads the published offices (`offices.toml`); a missing file is an empty list (the kiosk
+/// then names the authority only), a broken one an error.
+pub fn load_offices(path: &Path) -> Result<crate::core::office::Offices, AssetError> {
+    if !path.exists() {
+        return Ok(crate::core::office::Offices::default());
+    }
+    let text = read_text(path)?;
+    crate::core::office::Offices::parse(&text).map_err(|(line, reason)| AssetError::Invalid {
+        path: path.to_path_buf(),
+        reason: match line {
+            Some(line) => format!("line {line}: {reason}"),
+            None => reason,
+        },
+    })
+}
+
 /// Why a file shipped with the software (or named by a tool) could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum AssetError {
@@ -118,11 +134,12 @@ fn read_text(path: &Path) -> Result<String, AssetError> {
     })
 }
 
-/// A catalogue bundle of every `*.toml` in `procedures` (and the units list at `units`, if
-/// given), for the portal to sign and publish.
+/// A catalogue bundle of every `*.toml` in `procedures` (and the units list at `units` and the
+/// offices at `offices`, if given), for the portal to sign and publish.
 pub fn catalogue_bundle_from_files(
     procedures: &Path,
     units: Option<&Path>,
+    offices: Option<&Path>,
     version: u64,
 ) -> Result<crate::protocol::contract::CatalogueBundle, AssetError> {
     let mut files = std::collections::BTreeMap::new();
@@ -142,11 +159,13 @@ pub fn catalogue_bundle_from_files(
         }
     }
     let admin_units = units.map(read_text).transpose()?;
+    let offices = offices.map(read_text).transpose()?;
     Ok(crate::protocol::contract::CatalogueBundle {
         version,
         published_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         procedures: files,
         admin_units,
+        offices,
         sealing_public_key: None,
     })
 }

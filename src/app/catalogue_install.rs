@@ -136,6 +136,7 @@ mod tests {
             published_at: "2026-11-24T00:00:00Z".into(),
             procedures,
             admin_units: None,
+            offices: None,
             sealing_public_key: None,
         }
     }

@@ -108,7 +108,8 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         startup.catalogue_install.set_on_installed(move |opened| {
             let catalogue = Arc::new(opened.catalogue.clone());
             let units = opened.units.clone().map(Arc::new);
-            send(Outcome::CatalogueInstalled(catalogue, units))
+            let offices = opened.offices.clone().map(Arc::new);
+            send(Outcome::CatalogueInstalled(catalogue, units, offices))
         });
     }
     let mut effects = effects
@@ -146,14 +147,14 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
     let kiosk = Kiosk::attach(&app, controller, effects);
     kiosk.set_voice(
         crate::app::voice_guide::from_config(&config.voice),
-        &config.kiosk.place,
+        &startup.place,
         config.voice.speed,
     );
     let voice_problem = kiosk.voice_problem();
     health.update(|s| s.voice_problem = voice_problem);
     // An unprovisioned kiosk has no place yet: the name is still there to tap (the technician's
     // way into the admin screen).
-    let place = match config.kiosk.place.trim() {
+    let place = match startup.place.trim() {
         "" => "Chưa cài đặt · Not set up".to_string(),
         place => place.to_string(),
     };

@@ -48,6 +48,11 @@ pub struct Startup {
     pub queue_tickets: bool,
     /// The commune the kiosk stands in (checked against the units list).
     pub home_commune: Option<String>,
+    /// Where the kiosk stands, as the top bar, the voice and receipts say it: `[kiosk] place`,
+    /// or the commune of `[kiosk] commune_code` when no place is configured ("" = neither).
+    pub place: String,
+    /// The offices residents go to, by commune (from the installed catalogue or the file).
+    pub offices: Arc<crate::core::office::Offices>,
     /// The community team's phone number and expected wait (`[assist]`).
     pub help_line: (String, u32),
     /// The admin screen's PIN hash (empty: the admin screen stays locked).
@@ -71,6 +76,7 @@ impl Startup {
         );
         c.set_receipt_context(self.receipts.clone(), self.queue_tickets);
         c.set_home_commune(self.home_commune.clone());
+        c.set_offices(self.offices.clone());
         c.set_help_line(&self.help_line.0, self.help_line.1);
         c.set_helpers(self.helpers.clone());
         c.admin = crate::session::admin_panel::AdminPanel::new(&self.admin_pin_hash);
@@ -99,17 +105,17 @@ impl Startup {
             None
         });
         let installed_sealing_key = installed.as_ref().and_then(|o| o.sealing_key.clone());
-        let (catalogue, problems, installed_units) = match installed {
+        let (catalogue, problems, installed_units, installed_offices) = match installed {
             Some(opened) => {
                 tracing::info!(
                     version = opened.version,
                     "using the catalogue installed from the portal"
                 );
-                (opened.catalogue, Vec::new(), opened.units)
+                (opened.catalogue, Vec::new(), opened.units, opened.offices)
             }
             None => {
                 let (catalogue, problems) = assets::load_catalogue(&procedures);
-                (catalogue, problems, None)
+                (catalogue, problems, None, None)
             }
         };
         if catalogue.procedures().is_empty() {
@@ -126,6 +132,23 @@ impl Startup {
             }
         };
         let mut faults = Vec::new();
+        let offices = match installed_offices {
+            Some(offices) => offices,
+            None => {
+                let path = match config.catalogue.offices.as_str() {
+                    "" => assets.join("offices.toml"),
+                    path => PathBuf::from(path),
+                };
+                // Not a reason to stop: residents are told the authority only, and the
+                // technician sees why on the admin screen.
+                assets::load_offices(&path).unwrap_or_else(|e| {
+                    let e = format!("{e}; residents are not told the offices' addresses");
+                    tracing::error!("{e}");
+                    faults.push(e);
+                    crate::core::office::Offices::default()
+                })
+            }
+        };
         let home_commune = match config.kiosk.commune_code.trim() {
             "" => None,
             code if units.commune_by_code(code).is_some() => Some(code.to_string()),
@@ -137,6 +160,15 @@ impl Startup {
                 ));
                 None
             }
+        };
+        // The commune's full name ("Phường Hoàn Kiếm, Thành phố Hà Nội"), for receipts.
+        let commune_name = home_commune
+            .as_deref()
+            .and_then(|code| crate::appliance::provision::place_of(&units, code).ok())
+            .unwrap_or_default();
+        let place = match config.kiosk.place.trim() {
+            "" => commune_name.clone(),
+            place => place.to_string(),
         };
         let key_path = database.with_file_name("device.key");
         let device_key = match device_key_file::load_or_create(&key_path) {
@@ -250,7 +282,8 @@ impl Startup {
             faults,
             catalogue_install,
             receipts: Arc::new(crate::core::receipt_content::ReceiptContext {
-                place: config.kiosk.place.clone(),
+                place: place.clone(),
+                commune: commune_name,
                 kiosk_id: config.kiosk.id.clone(),
                 calendar: assets::load_holidays(),
                 beneficiary: config.payment.beneficiary(),
@@ -258,6 +291,8 @@ impl Startup {
             }),
             queue_tickets: config.printer.queue_ticket,
             home_commune,
+            place,
+            offices: Arc::new(offices),
             help_line: (
                 config.assist.phone.clone(),
                 config.assist.expected_wait_minutes,

@@ -32,6 +32,7 @@ pub fn test_page_with(
         .ok_or("the procedure catalogue is empty")?;
     let context = ReceiptContext {
         place: config.kiosk.place.clone(),
+        commune: String::new(),
         kiosk_id: config.kiosk.id.clone(),
         calendar: crate::app::assets::load_holidays(),
         beneficiary: config.payment.beneficiary(),
@@ -41,6 +42,7 @@ pub fn test_page_with(
     let content = ReceiptContent::new(
         &context,
         &procedure,
+        None,
         &procedure.papers,
         &code,
         chrono::Utc::now(),

@@ -39,6 +39,9 @@ pub struct PublishCatalogueArgs {
     /// A new administrative units list (TSV) to ship with it
     #[arg(long)]
     pub units: Option<PathBuf>,
+    /// The offices of the province's communes (TOML, see SCHEMA.md) to ship with it
+    #[arg(long)]
+    pub offices: Option<PathBuf>,
     /// The catalogue signing key, a file with the base64 ed25519 seed (default: the development key)
     #[arg(long)]
     pub key: Option<PathBuf>,
@@ -109,6 +112,7 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
         db,
         procedures,
         units,
+        offices,
         key,
         version,
         sealing_key,
@@ -133,9 +137,13 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
         .map(|c| c.version)
         .unwrap_or(0);
     let version = version.unwrap_or(latest + 1);
-    let mut bundle =
-        crate::app::assets::catalogue_bundle_from_files(&procedures, units.as_deref(), version)
-            .map_err(|e| e.to_string())?;
+    let mut bundle = crate::app::assets::catalogue_bundle_from_files(
+        &procedures,
+        units.as_deref(),
+        offices.as_deref(),
+        version,
+    )
+    .map_err(|e| e.to_string())?;
     bundle.sealing_public_key = sealing_key.map(|k| k.trim().to_string());
     let signed = crate::protocol::catalogue_bundle::sign(&bundle, &key);
     // Refuse to publish what a kiosk would refuse to install.
@@ -147,10 +155,11 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
     println!(
         "published catalogue version {version}: {} procedure file(s){}",
         bundle.procedures.len(),
-        if bundle.admin_units.is_some() {
-            " and a units list"
-        } else {
-            ""
+        match (bundle.admin_units.is_some(), bundle.offices.is_some()) {
+            (true, true) => ", a units list and the offices",
+            (true, false) => " and a units list",
+            (false, true) => " and the offices",
+            (false, false) => "",
         }
     );
     Ok(())

@@ -30,6 +30,7 @@ pub fn made_up(procedure: &str, version: u32, applicant_name: &str) -> DossierDr
         identity: None,
         assisted_by: None,
         supplements: None,
+        office_commune: None,
         declaration: None,
     }
 }

@@ -270,7 +270,8 @@ impl Default for PortalConfig {
 pub struct KioskConfig {
     /// Identifies this kiosk to the portal and on receipts (provisioning sets it).
     pub id: String,
-    /// The commune, ward or apartment block shown in the top bar.
+    /// The commune, ward or apartment block shown in the top bar and on receipts. Empty: the
+    /// commune of `commune_code`; receipts print that commune too when this is another name.
     pub place: String,
     /// The code of the commune or ward the kiosk stands in, from the administrative units list
     /// (e.g. "00070"): addresses offer it first ("here?"). Empty: the resident picks the
@@ -329,6 +330,9 @@ pub struct CatalogueConfig {
     pub dir: String,
     /// The administrative units list. Empty: `admin-units/units-2025.tsv` in the assets folder.
     pub admin_units: String,
+    /// The offices residents go to, by commune. Empty: `offices.toml` in the assets folder.
+    /// A catalogue from the portal that brings offices replaces them.
+    pub offices: String,
     /// The ed25519 key (base64) the portal signs catalogue updates with. A bundle pulled from
     /// the portal replaces the files above only if it verifies against this key. The default
     /// is empty (no update is installed); provisioning sets it.

@@ -119,6 +119,17 @@ fn check(p: &Procedure) -> Result<(), String> {
     if p.fields.is_empty() {
         return Err("a procedure needs at least one field".into());
     }
+    if let Some(by) = &p.office_by
+        && by != crate::core::office::KIOSK_COMMUNE
+        && !p
+            .fields
+            .iter()
+            .any(|f| &f.id == by && matches!(f.kind, FieldKind::Address))
+    {
+        return Err(format!(
+            "office_by must be \"kiosk\" or name an address field of the procedure, not '{by}'"
+        ));
+    }
     let mut seen = HashSet::new();
     for f in &p.fields {
         if !seen.insert(f.id.as_str()) {

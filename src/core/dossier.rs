@@ -134,6 +134,11 @@ pub struct DossierDraft {
     /// "Tôi cam đoan…": the words the resident agreed to before submitting, and when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declaration: Option<crate::core::declaration::Declaration>,
+    /// The commune (units code) whose office decides this dossier, when known: where the
+    /// resident is told to go (`core::office::deciding_commune`). Kept in clear beside the
+    /// dossier on the kiosk, never sealed: it is a place, not a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_commune: Option<String>,
 }
 
 #[cfg(test)]

@@ -27,6 +27,10 @@ pub struct Field {
     /// Answers after which the resident cannot go on, and what to do first.
     #[serde(default)]
     pub stop: Option<Stop>,
+    /// Starts a group of questions under this heading on the review page ("Người đăng ký",
+    /// "Nơi tạm trú"…); the following questions belong to it until the next `section`.
+    #[serde(default)]
+    pub section: Option<Text>,
     #[serde(flatten)]
     pub kind: FieldKind,
 }

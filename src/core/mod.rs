@@ -5,6 +5,7 @@
 pub mod address;
 pub mod answer;
 pub mod assist;
+pub mod calendar_month;
 pub mod catalogue;
 pub mod citizen;
 pub mod collation;
@@ -18,6 +19,7 @@ pub mod form;
 pub mod health;
 pub mod inactivity;
 pub mod lunar_calendar;
+pub mod office;
 pub mod personal_id;
 pub mod pin_hash;
 pub mod procedure;

@@ -15,6 +15,15 @@ pub struct Procedure {
     pub summary: Text,
     /// The office that decides (UBND cấp xã, Công an cấp xã…).
     pub authority: Text,
+    /// Which office of the kiosk's commune receives the papers and gives the result (its
+    /// address and hours come from the published offices, `core::office`).
+    #[serde(default)]
+    pub office: crate::core::office::OfficeKind,
+    /// Whose commune's office decides: `"kiosk"` (the kiosk's own, for a procedure any
+    /// commune handles) or the id of the address question that says (where the resident will
+    /// stay…); none: no office is named, only the authority.
+    #[serde(default)]
+    pub office_by: Option<String>,
     /// Laws and decrees the procedure rests on, for the curious and for officers.
     #[serde(default)]
     pub legal_basis: Vec<String>,

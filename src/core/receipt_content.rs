@@ -6,7 +6,9 @@
 //! holiday calendar; no personal data (a receipt left behind at the kiosk tells nobody who
 //! the resident is). Must not know ESC/POS or the printer.
 
+use crate::core::office::Office;
 use crate::core::procedure::{Procedure, group_thousands};
+use crate::core::text::Lang;
 use crate::core::vietqr::{self, Beneficiary};
 use crate::core::working_days::HolidayCalendar;
 use chrono::{DateTime, Utc};
@@ -21,7 +23,10 @@ pub enum Align {
 /// Where the receipt comes from: set once from the configuration.
 #[derive(Debug, Clone)]
 pub struct ReceiptContext {
+    /// Where the kiosk stands (`[kiosk] place`, or its commune).
     pub place: String,
+    /// The kiosk's commune in full, from `[kiosk] commune_code` ("" = not configured).
+    pub commune: String,
     pub kiosk_id: String,
     pub calendar: HolidayCalendar,
     /// The commune's fee account; without it no payment QR is printed.
@@ -42,10 +47,21 @@ pub struct FeeLine {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReceiptContent {
     pub place: String,
+    /// The kiosk's commune in full, printed under the place when the place is another name
+    /// (an apartment block); "" = none.
+    #[serde(default)]
+    pub commune: String,
     pub kiosk_id: String,
     pub procedure: String,
-    /// The office that decides ("Công an cấp xã nơi dự kiến tạm trú").
+    /// The office that decides: its name when the offices list has it ("Công an phường Hoàn
+    /// Kiếm"), else the procedure's authority ("Công an cấp xã nơi dự kiến tạm trú").
     pub office: String,
+    /// The office's address ("" = not known: only the authority is printed).
+    #[serde(default)]
+    pub office_address: String,
+    /// "Giờ làm việc: … · Điện thoại: …" ("" = not known).
+    #[serde(default)]
+    pub office_hours: String,
     /// The code as residents type it (HK7M-2QPD-W).
     pub code: String,
     /// Local time handed in, "10:41 ngày 24/11/2026".
@@ -93,11 +109,13 @@ fn paper_line(p: &crate::core::procedure::Paper) -> String {
 }
 
 impl ReceiptContent {
-    /// `papers`: those still to bring (see `FormSession::papers_to_bring`).
+    /// `papers`: those still to bring (see `FormSession::papers_to_bring`); `office`: the
+    /// deciding office, when the offices list has it.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         context: &ReceiptContext,
         procedure: &Procedure,
+        office: Option<&Office>,
         papers: &[crate::core::procedure::Paper],
         code: &crate::core::dossier_code::DossierCode,
         submitted_at: DateTime<Utc>,
@@ -127,9 +145,14 @@ impl ReceiptContent {
         });
         ReceiptContent {
             place: context.place.clone(),
+            commune: context.commune.clone(),
             kiosk_id: context.kiosk_id.clone(),
             procedure: procedure.name.vi.clone(),
-            office: procedure.authority.vi.clone(),
+            office: office
+                .map(|o| o.name.vi.clone())
+                .unwrap_or_else(|| procedure.authority.vi.clone()),
+            office_address: office.map(|o| o.address.vi.clone()).unwrap_or_default(),
+            office_hours: office.map(|o| o.hours_line(Lang::Vi)).unwrap_or_default(),
             code: code.display(),
             submitted: local.format("%H:%M ngày %d/%m/%Y").to_string(),
             appointment: appointment.format("%d/%m/%Y").to_string(),
@@ -164,6 +187,25 @@ impl ReceiptContent {
         }
     }
 
+    /// The line above the papers still to bring: to the office above when its address is
+    /// printed, else to the office by name.
+    pub fn papers_heading(&self) -> String {
+        if self.office_address.is_empty() {
+            format!("Giấy tờ cần mang đến {}:", lowercase_first(&self.office))
+        } else {
+            "Giấy tờ cần mang đến nơi giải quyết:".to_string()
+        }
+    }
+
+    /// The place lines at the top: the place, and the commune when the place is another name.
+    fn place_lines(&self) -> Vec<&str> {
+        let mut lines = vec![self.place.as_str()];
+        if !self.commune.is_empty() && !self.place.contains(&self.commune) {
+            lines.push(&self.commune);
+        }
+        lines
+    }
+
     /// The expected date, said as expected and from when it counts.
     pub fn expected(&self) -> String {
         format!(
@@ -183,8 +225,14 @@ impl ReceiptContent {
             self.where_it_is(),
             self.expected()
         );
+        if !self.office_address.is_empty() {
+            s += &format!(
+                " Nơi giải quyết: {}, {}. {}.",
+                self.office, self.office_address, self.office_hours
+            );
+        }
         if !self.papers.is_empty() {
-            s += " Giấy tờ cần mang đến Bộ phận một cửa: ";
+            s += &format!(" {} ", self.papers_heading());
             s += &self.papers.join("; ");
             s += ".";
         }
@@ -244,9 +292,11 @@ fn text(text: impl Into<String>, size: TextSize, bold: bool, align: Align) -> Bl
 pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
     use Align::*;
     use TextSize::*;
-    let mut b = vec![
-        text("BIÊN NHẬN HỒ SƠ", Large, true, Center),
-        text(&r.place, Normal, false, Center),
+    let mut b = vec![text("BIÊN NHẬN HỒ SƠ", Large, true, Center)];
+    for line in r.place_lines() {
+        b.push(text(line, Normal, false, Center));
+    }
+    b.extend([
         text(
             format!("Máy dịch vụ công {}", r.kiosk_id),
             Small,
@@ -260,18 +310,31 @@ pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
         text(format!("Nộp lúc: {}", r.submitted), Normal, false, Left),
         text(r.where_it_is(), Normal, true, Left),
         text(r.expected(), Normal, false, Left),
-    ];
+    ]);
     if let Some(fee) = r.fee_text() {
         b.push(text(format!("Lệ phí: {fee}"), Normal, false, Left));
     }
-    if !r.papers.is_empty() {
+    if !r.office_address.is_empty() {
         b.push(Block::Rule);
         b.push(text(
-            "Giấy tờ cần mang đến Bộ phận một cửa:",
+            format!("Nơi giải quyết: {}", r.office),
             Normal,
             true,
             Left,
         ));
+        b.push(text(
+            format!("Địa chỉ: {}", r.office_address),
+            Normal,
+            false,
+            Left,
+        ));
+        b.push(text(&r.office_hours, Normal, false, Left));
+    }
+    if !r.papers.is_empty() {
+        if r.office_address.is_empty() {
+            b.push(Block::Rule);
+        }
+        b.push(text(r.papers_heading(), Normal, true, Left));
         for p in &r.papers {
             b.push(text(format!("• {p}"), Normal, false, Left));
         }
@@ -325,13 +388,14 @@ pub fn receipt_blocks(r: &ReceiptContent) -> Vec<Block> {
     b
 }
 
-/// The queue ticket for the one-stop desk: a big number, the procedure, the code.
+/// The queue ticket for the deciding office's desk, printed only where the kiosk stands in
+/// that office's commune: a big number, the office, the procedure, the code.
 pub fn queue_ticket_blocks(r: &ReceiptContent) -> Vec<Block> {
     use Align::*;
     use TextSize::*;
     vec![
         text("PHIẾU THỨ TỰ", Large, true, Center),
-        text("Bộ phận một cửa", Normal, false, Center),
+        text(&r.office, Normal, false, Center),
         text(&r.place, Small, false, Center),
         Block::Rule,
         text(format!("{:03}", r.ticket_number), Huge, true, Center),
@@ -339,11 +403,112 @@ pub fn queue_ticket_blocks(r: &ReceiptContent) -> Vec<Block> {
         text(format!("Mã hồ sơ: {}", r.code), Normal, false, Center),
         text(format!("Lấy lúc: {}", r.submitted), Small, false, Center),
         text(
-            "Vui lòng mang giấy tờ đến Bộ phận một cửa khi được gọi số.",
+            format!(
+                "Vui lòng mang giấy tờ đến {} khi được gọi số.",
+                lowercase_first(&r.office)
+            ),
             Normal,
             false,
             Center,
         ),
         Block::Feed(3),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receipt(place: &str, commune: &str, office: Option<&Office>) -> ReceiptContent {
+        let catalogue = crate::core::test_procedure::catalogue_with("");
+        let procedure = catalogue.get("p").unwrap();
+        let context = ReceiptContext {
+            place: place.into(),
+            commune: commune.into(),
+            kiosk_id: "K1".into(),
+            calendar: HolidayCalendar::computed(),
+            beneficiary: None,
+            help_phone: String::new(),
+        };
+        let papers = [crate::core::procedure::Paper {
+            name: crate::core::text::Text::new("Giấy khai sinh", ""),
+            original: true,
+            copies: 0,
+            replaced_by_answers: false,
+            photographed_by: Vec::new(),
+        }];
+        ReceiptContent::new(
+            &context,
+            procedure,
+            office,
+            &papers,
+            &crate::core::dossier_code::DossierCode::from_random(&[1; 8]),
+            "2026-12-07T02:00:00Z".parse().unwrap(),
+            None,
+            true,
+            1,
+        )
+    }
+
+    fn lines(r: &ReceiptContent) -> Vec<String> {
+        receipt_blocks(r)
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Text { text, .. } => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_apartment_block_kiosk_prints_its_commune_too() {
+        let block = lines(&receipt(
+            "Chung cư Mẫu",
+            "Phường Hoàn Kiếm, Thành phố Hà Nội",
+            None,
+        ));
+        assert_eq!(
+            block[1..3],
+            ["Chung cư Mẫu", "Phường Hoàn Kiếm, Thành phố Hà Nội"]
+        );
+        // A place that is the commune is not printed twice.
+        let ward = lines(&receipt(
+            "Phường Hoàn Kiếm, Thành phố Hà Nội",
+            "Phường Hoàn Kiếm, Thành phố Hà Nội",
+            None,
+        ));
+        assert_eq!(
+            ward.iter()
+                .filter(|l| l.as_str() == "Phường Hoàn Kiếm, Thành phố Hà Nội")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn the_deciding_office_is_printed_with_its_address_or_the_authority_alone() {
+        let offices = crate::core::office::Offices::parse(
+            "[[office]]\ncommune = \"00070\"\nkind = \"one_stop\"\n\
+             name = { vi = \"Bộ phận một cửa UBND phường Hoàn Kiếm\" }\n\
+             address = { vi = \"Số 1 phố Mẫu\" }\nhours = { vi = \"Thứ Hai – Thứ Sáu\" }\n",
+        )
+        .unwrap();
+        let office = offices.find("00070", crate::core::office::OfficeKind::OneStop);
+        let with = lines(&receipt("P", "", office));
+        for line in [
+            "Nơi giải quyết: Bộ phận một cửa UBND phường Hoàn Kiếm",
+            "Địa chỉ: Số 1 phố Mẫu",
+            "Giờ làm việc: Thứ Hai – Thứ Sáu",
+            "Giấy tờ cần mang đến nơi giải quyết:",
+        ] {
+            assert!(with.iter().any(|l| l == line), "{line:?} in {with:?}");
+        }
+        let without = lines(&receipt("P", "", None));
+        assert!(!without.iter().any(|l| l.starts_with("Địa chỉ")));
+        // The test procedure's authority is "UBND": an acronym keeps its capitals.
+        assert!(
+            without.iter().any(|l| l == "Giấy tờ cần mang đến UBND:"),
+            "{without:?}"
+        );
+    }
 }

@@ -18,6 +18,8 @@ pub struct DossierSummary {
     pub created_at: DateTime<Utc>,
     /// For a supplement: the dossier it completes.
     pub supplements: Option<uuid::Uuid>,
+    /// The commune whose office decides it, when known (`DossierDraft::office_commune`).
+    pub office_commune: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,27 +15,54 @@ pub const SUPPLEMENT_PHOTO: &str = "supplement_photo";
 /// The id of the note asked with it.
 pub const SUPPLEMENT_NOTE: &str = "supplement_note";
 
+/// The sent-back dossier a supplement completes: its id, and the commune whose office decides
+/// it (the supplement goes to the same office).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Original {
+    pub id: uuid::Uuid,
+    pub office_commune: Option<String>,
+}
+
 pub fn supplement_form(original: &Procedure, request: &FixRequest) -> Procedure {
+    // Each question keeps the heading it had in the original, though the question that named
+    // it may not be asked again.
+    let mut section = None;
+    let sectioned: Vec<Field> = original
+        .fields
+        .iter()
+        .map(|f| {
+            if f.section.is_some() {
+                section = f.section.clone();
+            }
+            Field {
+                section: section.clone(),
+                ..f.clone()
+            }
+        })
+        .collect();
     let applicant = original
         .field_with_role(FieldRole::ApplicantId)
-        .map(|i| original.fields[i].clone());
+        .map(|i| sectioned[i].clone());
     let mut fields: Vec<Field> = applicant.clone().into_iter().collect();
-    for field in &original.fields {
+    for field in &sectioned {
         let named = request.fields.iter().any(|f| f == &field.id);
         if named && Some(&field.id) != applicant.as_ref().map(|a| &a.id) {
             fields.push(field.clone());
         }
     }
     if fields.len() == applicant.iter().count() {
-        fields.push(field(
-            SUPPLEMENT_PHOTO,
-            Text::new(
-                "Chụp ảnh giấy tờ cần bổ sung",
-                "Photograph the paper to add",
-            ),
-            FieldKind::Attachment,
-            true,
-        ));
+        fields.push(Field {
+            section: Some(Text::new("Phần bổ sung", "What is added")),
+            ..field(
+                SUPPLEMENT_PHOTO,
+                Text::new(
+                    "Chụp ảnh giấy tờ cần bổ sung",
+                    "Photograph the paper to add",
+                ),
+                FieldKind::Attachment,
+                true,
+            )
+        });
         fields.push(field(
             SUPPLEMENT_NOTE,
             Text::new(
@@ -82,6 +109,7 @@ fn field(id: &str, label: Text, kind: FieldKind, required: bool) -> Field {
         role: None,
         when: None,
         stop: None,
+        section: None,
         kind,
     }
 }

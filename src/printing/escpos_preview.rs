@@ -340,6 +340,17 @@ pub fn render(bytes: &[u8], dots: u32, fonts: &Fonts) -> Result<Preview, Preview
 /// can be (inside a symbol at most one module row is light: 16 dots at the largest size), and
 /// each piece, given a white margin, is read alone by `decode` (`identity::qr_camera::decode_gray`).
 pub fn qr_codes(paper: &GrayImage, decode: impl Fn(&GrayImage) -> Option<String>) -> Vec<String> {
+    qr_codes_at(paper, decode)
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect()
+}
+
+/// As `qr_codes`, with the rows (top, bottom) of the paper each code was read from.
+pub fn qr_codes_at(
+    paper: &GrayImage,
+    decode: impl Fn(&GrayImage) -> Option<String>,
+) -> Vec<(String, (u32, u32))> {
     const LONGEST_LIGHT_RUN_IN_A_SYMBOL: u32 = 16;
     let dark = |x: u32, y: u32| paper.get_pixel(x, y)[0] < 128;
     let row_ink = |y: u32| (0..paper.width()).filter(|x| dark(*x, y)).count() as u32;
@@ -349,7 +360,7 @@ pub fn qr_codes(paper: &GrayImage, decode: impl Fn(&GrayImage) -> Option<String>
             let mut piece = GrayImage::from_pixel(paper.width(), bottom - top + 48, Luma([255]));
             let cut = image::imageops::crop_imm(paper, 0, top, paper.width(), bottom - top);
             image::imageops::overlay(&mut piece, &cut.to_image(), 0, 24);
-            out.extend(decode(&piece));
+            out.extend(decode(&piece).map(|text| (text, (top, bottom))));
         }
     };
     let mut top: Option<u32> = None;

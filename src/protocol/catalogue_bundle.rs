@@ -22,6 +22,8 @@ pub struct OpenedCatalogue {
     pub catalogue: Catalogue,
     /// Present when the bundle brings a new units list.
     pub units: Option<AdminUnits>,
+    /// Present when the bundle brings the offices.
+    pub offices: Option<crate::core::office::Offices>,
     /// The portal's current sealing key, when the bundle announces one.
     pub sealing_key: Option<String>,
 }
@@ -97,6 +99,17 @@ pub fn open(
         ),
         None => None,
     };
+    let offices = match &bundle.offices {
+        Some(text) => Some(
+            crate::core::office::Offices::parse(text).map_err(|(line, e)| {
+                BundleRefused::BrokenFile(match line {
+                    Some(line) => format!("offices, line {line}: {e}"),
+                    None => format!("offices: {e}"),
+                })
+            })?,
+        ),
+        None => None,
+    };
     if let Some(key) = &bundle.sealing_public_key {
         crate::protocol::sealing::Sealer::from_base64(key)
             .map_err(|e| BundleRefused::BrokenFile(format!("sealing key: {e}")))?;
@@ -110,6 +123,7 @@ pub fn open(
         version: bundle.version,
         catalogue,
         units,
+        offices,
         sealing_key: bundle.sealing_public_key.clone(),
     })
 }
@@ -122,6 +136,7 @@ mod tests {
         crate::app::assets::catalogue_bundle_from_files(
             &crate::app::assets::assets_dir().join("procedures"),
             None,
+            Some(&crate::app::assets::assets_dir().join("offices.toml")),
             version,
         )
         .unwrap()
@@ -146,6 +161,13 @@ mod tests {
         let opened = open(&signed, &key.public_base64(), 2).unwrap();
         assert_eq!(opened.version, 3);
         assert!(opened.catalogue.procedures().len() >= 6);
+        // The offices travel with it.
+        let offices = opened.offices.expect("the bundle brings the offices");
+        assert!(
+            offices
+                .find("00070", crate::core::office::OfficeKind::Police)
+                .is_some()
+        );
     }
 
     #[test]
@@ -198,6 +220,14 @@ mod tests {
         assert!(matches!(
             open(&sign(&broken, &key), &public, 0),
             Err(BundleRefused::BrokenFile(m)) if m.contains("zz.toml")
+        ));
+
+        // Genuine but with broken offices: refused whole, saying where.
+        let mut broken = shipped_bundle(5);
+        broken.offices = Some("[[office]]\ncommune = \"00070\"\nkind = \"army\"\n".into());
+        assert!(matches!(
+            open(&sign(&broken, &key), &public, 0),
+            Err(BundleRefused::BrokenFile(m)) if m.starts_with("offices, line 3")
         ));
     }
 }

@@ -225,6 +225,9 @@ pub struct CatalogueBundle {
     pub procedures: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub admin_units: Option<String>,
+    /// The offices residents go to, by commune (TOML, "Offices" in `SCHEMA.md`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offices: Option<String>,
     /// The portal's current sealing key (X25519, base64), when it rotated it: kiosks seal new
     /// dossiers to it from then on. The catalogue signature is what makes this channel trusted.
     #[serde(default, skip_serializing_if = "Option::is_none")]

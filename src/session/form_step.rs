@@ -34,7 +34,7 @@ impl FormStep {
         units: Arc<AdminUnits>,
         identity: Option<&CitizenIdentity>,
         home_commune: Option<&str>,
-        supplements: Option<uuid::Uuid>,
+        supplements: Option<crate::core::supplement_form::Original>,
     ) -> Screen {
         let mut form = FormSession::new(procedure, units).with_home_commune(home_commune);
         if let Some(original) = supplements {

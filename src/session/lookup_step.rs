@@ -9,6 +9,7 @@ use crate::core::dossier_code::DossierCode;
 use crate::core::field::InputMode;
 use crate::core::fix_request::FixRequest;
 use crate::core::form::Key;
+use crate::core::office::{Office, Offices};
 use crate::core::procedure::Procedure;
 use crate::core::stored_dossier::{DossierSummary, StatusEvent};
 use crate::core::text::Text;
@@ -44,8 +45,11 @@ pub struct LookupResult {
 pub struct FixAction {
     pub request: FixRequest,
     pub questions: Vec<Text>,
-    /// The office that decides (the procedure's authority).
+    /// The office that decides: its name from the offices list, else the procedure's
+    /// authority.
     pub office: Text,
+    /// Where it is and when it is open, when the offices list has it.
+    pub office_detail: Option<Office>,
     /// The procedure of the dossier, to build the supplement's short form (`None` when the
     /// catalogue no longer has it: the supplement cannot be made here).
     pub procedure: Option<Arc<Procedure>>,
@@ -57,6 +61,7 @@ pub struct FixAction {
 fn fix_action(
     history: &[StatusEvent],
     procedure: Option<Arc<Procedure>>,
+    office: Option<&Office>,
     supplement: Option<DossierSummary>,
 ) -> FixAction {
     let last = history
@@ -81,10 +86,12 @@ fn fix_action(
         })
         .unwrap_or_default();
     FixAction {
-        office: procedure
-            .as_ref()
-            .map(|p| p.authority.clone())
-            .unwrap_or_else(|| Text::new("Bộ phận một cửa", "the one-stop office")),
+        office: match (office, &procedure) {
+            (Some(o), _) => o.name.clone(),
+            (None, Some(p)) => p.authority.clone(),
+            (None, None) => Text::new("Bộ phận một cửa", "the one-stop office"),
+        },
+        office_detail: office.cloned(),
         request,
         questions,
         procedure,
@@ -181,8 +188,13 @@ impl LookupStep {
     }
 
     /// The store's answer; the procedure's name comes from `catalogue` (its id when the
-    /// catalogue no longer has it).
-    pub fn found(&mut self, result: Result<Option<LookupFound>, Text>, catalogue: &Catalogue) {
+    /// catalogue no longer has it), the deciding office's address from `offices`.
+    pub fn found(
+        &mut self,
+        result: Result<Option<LookupFound>, Text>,
+        catalogue: &Catalogue,
+        offices: &Offices,
+    ) {
         match result {
             Ok(Some(LookupFound {
                 summary,
@@ -198,8 +210,11 @@ impl LookupStep {
                         .unwrap_or_else(|| {
                             Text::new(summary.procedure_id.clone(), summary.procedure_id.clone())
                         });
+                let office = procedure
+                    .as_ref()
+                    .and_then(|p| offices.find(summary.office_commune.as_deref()?, p.office));
                 let action = (summary.state == DossierState::NeedsFix)
-                    .then(|| fix_action(&history, procedure, supplement));
+                    .then(|| fix_action(&history, procedure.clone(), office, supplement));
                 self.result = Some(LookupResult {
                     summary,
                     procedure_name,
@@ -264,7 +279,7 @@ mod tests {
     #[test]
     fn not_found_says_where_else_to_look_and_clear_forgets_it() {
         let mut step = LookupStep::default();
-        step.found(Ok(None), &Catalogue::default());
+        step.found(Ok(None), &Catalogue::default(), &Offices::default());
         assert!(step.error().unwrap().en.contains("when online"));
         assert!(step.result().is_none());
         step.clear();
@@ -272,6 +287,17 @@ mod tests {
     }
 
     fn found_in(state: DossierState, events: Vec<StatusEvent>) -> Option<FixAction> {
+        found_deciding(state, events, None)
+    }
+
+    /// As `found_in`, for a dossier stored with the commune whose office decides it (the
+    /// shipped offices list has 00070's).
+    fn found_deciding(
+        state: DossierState,
+        events: Vec<StatusEvent>,
+        office_commune: Option<&str>,
+    ) -> Option<FixAction> {
+        let offices = Offices::parse(include_str!("../../assets/offices.toml")).unwrap();
         let text = include_str!("../../assets/procedures/dang-ky-tam-tru.toml");
         let (catalogue, problems) = Catalogue::from_sources([("tam-tru", text)]);
         assert!(problems.is_empty());
@@ -284,6 +310,7 @@ mod tests {
             state,
             created_at: "2026-11-24T02:00:00Z".parse().unwrap(),
             supplements: None,
+            office_commune: office_commune.map(str::to_string),
         };
         step.found(
             Ok(Some(LookupFound {
@@ -293,6 +320,7 @@ mod tests {
                 supplement: None,
             })),
             &catalogue,
+            &offices,
         );
         step.result().unwrap().action.clone()
     }
@@ -326,9 +354,28 @@ mod tests {
         assert_eq!(action.questions[0].vi, "Chụp ảnh hợp đồng thuê nhà");
         assert!(action.office.vi.starts_with("Công an cấp xã"));
         assert!(
+            action.office_detail.is_none(),
+            "no commune stored: no address"
+        );
+        assert!(
             action.procedure.is_some(),
             "the supplement can be made here"
         );
+        // Stored with the commune that decides it: that commune's police, with its address.
+        let events = vec![event(DossierState::NeedsFix, None, Some(request))];
+        let action = found_deciding(DossierState::NeedsFix, events.clone(), Some("00070")).unwrap();
+        assert_eq!(action.office.vi, "Công an phường Hoàn Kiếm");
+        assert!(
+            action
+                .office_detail
+                .unwrap()
+                .address
+                .vi
+                .contains("Hoàn Kiếm")
+        );
+        // A commune the list does not have: the authority, never another commune's office.
+        let action = found_deciding(DossierState::NeedsFix, events, Some("99999")).unwrap();
+        assert!(action.office.vi.starts_with("Công an cấp xã") && action.office_detail.is_none());
     }
 
     #[test]

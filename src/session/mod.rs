@@ -6,6 +6,7 @@ pub mod admin_panel;
 pub mod assist_step;
 pub mod command;
 pub mod controller;
+pub mod date_calendar;
 pub mod form_step;
 pub mod help_call;
 pub mod identity_step;

@@ -26,6 +26,7 @@ pub enum Outcome {
     CatalogueInstalled(
         Arc<crate::core::catalogue::Catalogue>,
         Option<Arc<crate::core::address::AdminUnits>>,
+        Option<Arc<crate::core::office::Offices>>,
     ),
     QrScanned(Result<crate::identity::cccd_qr::CccdQr, Text>),
     CardProgress(crate::identity::chip_session::ReadStep),
@@ -77,7 +78,9 @@ impl Outcome {
                 c.queue_count = s.queued;
                 c.sending = s.sending;
             }
-            Outcome::CatalogueInstalled(catalogue, units) => c.replace_catalogue(catalogue, units),
+            Outcome::CatalogueInstalled(catalogue, units, offices) => {
+                c.replace_catalogue(catalogue, units, offices)
+            }
         }
         None
     }

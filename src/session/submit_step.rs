@@ -7,6 +7,7 @@ use crate::core::catalogue::Catalogue;
 use crate::core::dossier::DossierState;
 use crate::core::dossier_code::DossierCode;
 use crate::core::form::FormSession;
+use crate::core::office::{Office, Offices};
 use crate::core::procedure::{Paper, Procedure};
 use crate::core::receipt_content::{ReceiptContent, ReceiptContext};
 use crate::core::stored_dossier::DossierSummary;
@@ -44,6 +45,8 @@ pub struct SubmitStep {
     print_state: PrintState,
     /// The papers the resident just submitting must still bring to the desk.
     papers_to_bring: Vec<Paper>,
+    /// The office that decides the dossier just submitted, when the offices list has it.
+    office: Option<Office>,
     /// "Tôi cam đoan…" is ticked on the review page (a dossier needs it).
     declared: bool,
 }
@@ -60,6 +63,7 @@ impl Default for SubmitStep {
             receipt: None,
             print_state: PrintState::Idle,
             papers_to_bring: Vec::new(),
+            office: None,
             declared: false,
         }
     }
@@ -117,12 +121,16 @@ impl SubmitStep {
 
     /// The store kept the dossier of `procedure`: its receipt (when receipts are on) and the
     /// command that prints it. `papers`: those the resident must still bring (not photographed
-    /// here); `offline`: not yet at the portal, as the receipt says.
+    /// here); `office`: the deciding office, when known; `at_hand`: that office is in the
+    /// kiosk's own commune (a queue ticket for its desk makes sense); `offline`: not yet at the
+    /// portal, as the receipt says.
     pub fn stored(
         &mut self,
         summary: DossierSummary,
         procedure: Option<Arc<Procedure>>,
         papers: Vec<Paper>,
+        office: Option<&Office>,
+        at_hand: bool,
         offline: bool,
     ) -> Option<Command> {
         self.submitting = false;
@@ -131,6 +139,7 @@ impl SubmitStep {
             ReceiptContent::new(
                 ctx,
                 &procedure,
+                office,
                 &papers,
                 &summary.code,
                 summary.created_at,
@@ -139,9 +148,13 @@ impl SubmitStep {
                 0,
             )
         });
-        // A queue ticket only sends someone to the desk who has something to bring there.
-        let queue_ticket = (self.queue_tickets && !papers.is_empty()).then_some(summary.created_at);
+        // A queue ticket only sends someone to the desk who has something to bring there, and
+        // only to a desk of this commune's office (never to a counter in another building).
+        let queue_ticket =
+            (self.queue_tickets && !papers.is_empty() && office.is_some() && at_hand)
+                .then_some(summary.created_at);
         self.papers_to_bring = papers;
+        self.office = office.cloned();
         self.submitted_id = Some(summary.id);
         self.submitted = Some((summary.code, procedure, summary.receipt));
         self.start_printing(queue_ticket)
@@ -177,11 +190,12 @@ impl SubmitStep {
     }
 
     /// "Reprint": the receipt on screen again, or, under a looked-up dossier (`found`), its
-    /// receipt made again from the catalogue's procedure.
+    /// receipt made again from the catalogue's procedure and `offices`.
     pub fn reprint(
         &mut self,
         found: Option<&DossierSummary>,
         catalogue: &Catalogue,
+        offices: &Offices,
     ) -> Option<Command> {
         if let (Some(found), None) = (found, &self.receipt) {
             let Some(p) = catalogue.get(&found.procedure_id) else {
@@ -205,10 +219,15 @@ impl SubmitStep {
                 .filter(|x| x.still_to_bring(&photographable))
                 .cloned()
                 .collect();
+            let office = found
+                .office_commune
+                .as_deref()
+                .and_then(|commune| offices.find(commune, p.office));
             self.receipt = self.receipt_context.as_ref().map(|ctx| {
                 ReceiptContent::new(
                     ctx,
                     p,
+                    office,
                     &papers,
                     &found.code,
                     found.created_at,
@@ -244,6 +263,7 @@ impl SubmitStep {
         self.submitted = None;
         self.submitted_id = None;
         self.papers_to_bring.clear();
+        self.office = None;
         self.declared = false;
         self.clear_receipt();
     }
@@ -272,6 +292,10 @@ impl SubmitStep {
     pub fn last_submitted(&self) -> Option<&Submitted> {
         self.submitted.as_ref()
     }
+    /// The office that decides the dossier just submitted (address and hours on the done page).
+    pub fn office(&self) -> Option<&Office> {
+        self.office.as_ref()
+    }
     pub fn submitted_id(&self) -> Option<uuid::Uuid> {
         self.submitted_id
     }
@@ -296,6 +320,7 @@ mod tests {
     fn summary(procedure_id: &str, state: DossierState) -> DossierSummary {
         DossierSummary {
             supplements: None,
+            office_commune: None,
             receipt: Some("signed-token".into()),
             id: uuid::Uuid::nil(),
             code: DossierCode::from_random(&[5; 8]),
@@ -310,6 +335,7 @@ mod tests {
         s.set_receipt_context(
             Arc::new(ReceiptContext {
                 place: "Phường Hoàn Kiếm".into(),
+                commune: String::new(),
                 kiosk_id: "K1".into(),
                 calendar: HolidayCalendar::computed(),
                 beneficiary: None,
@@ -331,6 +357,8 @@ mod tests {
             summary("p", DossierState::Queued),
             Some(p),
             Vec::new(),
+            None,
+            false,
             true,
         )
         else {
@@ -340,16 +368,55 @@ mod tests {
         assert_eq!(Some(&content), s.receipt());
         assert_eq!(s.print_state(), &PrintState::Printing);
         assert!(
-            s.reprint(None, &catalogue()).is_none(),
+            s.reprint(None, &catalogue(), &Offices::default()).is_none(),
             "not while printing"
         );
         s.printed(Err(Text::new("Hết giấy", "Out of paper")));
         assert!(matches!(s.print_state(), PrintState::Failed(t) if t.vi == "Hết giấy"));
         assert!(
-            s.reprint(None, &catalogue()).is_some(),
+            s.reprint(None, &catalogue(), &Offices::default()).is_some(),
             "a failed print may be tried again"
         );
         assert_eq!(s.submitted_id(), Some(uuid::Uuid::nil()));
+    }
+
+    #[test]
+    fn a_queue_ticket_is_printed_only_for_a_desk_of_this_communes_office() {
+        let offices = Offices::parse(
+            "[[office]]\ncommune = \"00070\"\nkind = \"one_stop\"\n\
+             name = { vi = \"Bộ phận một cửa UBND phường Hoàn Kiếm\" }\n\
+             address = { vi = \"Số 1 phố Mẫu\" }\nhours = { vi = \"Thứ Hai – Thứ Sáu\" }\n",
+        )
+        .unwrap();
+        let desk = offices.find("00070", crate::core::office::OfficeKind::OneStop);
+        let paper = Paper {
+            name: Text::new("Giấy khai sinh", ""),
+            original: true,
+            copies: 0,
+            replaced_by_answers: false,
+            photographed_by: Vec::new(),
+        };
+        let p = catalogue().get("p").unwrap().clone();
+        for (office, at_hand, papers, ticket) in [
+            (desk, true, vec![paper.clone()], true),
+            (desk, false, vec![paper.clone()], false),
+            (None, true, vec![paper.clone()], false),
+            (desk, true, Vec::new(), false),
+        ] {
+            let mut s = with_receipts();
+            s.queue_tickets = true;
+            let Some(Command::PrintReceipt { queue_ticket, .. }) = s.stored(
+                summary("p", DossierState::Queued),
+                Some(p.clone()),
+                papers,
+                office,
+                at_hand,
+                true,
+            ) else {
+                panic!("the receipt is printed")
+            };
+            assert_eq!(queue_ticket.is_some(), ticket, "{office:?} {at_hand}");
+        }
     }
 
     #[test]
@@ -361,6 +428,8 @@ mod tests {
                 summary("p", DossierState::Queued),
                 Some(p),
                 Vec::new(),
+                None,
+                false,
                 true
             )
             .is_none()
@@ -372,13 +441,36 @@ mod tests {
     fn a_looked_up_dossier_is_reprinted_unless_its_procedure_left_the_catalogue() {
         let mut s = with_receipts();
         let found = |procedure: &str| summary(procedure, DossierState::Accepted);
-        assert!(s.reprint(Some(&found("gone")), &catalogue()).is_none());
+        assert!(
+            s.reprint(Some(&found("gone")), &catalogue(), &Offices::default())
+                .is_none()
+        );
         assert!(matches!(s.print_state(), PrintState::Failed(t) if t.vi.contains("không còn")));
         s.clear_receipt();
         assert!(matches!(
-            s.reprint(Some(&found("p")), &catalogue()),
+            s.reprint(Some(&found("p")), &catalogue(), &Offices::default()),
             Some(Command::PrintReceipt { .. })
         ));
+        // The office that decides it is named with its address when the offices list has it.
+        let offices = Offices::parse(
+            "[[office]]\ncommune = \"00070\"\nkind = \"one_stop\"\n\
+             name = { vi = \"Bộ phận một cửa UBND phường Hoàn Kiếm\" }\n\
+             address = { vi = \"Số 1 phố Mẫu\" }\nhours = { vi = \"Thứ Hai – Thứ Sáu\" }\n",
+        )
+        .unwrap();
+        for (commune, address) in [
+            (Some("00070"), "Số 1 phố Mẫu"),
+            (Some("00073"), ""),
+            (None, ""),
+        ] {
+            s.end_session();
+            let found = DossierSummary {
+                office_commune: commune.map(str::to_string),
+                ..found("p")
+            };
+            s.reprint(Some(&found), &catalogue(), &offices);
+            assert_eq!(s.receipt().unwrap().office_address, address, "{commune:?}");
+        }
         s.end_session();
         assert!(s.receipt().is_none() && s.last_submitted().is_none());
         assert_eq!(s.print_state(), &PrintState::Idle);

@@ -198,7 +198,11 @@ fn done_prompt(c: &KioskController) -> Text {
     let mut t = match c.submission().last_submitted() {
         Some((code, procedure, _)) => {
             let spelled = code.display().replace('-', " ");
-            let office = &procedure.authority;
+            let office = c
+                .submission()
+                .office()
+                .map(|o| &o.name)
+                .unwrap_or(&procedure.authority);
             let delivered = c.online && c.queue_count == 0;
             Text::new(
                 if delivered {
@@ -230,6 +234,20 @@ fn done_prompt(c: &KioskController) -> Text {
             "The dossier is saved on the kiosk.",
         ),
     };
+    if let Some(o) = c.submission().office() {
+        t = t.with_suffix(Some(&Text::new(
+            format!(
+                "Nơi giải quyết: {}. {}.",
+                o.name_and_address(Lang::Vi),
+                o.hours_line(Lang::Vi)
+            ),
+            format!(
+                "Handled at: {}. {}.",
+                o.name_and_address(Lang::En),
+                o.hours_line(Lang::En)
+            ),
+        )));
+    }
     if let Some(r) = c.submission().receipt() {
         t = t.with_suffix(Some(&Text::new(
             format!(
@@ -243,14 +261,8 @@ fn done_prompt(c: &KioskController) -> Text {
         )));
         if !r.papers.is_empty() {
             t = t.with_suffix(Some(&Text::new(
-                format!(
-                    "Giấy tờ còn cần mang đến Bộ phận một cửa: {}.",
-                    r.papers.join("; ")
-                ),
-                format!(
-                    "Still to bring to the one-stop desk: {}.",
-                    r.papers.join("; ")
-                ),
+                format!("{} {}.", r.papers_heading(), r.papers.join("; ")),
+                format!("Still to bring to {}: {}.", r.office, r.papers.join("; ")),
             )));
         }
     }
@@ -287,19 +299,24 @@ fn lookup_prompt(c: &KioskController) -> Text {
         // Sent back: what the office asks, by when, and how to add it here.
         if let Some(a) = &r.action {
             let due = a.request.due.map(|d| d.format("%d/%m/%Y").to_string());
+            // Where to go, with the address when the offices list has it.
+            let office = |lang| match &a.office_detail {
+                Some(o) => o.name_and_address(lang),
+                None => a.office.get(lang).to_string(),
+            };
             said.vi += &format!(
                 " Cơ quan đề nghị: {}.{} Chạm Bổ sung tại máy để bổ sung ngay, hoặc đến {}.",
                 a.request.what.trim_end_matches('.'),
                 due.as_ref()
                     .map(|d| format!(" Hạn bổ sung: ngày {d}."))
                     .unwrap_or_default(),
-                a.office.vi
+                office(Lang::Vi)
             );
             said.en += &format!(
                 " The office asks: {}.{} Touch Add it here to add it now, or go to {}.",
                 a.request.what.trim_end_matches('.'),
                 due.map(|d| format!(" Add it by {d}.")).unwrap_or_default(),
-                a.office.en
+                office(Lang::En)
             );
         }
         return said;

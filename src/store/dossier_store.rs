@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_alerts.sql"),
     include_str!("migrations/0008_retention.sql"),
     include_str!("migrations/0009_supplements.sql"),
+    include_str!("migrations/0010_office_commune.sql"),
 ];
 
 pub struct Store {
@@ -256,8 +257,8 @@ impl Store {
         });
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt, supplements)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)",
+            "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt, supplements, office_commune)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
             params![
                 draft.id.to_string(),
                 draft.code.as_str(),
@@ -268,6 +269,7 @@ impl Store {
                 at,
                 receipt,
                 draft.supplements.map(|u| u.to_string()),
+                draft.office_commune,
             ],
         )?;
         for (a, sealed) in attachments.iter().zip(&sealed_photos) {
@@ -289,6 +291,7 @@ impl Store {
             state,
             created_at: now,
             supplements: draft.supplements,
+            office_commune: draft.office_commune.clone(),
         })
     }
 
@@ -466,8 +469,7 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, StoreError> {
 }
 
 /// The columns a `DossierSummary` is read from, before a `WHERE`.
-const SUMMARY_COLUMNS: &str =
-    "SELECT id, code, procedure_id, state, created_at, receipt, supplements FROM dossiers";
+const SUMMARY_COLUMNS: &str = "SELECT id, code, procedure_id, state, created_at, receipt, supplements, office_commune FROM dossiers";
 
 type SummaryRow = (
     String,
@@ -475,6 +477,7 @@ type SummaryRow = (
     String,
     String,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
 );
@@ -488,11 +491,12 @@ fn summary_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SummaryRow> {
         r.get(4)?,
         r.get(5)?,
         r.get(6)?,
+        r.get(7)?,
     ))
 }
 
 fn summary_of(row: SummaryRow) -> Result<DossierSummary, StoreError> {
-    let (id, code, procedure_id, state, created_at, receipt, supplements) = row;
+    let (id, code, procedure_id, state, created_at, receipt, supplements, office_commune) = row;
     let uuid = |s: &str| uuid::Uuid::parse_str(s).map_err(|e| StoreError::Decode(e.to_string()));
     Ok(DossierSummary {
         receipt,
@@ -502,6 +506,7 @@ fn summary_of(row: SummaryRow) -> Result<DossierSummary, StoreError> {
         state: parse_state(&state)?,
         created_at: parse_time(&created_at)?,
         supplements: supplements.as_deref().map(uuid).transpose()?,
+        office_commune,
     })
 }
 
@@ -525,6 +530,7 @@ pub(crate) mod tests {
             identity: None,
             assisted_by: None,
             supplements: None,
+            office_commune: None,
             declaration: None,
         }
     }
@@ -541,12 +547,18 @@ pub(crate) mod tests {
     #[test]
     fn a_submitted_dossier_is_found_by_code_with_its_history() {
         let mut store = Store::open_in_memory(sealer()).unwrap();
-        let d = draft(1);
+        let d = DossierDraft {
+            office_commune: Some("00070".into()),
+            ..draft(1)
+        };
         let now = Utc::now();
         let saved = store.submit(&d, &[], now).unwrap();
         assert_eq!(saved.state, DossierState::Queued);
         let found = store.find_by_code(&d.code).unwrap().unwrap();
         assert_eq!(found.id, d.id);
+        // Where the resident was told to go is read back for the lookup and a reprint.
+        assert_eq!(found.office_commune.as_deref(), Some("00070"));
+        assert_eq!(saved.office_commune, found.office_commune);
         assert_eq!(store.history(d.id).unwrap().len(), 1);
         assert_eq!(store.queue_len().unwrap(), 1);
     }

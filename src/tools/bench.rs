@@ -150,6 +150,7 @@ pub(crate) fn sample_draft(i: u32) -> DossierDraft {
         identity: None,
         assisted_by: None,
         supplements: None,
+        office_commune: None,
         declaration: None,
     }
 }

@@ -5,10 +5,10 @@ use crate::core::field::FieldKind;
 use crate::core::form::AddressStage;
 use crate::core::text::{Lang, Text};
 use crate::session::controller::KioskController;
-use crate::slint_generated::{AppWindow, FormAdapter, InputKind, PickRow, ReviewRow};
+use crate::slint_generated::{AppWindow, CalendarCell, FormAdapter, InputKind, PickRow, ReviewRow};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::{RenderCache, qr_image, set_rows};
-use slint::{ComponentHandle, SharedString};
+use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
 
 pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<FormAdapter>();
@@ -23,6 +23,20 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     g.on_next(move || {
         k.update(|c| {
             c.next();
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_calendar_shift(move |months| {
+        k.update(|c| {
+            c.shift_calendar(months);
+            None
+        })
+    });
+    let k = kiosk.clone();
+    g.on_calendar_toggled(move || {
+        k.update(|c| {
+            c.touch();
             None
         })
     });
@@ -98,6 +112,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             if cache.question != Some((index, stage)) {
                 cache.question = Some((index, stage));
                 g.set_search_open(false);
+                g.set_calendar_open(false);
             }
             let question = crate::core::form::question_label(field, stage);
             g.set_question(question.get(lang).into());
@@ -129,6 +144,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 })
                 .collect();
             set_rows(&mut cache.options, options, |m| g.set_options(m));
+            render_calendar(&g, c.calendar(), cache);
         }
         g.set_stop_message(
             form.stop_message()
@@ -166,10 +182,12 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                 }
             }
         }
+        let headings = form.review_headings(lang);
         let review: Vec<ReviewRow> = form
             .review_rows(lang)
             .into_iter()
-            .map(|(id, q, a)| {
+            .zip(headings)
+            .map(|((id, q, a), heading)| {
                 let thumbnail =
                     form.attachment_of(&id)
                         .and_then(|r| c.photos().get(r))
@@ -182,6 +200,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
                             )
                         });
                 ReviewRow {
+                    heading: heading.unwrap_or_default().into(),
                     from_card: form.is_from_card(&id),
                     has_thumbnail: thumbnail.is_some(),
                     thumbnail: thumbnail.unwrap_or_default(),
@@ -213,6 +232,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     } else {
         // No form: nothing a resident typed may stay in the window.
         cache.question = None;
+        render_calendar(&g, None, cache);
         g.set_input_text("".into());
         g.set_error_text("".into());
         g.set_has_photo(false);
@@ -234,7 +254,41 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     );
     match c.submission().last_submitted() {
         Some((code, procedure, receipt)) => {
-            let office = procedure.authority.get(lang).to_string();
+            let decider = c.submission().office();
+            let office = decider
+                .map(|o| o.name.get(lang))
+                .unwrap_or(procedure.authority.get(lang))
+                .to_string();
+            g.set_office_where(
+                decider
+                    .map(|o| match lang {
+                        Lang::Vi => format!("Nơi giải quyết: {}", o.name_and_address(lang)),
+                        Lang::En => format!("Handled at: {}", o.name_and_address(lang)),
+                    })
+                    .unwrap_or_default()
+                    .into(),
+            );
+            g.set_office_hours(
+                decider
+                    .map(|o| o.hours_line(lang))
+                    .unwrap_or_default()
+                    .into(),
+            );
+            g.set_papers_heading(
+                match (decider.is_some(), lang) {
+                    (true, Lang::Vi) => {
+                        "Giấy tờ còn cần mang đến nơi giải quyết (chưa chụp tại máy):".to_string()
+                    }
+                    (true, Lang::En) => "Still to bring there (not photographed here):".to_string(),
+                    (false, Lang::Vi) => {
+                        format!("Giấy tờ còn cần mang đến {office} (chưa chụp tại máy):")
+                    }
+                    (false, Lang::En) => {
+                        format!("Still to bring to {office} (not photographed here):")
+                    }
+                }
+                .into(),
+            );
             if cache.receipt_qr.as_deref() != Some(code.as_str()) {
                 let image = receipt.as_deref().and_then(qr_image);
                 g.set_has_receipt(image.is_some());
@@ -351,11 +405,46 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             g.set_print_failed(false);
             g.set_can_reprint(false);
             g.set_dossier_code("".into());
+            g.set_office_where("".into());
+            g.set_office_hours("".into());
             set_rows(&mut cache.done_papers, Vec::new(), |m| {
                 g.set_papers_to_bring(m)
             });
         }
     }
+}
+
+/// A date question's calendar (none: the question asks something else).
+fn render_calendar(
+    g: &FormAdapter<'_>,
+    view: Option<crate::session::date_calendar::CalendarView>,
+    cache: &mut RenderCache,
+) {
+    g.set_has_calendar(view.is_some());
+    let Some(view) = view else {
+        set_rows(&mut cache.calendar, Vec::new(), |m| g.set_calendar_cells(m));
+        return;
+    };
+    g.set_calendar_title(view.title.into());
+    let weekdays: Vec<SharedString> = view.weekdays.iter().map(|d| (*d).into()).collect();
+    g.set_calendar_weekdays(ModelRc::new(VecModel::from(weekdays)));
+    let cells: Vec<CalendarCell> = view
+        .cells
+        .into_iter()
+        .map(|d| CalendarCell {
+            slot: d.slot as i32,
+            label: d.label.into(),
+            id: d.id.into(),
+            spoken: d.spoken.into(),
+            enabled: d.enabled,
+            today: d.today,
+            chosen: d.chosen,
+        })
+        .collect();
+    set_rows(&mut cache.calendar, cells, |m| g.set_calendar_cells(m));
+    g.set_calendar_weeks(view.weeks as i32);
+    g.set_calendar_can_back(view.can_go_back);
+    g.set_calendar_can_forward(view.can_go_forward);
 }
 
 /// The printer's progress as the done and lookup pages show it: (text, failed, can reprint).

@@ -164,18 +164,21 @@ fn render_action(
             .unwrap_or_default()
             .into(),
     );
+    // The office by name, with its address and hours when the offices list has them.
+    let office = match &a.office_detail {
+        Some(o) => format!("{} ({})", o.name_and_address(lang), o.hours_line(lang)),
+        None => a.office.get(lang).to_string(),
+    };
     g.set_fix_where(
         match (a.procedure.is_some(), lang) {
-            (true, Lang::Vi) => format!(
-                "Bổ sung ngay tại máy này (mang theo thẻ căn cước), hoặc tại {}.",
-                a.office.vi
-            ),
-            (true, Lang::En) => format!(
-                "Add it here at this kiosk (bring your ID card), or at {}.",
-                a.office.en
-            ),
-            (false, Lang::Vi) => format!("Vui lòng bổ sung tại {}.", a.office.vi),
-            (false, Lang::En) => format!("Please add it at {}.", a.office.en),
+            (true, Lang::Vi) => {
+                format!("Bổ sung ngay tại máy này (mang theo thẻ căn cước), hoặc tại {office}.")
+            }
+            (true, Lang::En) => {
+                format!("Add it here at this kiosk (bring your ID card), or at {office}.")
+            }
+            (false, Lang::Vi) => format!("Vui lòng bổ sung tại {office}."),
+            (false, Lang::En) => format!("Please add it at {office}."),
         }
         .into(),
     );

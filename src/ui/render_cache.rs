@@ -13,6 +13,8 @@ pub struct RenderCache {
     pub procedures: Option<Vec<ProcedureRow>>,
     pub papers: Option<Vec<SharedString>>,
     pub options: Option<Vec<PickRow>>,
+    /// The days of the date question's calendar on screen.
+    pub calendar: Option<Vec<crate::slint_generated::CalendarCell>>,
     pub review: Option<Vec<ReviewRow>>,
     pub done_papers: Option<Vec<SharedString>>,
     pub history: Option<Vec<HistoryRow>>,

@@ -21,6 +21,7 @@ mod answer_check;
 mod branching;
 mod draft;
 mod pick_list;
+mod review;
 #[cfg(test)]
 mod tests;
 
@@ -28,7 +29,9 @@ pub use branching::question_counts;
 pub(crate) use draft::format_date_digits;
 pub use draft::{AddressDraft, AddressStage, Draft, Key, question_label};
 use draft::{empty_draft, text_target};
-pub use pick_list::{ELSEWHERE_OPTION, HERE_OPTION, LEGACY_ADDRESS_OPTION, PickOption};
+pub use pick_list::{
+    CALENDAR_DAY, ELSEWHERE_OPTION, HERE_OPTION, LEGACY_ADDRESS_OPTION, PickOption,
+};
 
 /// Where the resident is in the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,7 @@ pub struct FormSession {
     /// The commune the kiosk stands in: offered first for every address.
     home_commune: Option<String>,
     /// A supplement's form: the dossier the office sent back that it completes.
-    supplements: Option<uuid::Uuid>,
+    supplements: Option<crate::core::supplement_form::Original>,
 }
 
 impl FormSession {
@@ -81,7 +84,10 @@ impl FormSession {
 
     /// This form completes a dossier the office sent back (its procedure is the supplement's
     /// short form, `Procedure::supplement_form`).
-    pub fn supplementing(mut self, original: uuid::Uuid) -> FormSession {
+    pub fn supplementing(
+        mut self,
+        original: crate::core::supplement_form::Original,
+    ) -> FormSession {
         self.supplements = Some(original);
         self
     }
@@ -379,27 +385,6 @@ impl FormSession {
         }
     }
 
-    /// (field id, question, answer) for every question on the resident's path, for the
-    /// review page.
-    pub fn review_rows(&self, lang: Lang) -> Vec<(String, String, String)> {
-        self.procedure
-            .fields
-            .iter()
-            .zip(&self.answers)
-            .enumerate()
-            .filter(|(i, _)| self.on_path(*i) == Some(true))
-            .map(|(_, (f, a))| {
-                // A personal ID is shown masked, as everywhere else on screen.
-                let value = match a {
-                    Some(Answer::PersonalId(id)) => id.masked(),
-                    Some(a) => a.display(lang),
-                    None => "—".into(),
-                };
-                (f.id.clone(), f.label.get(lang).to_string(), value)
-            })
-            .collect()
-    }
-
     /// The dossier this form becomes, once every required question has an answer.
     pub fn finish(&self, id: uuid::Uuid, code: DossierCode) -> Result<DossierDraft, Text> {
         let mut answers = BTreeMap::new();
@@ -442,6 +427,15 @@ impl FormSession {
                 ));
             }
         };
+        let office_commune = match &self.supplements {
+            // A supplement goes to the office that has the original.
+            Some(original) => original.office_commune.clone(),
+            None => crate::core::office::deciding_commune(
+                &self.procedure,
+                &answers,
+                self.home_commune.as_deref(),
+            ),
+        };
         Ok(DossierDraft {
             id,
             code,
@@ -461,8 +455,9 @@ impl FormSession {
                     .collect(),
             }),
             assisted_by: None,
-            supplements: self.supplements,
+            supplements: self.supplements.as_ref().map(|o| o.id),
             declaration: None,
+            office_commune,
         })
     }
 

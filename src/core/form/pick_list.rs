@@ -23,6 +23,8 @@ pub const HERE_OPTION: &str = "here";
 pub const ELSEWHERE_OPTION: &str = "elsewhere";
 /// Prefix of a quick answer's id (`quick:12`, `quick:-1`).
 const QUICK: &str = "quick:";
+/// Prefix of a day picked on the calendar (`day:2026-12-07`).
+pub const CALENDAR_DAY: &str = "day:";
 
 /// "Hôm nay", "Hôm qua", "Ngày mai", "3 ngày trước"…
 fn day_label(days: i32) -> Text {
@@ -50,7 +52,31 @@ fn quick_text(kind: &FieldKind, value: i32, today: NaiveDate) -> Option<String> 
     }
 }
 
+/// What a day picked on the calendar types into a date question: only a day the question
+/// allows (the calendar draws the others disabled; a stale or forged id is refused here).
+fn calendar_text(kind: &FieldKind, id: &str, today: NaiveDate) -> Option<String> {
+    if !matches!(kind, FieldKind::Date { .. }) {
+        return None;
+    }
+    let date = NaiveDate::parse_from_str(id.strip_prefix(CALENDAR_DAY)?, "%Y-%m-%d").ok()?;
+    let (first, last) = crate::core::calendar_month::bounds(kind, today);
+    (first..=last)
+        .contains(&date)
+        .then(|| date.format("%d/%m/%Y").to_string())
+}
+
 impl FormSession {
+    /// The date typed so far on the current question, when it is a whole date (the calendar
+    /// opens on its month and marks it).
+    pub fn typed_date(&self) -> Option<NaiveDate> {
+        match (&self.current_field()?.kind, self.draft()?) {
+            (FieldKind::Date { .. }, Draft::Typed(typed)) => {
+                NaiveDate::parse_from_str(typed.trim(), "%d/%m/%Y").ok()
+            }
+            _ => None,
+        }
+    }
+
     /// The rows the resident can pick from on the current screen.
     pub fn options(&self, lang: Lang) -> Vec<PickOption> {
         let Some(field) = self.current_field() else {
@@ -178,10 +204,11 @@ impl FormSession {
                 _ => false,
             },
             Draft::Typed(typed) => {
-                let text = id
+                let quick = id
                     .strip_prefix(QUICK)
                     .and_then(|v| v.parse::<i32>().ok())
                     .and_then(|v| quick_text(&kind, v, today));
+                let text = quick.or_else(|| calendar_text(&kind, id, today));
                 match text {
                     Some(text) => {
                         *typed = text;

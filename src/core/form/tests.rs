@@ -434,6 +434,19 @@ fn quick_answers_fill_the_field_and_say_the_question_is_answered() {
     );
     assert!(s.choose("quick:-1", today()));
     assert_eq!(s.text(), "23/11/2026", "yesterday, from {}", today());
+    assert_eq!(s.typed_date(), NaiveDate::from_ymd_opt(2026, 11, 23));
+    // A day from the calendar answers too, but never one the question does not allow.
+    assert!(s.choose("day:2026-10-02", today()));
+    assert_eq!(s.text(), "02/10/2026");
+    for refused in [
+        "day:2026-11-25",
+        "day:1899-12-31",
+        "day:2026-02-30",
+        "day:soon",
+    ] {
+        assert!(!s.choose(refused, today()), "{refused}");
+        assert_eq!(s.text(), "02/10/2026", "{refused} changed nothing");
+    }
 }
 
 #[test]

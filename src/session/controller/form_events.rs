@@ -16,7 +16,7 @@ impl KioskController {
             self.units.clone(),
             self.identity.identity(),
             self.home_commune.as_deref(),
-            self.supplementing,
+            self.supplementing.clone(),
         );
         self.submit.clear_error();
         self.submit.forget_declaration();
@@ -29,6 +29,20 @@ impl KioskController {
         if self.form.pick(id, self.clock.today()) {
             self.next();
         }
+    }
+
+    /// "‹ / ›" on a date question's calendar: `months` back or forward (±12: a year).
+    pub fn shift_calendar(&mut self, months: i32) {
+        self.touch();
+        if let Some(form) = self.form.form() {
+            self.calendar.shift(form, months, self.clock.today());
+        }
+    }
+
+    /// The current date question's calendar, to draw.
+    pub fn calendar(&self) -> Option<crate::session::date_calendar::CalendarView> {
+        self.calendar
+            .view(self.form.form()?, self.clock.today(), self.lang)
     }
 
     pub fn next(&mut self) {
@@ -114,7 +128,20 @@ impl KioskController {
                 self.wipe_answers();
                 self.queue_count += 1;
                 self.screen = Screen::Done;
-                self.submit.stored(summary, procedure, papers, !self.online)
+                let office = procedure
+                    .as_ref()
+                    .and_then(|p| self.office_of(p, summary.office_commune.as_deref()))
+                    .cloned();
+                let at_hand =
+                    summary.office_commune.is_some() && summary.office_commune == self.home_commune;
+                self.submit.stored(
+                    summary,
+                    procedure,
+                    papers,
+                    office.as_ref(),
+                    at_hand,
+                    !self.online,
+                )
             }
             Err(message) => {
                 self.submit.failed(message);
@@ -135,6 +162,6 @@ impl KioskController {
             Screen::Lookup => Some(&self.lookup.result()?.summary),
             _ => None,
         };
-        self.submit.reprint(found, &self.catalogue)
+        self.submit.reprint(found, &self.catalogue, &self.offices)
     }
 }

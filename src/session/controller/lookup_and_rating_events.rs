@@ -37,7 +37,7 @@ impl KioskController {
     }
 
     pub fn looked_up(&mut self, result: Result<Option<LookupFound>, Text>) {
-        self.lookup.found(result, &self.catalogue);
+        self.lookup.found(result, &self.catalogue, &self.offices);
     }
 
     /// "Bổ sung tại máy" on a dossier the office sent back: the short form of what it asks
@@ -53,7 +53,10 @@ impl KioskController {
             return;
         };
         let form = crate::core::supplement_form::supplement_form(procedure, &action.request);
-        self.supplementing = Some(result.summary.id);
+        self.supplementing = Some(crate::core::supplement_form::Original {
+            id: result.summary.id,
+            office_commune: result.summary.office_commune.clone(),
+        });
         self.chosen = Some(std::sync::Arc::new(form));
         self.submit.clear_receipt();
         self.identity.wipe();

@@ -64,8 +64,12 @@ pub struct KioskController {
     test_cards: Vec<String>,
     /// The commune the kiosk stands in (a units code): every address offers it first.
     home_commune: Option<String>,
+    /// The offices residents go to, by commune (address and hours said after submitting).
+    offices: Arc<crate::core::office::Offices>,
+    /// The month the current date question's calendar shows.
+    calendar: crate::session::date_calendar::DateCalendar,
     /// "Bổ sung tại máy": the sent-back dossier the form being filled completes.
-    supplementing: Option<uuid::Uuid>,
+    supplementing: Option<crate::core::supplement_form::Original>,
 }
 
 impl KioskController {
@@ -102,6 +106,8 @@ impl KioskController {
             sending: None,
             test_cards: Vec::new(),
             home_commune: None,
+            offices: Arc::default(),
+            calendar: Default::default(),
             supplementing: None,
         }
     }
@@ -132,16 +138,28 @@ impl KioskController {
     pub fn set_home_commune(&mut self, code: Option<String>) {
         self.home_commune = code;
     }
+    /// The offices residents go to, by commune.
+    pub fn set_offices(&mut self, offices: Arc<crate::core::office::Offices>) {
+        self.offices = offices;
+    }
     /// The simulator's test cards, offered as buttons on the identity screen.
     pub fn set_test_cards(&mut self, names: Vec<String>) {
         self.test_cards = names;
     }
     /// Swaps in a newer catalogue. A session in progress keeps the procedure it started with;
     /// the list, search and next sessions use the new one.
-    pub fn replace_catalogue(&mut self, catalogue: Arc<Catalogue>, units: Option<Arc<AdminUnits>>) {
+    pub fn replace_catalogue(
+        &mut self,
+        catalogue: Arc<Catalogue>,
+        units: Option<Arc<AdminUnits>>,
+        offices: Option<Arc<crate::core::office::Offices>>,
+    ) {
         self.catalogue = catalogue;
         if let Some(units) = units {
             self.units = units;
+        }
+        if let Some(offices) = offices {
+            self.offices = offices;
         }
     }
     /// Goes on from the PIN lockouts kept before a restart (each with the time it was kept).
@@ -170,6 +188,15 @@ impl KioskController {
     }
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
+    }
+    /// The office that decides a dossier of `procedure` stored with `office_commune`, when
+    /// the offices list has it.
+    pub fn office_of(
+        &self,
+        procedure: &Procedure,
+        office_commune: Option<&str>,
+    ) -> Option<&crate::core::office::Office> {
+        self.offices.find(office_commune?, procedure.office)
     }
     pub fn search_text(&self) -> &str {
         &self.search
@@ -419,6 +446,7 @@ impl KioskController {
 
     fn wipe_answers(&mut self) {
         self.form.wipe();
+        self.calendar.forget();
         self.identity.wipe();
         self.photos.wipe();
     }

@@ -92,6 +92,7 @@ fn success_shows_the_code_and_wipes_the_answers() {
     };
     let summary = DossierSummary {
         supplements: None,
+        office_commune: None,
         receipt: None,
         id: draft.id,
         code: draft.code.clone(),
@@ -113,6 +114,7 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
     c.set_receipt_context(
         Arc::new(ReceiptContext {
             place: "Phường Hoàn Kiếm".into(),
+            commune: String::new(),
             kiosk_id: "K1".into(),
             calendar: crate::core::working_days::HolidayCalendar::computed(),
             beneficiary: None,
@@ -155,6 +157,7 @@ fn every_screen_has_a_spoken_prompt_in_both_languages() {
     };
     let print = c.submitted(Ok(DossierSummary {
         supplements: None,
+        office_commune: None,
         receipt: None,
         id: draft.id,
         code: draft.code.clone(),
@@ -327,6 +330,7 @@ fn a_supplement_asks_only_what_the_office_named_and_names_the_dossier_it_complet
     c.looked_up(Ok(Some(LookupFound {
         summary: DossierSummary {
             supplements: None,
+            office_commune: None,
             receipt: None,
             id: original,
             code: crate::core::dossier_code::DossierCode::from_random(&[4; 8]),

@@ -42,6 +42,7 @@ impl DemoReport {
     }
 }
 
+mod answers;
 mod portal_sync;
 mod scenes;
 mod supplement;

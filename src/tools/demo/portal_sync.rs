@@ -33,6 +33,7 @@ pub(super) fn sync_with_reference_portal(
     let bundle = crate::app::assets::catalogue_bundle_from_files(
         &crate::app::assets::assets_dir().join("procedures"),
         None,
+        Some(&crate::app::assets::assets_dir().join("offices.toml")),
         startup.catalogue_install.version() + 1,
     )
     .map_err(|e| e.to_string())?;

@@ -1,12 +1,10 @@
 //! The scripted resident: a walk through the real UI (headless) that types, taps, waits for
-//! the kiosk to settle, saves each screen as a PNG and records each check; and how it answers
-//! any procedure's questions by field kind.
+//! the kiosk to settle, saves each screen as a PNG and records each check, through a whole
+//! procedure (the answers themselves are `answers.rs`).
 
 use super::DemoReport;
 use crate::app::kiosk::Kiosk;
 use crate::core::dossier_code::DossierCode;
-use crate::core::field::FieldKind;
-use crate::core::form::{AddressStage, Position};
 use crate::devices::camera::SimCamera;
 use crate::devices::clock::SimClock;
 use crate::session::controller::KioskController;
@@ -242,6 +240,23 @@ impl Walk {
         let made = self.kiosk.touches().since(touches_before);
         self.report.touches.push((id.to_string(), made));
         self.shot(&format!("{id}-done"));
+        // Where to go: the police of the ward where the resident stays (answered "here"),
+        // with its address and hours; for a death, whose deciding commune no question asks,
+        // no office is named in place of the authority.
+        let office_where = form.get_office_where().to_string();
+        match id {
+            "dang-ky-tam-tru" => self.check(
+                &format!("{id}: the done page names the ward police with its address and hours"),
+                office_where.contains("Công an phường Hoàn Kiếm")
+                    && office_where.contains("phố")
+                    && form.get_office_hours().starts_with("Giờ làm việc"),
+            ),
+            "dang-ky-khai-tu" => self.check(
+                &format!("{id}: no office is named when the deciding commune is not known"),
+                office_where.is_empty(),
+            ),
+            _ => {}
+        }
         let code = form.get_dossier_code().to_string();
         let stored = DossierCode::parse(&code)
             .ok()
@@ -295,152 +310,6 @@ impl Walk {
 }
 
 impl Walk {
-    /// Answers every question on screen until the review page: a valid answer by kind (a
-    /// short personal ID shown refused first), one-tap picks shot before they go on.
-    pub(super) fn answer_questions(&mut self, id: &str, first: bool, with_card: bool) {
-        let app = self.app.clone_strong();
-        let form = app.global::<FormAdapter>();
-        let mut shown_invalid = false;
-        for _ in 0..60 {
-            let (position, field) = self.controller(|c| {
-                let f = c.form();
-                (
-                    f.map(|f| f.position()),
-                    f.and_then(|f| f.current_field().cloned()),
-                )
-            });
-            let (Some(Position::Question(index)), Some(field)) = (position, field) else {
-                break;
-            };
-            let name = format!("{id}-q{:02}-{}", index + 1, field.id);
-            // A pick that answers the question goes on by itself: its screen is shot first.
-            let one_tap = match &field.kind {
-                FieldKind::Choice { .. } | FieldKind::YesNo => true,
-                FieldKind::Number { quick, .. } => !quick.is_empty(),
-                FieldKind::Date { quick_days, .. } => !quick_days.is_empty(),
-                // A good photo goes on by itself.
-                FieldKind::Attachment => true,
-                _ => false,
-            };
-            if one_tap {
-                self.shot(&name);
-            }
-            match &field.kind {
-                FieldKind::PersonalId if !shown_invalid => {
-                    self.keys("0010930");
-                    let blocked = !form.get_can_continue() && !form.get_error_text().is_empty();
-                    self.check(
-                        "a short personal ID shows a message and disables continue",
-                        blocked,
-                    );
-                    self.shot(&format!("{name}-invalid"));
-                    self.clear();
-                    self.keys("001093047064");
-                    shown_invalid = true;
-                }
-                FieldKind::PersonalId => self.keys("001093047064"),
-                FieldKind::Text { .. } => self.keys(sample_text(&field.id)),
-                FieldKind::Number { quick, .. } if !quick.is_empty() => {
-                    form.invoke_pick(format!("quick:{}", quick[quick.len() / 2]).into());
-                }
-                FieldKind::Number { min, .. } => self.keys(&min.max(&1).to_string()),
-                FieldKind::Date { quick_days, .. } if !quick_days.is_empty() => {
-                    form.invoke_pick(format!("quick:{}", quick_days[0]).into());
-                }
-                FieldKind::Date {
-                    allow_future: true, ..
-                } => self.keys("15122026"),
-                FieldKind::Date { .. } => self.keys(sample_date(&field.id)),
-                FieldKind::Phone => self.keys("0912345678"),
-                FieldKind::Email => self.keys("an.nguyen@gmail.com"),
-                FieldKind::Choice { options } => form.invoke_pick(options[0].id.as_str().into()),
-                FieldKind::YesNo => form.invoke_pick("yes".into()),
-                FieldKind::Address => self.answer_address(id, &name, first, with_card),
-                FieldKind::Attachment => {
-                    form.invoke_take_photo();
-                    self.settle(&format!("{id}: photo of {} taken", field.id), |c| {
-                        !c.photos().camera_busy()
-                    });
-                }
-            }
-            if one_tap {
-                let moved = self.controller(|c| c.form().map(|f| f.position()))
-                    != Some(Position::Question(index));
-                self.check(
-                    &format!("{id}: one tap answers question {} and goes on", field.id),
-                    moved,
-                );
-                if !moved {
-                    break;
-                }
-                continue;
-            }
-            self.shot(&name);
-            let ok = form.get_can_continue();
-            self.check(
-                &format!("{id}: question {} accepts the answer", field.id),
-                ok,
-            );
-            form.invoke_next();
-            let moved = self.controller(|c| c.form().map(|f| f.position()))
-                != Some(Position::Question(index));
-            self.check(
-                &format!("{id}: continue leaves question {}", field.id),
-                moved,
-            );
-            if !moved {
-                break;
-            }
-        }
-    }
-
-    /// An address: the kiosk's own commune when offered (with the card: the quick path), else
-    /// the province list and the commune search; then the street typed.
-    fn answer_address(&mut self, id: &str, name: &str, first: bool, quick: bool) {
-        let app = self.app.clone_strong();
-        let form = app.global::<FormAdapter>();
-        let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
-        if stage == Some(AddressStage::Here) {
-            if first {
-                self.shot(&format!("{name}-here"));
-            }
-            if quick {
-                form.invoke_pick(crate::core::form::HERE_OPTION.into());
-                let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
-                self.check(
-                    &format!("{id}: the kiosk's own commune leads to the street step"),
-                    stage == Some(AddressStage::Detail),
-                );
-                self.keys("12 Hangf Bacj");
-                return;
-            }
-            form.invoke_pick(crate::core::form::ELSEWHERE_OPTION.into());
-        }
-        if first || !quick {
-            self.shot(&format!("{name}-province"));
-        }
-        form.invoke_pick("01".into());
-        form.set_search_open(true);
-        self.keys("hoan kiem");
-        if first || !quick {
-            self.shot(&format!("{name}-commune"));
-        }
-        let commune = slint::Model::row_data(&form.get_options(), 0).map(|r| r.id.to_string());
-        self.check(
-            &format!("{id}: commune search finds Hoàn Kiếm"),
-            commune.is_some(),
-        );
-        form.invoke_pick(commune.unwrap_or_default().into());
-        let stage = self.controller(|c| c.form().and_then(|f| f.address_stage()));
-        self.check(
-            &format!("{id}: address reaches the street step"),
-            stage == Some(AddressStage::Detail),
-        );
-        self.keys("12 Hangf Bacj");
-    }
-}
-
-impl Walk {
     /// From home: "submit", the procedure, "start" — the identity step is on screen.
     pub(super) fn open_procedure(&self, id: &str) {
         self.app.global::<SessionAdapter>().invoke_start_submit();
@@ -474,10 +343,11 @@ impl Walk {
             };
         let receipt_qr =
             self.controller(|c| c.submission().last_submitted().and_then(|s| s.2.clone()));
-        let codes = crate::printing::escpos_preview::qr_codes(
+        let found = crate::printing::escpos_preview::qr_codes_at(
             &preview.image,
             crate::identity::qr_camera::decode_gray,
         );
+        let codes: Vec<String> = found.iter().map(|(text, _)| text.clone()).collect();
         let read = codes.first().cloned();
         if self.controller(|c| c.submission().receipt().is_some_and(|r| r.fee.is_some())) {
             let payment = self.controller(|c| {
@@ -510,38 +380,22 @@ impl Walk {
                 Ok(()) => self.report.screenshots.push(path),
                 Err(e) => self.check(&format!("receipt picture: {e}"), false),
             }
-            // What a resident holds up to the camera later: the top of the receipt, QR included.
-            let h = preview.image.height().min(1100);
-            self.first_receipt = Some(
-                image::imageops::crop_imm(&preview.image, 0, 0, preview.image.width(), h)
+            // What a resident holds up to the camera later: the part of the receipt with its
+            // QR code (and some text above it).
+            if let Some((_, (top, bottom))) = found.first() {
+                let top = top.saturating_sub(400);
+                let bottom = (bottom + 40).min(preview.image.height());
+                self.first_receipt = Some(
+                    image::imageops::crop_imm(
+                        &preview.image,
+                        0,
+                        top,
+                        preview.image.width(),
+                        bottom - top,
+                    )
                     .to_image(),
-            );
+                );
+            }
         }
-    }
-}
-
-pub(super) fn sample_text(field_id: &str) -> &'static str {
-    if field_id.contains("reason") || field_id.contains("purpose") || field_id.contains("cause") {
-        "Ddi laf m vieecj taij Haf Nooij"
-    } else if field_id.contains("place") {
-        "Beenhj vieenj Phuj sanr Haf Nooij"
-    } else if field_id.contains("mother") {
-        "Traanf Thij Mai"
-    } else if field_id.contains("father") {
-        "Nguyeenx Vawn Binhf"
-    } else if field_id.contains("child") {
-        "Nguyeenx Minh Khoa"
-    } else if field_id.contains("deceased") {
-        "Leee Vawn Tuwf"
-    } else {
-        "Nguyeenx Vawn An"
-    }
-}
-
-pub(super) fn sample_date(field_id: &str) -> &'static str {
-    if field_id.contains("child") || field_id.contains("death") || field_id.contains("from") {
-        "20112026"
-    } else {
-        "05091993"
     }
 }
