@@ -776,3 +776,50 @@ fn a_provisioning_code_whose_sealing_key_the_portal_contradicts_is_refused() {
         "unchanged"
     );
 }
+
+/// A portal URL the kiosk will not use (plain http to another machine: anyone on the way
+/// could read or change what is sent): the kiosk still takes and keeps dossiers, sends nothing,
+/// and says why on the admin screen and in the metrics.
+#[test]
+fn a_plain_http_portal_keeps_every_dossier_queued_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_, public) = Opener::generate();
+    let mut config = xakiosk::config::Config::development();
+    config.portal.url = "http://192.0.2.10:8787".into();
+    config.portal.public_key = public;
+    let startup = Startup::prepare(&config, Some(&dir.path().join("dossiers.sqlite"))).unwrap();
+    assert_eq!(startup.not_set_up, None, "the kiosk takes dossiers");
+    let health = xakiosk::appliance::health::Health::new();
+    let sync = xakiosk::app::sync_service::start(
+        &config,
+        &startup,
+        Arc::new(SystemClock::new()),
+        health.clone(),
+        runtime.handle(),
+    )
+    .unwrap();
+    assert!(sync.is_none(), "nothing is sent over plain http");
+    let fault = health.snapshot().config_fault.unwrap_or_default();
+    assert!(
+        fault.contains("plain http") && fault.contains("queued"),
+        "{fault}"
+    );
+    submit(&startup, 2);
+    assert_eq!(startup.store.call_blocking(|s| s.queue_len()).unwrap(), 2);
+    // An unreadable CA file is the same kind of fault, never a silent fallback to no CA.
+    config.portal.url = "https://dvc.example.gov.vn".into();
+    config.portal.ca_file = dir.path().join("missing.pem").display().to_string();
+    let health = xakiosk::appliance::health::Health::new();
+    let sync = xakiosk::app::sync_service::start(
+        &config,
+        &startup,
+        Arc::new(SystemClock::new()),
+        health.clone(),
+        runtime.handle(),
+    )
+    .unwrap();
+    assert!(sync.is_none());
+    let fault = health.snapshot().config_fault.unwrap_or_default();
+    assert!(fault.contains("ca_file"), "{fault}");
+}

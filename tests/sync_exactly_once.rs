@@ -879,3 +879,81 @@ async fn a_rating_reaches_the_portal_after_its_dossier_and_a_new_one_replaces_it
             .is_err()
     );
 }
+
+/// An on-path attacker who moves an upload's offset (or changes its length or checksum) gets
+/// the request refused: those headers are signed with the body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_upload_whose_headers_are_altered_on_the_way_is_refused() {
+    use xakiosk::protocol::request_signature as sig;
+    let (_portal, base, stop, server) = http_portal().await;
+    let key = DeviceKey::from_seed([7; 32]);
+    http(&base, identity("KIOSK-MITM", 7), "secret-token")
+        .enroll()
+        .await
+        .unwrap();
+    let path = format!(
+        "/v1/dossiers/{}/attachments/{}",
+        uuid::Uuid::now_v7(),
+        "ab".repeat(32)
+    );
+    let chunk = vec![7u8; 100];
+    let sent = [
+        (
+            "content-type",
+            "application/offset+octet-stream".to_string(),
+        ),
+        ("upload-offset", "0".to_string()),
+        ("upload-length", "100".to_string()),
+        ("upload-checksum", format!("sha256 {}", "cd".repeat(32))),
+    ];
+    let lookup = |name: &str| {
+        sent.iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+    };
+    let time = chrono::Utc::now().timestamp();
+    let signature = sig::sign(
+        &key,
+        &sig::SignedRequest {
+            method: "PATCH",
+            path_and_query: &path,
+            time,
+            kiosk_id: "KIOSK-MITM",
+            body: &chunk,
+            header: &lookup,
+        },
+    );
+    let client = reqwest::Client::new();
+    let send = |altered: Option<(&'static str, &'static str)>| {
+        let mut request = client
+            .patch(format!("{base}{path}"))
+            .header(sig::KIOSK_HEADER, "KIOSK-MITM")
+            .header(sig::TIME_HEADER, time.to_string())
+            .header(sig::SIGNATURE_HEADER, signature.clone())
+            .body(chunk.clone());
+        for (name, value) in &sent {
+            let value = match altered {
+                Some((n, v)) if n == *name => v.to_string(),
+                _ => value.clone(),
+            };
+            request = request.header(*name, value);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    for altered in [
+        ("upload-offset", "50"),
+        ("upload-length", "60"),
+        ("upload-checksum", "sha256 00"),
+        ("content-type", "application/json"),
+    ] {
+        assert_eq!(
+            send(Some(altered)).await,
+            reqwest::StatusCode::UNAUTHORIZED,
+            "{altered:?}"
+        );
+    }
+    // Untouched, the same request passes the signature (and is judged on its merits).
+    assert_ne!(send(None).await, reqwest::StatusCode::UNAUTHORIZED);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

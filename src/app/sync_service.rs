@@ -44,7 +44,22 @@ pub fn start(
         }
         url => url.to_string(),
     };
-    let engine = engine(config, startup, &base, clock, device_key)?.with_health(health);
+    // A portal the kiosk will not talk to (plain http to another machine, an unreadable CA
+    // file): dossiers are still taken and kept, nothing is sent, and the admin screen says why.
+    let engine = match engine(config, startup, &base, clock, device_key) {
+        Ok(engine) => engine.with_health(health),
+        Err(e) => {
+            let fault = format!("sync is off: {e}; dossiers stay queued on the kiosk");
+            tracing::error!("{fault}");
+            health.update(|s| {
+                s.config_fault = Some(match s.config_fault.take() {
+                    Some(earlier) => format!("{earlier}; {fault}"),
+                    None => fault.clone(),
+                })
+            });
+            return Ok(None);
+        }
+    };
     let handles = SyncHandles {
         waker: engine.waker(),
         status: engine.status(),
@@ -69,11 +84,18 @@ pub fn engine(
         key: device_key,
         place: config.kiosk.place.clone(),
     };
-    let transport = HttpTransport::new(
+    let ca = match config.portal.ca_file.trim() {
+        "" => None,
+        path => Some(
+            std::fs::read(path).map_err(|e| format!("cannot read [portal] ca_file {path}: {e}"))?,
+        ),
+    };
+    let transport = HttpTransport::with_ca(
         base,
         identity,
         &config.portal.token,
         Duration::from_secs(30),
+        ca.as_deref(),
     )
     .map_err(|e| e.to_string())?
     .with_handovers(startup.handovers.clone());

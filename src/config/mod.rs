@@ -252,6 +252,9 @@ pub struct PortalConfig {
     pub token: String,
     /// Address of the built-in reference portal (its officer page is at /officer).
     pub builtin_listen: String,
+    /// A PEM file of CA certificates to trust for the portal beside the compiled-in web roots
+    /// (a national or the province's own CA). "" = none.
+    pub ca_file: String,
 }
 
 impl Default for PortalConfig {
@@ -261,6 +264,7 @@ impl Default for PortalConfig {
             url: String::new(),
             token: String::new(),
             builtin_listen: "127.0.0.1:8787".into(),
+            ca_file: String::new(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! How a request proves it comes from an enrolled kiosk: the kiosk signs the method, path and
-//! query, time, kiosk id and the SHA-256 of the body with its device key and sends three
-//! headers; the portal checks the signature against the key it enrolled and refuses a time
-//! more than `MAX_SKEW_SECS` away from its own. Pure functions, used by both sides; no IO.
+//! query, time, kiosk id, the SHA-256 of the body and every header that changes what the
+//! request means (`SIGNED_HEADERS`: the body's type, an upload's offset, length and checksum,
+//! the idempotency key) with its device key and sends three headers; the portal checks the
+//! signature against the key it enrolled and refuses a time more than `MAX_SKEW_SECS` away
+//! from its own. An on-path attacker can therefore neither move an upload's offset nor change
+//! its checksum or length. Pure functions, used by both sides; no IO.
 //!
 //! Replaying a captured request within the window does no harm: every write is idempotent
 //! (dossiers by id, photos by offset and hash) and reads return only this kiosk's statuses.
@@ -15,32 +18,51 @@ pub const SIGNATURE_HEADER: &str = "x-xakiosk-signature";
 /// How far a request's time may be from the portal's (kiosks without a real-time clock drift).
 pub const MAX_SKEW_SECS: i64 = 600;
 
-/// What is signed: `"xakiosk request v1\n{METHOD}\n{path?query}\n{time}\n{kiosk}\n{sha256 hex}"`.
-pub fn message(
-    method: &str,
-    path_and_query: &str,
-    time: i64,
-    kiosk_id: &str,
-    body: &[u8],
-) -> Vec<u8> {
-    format!(
-        "xakiosk request v1\n{}\n{path_and_query}\n{time}\n{kiosk_id}\n{}",
-        method.to_ascii_uppercase(),
-        hex::encode(Sha256::digest(body))
-    )
-    .into_bytes()
+/// The headers whose values change what a request means, in the order they are signed (names
+/// in lower case; an absent header is signed as empty, so adding one breaks the signature).
+pub const SIGNED_HEADERS: [&str; 5] = [
+    "content-type",
+    "upload-offset",
+    "upload-length",
+    "upload-checksum",
+    "idempotency-key",
+];
+
+/// One request as it is signed. `header` gives a header's value by its lower-case name.
+pub struct SignedRequest<'a> {
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub time: i64,
+    pub kiosk_id: &'a str,
+    pub body: &'a [u8],
+    pub header: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// What is signed: `"xakiosk request v2\n{METHOD}\n{path?query}\n{time}\n{kiosk}\n{sha256
+/// hex}"`, then one line `{name}:{value}` for each of `SIGNED_HEADERS` (value trimmed, empty
+/// when absent).
+pub fn message(r: &SignedRequest<'_>) -> Vec<u8> {
+    let mut text = format!(
+        "xakiosk request v2\n{}\n{}\n{}\n{}\n{}",
+        r.method.to_ascii_uppercase(),
+        r.path_and_query,
+        r.time,
+        r.kiosk_id,
+        hex::encode(Sha256::digest(r.body))
+    );
+    for name in SIGNED_HEADERS {
+        let value = (r.header)(name).unwrap_or_default();
+        text.push('\n');
+        text.push_str(name);
+        text.push(':');
+        text.push_str(value.trim());
+    }
+    text.into_bytes()
 }
 
 /// The signature header's value.
-pub fn sign(
-    key: &DeviceKey,
-    method: &str,
-    path_and_query: &str,
-    time: i64,
-    kiosk_id: &str,
-    body: &[u8],
-) -> String {
-    key.sign(&message(method, path_and_query, time, kiosk_id, body))
+pub fn sign(key: &DeviceKey, request: &SignedRequest<'_>) -> String {
+    key.sign(&message(request))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,115 +76,171 @@ pub enum RequestRefused {
 }
 
 /// Checks a request's signature and time against the enrolled `public_key` and `now`.
-#[allow(clippy::too_many_arguments)]
 pub fn check(
     public_key: &str,
     signature: &str,
-    method: &str,
-    path_and_query: &str,
-    time: i64,
-    kiosk_id: &str,
-    body: &[u8],
+    request: &SignedRequest<'_>,
     now: i64,
 ) -> Result<(), RequestRefused> {
-    if (now - time).abs() > MAX_SKEW_SECS {
+    if (now - request.time).abs() > MAX_SKEW_SECS {
         return Err(RequestRefused::ClockSkew);
     }
-    crate::protocol::signing::verify(
-        public_key,
-        &message(method, path_and_query, time, kiosk_id, body),
-        signature,
+    crate::protocol::signing::verify(public_key, &message(request), signature).map_err(
+        |e| match e {
+            SignatureError::Malformed(_) => RequestRefused::Unsigned,
+            SignatureError::Mismatch => RequestRefused::BadSignature,
+        },
     )
-    .map_err(|e| match e {
-        SignatureError::Malformed(_) => RequestRefused::Unsigned,
-        SignatureError::Mismatch => RequestRefused::BadSignature,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn headers(list: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let list: Vec<(String, String)> = list
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        move |name| list.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())
+    }
+
     #[test]
     fn a_signed_request_checks_and_any_change_is_refused() {
         let key = DeviceKey::from_seed([5; 32]);
         let public = key.public_base64();
         let body = br#"{"code":"KCP36MK6N"}"#;
-        let sig = sign(&key, "put", "/v1/dossiers/x", 1_000, "K1", body);
+        let upload = headers(&[
+            ("content-type", "application/offset+octet-stream"),
+            ("upload-offset", "65536"),
+            ("upload-length", "200000"),
+            ("upload-checksum", "sha256 ab"),
+        ]);
+        let signed = SignedRequest {
+            method: "patch",
+            path_and_query: "/v1/dossiers/x/attachments/ab",
+            time: 1_000,
+            kiosk_id: "K1",
+            body,
+            header: &upload,
+        };
+        let sig = sign(&key, &signed);
+        assert_eq!(check(&public, &sig, &signed, 1_100), Ok(()));
+        let refused = |r: SignedRequest<'_>| check(&public, &sig, &r, 1_000);
+        let as_signed = || SignedRequest {
+            method: "PATCH",
+            path_and_query: "/v1/dossiers/x/attachments/ab",
+            time: 1_000,
+            kiosk_id: "K1",
+            body,
+            header: &upload,
+        };
+        let bad = Err(RequestRefused::BadSignature);
         assert_eq!(
-            check(
-                &public,
-                &sig,
-                "PUT",
-                "/v1/dossiers/x",
-                1_000,
-                "K1",
-                body,
-                1_100
-            ),
+            refused(SignedRequest {
+                method: "PUT",
+                ..as_signed()
+            }),
+            bad
+        );
+        assert_eq!(
+            refused(SignedRequest {
+                path_and_query: "/v1/dossiers/y/attachments/ab",
+                ..as_signed()
+            }),
+            bad
+        );
+        assert_eq!(
+            refused(SignedRequest {
+                time: 1_001,
+                ..as_signed()
+            }),
+            bad
+        );
+        assert_eq!(
+            refused(SignedRequest {
+                kiosk_id: "K2",
+                ..as_signed()
+            }),
+            bad
+        );
+        assert_eq!(
+            refused(SignedRequest {
+                body: b"{}",
+                ..as_signed()
+            }),
+            bad
+        );
+        // Every meaningful header is signed: moved, dropped or added, the request is refused.
+        for changed in [
+            headers(&[
+                ("content-type", "application/offset+octet-stream"),
+                ("upload-offset", "0"),
+                ("upload-length", "200000"),
+                ("upload-checksum", "sha256 ab"),
+            ]),
+            headers(&[
+                ("content-type", "application/offset+octet-stream"),
+                ("upload-offset", "65536"),
+                ("upload-length", "70000"),
+                ("upload-checksum", "sha256 ab"),
+            ]),
+            headers(&[
+                ("content-type", "application/offset+octet-stream"),
+                ("upload-offset", "65536"),
+                ("upload-length", "200000"),
+                ("upload-checksum", "sha256 cd"),
+            ]),
+            headers(&[
+                ("content-type", "application/json"),
+                ("upload-offset", "65536"),
+                ("upload-length", "200000"),
+                ("upload-checksum", "sha256 ab"),
+            ]),
+            headers(&[
+                ("content-type", "application/offset+octet-stream"),
+                ("upload-offset", "65536"),
+                ("upload-length", "200000"),
+            ]),
+            headers(&[
+                ("content-type", "application/offset+octet-stream"),
+                ("upload-offset", "65536"),
+                ("upload-length", "200000"),
+                ("upload-checksum", "sha256 ab"),
+                ("idempotency-key", "x"),
+            ]),
+        ] {
+            assert_eq!(
+                refused(SignedRequest {
+                    header: &changed,
+                    ..as_signed()
+                }),
+                bad
+            );
+        }
+        // Headers outside the list (a proxy's) do not matter; spacing around a value neither.
+        let proxied = headers(&[
+            ("content-type", " application/offset+octet-stream"),
+            ("upload-offset", "65536 "),
+            ("upload-length", "200000"),
+            ("upload-checksum", "sha256 ab"),
+            ("x-forwarded-for", "10.0.0.1"),
+        ]);
+        assert_eq!(
+            refused(SignedRequest {
+                header: &proxied,
+                ..as_signed()
+            }),
             Ok(())
         );
-        let refused = |m: &str, p: &str, t: i64, k: &str, b: &[u8]| {
-            check(&public, &sig, m, p, t, k, b, 1_000)
-        };
-        assert_eq!(
-            refused("POST", "/v1/dossiers/x", 1_000, "K1", body),
-            Err(RequestRefused::BadSignature)
-        );
-        assert_eq!(
-            refused("PUT", "/v1/dossiers/y", 1_000, "K1", body),
-            Err(RequestRefused::BadSignature)
-        );
-        assert_eq!(
-            refused("PUT", "/v1/dossiers/x", 1_001, "K1", body),
-            Err(RequestRefused::BadSignature)
-        );
-        assert_eq!(
-            refused("PUT", "/v1/dossiers/x", 1_000, "K2", body),
-            Err(RequestRefused::BadSignature)
-        );
-        assert_eq!(
-            refused("PUT", "/v1/dossiers/x", 1_000, "K1", b"{}"),
-            Err(RequestRefused::BadSignature)
-        );
         let other = DeviceKey::from_seed([6; 32]).public_base64();
+        assert_eq!(check(&other, &sig, &as_signed(), 1_000), bad);
         assert_eq!(
-            check(
-                &other,
-                &sig,
-                "PUT",
-                "/v1/dossiers/x",
-                1_000,
-                "K1",
-                body,
-                1_000
-            ),
-            Err(RequestRefused::BadSignature)
-        );
-        assert_eq!(
-            check(
-                &public,
-                &sig,
-                "PUT",
-                "/v1/dossiers/x",
-                1_000,
-                "K1",
-                body,
-                1_000 + MAX_SKEW_SECS + 1
-            ),
+            check(&public, &sig, &as_signed(), 1_000 + MAX_SKEW_SECS + 1),
             Err(RequestRefused::ClockSkew)
         );
         assert_eq!(
-            check(
-                &public,
-                "not base64!",
-                "PUT",
-                "/v1/dossiers/x",
-                1_000,
-                "K1",
-                body,
-                1_000
-            ),
+            check(&public, "not base64!", &as_signed(), 1_000),
             Err(RequestRefused::Unsigned)
         );
     }

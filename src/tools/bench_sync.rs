@@ -111,13 +111,18 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
         for (id, body) in &bodies {
             let path = format!("/v1/dossiers/{id}");
             let time = chrono::Utc::now().timestamp();
+            let json =
+                |name: &str| (name == "content-type").then(|| "application/json".to_string());
             let signature = crate::protocol::request_signature::sign(
                 &key,
-                "PUT",
-                &path,
-                time,
-                "KIOSK-BENCH",
-                body,
+                &crate::protocol::request_signature::SignedRequest {
+                    method: "PUT",
+                    path_and_query: &path,
+                    time,
+                    kiosk_id: "KIOSK-BENCH",
+                    body,
+                    header: &json,
+                },
             );
             let response = client
                 .put(format!("{base}{path}"))

@@ -143,7 +143,16 @@ async fn authenticate(
     };
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let now = chrono::Utc::now().timestamp();
-    match request_signature::check(&key, signature, method, path, time, &kiosk, body, now) {
+    let signed_header = |name: &str| header(name).map(str::to_string);
+    let request = request_signature::SignedRequest {
+        method,
+        path_and_query: path,
+        time,
+        kiosk_id: &kiosk,
+        body,
+        header: &signed_header,
+    };
+    match request_signature::check(&key, signature, &request, now) {
         Ok(()) => Ok(kiosk),
         Err(RequestRefused::ClockSkew) => Err(unauthorised("clock_skew", Some(now))),
         Err(e) => Err(unauthorised(&e.to_string(), None)),

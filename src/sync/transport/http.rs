@@ -1,6 +1,9 @@
 //! The portal over HTTP(S) (reqwest over rustls): enrolls the kiosk with its enrollment token
 //! and signs every later request with the device key (`request_signature`), keeping the
-//! portal's clock offset; each failure is classified once, here, into a `SendError`.
+//! portal's clock offset; each failure is classified once, here, into a `SendError`. Only
+//! `https://` (plain `http://` to this machine alone: the built-in portal, tests), the
+//! compiled-in web roots plus an optional CA file, no redirects (a signed request is never
+//! replayed elsewhere), and answers read up to `MAX_ANSWER_BYTES`.
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
@@ -11,10 +14,67 @@ use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// The HTTP client could not be made (its TLS setup, say): no portal call can be tried.
+/// The HTTP client could not be made (its TLS setup, a portal URL it will not use): no portal
+/// call can be tried.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot build the HTTP client: {0}")]
 pub struct ClientError(String);
+
+/// The largest answer read from the portal (a catalogue bundle with the units list and the
+/// province's offices is a few MiB); a longer one is cut off and the exchange fails.
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+/// The largest error body read (it is only ever a short JSON message).
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// Whether the kiosk may talk to the portal at `base_url`: `https://`, or `http://` only to
+/// this machine (a loopback address or `localhost`), where nothing on the way can read or
+/// change what is sent.
+pub fn check_portal_url(base_url: &str) -> Result<(), ClientError> {
+    let url = reqwest::Url::parse(base_url.trim())
+        .map_err(|e| ClientError(format!("the portal URL {base_url:?} is not a URL: {e}")))?;
+    let loopback = url.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(ClientError(format!(
+            "the portal URL {base_url:?} is plain http to another machine: anyone on the way \
+             could read or change what is sent; use https://"
+        ))),
+        other => Err(ClientError(format!(
+            "the portal URL {base_url:?} has scheme {other:?}; use https://"
+        ))),
+    }
+}
+
+/// Reads at most `limit` bytes of `response`'s body; a longer one is refused.
+async fn read_capped(mut response: reqwest::Response, limit: usize) -> Result<Vec<u8>, SendError> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(SendError::retry(format!(
+            "the portal's answer is longer than {limit} bytes"
+        )));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| SendError::retry(describe(&e)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(SendError::retry(format!(
+                "the portal's answer is longer than {limit} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
 
 /// The portal over HTTP(S).
 pub struct HttpTransport {
@@ -72,12 +132,35 @@ impl HttpTransport {
         enrollment_token: &str,
         timeout: Duration,
     ) -> Result<HttpTransport, ClientError> {
-        let client = reqwest::Client::builder()
+        HttpTransport::with_ca(base_url, identity, enrollment_token, timeout, None)
+    }
+
+    /// As `new`, trusting also the CA certificates in `ca_pem` (PEM; a national or the
+    /// province's own CA) beside the compiled-in web roots.
+    pub fn with_ca(
+        base_url: &str,
+        identity: KioskIdentity,
+        enrollment_token: &str,
+        timeout: Duration,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<HttpTransport, ClientError> {
+        check_portal_url(base_url)?;
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("xakiosk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| ClientError(describe(&e)))?;
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("xakiosk/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = ca_pem {
+            let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError(format!("the CA file is not PEM certificates: {e}")))?;
+            if certificates.is_empty() {
+                return Err(ClientError("the CA file holds no certificate".into()));
+            }
+            for certificate in certificates {
+                builder = builder.add_root_certificate(certificate);
+            }
+        }
+        let client = builder.build().map_err(|e| ClientError(describe(&e)))?;
         Ok(HttpTransport {
             client,
             base: base_url.trim_end_matches('/').to_string(),
@@ -119,13 +202,26 @@ impl HttpTransport {
     async fn signed_exchange(&self, request: Request<'_>) -> Result<reqwest::Response, Failure> {
         for attempt in 0..2 {
             let time = self.now();
+            // The headers sent are the headers signed.
+            let content_type = (!request.body.is_empty()).then_some(request.content_type);
+            let sent_header = |name: &str| match name {
+                "content-type" => content_type.map(str::to_string),
+                name => request
+                    .headers
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.clone()),
+            };
             let signature = request_signature::sign(
                 &self.identity.key,
-                request.method.as_str(),
-                &request.path,
-                time,
-                &self.identity.kiosk_id,
-                &request.body,
+                &request_signature::SignedRequest {
+                    method: request.method.as_str(),
+                    path_and_query: &request.path,
+                    time,
+                    kiosk_id: &self.identity.kiosk_id,
+                    body: &request.body,
+                    header: &sent_header,
+                },
             );
             let mut builder = self
                 .client
@@ -136,9 +232,9 @@ impl HttpTransport {
                 .header(request_signature::KIOSK_HEADER, &self.identity.kiosk_id)
                 .header(request_signature::TIME_HEADER, time.to_string())
                 .header(request_signature::SIGNATURE_HEADER, signature);
-            if !request.body.is_empty() {
+            if let Some(content_type) = content_type {
                 builder = builder
-                    .header(reqwest::header::CONTENT_TYPE, request.content_type)
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
                     .body(request.body.clone());
             }
             for (name, value) in &request.headers {
@@ -165,10 +261,9 @@ impl HttpTransport {
     async fn json<T: serde::de::DeserializeOwned>(
         response: reqwest::Response,
     ) -> Result<T, SendError> {
-        response
-            .json()
-            .await
-            .map_err(|e| SendError::retry(describe(&e)))
+        let body = read_capped(response, MAX_ANSWER_BYTES).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| SendError::retry(format!("the portal's answer is not understood: {e}")))
     }
 }
 
@@ -204,7 +299,10 @@ async fn classify(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body: Option<ErrorBody> = response.json().await.ok();
+    let body: Option<ErrorBody> = read_capped(response, MAX_ERROR_BYTES)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
     if let Some(b) = &body {
         if let (401, Some(t)) = (status.as_u16(), b.server_time) {
             return Err(Failure::ClockSkew(t));
@@ -383,5 +481,49 @@ impl PortalTransport for HttpTransport {
         let path = format!("/v1/dossiers/{id}/rating");
         let request = Request::json(reqwest::Method::PUT, path, rating)?;
         self.signed(request).await.map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_portal_is_reached_over_https_or_on_this_machine_only() {
+        for ok in [
+            "https://dvc.example.gov.vn",
+            "https://10.0.0.5:8443/portal",
+            "http://127.0.0.1:8787",
+            "http://localhost:8787",
+            "http://[::1]:8787",
+        ] {
+            assert_eq!(check_portal_url(ok), Ok(()), "{ok}");
+        }
+        for refused in [
+            "http://dvc.example.gov.vn",
+            "http://10.0.0.5:8787",
+            "http://127.0.0.1.nip.io",
+            "ftp://dvc.example.gov.vn",
+            "dvc.example.gov.vn",
+            "",
+        ] {
+            assert!(check_portal_url(refused).is_err(), "{refused}");
+        }
+        let identity = || KioskIdentity {
+            kiosk_id: "K1".into(),
+            key: crate::protocol::signing::DeviceKey::from_seed([1; 32]),
+            place: String::new(),
+        };
+        assert!(
+            HttpTransport::new("http://10.0.0.5", identity(), "t", Duration::from_secs(1)).is_err()
+        );
+        let garbage = HttpTransport::with_ca(
+            "https://dvc.example.gov.vn",
+            identity(),
+            "t",
+            Duration::from_secs(1),
+            Some(b"not a certificate"),
+        );
+        assert!(garbage.is_err(), "a CA file that is not PEM is refused");
     }
 }

@@ -111,9 +111,9 @@ pub(super) fn sync_with_reference_portal(
             db.decide(
                 &summary.id.to_string(),
                 "needs_fix",
-                Some("Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà"),
+                Some("Ảnh giấy tờ chưa rõ chữ, vui lòng chụp lại rõ hơn"),
                 Some(&crate::core::fix_request::FixRequest {
-                    what: "Vui lòng bổ sung hợp đồng thuê nhà có chữ ký của chủ nhà".into(),
+                    what: "Ảnh giấy tờ chưa rõ chữ, vui lòng chụp lại rõ hơn".into(),
                     // The dossier's first photo, taken again.
                     fields: startup
                         .catalogue
