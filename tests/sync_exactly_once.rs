@@ -957,3 +957,88 @@ async fn a_signed_upload_whose_headers_are_altered_on_the_way_is_refused() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// Every route reads at most its kind's body: anything larger is refused with 413, whoever
+/// sends it and before it is read (a stranger cannot make the portal hold 32 MiB per request).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_body_is_refused_on_every_route_before_it_is_read() {
+    use xakiosk::protocol::contract::body_limits::{DOSSIER, SMALL, UPLOAD_CHUNK};
+    let (_portal, base, stop, server) = http_portal().await;
+    let client = reqwest::Client::new();
+    let id = uuid::Uuid::now_v7();
+    let sha = "ab".repeat(32);
+    let routes: [(reqwest::Method, String, usize); 7] = [
+        (reqwest::Method::POST, "/v1/enroll".into(), SMALL),
+        (reqwest::Method::PUT, format!("/v1/dossiers/{id}"), DOSSIER),
+        (
+            reqwest::Method::PATCH,
+            format!("/v1/dossiers/{id}/attachments/{sha}"),
+            UPLOAD_CHUNK,
+        ),
+        (reqwest::Method::POST, "/v1/heartbeat".into(), SMALL),
+        (
+            reqwest::Method::PUT,
+            format!("/v1/dossiers/{id}/rating"),
+            SMALL,
+        ),
+        (reqwest::Method::PUT, format!("/v1/alerts/{id}"), SMALL),
+        (reqwest::Method::POST, "/officer/decide".into(), SMALL),
+    ];
+    for (method, path, limit) in routes {
+        let status = client
+            .request(method.clone(), format!("{base}{path}"))
+            .header("authorization", "Bearer secret-token")
+            .header(
+                "content-type",
+                if path.starts_with("/officer") {
+                    "application/x-www-form-urlencoded"
+                } else {
+                    "application/json"
+                },
+            )
+            .body(vec![b' '; limit + 1])
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(
+            status,
+            reqwest::StatusCode::PAYLOAD_TOO_LARGE,
+            "{method} {path}"
+        );
+    }
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+/// A sender that starts a request and never finishes it holds the portal for the request
+/// deadline only, then gets 408 (the clock is paused: the deadline passes without waiting).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_request_that_never_finishes_arriving_gets_408_at_the_deadline() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (_portal, base, stop, server) = http_portal().await;
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream
+        .write_all(
+            b"POST /v1/heartbeat HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
+              Content-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let mut answer = vec![0; 256];
+    let n = tokio::time::timeout(
+        xakiosk::portal::REQUEST_DEADLINE * 2,
+        stream.read(&mut answer),
+    )
+    .await
+    .expect("the portal answers by its deadline")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() >= xakiosk::portal::REQUEST_DEADLINE);
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}

@@ -7,7 +7,7 @@ pub mod db;
 pub mod routes;
 
 pub use db::{PortalDb, PortalError};
-pub use routes::{PortalState, router};
+pub use routes::{MAX_IN_FLIGHT, PortalState, REQUEST_DEADLINE, router};
 
 /// Serves the portal on a free loopback port for as long as `runtime` runs (demos and
 /// benchmarks); its base URL, or why it cannot listen.

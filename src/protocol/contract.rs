@@ -6,6 +6,16 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The largest request body the portal reads on each kind of route (413 above it, before the
+/// body is read): enrollment, heartbeats, ratings, alerts and officer forms are small JSON or
+/// forms; a dossier is its sealed answers; a photo comes in chunks.
+pub mod body_limits {
+    pub const SMALL: usize = 64 * 1024;
+    pub const DOSSIER: usize = 4 * 1024 * 1024;
+    /// One chunk of a photo upload; the kiosk never sends a larger one.
+    pub const UPLOAD_CHUNK: usize = 1024 * 1024;
+}
+
 /// `PUT /v1/dossiers/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DossierUpload {

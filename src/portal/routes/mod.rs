@@ -68,23 +68,51 @@ impl PortalState {
     }
 }
 
+/// How long one request may take before the portal answers 408 (a slow sender holds nothing).
+pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+/// Requests handled at once; more wait their turn (within their deadline).
+pub const MAX_IN_FLIGHT: usize = 256;
+
+/// Every route reads at most its kind's body (`contract::body_limits`): a larger one is
+/// refused with 413 before it is read, whoever sends it; every request has a deadline and
+/// only so many are handled at once.
 pub fn router(state: PortalState) -> Router {
+    use crate::protocol::contract::body_limits::{DOSSIER, SMALL, UPLOAD_CHUNK};
+    let limit = DefaultBodyLimit::max;
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/enroll", post(enroll))
-        .route("/v1/dossiers/{id}", axum::routing::put(put_dossier))
+        .route("/v1/enroll", post(enroll).layer(limit(SMALL)))
+        .route(
+            "/v1/dossiers/{id}",
+            axum::routing::put(put_dossier).layer(limit(DOSSIER)),
+        )
         .route(
             "/v1/dossiers/{id}/attachments/{sha256}",
-            get(upload_progress).patch(append_upload),
+            get(upload_progress)
+                .patch(append_upload)
+                .layer(limit(UPLOAD_CHUNK)),
         )
         .route("/v1/status", get(status))
         .route("/v1/catalogue", get(catalogue))
-        .route("/v1/heartbeat", post(heartbeat))
-        .route("/v1/dossiers/{id}/rating", axum::routing::put(put_rating))
-        .route("/v1/alerts/{id}", axum::routing::put(put_alert))
+        .route("/v1/heartbeat", post(heartbeat).layer(limit(SMALL)))
+        .route(
+            "/v1/dossiers/{id}/rating",
+            axum::routing::put(put_rating).layer(limit(SMALL)),
+        )
+        .route(
+            "/v1/alerts/{id}",
+            axum::routing::put(put_alert).layer(limit(SMALL)),
+        )
         .route("/officer", get(officer_page))
-        .route("/officer/decide", post(decide))
-        .layer(DefaultBodyLimit::max(32 * 1024 * 1024))
+        .route("/officer/decide", post(decide).layer(limit(SMALL)))
+        .layer(limit(SMALL))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_DEADLINE,
+        ))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            MAX_IN_FLIGHT,
+        ))
         .with_state(state)
 }
 

@@ -139,8 +139,10 @@ impl<T: PortalTransport> SyncEngine<T> {
         self
     }
 
+    /// Photo bytes per upload request, at most what the portal reads in one
+    /// (`contract::body_limits::UPLOAD_CHUNK`).
     pub fn with_chunk_size(mut self, bytes: usize) -> Self {
-        self.chunk_size = bytes.max(1);
+        self.chunk_size = bytes.clamp(1, crate::protocol::contract::body_limits::UPLOAD_CHUNK);
         self
     }
 
