@@ -3,7 +3,8 @@
 # Slint and SQLite build against, the X11 client libraries a desktop window loads, and a
 # recent Rust toolchain (through rustup, when cargo is missing or older than 1.95: Cargo.toml's
 # rust-version, the oldest every dependency builds with; tests/rust_version.rs keeps it so).
-# Safe to run again: it installs only what is missing.
+# Safe to run again: it installs only what is missing. Arguments are more Debian packages to
+# install the same way (the slow suites' own needs: `scripts/image-test.sh`).
 set -euo pipefail
 
 SUDO=""
@@ -16,6 +17,7 @@ packages=(
   libpcsclite-dev pcscd vsmartcard-vpcd     # the PC/SC card reader, and a virtual one for the tests
   espeak-ng alsa-utils                      # spoken guidance (Vietnamese voice) played through ALSA
   libudev-dev libinput-dev libgbm-dev libdrm-dev libxkbcommon-dev  # the appliance's KMS build
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -790,17 +790,24 @@ fn a_plain_http_portal_keeps_every_dossier_queued_and_says_why() {
     config.portal.public_key = public;
     let startup = Startup::prepare(&config, Some(&dir.path().join("dossiers.sqlite"))).unwrap();
     assert_eq!(startup.not_set_up, None, "the kiosk takes dossiers");
-    let health = xakiosk::appliance::health::Health::new();
-    let sync = xakiosk::app::sync_service::start(
-        &config,
-        &startup,
-        Arc::new(SystemClock::new()),
-        health.clone(),
-        runtime.handle(),
-    )
-    .unwrap();
-    assert!(sync.is_none(), "nothing is sent over plain http");
-    let fault = health.snapshot().config_fault.unwrap_or_default();
+    // Starts sync as the kiosk does: whether an engine runs, and the fault said.
+    let start_sync = |config: &xakiosk::config::Config| {
+        let health = xakiosk::appliance::health::Health::new();
+        let sync = xakiosk::app::sync_service::start(
+            config,
+            &startup,
+            Arc::new(SystemClock::new()),
+            health.clone(),
+            runtime.handle(),
+        )
+        .unwrap();
+        (
+            sync.is_some(),
+            health.snapshot().config_fault.unwrap_or_default(),
+        )
+    };
+    let (syncing, fault) = start_sync(&config);
+    assert!(!syncing, "nothing is sent over plain http");
     assert!(
         fault.contains("plain http") && fault.contains("queued"),
         "{fault}"
@@ -810,16 +817,7 @@ fn a_plain_http_portal_keeps_every_dossier_queued_and_says_why() {
     // An unreadable CA file is the same kind of fault, never a silent fallback to no CA.
     config.portal.url = "https://dvc.example.gov.vn".into();
     config.portal.ca_file = dir.path().join("missing.pem").display().to_string();
-    let health = xakiosk::appliance::health::Health::new();
-    let sync = xakiosk::app::sync_service::start(
-        &config,
-        &startup,
-        Arc::new(SystemClock::new()),
-        health.clone(),
-        runtime.handle(),
-    )
-    .unwrap();
-    assert!(sync.is_none());
-    let fault = health.snapshot().config_fault.unwrap_or_default();
+    let (syncing, fault) = start_sync(&config);
+    assert!(!syncing);
     assert!(fault.contains("ca_file"), "{fault}");
 }
