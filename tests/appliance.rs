@@ -152,6 +152,7 @@ fn provisioning_writes_no_configuration_unless_the_portal_accepts_and_says_why()
         catalogue_key: None,
         admin_pin_hash: None,
         ssh_keys: None,
+        allow_plain_http: false,
     }
     .to_qr();
     let (code, _, err) = xakiosk(&["--config", cfg, "provision", "--qr", &qr]);
@@ -513,6 +514,7 @@ fn the_admin_screen_provisions_from_a_qr_code_held_to_the_camera() {
         catalogue_key: None,
         admin_pin_hash: None,
         ssh_keys: None,
+        allow_plain_http: false,
     }
     .to_qr();
     camera.lock().unwrap().hold_card(Some(qr));

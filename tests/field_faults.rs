@@ -56,6 +56,7 @@ fn request(portal: &str, token: &str, kiosk_id: &str) -> ProvisionRequest {
         catalogue_key: None,
         admin_pin_hash: None,
         ssh_keys: None,
+        allow_plain_http: false,
     }
 }
 

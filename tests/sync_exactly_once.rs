@@ -1042,3 +1042,28 @@ async fn a_request_that_never_finishes_arriving_gets_408_at_the_deadline() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A portal on the published development key and token says so on the officer page; a real
+/// one does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_development_portal_says_so_on_every_officer_page() {
+    let banner = "MÔI TRƯỜNG THỬ NGHIỆM";
+    for development in [false, true] {
+        let mut state = xakiosk::portal::PortalState::new(
+            Arc::new(PortalDb::open_in_memory().unwrap()),
+            "a-long-random-token-1234",
+        );
+        if development {
+            state = state.development();
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(xakiosk::portal::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        assert_eq!(officer_page(&base).await.contains(banner), development);
+        stop.send(()).unwrap();
+        server.await.unwrap().unwrap();
+    }
+}

@@ -36,7 +36,8 @@ pub fn start(
         .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
     let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
     let mut state = PortalState::new(Arc::new(db), &config.portal.token)
-        .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
+        .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY)
+        .development();
     if let Some(opener) = std::fs::read_to_string(&key_path)
         .ok()
         .and_then(|k| Opener::from_base64(&k).ok())

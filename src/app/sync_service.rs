@@ -90,12 +90,15 @@ pub fn engine(
             std::fs::read(path).map_err(|e| format!("cannot read [portal] ca_file {path}: {e}"))?,
         ),
     };
-    let transport = HttpTransport::with_ca(
+    let transport = HttpTransport::with_options(
         base,
         identity,
         &config.portal.token,
         Duration::from_secs(30),
-        ca.as_deref(),
+        crate::sync::transport::TransportOptions {
+            ca_pem: ca.as_deref(),
+            allow_plain_http: config.portal.allow_plain_http,
+        },
     )
     .map_err(|e| e.to_string())?
     .with_handovers(startup.handovers.clone());

@@ -40,6 +40,10 @@ pub struct ProvisionRequest {
     /// OpenSSH public keys for maintenance mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssh_keys: Option<Vec<String>>,
+    /// A lab only (a QEMU guest reaching its host): the portal may be plain `http://` on
+    /// another machine. Anyone on the way could read and change what is sent.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_plain_http: bool,
 }
 
 const QR_PREFIX: &str = "XAKP1:";
@@ -219,7 +223,7 @@ pub async fn provision(
             )
         }
     };
-    let transport = HttpTransport::new(
+    let transport = HttpTransport::with_options(
         &portal,
         KioskIdentity {
             kiosk_id: kiosk_id.clone(),
@@ -228,6 +232,10 @@ pub async fn provision(
         },
         request.token.trim(),
         Duration::from_secs(20),
+        crate::sync::transport::TransportOptions {
+            ca_pem: None,
+            allow_plain_http: request.allow_plain_http,
+        },
     )
     .map_err(|e| ProvisionError::BadRequest(e.to_string()))?;
     let (sealing_key, catalogue_key, enrolled_at) = match transport.enroll().await {
@@ -308,6 +316,7 @@ pub async fn provision(
             catalogue_key,
             admin_pin_hash: request.admin_pin_hash.clone(),
             ssh_keys: request.ssh_keys.clone(),
+            allow_plain_http: request.allow_plain_http,
         },
     )
     .map_err(|e| ProvisionError::Write {
@@ -338,6 +347,7 @@ mod tests {
             catalogue_key: None,
             admin_pin_hash: None,
             ssh_keys: None,
+            allow_plain_http: false,
         };
         assert_eq!(ProvisionRequest::from_qr(&r.to_qr()).unwrap(), r);
         assert!(ProvisionRequest::from_qr("XKR1:abc").is_err());
@@ -355,6 +365,7 @@ mod tests {
             catalogue_key: None,
             admin_pin_hash: None,
             ssh_keys: None,
+            allow_plain_http: false,
         };
         assert!(
             r("ftp://x", "t")

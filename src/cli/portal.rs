@@ -12,18 +12,104 @@ pub struct PortalArgs {
     /// The portal's database (created if missing)
     #[arg(long, default_value = "portal.sqlite")]
     pub db: PathBuf,
-    /// The enrollment token kiosks present to enroll their device keys
-    #[arg(long, default_value = "development-token")]
-    pub token: String,
-    /// Private key that opens sealed dossiers on the officer page (default: the development
-    /// key). Repeat it after a rotation: the first is current (kiosks seal to it), the
-    /// others open dossiers sealed before
+    /// The enrollment token kiosks present to enroll their device keys (required, unless
+    /// --dev gives the development token)
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Private key that opens sealed dossiers on the officer page (required, unless --dev
+    /// gives the development key). Repeat it after a rotation: the first is current (kiosks
+    /// seal to it), the others open dossiers sealed before
     #[arg(long)]
     pub private_key: Vec<PathBuf>,
-    /// Public key catalogue bundles are signed with, told to kiosks at enrollment
-    /// (default: the development catalogue key)
+    /// Public key catalogue bundles are signed with, told to kiosks at enrollment (none:
+    /// kiosks install no catalogue update; --dev gives the development catalogue key)
     #[arg(long)]
     pub catalogue_key: Option<String>,
+    /// Development: the published development key, token and catalogue key for what is not
+    /// given, said on every officer page. Never for real dossiers
+    #[arg(long)]
+    pub dev: bool,
+    /// Listen beyond this machine although the officer page has no sign-in yet (put an
+    /// authenticating proxy in front of /officer)
+    #[arg(long)]
+    pub unauthenticated_officer_page: bool,
+}
+
+/// What `xakiosk portal` runs with, once its arguments are checked.
+#[derive(Debug, PartialEq, Eq)]
+pub struct PortalSetup {
+    pub token: String,
+    pub key_paths: Vec<PathBuf>,
+    pub catalogue_key: Option<String>,
+    pub development: bool,
+}
+
+/// Whether `listen` is an address of this machine only (127.0.0.0/8, ::1, localhost).
+fn is_loopback(listen: &str) -> bool {
+    let host = match listen.rsplit_once(':') {
+        Some((host, _)) => host,
+        None => listen,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Checks `xakiosk portal`'s arguments: development keys and token only with `--dev`, and
+/// never beyond this machine while the officer page has no sign-in unless asked for.
+pub fn portal_setup(args: &PortalArgs) -> Result<PortalSetup, String> {
+    let dev = args.dev;
+    let token = match (&args.token, dev) {
+        (Some(t), _) if t.trim().len() < 16 => {
+            return Err("--token must be at least 16 characters (a random one)".into());
+        }
+        (Some(t), _) => t.trim().to_string(),
+        (None, true) => "development-token".to_string(),
+        (None, false) => {
+            return Err(
+                "--token is required: the enrollment token kiosks present (or --dev for the \
+                 development token)"
+                    .into(),
+            );
+        }
+    };
+    let key_paths = match (args.private_key.is_empty(), dev) {
+        (false, _) => args.private_key.clone(),
+        (true, true) => vec![crate::app::assets::assets_dir().join("dev/portal-development.key")],
+        (true, false) => {
+            return Err(
+                "--private-key is required: the key that opens dossiers (make one with \
+                 `xakiosk portal-key FILE`, or --dev for the published development key)"
+                    .into(),
+            );
+        }
+    };
+    let catalogue_key = match (&args.catalogue_key, dev) {
+        (Some(k), _) => Some(k.trim().to_string()),
+        (None, true) => {
+            Some(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string())
+        }
+        (None, false) => None,
+    };
+    if !is_loopback(&args.listen) && !args.unauthenticated_officer_page {
+        return Err(format!(
+            "{} is reachable beyond this machine and the officer page (decrypted names and \
+             personal IDs) has no sign-in yet: listen on 127.0.0.1, or put an authenticating \
+             proxy in front of /officer and add --unauthenticated-officer-page",
+            args.listen
+        ));
+    }
+    if dev && !is_loopback(&args.listen) {
+        return Err("--dev keys are published: listen on 127.0.0.1 only".into());
+    }
+    Ok(PortalSetup {
+        token,
+        key_paths,
+        catalogue_key,
+        development: dev,
+    })
 }
 
 /// Sign the procedure catalogue and publish it in a reference portal's database; kiosks
@@ -56,20 +142,14 @@ pub struct PublishCatalogueArgs {
 
 /// Runs the reference portal until Ctrl-C.
 pub fn serve(args: PortalArgs) -> Result<(), String> {
-    let PortalArgs {
-        listen,
-        db,
+    let PortalSetup {
         token,
-        private_key,
+        key_paths,
         catalogue_key,
-    } = args;
-    let (listen, db, token) = (listen.as_str(), db.as_path(), token.as_str());
+        development,
+    } = portal_setup(&args)?;
+    let (listen, db, token) = (args.listen.as_str(), args.db.as_path(), token.as_str());
     use std::sync::Arc;
-    let key_paths = if private_key.is_empty() {
-        vec![crate::app::assets::assets_dir().join("dev/portal-development.key")]
-    } else {
-        private_key
-    };
     let mut openers = Vec::new();
     for key_path in &key_paths {
         let key = std::fs::read_to_string(key_path)
@@ -83,15 +163,19 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
     let ring = crate::protocol::sealing::KeyRing::new(current, openers);
     let database = crate::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
-    let catalogue_key = catalogue_key.unwrap_or_else(|| {
-        crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY.to_string()
-    });
-    if !crate::protocol::signing::is_public_key(&catalogue_key) {
-        return Err("--catalogue-key is not an ed25519 public key in base64".into());
+    let mut state = crate::portal::PortalState::new(Arc::new(database), token).with_key_ring(ring);
+    if let Some(catalogue_key) = catalogue_key {
+        if !crate::protocol::signing::is_public_key(&catalogue_key) {
+            return Err("--catalogue-key is not an ed25519 public key in base64".into());
+        }
+        state = state.with_catalogue_key(&catalogue_key);
     }
-    let state = crate::portal::PortalState::new(Arc::new(database), token)
-        .with_key_ring(ring)
-        .with_catalogue_key(&catalogue_key);
+    if development {
+        eprintln!(
+            "DEVELOPMENT portal: the published development key and token — never for real dossiers"
+        );
+        state = state.development();
+    }
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -178,4 +262,69 @@ pub fn portal_key(out: &Path) -> Result<(), String> {
     crate::store::atomic_file::write_private(out, private.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", out.display()))
         .map(|()| println!("{public}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(listen: &str, extra: &[&str]) -> PortalArgs {
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            portal: PortalArgs,
+        }
+        let mut argv = vec!["xakiosk", "--listen", listen];
+        argv.extend_from_slice(extra);
+        Cli::try_parse_from(argv).unwrap().portal
+    }
+
+    #[test]
+    fn development_keys_only_when_asked_and_never_beyond_this_machine() {
+        let real = [
+            "--token",
+            "a-long-random-token-1234",
+            "--private-key",
+            "p.key",
+        ];
+        // Nothing given: refused, saying what is needed.
+        let e = portal_setup(&args("127.0.0.1:8787", &[])).unwrap_err();
+        assert!(e.contains("--token is required"), "{e}");
+        let e = portal_setup(&args(
+            "127.0.0.1:8787",
+            &["--token", "a-long-random-token-1234"],
+        ))
+        .unwrap_err();
+        assert!(e.contains("--private-key is required"), "{e}");
+        let e = portal_setup(&args(
+            "127.0.0.1:8787",
+            &["--token", "short", "--private-key", "p"],
+        ))
+        .unwrap_err();
+        assert!(e.contains("16 characters"), "{e}");
+        // Real keys on loopback: no development value slips in, no catalogue key invented.
+        let setup = portal_setup(&args("127.0.0.1:8787", &real)).unwrap();
+        assert_eq!(setup.key_paths, vec![PathBuf::from("p.key")]);
+        assert_eq!((setup.catalogue_key, setup.development), (None, false));
+        // --dev fills in the development values, and says it is development.
+        let setup = portal_setup(&args("localhost:8787", &["--dev"])).unwrap();
+        assert_eq!(setup.token, "development-token");
+        assert!(setup.development && setup.catalogue_key.is_some());
+        // Beyond this machine: only with real keys and the officer page's proxy said out loud.
+        for listen in ["0.0.0.0:8787", "10.0.0.5:8787", "[::]:8787"] {
+            let e = portal_setup(&args(listen, &real)).unwrap_err();
+            assert!(e.contains("no sign-in"), "{listen}: {e}");
+        }
+        let mut exposed = real.to_vec();
+        exposed.push("--unauthenticated-officer-page");
+        assert!(portal_setup(&args("0.0.0.0:8787", &exposed)).is_ok());
+        let e = portal_setup(&args(
+            "0.0.0.0:8787",
+            &["--dev", "--unauthenticated-officer-page"],
+        ))
+        .unwrap_err();
+        assert!(e.contains("127.0.0.1 only"), "{e}");
+        assert!(portal_setup(&args("[::1]:8787", &real)).is_ok());
+    }
 }

@@ -37,6 +37,10 @@ pub struct ProvisionArgs {
     /// An OpenSSH public key allowed in maintenance mode (repeatable)
     #[arg(long = "ssh-key")]
     pub ssh_keys: Vec<String>,
+    /// A lab only (a QEMU guest reaching its host): allow a plain http:// portal on another
+    /// machine, which anyone on the way could read and change
+    #[arg(long)]
+    pub allow_plain_http: bool,
 }
 
 /// Runs `xakiosk provision`; the exit code says what went wrong (see the command's help).
@@ -51,6 +55,7 @@ pub fn run(layers: &LayerPaths, args: ProvisionArgs) -> ExitCode {
         catalogue_key,
         admin_pin,
         ssh_keys,
+        allow_plain_http,
     } = args;
     use crate::appliance::provision::{ProvisionRequest, provision};
     if let Some(pin) = &admin_pin
@@ -70,6 +75,7 @@ pub fn run(layers: &LayerPaths, args: ProvisionArgs) -> ExitCode {
             catalogue_key: None,
             admin_pin_hash: None,
             ssh_keys: None,
+            allow_plain_http: false,
         }),
     }
     .map(|mut r| {
@@ -85,6 +91,7 @@ pub fn run(layers: &LayerPaths, args: ProvisionArgs) -> ExitCode {
         if !ssh_keys.is_empty() {
             r.ssh_keys = Some(ssh_keys);
         }
+        r.allow_plain_http |= allow_plain_http;
         if let Some(pin) = &admin_pin {
             r.admin_pin_hash = Some(crate::core::assist::pin_hash(
                 pin,

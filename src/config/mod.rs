@@ -255,6 +255,9 @@ pub struct PortalConfig {
     /// A PEM file of CA certificates to trust for the portal beside the compiled-in web roots
     /// (a national or the province's own CA). "" = none.
     pub ca_file: String,
+    /// A lab only (a QEMU guest reaching its host): allow a plain `http://` portal on another
+    /// machine, which anyone on the way could read and change. Default false.
+    pub allow_plain_http: bool,
 }
 
 impl Default for PortalConfig {
@@ -265,6 +268,7 @@ impl Default for PortalConfig {
             token: String::new(),
             builtin_listen: "127.0.0.1:8787".into(),
             ca_file: String::new(),
+            allow_plain_http: false,
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct ProvisionedValues {
     pub admin_pin_hash: Option<String>,
     /// OpenSSH public keys for maintenance mode, when given at provisioning.
     pub ssh_keys: Option<Vec<String>>,
+    /// A lab's plain-http portal (`[portal] allow_plain_http`).
+    pub allow_plain_http: bool,
 }
 
 fn section<'a>(table: &'a mut toml::Table, name: &str) -> &'a mut toml::Table {
@@ -45,6 +47,9 @@ pub fn render(existing: Option<&str>, values: &ProvisionedValues, at: &str) -> S
     portal.insert("url".into(), s(&values.portal_url));
     portal.insert("token".into(), s(&values.token));
     portal.insert("public_key".into(), s(&values.sealing_key));
+    if values.allow_plain_http {
+        portal.insert("allow_plain_http".into(), toml::Value::Boolean(true));
+    }
     if let Some(key) = &values.catalogue_key {
         section(&mut table, "catalogue").insert("public_key".into(), s(key));
     }
@@ -90,6 +95,7 @@ mod tests {
             catalogue_key: None,
             admin_pin_hash: None,
             ssh_keys: None,
+            allow_plain_http: false,
         };
         let text = render(
             Some("[session]\nwarn_after_secs = 90\n[catalogue]\npublic_key = \"c\"\n"),

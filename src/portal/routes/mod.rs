@@ -35,6 +35,8 @@ pub struct PortalState {
     /// Told to kiosks at enrollment: the key to seal to, the key catalogues are signed with.
     pub sealing_public_key: Option<String>,
     pub catalogue_public_key: Option<String>,
+    /// Runs on the published development key and token: every officer page says so.
+    pub development: bool,
 }
 
 impl PortalState {
@@ -45,7 +47,14 @@ impl PortalState {
             keys: None,
             sealing_public_key: None,
             catalogue_public_key: None,
+            development: false,
         }
+    }
+
+    /// Marks a portal running on the published development key and token.
+    pub fn development(mut self) -> PortalState {
+        self.development = true;
+        self
     }
 
     /// Opens dossiers on the officer page with `opener`, and tells kiosks its public key.

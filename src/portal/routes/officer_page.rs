@@ -165,6 +165,13 @@ pub(super) async fn officer_page(State(state): State<PortalState>) -> Response {
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.4em}</style>\
          </head><body><h1>Hồ sơ nhận từ máy dịch vụ công</h1>",
     );
+    if state.development {
+        html.push_str(
+            "<p style=\"background:#b3261e;color:#fff;padding:.6em;font-weight:bold\">\
+             MÔI TRƯỜNG THỬ NGHIỆM — khóa và mã đăng ký công khai của bản phát triển; \
+             không dùng cho hồ sơ thật. (DEVELOPMENT — published development key and token.)</p>",
+        );
+    }
     html.push_str(&format!(
         "<p>Mức độ hài lòng: {rated} lượt đánh giá, trung bình {average:.1}/5</p>"
     ));

@@ -20,6 +20,16 @@ use std::time::Duration;
 #[error("cannot build the HTTP client: {0}")]
 pub struct ClientError(String);
 
+/// What may be changed about how the kiosk reaches the portal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TransportOptions<'a> {
+    /// CA certificates (PEM; a national or the province's own CA) trusted beside the
+    /// compiled-in web roots.
+    pub ca_pem: Option<&'a [u8]>,
+    /// A lab only: a plain `http://` portal on another machine.
+    pub allow_plain_http: bool,
+}
+
 /// The largest answer read from the portal (a catalogue bundle with the units list and the
 /// province's offices is a few MiB); a longer one is cut off and the exchange fails.
 pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -29,7 +39,7 @@ const MAX_ERROR_BYTES: usize = 64 * 1024;
 /// Whether the kiosk may talk to the portal at `base_url`: `https://`, or `http://` only to
 /// this machine (a loopback address or `localhost`), where nothing on the way can read or
 /// change what is sent.
-pub fn check_portal_url(base_url: &str) -> Result<(), ClientError> {
+pub fn check_portal_url(base_url: &str, allow_plain_http: bool) -> Result<(), ClientError> {
     let url = reqwest::Url::parse(base_url.trim())
         .map_err(|e| ClientError(format!("the portal URL {base_url:?} is not a URL: {e}")))?;
     let loopback = url.host_str().is_some_and(|host| {
@@ -42,7 +52,7 @@ pub fn check_portal_url(base_url: &str) -> Result<(), ClientError> {
     });
     match url.scheme() {
         "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if loopback || allow_plain_http => Ok(()),
         "http" => Err(ClientError(format!(
             "the portal URL {base_url:?} is plain http to another machine: anyone on the way \
              could read or change what is sent; use https://"
@@ -132,19 +142,28 @@ impl HttpTransport {
         enrollment_token: &str,
         timeout: Duration,
     ) -> Result<HttpTransport, ClientError> {
-        HttpTransport::with_ca(base_url, identity, enrollment_token, timeout, None)
+        HttpTransport::with_options(
+            base_url,
+            identity,
+            enrollment_token,
+            timeout,
+            TransportOptions::default(),
+        )
     }
 
-    /// As `new`, trusting also the CA certificates in `ca_pem` (PEM; a national or the
-    /// province's own CA) beside the compiled-in web roots.
-    pub fn with_ca(
+    /// As `new`, with `options`: more CA certificates, or a lab's plain-http portal.
+    pub fn with_options(
         base_url: &str,
         identity: KioskIdentity,
         enrollment_token: &str,
         timeout: Duration,
-        ca_pem: Option<&[u8]>,
+        options: TransportOptions<'_>,
     ) -> Result<HttpTransport, ClientError> {
-        check_portal_url(base_url)?;
+        let TransportOptions {
+            ca_pem,
+            allow_plain_http,
+        } = options;
+        check_portal_url(base_url, allow_plain_http)?;
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(10)))
@@ -497,7 +516,7 @@ mod tests {
             "http://localhost:8787",
             "http://[::1]:8787",
         ] {
-            assert_eq!(check_portal_url(ok), Ok(()), "{ok}");
+            assert_eq!(check_portal_url(ok, false), Ok(()), "{ok}");
         }
         for refused in [
             "http://dvc.example.gov.vn",
@@ -507,8 +526,11 @@ mod tests {
             "dvc.example.gov.vn",
             "",
         ] {
-            assert!(check_portal_url(refused).is_err(), "{refused}");
+            assert!(check_portal_url(refused, false).is_err(), "{refused}");
         }
+        // A lab's plain http, only when the configuration says so; never another scheme.
+        assert_eq!(check_portal_url("http://10.0.2.2:8787", true), Ok(()));
+        assert!(check_portal_url("ftp://10.0.2.2", true).is_err());
         let identity = || KioskIdentity {
             kiosk_id: "K1".into(),
             key: crate::protocol::signing::DeviceKey::from_seed([1; 32]),
@@ -517,12 +539,15 @@ mod tests {
         assert!(
             HttpTransport::new("http://10.0.0.5", identity(), "t", Duration::from_secs(1)).is_err()
         );
-        let garbage = HttpTransport::with_ca(
+        let garbage = HttpTransport::with_options(
             "https://dvc.example.gov.vn",
             identity(),
             "t",
             Duration::from_secs(1),
-            Some(b"not a certificate"),
+            TransportOptions {
+                ca_pem: Some(b"not a certificate"),
+                allow_plain_http: false,
+            },
         );
         assert!(garbage.is_err(), "a CA file that is not PEM is refused");
     }

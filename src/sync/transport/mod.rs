@@ -6,7 +6,7 @@
 mod http;
 
 pub(crate) use http::describe;
-pub use http::{ClientError, HttpTransport};
+pub use http::{ClientError, HttpTransport, TransportOptions};
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusPage,
