@@ -87,10 +87,12 @@ impl Startup {
     /// Loads everything; `database` overrides the configured data directory.
     pub fn prepare(config: &Config, database: Option<&Path>) -> Result<Startup, String> {
         let assets = assets::assets_dir();
-        let procedures = match config.catalogue.dir.as_str() {
-            "" => assets.join("procedures"),
-            dir => PathBuf::from(dir),
+        // A configured path, or the shipped file in the assets folder when it is "".
+        let configured = |path: &str, shipped: &str| match path {
+            "" => assets.join(shipped),
+            path => PathBuf::from(path),
         };
+        let procedures = configured(&config.catalogue.dir, "procedures");
         let database = database
             .map(Path::to_path_buf)
             .unwrap_or_else(|| config.data_dir().join("dossiers.sqlite"));
@@ -124,10 +126,8 @@ impl Startup {
         let units = match installed_units {
             Some(units) => units,
             None => {
-                let units_path = match config.catalogue.admin_units.as_str() {
-                    "" => assets.join("admin-units/units-2025.tsv"),
-                    path => PathBuf::from(path),
-                };
+                let units_path =
+                    configured(&config.catalogue.admin_units, "admin-units/units-2025.tsv");
                 assets::load_admin_units(&units_path).map_err(|e| e.to_string())?
             }
         };
@@ -135,10 +135,7 @@ impl Startup {
         let offices = match installed_offices {
             Some(offices) => offices,
             None => {
-                let path = match config.catalogue.offices.as_str() {
-                    "" => assets.join("offices.toml"),
-                    path => PathBuf::from(path),
-                };
+                let path = configured(&config.catalogue.offices, "offices.toml");
                 // Not a reason to stop: residents are told the authority only, and the
                 // technician sees why on the admin screen.
                 assets::load_offices(&path).unwrap_or_else(|e| {

@@ -44,17 +44,13 @@ pub struct PortalSetup {
     pub development: bool,
 }
 
-/// Whether `listen` is an address of this machine only (127.0.0.0/8, ::1, localhost).
+/// Whether `listen` ("host:port") is an address of this machine only.
 fn is_loopback(listen: &str) -> bool {
     let host = match listen.rsplit_once(':') {
         Some((host, _)) => host,
         None => listen,
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
+    crate::sync::transport::loopback::is_loopback_host(host)
 }
 
 /// Checks `xakiosk portal`'s arguments: development keys and token only with `--dev`, and

@@ -95,6 +95,12 @@ impl Offices {
             .find(|o| o.commune == commune && o.kind == kind)
     }
 
+    /// The office that decides a dossier of `procedure` stored with `office_commune` (the
+    /// commune `deciding_commune` named at submit), when published.
+    pub fn deciding(&self, procedure: &Procedure, office_commune: Option<&str>) -> Option<&Office> {
+        self.find(office_commune?, procedure.office)
+    }
+
     pub fn len(&self) -> usize {
         self.offices.len()
     }

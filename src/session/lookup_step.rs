@@ -212,7 +212,7 @@ impl LookupStep {
                         });
                 let office = procedure
                     .as_ref()
-                    .and_then(|p| offices.find(summary.office_commune.as_deref()?, p.office));
+                    .and_then(|p| offices.deciding(p, summary.office_commune.as_deref()));
                 let action = (summary.state == DossierState::NeedsFix)
                     .then(|| fix_action(&history, procedure.clone(), office, supplement));
                 self.result = Some(LookupResult {

@@ -219,10 +219,7 @@ impl SubmitStep {
                 .filter(|x| x.still_to_bring(&photographable))
                 .cloned()
                 .collect();
-            let office = found
-                .office_commune
-                .as_deref()
-                .and_then(|commune| offices.find(commune, p.office));
+            let office = offices.deciding(p, found.office_commune.as_deref());
             self.receipt = self.receipt_context.as_ref().map(|ctx| {
                 ReceiptContent::new(
                     ctx,
@@ -295,6 +292,13 @@ impl SubmitStep {
     /// The office that decides the dossier just submitted (address and hours on the done page).
     pub fn office(&self) -> Option<&Office> {
         self.office.as_ref()
+    }
+    /// That office by name, or the authority of `procedure` when the list does not have it.
+    pub fn office_name<'a>(&'a self, procedure: &'a Procedure) -> &'a Text {
+        self.office
+            .as_ref()
+            .map(|o| &o.name)
+            .unwrap_or(&procedure.authority)
     }
     pub fn submitted_id(&self) -> Option<uuid::Uuid> {
         self.submitted_id

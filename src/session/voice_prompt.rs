@@ -198,11 +198,7 @@ fn done_prompt(c: &KioskController) -> Text {
     let mut t = match c.submission().last_submitted() {
         Some((code, procedure, _)) => {
             let spelled = code.display().replace('-', " ");
-            let office = c
-                .submission()
-                .office()
-                .map(|o| &o.name)
-                .unwrap_or(&procedure.authority);
+            let office = c.submission().office_name(procedure);
             let delivered = c.online && c.queue_count == 0;
             Text::new(
                 if delivered {

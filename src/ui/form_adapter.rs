@@ -8,7 +8,7 @@ use crate::session::controller::KioskController;
 use crate::slint_generated::{AppWindow, CalendarCell, FormAdapter, InputKind, PickRow, ReviewRow};
 use crate::ui::dispatch::Dispatch;
 use crate::ui::render_cache::{RenderCache, qr_image, set_rows};
-use slint::{ComponentHandle, ModelRc, SharedString, VecModel};
+use slint::{ComponentHandle, SharedString};
 
 pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
     let g = window.global::<FormAdapter>();
@@ -255,10 +255,7 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
     match c.submission().last_submitted() {
         Some((code, procedure, receipt)) => {
             let decider = c.submission().office();
-            let office = decider
-                .map(|o| o.name.get(lang))
-                .unwrap_or(procedure.authority.get(lang))
-                .to_string();
+            let office = c.submission().office_name(procedure).get(lang).to_string();
             g.set_office_where(
                 decider
                     .map(|o| match lang {
@@ -427,7 +424,9 @@ fn render_calendar(
     };
     g.set_calendar_title(view.title.into());
     let weekdays: Vec<SharedString> = view.weekdays.iter().map(|d| (*d).into()).collect();
-    g.set_calendar_weekdays(ModelRc::new(VecModel::from(weekdays)));
+    set_rows(&mut cache.calendar_weekdays, weekdays, |m| {
+        g.set_calendar_weekdays(m)
+    });
     let cells: Vec<CalendarCell> = view
         .cells
         .into_iter()

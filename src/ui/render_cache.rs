@@ -15,6 +15,8 @@ pub struct RenderCache {
     pub options: Option<Vec<PickRow>>,
     /// The days of the date question's calendar on screen.
     pub calendar: Option<Vec<crate::slint_generated::CalendarCell>>,
+    /// Its weekday headings (they change only with the language).
+    pub calendar_weekdays: Option<Vec<SharedString>>,
     pub review: Option<Vec<ReviewRow>>,
     pub done_papers: Option<Vec<SharedString>>,
     pub history: Option<Vec<HistoryRow>>,

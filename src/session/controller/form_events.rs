@@ -130,7 +130,7 @@ impl KioskController {
                 self.screen = Screen::Done;
                 let office = procedure
                     .as_ref()
-                    .and_then(|p| self.office_of(p, summary.office_commune.as_deref()))
+                    .and_then(|p| self.offices.deciding(p, summary.office_commune.as_deref()))
                     .cloned();
                 let at_hand =
                     summary.office_commune.is_some() && summary.office_commune == self.home_commune;

@@ -189,15 +189,6 @@ impl KioskController {
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
     }
-    /// The office that decides a dossier of `procedure` stored with `office_commune`, when
-    /// the offices list has it.
-    pub fn office_of(
-        &self,
-        procedure: &Procedure,
-        office_commune: Option<&str>,
-    ) -> Option<&crate::core::office::Office> {
-        self.offices.find(office_commune?, procedure.office)
-    }
     pub fn search_text(&self) -> &str {
         &self.search
     }

@@ -42,14 +42,9 @@ const MAX_ERROR_BYTES: usize = 64 * 1024;
 pub fn check_portal_url(base_url: &str, allow_plain_http: bool) -> Result<(), ClientError> {
     let url = reqwest::Url::parse(base_url.trim())
         .map_err(|e| ClientError(format!("the portal URL {base_url:?} is not a URL: {e}")))?;
-    let loopback = url.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
+    let loopback = url
+        .host_str()
+        .is_some_and(crate::sync::transport::loopback::is_loopback_host);
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback || allow_plain_http => Ok(()),

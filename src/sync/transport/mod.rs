@@ -4,6 +4,7 @@
 //! guesses from status codes. `http.rs` is the real transport.
 
 mod http;
+pub mod loopback;
 
 pub(crate) use http::describe;
 pub use http::{ClientError, HttpTransport, TransportOptions};

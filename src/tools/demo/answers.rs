@@ -84,8 +84,7 @@ impl Walk {
                 }
             }
             if one_tap {
-                let moved = self.controller(|c| c.form().map(|f| f.position()))
-                    != Some(Position::Question(index));
+                let moved = self.left_question(index);
                 self.check(
                     &format!("{id}: one tap answers question {} and goes on", field.id),
                     moved,
@@ -102,8 +101,7 @@ impl Walk {
                 ok,
             );
             form.invoke_next();
-            let moved = self.controller(|c| c.form().map(|f| f.position()))
-                != Some(Position::Question(index));
+            let moved = self.left_question(index);
             self.check(
                 &format!("{id}: continue leaves question {}", field.id),
                 moved,
@@ -112,6 +110,11 @@ impl Walk {
                 break;
             }
         }
+    }
+
+    /// Whether the form has moved past question `index` (answered, or ended).
+    fn left_question(&self, index: usize) -> bool {
+        self.controller(|c| c.form().map(|f| f.position())) != Some(Position::Question(index))
     }
 
     /// An address: the kiosk's own commune when offered (with the card: the quick path), else
