@@ -61,6 +61,9 @@ enum Cmd {
         /// Where the private key goes (must not exist)
         out: PathBuf,
     },
+    /// Manage the reference portal's officer accounts (add, disable, enable, reset, list)
+    #[cfg(feature = "portal")]
+    PortalUser(xakiosk::cli::portal_user::PortalUserArgs),
     /// Sign the procedure catalogue and publish it in a reference portal's database; kiosks
     /// install it on their next sync
     #[cfg(feature = "portal")]
@@ -244,6 +247,8 @@ fn main() -> ExitCode {
         Some(Cmd::Portal(args)) => cli::portal::serve(args),
         #[cfg(feature = "portal")]
         Some(Cmd::PortalKey { out }) => cli::portal::portal_key(&out),
+        #[cfg(feature = "portal")]
+        Some(Cmd::PortalUser(args)) => cli::portal_user::run(args),
         #[cfg(feature = "portal")]
         Some(Cmd::PublishCatalogue(args)) => cli::portal::publish_catalogue(args),
         #[cfg(feature = "dev-tools")]

@@ -356,6 +356,7 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
         kiosk_id: "KIOSK-GPIO".into(),
         key: xakiosk::protocol::signing::DeviceKey::generate().unwrap(),
         place: "test".into(),
+        commune_code: String::new(),
     };
     let engine = xakiosk::sync::engine::SyncEngine::new(
         store.clone(),

@@ -15,6 +15,8 @@ use xakiosk::core::dossier_code::DossierCode;
 use xakiosk::core::personal_id::PersonalId;
 use xakiosk::devices::clock::{Clock, TokioClock};
 use xakiosk::portal::PortalDb;
+use xakiosk::portal::db::audit::Attribution;
+use xakiosk::portal::db::officers::{Communes, Role};
 use xakiosk::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
 };
@@ -25,12 +27,14 @@ use xakiosk::sync::backoff::Backoff;
 use xakiosk::sync::engine::SyncEngine;
 use xakiosk::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
 use xakiosk::tools::in_process_portal::InProcessPortal;
+use xakiosk::tools::officer_browser::OfficerBrowser;
 
 fn identity(kiosk_id: &str, seed: u8) -> KioskIdentity {
     KioskIdentity {
         kiosk_id: kiosk_id.into(),
         key: DeviceKey::from_seed([seed; 32]),
         place: "Phường Hoàn Kiếm".into(),
+        commune_code: "00070".into(),
     }
 }
 
@@ -517,6 +521,17 @@ async fn http_portal() -> (
         "../assets/dev/portal-development.key"
     ))
     .unwrap();
+    // The officer of the test kiosk's commune.
+    portal
+        .add_officer(
+            "lan",
+            &xakiosk::core::pin_hash::hash_pin(OFFICER_PASSWORD, [7; 16]),
+            Role::Officer,
+            &Communes::parse("00070").unwrap(),
+            &Attribution::command("test"),
+            0,
+        )
+        .unwrap();
     let state = xakiosk::portal::PortalState::new(portal.clone(), "secret-token")
         .with_opener(opener)
         .with_catalogue_key(&DeviceKey::from_seed([42; 32]).public_base64());
@@ -610,30 +625,35 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
         http(&base, identity("KIOSK-HTTP", 1), "secret-token").with_clock_offset(-7200);
     assert!(late_clock.status(0).await.is_ok());
 
-    // The officer page opens the sealed dossier with the portal key and decides.
-    let page = officer_page(&base).await;
+    // The officer of the kiosk's commune signs in, opens the sealed dossier with the portal
+    // key and decides.
+    let officer = OfficerBrowser::sign_in(&base, "lan", OFFICER_PASSWORD)
+        .await
+        .unwrap();
+    let page = officer
+        .page(&format!("/officer/dossiers/{}", ids[0]))
+        .await
+        .unwrap();
     assert!(
         page.contains("Lê Thị Hoa 0 · 001093047064"),
         "the portal can open what the kiosk sealed"
     );
-    assert!(
-        page.contains("KIOSK-HTTP"),
-        "the fleet table lists the kiosk"
+    assert!(page.contains("KIOSK-HTTP"), "the dossier names its kiosk");
+    let (status, _) = officer
+        .post(
+            &format!("/officer/dossiers/{}/decision", ids[1]),
+            &[
+                ("state", "needs_fix"),
+                ("note", "Thiếu hợp đồng thuê nhà"),
+                ("fields", "paper, applicant_name"),
+                ("due", "2026-12-20"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status, 303,
+        "the decision is taken and the list shown again"
     );
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{base}/officer/decide"))
-        .form(&[
-            ("id", ids[1].to_string()),
-            ("state", "needs_fix".into()),
-            ("note", "Thiếu hợp đồng thuê nhà".into()),
-            ("fields", "paper, applicant_name".into()),
-            ("due", "2026-12-20".into()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success() || response.status().is_redirection());
     assert!(
         neighbour.status(0).await.unwrap().changes.is_empty(),
         "another kiosk does not see this kiosk's decisions"
@@ -672,7 +692,7 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
         .find(|r| r.id == supplement_id.to_string())
         .expect("the portal holds the supplement");
     assert_eq!(received.upload.supplements, Some(id.to_string()));
-    let page = officer_page(&base).await;
+    let page = officer.page("/officer").await.unwrap();
     let original_code = first_code_of(&portal, id);
     assert!(
         page.contains(&format!("BỔ SUNG cho hồ sơ {original_code}")),
@@ -706,9 +726,12 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert_eq!(history.last().unwrap().state, DossierState::Queued);
 }
 
-/// The officer page as a browser gets it.
-async fn officer_page(base: &str) -> String {
-    reqwest::get(format!("{base}/officer"))
+/// The test officer's password.
+const OFFICER_PASSWORD: &str = "a-long-officer-password";
+
+/// The sign-in page as a browser gets it.
+async fn sign_in_page(base: &str) -> String {
+    reqwest::get(format!("{base}/officer/sign-in"))
         .await
         .unwrap()
         .text()
@@ -982,7 +1005,7 @@ async fn an_oversized_body_is_refused_on_every_route_before_it_is_read() {
             SMALL,
         ),
         (reqwest::Method::PUT, format!("/v1/alerts/{id}"), SMALL),
-        (reqwest::Method::POST, "/officer/decide".into(), SMALL),
+        (reqwest::Method::POST, "/officer/sign-in".into(), SMALL),
     ];
     for (method, path, limit) in routes {
         let status = client
@@ -1062,7 +1085,7 @@ async fn a_development_portal_says_so_on_every_officer_page() {
         let server = tokio::spawn(xakiosk::portal::serve(listener, state, async {
             let _ = stopped.await;
         }));
-        assert_eq!(officer_page(&base).await.contains(banner), development);
+        assert_eq!(sign_in_page(&base).await.contains(banner), development);
         stop.send(()).unwrap();
         server.await.unwrap().unwrap();
     }

@@ -1,6 +1,7 @@
 //! The reference portal started beside a desktop kiosk whose configuration says
 //! `[portal] url = "builtin"` (never as a fallback): on loopback, its database next to the
-//! kiosk's, opening dossiers with the development key. A build without the `portal` feature
+//! kiosk's, opening dossiers with the development key; officers sign in with the published
+//! development account. A build without the `portal` feature
 //! (the appliance) has no portal to start and says so.
 
 use crate::config::Config;
@@ -34,6 +35,8 @@ pub fn start(
     let listen = config.portal.builtin_listen.clone();
     let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
         .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
+    crate::portal::development_officer::ensure(&db)
+        .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
     let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
     let mut state = PortalState::new(Arc::new(db), &config.portal.token)
         .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY)
@@ -55,7 +58,12 @@ pub fn start(
             tracing::error!(error = %e, "the built-in portal stopped");
         }
     });
-    tracing::info!("built-in reference portal on http://{listen} (officer page: /officer)");
+    tracing::info!(
+        "built-in reference portal on http://{listen} (officer pages: /officer, development \
+         account {} / {})",
+        crate::portal::development_officer::NAME,
+        crate::portal::development_officer::PASSWORD
+    );
     Ok(format!("http://{listen}"))
 }
 

@@ -83,6 +83,7 @@ pub fn engine(
         kiosk_id: config.kiosk.id.clone(),
         key: device_key,
         place: config.kiosk.place.clone(),
+        commune_code: config.kiosk.commune_code.clone(),
     };
     let ca = match config.portal.ca_file.trim() {
         "" => None,

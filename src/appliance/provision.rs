@@ -229,6 +229,7 @@ pub async fn provision(
             kiosk_id: kiosk_id.clone(),
             key: key.clone(),
             place: place.clone(),
+            commune_code: request.commune.trim().to_string(),
         },
         request.token.trim(),
         Duration::from_secs(20),

@@ -54,6 +54,7 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
         key: crate::appliance::device_key_file::load_or_create(&db.with_file_name("device.key"))
             .map_err(|e| e.to_string())?,
         place: "crash test".into(),
+        commune_code: String::new(),
     };
     let transport = crate::sync::transport::HttpTransport::new(
         portal,

@@ -9,6 +9,8 @@ pub mod dev;
 pub mod kiosk;
 #[cfg(feature = "portal")]
 pub mod portal;
+#[cfg(feature = "portal")]
+pub mod portal_user;
 pub mod provision;
 pub mod receipt_sample;
 pub mod test_dossier;

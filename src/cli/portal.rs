@@ -29,16 +29,24 @@ pub struct PortalArgs {
     /// given, said on every officer page. Never for real dossiers
     #[arg(long)]
     pub dev: bool,
-    /// Listen beyond this machine although the officer page has no sign-in yet (put an
-    /// authenticating proxy in front of /officer)
+    /// Where officers' browsers reach the portal, e.g. https://dvc.example.gov.vn (a TLS proxy
+    /// in front of it): its host name is answered, and with https the session cookie is
+    /// Secure. Required to listen beyond this machine, unless --allow-plain-http
     #[arg(long)]
-    pub unauthenticated_officer_page: bool,
+    pub public_origin: Option<String>,
+    /// Listen beyond this machine without https in front (a lab): officers' passwords and
+    /// sessions then cross the network in the clear
+    #[arg(long)]
+    pub allow_plain_http: bool,
 }
 
 /// What `xakiosk portal` runs with, once its arguments are checked.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PortalSetup {
     pub token: String,
+    pub public_origin: Option<String>,
+    /// Reachable beyond this machine: refused unless the database has an officer account.
+    pub exposed: bool,
     pub key_paths: Vec<PathBuf>,
     pub catalogue_key: Option<String>,
     pub development: bool,
@@ -89,19 +97,41 @@ pub fn portal_setup(args: &PortalArgs) -> Result<PortalSetup, String> {
         }
         (None, false) => None,
     };
-    if !is_loopback(&args.listen) && !args.unauthenticated_officer_page {
+    let exposed = !is_loopback(&args.listen);
+    if dev && exposed {
+        return Err("--dev keys are published: listen on 127.0.0.1 only".into());
+    }
+    let public_origin = match args.public_origin.as_deref().map(str::trim) {
+        None => None,
+        Some(origin) => {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"))
+                .unwrap_or_default()
+                .trim_end_matches('/');
+            if host.is_empty() || host.contains(['/', '?', '#', '@']) {
+                return Err(format!(
+                    "--public-origin {origin:?} must be a scheme and host, e.g. https://dvc.example.gov.vn"
+                ));
+            }
+            Some(origin.trim_end_matches('/').to_string())
+        }
+    };
+    let https = public_origin
+        .as_deref()
+        .is_some_and(|o| o.starts_with("https://"));
+    if exposed && !https && !args.allow_plain_http {
         return Err(format!(
-            "{} is reachable beyond this machine and the officer page (decrypted names and \
-             personal IDs) has no sign-in yet: listen on 127.0.0.1, or put an authenticating \
-             proxy in front of /officer and add --unauthenticated-officer-page",
+            "{} is reachable beyond this machine: officers sign in with passwords, so put a \
+             TLS proxy in front and give --public-origin https://…, or (a lab) \
+             --allow-plain-http",
             args.listen
         ));
     }
-    if dev && !is_loopback(&args.listen) {
-        return Err("--dev keys are published: listen on 127.0.0.1 only".into());
-    }
     Ok(PortalSetup {
         token,
+        public_origin,
+        exposed,
         key_paths,
         catalogue_key,
         development: dev,
@@ -140,6 +170,8 @@ pub struct PublishCatalogueArgs {
 pub fn serve(args: PortalArgs) -> Result<(), String> {
     let PortalSetup {
         token,
+        public_origin,
+        exposed,
         key_paths,
         catalogue_key,
         development,
@@ -159,7 +191,27 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
     let ring = crate::protocol::sealing::KeyRing::new(current, openers);
     let database = crate::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
+    if development
+        && crate::portal::development_officer::ensure(&database).map_err(|e| e.to_string())?
+    {
+        eprintln!(
+            "DEVELOPMENT officer account added: {} / {}",
+            crate::portal::development_officer::NAME,
+            crate::portal::development_officer::PASSWORD
+        );
+    }
+    if exposed && !database.has_enabled_officers().map_err(|e| e.to_string())? {
+        return Err(format!(
+            "{listen} is reachable beyond this machine and {} has no officer account: add one \
+             first with `xakiosk portal-user --db {} add NAME --role admin --communes '*'`",
+            db.display(),
+            db.display()
+        ));
+    }
     let mut state = crate::portal::PortalState::new(Arc::new(database), token).with_key_ring(ring);
+    if let Some(origin) = &public_origin {
+        state = state.with_public_origin(origin);
+    }
     if let Some(catalogue_key) = catalogue_key {
         if !crate::protocol::signing::is_public_key(&catalogue_key) {
             return Err("--catalogue-key is not an ed25519 public key in base64".into());
@@ -307,20 +359,33 @@ mod tests {
         let setup = portal_setup(&args("localhost:8787", &["--dev"])).unwrap();
         assert_eq!(setup.token, "development-token");
         assert!(setup.development && setup.catalogue_key.is_some());
-        // Beyond this machine: only with real keys and the officer page's proxy said out loud.
+        // Beyond this machine: only behind https (or a lab's plain http said out loud), and
+        // never on development keys.
         for listen in ["0.0.0.0:8787", "10.0.0.5:8787", "[::]:8787"] {
             let e = portal_setup(&args(listen, &real)).unwrap_err();
-            assert!(e.contains("no sign-in"), "{listen}: {e}");
+            assert!(e.contains("TLS proxy"), "{listen}: {e}");
         }
-        let mut exposed = real.to_vec();
-        exposed.push("--unauthenticated-officer-page");
-        assert!(portal_setup(&args("0.0.0.0:8787", &exposed)).is_ok());
-        let e = portal_setup(&args(
-            "0.0.0.0:8787",
-            &["--dev", "--unauthenticated-officer-page"],
-        ))
-        .unwrap_err();
+        let mut behind_tls = real.to_vec();
+        behind_tls.extend(["--public-origin", "https://dvc.example.gov.vn/"]);
+        let setup = portal_setup(&args("0.0.0.0:8787", &behind_tls)).unwrap();
+        assert!(setup.exposed);
+        assert_eq!(
+            setup.public_origin.as_deref(),
+            Some("https://dvc.example.gov.vn")
+        );
+        let mut lab = real.to_vec();
+        lab.push("--allow-plain-http");
+        assert!(portal_setup(&args("10.0.0.5:8787", &lab)).unwrap().exposed);
+        let mut bad_origin = real.to_vec();
+        bad_origin.extend(["--public-origin", "https://dvc.example.gov.vn/officer"]);
+        assert!(portal_setup(&args("127.0.0.1:8787", &bad_origin)).is_err());
+        let e = portal_setup(&args("0.0.0.0:8787", &["--dev", "--allow-plain-http"])).unwrap_err();
         assert!(e.contains("127.0.0.1 only"), "{e}");
+        assert!(
+            !portal_setup(&args("127.0.0.1:8787", &real))
+                .unwrap()
+                .exposed
+        );
         assert!(portal_setup(&args("[::1]:8787", &real)).is_ok());
     }
 }

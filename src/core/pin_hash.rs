@@ -1,4 +1,5 @@
-//! PIN hashes for the admin screen and the helpers: Argon2id (RustCrypto's `argon2`, OWASP's
+//! PIN hashes for the admin screen and the helpers (and the reference portal's officer
+//! passwords, `portal::password`): Argon2id (RustCrypto's `argon2`, OWASP's
 //! parameters: 19 MiB, 2 passes) with a random salt per PIN, stored as a PHC string
 //! (`$argon2id$v=19$m=19456,t=2,p=1$…`). A 6-digit PIN has few values, so the hash is slow on
 //! purpose and lives only in the owner-only provisioned layer; the lockout (`assist::PinGuard`)

@@ -4,6 +4,8 @@
 //! page. A real deployment points the kiosk at its province's URL instead.
 
 pub mod db;
+pub mod development_officer;
+pub mod password;
 pub mod routes;
 
 pub use db::{PortalDb, PortalError};
@@ -27,7 +29,9 @@ pub async fn serve(
     state: PortalState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    // The peer's address reaches the handlers: the audit log says where each action came from.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -112,6 +112,10 @@ pub struct Enrollment {
     pub public_key: String,
     /// The commune, ward or apartment block, as shown in the kiosk's top bar.
     pub place: String,
+    /// The code of the commune or ward the kiosk stands in (administrative units list): its
+    /// dossiers go to that commune's officers.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub commune_code: String,
     pub app_version: String,
     /// Handovers from earlier device keys of this kiosk to `public_key` (each signed by the
     /// key it hands over from): receipts signed by those keys are this kiosk's, and an

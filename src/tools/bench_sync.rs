@@ -78,6 +78,7 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
         kiosk_id: "KIOSK-BENCH".into(),
         key: key.clone(),
         place: "bench".into(),
+        commune_code: String::new(),
     };
 
     // The engine: claim, send, record acceptance, for every dossier.

@@ -39,6 +39,7 @@ fn classify(e: PortalError) -> SendError {
         | PortalError::BadRequest(_)
         | PortalError::BadReceipt(_)
         | PortalError::BadUpload(_)
+        | PortalError::BadAccount(_)
         | PortalError::WrongOffset(_) => SendError::Refused(e.to_string()),
     }
 }

@@ -9,3 +9,4 @@ pub mod crash_writer;
 pub mod demo;
 pub mod headless;
 pub mod in_process_portal;
+pub mod officer_browser;

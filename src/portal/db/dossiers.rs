@@ -270,7 +270,8 @@ impl PortalDb {
         let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
         let body = serde_json::to_string(upload).unwrap_or_default();
         tx.execute(
-            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id, supplements) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id, supplements, commune)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce((SELECT commune FROM devices WHERE kiosk_id = ?6), ''))",
             params![id, hash, body, reference, now, upload.kiosk_id, upload.supplements],
         )?;
         tx.commit()?;
@@ -284,14 +285,16 @@ impl PortalDb {
         ))
     }
 
-    /// An officer's decision, appended to the change log kiosks pull; "needs_fix" may carry
-    /// the structured request (what, which questions, by when).
+    /// An officer's decision, appended to the change log kiosks pull and to the audit log
+    /// (who, from where) in one transaction; "needs_fix" may carry the structured request
+    /// (what, which questions, by when).
     pub fn decide(
         &self,
         id: &str,
         state: &str,
         note: Option<&str>,
         request: Option<&crate::core::fix_request::FixRequest>,
+        by: &crate::portal::db::audit::Attribution,
         now: &str,
     ) -> Result<u64, PortalError> {
         if !matches!(state, "accepted" | "rejected" | "needs_fix") {
@@ -318,6 +321,11 @@ impl PortalDb {
             params![id, state, note, now, request],
         )?;
         let seq = tx.last_insert_rowid() as u64;
+        let detail = match note {
+            Some(note) => format!("{state}: {note}"),
+            None => state.to_string(),
+        };
+        crate::portal::db::audit::append_in(&tx, by, "decide", id, &detail, now)?;
         tx.commit()?;
         Ok(seq)
     }
@@ -368,13 +376,50 @@ impl PortalDb {
     /// The newest dossiers first, each with the office's latest request for more while it is
     /// sent back.
     pub fn list(&self, limit: u32) -> Result<Vec<Received>, PortalError> {
+        self.list_where("1 = 1", [limit])
+    }
+
+    /// The newest dossiers of `communes` first (what an officer of those communes sees).
+    pub fn list_for(
+        &self,
+        communes: &crate::portal::db::officers::Communes,
+        limit: u32,
+    ) -> Result<Vec<Received>, PortalError> {
+        use crate::portal::db::officers::Communes;
+        match communes {
+            Communes::Every => self.list(limit),
+            Communes::These(codes) => {
+                let codes = serde_json::to_string(codes).unwrap_or_default();
+                self.list_where(
+                    "commune IN (SELECT value FROM json_each(?2))",
+                    rusqlite::params![limit, codes],
+                )
+            }
+        }
+    }
+
+    /// One received dossier, whoever may see it (the caller checks its commune).
+    pub fn received(&self, id: &str) -> Result<Option<Received>, PortalError> {
+        Ok(self
+            .list_where("id = ?2", rusqlite::params![1, id])?
+            .into_iter()
+            .next())
+    }
+
+    /// The newest dossiers matching `filter` (SQL over `received`, `?1` is the limit).
+    fn list_where(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Received>, PortalError> {
         let conn = self.lock();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare(&format!(
             "SELECT id, reference, received_at, state, body,
-                    (SELECT c.request FROM changes c WHERE c.id = received.id ORDER BY c.seq DESC LIMIT 1)
-             FROM received ORDER BY received_at DESC LIMIT ?1",
-        )?;
-        let rows = stmt.query_map([limit], |r| {
+                    (SELECT c.request FROM changes c WHERE c.id = received.id ORDER BY c.seq DESC LIMIT 1),
+                    commune
+             FROM received WHERE {filter} ORDER BY received_at DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map(params, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get(1)?,
@@ -382,11 +427,12 @@ impl PortalDb {
                 r.get::<_, String>(3)?,
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, reference, received_at, state, body, request) = row?;
+            let (id, reference, received_at, state, body, request, commune) = row?;
             if let Ok(upload) = serde_json::from_str(&body) {
                 let request = request
                     .filter(|_| state == "needs_fix")
@@ -398,6 +444,7 @@ impl PortalDb {
                     state,
                     upload,
                     request,
+                    commune,
                 });
             }
         }

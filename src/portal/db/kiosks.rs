@@ -46,6 +46,14 @@ impl PortalDb {
                 "the kiosk id must be 1 to 64 characters".into(),
             ));
         }
+        let commune = e.commune_code.trim();
+        if !commune.is_empty()
+            && (commune.len() != 5 || !commune.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(PortalError::BadUpload(
+                "the commune code must be the 5 digits of the administrative units list".into(),
+            ));
+        }
         let earlier = crate::protocol::key_handover::predecessors(&e.public_key, &e.handovers);
         let mut conn = self.lock();
         let tx = conn.transaction()?;
@@ -63,16 +71,16 @@ impl PortalDb {
             }
             Some((_, at)) => {
                 tx.execute(
-                    "UPDATE devices SET public_key = ?2, place = ?3, app_version = ?4, last_seen_at = ?5 WHERE kiosk_id = ?1",
-                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now],
+                    "UPDATE devices SET public_key = ?2, place = ?3, app_version = ?4, last_seen_at = ?5, commune = ?6 WHERE kiosk_id = ?1",
+                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
                 )?;
                 at
             }
             None => {
                 tx.execute(
-                    "INSERT INTO devices (kiosk_id, public_key, place, app_version, enrolled_at, last_seen_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now],
+                    "INSERT INTO devices (kiosk_id, public_key, place, app_version, enrolled_at, last_seen_at, commune)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
                 )?;
                 now.to_string()
             }
@@ -113,7 +121,7 @@ impl PortalDb {
     pub fn devices(&self) -> Result<Vec<Device>, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT kiosk_id, place, enrolled_at, last_seen_at, last_heartbeat FROM devices ORDER BY kiosk_id",
+            "SELECT kiosk_id, place, enrolled_at, last_seen_at, last_heartbeat, commune FROM devices ORDER BY kiosk_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Device {
@@ -124,6 +132,7 @@ impl PortalDb {
                 last_heartbeat: r
                     .get::<_, Option<String>>(4)?
                     .and_then(|t| serde_json::from_str(&t).ok()),
+                commune: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

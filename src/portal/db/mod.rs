@@ -8,10 +8,13 @@ use rusqlite::Connection;
 use std::path::Path;
 use std::sync::Mutex;
 
+pub mod audit;
 mod catalogue;
 mod dossiers;
 mod feedback;
 mod kiosks;
+pub mod officer_sessions;
+pub mod officers;
 mod schema;
 #[cfg(test)]
 mod tests;
@@ -45,6 +48,8 @@ pub enum PortalError {
     HashMismatch,
     #[error("the upload is too large or inconsistent: {0}")]
     BadUpload(String),
+    #[error("{0}")]
+    BadAccount(String),
     #[error("the catalogue bundle is not newer than the published one")]
     StaleCatalogue,
     #[error("database schema: {0}")]
@@ -58,6 +63,8 @@ pub enum PortalError {
 pub struct Device {
     pub kiosk_id: String,
     pub place: String,
+    /// The code of the commune it stands in (empty: not told).
+    pub commune: String,
     pub enrolled_at: String,
     pub last_seen_at: Option<String>,
     pub last_heartbeat: Option<Heartbeat>,
@@ -77,6 +84,9 @@ pub struct Received {
     pub upload: DossierUpload,
     /// The office's latest request for more, while the dossier is sent back.
     pub request: Option<crate::core::fix_request::FixRequest>,
+    /// The commune whose officers decide it (the sending kiosk's when it arrived; empty
+    /// when that kiosk enrolled without one).
+    pub commune: String,
 }
 
 impl PortalDb {

@@ -5,7 +5,7 @@ use crate::portal::db::PortalError;
 use rusqlite::Connection;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-pub(super) const MIGRATIONS: [&str; 6] = [
+pub(super) const MIGRATIONS: [&str; 7] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -111,6 +111,47 @@ INSERT INTO device_keys (kiosk_id, public_key, since)
 ALTER TABLE changes ADD COLUMN request TEXT;
 ALTER TABLE received ADD COLUMN supplements TEXT;
 CREATE INDEX received_by_supplements ON received (supplements);
+",
+    "
+-- Officers sign in: Argon2id hashes, a role (officer decides; admin also manages kiosks,
+-- users and reads the audit log), the communes whose dossiers they see ('*': every one),
+-- failed sign-ins and the lockout they earn. Times are Unix seconds.
+CREATE TABLE officers (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('officer', 'admin')),
+    communes      TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    failed        INTEGER NOT NULL DEFAULT 0,
+    locked_until  INTEGER NOT NULL DEFAULT 0,
+    created_at    INTEGER NOT NULL
+);
+-- Signed-in browsers: the SHA-256 of the session cookie (never the cookie), the form token.
+CREATE TABLE officer_sessions (
+    token_hash TEXT PRIMARY KEY,
+    officer    TEXT NOT NULL REFERENCES officers (name),
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL
+);
+-- Who did what, when, from where: append-only (the triggers refuse changes and deletions).
+CREATE TABLE audit_log (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    actor   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    subject TEXT NOT NULL DEFAULT '',
+    detail  TEXT NOT NULL DEFAULT '',
+    source  TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+-- The commune a kiosk stands in, and so the commune whose officers decide its dossiers.
+ALTER TABLE devices ADD COLUMN commune TEXT NOT NULL DEFAULT '';
+ALTER TABLE received ADD COLUMN commune TEXT NOT NULL DEFAULT '';
+CREATE INDEX received_by_commune ON received (commune, received_at);
 ",
 ];
 

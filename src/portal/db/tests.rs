@@ -9,6 +9,10 @@ use sha2::{Digest, Sha256};
 
 const PHOTO: &[u8] = b"sealed photo";
 
+fn by() -> crate::portal::db::audit::Attribution {
+    crate::portal::db::audit::Attribution::officer("test-officer", "127.0.0.1")
+}
+
 fn photo_sha() -> String {
     hex::encode(Sha256::digest(PHOTO))
 }
@@ -21,6 +25,7 @@ fn enrolled(key: &crate::protocol::signing::DeviceKey) -> PortalDb {
             kiosk_id: "K1".into(),
             public_key: key.public_base64(),
             place: "Phường Hoàn Kiếm".into(),
+            commune_code: "00070".into(),
             app_version: "test".into(),
             handovers: Vec::new(),
         },
@@ -145,11 +150,11 @@ fn decisions_flow_out_through_a_cursor() {
     u.attachments.clear();
     db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
     assert!(matches!(
-        db.decide("nope", "rejected", None, None, "t"),
+        db.decide("nope", "rejected", None, None, &by(), "t"),
         Err(PortalError::NotFound)
     ));
     assert!(matches!(
-        db.decide("id-1", "lost", None, None, "t"),
+        db.decide("id-1", "lost", None, None, &by(), "t"),
         Err(PortalError::BadDecision)
     ));
     let seq = db
@@ -158,6 +163,7 @@ fn decisions_flow_out_through_a_cursor() {
             "needs_fix",
             Some("Thiếu hợp đồng thuê nhà"),
             None,
+            &by(),
             "t",
         )
         .unwrap();
@@ -192,16 +198,23 @@ fn a_needs_fix_decision_carries_its_request_to_the_kiosk_and_the_officer_list() 
         ..request.clone()
     };
     assert!(matches!(
-        db.decide("id-1", "needs_fix", None, Some(&bad), "t"),
+        db.decide("id-1", "needs_fix", None, Some(&bad), &by(), "t"),
         Err(PortalError::BadRequest(_))
     ));
-    db.decide("id-1", "needs_fix", Some("Thiếu"), Some(&request), "t")
-        .unwrap();
+    db.decide(
+        "id-1",
+        "needs_fix",
+        Some("Thiếu"),
+        Some(&request),
+        &by(),
+        "t",
+    )
+    .unwrap();
     let page = db.status_since("K1", 0, 100).unwrap();
     assert_eq!(page.changes[0].request.as_ref(), Some(&request));
     assert_eq!(db.list(10).unwrap()[0].request.as_ref(), Some(&request));
     // Accepted later: the request is history, not shown as open.
-    db.decide("id-1", "accepted", None, Some(&request), "t")
+    db.decide("id-1", "accepted", None, Some(&request), &by(), "t")
         .unwrap();
     let page = db.status_since("K1", page.cursor, 100).unwrap();
     assert_eq!(
@@ -219,6 +232,7 @@ fn a_supplement_completes_only_a_sent_back_dossier_of_the_same_kiosk() {
             kiosk_id: "K2".into(),
             public_key: crate::protocol::signing::DeviceKey::from_seed([2; 32]).public_base64(),
             place: "Phường Hàng Bạc".into(),
+            commune_code: "00070".into(),
             app_version: "test".into(),
             handovers: Vec::new(),
         },
@@ -240,7 +254,7 @@ fn a_supplement_completes_only_a_sent_back_dossier_of_the_same_kiosk() {
         db.receive("s0", &supplement("BBBB", "K1", "orig"), "t"),
         Err(PortalError::NotSupplementable)
     ));
-    db.decide("orig", "needs_fix", Some("Thiếu"), None, "t")
+    db.decide("orig", "needs_fix", Some("Thiếu"), None, &by(), "t")
         .unwrap();
     // Another kiosk, or a dossier nobody sent: refused.
     assert!(matches!(
@@ -313,6 +327,7 @@ fn enrollment_binds_one_key_to_a_kiosk_id() {
         kiosk_id: "K1".into(),
         public_key: key.public_base64(),
         place: "Phường Hoàn Kiếm".into(),
+        commune_code: "00070".into(),
         app_version: "test".into(),
         handovers: Vec::new(),
     };
@@ -383,6 +398,6 @@ fn an_old_portal_database_is_upgraded_and_its_pinned_keys_become_enrollments() {
     }
     let db = PortalDb::open(&path).unwrap();
     assert_eq!(db.device_key("K1").unwrap().as_deref(), Some("pinned"));
-    db.decide("x", "accepted", None, None, "t").unwrap();
+    db.decide("x", "accepted", None, None, &by(), "t").unwrap();
     assert_eq!(db.status_since("K1", 0, 10).unwrap().changes.len(), 1);
 }

@@ -1,8 +1,9 @@
-//! The portal's HTTP API (`/v1/…`) and the officer page (`/officer`). A kiosk enrolls with
+//! The portal's HTTP API (`/v1/…`) and the officer pages (`/officer…`). A kiosk enrolls with
 //! an enrollment token (`POST /v1/enroll`); every other `/v1` request must carry its device
-//! key's signature (`sync::request_signature`). On the officer page received dossiers are
-//! opened with the portal's private key and an officer accepts, rejects or asks for a fix —
-//! decisions that flow back to the kiosks — and the fleet's heartbeats are listed.
+//! key's signature (`sync::request_signature`). Officers sign in (`/officer/sign-in`); each
+//! sees the dossiers of their communes, opens one with the portal's private key and accepts,
+//! rejects or asks for a fix — decisions that flow back to the kiosks; administrators see the
+//! fleet, the accounts and the audit log.
 
 use crate::portal::db::{PortalDb, PortalError};
 use crate::protocol::contract::ErrorBody;
@@ -16,14 +17,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::sync::Arc;
 
+mod admin_page;
 mod kiosk_api;
+mod officer_auth;
+mod officer_html;
 mod officer_page;
+mod sign_in;
 
+use admin_page::{admin_page, audit_csv};
 use kiosk_api::{
     append_upload, catalogue, enroll, heartbeat, put_alert, put_dossier, put_rating, status,
     upload_progress,
 };
-use officer_page::{decide, officer_page};
+use officer_page::{decide, dossier_page, officer_page};
+use sign_in::{sign_in, sign_in_form, sign_out};
 
 #[derive(Clone)]
 pub struct PortalState {
@@ -37,6 +44,10 @@ pub struct PortalState {
     pub catalogue_public_key: Option<String>,
     /// Runs on the published development key and token: every officer page says so.
     pub development: bool,
+    /// Where officers' browsers reach the portal (`https://dvc.example.gov.vn`), when it is
+    /// published behind a TLS proxy: its host is answered, its `Origin` accepted, and with
+    /// https the session cookie is `Secure`.
+    pub public_origin: Option<String>,
 }
 
 impl PortalState {
@@ -48,7 +59,27 @@ impl PortalState {
             sealing_public_key: None,
             catalogue_public_key: None,
             development: false,
+            public_origin: None,
         }
+    }
+
+    /// Officers reach the portal at `origin` (scheme, host and port, no path).
+    pub fn with_public_origin(mut self, origin: &str) -> PortalState {
+        self.public_origin = Some(origin.trim_end_matches('/').to_string());
+        self
+    }
+
+    /// Whether officers' browsers reach the portal over https (cookies are then `Secure`).
+    pub fn https(&self) -> bool {
+        self.public_origin
+            .as_deref()
+            .is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// The `host[:port]` of the public origin.
+    pub fn public_host(&self) -> Option<&str> {
+        let origin = self.public_origin.as_deref()?;
+        Some(origin.split_once("://").map_or(origin, |(_, host)| host))
     }
 
     /// Marks a portal running on the published development key and token.
@@ -113,7 +144,12 @@ pub fn router(state: PortalState) -> Router {
             axum::routing::put(put_alert).layer(limit(SMALL)),
         )
         .route("/officer", get(officer_page))
-        .route("/officer/decide", post(decide).layer(limit(SMALL)))
+        .route("/officer/sign-in", get(sign_in_form).post(sign_in))
+        .route("/officer/sign-out", post(sign_out))
+        .route("/officer/dossiers/{id}", get(dossier_page))
+        .route("/officer/dossiers/{id}/decision", post(decide))
+        .route("/officer/admin", get(admin_page))
+        .route("/officer/admin/audit.csv", get(audit_csv))
         .layer(limit(SMALL))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -256,7 +292,9 @@ fn portal_error(e: PortalError) -> Response {
             "the photo does not match its hash; send it again from the start",
             Vec::new(),
         ),
-        PortalError::BadUpload(m) => error(StatusCode::BAD_REQUEST, &m, Vec::new()),
+        PortalError::BadUpload(m) | PortalError::BadAccount(m) => {
+            error(StatusCode::BAD_REQUEST, &m, Vec::new())
+        }
         PortalError::StaleCatalogue => error(
             StatusCode::CONFLICT,
             "the catalogue is not newer than the published one",

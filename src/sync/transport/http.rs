@@ -530,6 +530,7 @@ mod tests {
             kiosk_id: "K1".into(),
             key: crate::protocol::signing::DeviceKey::from_seed([1; 32]),
             place: String::new(),
+            commune_code: String::new(),
         };
         assert!(
             HttpTransport::new("http://10.0.0.5", identity(), "t", Duration::from_secs(1)).is_err()

@@ -51,6 +51,8 @@ pub struct KioskIdentity {
     pub kiosk_id: String,
     pub key: DeviceKey,
     pub place: String,
+    /// The code of the commune it stands in (empty: not configured).
+    pub commune_code: String,
 }
 
 impl KioskIdentity {
@@ -59,6 +61,7 @@ impl KioskIdentity {
             kiosk_id: self.kiosk_id.clone(),
             public_key: self.key.public_base64(),
             place: self.place.clone(),
+            commune_code: self.commune_code.clone(),
             app_version: env!("CARGO_PKG_VERSION").into(),
             handovers: Vec::new(),
         }

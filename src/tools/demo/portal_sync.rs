@@ -16,12 +16,14 @@ pub(super) fn sync_with_reference_portal(
     startup: &Startup,
 ) -> Result<(), String> {
     use crate::core::sync_status::SyncStatus;
-    use crate::portal::{PortalDb, PortalState};
+    use crate::portal::{PortalDb, PortalState, development_officer};
     use crate::sync::engine::SyncEngine;
     use crate::sync::transport::{HttpTransport, KioskIdentity};
+    use crate::tools::officer_browser::OfficerBrowser;
     let db = Arc::new(PortalDb::open_in_memory().map_err(|e| e.to_string())?);
     let key = include_str!("../../../assets/dev/portal-development.key");
     let opener = crate::protocol::sealing::Opener::from_base64(key).map_err(|e| e.to_string())?;
+    development_officer::ensure(&db).map_err(|e| e.to_string())?;
     let state = PortalState::new(db.clone(), "demo-token")
         .with_opener(opener)
         .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
@@ -51,6 +53,7 @@ pub(super) fn sync_with_reference_portal(
             .clone()
             .ok_or("the demo's device key cannot be read")?,
         place: Config::development().kiosk.place,
+        commune_code: Config::development().kiosk.commune_code,
     };
     let transport = HttpTransport::new(&base, identity, "demo-token", Duration::from_secs(10))
         .map_err(|e| e.to_string())?;
@@ -84,12 +87,34 @@ pub(super) fn sync_with_reference_portal(
     );
     let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
     walk.check("a second pass sends nothing again", replay.accepted == 0);
-    let officer_page = runtime
-        .block_on(async { reqwest::get(format!("{base}/officer")).await?.text().await })
-        .unwrap_or_default();
+    // An officer signs in, reads the list and opens every dossier (each opening logged).
+    let officer = runtime
+        .block_on(OfficerBrowser::sign_in(
+            &base,
+            development_officer::NAME,
+            development_officer::PASSWORD,
+        ))
+        .map_err(|(status, page)| format!("the demo officer cannot sign in: {status} {page}"))?;
+    let officer_page = runtime.block_on(officer.page("/officer"))?;
+    let received = db.list(100).map_err(|e| e.to_string())?;
+    let mut opened = Vec::new();
+    for r in &received {
+        opened.push(runtime.block_on(officer.page(&format!("/officer/dossiers/{}", r.id)))?);
+    }
     walk.check(
         "the officer sees the applicant was verified with the chip card",
-        officer_page.contains("Đã xác thực bằng chip"),
+        opened
+            .iter()
+            .any(|page| page.contains("Đã xác thực bằng chip")),
+    );
+    walk.check(
+        "every dossier the officer opened is in the audit log under their name",
+        db.audit_log(None)
+            .map_err(|e| e.to_string())?
+            .iter()
+            .filter(|e| e.action == "open_dossier" && e.actor == development_officer::NAME)
+            .count()
+            == received.len(),
     );
     walk.check(
         "the residents' ratings reached the portal and are shown openly",
@@ -107,31 +132,35 @@ pub(super) fn sync_with_reference_portal(
             .call_blocking(move |s| s.find_by_code(&code))
             .map_err(|e| e.to_string())?;
         if let Some(summary) = found {
-            let now = walk.clock.now().to_rfc3339();
-            db.decide(
-                &summary.id.to_string(),
-                "needs_fix",
-                Some("Ảnh giấy tờ chưa rõ chữ, vui lòng chụp lại rõ hơn"),
-                Some(&crate::core::fix_request::FixRequest {
-                    what: "Ảnh giấy tờ chưa rõ chữ, vui lòng chụp lại rõ hơn".into(),
-                    // The dossier's first photo, taken again.
-                    fields: startup
-                        .catalogue
-                        .get(&summary.procedure_id)
-                        .and_then(|p| {
-                            p.fields
-                                .iter()
-                                .find(|f| f.kind == crate::core::field::FieldKind::Attachment)
-                        })
-                        .map(|f| vec![f.id.clone()])
-                        .unwrap_or_default(),
-                    due: (walk.clock.now() + chrono::TimeDelta::days(15))
-                        .date_naive()
-                        .into(),
-                }),
-                &now,
-            )
-            .map_err(|e| e.to_string())?;
+            // The dossier's first photo, taken again.
+            let photo = startup
+                .catalogue
+                .get(&summary.procedure_id)
+                .and_then(|p| {
+                    p.fields
+                        .iter()
+                        .find(|f| f.kind == crate::core::field::FieldKind::Attachment)
+                })
+                .map(|f| f.id.clone())
+                .unwrap_or_default();
+            let due = (walk.clock.now() + chrono::TimeDelta::days(15))
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string();
+            let (status, page) = runtime.block_on(officer.post(
+                &format!("/officer/dossiers/{}/decision", summary.id),
+                &[
+                    ("state", "needs_fix"),
+                    ("note", "Ảnh giấy tờ chưa rõ chữ, vui lòng chụp lại rõ hơn"),
+                    ("fields", &photo),
+                    ("due", &due),
+                ],
+            ));
+            if status != 303 {
+                return Err(format!(
+                    "the officer's decision was refused: {status} {page}"
+                ));
+            }
             runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
             let id = summary.id;
             let last = startup
@@ -151,9 +180,7 @@ pub(super) fn sync_with_reference_portal(
             walk.check("the supplement reaches the portal once", pass.accepted == 1);
             let replay = runtime.block_on(engine.pass()).map_err(|e| e.to_string())?;
             walk.check("the supplement is not sent again", replay.accepted == 0);
-            let officer_page = runtime
-                .block_on(async { reqwest::get(format!("{base}/officer")).await?.text().await })
-                .unwrap_or_default();
+            let officer_page = runtime.block_on(officer.page("/officer"))?;
             walk.check(
                 "the officer sees the supplement beside the dossier it completes",
                 officer_page.contains(&format!("BỔ SUNG cho hồ sơ {}", summary.code.as_str())),
