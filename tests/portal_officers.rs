@@ -430,3 +430,44 @@ async fn administrators_read_and_export_the_audit_log() {
     assert!(hidden_field(&page, "csrf").is_some());
     portal.shut().await;
 }
+
+/// One address trying many passwords (or many accounts) is slowed down before the per-account
+/// lockout matters: beyond the burst it gets 429 with the time to wait, and the password is
+/// not even checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_sign_ins_from_one_address_gets_429() {
+    use xakiosk::portal::routes::rate_limits::BURST;
+    let (portal, _, _) = portal_with(|s| s).await;
+    let http = client();
+    let mut statuses = Vec::new();
+    for attempt in 0..=BURST {
+        let answer = http
+            .post(format!("{}/officer/sign-in", portal.base))
+            .form(&[
+                ("name", format!("guess{attempt}")),
+                ("password", "x".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(answer.status().as_u16());
+        if answer.status() == 429 {
+            assert!(answer.headers().contains_key("retry-after"));
+        }
+    }
+    assert!(
+        statuses[..BURST as usize].iter().all(|s| *s == 403),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[BURST as usize], 429);
+    // The page itself still opens (only posting is limited).
+    assert_eq!(
+        http.get(format!("{}/officer/sign-in", portal.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    portal.shut().await;
+}

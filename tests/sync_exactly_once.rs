@@ -1034,6 +1034,31 @@ async fn an_oversized_body_is_refused_on_every_route_before_it_is_read() {
     server.await.unwrap().unwrap();
 }
 
+/// Somebody guessing enrollment tokens from one address gets 429 once past the burst, with
+/// the time to wait; the token is then not even looked at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_enrollments_from_one_address_gets_429() {
+    use xakiosk::portal::routes::rate_limits::BURST;
+    let (_portal, base, stop, server) = http_portal().await;
+    let mut statuses = Vec::new();
+    for attempt in 0..=BURST {
+        let guesser = http(
+            &base,
+            identity(&format!("GUESS-{attempt}"), 9),
+            "guessed-token",
+        );
+        statuses.push(match guesser.enroll().await {
+            Err(SendError::Refused(m)) => m,
+            other => format!("{other:?}"),
+        });
+    }
+    let last = statuses.pop().unwrap();
+    assert!(statuses.iter().all(|m| m.contains("401")), "{statuses:?}");
+    assert!(last.contains("429"), "{last}");
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
 /// A sender that starts a request and never finishes it holds the portal for the request
 /// deadline only, then gets 408 (the clock is paused: the deadline passes without waiting).
 #[tokio::test(flavor = "current_thread", start_paused = true)]

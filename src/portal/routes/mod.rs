@@ -15,6 +15,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use std::convert::Infallible;
 use std::sync::Arc;
 
 mod admin_page;
@@ -22,6 +23,7 @@ mod kiosk_api;
 mod officer_auth;
 mod officer_html;
 mod officer_page;
+pub mod rate_limits;
 mod sign_in;
 
 use admin_page::{admin_page, audit_csv};
@@ -121,7 +123,12 @@ pub fn router(state: PortalState) -> Router {
     let limit = DefaultBodyLimit::max;
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
-        .route("/v1/enroll", post(enroll).layer(limit(SMALL)))
+        .route(
+            "/v1/enroll",
+            post(enroll)
+                .layer::<_, Infallible>(limit(SMALL))
+                .layer::<_, Infallible>(rate_limits::per_address()),
+        )
         .route(
             "/v1/dossiers/{id}",
             axum::routing::put(put_dossier).layer(limit(DOSSIER)),
@@ -144,7 +151,12 @@ pub fn router(state: PortalState) -> Router {
             axum::routing::put(put_alert).layer(limit(SMALL)),
         )
         .route("/officer", get(officer_page))
-        .route("/officer/sign-in", get(sign_in_form).post(sign_in))
+        .route(
+            "/officer/sign-in",
+            get(sign_in_form)
+                .post(sign_in)
+                .layer::<_, Infallible>(rate_limits::per_address()),
+        )
         .route("/officer/sign-out", post(sign_out))
         .route("/officer/dossiers/{id}", get(dossier_page))
         .route("/officer/dossiers/{id}/decision", post(decide))
