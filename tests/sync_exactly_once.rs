@@ -726,6 +726,145 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
     assert_eq!(history.last().unwrap().state, DossierState::Queued);
 }
 
+/// A hostile enrolled kiosk knows another kiosk's dossier id (it is in every receipt's QR):
+/// sending a dossier under it first, reading the other's photo upload or appending to it
+/// gets it only a dossier and an upload of its own. The real kiosk's dossier still arrives,
+/// whole, exactly once, and its decisions go to it alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_kiosk_cannot_take_or_touch_a_dossier_by_its_id() {
+    use sha2::{Digest, Sha256};
+    let (portal, base, stop, server) = http_portal().await;
+    let (store, ids, _dir) = kiosk_with(4).await;
+    let real = Arc::new(http(&base, identity("KIOSK-REAL", 1), "secret-token"));
+    let hostile = http(&base, identity("KIOSK-HOSTILE", 2), "secret-token");
+    real.enroll().await.unwrap();
+    hostile.enroll().await.unwrap();
+
+    // 1. It squats the first dossier's id before the real kiosk syncs.
+    let squatted = ids[0];
+    let squat = DossierUpload {
+        code: "SQUATTED1".into(),
+        procedure_id: "dang-ky-tam-tru".into(),
+        procedure_version: 1,
+        kiosk_id: "KIOSK-HOSTILE".into(),
+        submitted_at: "2026-12-07T01:00:00Z".into(),
+        sealed_answers: "c2VhbGVk".into(),
+        attachments: Vec::new(),
+        receipt: None,
+        supplements: None,
+    };
+    hostile.put_dossier(squatted, &squat).await.unwrap();
+
+    // 2. A photo of the real kiosk's, half sent; the hostile kiosk reads and extends it.
+    let photo_of = uuid::Uuid::now_v7();
+    let photo: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
+    let sha = format!("{:064x}", 77);
+    let checksum = hex::encode(Sha256::digest(&photo));
+    let half = real
+        .append_upload(
+            photo_of,
+            &sha,
+            &checksum,
+            0,
+            photo.len() as u64,
+            photo[..1500].to_vec(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(half.received, 1500);
+    let seen = hostile.upload_progress(photo_of, &sha).await.unwrap();
+    assert_eq!(
+        (seen.received, seen.complete),
+        (0, false),
+        "not its upload to see"
+    );
+    let garbage = vec![0u8; 1500];
+    match hostile
+        .append_upload(photo_of, &sha, &checksum, 1500, photo.len() as u64, garbage)
+        .await
+    {
+        Err(SendError::Conflict(_)) | Err(SendError::Refused(_)) => {}
+        Ok(p) => assert_eq!(p.received, 0, "it only ever reaches an upload of its own"),
+        Err(other) => panic!("{other:?}"),
+    }
+    let done = real
+        .append_upload(
+            photo_of,
+            &sha,
+            &checksum,
+            1500,
+            photo.len() as u64,
+            photo[1500..].to_vec(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        done.complete,
+        "the real kiosk's photo completes from where it was"
+    );
+    assert_eq!(
+        portal.attachment(&photo_of.to_string(), &sha).unwrap(),
+        Some(photo.clone()),
+        "whole, and only the real kiosk's bytes"
+    );
+
+    // 3. The real kiosk syncs: every dossier is accepted, none refused as a conflict.
+    let clock: Arc<dyn Clock> = Arc::new(xakiosk::devices::clock::SystemClock::new());
+    let engine = SyncEngine::new(store.clone(), real.clone(), clock, "KIOSK-REAL");
+    let pass = engine.pass().await.unwrap();
+    assert_eq!((pass.accepted, pass.retried), (4, 0));
+    assert_eq!(engine.pass().await.unwrap().accepted, 0, "exactly once");
+    assert_eq!(
+        portal.received_count().unwrap(),
+        5,
+        "four real ones and the squatter's"
+    );
+    let mine: Vec<_> = portal
+        .list(10)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.kiosk_dossier_id == squatted.to_string())
+        .collect();
+    assert_eq!(
+        mine.len(),
+        2,
+        "two dossiers known by that id, one per kiosk"
+    );
+    let real_one = mine
+        .iter()
+        .find(|r| r.upload.kiosk_id == "KIOSK-REAL")
+        .unwrap();
+    assert_ne!(
+        real_one.id,
+        squatted.to_string(),
+        "the squatter had the id first"
+    );
+    assert_ne!(real_one.upload.code, "SQUATTED1");
+
+    // 4. A decision on the real dossier reaches the real kiosk under its own id, and the
+    //    hostile kiosk hears nothing of it.
+    portal
+        .decide(
+            &real_one.id,
+            "accepted",
+            None,
+            None,
+            &Attribution::officer("lan", "test"),
+            "2026-12-07T02:00:00Z",
+        )
+        .unwrap();
+    let heard = real.status(0).await.unwrap();
+    assert!(
+        heard
+            .changes
+            .iter()
+            .any(|c| c.id == squatted.to_string() && c.state == "accepted")
+    );
+    assert!(hostile.status(0).await.unwrap().changes.is_empty());
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
 /// The test officer's password.
 const OFFICER_PASSWORD: &str = "a-long-officer-password";
 

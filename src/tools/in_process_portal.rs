@@ -32,6 +32,7 @@ fn classify(e: PortalError) -> SendError {
         PortalError::NotEnrolled => SendError::Unauthorised(e.to_string()),
         PortalError::MissingAttachments(_)
         | PortalError::HashMismatch
+        | PortalError::TooManyUploads
         | PortalError::Db(_)
         | PortalError::Migration(_) => SendError::retry(e.to_string()),
         PortalError::NotFound
@@ -61,7 +62,7 @@ impl PortalTransport for InProcessPortal {
         sha256: &str,
     ) -> Result<UploadProgress, SendError> {
         self.db
-            .upload_progress(&id.to_string(), sha256)
+            .upload_progress(&self.identity.kiosk_id, &id.to_string(), sha256)
             .map_err(classify)
     }
 
@@ -74,10 +75,16 @@ impl PortalTransport for InProcessPortal {
         total: u64,
         chunk: Vec<u8>,
     ) -> Result<UploadProgress, SendError> {
-        match self
-            .db
-            .append_upload(&id.to_string(), sha256, checksum, offset, total, &chunk)
-        {
+        match self.db.append_upload(
+            &self.identity.kiosk_id,
+            &id.to_string(),
+            sha256,
+            checksum,
+            offset,
+            total,
+            &chunk,
+            &now(),
+        ) {
             Err(PortalError::WrongOffset(received)) => Ok(UploadProgress {
                 received,
                 complete: false,

@@ -2,8 +2,9 @@
 //! hash of the body first received), its signed receipt checked on arrival, its sealed photos
 //! uploaded in resumable chunks, officers' decisions as a change log pulled with a cursor.
 
+use crate::portal::db::claims::{claim, claimed};
 use crate::portal::db::kiosks::{enrolled_key, is_key_of};
-use crate::portal::db::{MAX_ATTACHMENT_BYTES, PortalDb, PortalError, Received};
+use crate::portal::db::{MAX_ATTACHMENT_BYTES, MAX_OPEN_UPLOADS, PortalDb, PortalError, Received};
 use crate::protocol::contract::{
     Acceptance, DossierUpload, StatusChange, StatusPage, UploadProgress,
 };
@@ -87,23 +88,41 @@ pub(super) fn upload_progress_in(
 }
 
 impl PortalDb {
-    /// How much of a photo the portal holds.
-    pub fn upload_progress(&self, id: &str, sha256: &str) -> Result<UploadProgress, PortalError> {
-        upload_progress_in(&self.lock(), id, sha256)
+    /// How much of `kiosk`'s photo of its dossier `id` the portal holds (nothing, for a
+    /// dossier id it has not claimed: another kiosk's photos are not its to see).
+    pub fn upload_progress(
+        &self,
+        kiosk: &str,
+        id: &str,
+        sha256: &str,
+    ) -> Result<UploadProgress, PortalError> {
+        let conn = self.lock();
+        match claimed(&conn, kiosk, id)? {
+            Some(internal) => upload_progress_in(&conn, &internal, sha256),
+            None => Ok(UploadProgress {
+                received: 0,
+                complete: false,
+            }),
+        }
     }
 
     /// Appends a chunk of a sealed photo at `offset`. The photo is addressed by the SHA-256 of
     /// the clear image (which only the portal's private key can check); `checksum` is the
     /// SHA-256 of the sealed bytes, checked when the last byte arrives — a mismatch discards
-    /// the upload. A photo already complete is a harmless repeat.
+    /// the upload. A photo already complete is a harmless repeat. The first chunk claims the
+    /// dossier id for `kiosk` (`claims`); a kiosk has at most `MAX_OPEN_UPLOADS` photos
+    /// begun and not finished.
+    #[allow(clippy::too_many_arguments)]
     pub fn append_upload(
         &self,
+        kiosk: &str,
         id: &str,
         sha256: &str,
         checksum: &str,
         offset: u64,
         total: u64,
         chunk: &[u8],
+        now: &str,
     ) -> Result<UploadProgress, PortalError> {
         if total > MAX_ATTACHMENT_BYTES || offset + chunk.len() as u64 > total {
             return Err(PortalError::BadUpload(format!(
@@ -115,6 +134,8 @@ impl PortalDb {
         // append at the same offset.
         let mut conn = self.lock();
         let tx = conn.transaction()?;
+        let internal = claim(&tx, kiosk, id, now)?;
+        let id = internal.as_str();
         let progress = upload_progress_in(&tx, id, sha256)?;
         if progress.complete {
             return Ok(progress);
@@ -137,6 +158,15 @@ impl PortalDb {
             }
             Some(_) => {}
             None => {
+                let open: u32 = tx.query_row(
+                    "SELECT count(*) FROM uploads u JOIN claims c ON c.internal_id = u.dossier_id
+                     WHERE c.kiosk_id = ?1",
+                    [kiosk],
+                    |r| r.get(0),
+                )?;
+                if open >= MAX_OPEN_UPLOADS {
+                    return Err(PortalError::TooManyUploads);
+                }
                 tx.execute(
                     "INSERT INTO uploads (dossier_id, sha256, checksum, total, received) VALUES (?1, ?2, ?3, ?4, 0)",
                     params![id, sha256, checksum, total as i64],
@@ -203,10 +233,11 @@ impl PortalDb {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let hash = upload.body_hash();
+        let internal = claim(&tx, &upload.kiosk_id, id, now)?;
         let existing: Option<(String, String, String, String)> = tx
             .query_row(
                 "SELECT body_hash, reference, received_at, kiosk_id FROM received WHERE id = ?1",
-                [id],
+                [&internal],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
@@ -238,7 +269,7 @@ impl PortalDb {
         for a in &upload.attachments {
             let present: bool = tx.query_row(
                 "SELECT count(*) > 0 FROM attachments WHERE dossier_id = ?1 AND sha256 = ?2",
-                params![id, a.sha256],
+                params![internal, a.sha256],
                 |r| r.get(0),
             )?;
             if !present {
@@ -253,26 +284,33 @@ impl PortalDb {
         }
         // A supplement completes a dossier the same kiosk sent and the office sent back: no
         // kiosk may attach papers to another's dossier.
-        if let Some(original) = &upload.supplements {
-            let owner: Option<(String, String)> = tx
-                .query_row(
-                    "SELECT kiosk_id, state FROM received WHERE id = ?1",
-                    [original],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?;
-            match owner {
-                Some((kiosk, state)) if kiosk == upload.kiosk_id && state == "needs_fix" => {}
-                _ => return Err(PortalError::NotSupplementable),
+        let supplements = match &upload.supplements {
+            None => None,
+            Some(original) => {
+                let Some(original) = claimed(&tx, &upload.kiosk_id, original)? else {
+                    return Err(PortalError::NotSupplementable);
+                };
+                let owner: Option<(String, String)> = tx
+                    .query_row(
+                        "SELECT kiosk_id, state FROM received WHERE id = ?1",
+                        [&original],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                match owner {
+                    Some((kiosk, state)) if kiosk == upload.kiosk_id && state == "needs_fix" => {}
+                    _ => return Err(PortalError::NotSupplementable),
+                }
+                Some(original)
             }
-        }
+        };
         let count: i64 = tx.query_row("SELECT count(*) FROM received", [], |r| r.get(0))?;
         let reference = format!("HS-{}-{:06}", &now[..4.min(now.len())], count + 1);
         let body = serde_json::to_string(upload).unwrap_or_default();
         tx.execute(
             "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id, supplements, commune)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce((SELECT commune FROM devices WHERE kiosk_id = ?6), ''))",
-            params![id, hash, body, reference, now, upload.kiosk_id, upload.supplements],
+            params![internal, hash, body, reference, now, upload.kiosk_id, supplements],
         )?;
         tx.commit()?;
         Ok((
@@ -339,7 +377,8 @@ impl PortalDb {
     ) -> Result<StatusPage, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT c.seq, c.id, c.state, c.note, c.at, c.request FROM changes c JOIN received r ON r.id = c.id
+            "SELECT c.seq, coalesce((SELECT cl.dossier_id FROM claims cl WHERE cl.internal_id = c.id), c.id),
+                    c.state, c.note, c.at, c.request FROM changes c JOIN received r ON r.id = c.id
              WHERE c.seq > ?1 AND r.kiosk_id = ?2 ORDER BY c.seq LIMIT ?3",
         )?;
         let rows = stmt.query_map(params![since as i64, kiosk_id, limit], |r| {
@@ -416,7 +455,9 @@ impl PortalDb {
         let mut stmt = conn.prepare(&format!(
             "SELECT id, reference, received_at, state, body,
                     (SELECT c.request FROM changes c WHERE c.id = received.id ORDER BY c.seq DESC LIMIT 1),
-                    commune
+                    commune,
+                    coalesce((SELECT cl.dossier_id FROM claims cl WHERE cl.internal_id = received.id), id),
+                    supplements
              FROM received WHERE {filter} ORDER BY received_at DESC LIMIT ?1"
         ))?;
         let rows = stmt.query_map(params, |r| {
@@ -428,11 +469,23 @@ impl PortalDb {
                 r.get::<_, String>(4)?,
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<String>>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, reference, received_at, state, body, request, commune) = row?;
+            let (
+                id,
+                reference,
+                received_at,
+                state,
+                body,
+                request,
+                commune,
+                kiosk_dossier_id,
+                supplements_of,
+            ) = row?;
             if let Ok(upload) = serde_json::from_str(&body) {
                 let request = request
                     .filter(|_| state == "needs_fix")
@@ -445,6 +498,8 @@ impl PortalDb {
                     upload,
                     request,
                     commune,
+                    kiosk_dossier_id,
+                    supplements_of,
                 });
             }
         }

@@ -16,6 +16,11 @@ impl PortalDb {
         crate::core::rating::Rating::new(rating.stars, &rating.reasons)
             .map_err(|e| PortalError::BadUpload(e.to_string()))?;
         let conn = self.lock();
+        let Some(internal) = crate::portal::db::claims::claimed(&conn, kiosk_id, dossier_id)?
+        else {
+            return Err(PortalError::NotFound);
+        };
+        let dossier_id = internal.as_str();
         let sender: Option<String> = conn
             .query_row(
                 "SELECT kiosk_id FROM received WHERE id = ?1",

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 pub mod audit;
 mod catalogue;
+mod claims;
 mod dossiers;
 mod feedback;
 mod kiosks;
@@ -21,6 +22,9 @@ mod tests;
 
 /// The largest photo the portal takes (sealed bytes).
 pub const MAX_ATTACHMENT_BYTES: u64 = 32 * 1024 * 1024;
+/// Photos one kiosk may have begun and not finished uploading (a kiosk sends one at a time;
+/// a crash may leave a few behind, resumed later).
+pub const MAX_OPEN_UPLOADS: u32 = 64;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PortalError {
@@ -46,6 +50,8 @@ pub enum PortalError {
     WrongOffset(u64),
     #[error("the photo does not match its hash; it must be sent again from the start")]
     HashMismatch,
+    #[error("this kiosk has too many unfinished photo uploads; finish those first")]
+    TooManyUploads,
     #[error("the upload is too large or inconsistent: {0}")]
     BadUpload(String),
     #[error("{0}")]
@@ -87,6 +93,11 @@ pub struct Received {
     /// The commune whose officers decide it (the sending kiosk's when it arrived; empty
     /// when that kiosk enrolled without one).
     pub commune: String,
+    /// The id the sending kiosk knows it by (`id` is the portal's: the same unless another
+    /// kiosk used that id first); the sealed content is bound to it.
+    pub kiosk_dossier_id: String,
+    /// For a supplement, the portal's id of the dossier it completes.
+    pub supplements_of: Option<String>,
 }
 
 impl PortalDb {

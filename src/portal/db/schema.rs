@@ -5,7 +5,7 @@ use crate::portal::db::PortalError;
 use rusqlite::Connection;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-pub(super) const MIGRATIONS: [&str; 7] = [
+pub(super) const MIGRATIONS: [&str; 8] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -152,6 +152,20 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 ALTER TABLE devices ADD COLUMN commune TEXT NOT NULL DEFAULT '';
 ALTER TABLE received ADD COLUMN commune TEXT NOT NULL DEFAULT '';
 CREATE INDEX received_by_commune ON received (commune, received_at);
+",
+    "
+-- A kiosk's dossier ids are its own (db/claims.rs): the portal keys a dossier by internal_id,
+-- the kiosk's id unless another kiosk used that id first. Dossiers received so far keep theirs.
+CREATE TABLE claims (
+    kiosk_id    TEXT NOT NULL,
+    dossier_id  TEXT NOT NULL,
+    internal_id TEXT NOT NULL UNIQUE,
+    claimed_at  TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, dossier_id)
+);
+CREATE INDEX claims_by_dossier ON claims (dossier_id);
+INSERT INTO claims (kiosk_id, dossier_id, internal_id, claimed_at)
+    SELECT kiosk_id, id, id, received_at FROM received;
 ",
 ];
 

@@ -123,11 +123,29 @@ fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
         matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
     );
     let total = PHOTO.len() as u64;
-    db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
-        .unwrap();
+    db.append_upload(
+        "K1",
+        "id-1",
+        &photo_sha(),
+        &photo_sha(),
+        0,
+        total,
+        PHOTO,
+        "t",
+    )
+    .unwrap();
     // A repeat of a finished upload is harmless.
-    db.append_upload("id-1", &photo_sha(), &photo_sha(), 0, total, PHOTO)
-        .unwrap();
+    db.append_upload(
+        "K1",
+        "id-1",
+        &photo_sha(),
+        &photo_sha(),
+        0,
+        total,
+        PHOTO,
+        "t",
+    )
+    .unwrap();
     let (first, new) = db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
     assert!(new);
     let (again, new) = db.receive("id-1", &u, "2026-11-24T04:00:00Z").unwrap();
@@ -286,17 +304,17 @@ fn photos_arrive_in_chunks_resume_at_the_portals_offset_and_are_checked() {
     let sha = photo_sha();
     let total = PHOTO.len() as u64;
     let p = db
-        .append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5])
+        .append_upload("K1", "d", &sha, &photo_sha(), 0, total, &PHOTO[..5], "t")
         .unwrap();
     assert_eq!((p.received, p.complete), (5, false));
     // A chunk from the wrong place is refused with where to go on.
     assert!(matches!(
-        db.append_upload("d", &sha, &photo_sha(), 0, total, &PHOTO[..5]),
+        db.append_upload("K1", "d", &sha, &photo_sha(), 0, total, &PHOTO[..5], "t"),
         Err(PortalError::WrongOffset(5))
     ));
-    assert_eq!(db.upload_progress("d", &sha).unwrap().received, 5);
+    assert_eq!(db.upload_progress("K1", "d", &sha).unwrap().received, 5);
     let p = db
-        .append_upload("d", &sha, &photo_sha(), 5, total, &PHOTO[5..])
+        .append_upload("K1", "d", &sha, &photo_sha(), 5, total, &PHOTO[5..], "t")
         .unwrap();
     assert!(p.complete);
     assert_eq!(db.attachment("d", &sha).unwrap().as_deref(), Some(PHOTO));
@@ -304,17 +322,26 @@ fn photos_arrive_in_chunks_resume_at_the_portals_offset_and_are_checked() {
     // Bytes that do not match the checksum given are discarded whole.
     let wrong = hex::encode(Sha256::digest(b"something else"));
     assert!(matches!(
-        db.append_upload("d", &wrong, &wrong, 0, total, PHOTO),
+        db.append_upload("K1", "d", &wrong, &wrong, 0, total, PHOTO, "t"),
         Err(PortalError::HashMismatch)
     ));
-    assert_eq!(db.upload_progress("d", &wrong).unwrap().received, 0);
+    assert_eq!(db.upload_progress("K1", "d", &wrong).unwrap().received, 0);
     // Beyond the declared length, or over the limit: refused.
     assert!(matches!(
-        db.append_upload("e", &sha, &photo_sha(), 0, 3, PHOTO),
+        db.append_upload("K1", "e", &sha, &photo_sha(), 0, 3, PHOTO, "t"),
         Err(PortalError::BadUpload(_))
     ));
     assert!(matches!(
-        db.append_upload("e", &sha, &photo_sha(), 0, MAX_ATTACHMENT_BYTES + 1, PHOTO),
+        db.append_upload(
+            "K1",
+            "e",
+            &sha,
+            &photo_sha(),
+            0,
+            MAX_ATTACHMENT_BYTES + 1,
+            PHOTO,
+            "t"
+        ),
         Err(PortalError::BadUpload(_))
     ));
 }

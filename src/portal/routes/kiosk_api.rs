@@ -106,9 +106,10 @@ pub(super) async fn upload_progress(
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = authenticate(&state, "GET", &uri, &headers, b"").await {
-        return r;
-    }
+    let kiosk = match authenticate(&state, "GET", &uri, &headers, b"").await {
+        Ok(kiosk) => kiosk,
+        Err(r) => return r,
+    };
     if !valid_upload_address(&id, &sha256) {
         return error(
             StatusCode::BAD_REQUEST,
@@ -117,7 +118,7 @@ pub(super) async fn upload_progress(
         );
     }
     let db = state.db.clone();
-    match blocking(move || db.upload_progress(&id, &sha256)).await {
+    match blocking(move || db.upload_progress(&kiosk, &id, &sha256)).await {
         Ok(progress) => axum::Json(progress).into_response(),
         Err(e) => portal_error(e),
     }
@@ -130,9 +131,10 @@ pub(super) async fn append_upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authenticate(&state, "PATCH", &uri, &headers, &body).await {
-        return r;
-    }
+    let kiosk = match authenticate(&state, "PATCH", &uri, &headers, &body).await {
+        Ok(kiosk) => kiosk,
+        Err(r) => return r,
+    };
     let number = |name: &str| {
         headers
             .get(name)
@@ -162,7 +164,20 @@ pub(super) async fn append_upload(
         );
     }
     let db = state.db.clone();
-    match blocking(move || db.append_upload(&id, &sha256, &checksum, offset, total, &body)).await {
+    match blocking(move || {
+        db.append_upload(
+            &kiosk,
+            &id,
+            &sha256,
+            &checksum,
+            offset,
+            total,
+            &body,
+            &now(),
+        )
+    })
+    .await
+    {
         Ok(progress) => axum::Json(progress).into_response(),
         Err(e) => portal_error(e),
     }

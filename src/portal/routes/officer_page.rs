@@ -177,7 +177,7 @@ pub(super) async fn officer_page(State(state): State<PortalState>, officer: Sign
         .collect();
     let supplemented: std::collections::HashMap<String, String> = rows
         .iter()
-        .filter_map(|r| Some((r.upload.supplements.clone()?, r.upload.code.clone())))
+        .filter_map(|r| Some((r.supplements_of.clone()?, r.upload.code.clone())))
         .collect();
     let db = state.db.clone();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
@@ -207,7 +207,7 @@ pub(super) async fn officer_page(State(state): State<PortalState>, officer: Sign
             status += &format!(" — đã bổ sung: hồ sơ {supplement}");
         }
         let mut procedure = r.upload.procedure_id.clone();
-        if let Some(original) = &r.upload.supplements {
+        if let Some(original) = &r.supplements_of {
             let code = codes.get(original).unwrap_or(original);
             procedure = format!("BỔ SUNG cho hồ sơ {code} · {procedure}");
         }
@@ -293,8 +293,8 @@ pub(super) async fn dossier_page(
     let rated = r.id.clone();
     let rating = blocking(move || db.rating_of(&rated)).await.ok().flatten();
     let keys = state.keys.as_deref();
-    let mut who = applicant(keys, &r.id, &r.upload);
-    if let Some(original) = &r.upload.supplements {
+    let mut who = applicant(keys, &r.kiosk_dossier_id, &r.upload);
+    if let Some(original) = &r.supplements_of {
         who = format!("BỔ SUNG cho hồ sơ {original} · {who}");
     }
     let body = format!(
@@ -321,7 +321,7 @@ pub(super) async fn dossier_page(
         reference = escape(&r.reference),
         procedure = escape(&r.upload.procedure_id),
         who = escape(&who),
-        answers = escape(&answers(keys, &r.id, &r.upload)),
+        answers = escape(&answers(keys, &r.kiosk_dossier_id, &r.upload)),
         photos = r.upload.attachments.len(),
         kiosk = escape(&r.upload.kiosk_id),
         commune = escape(&r.commune),
