@@ -471,3 +471,106 @@ async fn a_flood_of_sign_ins_from_one_address_gets_429() {
     );
     portal.shut().await;
 }
+
+/// An administrator issues a one-time token for a kiosk id and commune; the provisioning code
+/// on the page is one the kiosk reads; the kiosk enrolls with it (again after a restart), and
+/// nobody else can: not another key, not another kiosk id. Retiring the kiosk shuts it out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_enrolls_a_kiosk_with_a_one_time_token() {
+    use xakiosk::sync::transport::{HttpTransport, KioskIdentity, PortalTransport, SendError};
+    let (portal, _, _) = portal_with(|s| PortalState {
+        shared_enrollment_token: None,
+        ..s
+    })
+    .await;
+    let base = portal.base.clone();
+    let admin = OfficerBrowser::sign_in(&base, "quan-tri", PASSWORD)
+        .await
+        .unwrap();
+    let issue = [
+        ("kiosk_id", "KIOSK-NEW"),
+        ("commune", "00073"),
+        ("days", "7"),
+    ];
+    let lan = OfficerBrowser::sign_in(&base, "lan", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        lan.post("/officer/admin/enrollment-tokens", &issue).await.0,
+        403,
+        "officers do not enroll kiosks"
+    );
+    let (status, page) = admin.post("/officer/admin/enrollment-tokens", &issue).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("data:image/png;base64,"),
+        "the QR code is on the page"
+    );
+    let code = page
+        .split("<pre>")
+        .nth(1)
+        .and_then(|rest| rest.split("</pre>").next())
+        .unwrap()
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let request = xakiosk::appliance::provision::ProvisionRequest::from_qr(&code).unwrap();
+    assert_eq!(request.portal, base);
+    assert_eq!(request.kiosk_id.as_deref(), Some("KIOSK-NEW"));
+    assert_eq!(request.commune, "00073");
+
+    let kiosk = |id: &str, seed: u8| {
+        HttpTransport::new(
+            &base,
+            KioskIdentity {
+                kiosk_id: id.into(),
+                key: xakiosk::protocol::signing::DeviceKey::from_seed([seed; 32]),
+                place: String::new(),
+                commune_code: "00070".into(),
+            },
+            &request.token,
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap()
+    };
+    let new = kiosk("KIOSK-NEW", 40);
+    new.enroll().await.unwrap();
+    new.enroll().await.expect("the same key may enroll again");
+    for (thief, why) in [
+        (kiosk("KIOSK-NEW", 41), "already been used"),
+        (kiosk("KIOSK-OTHER", 40), "another kiosk id"),
+    ] {
+        match thief.enroll().await {
+            Err(SendError::Refused(m)) => assert!(m.contains(why), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let device = portal
+        .db
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.kiosk_id == "KIOSK-NEW")
+        .unwrap();
+    assert_eq!(
+        device.commune, "00073",
+        "the token's commune, not the kiosk's claim"
+    );
+    assert!(new.status(0).await.is_ok());
+
+    let (status, _) = admin
+        .post("/officer/admin/kiosks/KIOSK-NEW/retire", &[])
+        .await;
+    assert_eq!(status, 303);
+    assert!(matches!(
+        new.status(0).await,
+        Err(SendError::Unauthorised(_))
+    ));
+    assert!(matches!(new.enroll().await, Err(SendError::Refused(_))));
+    let audit = actions(&portal.db, "token_issued");
+    assert_eq!(
+        audit,
+        [("quan-tri".into(), "KIOSK-NEW".into(), "127.0.0.1".into())]
+    );
+    assert_eq!(actions(&portal.db, "kiosk_retired").len(), 1);
+    portal.shut().await;
+}

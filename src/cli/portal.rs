@@ -12,8 +12,9 @@ pub struct PortalArgs {
     /// The portal's database (created if missing)
     #[arg(long, default_value = "portal.sqlite")]
     pub db: PathBuf,
-    /// The enrollment token kiosks present to enroll their device keys (required, unless
-    /// --dev gives the development token)
+    /// One enrollment token every kiosk may use (a lab, development; --dev gives the
+    /// development one). Without it kiosks enroll only with the per-kiosk tokens
+    /// administrators issue on /officer/admin
     #[arg(long)]
     pub token: Option<String>,
     /// Private key that opens sealed dossiers on the officer page (required, unless --dev
@@ -43,7 +44,8 @@ pub struct PortalArgs {
 /// What `xakiosk portal` runs with, once its arguments are checked.
 #[derive(Debug, PartialEq, Eq)]
 pub struct PortalSetup {
-    pub token: String,
+    /// The shared enrollment token, when one is asked for.
+    pub token: Option<String>,
     pub public_origin: Option<String>,
     /// Reachable beyond this machine: refused unless the database has an officer account.
     pub exposed: bool,
@@ -69,15 +71,9 @@ pub fn portal_setup(args: &PortalArgs) -> Result<PortalSetup, String> {
         (Some(t), _) if t.trim().len() < 16 => {
             return Err("--token must be at least 16 characters (a random one)".into());
         }
-        (Some(t), _) => t.trim().to_string(),
-        (None, true) => "development-token".to_string(),
-        (None, false) => {
-            return Err(
-                "--token is required: the enrollment token kiosks present (or --dev for the \
-                 development token)"
-                    .into(),
-            );
-        }
+        (Some(t), _) => Some(t.trim().to_string()),
+        (None, true) => Some("development-token".to_string()),
+        (None, false) => None,
     };
     let key_paths = match (args.private_key.is_empty(), dev) {
         (false, _) => args.private_key.clone(),
@@ -176,7 +172,7 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
         catalogue_key,
         development,
     } = portal_setup(&args)?;
-    let (listen, db, token) = (args.listen.as_str(), args.db.as_path(), token.as_str());
+    let (listen, db) = (args.listen.as_str(), args.db.as_path());
     use std::sync::Arc;
     let mut openers = Vec::new();
     for key_path in &key_paths {
@@ -208,7 +204,20 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
             db.display()
         ));
     }
-    let mut state = crate::portal::PortalState::new(Arc::new(database), token).with_key_ring(ring);
+    let database = Arc::new(database);
+    let mut state = match &token {
+        Some(token) => {
+            if !development {
+                eprintln!(
+                    "one enrollment token for every kiosk (--token): for a lab; in service, \
+                     issue a token per kiosk on /officer/admin"
+                );
+            }
+            crate::portal::PortalState::new(database, token)
+        }
+        None => crate::portal::PortalState::per_kiosk_tokens(database),
+    }
+    .with_key_ring(ring);
     if let Some(origin) = &public_origin {
         state = state.with_public_origin(origin);
     }
@@ -336,15 +345,11 @@ mod tests {
             "--private-key",
             "p.key",
         ];
-        // Nothing given: refused, saying what is needed.
+        // No key: refused, saying what is needed. No shared token: per-kiosk tokens only.
         let e = portal_setup(&args("127.0.0.1:8787", &[])).unwrap_err();
-        assert!(e.contains("--token is required"), "{e}");
-        let e = portal_setup(&args(
-            "127.0.0.1:8787",
-            &["--token", "a-long-random-token-1234"],
-        ))
-        .unwrap_err();
         assert!(e.contains("--private-key is required"), "{e}");
+        let per_kiosk = portal_setup(&args("127.0.0.1:8787", &["--private-key", "p.key"]));
+        assert_eq!(per_kiosk.unwrap().token, None);
         let e = portal_setup(&args(
             "127.0.0.1:8787",
             &["--token", "short", "--private-key", "p"],
@@ -357,7 +362,7 @@ mod tests {
         assert_eq!((setup.catalogue_key, setup.development), (None, false));
         // --dev fills in the development values, and says it is development.
         let setup = portal_setup(&args("localhost:8787", &["--dev"])).unwrap();
-        assert_eq!(setup.token, "development-token");
+        assert_eq!(setup.token.as_deref(), Some("development-token"));
         assert!(setup.development && setup.catalogue_key.is_some());
         // Beyond this machine: only behind https (or a lab's plain http said out loud), and
         // never on development keys.

@@ -29,7 +29,9 @@ fn classify(e: PortalError) -> SendError {
         | PortalError::KeyMismatch
         | PortalError::StaleCatalogue
         | PortalError::NotSupplementable => SendError::Conflict(e.to_string()),
-        PortalError::NotEnrolled => SendError::Unauthorised(e.to_string()),
+        PortalError::NotEnrolled | PortalError::TokenRefused(_) => {
+            SendError::Unauthorised(e.to_string())
+        }
         PortalError::MissingAttachments(_)
         | PortalError::HashMismatch
         | PortalError::TooManyUploads

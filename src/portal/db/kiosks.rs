@@ -36,68 +36,11 @@ impl PortalDb {
     /// an enrolled kiosk id is refused (a replaced kiosk is retired by an administrator first)
     /// unless the enrolled key handed over to it (`key_handover`).
     pub fn enroll(&self, e: &Enrollment, now: &str) -> Result<Enrolled, PortalError> {
-        if !crate::protocol::signing::is_public_key(&e.public_key) {
-            return Err(PortalError::BadUpload(
-                "the device key is not an ed25519 public key".into(),
-            ));
-        }
-        if e.kiosk_id.trim().is_empty() || e.kiosk_id.len() > 64 {
-            return Err(PortalError::BadUpload(
-                "the kiosk id must be 1 to 64 characters".into(),
-            ));
-        }
-        let commune = e.commune_code.trim();
-        if !commune.is_empty()
-            && (commune.len() != 5 || !commune.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(PortalError::BadUpload(
-                "the commune code must be the 5 digits of the administrative units list".into(),
-            ));
-        }
-        let earlier = crate::protocol::key_handover::predecessors(&e.public_key, &e.handovers);
         let mut conn = self.lock();
         let tx = conn.transaction()?;
-        let enrolled_at = match tx
-            .query_row(
-                "SELECT public_key, enrolled_at FROM devices WHERE kiosk_id = ?1",
-                [&e.kiosk_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?
-        {
-            // Another key for an enrolled kiosk: only when the enrolled key handed over to it.
-            Some((key, _)) if key != e.public_key && !earlier.contains(&key) => {
-                return Err(PortalError::KeyMismatch);
-            }
-            Some((_, at)) => {
-                tx.execute(
-                    "UPDATE devices SET public_key = ?2, place = ?3, app_version = ?4, last_seen_at = ?5, commune = ?6 WHERE kiosk_id = ?1",
-                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
-                )?;
-                at
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO devices (kiosk_id, public_key, place, app_version, enrolled_at, last_seen_at, commune)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-                    params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
-                )?;
-                now.to_string()
-            }
-        };
-        for key in std::iter::once(&e.public_key).chain(&earlier) {
-            tx.execute(
-                "INSERT OR IGNORE INTO device_keys (kiosk_id, public_key, since) VALUES (?1, ?2, ?3)",
-                params![e.kiosk_id, key, now],
-            )?;
-        }
+        let enrolled = enroll_in(&tx, e, now)?;
         tx.commit()?;
-        Ok(Enrolled {
-            kiosk_id: e.kiosk_id.clone(),
-            enrolled_at,
-            sealing_public_key: None,
-            catalogue_public_key: None,
-        })
+        Ok(enrolled)
     }
 
     /// The device key a kiosk enrolled, if it did.
@@ -137,4 +80,69 @@ impl PortalDb {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Enrolls a kiosk's device key in the caller's transaction (`PortalDb::enroll`).
+pub(super) fn enroll_in(
+    tx: &Connection,
+    e: &Enrollment,
+    now: &str,
+) -> Result<Enrolled, PortalError> {
+    if !crate::protocol::signing::is_public_key(&e.public_key) {
+        return Err(PortalError::BadUpload(
+            "the device key is not an ed25519 public key".into(),
+        ));
+    }
+    if e.kiosk_id.trim().is_empty() || e.kiosk_id.len() > 64 {
+        return Err(PortalError::BadUpload(
+            "the kiosk id must be 1 to 64 characters".into(),
+        ));
+    }
+    let commune = e.commune_code.trim();
+    if !commune.is_empty() && (commune.len() != 5 || !commune.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(PortalError::BadUpload(
+            "the commune code must be the 5 digits of the administrative units list".into(),
+        ));
+    }
+    let earlier = crate::protocol::key_handover::predecessors(&e.public_key, &e.handovers);
+    let enrolled_at = match tx
+        .query_row(
+            "SELECT public_key, enrolled_at FROM devices WHERE kiosk_id = ?1",
+            [&e.kiosk_id],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()?
+    {
+        // Another key for an enrolled kiosk: only when the enrolled key handed over to it.
+        Some((key, _)) if key != e.public_key && !earlier.contains(&key) => {
+            return Err(PortalError::KeyMismatch);
+        }
+        Some((_, at)) => {
+            tx.execute(
+                "UPDATE devices SET public_key = ?2, place = ?3, app_version = ?4, last_seen_at = ?5, commune = ?6 WHERE kiosk_id = ?1",
+                params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
+            )?;
+            at
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO devices (kiosk_id, public_key, place, app_version, enrolled_at, last_seen_at, commune)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+                params![e.kiosk_id, e.public_key, e.place, e.app_version, now, commune],
+            )?;
+            now.to_string()
+        }
+    };
+    for key in std::iter::once(&e.public_key).chain(&earlier) {
+        tx.execute(
+            "INSERT OR IGNORE INTO device_keys (kiosk_id, public_key, since) VALUES (?1, ?2, ?3)",
+            params![e.kiosk_id, key, now],
+        )?;
+    }
+    Ok(Enrolled {
+        kiosk_id: e.kiosk_id.clone(),
+        enrolled_at,
+        sealing_public_key: None,
+        catalogue_public_key: None,
+    })
 }

@@ -12,6 +12,7 @@ pub mod audit;
 mod catalogue;
 mod claims;
 mod dossiers;
+pub mod enrollment_tokens;
 mod feedback;
 mod kiosks;
 pub mod officer_sessions;
@@ -50,6 +51,8 @@ pub enum PortalError {
     WrongOffset(u64),
     #[error("the photo does not match its hash; it must be sent again from the start")]
     HashMismatch,
+    #[error("{0}")]
+    TokenRefused(String),
     #[error("this kiosk has too many unfinished photo uploads; finish those first")]
     TooManyUploads,
     #[error("the upload is too large or inconsistent: {0}")]

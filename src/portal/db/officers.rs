@@ -183,26 +183,12 @@ impl PortalDb {
         by: &Attribution,
         now: i64,
     ) -> Result<(), PortalError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let changed = tx.execute(
-            "UPDATE officers SET disabled = ?2, failed = 0, locked_until = 0 WHERE name = ?1",
-            params![name, disabled],
-        )?;
-        if changed == 0 {
-            return Err(PortalError::NotFound);
-        }
-        if disabled {
-            tx.execute("DELETE FROM officer_sessions WHERE officer = ?1", [name])?;
-        }
         let action = if disabled {
             "officer_disabled"
         } else {
             "officer_enabled"
         };
-        append_in(&tx, by, action, name, "", &rfc3339(now))?;
-        tx.commit()?;
-        Ok(())
+        self.change_account(name, "disabled", &disabled, disabled, action, by, now)
     }
 
     /// Gives an account a new password: the lockout is lifted and its sessions end.
@@ -213,17 +199,45 @@ impl PortalDb {
         by: &Attribution,
         now: i64,
     ) -> Result<(), PortalError> {
+        self.change_account(
+            name,
+            "password_hash",
+            &password_hash,
+            true,
+            "password_reset",
+            by,
+            now,
+        )
+    }
+
+    /// Sets one column of an account (lifting its lockout), ends its sessions if asked, and
+    /// logs `action` — in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    fn change_account(
+        &self,
+        name: &str,
+        column: &str,
+        value: &dyn rusqlite::ToSql,
+        end_sessions: bool,
+        action: &str,
+        by: &Attribution,
+        now: i64,
+    ) -> Result<(), PortalError> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let changed = tx.execute(
-            "UPDATE officers SET password_hash = ?2, failed = 0, locked_until = 0 WHERE name = ?1",
-            params![name, password_hash],
+            &format!(
+                "UPDATE officers SET {column} = ?2, failed = 0, locked_until = 0 WHERE name = ?1"
+            ),
+            params![name, value],
         )?;
         if changed == 0 {
             return Err(PortalError::NotFound);
         }
-        tx.execute("DELETE FROM officer_sessions WHERE officer = ?1", [name])?;
-        append_in(&tx, by, "password_reset", name, "", &rfc3339(now))?;
+        if end_sessions {
+            tx.execute("DELETE FROM officer_sessions WHERE officer = ?1", [name])?;
+        }
+        append_in(&tx, by, action, name, "", &rfc3339(now))?;
         tx.commit()?;
         Ok(())
     }

@@ -5,7 +5,7 @@ use crate::portal::db::PortalError;
 use rusqlite::Connection;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-pub(super) const MIGRATIONS: [&str; 8] = [
+pub(super) const MIGRATIONS: [&str; 9] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -166,6 +166,20 @@ CREATE TABLE claims (
 CREATE INDEX claims_by_dossier ON claims (dossier_id);
 INSERT INTO claims (kiosk_id, dossier_id, internal_id, claimed_at)
     SELECT kiosk_id, id, id, received_at FROM received;
+",
+    "
+-- Per-kiosk enrollment tokens (db/enrollment_tokens.rs): the SHA-256 of each, the kiosk id
+-- and commune it is for, who issued it, until when (Unix seconds), the key it enrolled.
+CREATE TABLE enrollment_tokens (
+    token_hash  TEXT PRIMARY KEY,
+    kiosk_id    TEXT NOT NULL,
+    commune     TEXT NOT NULL,
+    issued_by   TEXT NOT NULL,
+    issued_at   INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_by_key TEXT,
+    used_at     INTEGER
+);
 ",
 ];
 

@@ -123,29 +123,20 @@ fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
         matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
     );
     let total = PHOTO.len() as u64;
-    db.append_upload(
-        "K1",
-        "id-1",
-        &photo_sha(),
-        &photo_sha(),
-        0,
-        total,
-        PHOTO,
-        "t",
-    )
-    .unwrap();
-    // A repeat of a finished upload is harmless.
-    db.append_upload(
-        "K1",
-        "id-1",
-        &photo_sha(),
-        &photo_sha(),
-        0,
-        total,
-        PHOTO,
-        "t",
-    )
-    .unwrap();
+    // Sent twice: a repeat of a finished upload is harmless.
+    for _ in 0..2 {
+        db.append_upload(
+            "K1",
+            "id-1",
+            &photo_sha(),
+            &photo_sha(),
+            0,
+            total,
+            PHOTO,
+            "t",
+        )
+        .unwrap();
+    }
     let (first, new) = db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
     assert!(new);
     let (again, new) = db.receive("id-1", &u, "2026-11-24T04:00:00Z").unwrap();

@@ -20,18 +20,24 @@ pub(super) async fn admin_page(State(state): State<PortalState>, officer: Signed
     let by = officer.by();
     let loaded = blocking(move || {
         db.audit(&by, "view_audit", "", "", &now())?;
-        Ok((db.devices()?, db.officers()?, db.audit_log(Some(200))?))
+        Ok((
+            db.devices()?,
+            db.officers()?,
+            db.audit_log(Some(200))?,
+            db.enrollment_tokens()?,
+        ))
     })
     .await;
-    let (devices, officers, log) = match loaded {
+    let (devices, officers, log, tokens) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return portal_error(e),
     };
     let mut html = String::from(
         "<h1>Quản trị</h1><h2>Máy dịch vụ công</h2><table><tr><th>Máy</th><th>Địa điểm</th>\
          <th>Mã xã/phường</th><th>Đăng ký lúc</th><th>Liên lạc gần nhất</th><th>Hồ sơ chờ gửi</th>\
-         <th>Phiên bản danh mục</th><th>Máy in</th><th>Đầu đọc thẻ</th><th>Cửa tủ</th></tr>",
+         <th>Phiên bản danh mục</th><th>Máy in</th><th>Đầu đọc thẻ</th><th>Cửa tủ</th><th></th></tr>",
     );
+    let csrf = escape(&officer.session.csrf);
     for d in devices {
         let (queued, catalogue, printer, reader, door) = d
             .last_heartbeat
@@ -61,7 +67,37 @@ pub(super) async fn admin_page(State(state): State<PortalState>, officer: Signed
         ] {
             html.push_str(&format!("<td>{}</td>", escape(cell)));
         }
-        html.push_str("</tr>");
+        html.push_str(&format!(
+            "<td><form method=\"post\" action=\"/officer/admin/kiosks/{}/retire\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <button>Thu hồi khóa của máy</button></form></td></tr>",
+            escape(&d.kiosk_id)
+        ));
+    }
+    html.push_str(&format!(
+        "</table><h2>Đăng ký máy mới</h2>\
+         <form method=\"post\" action=\"/officer/admin/enrollment-tokens\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <label>Mã máy <input name=\"kiosk_id\" required></label> \
+         <label>Mã xã/phường <input name=\"commune\" pattern=\"[0-9]{{5}}\" required></label> \
+         <label>Hiệu lực (ngày) <input name=\"days\" value=\"7\" size=\"3\"></label> \
+         <button>Cấp mã đăng ký</button></form>\
+         <table><tr><th>Máy</th><th>Xã/phường</th><th>Người cấp</th><th>Hết hạn</th><th>Đã dùng</th></tr>"
+    ));
+    for t in tokens {
+        let expires = chrono::DateTime::from_timestamp(t.expires_at, 0).unwrap_or_default();
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&t.kiosk_id),
+            escape(&t.commune),
+            escape(&t.issued_by),
+            escape(&crate::core::time::vietnam_display(expires)),
+            if t.used_by_key.is_some() {
+                "đã dùng"
+            } else {
+                "chưa"
+            }
+        ));
     }
     html.push_str(
         "</table><h2>Tài khoản cán bộ</h2><p>Thêm, khóa, đặt lại mật khẩu: \

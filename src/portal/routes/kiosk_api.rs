@@ -20,13 +20,19 @@ pub(super) async fn enroll(
 ) -> Response {
     // Compared as hashes: the time taken says nothing about how much of the token matched.
     use sha2::{Digest, Sha256};
-    let expected = Sha256::digest(format!("Bearer {}", state.enrollment_token));
-    let presented = headers
+    let Some(presented) = headers
         .get(header::AUTHORIZATION)
-        .map(|v| Sha256::digest(v.as_bytes()));
-    if presented != Some(expected) {
-        return unauthorised("missing or wrong enrollment token", None);
-    }
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    else {
+        return unauthorised("missing enrollment token", None);
+    };
+    let shared = state
+        .shared_enrollment_token
+        .as_ref()
+        .is_some_and(|t| Sha256::digest(t.as_bytes()) == Sha256::digest(presented.as_bytes()));
     let Ok(enrollment) = serde_json::from_slice::<Enrollment>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -35,7 +41,16 @@ pub(super) async fn enroll(
         );
     };
     let db = state.db.clone();
-    match blocking(move || db.enroll(&enrollment, &now())).await {
+    let token_hash = hex::encode(Sha256::digest(presented.as_bytes()));
+    let enrolled = blocking(move || {
+        if shared {
+            db.enroll(&enrollment, &now())
+        } else {
+            db.enroll_with_token(&token_hash, &enrollment, chrono::Utc::now().timestamp())
+        }
+    })
+    .await;
+    match enrolled {
         Ok(mut enrolled) => {
             enrolled.sealing_public_key = state.sealing_public_key.clone();
             enrolled.catalogue_public_key = state.catalogue_public_key.clone();

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 mod admin_page;
 mod kiosk_api;
+pub mod kiosk_enrollment_page;
 mod officer_auth;
 mod officer_html;
 mod officer_page;
@@ -31,14 +32,16 @@ use kiosk_api::{
     append_upload, catalogue, enroll, heartbeat, put_alert, put_dossier, put_rating, status,
     upload_progress,
 };
+use kiosk_enrollment_page::{issue_token, retire_kiosk};
 use officer_page::{decide, dossier_page, officer_page};
 use sign_in::{sign_in, sign_in_form, sign_out};
 
 #[derive(Clone)]
 pub struct PortalState {
     pub db: Arc<PortalDb>,
-    /// The token a technician gives a kiosk to enroll (`Authorization: Bearer …`).
-    pub enrollment_token: Arc<String>,
+    /// One token every kiosk may enroll with (development, labs), besides the per-kiosk
+    /// tokens administrators issue; None: per-kiosk tokens only.
+    pub shared_enrollment_token: Option<Arc<String>>,
     /// The private keys that open sealed dossiers (current first), for the officer page.
     pub keys: Option<Arc<KeyRing>>,
     /// Told to kiosks at enrollment: the key to seal to, the key catalogues are signed with.
@@ -53,10 +56,19 @@ pub struct PortalState {
 }
 
 impl PortalState {
-    pub fn new(db: Arc<PortalDb>, enrollment_token: &str) -> PortalState {
+    /// A portal where any kiosk may also enroll with `shared_token` (development, tests).
+    pub fn new(db: Arc<PortalDb>, shared_token: &str) -> PortalState {
+        PortalState {
+            shared_enrollment_token: Some(Arc::new(shared_token.to_string())),
+            ..PortalState::per_kiosk_tokens(db)
+        }
+    }
+
+    /// A portal where kiosks enroll only with the per-kiosk tokens administrators issue.
+    pub fn per_kiosk_tokens(db: Arc<PortalDb>) -> PortalState {
         PortalState {
             db,
-            enrollment_token: Arc::new(enrollment_token.to_string()),
+            shared_enrollment_token: None,
             keys: None,
             sealing_public_key: None,
             catalogue_public_key: None,
@@ -162,6 +174,8 @@ pub fn router(state: PortalState) -> Router {
         .route("/officer/dossiers/{id}/decision", post(decide))
         .route("/officer/admin", get(admin_page))
         .route("/officer/admin/audit.csv", get(audit_csv))
+        .route("/officer/admin/enrollment-tokens", post(issue_token))
+        .route("/officer/admin/kiosks/{id}/retire", post(retire_kiosk))
         .layer(limit(SMALL))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -284,6 +298,7 @@ fn portal_error(e: PortalError) -> Response {
             Vec::new(),
         ),
         PortalError::NotEnrolled => unauthorised("this kiosk is not enrolled", None),
+        PortalError::TokenRefused(why) => unauthorised(&why, None),
         PortalError::KeyMismatch => error(
             StatusCode::CONFLICT,
             "this kiosk id is enrolled with another device key; an administrator must retire it first",
