@@ -419,3 +419,45 @@ fn an_old_portal_database_is_upgraded_and_its_pinned_keys_become_enrollments() {
     db.decide("x", "accepted", None, None, &by(), "t").unwrap();
     assert_eq!(db.status_since("K1", 0, 10).unwrap().changes.len(), 1);
 }
+
+/// A kiosk cannot make the portal hold an unbounded number of half-sent photos: past
+/// `MAX_OPEN_UPLOADS` a new one is refused until some finish; finishing one frees a place, and
+/// other kiosks are not affected.
+#[test]
+fn a_kiosk_has_only_so_many_unfinished_uploads() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let begin = |kiosk: &str, n: u32| {
+        db.append_upload(
+            kiosk,
+            &format!("dossier-{n}"),
+            &photo_sha(),
+            &photo_sha(),
+            0,
+            PHOTO.len() as u64,
+            &PHOTO[..3],
+            "t",
+        )
+    };
+    for n in 0..MAX_OPEN_UPLOADS {
+        begin("K1", n).unwrap();
+    }
+    assert!(matches!(
+        begin("K1", MAX_OPEN_UPLOADS),
+        Err(PortalError::TooManyUploads)
+    ));
+    begin("K2", 0).expect("another kiosk has its own allowance");
+    let finished = db
+        .append_upload(
+            "K1",
+            "dossier-0",
+            &photo_sha(),
+            &photo_sha(),
+            3,
+            PHOTO.len() as u64,
+            &PHOTO[3..],
+            "t",
+        )
+        .unwrap();
+    assert!(finished.complete);
+    begin("K1", MAX_OPEN_UPLOADS).expect("a finished upload frees a place");
+}
