@@ -59,7 +59,9 @@ impl Communes {
             .find(|c| c.len() != 5 || !c.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(PortalError::BadAccount(format!(
-                "{bad:?} is not a commune code (5 digits), nor * for every commune"
+                "{:?}: {bad:?} is not a commune code (5 digits of the administrative units \
+                 list, e.g. 00070,00073), nor * for every commune",
+                text.trim()
             )));
         }
         Ok(Communes::These(codes))
