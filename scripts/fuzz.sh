@@ -46,4 +46,8 @@ for path in glob.glob("assets/dev/cards/*.card.json"):
         for file, hexbytes in card["files"].items():
             open(f"fuzz/corpus/{target}/{name}-{file}", "wb").write(bytes.fromhex(hexbytes))
 PY
-RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" fuzz/corpus/"$target" -- -max_total_time="$seconds"
+# The portal's inputs are larger than card files: let the fuzzer grow them past the seeds.
+max_len=4096
+case "$target" in portal_*) max_len=65536 ;; esac
+RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" fuzz/corpus/"$target" -- \
+  -max_total_time="$seconds" -max_len="$max_len"

@@ -125,9 +125,16 @@ fuzz_target!(|data: &[u8]| {
     for (name, value) in &headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    let Ok(request) = builder.body(axum::body::Body::from(body.to_vec())) else {
+    let Ok(mut request) = builder.body(axum::body::Body::from(body.to_vec())) else {
         return;
     };
+    // As `portal::serve` does: the peer's address, for the audit log and the rate limits.
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [127, 0, 0, 1],
+            40000 + u16::from(selector),
+        ))));
     let router = xakiosk::portal::router(h.state.clone());
     let response = h.runtime.block_on(router.oneshot(request)).unwrap();
     assert_ne!(
