@@ -19,7 +19,9 @@ pub(super) async fn enroll(
     body: Bytes,
 ) -> Response {
     // Compared as hashes: the time taken says nothing about how much of the token matched.
-    use sha2::{Digest, Sha256};
+    // A per-kiosk token is looked up by the hash it was issued under (`token_hash`, the one
+    // the administrators' page stores).
+    use crate::portal::routes::officer_auth::{same_secret, token_hash};
     let Some(presented) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -32,7 +34,7 @@ pub(super) async fn enroll(
     let shared = state
         .shared_enrollment_token
         .as_ref()
-        .is_some_and(|t| Sha256::digest(t.as_bytes()) == Sha256::digest(presented.as_bytes()));
+        .is_some_and(|t| same_secret(t, presented));
     let Ok(enrollment) = serde_json::from_slice::<Enrollment>(&body) else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -41,7 +43,7 @@ pub(super) async fn enroll(
         );
     };
     let db = state.db.clone();
-    let token_hash = hex::encode(Sha256::digest(presented.as_bytes()));
+    let token_hash = token_hash(presented);
     let enrolled = blocking(move || {
         if shared {
             db.enroll(&enrollment, &now())
