@@ -334,6 +334,18 @@ async fn every_operation_answers_only_what_the_contract_lists_and_all_of_it() {
             supplements: None,
         }
     };
+    // As the kiosk's store sends it: with the receipt it signed for the resident.
+    let upload = |code: &str, kiosk_id: &str, photos: Vec<String>| {
+        let mut u = upload(code, kiosk_id, photos);
+        u.receipt = xakiosk::protocol::receipt::Receipt::for_upload(
+            &kiosk.key,
+            &id.to_string(),
+            &u,
+            chrono::Utc::now(),
+        )
+        .map(|r| r.to_text());
+        u
+    };
     let put = |signer: Option<&Kiosk>, body: Vec<u8>| {
         let p = &p;
         let signer = signer.cloned();
@@ -351,6 +363,9 @@ async fn every_operation_answers_only_what_the_contract_lists_and_all_of_it() {
     };
     let missing = json(&upload("AAAAAAAA1", &kiosk.id, vec!["ef".repeat(32)]));
     assert_eq!(put(Some(&kiosk), missing).await, 422);
+    let mut unreceipted = upload("AAAAAAAA1", &kiosk.id, vec![sha.clone()]);
+    unreceipted.receipt = None;
+    assert_eq!(put(Some(&kiosk), json(&unreceipted)).await, 400);
     let dossier = json(&upload("AAAAAAAA1", &kiosk.id, vec![sha.clone()]));
     assert_eq!(put(Some(&kiosk), dossier.clone()).await, 201);
     assert_eq!(put(Some(&kiosk), dossier.clone()).await, 200);

@@ -9,6 +9,7 @@ use xakiosk::portal::db::audit::Attribution;
 use xakiosk::portal::db::officers::{Communes, FREE_FAILURES, Role};
 use xakiosk::portal::{PortalDb, PortalState};
 use xakiosk::protocol::contract::{DossierUpload, Enrollment};
+use xakiosk::protocol::receipt::Receipt;
 use xakiosk::tools::officer_browser::{OfficerBrowser, client, hidden_field};
 
 const PASSWORD: &str = "correct-horse-battery";
@@ -55,22 +56,21 @@ fn receive_from(db: &PortalDb, kiosk: &str, commune: &str, code: &str) -> String
     )
     .unwrap();
     let id = uuid::Uuid::now_v7().to_string();
-    db.receive(
-        &id,
-        &DossierUpload {
-            code: code.into(),
-            procedure_id: "dang-ky-tam-tru".into(),
-            procedure_version: 1,
-            kiosk_id: kiosk.into(),
-            submitted_at: "2026-12-07T01:00:00Z".into(),
-            sealed_answers: "c2VhbGVk".into(),
-            attachments: Vec::new(),
-            receipt: None,
-            supplements: None,
-        },
-        "2026-12-07T01:01:00.000000Z",
-    )
-    .unwrap();
+    let mut upload = DossierUpload {
+        code: code.into(),
+        procedure_id: "dang-ky-tam-tru".into(),
+        procedure_version: 1,
+        kiosk_id: kiosk.into(),
+        submitted_at: "2026-12-07T01:00:00Z".into(),
+        sealed_answers: "c2VhbGVk".into(),
+        attachments: Vec::new(),
+        receipt: None,
+        supplements: None,
+    };
+    upload.receipt =
+        Receipt::for_upload(&key, &id, &upload, chrono::Utc::now()).map(|r| r.to_text());
+    db.receive(&id, &upload, "2026-12-07T01:01:00.000000Z")
+        .unwrap();
     id
 }
 

@@ -20,6 +20,7 @@ use xakiosk::portal::db::officers::{Communes, Role};
 use xakiosk::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
 };
+use xakiosk::protocol::receipt::Receipt;
 use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
 use xakiosk::protocol::signing::DeviceKey;
 use xakiosk::store::{Store, StoreHandle, StoredAttachment};
@@ -75,11 +76,13 @@ fn draft(i: u32) -> (DossierDraft, Vec<StoredAttachment>) {
 
 async fn kiosk_with(n: u32) -> (StoreHandle, Vec<uuid::Uuid>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(
+    let mut store = Store::open(
         &dir.path().join("kiosk.sqlite"),
         Sealer::from_base64(DEVELOPMENT_PUBLIC_KEY).unwrap(),
     )
     .unwrap();
+    // Receipts signed with the device key the tests' kiosks enroll (seed 1), as a kiosk does.
+    store.sign_receipts(DeviceKey::from_seed([1; 32]), "KIOSK-TEST");
     let handle = StoreHandle::spawn(store);
     let mut ids = Vec::new();
     for i in 0..n {
@@ -727,7 +730,8 @@ async fn over_http_replays_conflicts_tokens_and_decisions_behave() {
 }
 
 /// A hostile enrolled kiosk knows another kiosk's dossier id (it is in every receipt's QR):
-/// sending a dossier under it first, reading the other's photo upload or appending to it
+/// sending a dossier under it first (without a receipt, with the resident's printed one, or
+/// with one of its own), reading the other's photo upload or appending to it
 /// gets it only a dossier and an upload of its own. The real kiosk's dossier still arrives,
 /// whole, exactly once, and its decisions go to it alone.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -752,6 +756,45 @@ async fn another_kiosk_cannot_take_or_touch_a_dossier_by_its_id() {
         attachments: Vec::new(),
         receipt: None,
         supplements: None,
+    };
+    // Without a receipt: refused.
+    assert!(matches!(
+        hostile.put_dossier(squatted, &squat).await,
+        Err(SendError::Refused(why)) if why.contains("receipt")
+    ));
+    // With the receipt the resident took home (its QR is printed): not its key, not its
+    // content: refused.
+    let queued = store.call(|s| s.queue_view(10)).await.unwrap();
+    let mut printed = None;
+    for q in queued {
+        let code = DossierCode::parse(&q.code).unwrap();
+        let summary = store
+            .call(move |s| s.find_by_code(&code))
+            .await
+            .unwrap()
+            .unwrap();
+        if summary.id == squatted {
+            printed = summary.receipt;
+        }
+    }
+    let stolen = DossierUpload {
+        receipt: Some(printed.expect("the real kiosk signed a receipt at submit")),
+        ..squat.clone()
+    };
+    assert!(matches!(
+        hostile.put_dossier(squatted, &stolen).await,
+        Err(SendError::Refused(why)) if why.contains("receipt")
+    ));
+    // With a receipt of its own: a dossier of its own, under that id.
+    let squat = DossierUpload {
+        receipt: Receipt::for_upload(
+            &DeviceKey::from_seed([2; 32]),
+            &squatted.to_string(),
+            &squat,
+            chrono::Utc::now(),
+        )
+        .map(|r| r.to_text()),
+        ..squat
     };
     hostile.put_dossier(squatted, &squat).await.unwrap();
 

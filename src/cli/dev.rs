@@ -47,8 +47,7 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
         crate::protocol::sealing::DEVELOPMENT_PUBLIC_KEY,
     )
     .map_err(|e| e.to_string())?;
-    let store = crate::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
-    let store = crate::store::StoreHandle::spawn(store);
+    let mut store = crate::store::Store::open(db, sealer).map_err(|e| e.to_string())?;
     let identity = crate::sync::transport::KioskIdentity {
         kiosk_id: "KIOSK-CRASH".into(),
         key: crate::appliance::device_key_file::load_or_create(&db.with_file_name("device.key"))
@@ -56,6 +55,10 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
         place: "crash test".into(),
         commune_code: String::new(),
     };
+    // As the kiosk does at startup: receipts signed with the device key (the writer stored
+    // its dossiers without one; each gets its receipt when first sent).
+    store.sign_receipts(identity.key.clone(), &identity.kiosk_id);
+    let store = crate::store::StoreHandle::spawn(store);
     let transport = crate::sync::transport::HttpTransport::new(
         portal,
         identity,

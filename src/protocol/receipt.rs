@@ -48,6 +48,22 @@ pub fn content_hash(sealed_answers: &[u8], photo_hashes: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The hash a receipt for `upload` must bind: its sealed answers and its photos' hashes in
+/// hash order, each once (as the outbox sends them). None when the answers are not base64.
+pub fn upload_content_hash(upload: &crate::protocol::contract::DossierUpload) -> Option<String> {
+    let sealed = base64::engine::general_purpose::STANDARD
+        .decode(&upload.sealed_answers)
+        .ok()?;
+    let mut photos: Vec<&str> = upload
+        .attachments
+        .iter()
+        .map(|a| a.sha256.as_str())
+        .collect();
+    photos.sort_unstable();
+    photos.dedup();
+    Some(content_hash(&sealed, &photos))
+}
+
 impl Receipt {
     fn message(&self) -> Vec<u8> {
         format!(
@@ -81,6 +97,25 @@ impl Receipt {
         };
         r.signature = key.sign(&r.message());
         r
+    }
+
+    /// The receipt `key` signs for `upload` under `dossier_id` (what a kiosk's store signs at
+    /// submit; tests and tools use it to make a genuine upload). None when the upload's answers
+    /// are not base64.
+    pub fn for_upload(
+        key: &DeviceKey,
+        dossier_id: &str,
+        upload: &crate::protocol::contract::DossierUpload,
+        issued_at: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Receipt> {
+        Some(Receipt::issue(
+            key,
+            dossier_id,
+            &upload.code,
+            &upload_content_hash(upload)?,
+            issued_at,
+            &upload.kiosk_id,
+        ))
     }
 
     /// The compact text for the QR code. A receipt whose fields do not fit the layout (one not

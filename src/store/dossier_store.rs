@@ -34,7 +34,7 @@ pub struct Store {
     /// that is not set up (it takes no dossier).
     sealer: Option<Sealer>,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
-    signer: Option<(crate::protocol::signing::DeviceKey, String)>,
+    pub(super) signer: Option<(crate::protocol::signing::DeviceKey, String)>,
 }
 
 fn migrations(sealer: Option<&Sealer>) -> Migrations<'static> {
@@ -626,6 +626,61 @@ pub(crate) mod tests {
             receipt.content_hash
         );
         assert_eq!(item.receipt.as_deref(), saved.receipt.as_deref());
+    }
+
+    #[test]
+    fn a_dossier_stored_without_a_receipt_gets_one_when_it_is_first_sent() {
+        use crate::protocol::receipt::{Receipt, content_hash};
+        use crate::protocol::signing::DeviceKey;
+        let mut store = Store::open_in_memory(sealer()).unwrap();
+        let photo = StoredAttachment {
+            reference: AttachmentRef {
+                sha256: "cc".into(),
+                mime: "image/jpeg".into(),
+                bytes: 2,
+            },
+            bytes: vec![7, 8],
+        };
+        let taken = Utc::now();
+        let saved = store.submit(&draft(6), &[photo], taken).unwrap();
+        assert_eq!(saved.receipt, None, "no signer yet: no receipt");
+        store.sign_receipts(DeviceKey::from_seed([4; 32]), "KIOSK-2");
+        let later = taken + chrono::Duration::hours(5);
+        let first = store.claim_next(later).unwrap().unwrap();
+        let text = first.receipt.clone().expect("signed at the first send");
+        let receipt = Receipt::parse(&text).unwrap();
+        receipt.verify().unwrap();
+        assert_eq!(receipt.dossier_id, saved.id.to_string());
+        assert_eq!(receipt.kiosk_id, "KIOSK-2");
+        assert_eq!(
+            receipt.issued_at,
+            taken.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "dated when the dossier was taken, not when it was sent"
+        );
+        let photos: Vec<&str> = first
+            .attachments
+            .iter()
+            .map(|(s, _, _)| s.as_str())
+            .collect();
+        assert_eq!(
+            content_hash(&first.sealed_answers, &photos),
+            receipt.content_hash
+        );
+        // Kept: a second send carries the same receipt, so the portal sees the same dossier.
+        store
+            .schedule_retry(first.id, "offline", later, later)
+            .unwrap();
+        let again = store.claim_next(later).unwrap().unwrap();
+        assert_eq!(again.receipt.as_deref(), Some(text.as_str()));
+        assert_eq!(
+            store
+                .find_by_code(&saved.code)
+                .unwrap()
+                .unwrap()
+                .receipt
+                .as_deref(),
+            Some(text.as_str())
+        );
     }
 
     #[test]

@@ -129,7 +129,31 @@ impl Store {
                 "SELECT sha256, mime, bytes FROM attachments WHERE dossier_id = ?1 ORDER BY sha256",
             )?;
             let rows = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<Result<Vec<_>, _>>()?
+            rows.collect::<Result<Vec<(String, String, Vec<u8>)>, _>>()?
+        };
+        // The portal takes a new dossier only with the kiosk's signed receipt (it is what
+        // proves the dossier id is this kiosk's): one stored before receipts were signed gets
+        // its receipt now, dated when it was taken, kept so every later send is the same.
+        let receipt = match (receipt, &self.signer) {
+            (Some(receipt), _) => Some(receipt),
+            (None, None) => None,
+            (None, Some((key, kiosk_id))) => {
+                let photos: Vec<&str> = attachments.iter().map(|(h, _, _)| h.as_str()).collect();
+                let text = crate::protocol::receipt::Receipt::issue(
+                    key,
+                    &id,
+                    &code,
+                    &crate::protocol::receipt::content_hash(&sealed_answers, &photos),
+                    parse_time(&created_at)?,
+                    kiosk_id,
+                )
+                .to_text();
+                tx.execute(
+                    "UPDATE dossiers SET receipt = ?1 WHERE id = ?2",
+                    params![text, id],
+                )?;
+                Some(text)
+            }
         };
         Store::transition(&tx, &id, DossierEvent::SendStarted, now, None)?;
         tx.commit()?;

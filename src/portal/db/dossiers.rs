@@ -21,7 +21,6 @@ pub(super) fn check_receipt(
     upload: &DossierUpload,
     text: &str,
 ) -> Result<(), PortalError> {
-    use base64::Engine as _;
     let bad = |m: &str| PortalError::BadReceipt(m.to_string());
     let receipt =
         crate::protocol::receipt::Receipt::parse(text).map_err(|e| bad(&e.to_string()))?;
@@ -29,20 +28,14 @@ pub(super) fn check_receipt(
     if receipt.dossier_id != id || receipt.code != upload.code {
         return Err(bad("it names another dossier"));
     }
-    let sealed = base64::engine::general_purpose::STANDARD
-        .decode(&upload.sealed_answers)
-        .map_err(|_| bad("answers are not base64"))?;
-    let mut photos: Vec<&str> = upload
-        .attachments
-        .iter()
-        .map(|a| a.sha256.as_str())
-        .collect();
-    photos.sort_unstable();
-    photos.dedup();
-    if crate::protocol::receipt::content_hash(&sealed, &photos) != receipt.content_hash {
-        return Err(bad(
-            "the dossier received is not the one the receipt was given for",
-        ));
+    match crate::protocol::receipt::upload_content_hash(upload) {
+        None => return Err(bad("answers are not base64")),
+        Some(hash) if hash != receipt.content_hash => {
+            return Err(bad(
+                "the dossier received is not the one the receipt was given for",
+            ));
+        }
+        Some(_) => {}
     }
     if enrolled_key(tx, &upload.kiosk_id)?.is_none() {
         return Err(bad("the kiosk that sent it is not enrolled"));
@@ -242,8 +235,24 @@ impl PortalDb {
             )
             .optional()?;
         if let Some((stored_hash, reference, received_at, sender)) = existing {
-            if stored_hash != hash {
+            // A dossier received before receipts were required, sent again by a kiosk that
+            // has since signed its receipt, is the same dossier.
+            let same_without_receipt = || {
+                upload.receipt.is_some()
+                    && DossierUpload {
+                        receipt: None,
+                        ..upload.clone()
+                    }
+                    .body_hash()
+                        == stored_hash
+            };
+            if stored_hash != hash && !same_without_receipt() {
                 return Err(PortalError::Conflict);
+            }
+            if stored_hash != hash
+                && let Some(text) = &upload.receipt
+            {
+                check_receipt(&tx, id, upload, text)?;
             }
             // The same dossier from another kiosk id: only the kiosk that took it, renamed
             // (its receipt is signed by one of the sender's keys).
@@ -279,9 +288,13 @@ impl PortalDb {
         if !missing.is_empty() {
             return Err(PortalError::MissingAttachments(missing));
         }
-        if let Some(text) = &upload.receipt {
-            check_receipt(&tx, id, upload, text)?;
-        }
+        // The receipt is what shows the dossier id is this kiosk's: no receipt, no dossier.
+        let Some(text) = &upload.receipt else {
+            return Err(PortalError::BadReceipt(
+                "a new dossier must carry the receipt its kiosk signed".into(),
+            ));
+        };
+        check_receipt(&tx, id, upload, text)?;
         // A supplement completes a dossier the same kiosk sent and the office sent back: no
         // kiosk may attach papers to another's dossier.
         let supplements = match &upload.supplements {

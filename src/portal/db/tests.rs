@@ -57,24 +57,73 @@ fn signed(
     id: &str,
     mut u: DossierUpload,
 ) -> DossierUpload {
-    use base64::Engine as _;
-    let sealed = base64::engine::general_purpose::STANDARD
-        .decode(&u.sealed_answers)
-        .unwrap();
-    let shas: Vec<&str> = u.attachments.iter().map(|a| a.sha256.as_str()).collect();
-    let hash = crate::protocol::receipt::content_hash(&sealed, &shas);
-    u.receipt = Some(
-        crate::protocol::receipt::Receipt::issue(
-            key,
-            id,
-            &u.code,
-            &hash,
-            "2026-11-24T02:00:00Z".parse().unwrap(),
-            &u.kiosk_id,
-        )
-        .to_text(),
-    );
+    let at = "2026-11-24T02:00:00Z".parse().unwrap();
+    u.receipt = crate::protocol::receipt::Receipt::for_upload(key, id, &u, at).map(|r| r.to_text());
     u
+}
+
+/// Dossier ids the tests use (receipts name UUIDs).
+const ID1: &str = "0190e5b2-7c1a-7000-8000-0000000000d1";
+const ORIG: &str = "0190e5b2-7c1a-7000-8000-00000000000a";
+const NOBODY: &str = "0190e5b2-7c1a-7000-8000-0000000000ff";
+
+fn supplement_id(n: u8) -> String {
+    format!("0190e5b2-7c1a-7000-8000-0000000005{n:02}")
+}
+
+/// `u` with the receipt its kiosk (K1: seed 1, K2: seed 2) signed for dossier `id`.
+fn receipted(id: &str, u: &DossierUpload) -> DossierUpload {
+    let seed = if u.kiosk_id == "K2" { 2 } else { 1 };
+    signed(
+        &crate::protocol::signing::DeviceKey::from_seed([seed; 32]),
+        id,
+        u.clone(),
+    )
+}
+
+#[test]
+fn a_new_dossier_without_its_receipt_is_refused() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let mut u = upload("KCP36MK6N");
+    u.attachments.clear();
+    assert!(matches!(
+        db.receive(ID1, &u, "t"),
+        Err(PortalError::BadReceipt(m)) if m.contains("receipt")
+    ));
+    assert_eq!(db.received_count().unwrap(), 0);
+    db.receive(ID1, &receipted(ID1, &u), "t").unwrap();
+    assert_eq!(db.received_count().unwrap(), 1);
+}
+
+#[test]
+fn a_dossier_received_before_receipts_were_required_is_the_same_when_resent_with_one() {
+    let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
+    let mut u = upload("KCP36MK6N");
+    u.attachments.clear();
+    // As an older portal stored it: no receipt.
+    {
+        let mut conn = db.lock();
+        let tx = conn.transaction().unwrap();
+        let internal = crate::portal::db::claims::claim(&tx, "K1", ID1, "t").unwrap();
+        tx.execute(
+            "INSERT INTO received (id, body_hash, body, reference, received_at, kiosk_id, commune)
+             VALUES (?1, ?2, ?3, 'HS-2026-000001', 't', 'K1', '00070')",
+            rusqlite::params![internal, u.body_hash(), serde_json::to_string(&u).unwrap()],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+    let (acceptance, new) = db.receive(ID1, &receipted(ID1, &u), "t2").unwrap();
+    assert!(!new, "the kiosk that never heard the answer gets it now");
+    assert_eq!(acceptance.reference, "HS-2026-000001");
+    // Other content under the id is still a conflict, receipt or not.
+    let mut other = u.clone();
+    other.sealed_answers = "b3RoZXI=".into();
+    assert!(matches!(
+        db.receive(ID1, &receipted(ID1, &other), "t3"),
+        Err(PortalError::Conflict)
+    ));
+    assert_eq!(db.received_count().unwrap(), 1);
 }
 
 #[test]
@@ -118,35 +167,34 @@ fn receipts_are_checked_on_arrival() {
 #[test]
 fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
     let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
-    let u = upload("AAAA");
+    let u = upload("AAAAAAAAA");
     assert!(
-        matches!(db.receive("id-1", &u, "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
+        matches!(db.receive(ID1, &receipted(ID1, &u), "2026-11-24T03:00:00Z"), Err(PortalError::MissingAttachments(m)) if m == [photo_sha()])
     );
     let total = PHOTO.len() as u64;
     // Sent twice: a repeat of a finished upload is harmless.
     for _ in 0..2 {
-        db.append_upload(
-            "K1",
-            "id-1",
-            &photo_sha(),
-            &photo_sha(),
-            0,
-            total,
-            PHOTO,
-            "t",
-        )
-        .unwrap();
+        db.append_upload("K1", ID1, &photo_sha(), &photo_sha(), 0, total, PHOTO, "t")
+            .unwrap();
     }
-    let (first, new) = db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    let (first, new) = db
+        .receive(ID1, &receipted(ID1, &u), "2026-11-24T03:00:00Z")
+        .unwrap();
     assert!(new);
-    let (again, new) = db.receive("id-1", &u, "2026-11-24T04:00:00Z").unwrap();
+    let (again, new) = db
+        .receive(ID1, &receipted(ID1, &u), "2026-11-24T04:00:00Z")
+        .unwrap();
     assert!(!new);
     assert_eq!(
         again, first,
         "the replay is answered with the original acceptance"
     );
     assert!(matches!(
-        db.receive("id-1", &upload("BBBB"), "2026-11-24T04:00:00Z"),
+        db.receive(
+            ID1,
+            &receipted(ID1, &upload("BBBBBBBBB")),
+            "2026-11-24T04:00:00Z"
+        ),
         Err(PortalError::Conflict)
     ));
     assert_eq!(db.received_count().unwrap(), 1);
@@ -155,20 +203,21 @@ fn a_replay_gets_the_original_acceptance_and_a_different_body_a_conflict() {
 #[test]
 fn decisions_flow_out_through_a_cursor() {
     let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
-    let mut u = upload("AAAA");
+    let mut u = upload("AAAAAAAAA");
     u.attachments.clear();
-    db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    db.receive(ID1, &receipted(ID1, &u), "2026-11-24T03:00:00Z")
+        .unwrap();
     assert!(matches!(
         db.decide("nope", "rejected", None, None, &by(), "t"),
         Err(PortalError::NotFound)
     ));
     assert!(matches!(
-        db.decide("id-1", "lost", None, None, &by(), "t"),
+        db.decide(ID1, "lost", None, None, &by(), "t"),
         Err(PortalError::BadDecision)
     ));
     let seq = db
         .decide(
-            "id-1",
+            ID1,
             "needs_fix",
             Some("Thiếu hợp đồng thuê nhà"),
             None,
@@ -194,9 +243,10 @@ fn decisions_flow_out_through_a_cursor() {
 #[test]
 fn a_needs_fix_decision_carries_its_request_to_the_kiosk_and_the_officer_list() {
     let db = enrolled(&crate::protocol::signing::DeviceKey::from_seed([1; 32]));
-    let mut u = upload("AAAA");
+    let mut u = upload("AAAAAAAAA");
     u.attachments.clear();
-    db.receive("id-1", &u, "2026-11-24T03:00:00Z").unwrap();
+    db.receive(ID1, &receipted(ID1, &u), "2026-11-24T03:00:00Z")
+        .unwrap();
     let request = crate::core::fix_request::FixRequest {
         what: "Thiếu hợp đồng thuê nhà".into(),
         fields: vec!["rent_paper".into()],
@@ -207,23 +257,16 @@ fn a_needs_fix_decision_carries_its_request_to_the_kiosk_and_the_officer_list() 
         ..request.clone()
     };
     assert!(matches!(
-        db.decide("id-1", "needs_fix", None, Some(&bad), &by(), "t"),
+        db.decide(ID1, "needs_fix", None, Some(&bad), &by(), "t"),
         Err(PortalError::BadRequest(_))
     ));
-    db.decide(
-        "id-1",
-        "needs_fix",
-        Some("Thiếu"),
-        Some(&request),
-        &by(),
-        "t",
-    )
-    .unwrap();
+    db.decide(ID1, "needs_fix", Some("Thiếu"), Some(&request), &by(), "t")
+        .unwrap();
     let page = db.status_since("K1", 0, 100).unwrap();
     assert_eq!(page.changes[0].request.as_ref(), Some(&request));
     assert_eq!(db.list(10).unwrap()[0].request.as_ref(), Some(&request));
     // Accepted later: the request is history, not shown as open.
-    db.decide("id-1", "accepted", None, Some(&request), &by(), "t")
+    db.decide(ID1, "accepted", None, Some(&request), &by(), "t")
         .unwrap();
     let page = db.status_since("K1", page.cursor, 100).unwrap();
     assert_eq!(
@@ -248,9 +291,9 @@ fn a_supplement_completes_only_a_sent_back_dossier_of_the_same_kiosk() {
         "2026-11-24T01:00:00Z",
     )
     .unwrap();
-    let mut original = upload("AAAA");
+    let mut original = upload("AAAAAAAAA");
     original.attachments.clear();
-    db.receive("orig", &original, "2026-11-24T03:00:00Z")
+    db.receive(ORIG, &receipted(ORIG, &original), "2026-11-24T03:00:00Z")
         .unwrap();
     let supplement = |code: &str, kiosk: &str, of: &str| DossierUpload {
         kiosk_id: kiosk.into(),
@@ -260,33 +303,53 @@ fn a_supplement_completes_only_a_sent_back_dossier_of_the_same_kiosk() {
     };
     // Not sent back yet: nothing to complete.
     assert!(matches!(
-        db.receive("s0", &supplement("BBBB", "K1", "orig"), "t"),
+        db.receive(
+            &supplement_id(0),
+            &receipted(&supplement_id(0), &supplement("BBBBBBBBB", "K1", ORIG)),
+            "t"
+        ),
         Err(PortalError::NotSupplementable)
     ));
-    db.decide("orig", "needs_fix", Some("Thiếu"), None, &by(), "t")
+    db.decide(ORIG, "needs_fix", Some("Thiếu"), None, &by(), "t")
         .unwrap();
     // Another kiosk, or a dossier nobody sent: refused.
     assert!(matches!(
-        db.receive("s1", &supplement("CCCC", "K2", "orig"), "t"),
+        db.receive(
+            &supplement_id(1),
+            &receipted(&supplement_id(1), &supplement("CCCCCCCCC", "K2", ORIG)),
+            "t"
+        ),
         Err(PortalError::NotSupplementable)
     ));
     assert!(matches!(
-        db.receive("s2", &supplement("DDDD", "K1", "nobody"), "t"),
+        db.receive(
+            &supplement_id(2),
+            &receipted(&supplement_id(2), &supplement("DDDDDDDDD", "K1", NOBODY)),
+            "t"
+        ),
         Err(PortalError::NotSupplementable)
     ));
     // The kiosk that sent it: received once, a replay answered alike.
     let (first, new) = db
-        .receive("s3", &supplement("EEEE", "K1", "orig"), "t")
+        .receive(
+            &supplement_id(3),
+            &receipted(&supplement_id(3), &supplement("EEEEEEEEE", "K1", ORIG)),
+            "t",
+        )
         .unwrap();
     assert!(new);
     let (again, new) = db
-        .receive("s3", &supplement("EEEE", "K1", "orig"), "t2")
+        .receive(
+            &supplement_id(3),
+            &receipted(&supplement_id(3), &supplement("EEEEEEEEE", "K1", ORIG)),
+            "t2",
+        )
         .unwrap();
     assert!(!new);
     assert_eq!(first, again);
     let listed = db.list(10).unwrap();
-    let s3 = listed.iter().find(|r| r.id == "s3").unwrap();
-    assert_eq!(s3.upload.supplements.as_deref(), Some("orig"));
+    let s3 = listed.iter().find(|r| r.id == supplement_id(3)).unwrap();
+    assert_eq!(s3.upload.supplements.as_deref(), Some(ORIG));
 }
 
 #[test]
