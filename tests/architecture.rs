@@ -21,7 +21,8 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ),
     ("session", &["core", "identity", "devices"]),
     ("ui", &["core", "session", "slint_generated"]),
-    ("portal", &["core", "protocol"]),
+    // The portal re-checks chip evidence with the kiosk's own ICAO 9303 verification.
+    ("portal", &["core", "protocol", "identity"]),
     (
         "appliance",
         &[

@@ -574,3 +574,153 @@ async fn an_administrator_enrolls_a_kiosk_with_a_one_time_token() {
     assert_eq!(actions(&portal.db, "kiosk_retired").len(), 1);
     portal.shut().await;
 }
+
+/// A dossier from kiosk K-HK (commune 00070) whose sealed content is `content`; its id.
+fn receive_sealed(
+    db: &PortalDb,
+    code: &str,
+    content: &xakiosk::protocol::sealed_content::SealedContent,
+) -> String {
+    use base64::Engine as _;
+    use xakiosk::protocol::sealing::{DEVELOPMENT_PUBLIC_KEY, Sealer};
+    let key = xakiosk::protocol::signing::DeviceKey::from_seed([4; 32]);
+    db.enroll(
+        &Enrollment {
+            kiosk_id: "K-HK".into(),
+            public_key: key.public_base64(),
+            place: String::new(),
+            commune_code: "00070".into(),
+            app_version: "test".into(),
+            handovers: Vec::new(),
+        },
+        "2026-12-07T01:00:00Z",
+    )
+    .unwrap();
+    let id = uuid::Uuid::now_v7();
+    let sealed = Sealer::from_base64(DEVELOPMENT_PUBLIC_KEY)
+        .unwrap()
+        .seal(
+            &serde_json::to_vec(content).unwrap(),
+            &xakiosk::protocol::sealed_content::seal_context(id, "answers"),
+        )
+        .unwrap();
+    let mut upload = DossierUpload {
+        code: code.into(),
+        procedure_id: "dang-ky-tam-tru".into(),
+        procedure_version: 1,
+        kiosk_id: "K-HK".into(),
+        submitted_at: "2026-12-07T01:00:00Z".into(),
+        sealed_answers: base64::engine::general_purpose::STANDARD.encode(sealed),
+        attachments: Vec::new(),
+        receipt: None,
+        supplements: None,
+    };
+    upload.receipt = Receipt::for_upload(&key, &id.to_string(), &upload, chrono::Utc::now())
+        .map(|r| r.to_text());
+    db.receive(&id.to_string(), &upload, "2026-12-07T01:01:00.000000Z")
+        .unwrap();
+    id.to_string()
+}
+
+/// An officer reads on the dossier's page what the portal itself found re-checking the chip
+/// data the kiosk sealed (against the portal's own CSCA list), not only the kiosk's claim.
+#[tokio::test]
+async fn the_dossier_page_says_whether_the_portal_re_verified_the_chip() {
+    use std::collections::BTreeMap;
+    use xakiosk::core::answer::Answer;
+    use xakiosk::core::chip_evidence::ChipEvidence;
+    use xakiosk::core::citizen::{IdentityEvidence, Verification};
+    use xakiosk::identity::card_image::CardImage;
+    use xakiosk::identity::lds::EfId;
+    use xakiosk::identity::{citizen_from_card, dg1_mrz, dg13};
+    let cards = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards");
+    let card = &CardImage::load_folder(&cards).unwrap()[0];
+    let groups: BTreeMap<u8, Vec<u8>> = card
+        .files
+        .iter()
+        .filter_map(|(ef, b)| match ef {
+            EfId::Dg(n) => Some((*n, b.clone())),
+            _ => None,
+        })
+        .collect();
+    let chip = citizen_from_card::from_data_groups(
+        &dg1_mrz::parse(&groups[&1]).unwrap(),
+        Some(&dg13::parse(&groups[&13]).unwrap()),
+    );
+    let id = chip.personal_id.clone().unwrap();
+    let content = |name: &str, evidence: Option<ChipEvidence>| {
+        xakiosk::protocol::sealed_content::SealedContent {
+            applicant_id: id.as_str().to_string(),
+            answers: [
+                ("applicant_id".to_string(), Answer::PersonalId(id.clone())),
+                ("applicant_name".to_string(), Answer::Text(name.to_string())),
+            ]
+            .into_iter()
+            .collect(),
+            identity: Some(IdentityEvidence {
+                verification: Verification::ChipVerified,
+                from_card: vec!["applicant_id".into(), "applicant_name".into()],
+                chip: evidence,
+            }),
+            assisted_by: None,
+            declaration: None,
+        }
+    };
+    let evidence = ChipEvidence::from_files(&card.files[&EfId::Sod], &groups);
+
+    let db = Arc::new(PortalDb::open_in_memory().unwrap());
+    add(&db, "lan", Role::Officer, "00070");
+    let genuine = receive_sealed(
+        &db,
+        "CHIP00001",
+        &content(&chip.full_name, Some(evidence.clone())),
+    );
+    let renamed = receive_sealed(&db, "CHIP00002", &content("Nguyễn Văn Giả", Some(evidence)));
+    let bare = receive_sealed(&db, "CHIP00003", &content(&chip.full_name, None));
+    let mut trust = xakiosk::identity::trust_list::TrustList::empty();
+    trust.add_path(&cards.join("csca.pem"));
+    let key = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/dev/portal-development.key"),
+    )
+    .unwrap();
+    let state = PortalState::new(db.clone(), "a-long-enrollment-token")
+        .with_opener(xakiosk::protocol::sealing::Opener::from_base64(&key).unwrap());
+    for (trust, genuine_says) in [
+        (trust, "Cổng ĐÃ KIỂM TRA LẠI"),
+        (
+            xakiosk::identity::trust_list::TrustList::empty(),
+            "chưa có chứng thư gốc (CSCA)",
+        ),
+    ] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(xakiosk::portal::serve(
+            listener,
+            state.clone().with_trust_list(trust),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let portal = Portal {
+            db: db.clone(),
+            base,
+            stop: Some(stop),
+            server: Some(server),
+        };
+        let lan = OfficerBrowser::sign_in(&portal.base, "lan", PASSWORD)
+            .await
+            .unwrap();
+        let path = |id: &String| format!("/officer/dossiers/{id}");
+        let text = lan.page(&path(&genuine)).await.unwrap();
+        assert!(text.contains(genuine_says), "{text}");
+        let text = lan.page(&path(&renamed)).await.unwrap();
+        assert!(
+            text.contains("KHÔNG ĐẠT") && text.contains("applicant_name"),
+            "{text}"
+        );
+        let text = lan.page(&path(&bare)).await.unwrap();
+        assert!(text.contains("CHƯA kiểm tra lại được"), "{text}");
+        portal.shut().await;
+    }
+}

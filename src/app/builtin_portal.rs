@@ -38,8 +38,17 @@ pub fn start(
     crate::portal::development_officer::ensure(&db)
         .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
     let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
+    // The same CSCAs the kiosk trusts, and the test cards' CSCA (a development portal).
+    let mut trust = crate::identity::trust_list::TrustList::empty();
+    if !config.identity.trust_list.is_empty()
+        && std::path::Path::new(&config.identity.trust_list).exists()
+    {
+        trust.add_path(std::path::Path::new(&config.identity.trust_list));
+    }
+    trust.add_path(&crate::app::assets::assets_dir().join("dev/cards/csca.pem"));
     let mut state = PortalState::new(Arc::new(db), &config.portal.token)
         .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY)
+        .with_trust_list(trust)
         .development();
     if let Some(opener) = std::fs::read_to_string(&key_path)
         .ok()

@@ -39,6 +39,12 @@ pub struct PortalArgs {
     /// sessions then cross the network in the clear
     #[arg(long)]
     pub allow_plain_http: bool,
+    /// CSCA certificates (a PEM/DER file or a folder of them) the portal re-checks the chip
+    /// evidence in dossiers against; repeat for several. Without any, chip data is still
+    /// checked against its own signature but shown as from an untrusted signer (--dev adds
+    /// the test cards' CSCA)
+    #[arg(long)]
+    pub csca: Vec<PathBuf>,
 }
 
 /// What `xakiosk portal` runs with, once its arguments are checked.
@@ -162,6 +168,28 @@ pub struct PublishCatalogueArgs {
     pub sealing_key: Option<String>,
 }
 
+/// The CSCAs the portal re-checks chip evidence against: every `--csca` file or folder (one
+/// that cannot be read is an error, never skipped), and with `--dev` the test cards' CSCA.
+pub fn csca_list(
+    paths: &[PathBuf],
+    development: bool,
+) -> Result<crate::identity::trust_list::TrustList, String> {
+    let mut trust = crate::identity::trust_list::TrustList::empty();
+    for path in paths {
+        trust.add_path(path);
+    }
+    if !trust.problems.is_empty() {
+        return Err(format!(
+            "--csca: {} (the portal re-checks chip evidence against these certificates)",
+            trust.problems.join("; ")
+        ));
+    }
+    if development {
+        trust.add_path(&crate::app::assets::assets_dir().join("dev/cards/csca.pem"));
+    }
+    Ok(trust)
+}
+
 /// Runs the reference portal until Ctrl-C.
 pub fn serve(args: PortalArgs) -> Result<(), String> {
     let PortalSetup {
@@ -227,12 +255,19 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
         }
         state = state.with_catalogue_key(&catalogue_key);
     }
+    let trust = csca_list(&args.csca, development)?;
     if development {
         eprintln!(
             "DEVELOPMENT portal: the published development key and token — never for real dossiers"
         );
         state = state.development();
     }
+    if trust.cscas.is_empty() {
+        eprintln!(
+            "no --csca: chip evidence in dossiers is checked against its own signature only              (officers see \"signer not trusted\")"
+        );
+    }
+    state = state.with_trust_list(trust);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
@@ -335,6 +370,20 @@ mod tests {
         let mut argv = vec!["xakiosk", "--listen", listen];
         argv.extend_from_slice(extra);
         Cli::try_parse_from(argv).unwrap().portal
+    }
+
+    #[test]
+    fn csca_files_that_cannot_be_read_stop_the_portal_and_dev_adds_the_test_csca() {
+        let e = csca_list(&[PathBuf::from("/no/such/csca.pem")], false).unwrap_err();
+        assert!(e.contains("/no/such/csca.pem"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").unwrap();
+        assert!(csca_list(std::slice::from_ref(&junk), false).is_err());
+        assert!(csca_list(&[], false).unwrap().cscas.is_empty());
+        let test_csca = crate::app::assets::assets_dir().join("dev/cards");
+        assert_eq!(csca_list(&[test_csca], false).unwrap().cscas.len(), 1);
+        assert_eq!(csca_list(&[], true).unwrap().cscas.len(), 1);
     }
 
     #[test]

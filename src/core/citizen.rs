@@ -53,6 +53,9 @@ pub struct IdentityEvidence {
     pub verification: Verification,
     /// Ids of the fields answered from the card.
     pub from_card: Vec<String>,
+    /// When the chip was read: what lets the portal re-check the claim (EF.SOD, DG1, DG13).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip: Option<crate::core::chip_evidence::ChipEvidence>,
 }
 
 /// The identity read from the card. Optional parts are those a source may lack (the QR has
@@ -76,6 +79,8 @@ pub struct CitizenIdentity {
     /// As printed ("dd/mm/yyyy" or "Không thời hạn").
     pub expiry: String,
     pub verification: Option<Verification>,
+    /// What was read from the chip, for the portal to re-check (none from the QR).
+    pub chip_evidence: Option<crate::core::chip_evidence::ChipEvidence>,
 }
 
 impl std::fmt::Debug for CitizenIdentity {
@@ -149,6 +154,42 @@ impl CitizenIdentity {
                 Self::text(value)
             }
             _ => None,
+        }
+    }
+}
+
+impl CitizenIdentity {
+    /// Whether this identity gives `answer` to some question, by the same mapping as
+    /// `answer_for`: how the portal checks that what a kiosk says it took from the card is on
+    /// the chip.
+    pub fn gives(&self, answer: &Answer) -> bool {
+        let same = |mine: &str, theirs: &str| {
+            let mine = mine.trim();
+            !mine.is_empty() && mine == theirs.trim()
+        };
+        match answer {
+            Answer::PersonalId(id) => self.personal_id.as_ref() == Some(id),
+            Answer::Date(date) => self.birth_date == Some(*date),
+            Answer::Choice { id, .. } => match self.sex {
+                Some(Sex::Male) => ["male", "nam"].contains(&id.as_str()),
+                Some(Sex::Female) => ["female", "nu"].contains(&id.as_str()),
+                None => false,
+            },
+            Answer::Address(Address::Legacy { text }) => same(&self.place_of_residence, text),
+            Answer::Text(text) => [
+                &self.full_name,
+                &self.nationality,
+                &self.ethnicity,
+                &self.religion,
+                &self.place_of_origin,
+                &self.place_of_residence,
+                &self.father,
+                &self.mother,
+                &self.spouse,
+            ]
+            .iter()
+            .any(|mine| same(mine, text)),
+            _ => false,
         }
     }
 }

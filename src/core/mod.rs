@@ -7,6 +7,7 @@ pub mod answer;
 pub mod assist;
 pub mod calendar_month;
 pub mod catalogue;
+pub mod chip_evidence;
 pub mod citizen;
 pub mod collation;
 pub mod declaration;

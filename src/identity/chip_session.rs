@@ -125,6 +125,8 @@ pub struct ChipRead {
     pub dg13: Option<Dg13>,
     pub face: Option<FaceImage>,
     pub passive: PassiveAuthentication,
+    /// EF.SOD, DG1 and DG13 as read: sealed with the dossier for the portal to re-check.
+    pub evidence: crate::core::chip_evidence::ChipEvidence,
     pub files: Vec<FileRead>,
     /// Every APDU sent, BAC included.
     pub apdus: usize,
@@ -411,6 +413,7 @@ pub fn read_chip(
         })
         .collect();
     let passive = passive_auth::check(&sod, &groups, trust);
+    let evidence = crate::core::chip_evidence::ChipEvidence::from_files(&sod, &groups);
     zeroize::Zeroize::zeroize(&mut sod);
     for bytes in groups.values_mut() {
         zeroize::Zeroize::zeroize(bytes);
@@ -421,6 +424,7 @@ pub fn read_chip(
         dg13,
         face,
         passive,
+        evidence,
         files: read_log,
         apdus,
         key_index,

@@ -6,7 +6,8 @@ use crate::core::citizen::{CitizenIdentity, Verification};
 use crate::core::personal_id::{PersonalId, Sex};
 use crate::identity::cccd_qr::CccdQr;
 use crate::identity::chip_session::ChipRead;
-use crate::identity::dg13::field;
+use crate::identity::dg1_mrz::Td1;
+use crate::identity::dg13::{Dg13, field};
 use crate::identity::passive_auth::Verdict;
 use chrono::NaiveDate;
 
@@ -23,12 +24,21 @@ pub fn verification_of(verdict: &Verdict) -> Verification {
 }
 
 pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
+    let mut c = from_data_groups(&read.dg1, read.dg13.as_ref());
+    c.verification = Some(verification_of(&read.passive.verdict));
+    c.chip_evidence = Some(read.evidence.clone());
+    c
+}
+
+/// The identity DG1 (the MRZ) and DG13 (the citizen data, when the card has it) give, with no
+/// verification attached: what the chip says, whoever reads it (the kiosk, or the portal
+/// re-checking a dossier's evidence).
+pub fn from_data_groups(dg1: &Td1, dg13: Option<&Dg13>) -> CitizenIdentity {
     let mut c = CitizenIdentity::default();
-    let dg13 = read.dg13.as_ref();
     let get = |n: u32| dg13.and_then(|d| d.first(n)).unwrap_or("").to_string();
     c.personal_id = dg13
         .and_then(|d| d.first(field::PERSONAL_ID))
-        .or(read.dg1.personal_id())
+        .or(dg1.personal_id())
         .and_then(|id| PersonalId::parse(id).ok());
     c.full_name = get(field::FULL_NAME);
     c.birth_date = dg13
@@ -37,12 +47,12 @@ pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
         .or_else(|| {
             // The MRZ's YYMMDD, with the century from the ID.
             let year = c.personal_id.as_ref()?.birth_year();
-            NaiveDate::parse_from_str(&format!("{}{}", year / 100, read.dg1.birth), "%Y%m%d").ok()
+            NaiveDate::parse_from_str(&format!("{}{}", year / 100, dg1.birth), "%Y%m%d").ok()
         });
     c.sex = match get(field::SEX).as_str() {
         "Nam" => Some(Sex::Male),
         "Nữ" => Some(Sex::Female),
-        _ => match read.dg1.sex {
+        _ => match dg1.sex {
             'M' => Some(Sex::Male),
             'F' => Some(Sex::Female),
             _ => None,
@@ -75,7 +85,6 @@ pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
         .and_then(|d| d.first(field::ISSUE_DATE))
         .and_then(ddmmyyyy);
     c.expiry = get(field::EXPIRY_DATE);
-    c.verification = Some(verification_of(&read.passive.verdict));
     c
 }
 

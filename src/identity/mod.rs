@@ -16,6 +16,7 @@ pub mod dg13;
 pub mod dg1_mrz;
 pub mod dg2_face;
 pub mod ef_com;
+pub mod evidence_recheck;
 pub mod expiry_candidates;
 pub mod lds;
 pub mod passive_auth;

@@ -25,6 +25,20 @@ impl TrustList {
         }
     }
 
+    /// Adds the certificates of `path`: a folder (as `add_folder`) or one certificate file.
+    pub fn add_path(&mut self, path: &Path) {
+        if path.is_dir() {
+            return self.add_folder(path);
+        }
+        match std::fs::read(path) {
+            Ok(bytes) => match parse_certificates(&bytes) {
+                Ok(certs) => self.cscas.extend(certs),
+                Err(e) => self.problems.push(format!("{}: {e}", path.display())),
+            },
+            Err(e) => self.problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+
     /// Adds every `.pem`, `.crt`, `.cer` and `.der` file of `folder` (a missing folder adds
     /// nothing and is noted).
     pub fn add_folder(&mut self, folder: &Path) {

@@ -53,6 +53,8 @@ pub struct FormSession {
     /// Questions answered from the ID card: not asked, not editable.
     from_card: Vec<bool>,
     verification: Option<Verification>,
+    /// What the chip gave, sealed with the dossier so the portal can re-check the claim.
+    chip_evidence: Option<crate::core::chip_evidence::ChipEvidence>,
     /// The commune the kiosk stands in: offered first for every address.
     home_commune: Option<String>,
     /// A supplement's form: the dossier the office sent back that it completes.
@@ -77,6 +79,7 @@ impl FormSession {
             returning_to_review: false,
             from_card: vec![false; procedure_len],
             verification: None,
+            chip_evidence: None,
             home_commune: None,
             supplements: None,
         }
@@ -116,6 +119,7 @@ impl FormSession {
             }
         }
         self.verification = identity.verification;
+        self.chip_evidence = identity.chip_evidence.clone();
         if let Position::Question(i) = self.position
             && self.from_card.get(i).copied().unwrap_or(false)
         {
@@ -453,6 +457,7 @@ impl FormSession {
                     .filter(|(_, c)| **c)
                     .map(|(f, _)| f.id.clone())
                     .collect(),
+                chip: self.chip_evidence.clone(),
             }),
             assisted_by: None,
             supplements: self.supplements.as_ref().map(|o| o.id),

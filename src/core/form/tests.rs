@@ -259,7 +259,15 @@ fn session_with_roles() -> FormSession {
 #[test]
 fn the_card_answers_its_questions_and_they_are_not_asked_again() {
     let mut s = session_with_roles();
-    s.prefill(&card_identity(Verification::ChipVerified));
+    let mut card = card_identity(Verification::ChipVerified);
+    let chip = crate::core::chip_evidence::ChipEvidence::from_files(
+        b"sod",
+        &[(1, b"dg1".to_vec()), (13, b"dg13".to_vec())]
+            .into_iter()
+            .collect(),
+    );
+    card.chip_evidence = Some(chip.clone());
+    s.prefill(&card);
     // name, id, born, sex and home came from the card: the first question asked is email.
     assert_eq!(s.current_field().unwrap().id, "email");
     assert_eq!(s.progress(), (1, 2));
@@ -291,6 +299,14 @@ fn the_card_answers_its_questions_and_they_are_not_asked_again() {
     let evidence = d.identity.unwrap();
     assert_eq!(evidence.verification, Verification::ChipVerified);
     assert_eq!(evidence.from_card, ["name", "id", "born", "sex", "home"]);
+    // Sealed with the dossier: what the portal re-checks, and every card answer is one the
+    // card's identity gives (the portal's check on those answers).
+    assert_eq!(evidence.chip, Some(chip));
+    for field in &evidence.from_card {
+        assert!(card.gives(&d.answers[field]), "{field}");
+    }
+    assert!(!card.gives(&Answer::Text("Nguyễn Văn Giả".into())));
+    assert!(!card.gives(&Answer::Text(String::new())));
     // The card's other data (father) is not in the dossier: the procedure does not ask it.
     assert!(
         !d.answers

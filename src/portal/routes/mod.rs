@@ -24,6 +24,7 @@ pub mod kiosk_enrollment_page;
 mod officer_auth;
 mod officer_html;
 mod officer_page;
+mod opened_dossier;
 pub mod rate_limits;
 mod sign_in;
 
@@ -53,6 +54,8 @@ pub struct PortalState {
     /// published behind a TLS proxy: its host is answered, its `Origin` accepted, and with
     /// https the session cookie is `Secure`.
     pub public_origin: Option<String>,
+    /// The CSCAs the portal re-checks chip evidence against (its own list, not the kiosks').
+    pub trust: Arc<crate::identity::trust_list::TrustList>,
 }
 
 impl PortalState {
@@ -74,6 +77,7 @@ impl PortalState {
             catalogue_public_key: None,
             development: false,
             public_origin: None,
+            trust: Arc::new(crate::identity::trust_list::TrustList::empty()),
         }
     }
 
@@ -113,6 +117,12 @@ impl PortalState {
     pub fn with_key_ring(mut self, keys: KeyRing) -> PortalState {
         self.sealing_public_key = Some(keys.current().public_base64());
         self.keys = Some(Arc::new(keys));
+        self
+    }
+
+    /// Re-checks chip evidence against `trust` (CSCA certificates the province installed).
+    pub fn with_trust_list(mut self, trust: crate::identity::trust_list::TrustList) -> PortalState {
+        self.trust = Arc::new(trust);
         self
     }
 

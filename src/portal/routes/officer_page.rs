@@ -7,14 +7,11 @@ use crate::core::fix_request::FixRequest;
 use crate::portal::db::Received;
 use crate::portal::routes::officer_auth::SignedIn;
 use crate::portal::routes::officer_html::{escape, page};
+use crate::portal::routes::opened_dossier;
 use crate::portal::routes::{PortalState, blocking, now, portal_error};
-use crate::protocol::contract::DossierUpload;
-use crate::protocol::sealed_content::{SealedContent, seal_context};
-use crate::protocol::sealing::KeyRing;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine as _;
 
 #[derive(serde::Deserialize)]
 pub(super) struct Decision {
@@ -48,76 +45,6 @@ impl Decision {
                 .collect(),
             due: chrono::NaiveDate::parse_from_str(self.due.trim(), "%Y-%m-%d").ok(),
         })
-    }
-}
-
-/// The applicant's name and ID, opened with the portal key (or why not).
-pub(super) fn applicant(opener: Option<&KeyRing>, id: &str, upload: &DossierUpload) -> String {
-    let Some(opener) = opener else {
-        return "(sealed: no private key configured)".into();
-    };
-    let Ok(uuid) = uuid::Uuid::parse_str(id) else {
-        return "(bad id)".into();
-    };
-    let Ok(sealed) = base64::engine::general_purpose::STANDARD.decode(&upload.sealed_answers)
-    else {
-        return "(damaged)".into();
-    };
-    match opener.open(&sealed, &seal_context(uuid, "answers")) {
-        Ok(clear) => match serde_json::from_slice::<SealedContent>(&clear) {
-            Ok(content) => {
-                let name = content
-                    .answers
-                    .get("applicant_name")
-                    .map(|a| a.display(crate::core::text::Lang::Vi))
-                    .unwrap_or_default();
-                let identified = match content.identity.map(|i| i.verification) {
-                    Some(v) => format!(" · {}", v.describe().vi),
-                    None => " · tự khai (không dùng thẻ)".to_string(),
-                };
-                let helped = content
-                    .assisted_by
-                    .map(|a| format!(" · được hỗ trợ bởi {} ({})", a.helper_name, a.helper_id))
-                    .unwrap_or_default();
-                let declared = content
-                    .declaration
-                    .map(|d| {
-                        format!(
-                            " · đã cam đoan và đồng ý lúc {}",
-                            crate::core::time::vietnam_display(d.at)
-                        )
-                    })
-                    .unwrap_or_else(|| " · CHƯA cam đoan".into());
-                format!(
-                    "{name} · {}{identified}{helped}{declared}",
-                    content.applicant_id
-                )
-            }
-            Err(_) => "(unreadable)".into(),
-        },
-        Err(_) => "(cannot open: wrong key or tampered)".into(),
-    }
-}
-
-/// Every answer of a dossier, opened with the portal key ("field: answer; …"), for a
-/// supplement whose few answers are the point.
-pub(super) fn answers(opener: Option<&KeyRing>, id: &str, upload: &DossierUpload) -> String {
-    let content = opener.and_then(|opener| {
-        let uuid = uuid::Uuid::parse_str(id).ok()?;
-        let sealed = base64::engine::general_purpose::STANDARD
-            .decode(&upload.sealed_answers)
-            .ok()?;
-        let clear = opener.open(&sealed, &seal_context(uuid, "answers")).ok()?;
-        serde_json::from_slice::<SealedContent>(&clear).ok()
-    });
-    match content {
-        Some(c) => c
-            .answers
-            .iter()
-            .map(|(field, a)| format!("{field}: {}", a.display(crate::core::text::Lang::Vi)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        None => "(sealed)".into(),
     }
 }
 
@@ -292,8 +219,16 @@ pub(super) async fn dossier_page(
     let db = state.db.clone();
     let rated = r.id.clone();
     let rating = blocking(move || db.rating_of(&rated)).await.ok().flatten();
-    let keys = state.keys.as_deref();
-    let mut who = applicant(keys, &r.kiosk_dossier_id, &r.upload);
+    let opened = opened_dossier::open(state.keys.as_deref(), &r.kiosk_dossier_id, &r.upload);
+    let (mut who, answers, identity) = match &opened {
+        Ok(content) => (
+            opened_dossier::applicant(content),
+            opened_dossier::answers(content),
+            opened_dossier::identity_check(content, &state.trust),
+        ),
+        Err(why) => (why.to_string(), why.to_string(), why.to_string()),
+    };
+    drop(opened);
     if let Some(original) = &r.supplements_of {
         who = format!("BỔ SUNG cho hồ sơ {original} · {who}");
     }
@@ -302,6 +237,7 @@ pub(super) async fn dossier_page(
          <tr><th>Số tiếp nhận</th><td>{reference}</td></tr>\
          <tr><th>Thủ tục</th><td>{procedure}</td></tr>\
          <tr><th>Người nộp</th><td>{who}</td></tr>\
+         <tr><th>Kiểm tra danh tính</th><td>{identity}</td></tr>\
          <tr><th>Các câu trả lời</th><td>{answers}</td></tr>\
          <tr><th>Ảnh giấy tờ</th><td>{photos}</td></tr>\
          <tr><th>Máy gửi</th><td>{kiosk} (xã/phường {commune})</td></tr>\
@@ -321,7 +257,8 @@ pub(super) async fn dossier_page(
         reference = escape(&r.reference),
         procedure = escape(&r.upload.procedure_id),
         who = escape(&who),
-        answers = escape(&answers(keys, &r.kiosk_dossier_id, &r.upload)),
+        identity = escape(&identity),
+        answers = escape(&answers),
         photos = r.upload.attachments.len(),
         kiosk = escape(&r.upload.kiosk_id),
         commune = escape(&r.commune),

@@ -24,8 +24,11 @@ pub(super) fn sync_with_reference_portal(
     let key = include_str!("../../../assets/dev/portal-development.key");
     let opener = crate::protocol::sealing::Opener::from_base64(key).map_err(|e| e.to_string())?;
     development_officer::ensure(&db).map_err(|e| e.to_string())?;
+    let mut trust = crate::identity::trust_list::TrustList::empty();
+    trust.add_path(&crate::app::assets::assets_dir().join("dev/cards/csca.pem"));
     let state = PortalState::new(db.clone(), "demo-token")
         .with_opener(opener)
+        .with_trust_list(trust)
         .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY);
     // The portal publishes a signed catalogue; the kiosk must install it on its next pass.
     let catalogue_key = crate::protocol::signing::DeviceKey::from_base64(include_str!(
@@ -106,6 +109,12 @@ pub(super) fn sync_with_reference_portal(
         opened
             .iter()
             .any(|page| page.contains("Đã xác thực bằng chip")),
+    );
+    walk.check(
+        "the portal re-checked the chip data sealed in the dossier against its own CSCA list",
+        opened
+            .iter()
+            .any(|page| page.contains("Cổng ĐÃ KIỂM TRA LẠI")),
     );
     walk.check(
         "every dossier the officer opened is in the audit log under their name",
