@@ -77,6 +77,12 @@ fn the_identity_verification_is_sealed_with_the_dossier() {
     d.identity = Some(IdentityEvidence {
         verification: Verification::ChipVerified,
         from_card: vec!["applicant_id".into(), "applicant_name".into()],
+        chip: Some(xakiosk::core::chip_evidence::ChipEvidence::from_files(
+            b"EF.SOD bytes",
+            &[(1, b"DG1 bytes".to_vec()), (13, b"DG13 bytes".to_vec())]
+                .into_iter()
+                .collect(),
+        )),
     });
     let mut store = Store::open_in_memory(sealer()).unwrap();
     store.submit(&d, &[], chrono::Utc::now()).unwrap();
@@ -90,6 +96,10 @@ fn the_identity_verification_is_sealed_with_the_dossier() {
     let content: xakiosk::protocol::sealed_content::SealedContent =
         serde_json::from_slice(&clear).unwrap();
     assert_eq!(content.identity, d.identity);
+    assert!(
+        !String::from_utf8_lossy(&sealed).contains("RUYuU09E"),
+        "the chip evidence is sealed, not beside the seal"
+    );
 }
 
 /// A database made by the first schema version, holding a dossier, is upgraded in place and

@@ -109,9 +109,12 @@ pub fn recheck(
     }
 }
 
+/// EF.SOD's bytes and the data groups' (by number).
+type Files = (Vec<u8>, BTreeMap<u8, Vec<u8>>);
+
 /// EF.SOD and the data groups, decoded; None when any is not base64, too large, or a group
 /// the kiosk does not seal.
-fn decode(evidence: &ChipEvidence) -> Option<(Vec<u8>, BTreeMap<u8, Vec<u8>>)> {
+fn decode(evidence: &ChipEvidence) -> Option<Files> {
     let b64 = base64::engine::general_purpose::STANDARD;
     let file = |text: &str| {
         (text.len() <= MAX_FILE_BYTES.div_ceil(3) * 4)
