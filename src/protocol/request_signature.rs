@@ -42,13 +42,19 @@ pub struct SignedRequest<'a> {
 /// hex}"`, then one line `{name}:{value}` for each of `SIGNED_HEADERS` (value trimmed, empty
 /// when absent).
 pub fn message(r: &SignedRequest<'_>) -> Vec<u8> {
+    message_with_body_hash(r, &hex::encode(Sha256::digest(r.body)))
+}
+
+/// The message for a body known only by its SHA-256 (hex): what the portal checks before it
+/// reads a large body, from the hash the kiosk names in `Content-Digest` (`r.body` unused).
+fn message_with_body_hash(r: &SignedRequest<'_>, body_sha256: &str) -> Vec<u8> {
     let mut text = format!(
         "xakiosk request v2\n{}\n{}\n{}\n{}\n{}",
         r.method.to_ascii_uppercase(),
         r.path_and_query,
         r.time,
         r.kiosk_id,
-        hex::encode(Sha256::digest(r.body))
+        body_sha256
     );
     for name in SIGNED_HEADERS {
         let value = (r.header)(name).unwrap_or_default();
@@ -63,6 +69,31 @@ pub fn message(r: &SignedRequest<'_>) -> Vec<u8> {
 /// The signature header's value.
 pub fn sign(key: &DeviceKey, request: &SignedRequest<'_>) -> String {
     key.sign(&message(request))
+}
+
+/// The standard header (RFC 9530) a kiosk names its body's SHA-256 in, so the portal checks
+/// the signature before it reads the body.
+pub const CONTENT_DIGEST_HEADER: &str = "content-digest";
+
+/// `Content-Digest`'s value for `body`: `sha-256=:BASE64:`.
+pub fn content_digest(body: &[u8]) -> String {
+    use base64::Engine as _;
+    format!(
+        "sha-256=:{}:",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body))
+    )
+}
+
+/// The SHA-256 (hex) a `Content-Digest` value names, if it names one well formed.
+pub fn sha256_of_content_digest(value: &str) -> Option<String> {
+    use base64::Engine as _;
+    value.split(',').find_map(|member| {
+        let encoded = member.trim().strip_prefix("sha-256=:")?.strip_suffix(':')?;
+        let digest = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .ok()?;
+        (digest.len() == 32).then(|| hex::encode(digest))
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,20 +113,75 @@ pub fn check(
     request: &SignedRequest<'_>,
     now: i64,
 ) -> Result<(), RequestRefused> {
+    let body_sha256 = hex::encode(Sha256::digest(request.body));
+    check_with_body_hash(public_key, signature, request, &body_sha256, now)
+}
+
+/// As `check`, for a body not read yet: signed over `body_sha256` (hex), which the caller
+/// must then find the body has.
+pub fn check_with_body_hash(
+    public_key: &str,
+    signature: &str,
+    request: &SignedRequest<'_>,
+    body_sha256: &str,
+    now: i64,
+) -> Result<(), RequestRefused> {
     if (now - request.time).abs() > MAX_SKEW_SECS {
         return Err(RequestRefused::ClockSkew);
     }
-    crate::protocol::signing::verify(public_key, &message(request), signature).map_err(
-        |e| match e {
-            SignatureError::Malformed(_) => RequestRefused::Unsigned,
-            SignatureError::Mismatch => RequestRefused::BadSignature,
-        },
-    )
+    let message = message_with_body_hash(request, body_sha256);
+    crate::protocol::signing::verify(public_key, &message, signature).map_err(|e| match e {
+        SignatureError::Malformed(_) => RequestRefused::Unsigned,
+        SignatureError::Mismatch => RequestRefused::BadSignature,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_signature_checks_against_the_digest_the_body_will_have() {
+        let key = DeviceKey::from_seed([6; 32]);
+        let body = vec![7u8; 300_000];
+        let none = |_: &str| None;
+        let request = SignedRequest {
+            method: "PATCH",
+            path_and_query: "/v1/dossiers/x/attachments/ab",
+            time: 50,
+            kiosk_id: "K1",
+            body: &body,
+            header: &none,
+        };
+        let signature = sign(&key, &request);
+        let named = sha256_of_content_digest(&content_digest(&body)).unwrap();
+        let unread = SignedRequest {
+            body: &[],
+            ..request
+        };
+        let public = key.public_base64();
+        assert_eq!(
+            check_with_body_hash(&public, &signature, &unread, &named, 50),
+            Ok(())
+        );
+        let other = sha256_of_content_digest(&content_digest(b"other")).unwrap();
+        assert_eq!(
+            check_with_body_hash(&public, &signature, &unread, &other, 50),
+            Err(RequestRefused::BadSignature)
+        );
+        // Other algorithms beside it are skipped; a malformed value names nothing.
+        let both = format!("sha-512=:AAAA:, {}", content_digest(&body));
+        assert_eq!(sha256_of_content_digest(&both), Some(named));
+        for bad in [
+            "",
+            "sha-256=AAAA",
+            "sha-256=:AAAA:",
+            "md5=:AAAA:",
+            "sha-256=:!!:",
+        ] {
+            assert_eq!(sha256_of_content_digest(bad), None, "{bad}");
+        }
+    }
 
     fn headers(list: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
         let list: Vec<(String, String)> = list

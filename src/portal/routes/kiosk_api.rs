@@ -3,8 +3,8 @@
 //! pulled with a cursor, the catalogue, heartbeats, ratings and alerts.
 
 use crate::portal::routes::{
-    PortalState, authenticate, blocking, error, now, portal_error, signed_json_put, unauthorised,
-    valid_id,
+    PortalState, authenticate, blocking, error, now, portal_error, signed_json_put,
+    signed_large_body, unauthorised, valid_id,
 };
 use crate::protocol::contract::{DossierUpload, Enrollment, Heartbeat};
 use axum::body::Bytes;
@@ -67,21 +67,23 @@ pub(super) async fn put_dossier(
     Path(id): Path<String>,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
-    let (kiosk, upload) = match signed_json_put::<DossierUpload>(
-        &state,
-        &id,
-        &uri,
-        &headers,
-        &body,
-        "dossier",
-        "not a dossier upload",
-    )
-    .await
+    use crate::protocol::contract::body_limits::DOSSIER;
+    let (kiosk, body) = match signed_large_body(&state, "PUT", &uri, &headers, body, DOSSIER).await
     {
         Ok(v) => v,
         Err(r) => return r,
+    };
+    if !valid_id(&id) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the dossier id must be a UUID",
+            Vec::new(),
+        );
+    }
+    let Ok(upload) = serde_json::from_slice::<DossierUpload>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "not a dossier upload", Vec::new());
     };
     if upload.kiosk_id != kiosk {
         return error(
@@ -146,12 +148,14 @@ pub(super) async fn append_upload(
     Path((id, sha256)): Path<(String, String)>,
     uri: axum::http::Uri,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
-    let kiosk = match authenticate(&state, "PATCH", &uri, &headers, &body).await {
-        Ok(kiosk) => kiosk,
-        Err(r) => return r,
-    };
+    use crate::protocol::contract::body_limits::UPLOAD_CHUNK;
+    let (kiosk, body) =
+        match signed_large_body(&state, "PATCH", &uri, &headers, body, UPLOAD_CHUNK).await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
     let number = |name: &str| {
         headers
             .get(name)

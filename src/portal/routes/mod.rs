@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use std::convert::Infallible;
 use std::sync::Arc;
 
@@ -56,6 +56,8 @@ pub struct PortalState {
     pub public_origin: Option<String>,
     /// The CSCAs the portal re-checks chip evidence against (its own list, not the kiosks').
     pub trust: Arc<crate::identity::trust_list::TrustList>,
+    /// How fast each enrolled kiosk may make signed requests; None: no limit (benchmarks).
+    pub kiosk_limits: Option<Arc<rate_limits::KioskLimits>>,
 }
 
 impl PortalState {
@@ -78,6 +80,7 @@ impl PortalState {
             development: false,
             public_origin: None,
             trust: Arc::new(crate::identity::trust_list::TrustList::empty()),
+            kiosk_limits: Some(Arc::new(rate_limits::KioskLimits::default())),
         }
     }
 
@@ -120,6 +123,14 @@ impl PortalState {
         self
     }
 
+    /// Each kiosk may make `burst` signed requests at once, then one per `refill`; None: no
+    /// limit (a benchmark of the kiosk's side).
+    pub fn with_kiosk_limits(mut self, limits: Option<(u32, std::time::Duration)>) -> PortalState {
+        self.kiosk_limits =
+            limits.map(|(burst, refill)| Arc::new(rate_limits::KioskLimits::new(burst, refill)));
+        self
+    }
+
     /// Re-checks chip evidence against `trust` (CSCA certificates the province installed).
     pub fn with_trust_list(mut self, trust: crate::identity::trust_list::TrustList) -> PortalState {
         self.trust = Arc::new(trust);
@@ -137,56 +148,68 @@ pub const REQUEST_DEADLINE: std::time::Duration = std::time::Duration::from_secs
 /// Requests handled at once; more wait their turn (within their deadline).
 pub const MAX_IN_FLIGHT: usize = 256;
 
+/// A route that takes at most `n` bytes of body: a `Content-Length` over it is answered 413
+/// before a byte of the body is read (`RequestBodyLimitLayer`), and a body without one is cut
+/// off at `n` (axum's extractors and the limit layer both).
+fn at_most(route: MethodRouter<PortalState>, n: usize) -> MethodRouter<PortalState> {
+    route
+        .layer::<_, Infallible>(DefaultBodyLimit::max(n))
+        .layer::<_, Infallible>(tower_http::limit::RequestBodyLimitLayer::new(n))
+}
+
 /// Every route reads at most its kind's body (`contract::body_limits`): a larger one is
 /// refused with 413 before it is read, whoever sends it; every request has a deadline and
 /// only so many are handled at once.
 pub fn router(state: PortalState) -> Router {
     use crate::protocol::contract::body_limits::{DOSSIER, SMALL, UPLOAD_CHUNK};
-    let limit = DefaultBodyLimit::max;
     Router::new()
         .route("/v1/health", get(|| async { "ok" }))
         .route(
             "/v1/enroll",
-            post(enroll)
-                .layer::<_, Infallible>(limit(SMALL))
-                .layer::<_, Infallible>(rate_limits::per_address()),
+            at_most(post(enroll), SMALL).layer::<_, Infallible>(rate_limits::per_address()),
         )
         .route(
             "/v1/dossiers/{id}",
-            axum::routing::put(put_dossier).layer(limit(DOSSIER)),
+            at_most(axum::routing::put(put_dossier), DOSSIER),
         )
         .route(
             "/v1/dossiers/{id}/attachments/{sha256}",
-            get(upload_progress)
-                .patch(append_upload)
-                .layer(limit(UPLOAD_CHUNK)),
+            at_most(get(upload_progress).patch(append_upload), UPLOAD_CHUNK),
         )
         .route("/v1/status", get(status))
         .route("/v1/catalogue", get(catalogue))
-        .route("/v1/heartbeat", post(heartbeat).layer(limit(SMALL)))
+        .route("/v1/heartbeat", at_most(post(heartbeat), SMALL))
         .route(
             "/v1/dossiers/{id}/rating",
-            axum::routing::put(put_rating).layer(limit(SMALL)),
+            at_most(axum::routing::put(put_rating), SMALL),
         )
         .route(
             "/v1/alerts/{id}",
-            axum::routing::put(put_alert).layer(limit(SMALL)),
+            at_most(axum::routing::put(put_alert), SMALL),
         )
         .route("/officer", get(officer_page))
         .route(
             "/officer/sign-in",
-            get(sign_in_form)
-                .post(sign_in)
+            at_most(get(sign_in_form).post(sign_in), SMALL)
                 .layer::<_, Infallible>(rate_limits::per_address()),
         )
-        .route("/officer/sign-out", post(sign_out))
+        .route("/officer/sign-out", at_most(post(sign_out), SMALL))
         .route("/officer/dossiers/{id}", get(dossier_page))
-        .route("/officer/dossiers/{id}/decision", post(decide))
+        .route(
+            "/officer/dossiers/{id}/decision",
+            at_most(post(decide), SMALL),
+        )
         .route("/officer/admin", get(admin_page))
         .route("/officer/admin/audit.csv", get(audit_csv))
-        .route("/officer/admin/enrollment-tokens", post(issue_token))
-        .route("/officer/admin/kiosks/{id}/retire", post(retire_kiosk))
-        .layer(limit(SMALL))
+        .route(
+            "/officer/admin/enrollment-tokens",
+            at_most(post(issue_token), SMALL),
+        )
+        .route(
+            "/officer/admin/kiosks/{id}/retire",
+            at_most(post(retire_kiosk), SMALL),
+        )
+        .layer(DefaultBodyLimit::max(SMALL))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_DEADLINE,
@@ -231,6 +254,69 @@ async fn authenticate(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<String, Response> {
+    use sha2::Digest as _;
+    let body_sha256 = hex::encode(sha2::Sha256::digest(body));
+    authenticate_body_hash(state, method, uri, headers, &body_sha256).await
+}
+
+/// A signed request on a route that takes a large body (a dossier, a photo chunk): refused
+/// with 413 when its `Content-Length` is over `limit`; its signature checked against the
+/// SHA-256 it names in `Content-Digest` before a byte of the body is read (401); then the body
+/// is read (at most `limit`: 413) and must have that hash (400). A request that names no
+/// digest (a kiosk of an earlier release) is read only up to `SMALL` before its signature is
+/// checked. The signing kiosk and the body.
+async fn signed_large_body(
+    state: &PortalState,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<(String, Bytes), Response> {
+    use crate::protocol::contract::body_limits::SMALL;
+    use sha2::Digest as _;
+    let too_large = |message: &str| error(StatusCode::PAYLOAD_TOO_LARGE, message, Vec::new());
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large("the body is larger than this route takes"));
+    }
+    let named = headers
+        .get(request_signature::CONTENT_DIGEST_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(request_signature::sha256_of_content_digest);
+    let Some(named) = named else {
+        let body = axum::body::to_bytes(body, SMALL).await.map_err(|_| {
+            too_large("a body over 64 KiB must name its SHA-256 in Content-Digest first")
+        })?;
+        let kiosk = authenticate(state, method, uri, headers, &body).await?;
+        return Ok((kiosk, body));
+    };
+    let kiosk = authenticate_body_hash(state, method, uri, headers, &named).await?;
+    let body = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large("the body is larger than this route takes"))?;
+    if hex::encode(sha2::Sha256::digest(&body)) != named {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "the body is not the one its Content-Digest names",
+            Vec::new(),
+        ));
+    }
+    Ok((kiosk, body))
+}
+
+/// Checks a signed request whose body has the SHA-256 `body_sha256` (hex), and that its kiosk
+/// is within its rate; the kiosk it comes from.
+async fn authenticate_body_hash(
+    state: &PortalState,
+    method: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body_sha256: &str,
+) -> Result<String, Response> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(kiosk), Some(time), Some(signature)) = (
         header(request_signature::KIOSK_HEADER),
@@ -258,11 +344,15 @@ async fn authenticate(
         path_and_query: path,
         time,
         kiosk_id: &kiosk,
-        body,
+        body: &[],
         header: &signed_header,
     };
-    match request_signature::check(&key, signature, &request, now) {
-        Ok(()) => Ok(kiosk),
+    match request_signature::check_with_body_hash(&key, signature, &request, body_sha256, now) {
+        // Counted only once the signature holds: nobody spends a kiosk's allowance for it.
+        Ok(()) => match state.kiosk_limits.as_deref().map(|l| l.check(&kiosk)) {
+            Some(Err(wait)) => Err(rate_limits::slow_down(wait)),
+            _ => Ok(kiosk),
+        },
         Err(RequestRefused::ClockSkew) => Err(unauthorised("clock_skew", Some(now))),
         Err(e) => Err(unauthorised(&e.to_string(), None)),
     }

@@ -1,6 +1,8 @@
 //! Rate limits per source address on the two doors a stranger can knock on without a key:
 //! kiosk enrollment and officers' sign-in (`tower_governor`, a token bucket per address; 429
-//! with `Retry-After` beyond it). Passwords are also locked per account in the database
+//! with `Retry-After` beyond it); and per enrolled kiosk on its signed requests, counted only
+//! once the signature holds (`KioskLimits`, a `governor` bucket per kiosk id), so a stranger
+//! naming a kiosk cannot spend its allowance. Passwords are also locked per account in the database
 //! (`db::officers`); these limits keep one address from trying many accounts or tokens, and
 //! from making the portal hash passwords all day. Each portal process counts for itself.
 //! Behind a reverse proxy every request comes from the proxy's address, so the proxy should
@@ -71,9 +73,81 @@ pub(super) fn per_address() -> tower_governor::GovernorLayer<
     tower_governor::GovernorLayer::new(config)
 }
 
+/// Signed requests a kiosk may make at once: a week's backlog of dossiers and their photo
+/// chunks drains in a few bursts.
+pub const KIOSK_BURST: u32 = 600;
+/// And after the burst, one more per this long (30 a second).
+pub const KIOSK_REFILL: Duration = Duration::from_micros(33_334);
+
+/// A token bucket per enrolled kiosk id (the ids are only those whose signature held, so the
+/// table is as large as the fleet).
+pub struct KioskLimits(governor::DefaultKeyedRateLimiter<String>);
+
+impl KioskLimits {
+    /// `burst` requests at once, then one more per `refill`.
+    pub fn new(burst: u32, refill: Duration) -> KioskLimits {
+        let burst = std::num::NonZeroU32::new(burst).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::with_period(refill.max(Duration::from_micros(1)))
+            .unwrap_or(governor::Quota::per_second(std::num::NonZeroU32::MIN))
+            .allow_burst(burst);
+        KioskLimits(governor::RateLimiter::keyed(quota))
+    }
+
+    /// Counts one request of `kiosk`; beyond its rate, how long until the next is allowed.
+    pub fn check(&self, kiosk: &str) -> Result<(), Duration> {
+        use governor::clock::Clock as _;
+        self.0.check_key(&kiosk.to_string()).map_err(|not_until| {
+            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+        })
+    }
+}
+
+impl Default for KioskLimits {
+    fn default() -> KioskLimits {
+        KioskLimits::new(KIOSK_BURST, KIOSK_REFILL)
+    }
+}
+
+/// 429 with the whole seconds to wait in `Retry-After` (the kiosk's sync waits that long).
+pub(super) fn slow_down(wait: Duration) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    (
+        axum::http::StatusCode::TOO_MANY_REQUESTS,
+        [(axum::http::header::RETRY_AFTER, seconds.max(1).to_string())],
+        axum::Json(crate::protocol::contract::ErrorBody {
+            error: "this kiosk is sending too fast; retry after Retry-After seconds".into(),
+            missing: Vec::new(),
+            server_time: None,
+            received: None,
+        }),
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kiosk_has_its_own_allowance() {
+        let hour = Duration::from_secs(3600);
+        let limits = KioskLimits::new(2, hour);
+        assert!(limits.check("K1").is_ok() && limits.check("K1").is_ok());
+        let wait = limits.check("K1").unwrap_err();
+        assert!(
+            wait > hour - Duration::from_secs(60) && wait <= hour,
+            "{wait:?}"
+        );
+        assert!(limits.check("K2").is_ok(), "another kiosk is not slowed");
+        let answer = slow_down(Duration::from_millis(1500));
+        assert_eq!(answer.status(), 429);
+        assert_eq!(
+            answer.headers()["retry-after"],
+            "2",
+            "whole seconds, rounded up"
+        );
+    }
 
     #[test]
     fn requests_are_counted_by_their_source_address_or_together_without_one() {

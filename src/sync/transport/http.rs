@@ -247,8 +247,14 @@ impl HttpTransport {
                 .header(request_signature::TIME_HEADER, time.to_string())
                 .header(request_signature::SIGNATURE_HEADER, signature);
             if let Some(content_type) = content_type {
+                // The body's hash named first: the portal checks the signature before it
+                // reads the body.
                 builder = builder
                     .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .header(
+                        request_signature::CONTENT_DIGEST_HEADER,
+                        request_signature::content_digest(&request.body),
+                    )
                     .body(request.body.clone());
             }
             for (name, value) in &request.headers {
