@@ -650,7 +650,9 @@ async fn every_operation_answers_only_what_the_contract_lists_and_all_of_it() {
             "sha256 0000000000000000000000000000000000000000000000000000000000000000",
         ),
     ];
-    let signed_operations: [(&str, Method, &str, &[(&str, &str)], &[u8]); 9] = [
+    /// operationId, method, path, headers, body.
+    type Call<'a> = (&'a str, Method, &'a str, &'a [(&'a str, &'a str)], &'a [u8]);
+    let signed_operations: [Call; 9] = [
         ("getStatus", Method::GET, "/v1/status", &[], b""),
         ("getStatus", Method::GET, "/v1/status", &[], b""),
         ("getCatalogue", Method::GET, "/v1/catalogue", &[], b""),

@@ -1,7 +1,7 @@
 //! The reference portal on arbitrary requests: the input picks a route and method, carries
 //! header lines and a body, and is either sent as it is or signed with an enrolled kiosk's
 //! key (so it gets past authentication into the handlers' parsing of bodies, headers and
-//! paths). The whole router runs in-process over a real database. Must never panic, and
+//! paths), half of those naming the body's digest in `Content-Digest` as kiosks do. The whole router runs in-process over a real database. Must never panic, and
 //! never answer 500.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -63,7 +63,9 @@ fn harness() -> &'static Harness {
             "2026-12-07T00:00:00Z",
         )
         .unwrap();
-        let state = PortalState::new(db, "a-long-shared-enrollment-token");
+        // No per-kiosk rate: the fuzzer's signed requests must reach the handlers' parsing.
+        let state =
+            PortalState::new(db, "a-long-shared-enrollment-token").with_kiosk_limits(None);
         Harness {
             runtime,
             state,
@@ -100,6 +102,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if selector & 0x80 != 0 {
+        // Half the signed requests name their body's digest, as a kiosk does (the large-body
+        // routes then check the signature before reading).
+        if selector & 0x40 != 0 && !headers.iter().any(|(n, _)| n == "content-digest") {
+            headers.push((
+                xakiosk::protocol::request_signature::CONTENT_DIGEST_HEADER.into(),
+                xakiosk::protocol::request_signature::content_digest(body),
+            ));
+        }
         let time = chrono::Utc::now().timestamp();
         let lookup = |name: &str| {
             headers
