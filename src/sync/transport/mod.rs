@@ -7,7 +7,7 @@ mod http;
 pub mod loopback;
 
 pub(crate) use http::describe;
-pub use http::{ClientError, HttpTransport, TransportOptions};
+pub use http::{ClientError, HttpTransport, MAX_ANSWER_BYTES, TransportOptions};
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusPage,
