@@ -626,7 +626,6 @@ fn receive_sealed(
 /// data the kiosk sealed (against the portal's own CSCA list), not only the kiosk's claim.
 #[tokio::test]
 async fn the_dossier_page_says_whether_the_portal_re_verified_the_chip() {
-    use std::collections::BTreeMap;
     use xakiosk::core::answer::Answer;
     use xakiosk::core::chip_evidence::ChipEvidence;
     use xakiosk::core::citizen::{IdentityEvidence, Verification};
@@ -635,14 +634,7 @@ async fn the_dossier_page_says_whether_the_portal_re_verified_the_chip() {
     use xakiosk::identity::{citizen_from_card, dg1_mrz, dg13};
     let cards = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards");
     let card = &CardImage::load_folder(&cards).unwrap()[0];
-    let groups: BTreeMap<u8, Vec<u8>> = card
-        .files
-        .iter()
-        .filter_map(|(ef, b)| match ef {
-            EfId::Dg(n) => Some((*n, b.clone())),
-            _ => None,
-        })
-        .collect();
+    let groups = card.data_groups();
     let chip = citizen_from_card::from_data_groups(
         &dg1_mrz::parse(&groups[&1]).unwrap(),
         Some(&dg13::parse(&groups[&13]).unwrap()),

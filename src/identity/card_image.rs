@@ -98,6 +98,17 @@ impl CardImage {
         })
     }
 
+    /// The data groups by number (DG1, DG2, DG13…), as the chip serves them.
+    pub fn data_groups(&self) -> BTreeMap<u8, Vec<u8>> {
+        self.files
+            .iter()
+            .filter_map(|(ef, bytes)| match ef {
+                EfId::Dg(n) => Some((*n, bytes.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Every `*.card.json` of a folder, sorted by file name.
     pub fn load_folder(folder: &std::path::Path) -> Result<Vec<CardImage>, CardImageError> {
         fn read(path: &std::path::Path) -> impl Fn(std::io::Error) -> CardImageError + '_ {

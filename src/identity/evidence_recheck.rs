@@ -135,30 +135,9 @@ fn decode(evidence: &ChipEvidence) -> Option<Files> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::card_image::CardImage;
     use crate::identity::card_side::test_issuer::{Issuer, IssuerKeys};
     use crate::identity::lds::EfId;
-    use crate::identity::trust_list::parse_certificates;
-    use std::path::PathBuf;
-
-    fn cards_folder() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards")
-    }
-
-    fn test_csca() -> TrustList {
-        let pem = std::fs::read(cards_folder().join("csca.pem")).unwrap();
-        TrustList::with(parse_certificates(&pem).unwrap())
-    }
-
-    fn groups(card: &CardImage) -> BTreeMap<u8, Vec<u8>> {
-        card.files
-            .iter()
-            .filter_map(|(ef, bytes)| match ef {
-                EfId::Dg(n) => Some((*n, bytes.clone())),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::identity::test_cards::{cards, test_csca};
 
     /// What a kiosk seals after reading `card`: the evidence, the applicant's ID and the
     /// answers it took from the card (ID, name, birth date, residence).
@@ -194,8 +173,8 @@ mod tests {
 
     #[test]
     fn genuine_evidence_is_verified_against_the_portals_own_list_only() {
-        for card in CardImage::load_folder(&cards_folder()).unwrap() {
-            let (evidence, id, answers) = dossier_of(&card.files[&EfId::Sod], &groups(&card));
+        for card in cards() {
+            let (evidence, id, answers) = dossier_of(&card.files[&EfId::Sod], &card.data_groups());
             assert!(
                 matches!(
                     recheck(Some(&evidence), &id, &answers, &test_csca()),
@@ -213,16 +192,16 @@ mod tests {
 
     #[test]
     fn altered_data_other_answers_or_another_applicant_fail() {
-        let card = &CardImage::load_folder(&cards_folder()).unwrap()[0];
+        let card = &cards()[0];
         let sod = &card.files[&EfId::Sod];
-        let (evidence, id, answers) = dossier_of(sod, &groups(card));
+        let (evidence, id, answers) = dossier_of(sod, &card.data_groups());
         let trust = test_csca();
         let fails = |e: &IdentityEvidence, id: &str, a: &BTreeMap<String, Answer>| {
             matches!(recheck(Some(e), id, a, &trust), Recheck::Failed { .. })
         };
 
         // One byte of DG13 changed after reading.
-        let mut altered = groups(card);
+        let mut altered = card.data_groups();
         let dg13 = altered.get_mut(&13).unwrap();
         let at = dg13.len() - 3;
         dg13[at] ^= 1;
@@ -266,8 +245,8 @@ mod tests {
 
     #[test]
     fn evidence_a_forger_signed_is_never_verified() {
-        let card = &CardImage::load_folder(&cards_folder()).unwrap()[0];
-        let mut altered = groups(card);
+        let card = &cards()[0];
+        let mut altered = card.data_groups();
         altered.get_mut(&1).unwrap()[10] ^= 1;
         let forger = Issuer::new(&IssuerKeys::generate()).unwrap();
         let forged_sod = forger.sign_sod(&altered).unwrap();

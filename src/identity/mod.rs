@@ -7,6 +7,7 @@
 pub mod access_key;
 pub mod apdu;
 pub mod bac;
+pub mod card_access;
 pub mod card_image;
 pub mod card_side;
 pub mod cccd_qr;
@@ -19,10 +20,13 @@ pub mod ef_com;
 pub mod evidence_recheck;
 pub mod expiry_candidates;
 pub mod lds;
+pub mod pace_keys;
 pub mod passive_auth;
 pub mod qr_camera;
 pub mod secure_messaging;
 pub mod signature_check;
 pub mod sod;
+#[cfg(test)]
+pub(crate) mod test_cards;
 pub mod tlv;
 pub mod trust_list;

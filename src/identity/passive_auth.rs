@@ -197,48 +197,28 @@ mod tests {
     use crate::identity::card_image::CardImage;
     use crate::identity::card_side::test_issuer::{self, IssuerKeys};
     use crate::identity::lds::EfId;
-    use crate::identity::trust_list::parse_certificates;
-    use std::path::PathBuf;
-
-    fn cards_folder() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards")
-    }
-
-    fn test_csca() -> TrustList {
-        let pem = std::fs::read(cards_folder().join("csca.pem")).unwrap();
-        TrustList::with(parse_certificates(&pem).unwrap())
-    }
-
-    fn groups(card: &CardImage) -> BTreeMap<u8, Vec<u8>> {
-        card.files
-            .iter()
-            .filter_map(|(ef, bytes)| match ef {
-                EfId::Dg(n) => Some((*n, bytes.clone())),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::identity::test_cards::{cards, cards_folder, test_csca};
 
     #[test]
     fn verified_untrusted_and_tampered() {
-        let cards = CardImage::load_folder(&cards_folder()).unwrap();
+        let cards = cards();
         assert_eq!(cards.len(), 4);
         for card in &cards {
             let sod = &card.files[&EfId::Sod];
-            let result = check(sod, &groups(card), &test_csca());
+            let result = check(sod, &card.data_groups(), &test_csca());
             assert!(result.verdict.is_verified(), "{:?}", result.verdict);
             assert_eq!(result.hash_algorithm, Some("SHA-256"));
             assert_eq!(result.data_groups.len(), 3);
 
             // No trust list: the data matches its signer, but nobody vouches for the signer.
-            let untrusted = check(sod, &groups(card), &TrustList::empty());
+            let untrusted = check(sod, &card.data_groups(), &TrustList::empty());
             assert!(matches!(
                 untrusted.verdict,
                 Verdict::SignerNotTrusted { .. }
             ));
 
             // One changed byte in DG13 (a different name): failed, and which group says so.
-            let mut altered = groups(card);
+            let mut altered = card.data_groups();
             let dg13 = altered.get_mut(&13).unwrap();
             let last = dg13.len() - 3;
             dg13[last] ^= 0x01;
@@ -251,8 +231,8 @@ mod tests {
 
     #[test]
     fn a_forged_sod_or_an_impostor_csca_is_not_verified() {
-        let card = &CardImage::load_folder(&cards_folder()).unwrap()[0];
-        let mut altered = groups(card);
+        let card = &cards()[0];
+        let mut altered = card.data_groups();
         altered.get_mut(&1).unwrap()[10] ^= 1;
         // A forger with their own keys re-signs the altered data under the same names.
         let forger = test_issuer::Issuer::new(&IssuerKeys::generate()).unwrap();
@@ -268,12 +248,14 @@ mod tests {
         let at = sod.len() - 5;
         sod[at] ^= 0x40;
         assert_eq!(
-            check(&sod, &groups(card), &test_csca()).verdict.code(),
+            check(&sod, &card.data_groups(), &test_csca())
+                .verdict
+                .code(),
             "chip_failed"
         );
         // Garbage instead of a SOD.
         assert_eq!(
-            check(&[0x77, 2, 1, 2], &groups(card), &test_csca())
+            check(&[0x77, 2, 1, 2], &card.data_groups(), &test_csca())
                 .verdict
                 .code(),
             "chip_failed"
