@@ -32,6 +32,9 @@ if target == "portal_requests":
                    b'"submitted_at":"2026-12-07T00:00:00Z","sealed_answers":"c2VhbGVk","attachments":[]}',
         "chunk": b"\x83content-type: application/offset+octet-stream\nupload-offset: 0\nupload-length: 4\n"
                  b"upload-checksum: sha256 88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589\n\nabcd",
+        "dossier-digest": b"\xc1content-type: application/json\n\n{}",
+        "chunk-digest": b"\xc3content-type: application/offset+octet-stream\nupload-offset: 0\nupload-length: 4\n"
+                        b"upload-checksum: sha256 88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589\n\nabcd",
         "sign-in": b"\x0ccontent-type: application/x-www-form-urlencoded\norigin: http://127.0.0.1:8787\n\nname=a&password=b&form_token=c",
     }
     for name, data in seeds.items():
