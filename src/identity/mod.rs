@@ -21,6 +21,8 @@ pub mod evidence_recheck;
 pub mod expiry_candidates;
 pub mod lds;
 pub mod pace_keys;
+pub mod pace_mapping;
+pub mod pace_token;
 pub mod passive_auth;
 pub mod qr_camera;
 pub mod secure_messaging;

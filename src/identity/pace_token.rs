@@ -1,0 +1,106 @@
+//! PACE's mutual authentication tokens (ICAO Doc 9303 part 11, §4.4.3.4 and §9.4.5): each
+//! side MACs the other's ephemeral public key, wrapped as the authentication data
+//! `7F49 { 06 protocol OID, 86 public point }`, with the session MAC key — AES-CMAC for the
+//! AES ciphers, the 3DES retail MAC (over method-2 padding) for 3DES — and keeps 8 bytes.
+//! The chip's token proves it knew the password; a wrong one ends the attempt. MACs come from
+//! RustCrypto (`cmac`, `retail-mac`); this file only lays out the bytes.
+
+use crate::identity::card_access::Cipher;
+use crate::identity::tlv;
+use cmac::{KeyInit, Mac};
+use der::asn1::ObjectIdentifier as Oid;
+
+/// `7F49 { 06 oid, 86 point }`: what a token is computed over, for an elliptic-curve key
+/// (`point` the uncompressed SEC1 bytes).
+pub fn authentication_data(protocol: &Oid, point: &[u8]) -> Vec<u8> {
+    let inner = [
+        tlv::encode(0x06, protocol.as_bytes()),
+        tlv::encode(0x86, point),
+    ]
+    .concat();
+    tlv::encode(0x7F49, &inner)
+}
+
+/// AES-CMAC of `data` with `key` under the cipher type given; None when the key does not fit.
+macro_rules! cmac_of {
+    ($cipher:ty, $key:expr, $data:expr) => {{
+        <cmac::Cmac<$cipher> as KeyInit>::new_from_slice($key)
+            .ok()
+            .map(|mut mac| {
+                mac.update($data);
+                mac.finalize().into_bytes().to_vec()
+            })
+    }};
+}
+
+/// The token over `other_public` (the other side's ephemeral key) with the session MAC key;
+/// None when the key does not fit the cipher.
+pub fn token(k_mac: &[u8], cipher: Cipher, protocol: &Oid, other_public: &[u8]) -> Option<[u8; 8]> {
+    let data = authentication_data(protocol, other_public);
+    let full: Vec<u8> = match cipher {
+        Cipher::Des3 => {
+            let key: &[u8; 16] = k_mac.try_into().ok()?;
+            crate::identity::secure_messaging::retail_mac(
+                key,
+                &crate::identity::secure_messaging::pad(&data),
+            )
+            .to_vec()
+        }
+        Cipher::Aes(128) => cmac_of!(aes::Aes128, k_mac, &data)?,
+        Cipher::Aes(192) => cmac_of!(aes::Aes192, k_mac, &data)?,
+        Cipher::Aes(256) => cmac_of!(aes::Aes256, k_mac, &data)?,
+        Cipher::Aes(_) => return None,
+    };
+    full.get(..8)?.try_into().ok()
+}
+
+/// Whether the chip's token is the one expected. A plain comparison: the reader checks the
+/// card's answer, so its timing tells the card nothing it did not send.
+pub fn same_token(expected: &[u8; 8], received: &[u8]) -> bool {
+    received == expected
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        hex::decode(text.replace(' ', "")).unwrap()
+    }
+
+    fn sec1(x: &str, y: &str) -> Vec<u8> {
+        [vec![4], hex(x), hex(y)].concat()
+    }
+
+    /// ICAO 9303-11 appendix G.1: the terminal's token over the chip's ephemeral key and the
+    /// chip's over the terminal's, with KS_mac.
+    #[test]
+    fn the_worked_example_tokens() {
+        let k_mac = hex("FE251C7858B356B24514B3BD5F4297D1");
+        let protocol = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.2.2");
+        let pk_picc = sec1(
+            "9E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C1D9EC65DF6DB",
+            "7764B22277A2EDDC3C265A9F018F9CB852E111B768B326904B59A0193776F094",
+        );
+        let pk_pcd = sec1(
+            "2DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C",
+            "3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB36462",
+        );
+        let t_pcd = token(&k_mac, Cipher::Aes(128), &protocol, &pk_picc).unwrap();
+        assert_eq!(t_pcd.to_vec(), hex("C2B0BD78D94BA866"));
+        let t_picc = token(&k_mac, Cipher::Aes(128), &protocol, &pk_pcd).unwrap();
+        assert_eq!(t_picc.to_vec(), hex("3ABB9674BCE93C08"));
+        assert!(same_token(&t_picc, &hex("3ABB9674BCE93C08")));
+        assert!(!same_token(&t_picc, &hex("3ABB9674BCE93C09")));
+        assert!(!same_token(&t_picc, &hex("3ABB9674BCE93C")));
+    }
+
+    #[test]
+    fn a_key_that_does_not_fit_gives_no_token() {
+        let protocol = Oid::new_unwrap("0.4.0.127.0.7.2.2.4.2.4");
+        assert_eq!(token(&[0; 16], Cipher::Aes(256), &protocol, &[4]), None);
+        assert_eq!(token(&[0; 8], Cipher::Des3, &protocol, &[4]), None);
+        assert!(token(&[0; 32], Cipher::Aes(256), &protocol, &[4]).is_some());
+        assert!(token(&[1; 16], Cipher::Des3, &protocol, &[4]).is_some());
+    }
+}
