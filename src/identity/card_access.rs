@@ -195,22 +195,17 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<PaceInfo>, CardAccessError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::test_vectors::{CARD_ACCESS as WORKED_EXAMPLE, PROTOCOL, hex};
 
     /// EF.CardAccess of the ICAO 9303-11 worked example (appendix G.1): PACE ECDH generic
     /// mapping, AES-128, version 2, brainpoolP256r1 (id 13).
-    const WORKED_EXAMPLE: &str = "3114301206 0A04007F0007020204020202010202010D";
-
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
-
     #[test]
     fn the_worked_example_offers_ecdh_generic_mapping_with_aes_128_on_brainpool_p256() {
         let offers = parse(&hex(WORKED_EXAMPLE)).unwrap();
         assert_eq!(
             offers,
             [PaceInfo {
-                protocol: Oid::new_unwrap("0.4.0.127.0.7.2.2.4.2.2"),
+                protocol: Oid::new_unwrap(PROTOCOL),
                 agreement: KeyAgreement::Ecdh,
                 mapping: Mapping::Generic,
                 cipher: Cipher::Aes(128),

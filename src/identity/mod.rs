@@ -30,5 +30,7 @@ pub mod signature_check;
 pub mod sod;
 #[cfg(test)]
 pub(crate) mod test_cards;
+#[cfg(test)]
+pub(crate) mod test_vectors;
 pub mod tlv;
 pub mod trust_list;

@@ -128,34 +128,20 @@ pub fn decrypt_nonce(key: &[u8], cipher: Cipher, encrypted: &[u8]) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
+    use crate::identity::test_vectors::{self as g1, hex};
 
     /// ICAO 9303-11 appendix G.1 (PACE, ECDH generic mapping, brainpoolP256r1, AES-128,
-    /// password the MRZ "T22000129364081251010318").
+    /// password the MRZ).
     #[test]
     fn the_worked_example_keys_and_nonce() {
-        let password = PacePassword::Mrz("T22000129364081251010318".into());
+        let password = PacePassword::Mrz(g1::MRZ.into());
         let k_pi = password.key(Cipher::Aes(128));
-        assert_eq!(k_pi, hex("89DED1B26624EC1E634C1989302849DD"));
-        let s = decrypt_nonce(
-            &k_pi,
-            Cipher::Aes(128),
-            &hex("95A3A016522EE98D01E76CB6B98B42C3"),
-        )
-        .unwrap();
-        assert_eq!(s, hex("3F00C4D39D153F2B2A214A078D899B22"));
-        let shared = hex("28768D20701247DAE81804C9E780EDE582A9996DB4A315020B2733197DB84925");
-        assert_eq!(
-            kdf(&shared, 1, Cipher::Aes(128)),
-            hex("F5F0E35C0D7161EE6724EE513A0D9A7F")
-        );
-        assert_eq!(
-            kdf(&shared, 2, Cipher::Aes(128)),
-            hex("FE251C7858B356B24514B3BD5F4297D1")
-        );
+        assert_eq!(k_pi, hex(g1::K_PI));
+        let s = decrypt_nonce(&k_pi, Cipher::Aes(128), &hex(g1::NONCE_ENCRYPTED)).unwrap();
+        assert_eq!(s, hex(g1::NONCE));
+        let shared = hex(g1::SHARED_SECRET);
+        assert_eq!(kdf(&shared, 1, Cipher::Aes(128)), hex(g1::KS_ENC));
+        assert_eq!(kdf(&shared, 2, Cipher::Aes(128)), hex(g1::KS_MAC));
         assert_eq!(password.reference(), 1);
     }
 

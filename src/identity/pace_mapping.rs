@@ -85,35 +85,17 @@ pub fn shared_secret(private: &[u8], chip_public: &[u8]) -> Result<Vec<u8>, Mapp
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        hex::decode(text.replace(' ', "")).unwrap()
-    }
-
-    fn sec1(x: &str, y: &str) -> Vec<u8> {
-        [vec![4], hex(x), hex(y)].concat()
-    }
+    use crate::identity::test_vectors::{self as g1, hex, sec1};
 
     /// ICAO 9303-11 appendix G.1: ECDH generic mapping on brainpoolP256r1, every value.
     #[test]
     fn the_worked_example_maps_and_agrees() {
-        let sk_map_pcd = hex("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99");
-        let sk_map_picc = hex("498FF49756F2DC1587840041839A85982BE7761D14715FB091EFA7BCE9058560");
-        let pk_map_pcd = sec1(
-            "7ACF3EFC982EC45565A4B155129EFBC74650DCBFA6362D896FC70262E0C2CC5E",
-            "544552DCB6725218799115B55C9BAA6D9F6BC3A9618E70C25AF71777A9C4922D",
-        );
-        let pk_map_picc = sec1(
-            "824FBA91C9CBE26BEF53A0EBE7342A3BF178CEA9F45DE0B70AA601651FBA3F57",
-            "30D8C879AAA9C9F73991E61B58F4D52EB87A0A0C709A49DC63719363CCD13C54",
-        );
+        let (sk_map_pcd, sk_map_picc) = (hex(g1::SK_MAP_PCD), hex(g1::SK_MAP_PICC));
+        let (pk_map_pcd, pk_map_picc) = (sec1(g1::PK_MAP_PCD), sec1(g1::PK_MAP_PICC));
         assert_eq!(public_key(&sk_map_pcd).unwrap(), pk_map_pcd);
         assert_eq!(public_key(&sk_map_picc).unwrap(), pk_map_picc);
-        let s = hex("3F00C4D39D153F2B2A214A078D899B22");
-        let mapped = sec1(
-            "8CED63C91426D4F0EB1435E7CB1D74A46723A0AF21C89634F65A9AE87A9265E2",
-            "8C879506743F8611AC33645C5B985C80B5F09A0B83407C1B6A4D857AE76FE522",
-        );
+        let s = hex(g1::NONCE);
+        let mapped = sec1(g1::MAPPED_GENERATOR);
         // Both sides reach the same generator.
         assert_eq!(
             mapped_generator(&s, &sk_map_pcd, &pk_map_picc).unwrap(),
@@ -123,32 +105,19 @@ mod tests {
             mapped_generator(&s, &sk_map_picc, &pk_map_pcd).unwrap(),
             mapped
         );
-        let sk_pcd = hex("A73FB703AC1436A18E0CFA5ABB3F7BEC7A070E7A6788486BEE230C4A22762595");
-        let sk_picc = hex("107CF58696EF6155053340FD633392BA81909DF7B9706F226F32086C7AFF974A");
+        let (sk_pcd, sk_picc) = (hex(g1::SK_PCD), hex(g1::SK_PICC));
         let pk_pcd = public_key_on(&mapped, &sk_pcd).unwrap();
         let pk_picc = public_key_on(&mapped, &sk_picc).unwrap();
-        assert_eq!(
-            pk_pcd,
-            sec1(
-                "2DB7A64C0355044EC9DF190514C625CBA2CEA48754887122F3A5EF0D5EDD301C",
-                "3556F3B3B186DF10B857B58F6A7EB80F20BA5DC7BE1D43D9BF850149FBB36462",
-            )
-        );
-        assert_eq!(
-            pk_picc,
-            sec1(
-                "9E880F842905B8B3181F7AF7CAA9F0EFB743847F44A306D2D28C1D9EC65DF6DB",
-                "7764B22277A2EDDC3C265A9F018F9CB852E111B768B326904B59A0193776F094",
-            )
-        );
-        let k = hex("28768D20701247DAE81804C9E780EDE582A9996DB4A315020B2733197DB84925");
+        assert_eq!(pk_pcd, sec1(g1::PK_PCD));
+        assert_eq!(pk_picc, sec1(g1::PK_PICC));
+        let k = hex(g1::SHARED_SECRET);
         assert_eq!(shared_secret(&sk_pcd, &pk_picc).unwrap(), k);
         assert_eq!(shared_secret(&sk_picc, &pk_pcd).unwrap(), k);
     }
 
     #[test]
     fn a_point_off_the_curve_or_a_scalar_out_of_range_is_refused() {
-        let key = hex("7F4EF07B9EA82FD78AD689B38D0BC78CF21F249D953BC46F4C6E19259C010F99");
+        let key = hex(g1::SK_MAP_PCD);
         let mut off = public_key(&key).unwrap();
         off[64] ^= 1;
         assert_eq!(shared_secret(&key, &off), Err(MappingError::NotOnCurve));

@@ -1,9 +1,11 @@
-//! ICAO 9303 part 11 §9.8 secure messaging with 3DES: commands and responses wrapped in DO87
-//! (encrypted data), DO97 (Le), DO99 (status) and DO8E (retail MAC over the send-sequence
-//! counter and the objects), both directions — the reader's (`protect`, `unprotect`) and the
-//! card's (`unprotect_command`, `protect_response`, used by the chip simulator). Ciphers come
-//! from RustCrypto (`des`, `cbc`, `retail-mac`); this file only lays out the bytes. Keys are
-//! wiped on drop and never logged.
+//! ICAO 9303 part 11 §9.8 secure messaging: commands and responses wrapped in DO87
+//! (encrypted data), DO97 (Le), DO99 (status) and DO8E (a MAC over the send-sequence counter
+//! and the objects), both directions — the reader's (`protect`, `unprotect`) and the card's
+//! (`unprotect_command`, `protect_response`, used by the chip simulator). After BAC: 3DES-CBC
+//! with a zero IV and the retail MAC, an 8-byte counter. After PACE with AES: AES-CBC whose IV
+//! is the counter encrypted, AES-CMAC cut to 8 bytes, a 16-byte counter starting at 0.
+//! Ciphers come from RustCrypto (`des`, `aes`, `cbc`, `retail-mac`, `cmac`); this file only
+//! lays out the bytes. Keys are wiped on drop and never logged.
 
 use crate::identity::access_key::BacKeys;
 use crate::identity::apdu::{Command, Response};
@@ -30,9 +32,14 @@ pub const MAX_SHORT_PLAIN_READ: usize = 0xDF;
 
 /// ISO 9797-1 padding method 2: `80` then zeros up to a multiple of 8.
 pub fn pad(data: &[u8]) -> Vec<u8> {
+    pad_to(data, 8)
+}
+
+/// Method-2 padding to a multiple of `block` bytes.
+fn pad_to(data: &[u8], block: usize) -> Vec<u8> {
     let mut out = data.to_vec();
     out.push(0x80);
-    while !out.len().is_multiple_of(8) {
+    while !out.len().is_multiple_of(block) {
         out.push(0);
     }
     out
@@ -79,10 +86,81 @@ pub fn tdes_decrypt(key: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The session keys, by cipher.
+enum SessionKeys {
+    /// After BAC (or PACE with 3DES): two-key 3DES.
+    Des3(BacKeys),
+    /// After PACE with AES: K_enc and K_mac of 16, 24 or 32 bytes.
+    Aes { enc: Vec<u8>, mac: Vec<u8> },
+}
+
+impl Drop for SessionKeys {
+    fn drop(&mut self) {
+        if let SessionKeys::Aes { enc, mac } = self {
+            zeroize::Zeroize::zeroize(enc);
+            zeroize::Zeroize::zeroize(mac);
+        }
+    }
+}
+
+/// AES-CBC over whole blocks with `iv`, or AES of one block (the IV), or AES-CMAC, by key
+/// length; None when the key is not 16, 24 or 32 bytes.
+macro_rules! with_aes {
+    ($key:expr, $cipher:ident => $body:expr) => {
+        match $key.len() {
+            16 => {
+                type $cipher = aes::Aes128;
+                Some($body)
+            }
+            24 => {
+                type $cipher = aes::Aes192;
+                Some($body)
+            }
+            32 => {
+                type $cipher = aes::Aes256;
+                Some($body)
+            }
+            _ => None,
+        }
+    };
+}
+
+fn aes_cbc(key: &[u8], iv: &[u8; 16], data: &mut [u8], encrypt: bool) -> Option<()> {
+    if !data.len().is_multiple_of(16) {
+        return None;
+    }
+    with_aes!(key, C => {
+        if encrypt {
+            let mut mode = cbc::Encryptor::<C>::new_from_slices(key, iv).ok()?;
+            for block in data.chunks_exact_mut(16) {
+                mode.encrypt_block(block.try_into().ok()?);
+            }
+        } else {
+            let mut mode = cbc::Decryptor::<C>::new_from_slices(key, iv).ok()?;
+            for block in data.chunks_exact_mut(16) {
+                mode.decrypt_block(block.try_into().ok()?);
+            }
+        }
+    })
+}
+
+/// AES-CMAC of `data`, cut to its first 8 bytes.
+fn aes_cmac8(key: &[u8], data: &[u8]) -> Option<[u8; 8]> {
+    use cmac::{KeyInit as _, Mac as _};
+    with_aes!(key, C => {
+        let mut mac = <cmac::Cmac<C>>::new_from_slice(key).ok()?;
+        mac.update(data);
+        let full = mac.finalize().into_bytes();
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&full[..8]);
+        out
+    })
+}
+
 /// A secure-messaging session: session keys and the send-sequence counter.
 pub struct SecureChannel {
-    keys: BacKeys,
-    ssc: u64,
+    keys: SessionKeys,
+    ssc: u128,
 }
 
 impl std::fmt::Debug for SecureChannel {
@@ -100,29 +178,86 @@ fn le_object(le: usize) -> Vec<u8> {
 }
 
 impl SecureChannel {
+    /// After BAC: 3DES with the counter BAC's challenges made.
     pub fn new(keys: BacKeys, ssc: u64) -> SecureChannel {
-        SecureChannel { keys, ssc }
+        SecureChannel {
+            keys: SessionKeys::Des3(keys),
+            ssc: u128::from(ssc),
+        }
     }
 
-    pub fn ssc(&self) -> u64 {
+    /// After PACE with AES: the session keys (16, 24 or 32 bytes each), the counter at 0;
+    /// None when a key has another length or the two differ.
+    pub fn aes(k_enc: Vec<u8>, k_mac: Vec<u8>) -> Option<SecureChannel> {
+        (matches!(k_enc.len(), 16 | 24 | 32) && k_enc.len() == k_mac.len()).then_some(
+            SecureChannel {
+                keys: SessionKeys::Aes {
+                    enc: k_enc,
+                    mac: k_mac,
+                },
+                ssc: 0,
+            },
+        )
+    }
+
+    pub fn ssc(&self) -> u128 {
         self.ssc
     }
 
+    /// The cipher's block: what padding and the counter are as long as.
+    fn block(&self) -> usize {
+        match self.keys {
+            SessionKeys::Des3(_) => 8,
+            SessionKeys::Aes { .. } => 16,
+        }
+    }
+
+    /// The counter as the MAC and the AES IV take it: 8 bytes for 3DES, 16 for AES.
+    fn ssc_bytes(&self) -> Vec<u8> {
+        let all = self.ssc.to_be_bytes();
+        all[16 - self.block()..].to_vec()
+    }
+
     fn mac_over(&mut self, parts: &[&[u8]]) -> [u8; 8] {
-        let mut input = self.ssc.to_be_bytes().to_vec();
+        let mut input = self.ssc_bytes();
         for part in parts {
             input.extend_from_slice(part);
         }
-        retail_mac(&self.keys.k_mac, &pad(&input))
+        match &self.keys {
+            SessionKeys::Des3(keys) => retail_mac(&keys.k_mac, &pad(&input)),
+            SessionKeys::Aes { mac, .. } => {
+                aes_cmac8(mac, &pad_to(&input, 16)).expect("an AES key of a checked length")
+            }
+        }
     }
 
-    fn header_block(cmd: &Command) -> Vec<u8> {
-        pad(&[cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2])
+    fn header_block(&self, cmd: &Command) -> Vec<u8> {
+        pad_to(&[cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2], self.block())
+    }
+
+    /// AES's IV for this counter: the counter encrypted with K_enc.
+    fn aes_iv(&self, enc: &[u8]) -> [u8; 16] {
+        use cbc::cipher::BlockCipherEncrypt as _;
+        let mut iv: [u8; 16] = self.ssc.to_be_bytes();
+        with_aes!(enc, C => {
+            let cipher = <C as cbc::cipher::KeyInit>::new_from_slice(enc)
+                .expect("an AES key of a checked length");
+            cipher.encrypt_block((&mut iv).into());
+        });
+        iv
     }
 
     fn encrypted_object(&self, plain: &[u8]) -> Vec<u8> {
         let mut value = vec![0x01];
-        value.extend(tdes_encrypt(&self.keys.k_enc, &pad(plain)));
+        match &self.keys {
+            SessionKeys::Des3(keys) => value.extend(tdes_encrypt(&keys.k_enc, &pad(plain))),
+            SessionKeys::Aes { enc, .. } => {
+                let mut data = pad_to(plain, 16);
+                aes_cbc(enc, &self.aes_iv(enc), &mut data, true)
+                    .expect("an AES key of a checked length");
+                value.extend(data);
+            }
+        }
         tlv::encode(0x87, &value)
     }
 
@@ -131,8 +266,15 @@ impl SecureChannel {
         if *first != 0x01 {
             return Err(SmError::Malformed("DO87 without padding indicator 01"));
         }
-        let plain = tdes_decrypt(&self.keys.k_enc, cipher)
-            .ok_or(SmError::Malformed("DO87 not a whole number of blocks"))?;
+        let not_blocks = SmError::Malformed("DO87 not a whole number of blocks");
+        let plain = match &self.keys {
+            SessionKeys::Des3(keys) => tdes_decrypt(&keys.k_enc, cipher).ok_or(not_blocks)?,
+            SessionKeys::Aes { enc, .. } => {
+                let mut data = cipher.to_vec();
+                aes_cbc(enc, &self.aes_iv(enc), &mut data, false).ok_or(not_blocks)?;
+                data
+            }
+        };
         unpad(&plain)
             .map(<[u8]>::to_vec)
             .ok_or(SmError::Malformed("DO87 padding"))
@@ -147,7 +289,7 @@ impl SecureChannel {
             self.encrypted_object(&cmd.data)
         };
         let do97 = cmd.le.map(le_object).unwrap_or_default();
-        let header = Self::header_block(cmd);
+        let header = self.header_block(cmd);
         let mac = self.mac_over(&[&header, &do87, &do97]);
         let mut data = do87;
         data.extend(do97);
@@ -215,7 +357,7 @@ impl SecureChannel {
         }
         let objects = tlv::children(&cmd.data).map_err(|_| SmError::Malformed("command TLVs"))?;
         let (mut do87, mut le, mut mac) = (None, None, None);
-        let mut covered = Self::header_block(cmd);
+        let mut covered = self.header_block(cmd);
         for object in &objects {
             match object.tag {
                 0x87 => {
@@ -316,6 +458,62 @@ mod tests {
             h("04303130365F36063034303030305C026175")
         );
         assert_eq!(sm.ssc(), 0x887022120C06C22C);
+    }
+
+    /// After PACE with AES-128 (the session keys of ICAO 9303-11 appendix G.1, counter from
+    /// 0): SELECT EF.COM and a READ BINARY, the bytes computed independently (Python's
+    /// `cryptography`: AES-CBC with the encrypted counter as IV, AES-CMAC cut to 8).
+    #[test]
+    fn aes_secure_messaging_after_pace() {
+        let mut sm = SecureChannel::aes(
+            h("F5F0E35C0D7161EE6724EE513A0D9A7F"),
+            h("FE251C7858B356B24514B3BD5F4297D1"),
+        )
+        .unwrap();
+        let select = sm.protect(&Command::select_file(0x011E));
+        assert_eq!(
+            select.to_bytes(),
+            h("0CA4020C1D871101EE0E4724F4465C1BE9C2F73ABDD73A3D8E08835D1B54575C955F00")
+        );
+        let answer = Response::parse(&h("990290008E08BEA7B381C494A0799000")).unwrap();
+        assert_eq!(sm.unprotect(&answer).unwrap(), Response::status(0x9000));
+        let read = sm.protect(&Command::read_binary(0, 4));
+        assert_eq!(read.to_bytes(), h("0CB000000D9701048E08AA6BA54F44DF836400"));
+        let answer = Response::parse(&h(
+            "871101645C0B1F998A088278D07942BBE94B60990290008E0894A33C6AA2D8CCC89000",
+        ))
+        .unwrap();
+        assert_eq!(sm.unprotect(&answer).unwrap().data, h("60145F01"));
+        assert_eq!(sm.ssc(), 4);
+        // A changed byte of the answer: refused.
+        let mut forged =
+            h("871101645C0B1F998A088278D07942BBE94B60990290008E0894A33C6AA2D8CCC89000");
+        forged[5] ^= 1;
+        let mut sm2 = SecureChannel::aes(vec![1; 16], vec![2; 16]).unwrap();
+        sm2.protect(&Command::read_binary(0, 4));
+        assert_eq!(
+            sm2.unprotect(&Response::parse(&forged).unwrap()),
+            Err(SmError::BadMac)
+        );
+        assert!(SecureChannel::aes(vec![0; 16], vec![0; 24]).is_none());
+        assert!(SecureChannel::aes(vec![0; 20], vec![0; 20]).is_none());
+    }
+
+    #[test]
+    fn the_card_side_mirrors_the_reader_side_with_aes_256() {
+        let channel = || SecureChannel::aes(vec![7; 32], vec![9; 32]).unwrap();
+        let (mut reader, mut card) = (channel(), channel());
+        let plain = Command::new(0x00, 0xB0, 0x01, 0x00)
+            .with_data(vec![1, 2, 3])
+            .with_le(0xDF);
+        let wire = reader.protect(&plain);
+        assert_eq!(card.unprotect_command(&wire).unwrap(), plain);
+        let answer = Response {
+            data: b"hello chip, twenty bytes".to_vec(),
+            sw: 0x9000,
+        };
+        let protected = card.protect_response(&answer);
+        assert_eq!(reader.unprotect(&protected).unwrap(), answer);
     }
 
     #[test]
