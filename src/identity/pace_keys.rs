@@ -6,7 +6,6 @@
 //! AES-256. Pure functions; passwords and keys are personal, wiped on drop, never logged.
 
 use crate::identity::card_access::Cipher;
-use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -97,32 +96,26 @@ pub enum NonceError {
 
 /// s = D(K_π, z): the chip's encrypted nonce decrypted (CBC, zero IV).
 pub fn decrypt_nonce(key: &[u8], cipher: Cipher, encrypted: &[u8]) -> Result<Vec<u8>, NonceError> {
-    let mut nonce = encrypted.to_vec();
+    use crate::identity::secure_messaging::{aes_cbc, tdes_decrypt};
     let block = match cipher {
         Cipher::Des3 => 8,
         Cipher::Aes(_) => 16,
     };
-    if nonce.is_empty() || !nonce.len().is_multiple_of(block) {
+    if encrypted.is_empty() || !encrypted.len().is_multiple_of(block) {
         return Err(NonceError::NotBlocks);
     }
-    let zero = [0u8; 16];
-    macro_rules! cbc_decrypt {
-        ($cipher:ty) => {{
-            let mut mode = cbc::Decryptor::<$cipher>::new_from_slices(key, &zero[..block])
-                .map_err(|_| NonceError::BadKey)?;
-            for chunk in nonce.chunks_exact_mut(block) {
-                mode.decrypt_block(chunk.try_into().map_err(|_| NonceError::NotBlocks)?);
-            }
-        }};
+    match cipher {
+        Cipher::Des3 => {
+            let key: &[u8; 16] = key.try_into().map_err(|_| NonceError::BadKey)?;
+            tdes_decrypt(key, encrypted).ok_or(NonceError::NotBlocks)
+        }
+        Cipher::Aes(bits) if key.len() == usize::from(bits / 8) => {
+            let mut nonce = encrypted.to_vec();
+            aes_cbc(key, &[0; 16], &mut nonce, false).ok_or(NonceError::BadKey)?;
+            Ok(nonce)
+        }
+        Cipher::Aes(_) => Err(NonceError::BadKey),
     }
-    match (cipher, key.len()) {
-        (Cipher::Des3, 16) => cbc_decrypt!(des::TdesEde2),
-        (Cipher::Aes(128), 16) => cbc_decrypt!(aes::Aes128),
-        (Cipher::Aes(192), 24) => cbc_decrypt!(aes::Aes192),
-        (Cipher::Aes(256), 32) => cbc_decrypt!(aes::Aes256),
-        _ => return Err(NonceError::BadKey),
-    }
-    Ok(nonce)
 }
 
 #[cfg(test)]

@@ -3,11 +3,10 @@
 //! `7F49 { 06 protocol OID, 86 public point }`, with the session MAC key — AES-CMAC for the
 //! AES ciphers, the 3DES retail MAC (over method-2 padding) for 3DES — and keeps 8 bytes.
 //! The chip's token proves it knew the password; a wrong one ends the attempt. MACs come from
-//! RustCrypto (`cmac`, `retail-mac`); this file only lays out the bytes.
+//! RustCrypto (through `secure_messaging`); this file only lays out the bytes.
 
 use crate::identity::card_access::Cipher;
 use crate::identity::tlv;
-use cmac::{KeyInit, Mac};
 use der::asn1::ObjectIdentifier as Oid;
 
 /// `7F49 { 06 oid, 86 point }`: what a token is computed over, for an elliptic-curve key
@@ -19,18 +18,6 @@ pub fn authentication_data(protocol: &Oid, point: &[u8]) -> Vec<u8> {
     ]
     .concat();
     tlv::encode(0x7F49, &inner)
-}
-
-/// AES-CMAC of `data` with `key` under the cipher type given; None when the key does not fit.
-macro_rules! cmac_of {
-    ($cipher:ty, $key:expr, $data:expr) => {{
-        <cmac::Cmac<$cipher> as KeyInit>::new_from_slice($key)
-            .ok()
-            .map(|mut mac| {
-                mac.update($data);
-                mac.finalize().into_bytes().to_vec()
-            })
-    }};
 }
 
 /// The token over `other_public` (the other side's ephemeral key) with the session MAC key;
@@ -46,12 +33,12 @@ pub fn token(k_mac: &[u8], cipher: Cipher, protocol: &Oid, other_public: &[u8]) 
             )
             .to_vec()
         }
-        Cipher::Aes(128) => cmac_of!(aes::Aes128, k_mac, &data)?,
-        Cipher::Aes(192) => cmac_of!(aes::Aes192, k_mac, &data)?,
-        Cipher::Aes(256) => cmac_of!(aes::Aes256, k_mac, &data)?,
+        Cipher::Aes(bits) if k_mac.len() == usize::from(bits / 8) => {
+            crate::identity::secure_messaging::aes_cmac8(k_mac, &data)?.to_vec()
+        }
         Cipher::Aes(_) => return None,
     };
-    full.get(..8)?.try_into().ok()
+    full.try_into().ok()
 }
 
 /// Whether the chip's token is the one expected. A plain comparison: the reader checks the

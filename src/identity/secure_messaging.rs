@@ -125,7 +125,7 @@ macro_rules! with_aes {
     };
 }
 
-fn aes_cbc(key: &[u8], iv: &[u8; 16], data: &mut [u8], encrypt: bool) -> Option<()> {
+pub(crate) fn aes_cbc(key: &[u8], iv: &[u8; 16], data: &mut [u8], encrypt: bool) -> Option<()> {
     if !data.len().is_multiple_of(16) {
         return None;
     }
@@ -145,7 +145,7 @@ fn aes_cbc(key: &[u8], iv: &[u8; 16], data: &mut [u8], encrypt: bool) -> Option<
 }
 
 /// AES-CMAC of `data`, cut to its first 8 bytes.
-fn aes_cmac8(key: &[u8], data: &[u8]) -> Option<[u8; 8]> {
+pub(crate) fn aes_cmac8(key: &[u8], data: &[u8]) -> Option<[u8; 8]> {
     use cmac::{KeyInit as _, Mac as _};
     with_aes!(key, C => {
         let mut mac = <cmac::Cmac<C>>::new_from_slice(key).ok()?;
