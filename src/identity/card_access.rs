@@ -86,6 +86,15 @@ impl DomainParameters {
     }
 }
 
+impl DomainParameters {
+    /// The id ICAO 9303-11 table 6 gives these parameters.
+    pub fn id(self) -> u32 {
+        (0..=18)
+            .find(|id| DomainParameters::from_id(*id) == Some(self))
+            .expect("every variant has an id")
+    }
+}
+
 /// One PACE variant the chip offers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaceInfo {
@@ -139,6 +148,69 @@ fn small_integer(value: &[u8]) -> Result<u32, CardAccessError> {
         return Err(CardAccessError::Malformed("an INTEGER too large".into()));
     }
     Ok(digits.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)))
+}
+
+/// The OID of a PACE variant (`id-PACE-<agreement>-<mapping>-<cipher>`).
+pub fn protocol_oid(agreement: KeyAgreement, mapping: Mapping, cipher: Cipher) -> Oid {
+    let variant = match (agreement, mapping) {
+        (KeyAgreement::Dh, Mapping::Generic) => 1,
+        (KeyAgreement::Ecdh, Mapping::Generic) => 2,
+        (KeyAgreement::Dh, Mapping::Integrated) => 3,
+        (KeyAgreement::Ecdh, Mapping::Integrated) => 4,
+        // Chip authentication mapping is defined for ECDH only; DH-CAM has no OID.
+        (_, Mapping::ChipAuthentication) => 6,
+    };
+    let cipher = match cipher {
+        Cipher::Des3 => 1,
+        Cipher::Aes(128) => 2,
+        Cipher::Aes(192) => 3,
+        _ => 4,
+    };
+    let mut arcs = ID_PACE.to_string();
+    arcs.push_str(&format!(".{variant}.{cipher}"));
+    Oid::new(&arcs).expect("a well-formed OID")
+}
+
+/// EF.CardAccess offering `offers` (for the software chip and the test cards): a SET OF
+/// `PACEInfo { protocol, version, parameterId }`.
+pub fn encode(offers: &[PaceInfo]) -> Vec<u8> {
+    let infos: Vec<u8> = offers
+        .iter()
+        .flat_map(|info| {
+            let mut fields = tlv::encode(0x06, info.protocol.as_bytes());
+            fields.extend(tlv::encode(0x02, &integer(info.version)));
+            if let Some(parameters) = info.parameters {
+                fields.extend(tlv::encode(0x02, &integer(parameters.id())));
+            }
+            tlv::encode(0x30, &fields)
+        })
+        .collect();
+    tlv::encode(0x31, &infos)
+}
+
+/// A small non-negative INTEGER's DER content.
+fn integer(n: u32) -> Vec<u8> {
+    let bytes = n.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(3);
+    let mut out = bytes[first..].to_vec();
+    if out[0] & 0x80 != 0 {
+        out.insert(0, 0);
+    }
+    out
+}
+
+impl PaceInfo {
+    /// A chip ID card's offer: ECDH generic mapping, AES-128, brainpoolP256r1, version 2.
+    pub fn ecdh_generic(cipher: Cipher, parameters: DomainParameters) -> PaceInfo {
+        PaceInfo {
+            protocol: protocol_oid(KeyAgreement::Ecdh, Mapping::Generic, cipher),
+            agreement: KeyAgreement::Ecdh,
+            mapping: Mapping::Generic,
+            cipher,
+            version: 2,
+            parameters: Some(parameters),
+        }
+    }
 }
 
 /// The PACE variants EF.CardAccess offers, in the order the chip lists them.
@@ -213,6 +285,26 @@ mod tests {
                 parameters: Some(DomainParameters::BrainpoolP256r1),
             }]
         );
+    }
+
+    #[test]
+    fn encoding_gives_back_the_worked_examples_file() {
+        let offer = PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1);
+        assert_eq!(offer.protocol, Oid::new_unwrap(PROTOCOL));
+        assert_eq!(encode(std::slice::from_ref(&offer)), hex(WORKED_EXAMPLE));
+        for id in 0..=18 {
+            if let Some(p) = DomainParameters::from_id(id) {
+                assert_eq!(p.id(), id);
+            }
+        }
+        let many = [
+            PaceInfo::ecdh_generic(Cipher::Des3, DomainParameters::NistP384),
+            PaceInfo {
+                version: 300,
+                ..PaceInfo::ecdh_generic(Cipher::Aes(256), DomainParameters::BrainpoolP512r1)
+            },
+        ];
+        assert_eq!(parse(&encode(&many)).unwrap(), many);
     }
 
     #[test]

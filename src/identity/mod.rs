@@ -20,6 +20,7 @@ pub mod ef_com;
 pub mod evidence_recheck;
 pub mod expiry_candidates;
 pub mod lds;
+pub mod pace;
 pub mod pace_keys;
 pub mod pace_mapping;
 pub mod pace_token;

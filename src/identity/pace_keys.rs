@@ -118,6 +118,30 @@ pub fn decrypt_nonce(key: &[u8], cipher: Cipher, encrypted: &[u8]) -> Result<Vec
     }
 }
 
+/// z = E(K_π, s): the chip's side, its nonce encrypted for the terminal (CBC, zero IV).
+pub fn encrypt_nonce(key: &[u8], cipher: Cipher, nonce: &[u8]) -> Result<Vec<u8>, NonceError> {
+    use crate::identity::secure_messaging::{aes_cbc, tdes_encrypt};
+    let block = match cipher {
+        Cipher::Des3 => 8,
+        Cipher::Aes(_) => 16,
+    };
+    if nonce.is_empty() || !nonce.len().is_multiple_of(block) {
+        return Err(NonceError::NotBlocks);
+    }
+    match cipher {
+        Cipher::Des3 => {
+            let key: &[u8; 16] = key.try_into().map_err(|_| NonceError::BadKey)?;
+            Ok(tdes_encrypt(key, nonce))
+        }
+        Cipher::Aes(bits) if key.len() == usize::from(bits / 8) => {
+            let mut encrypted = nonce.to_vec();
+            aes_cbc(key, &[0; 16], &mut encrypted, true).ok_or(NonceError::BadKey)?;
+            Ok(encrypted)
+        }
+        Cipher::Aes(_) => Err(NonceError::BadKey),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +156,10 @@ mod tests {
         assert_eq!(k_pi, hex(g1::K_PI));
         let s = decrypt_nonce(&k_pi, Cipher::Aes(128), &hex(g1::NONCE_ENCRYPTED)).unwrap();
         assert_eq!(s, hex(g1::NONCE));
+        assert_eq!(
+            encrypt_nonce(&k_pi, Cipher::Aes(128), &s).unwrap(),
+            hex(g1::NONCE_ENCRYPTED)
+        );
         let shared = hex(g1::SHARED_SECRET);
         assert_eq!(kdf(&shared, 1, Cipher::Aes(128)), hex(g1::KS_ENC));
         assert_eq!(kdf(&shared, 2, Cipher::Aes(128)), hex(g1::KS_MAC));

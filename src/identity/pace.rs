@@ -1,0 +1,629 @@
+//! The PACE exchange (ICAO Doc 9303 part 11, §4.4.4) as two pure state machines — the
+//! terminal's (the kiosk's reader, `Terminal`) and the chip's (the software chip, `Chip`) —
+//! and the APDUs that carry it: MSE:Set AT naming the protocol and the password, then four
+//! chained General Authenticate commands whose dynamic authentication data (7C) hold the
+//! encrypted nonce (80), the mapping keys (81/82), the ephemeral keys (83/84) and the
+//! tokens (85/86). ECDH generic mapping on the curves `pace_mapping` has; 3DES or AES session
+//! keys. Randomness comes in as arguments, so appendix G.1's worked example replays byte for
+//! byte; the IO is `chip_session`'s (reader) and `emrtd_chip`'s (card). Keys are wiped on drop.
+
+use crate::identity::access_key::BacKeys;
+use crate::identity::apdu::Command;
+use crate::identity::card_access::{Cipher, DomainParameters, KeyAgreement, Mapping, PaceInfo};
+use crate::identity::pace_keys::{self, NonceError, PacePassword};
+use crate::identity::pace_mapping::{self, MappingError};
+use crate::identity::pace_token;
+use crate::identity::secure_messaging::SecureChannel;
+use crate::identity::tlv;
+use der::asn1::ObjectIdentifier as Oid;
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+pub const INS_MSE: u8 = 0x22;
+pub const INS_GENERAL_AUTHENTICATE: u8 = 0x86;
+/// MSE:Set AT for mutual authentication (P1 C1, P2 A4).
+pub const MSE_SET_AT: (u8, u8) = (0xC1, 0xA4);
+
+/// Dynamic authentication data objects, in the order they are exchanged.
+pub const TAG_ENCRYPTED_NONCE: u32 = 0x80;
+pub const TAG_MAPPING_TERMINAL: u32 = 0x81;
+pub const TAG_MAPPING_CHIP: u32 = 0x82;
+pub const TAG_EPHEMERAL_TERMINAL: u32 = 0x83;
+pub const TAG_EPHEMERAL_CHIP: u32 = 0x84;
+pub const TAG_TOKEN_TERMINAL: u32 = 0x85;
+pub const TAG_TOKEN_CHIP: u32 = 0x86;
+
+/// The nonce the chip draws: 16 bytes, a whole number of blocks for 3DES and AES.
+pub const NONCE_LENGTH: usize = 16;
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PaceError {
+    #[error("PACE variant not supported here: {0}")]
+    Unsupported(String),
+    #[error("malformed {0}")]
+    Malformed(&'static str),
+    #[error("the nonce: {0}")]
+    Nonce(#[from] NonceError),
+    #[error("the key agreement: {0}")]
+    Mapping(#[from] MappingError),
+    #[error("the other side sent our own public key back")]
+    Reflected,
+    #[error("the authentication token does not match: the password is wrong")]
+    WrongToken,
+    #[error("a step out of order")]
+    OutOfOrder,
+}
+
+/// The curve of a PACE offer this reader and the software chip can run: ECDH, generic
+/// mapping, standardized parameters with arithmetic here.
+pub fn runnable(info: &PaceInfo) -> Result<DomainParameters, PaceError> {
+    if info.agreement != KeyAgreement::Ecdh {
+        return Err(PaceError::Unsupported("DH key agreement".into()));
+    }
+    if info.mapping != Mapping::Generic {
+        return Err(PaceError::Unsupported(format!(
+            "{:?} mapping",
+            info.mapping
+        )));
+    }
+    let Some(curve) = info.parameters else {
+        return Err(PaceError::Unsupported(
+            "proprietary domain parameters".into(),
+        ));
+    };
+    if !pace_mapping::supports(curve) {
+        return Err(PaceError::Unsupported(format!("{curve:?}")));
+    }
+    if !matches!(info.cipher, Cipher::Des3 | Cipher::Aes(128 | 192 | 256)) {
+        return Err(PaceError::Unsupported(format!("{:?}", info.cipher)));
+    }
+    Ok(curve)
+}
+
+/// MSE:Set AT: the protocol (80), the password (83: 1 MRZ, 2 CAN) and, when the chip offers
+/// the protocol on more than one set of parameters, which (84).
+pub fn set_at(info: &PaceInfo, password: &PacePassword, parameter_id: Option<u32>) -> Command {
+    let mut data = tlv::encode(0x80, info.protocol.as_bytes());
+    data.extend(tlv::encode(0x83, &[password.reference()]));
+    if let Some(id) = parameter_id {
+        data.extend(tlv::encode(0x84, &[id as u8]));
+    }
+    Command::new(0x00, INS_MSE, MSE_SET_AT.0, MSE_SET_AT.1).with_data(data)
+}
+
+/// What an MSE:Set AT asked for (the chip's side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAt {
+    pub protocol: Oid,
+    pub password_reference: u8,
+    pub parameter_id: Option<u32>,
+}
+
+pub fn parse_set_at(data: &[u8]) -> Result<SetAt, PaceError> {
+    let bad = PaceError::Malformed("MSE:Set AT");
+    let objects = tlv::children(data).map_err(|_| bad.clone())?;
+    let find = |tag| objects.iter().find(|o| o.tag == tag).map(|o| o.value);
+    let protocol = Oid::from_bytes(find(0x80).ok_or(bad.clone())?).map_err(|_| bad.clone())?;
+    let password_reference = match find(0x83) {
+        Some([reference]) => *reference,
+        _ => return Err(bad),
+    };
+    let parameter_id = match find(0x84) {
+        None => None,
+        Some([id]) => Some(u32::from(*id)),
+        Some(_) => return Err(bad),
+    };
+    Ok(SetAt {
+        protocol,
+        password_reference,
+        parameter_id,
+    })
+}
+
+/// One General Authenticate: `objects` inside 7C; chained (CLA 10) except the last.
+pub fn general_authenticate(objects: &[(u32, &[u8])], last: bool) -> Command {
+    let inner: Vec<u8> = objects
+        .iter()
+        .flat_map(|(tag, value)| tlv::encode(*tag, value))
+        .collect();
+    Command::new(
+        if last { 0x00 } else { 0x10 },
+        INS_GENERAL_AUTHENTICATE,
+        0,
+        0,
+    )
+    .with_data(tlv::encode(0x7C, &inner))
+    .with_le(256)
+}
+
+/// The value of `tag` in dynamic authentication data (`7C { … }`).
+pub fn dynamic_object(data: &[u8], tag: u32, what: &'static str) -> Result<Vec<u8>, PaceError> {
+    let (outer, rest) = tlv::expect(data, 0x7C).map_err(|_| PaceError::Malformed(what))?;
+    if !rest.is_empty() {
+        return Err(PaceError::Malformed(what));
+    }
+    tlv::children(outer.value)
+        .map_err(|_| PaceError::Malformed(what))?
+        .into_iter()
+        .find(|o| o.tag == tag)
+        .map(|o| o.value.to_vec())
+        .ok_or(PaceError::Malformed(what))
+}
+
+/// The session's secure channel from the agreed secret: KDF counters 1 and 2, the counter 0.
+fn channel(secret: &[u8], cipher: Cipher) -> (SecureChannel, Zeroizing<Vec<u8>>) {
+    let k_enc = Zeroizing::new(pace_keys::kdf(secret, 1, cipher));
+    let k_mac = Zeroizing::new(pace_keys::kdf(secret, 2, cipher));
+    let channel = match cipher {
+        Cipher::Des3 => {
+            let mut keys = BacKeys {
+                k_enc: [0; 16],
+                k_mac: [0; 16],
+            };
+            keys.k_enc.copy_from_slice(&k_enc);
+            keys.k_mac.copy_from_slice(&k_mac);
+            SecureChannel::new(keys, 0)
+        }
+        Cipher::Aes(_) => SecureChannel::aes(k_enc.to_vec(), k_mac.to_vec())
+            .expect("KDF gives keys of the cipher's length"),
+    };
+    (channel, k_mac)
+}
+
+struct Suite {
+    curve: DomainParameters,
+    cipher: Cipher,
+    protocol: Oid,
+}
+
+impl Suite {
+    fn of(info: &PaceInfo) -> Result<Suite, PaceError> {
+        Ok(Suite {
+            curve: runnable(info)?,
+            cipher: info.cipher,
+            protocol: info.protocol,
+        })
+    }
+
+    fn token(&self, k_mac: &[u8], other_public: &[u8]) -> [u8; 8] {
+        pace_token::token(k_mac, self.cipher, &self.protocol, other_public)
+            .expect("KDF gives a MAC key of the cipher's length")
+    }
+}
+
+/// Where an exchange is; every key wiped when it moves on or is dropped.
+enum Step {
+    Nonce {
+        k_pi: Zeroizing<Vec<u8>>,
+    },
+    Mapping {
+        nonce: Zeroizing<Vec<u8>>,
+        private: Zeroizing<Vec<u8>>,
+        public: Vec<u8>,
+    },
+    Ephemeral {
+        generator: Vec<u8>,
+        private: Zeroizing<Vec<u8>>,
+        public: Vec<u8>,
+    },
+    Keyed {
+        own_public: Vec<u8>,
+        other_public: Vec<u8>,
+        channel: Box<SecureChannel>,
+        k_mac: Zeroizing<Vec<u8>>,
+    },
+    Done,
+}
+
+/// The terminal's half. Each method takes the chip's last answer (and this side's random
+/// key for the step) and gives what to send next.
+pub struct Terminal {
+    suite: Suite,
+    step: Step,
+}
+
+impl Terminal {
+    pub fn new(info: &PaceInfo, password: &PacePassword) -> Result<Terminal, PaceError> {
+        let suite = Suite::of(info)?;
+        let k_pi = Zeroizing::new(password.key(suite.cipher));
+        Ok(Terminal {
+            suite,
+            step: Step::Nonce { k_pi },
+        })
+    }
+
+    pub fn curve(&self) -> DomainParameters {
+        self.suite.curve
+    }
+
+    /// The chip's encrypted nonce in; the terminal's mapping public key out.
+    pub fn mapping_key(
+        &mut self,
+        encrypted_nonce: &[u8],
+        private: Zeroizing<Vec<u8>>,
+    ) -> Result<Vec<u8>, PaceError> {
+        let Step::Nonce { k_pi } = &self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let nonce = Zeroizing::new(pace_keys::decrypt_nonce(
+            k_pi,
+            self.suite.cipher,
+            encrypted_nonce,
+        )?);
+        let public = pace_mapping::public_key(self.suite.curve, &private)?;
+        self.step = Step::Mapping {
+            nonce,
+            private,
+            public: public.clone(),
+        };
+        Ok(public)
+    }
+
+    /// The chip's mapping public key in; the terminal's ephemeral public key out.
+    pub fn ephemeral_key(
+        &mut self,
+        chip_mapping_public: &[u8],
+        private: Zeroizing<Vec<u8>>,
+    ) -> Result<Vec<u8>, PaceError> {
+        let Step::Mapping {
+            nonce,
+            private: mapping_private,
+            public: mapping_public,
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        if chip_mapping_public == mapping_public.as_slice() {
+            return Err(PaceError::Reflected);
+        }
+        let generator = pace_mapping::mapped_generator(
+            self.suite.curve,
+            nonce,
+            mapping_private,
+            chip_mapping_public,
+        )?;
+        let public = pace_mapping::public_key_on(self.suite.curve, &generator, &private)?;
+        self.step = Step::Ephemeral {
+            generator,
+            private,
+            public: public.clone(),
+        };
+        Ok(public)
+    }
+
+    /// The chip's ephemeral public key in; the terminal's token out.
+    pub fn token(&mut self, chip_public: &[u8]) -> Result<[u8; 8], PaceError> {
+        let Step::Ephemeral {
+            private, public, ..
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        if chip_public == public.as_slice() {
+            return Err(PaceError::Reflected);
+        }
+        let secret = Zeroizing::new(pace_mapping::shared_secret(
+            self.suite.curve,
+            private,
+            chip_public,
+        )?);
+        let (channel, k_mac) = channel(&secret, self.suite.cipher);
+        let token = self.suite.token(&k_mac, chip_public);
+        self.step = Step::Keyed {
+            own_public: public.clone(),
+            other_public: chip_public.to_vec(),
+            channel: Box::new(channel),
+            k_mac,
+        };
+        Ok(token)
+    }
+
+    /// The chip's token in; the secure channel out when it proves the chip knew the password.
+    pub fn finish(&mut self, chip_token: &[u8]) -> Result<SecureChannel, PaceError> {
+        let Step::Keyed {
+            own_public, k_mac, ..
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let expected = self.suite.token(k_mac, own_public);
+        if !pace_token::same_token(&expected, chip_token) {
+            return Err(PaceError::WrongToken);
+        }
+        match std::mem::replace(&mut self.step, Step::Done) {
+            Step::Keyed { channel, .. } => Ok(*channel),
+            _ => Err(PaceError::OutOfOrder),
+        }
+    }
+}
+
+/// The chip's half, mirrored: the nonce first, then an answer to each terminal message.
+pub struct Chip {
+    suite: Suite,
+    step: Step,
+    encrypted_nonce: Vec<u8>,
+}
+
+impl Chip {
+    /// Starts an exchange with the password the terminal named and a fresh `nonce`.
+    pub fn new(info: &PaceInfo, password: &PacePassword, nonce: &[u8]) -> Result<Chip, PaceError> {
+        let suite = Suite::of(info)?;
+        let k_pi = Zeroizing::new(password.key(suite.cipher));
+        let encrypted_nonce = pace_keys::encrypt_nonce(&k_pi, suite.cipher, nonce)?;
+        Ok(Chip {
+            suite,
+            step: Step::Mapping {
+                nonce: Zeroizing::new(nonce.to_vec()),
+                private: Zeroizing::new(Vec::new()),
+                public: Vec::new(),
+            },
+            encrypted_nonce,
+        })
+    }
+
+    pub fn curve(&self) -> DomainParameters {
+        self.suite.curve
+    }
+
+    pub fn encrypted_nonce(&self) -> &[u8] {
+        &self.encrypted_nonce
+    }
+
+    /// The terminal's mapping public key in; the chip's out.
+    pub fn mapping_key(
+        &mut self,
+        terminal_public: &[u8],
+        private: Zeroizing<Vec<u8>>,
+    ) -> Result<Vec<u8>, PaceError> {
+        let Step::Mapping { nonce, public, .. } = &self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        if !public.is_empty() {
+            return Err(PaceError::OutOfOrder);
+        }
+        let own = pace_mapping::public_key(self.suite.curve, &private)?;
+        if own == terminal_public {
+            return Err(PaceError::Reflected);
+        }
+        let generator =
+            pace_mapping::mapped_generator(self.suite.curve, nonce, &private, terminal_public)?;
+        self.step = Step::Ephemeral {
+            generator,
+            private: Zeroizing::new(Vec::new()),
+            public: Vec::new(),
+        };
+        Ok(own)
+    }
+
+    /// The terminal's ephemeral public key in; the chip's out (the session keys are agreed).
+    pub fn ephemeral_key(
+        &mut self,
+        terminal_public: &[u8],
+        private: Zeroizing<Vec<u8>>,
+    ) -> Result<Vec<u8>, PaceError> {
+        let Step::Ephemeral { generator, .. } = &self.step else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let own = pace_mapping::public_key_on(self.suite.curve, generator, &private)?;
+        if own == terminal_public {
+            return Err(PaceError::Reflected);
+        }
+        let secret = Zeroizing::new(pace_mapping::shared_secret(
+            self.suite.curve,
+            &private,
+            terminal_public,
+        )?);
+        let (channel, k_mac) = channel(&secret, self.suite.cipher);
+        self.step = Step::Keyed {
+            own_public: own.clone(),
+            other_public: terminal_public.to_vec(),
+            channel: Box::new(channel),
+            k_mac,
+        };
+        Ok(own)
+    }
+
+    /// The terminal's token in; the chip's token and the secure channel out when the
+    /// terminal knew the password (`WrongToken` otherwise).
+    pub fn finish(&mut self, terminal_token: &[u8]) -> Result<([u8; 8], SecureChannel), PaceError> {
+        let Step::Keyed {
+            own_public,
+            other_public,
+            k_mac,
+            ..
+        } = &self.step
+        else {
+            return Err(PaceError::OutOfOrder);
+        };
+        let expected = self.suite.token(k_mac, own_public);
+        if !pace_token::same_token(&expected, terminal_token) {
+            self.step = Step::Done;
+            return Err(PaceError::WrongToken);
+        }
+        let token = self.suite.token(k_mac, other_public);
+        match std::mem::replace(&mut self.step, Step::Done) {
+            Step::Keyed { channel, .. } => Ok((token, *channel)),
+            _ => Err(PaceError::OutOfOrder),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::identity::apdu::Response;
+    use crate::identity::card_access;
+    use crate::identity::test_vectors::{self as g1, hex, sec1};
+
+    fn secret(text: &str) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(hex(text))
+    }
+
+    fn worked_example_offer() -> PaceInfo {
+        card_access::parse(&hex(g1::CARD_ACCESS)).unwrap().remove(0)
+    }
+
+    /// ICAO 9303-11 appendix G.1 end to end: both halves, given the example's random numbers,
+    /// send exactly the example's messages and open the same channel.
+    #[test]
+    fn the_worked_example_runs_between_terminal_and_chip() {
+        let offer = worked_example_offer();
+        let password = PacePassword::Mrz(g1::MRZ.into());
+        let set_at = set_at(&offer, &password, None);
+        assert_eq!(
+            hex::encode_upper(set_at.to_bytes()),
+            "0022C1A40F800A04007F00070202040202830101"
+        );
+        assert_eq!(
+            parse_set_at(&set_at.data).unwrap(),
+            SetAt {
+                protocol: offer.protocol,
+                password_reference: 1,
+                parameter_id: None
+            }
+        );
+
+        let mut chip = Chip::new(&offer, &password, &hex(g1::NONCE)).unwrap();
+        let mut terminal = Terminal::new(&offer, &password).unwrap();
+        assert_eq!(chip.encrypted_nonce(), hex(g1::NONCE_ENCRYPTED));
+
+        let pk_map_pcd = terminal
+            .mapping_key(chip.encrypted_nonce(), secret(g1::SK_MAP_PCD))
+            .unwrap();
+        assert_eq!(pk_map_pcd, sec1(g1::PK_MAP_PCD));
+        let pk_map_picc = chip
+            .mapping_key(&pk_map_pcd, secret(g1::SK_MAP_PICC))
+            .unwrap();
+        assert_eq!(pk_map_picc, sec1(g1::PK_MAP_PICC));
+
+        let pk_pcd = terminal
+            .ephemeral_key(&pk_map_picc, secret(g1::SK_PCD))
+            .unwrap();
+        assert_eq!(pk_pcd, sec1(g1::PK_PCD));
+        let pk_picc = chip.ephemeral_key(&pk_pcd, secret(g1::SK_PICC)).unwrap();
+        assert_eq!(pk_picc, sec1(g1::PK_PICC));
+
+        let t_pcd = terminal.token(&pk_picc).unwrap();
+        assert_eq!(t_pcd.to_vec(), hex(g1::T_PCD));
+        let (t_picc, mut chip_channel) = chip.finish(&t_pcd).unwrap();
+        assert_eq!(t_picc.to_vec(), hex(g1::T_PICC));
+        let mut channel = terminal.finish(&t_picc).unwrap();
+
+        // The first protected command goes through and back on both sides.
+        let select = Command::select_application(&crate::devices::card_reader::EMRTD_AID);
+        let wire = channel.protect(&select);
+        assert_eq!(chip_channel.unprotect_command(&wire).unwrap(), select);
+        let answer = chip_channel.protect_response(&Response::status(0x9000));
+        assert_eq!(channel.unprotect(&answer).unwrap().sw, 0x9000);
+        assert_eq!(channel.ssc(), 2);
+    }
+
+    #[test]
+    fn the_general_authenticate_messages_are_chained_and_wrapped() {
+        let first = general_authenticate(&[], false);
+        assert_eq!(hex::encode_upper(first.to_bytes()), "10860000027C0000");
+        let last = general_authenticate(&[(TAG_TOKEN_TERMINAL, &hex(g1::T_PCD))], true);
+        assert_eq!(
+            hex::encode_upper(last.to_bytes()),
+            "008600000C7C0A8508C2B0BD78D94BA86600"
+        );
+        let answer = tlv::encode(0x7C, &tlv::encode(0x86, &hex(g1::T_PICC)));
+        assert_eq!(
+            dynamic_object(&answer, TAG_TOKEN_CHIP, "token").unwrap(),
+            hex(g1::T_PICC)
+        );
+        for broken in [&answer[..answer.len() - 1], &answer[2..], &[0x7C, 0][..]] {
+            assert!(dynamic_object(broken, TAG_TOKEN_CHIP, "token").is_err());
+        }
+        let mut trailing = answer.clone();
+        trailing.push(0);
+        assert!(dynamic_object(&trailing, TAG_TOKEN_CHIP, "token").is_err());
+    }
+
+    /// Runs a whole exchange with fresh random keys; the chip's password may differ.
+    fn exchange(
+        offer: &PaceInfo,
+        terminal_password: &PacePassword,
+        chip_password: &PacePassword,
+    ) -> Result<(SecureChannel, SecureChannel), PaceError> {
+        let curve = runnable(offer)?;
+        let key = || pace_mapping::random_private_key(curve).unwrap();
+        let mut chip = Chip::new(offer, chip_password, &[0x5A; NONCE_LENGTH])?;
+        let mut terminal = Terminal::new(offer, terminal_password)?;
+        let a = terminal.mapping_key(chip.encrypted_nonce(), key())?;
+        let b = chip.mapping_key(&a, key())?;
+        let c = terminal.ephemeral_key(&b, key())?;
+        let d = chip.ephemeral_key(&c, key())?;
+        let t = terminal.token(&d)?;
+        let (u, chip_channel) = chip.finish(&t)?;
+        Ok((terminal.finish(&u)?, chip_channel))
+    }
+
+    #[test]
+    fn every_cipher_and_curve_opens_a_working_channel_with_the_right_can_only() {
+        let can = PacePassword::Can("047064".into());
+        for cipher in [
+            Cipher::Des3,
+            Cipher::Aes(128),
+            Cipher::Aes(192),
+            Cipher::Aes(256),
+        ] {
+            for curve in [
+                DomainParameters::BrainpoolP256r1,
+                DomainParameters::BrainpoolP384r1,
+                DomainParameters::NistP256,
+                DomainParameters::NistP384,
+            ] {
+                let offer = PaceInfo::ecdh_generic(cipher, curve);
+                let (mut reader, mut card) = exchange(&offer, &can, &can).unwrap();
+                let read = Command::read_binary(0, 4);
+                assert_eq!(
+                    card.unprotect_command(&reader.protect(&read)).unwrap(),
+                    read
+                );
+                let wrong = PacePassword::Can("047065".into());
+                assert_eq!(
+                    exchange(&offer, &wrong, &can).err(),
+                    Some(PaceError::WrongToken),
+                    "{cipher:?} {curve:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unsupported_offers_steps_out_of_order_and_reflected_keys_are_refused() {
+        let mut offer = PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP512r1);
+        assert!(matches!(runnable(&offer), Err(PaceError::Unsupported(_))));
+        offer.parameters = Some(DomainParameters::BrainpoolP256r1);
+        for (agreement, mapping) in [
+            (KeyAgreement::Dh, Mapping::Generic),
+            (KeyAgreement::Ecdh, Mapping::Integrated),
+            (KeyAgreement::Ecdh, Mapping::ChipAuthentication),
+        ] {
+            let other = PaceInfo {
+                agreement,
+                mapping,
+                ..offer.clone()
+            };
+            assert!(matches!(runnable(&other), Err(PaceError::Unsupported(_))));
+        }
+        let can = PacePassword::Can("123456".into());
+        let mut terminal = Terminal::new(&offer, &can).unwrap();
+        assert_eq!(terminal.token(&[4; 65]), Err(PaceError::OutOfOrder));
+        assert_eq!(terminal.finish(&[0; 8]).err(), Some(PaceError::OutOfOrder));
+        let key = || pace_mapping::random_private_key(DomainParameters::BrainpoolP256r1).unwrap();
+        let mine = terminal.mapping_key(&[1; 16], key()).unwrap();
+        assert_eq!(
+            terminal.ephemeral_key(&mine, key()),
+            Err(PaceError::Reflected)
+        );
+        assert!(matches!(
+            terminal.ephemeral_key(&[4, 1, 2], key()),
+            Err(PaceError::Mapping(MappingError::NotOnCurve))
+        ));
+        let mut chip = Chip::new(&offer, &can, &[1; 16]).unwrap();
+        assert_eq!(chip.finish(&[0; 8]).err(), Some(PaceError::OutOfOrder));
+        assert!(Chip::new(&offer, &can, &[1; 15]).is_err());
+    }
+}
