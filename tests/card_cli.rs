@@ -34,7 +34,9 @@ fn card_read_prints_the_fields_and_the_verification() {
     );
     assert_eq!(json["dg13"]["2"][0], "Trần Thị Bích Ngọc");
     assert_eq!(json["dg1"]["personal_id"], "079301000456");
-    assert_eq!(json["access_key"]["expiry_field"], "410702");
+    assert_eq!(json["access"]["protocol"], "PACE");
+    assert_eq!(json["access"]["password"], "CAN");
+    assert_eq!(json["access_key"]["mrz_key"], serde_json::Value::Null);
     assert_eq!(json["face"]["decodes"], true);
     let files: Vec<&str> = json["files"]
         .as_array()
@@ -43,6 +45,22 @@ fn card_read_prints_the_fields_and_the_verification() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert_eq!(files, ["EF.COM", "DG1", "DG13", "DG2", "EF.SOD"]);
+
+    // A chip without PACE opens with BAC and the expiry the renewal rules give.
+    let (ok, out, err) = xakiosk(&[
+        "card",
+        "read",
+        "--id",
+        "079301000456",
+        "--birth",
+        "02/07/2001",
+        "--sim-chip",
+        "bac-only",
+    ]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["access"]["protocol"], "BAC");
+    assert_eq!(json["access_key"]["mrz_key"]["expiry_field"], "410702");
 
     // Against an empty trust list the same card is honestly "not trusted".
     let empty = tempfile::tempdir().unwrap();
@@ -58,6 +76,23 @@ fn card_read_prints_the_fields_and_the_verification() {
     ]);
     assert!(ok);
     assert!(out.contains("\"signer_not_trusted\""), "{out}");
+}
+
+#[test]
+fn card_read_opens_a_pace_card_from_the_qr_text_alone() {
+    let qr = "038162000789||Lê Thị Hường|08031962|Nữ|Thôn Đông, xã Cẩm Tú, huyện Cẩm Thủy, Thanh Hóa|05052021";
+    let (ok, out, err) = xakiosk(&["card", "read", "--qr", qr]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["access"]["protocol"], "PACE");
+    assert_eq!(json["access"]["password"], "CAN");
+    assert_eq!(json["access"]["variant"], "ECDH-GM brainpoolP256r1 AES-128");
+    assert!(json["apdus"].as_u64().unwrap() > 7);
+    assert_eq!(
+        json["passive_authentication"]["verdict"]["status"],
+        "verified"
+    );
+    assert_eq!(json["dg1"]["personal_id"], "038162000789");
 }
 
 #[test]
@@ -97,6 +132,7 @@ fn bad_input_is_a_message_and_an_exit_code() {
                 "02/07/2001",
                 "--expiry",
                 "01/01/2030",
+                "--no-can",
             ],
             "access keys",
         ),

@@ -1,17 +1,23 @@
-//! Reading the simulated CCCD chips through the same code a real reader uses: a full read
-//! with passive authentication, access keys derived from the QR, wrong keys, a card lifted
-//! mid-read, extended-length reads, and a chip that refuses reads before BAC.
+//! Reading the simulated CCCD chips through the same code a real reader uses: PACE with the
+//! card access number from the QR (the common case, no typing), BAC on chips without PACE,
+//! PACE-only chips, wrong CANs and MRZ keys, a card lifted at every stage, extended-length
+//! reads, reads by short file identifier at the minimum number of APDUs, and a chip that
+//! refuses reads before it is opened.
 
 use chrono::NaiveDate;
 use std::path::PathBuf;
-use xakiosk::devices::card_reader::{CardReader, EMRTD_AID, SimCardReader};
+use xakiosk::devices::DeviceError;
+use xakiosk::devices::card_reader::{CardReader, EMRTD_AID, ReaderStatus, SimCardReader};
+use xakiosk::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use xakiosk::identity::card_image::CardImage;
 use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::cccd_qr;
-use xakiosk::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
+use xakiosk::identity::chip_keys::{AccessKey, ChipKeys};
+use xakiosk::identity::chip_session::{ChipError, ChipRead, ReadOptions, ReadStep, read_chip};
 use xakiosk::identity::dg2_face;
 use xakiosk::identity::dg13::field;
 use xakiosk::identity::lds::EfId;
+use xakiosk::identity::pace_keys::PacePassword;
 use xakiosk::identity::trust_list::{TrustList, parse_certificates};
 
 fn folder() -> PathBuf {
@@ -34,10 +40,10 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 24).unwrap()
 }
 
-/// The keys the kiosk derives from the card's printed QR code.
-fn keys_from_qr(card: &CardImage) -> Vec<AccessKey> {
+/// The keys the kiosk derives from the card's printed QR code: its CAN and MRZ keys.
+fn keys_from_qr(card: &CardImage) -> ChipKeys {
     let qr = cccd_qr::parse(&card.qr).unwrap();
-    AccessKey::candidates(
+    ChipKeys::for_holder(
         &qr.personal_id,
         qr.birth_date,
         Some(qr.issue_date),
@@ -46,16 +52,53 @@ fn keys_from_qr(card: &CardImage) -> Vec<AccessKey> {
     )
 }
 
-fn reader_with(card: CardImage) -> SimCardReader {
+fn reader_with(chip: EmrtdChip) -> SimCardReader {
     let mut reader = SimCardReader::new();
-    reader.insert(EmrtdChip::new(card));
+    reader.insert(chip);
     reader
 }
 
+fn open_and_read(reader: &mut dyn CardReader, keys: &ChipKeys) -> Result<ChipRead, ChipError> {
+    read_chip(reader, keys, &trust(), ReadOptions::default(), &mut |_| {})
+}
+
+/// READ BINARYs a file of `bytes` takes at `size` bytes each (the first names the file by its
+/// short identifier, so no SELECT).
+fn reads(read: &ChipRead, size: usize) -> usize {
+    read.files.iter().map(|f| f.bytes.div_ceil(size)).sum()
+}
+
+/// EF.CardAccess (1), MSE:Set AT (1), General Authenticate (4), SELECT of the application (1).
+const PACE_OPENING: usize = 7;
+/// EF.CardAccess asked for (1, not found), SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE.
+const BAC_OPENING: usize = 4;
+
+/// A reader that keeps every status word the card answered.
+struct Recording {
+    inner: SimCardReader,
+    status_words: Vec<u16>,
+}
+
+impl CardReader for Recording {
+    fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
+        self.inner.status()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        let answer = self.inner.transmit(apdu)?;
+        if let [.., a, b] = answer.as_slice() {
+            self.status_words.push(u16::from_be_bytes([*a, *b]));
+        }
+        Ok(answer)
+    }
+    fn name(&self) -> String {
+        "recording".into()
+    }
+}
+
 #[test]
-fn every_test_card_reads_whole_and_verified_with_keys_from_its_qr() {
+fn every_test_card_opens_with_pace_and_the_card_number_from_its_qr_and_reads_verified() {
     for card in cards() {
-        let mut reader = reader_with(card.clone());
+        let mut reader = reader_with(EmrtdChip::new(card.clone()));
         let mut steps = Vec::new();
         let read = read_chip(
             &mut reader,
@@ -71,9 +114,14 @@ fn every_test_card_reads_whole_and_verified_with_keys_from_its_qr() {
             card.label,
             read.passive.verdict
         );
-        // The QR's issue date gives the right expiry at the first try.
-        assert_eq!(read.key_index, 0, "{}", card.label);
-        assert_eq!(read.expiry_field, card.expiry);
+        assert_eq!(
+            (read.access.protocol, read.access.password),
+            ("PACE", "CAN"),
+            "{}",
+            card.label
+        );
+        assert_eq!(read.access.variant, "ECDH-GM brainpoolP256r1 AES-128");
+        assert_eq!((read.key_index, read.expiry_field.as_deref()), (None, None));
         let dg13 = read.dg13.as_ref().unwrap();
         assert_eq!(dg13.first(field::FULL_NAME), Some(card.label.as_str()));
         assert_eq!(
@@ -84,7 +132,14 @@ fn every_test_card_reads_whole_and_verified_with_keys_from_its_qr() {
         assert!(read.dg1.check_digits_valid);
         let face = dg2_face::decode(read.face.as_ref().unwrap()).unwrap();
         assert_eq!(face.dimensions(), (240, 320));
-        // Progress: every file reported, ending complete, then the check.
+        // Progress: one password, every file reported, ending complete, then the check.
+        assert!(matches!(steps[0], ReadStep::Unlocking { n: 1, .. }));
+        assert!(
+            !steps
+                .iter()
+                .any(|s| matches!(s, ReadStep::Unlocking { n: 2.., .. })),
+            "the first password opened it"
+        );
         for ef in [EfId::Com, EfId::Dg(1), EfId::Dg(13), EfId::Dg(2), EfId::Sod] {
             let size = card.files[&ef].len();
             assert!(
@@ -97,14 +152,37 @@ fn every_test_card_reads_whole_and_verified_with_keys_from_its_qr() {
             );
         }
         assert_eq!(steps.last(), Some(&ReadStep::Checking));
-        // Short reads of 223 bytes: SELECT + ceil(size / 223) per file, BAC's 3 APDUs.
-        let minimum: usize = read
-            .files
-            .iter()
-            .map(|f| 1 + f.bytes.div_ceil(0xDF))
-            .sum::<usize>()
-            + 3;
-        assert_eq!(read.apdus, minimum, "{}", card.label);
+        // The minimum: PACE's seven APDUs, then reads of 223 bytes (AES) by short file
+        // identifier, no SELECT per file.
+        assert_eq!(
+            read.apdus,
+            PACE_OPENING + reads(&read, 223),
+            "{}",
+            card.label
+        );
+    }
+}
+
+#[test]
+fn a_chip_without_pace_opens_with_bac_and_the_mrz_keys_from_the_qr() {
+    for card in cards() {
+        let mut reader = reader_with(EmrtdChip::new(card.clone()).without_pace());
+        let read = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap();
+        assert!(read.passive.verdict.is_verified());
+        assert_eq!(
+            (read.access.protocol, read.access.pace_offered),
+            ("BAC", false)
+        );
+        // The QR's issue date gives the right expiry at the first try.
+        assert_eq!(read.key_index, Some(0), "{}", card.label);
+        assert_eq!(read.expiry_field.as_deref(), Some(card.expiry.as_str()));
+        // 3DES sessions fit 231 plain bytes in a short answer.
+        assert_eq!(
+            read.apdus,
+            BAC_OPENING + reads(&read, 231),
+            "{}",
+            card.label
+        );
     }
 }
 
@@ -112,43 +190,27 @@ fn every_test_card_reads_whole_and_verified_with_keys_from_its_qr() {
 fn without_the_issue_date_the_candidates_still_open_the_card() {
     let card = card("Trần Thị Bích Ngọc"); // issued within two years of 25: runs to 40
     let id = xakiosk::core::personal_id::PersonalId::parse(&card.personal_id).unwrap();
-    let keys = AccessKey::candidates(
-        &id,
-        NaiveDate::from_ymd_opt(2001, 7, 2).unwrap(),
-        None,
-        None,
-        today(),
-    );
-    let mut reader = reader_with(card);
-    let read = read_chip(
-        &mut reader,
-        &keys,
-        &trust(),
-        ReadOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert_eq!(read.expiry_field, "410702");
+    let birth = NaiveDate::from_ymd_opt(2001, 7, 2).unwrap();
+    let keys = ChipKeys::mrz_only(AccessKey::candidates(&id, birth, None, None, today()));
+    // With BAC, and with PACE and the MRZ as password (no CAN given).
+    for chip in [
+        EmrtdChip::new(card.clone()).without_pace(),
+        EmrtdChip::new(card.clone()),
+    ] {
+        let read = open_and_read(&mut reader_with(chip), &keys).unwrap();
+        assert_eq!(read.expiry_field.as_deref(), Some("410702"));
+        assert_eq!(read.access.password, "MRZ");
+    }
     // The card without expiry opens with the filler encoding.
     let card = card_named_expiry("<<<<<<");
     let id = xakiosk::core::personal_id::PersonalId::parse(&card.personal_id).unwrap();
-    let keys = AccessKey::candidates(
-        &id,
-        NaiveDate::from_ymd_opt(1962, 3, 8).unwrap(),
-        None,
-        None,
-        today(),
+    let birth = NaiveDate::from_ymd_opt(1962, 3, 8).unwrap();
+    let keys = ChipKeys::mrz_only(AccessKey::candidates(&id, birth, None, None, today()));
+    let read = open_and_read(&mut reader_with(EmrtdChip::new(card).without_pace()), &keys).unwrap();
+    assert_eq!(
+        (read.key_index, read.expiry_field.as_deref()),
+        (Some(0), Some("<<<<<<"))
     );
-    let mut reader = reader_with(card);
-    let read = read_chip(
-        &mut reader,
-        &keys,
-        &trust(),
-        ReadOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert_eq!((read.key_index, read.expiry_field.as_str()), (0, "<<<<<<"));
 }
 
 fn card_named_expiry(expiry: &str) -> CardImage {
@@ -156,31 +218,92 @@ fn card_named_expiry(expiry: &str) -> CardImage {
 }
 
 #[test]
-fn wrong_keys_are_refused_and_the_card_stays_usable() {
-    let card = card("Nguyễn Văn An");
-    let mut reader = reader_with(card.clone());
-    let wrong = AccessKey {
-        document_number: card.personal_id[3..].to_string(),
-        birth: card.birth.clone(),
-        expiry: "300101".into(),
-    };
-    let err = read_chip(
-        &mut reader,
-        &[wrong.clone(), wrong],
-        &trust(),
-        ReadOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap_err();
-    assert_eq!(err, ChipError::WrongKey { tried: 2 });
+fn a_pace_only_chip_opens_with_the_can_or_the_mrz_and_refuses_bac() {
+    let card = card("Lê Thị Hường");
+    let mut reader = reader_with(EmrtdChip::new(card.clone()).without_bac());
+    let read = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap();
+    assert_eq!(
+        (read.access.protocol, read.access.password),
+        ("PACE", "CAN")
+    );
+    let mrz = keys_from_qr(&card).mrz;
     let read = read_chip(
         &mut reader,
-        &keys_from_qr(&card),
+        &ChipKeys::mrz_only(mrz),
         &trust(),
         ReadOptions::default(),
         &mut |_| {},
     )
     .unwrap();
+    assert_eq!(
+        (read.access.protocol, read.access.password),
+        ("PACE", "MRZ")
+    );
+    assert!(read.passive.verdict.is_verified());
+    // BAC's first command is not there (on a fresh chip: a plain command ends a session).
+    reader.insert(EmrtdChip::new(card.clone()).without_bac());
+    let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x07];
+    select.extend_from_slice(&EMRTD_AID);
+    assert_eq!(reader.transmit(&select).unwrap(), [0x90, 0x00]);
+    assert_eq!(
+        reader.transmit(&[0x00, 0x84, 0x00, 0x00, 0x08]).unwrap(),
+        [0x6D, 0x00]
+    );
+}
+
+#[test]
+fn a_wrong_can_is_answered_63cx_then_the_mrz_keys_are_tried() {
+    let card = card("Nguyễn Văn An");
+    let mut keys = keys_from_qr(&card);
+    keys.can = Some(PacePassword::Can("999999".into()));
+    let mut reader = Recording {
+        inner: reader_with(EmrtdChip::new(card.clone())),
+        status_words: Vec::new(),
+    };
+    let read = open_and_read(&mut reader, &keys).unwrap();
+    assert_eq!(
+        (read.access.protocol, read.access.password),
+        ("PACE", "MRZ")
+    );
+    assert_eq!(read.key_index, Some(0));
+    assert!(
+        reader.status_words.contains(&0x63C2),
+        "{:04X?}",
+        reader.status_words
+    );
+    // Nothing right: every password refused, and said so.
+    keys.mrz.truncate(1);
+    keys.mrz[0].expiry = "300101".into();
+    assert_eq!(
+        read_chip(
+            &mut reader,
+            &keys,
+            &trust(),
+            ReadOptions::default(),
+            &mut |_| {}
+        )
+        .unwrap_err(),
+        ChipError::WrongKey { tried: 2 }
+    );
+    // The chip counts down but a CAN is never blocked: the right one still opens it.
+    assert!(reader.status_words.contains(&0x63C1));
+    let read = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.password, "CAN");
+}
+
+#[test]
+fn wrong_keys_are_refused_and_the_card_stays_usable() {
+    let card = card("Nguyễn Văn An");
+    let mut reader = reader_with(EmrtdChip::new(card.clone()).without_pace());
+    let wrong = AccessKey {
+        document_number: card.personal_id[3..].to_string(),
+        birth: card.birth.clone(),
+        expiry: "300101".into(),
+    };
+    let err =
+        open_and_read(&mut reader, &ChipKeys::mrz_only(vec![wrong.clone(), wrong])).unwrap_err();
+    assert_eq!(err, ChipError::WrongKey { tried: 2 });
+    let read = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap();
     assert!(read.passive.verdict.is_verified());
     // With no trust list the same card says so, instead of "verified".
     let read = read_chip(
@@ -195,42 +318,66 @@ fn wrong_keys_are_refused_and_the_card_stays_usable() {
 }
 
 #[test]
-fn a_card_lifted_mid_read_is_reported_and_a_retry_works() {
+fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let card = card("Phạm Minh Đức");
-    for after in [1, 4, 12, 30] {
-        let mut reader = reader_with(card.clone());
+    let dh = PaceInfo {
+        agreement: xakiosk::identity::card_access::KeyAgreement::Dh,
+        ..PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::Modp2048_256)
+    };
+    for offers in [
+        vec![PaceInfo::ecdh_generic(
+            Cipher::Aes(256),
+            DomainParameters::BrainpoolP512r1,
+        )],
+        vec![dh],
+    ] {
+        let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+        let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+        assert_eq!(read.access.protocol, "BAC");
+        assert!(read.access.pace_offered);
+        assert!(
+            read.access.pace_skipped.contains("not supported"),
+            "{}",
+            read.access.pace_skipped
+        );
+    }
+    // 3DES on NIST P-384: a 3DES session reads 231 bytes at a time.
+    let offers = [PaceInfo::ecdh_generic(
+        Cipher::Des3,
+        DomainParameters::NistP384,
+    )];
+    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.variant, "ECDH-GM NIST P-384 3DES");
+    assert_eq!(read.apdus, PACE_OPENING + reads(&read, 231));
+    // One protocol on two curves: the reader names the parameters it picked (84) and the
+    // chip runs on those.
+    let offers = [
+        PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::BrainpoolP384r1),
+        PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::NistP256),
+    ];
+    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.variant, "ECDH-GM brainpoolP384r1 AES-192");
+    assert!(read.passive.verdict.is_verified());
+}
+
+#[test]
+fn a_card_lifted_at_any_stage_is_reported_and_a_retry_works() {
+    let card = card("Phạm Minh Đức");
+    // 0: reading EF.CardAccess; 1: MSE:Set AT; 2–5: General Authenticate; 6: SELECT; later:
+    // the files.
+    for after in [0, 1, 2, 3, 4, 5, 6, 12, 30] {
+        let mut reader = reader_with(EmrtdChip::new(card.clone()));
         reader.remove_after(after);
-        let err = read_chip(
-            &mut reader,
-            &keys_from_qr(&card),
-            &trust(),
-            ReadOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap_err();
+        let err = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap_err();
         assert_eq!(err, ChipError::Removed, "after {after}");
         assert_eq!(
-            read_chip(
-                &mut reader,
-                &keys_from_qr(&card),
-                &trust(),
-                ReadOptions::default(),
-                &mut |_| {}
-            )
-            .unwrap_err(),
+            open_and_read(&mut reader, &keys_from_qr(&card)).unwrap_err(),
             ChipError::NoCard
         );
         reader.insert(EmrtdChip::new(card.clone()));
-        assert!(
-            read_chip(
-                &mut reader,
-                &keys_from_qr(&card),
-                &trust(),
-                ReadOptions::default(),
-                &mut |_| {}
-            )
-            .is_ok()
-        );
+        assert!(open_and_read(&mut reader, &keys_from_qr(&card)).is_ok());
     }
 }
 
@@ -240,8 +387,7 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
     let options = ReadOptions {
         extended_read: Some(1024),
     };
-    let mut long_reader = SimCardReader::new();
-    long_reader.insert(EmrtdChip::new(card.clone()).with_extended_length(1024));
+    let mut long_reader = reader_with(EmrtdChip::new(card.clone()).with_extended_length(1024));
     let long = read_chip(
         &mut long_reader,
         &keys_from_qr(&card),
@@ -250,15 +396,9 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
         &mut |_| {},
     )
     .unwrap();
-    let minimum: usize = long
-        .files
-        .iter()
-        .map(|f| 1 + f.bytes.div_ceil(1024))
-        .sum::<usize>()
-        + 3;
-    assert_eq!(long.apdus, minimum);
+    assert_eq!(long.apdus, PACE_OPENING + reads(&long, 1024));
     // A short-only chip answers 6700 to the first long read; the reader falls back at once.
-    let mut short_reader = reader_with(card.clone());
+    let mut short_reader = reader_with(EmrtdChip::new(card.clone()));
     let short = read_chip(
         &mut short_reader,
         &keys_from_qr(&card),
@@ -267,13 +407,7 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
         &mut |_| {},
     )
     .unwrap();
-    let minimum: usize = short
-        .files
-        .iter()
-        .map(|f| 1 + f.bytes.div_ceil(0xDF))
-        .sum::<usize>()
-        + 3;
-    assert_eq!(short.apdus, minimum + 1);
+    assert_eq!(short.apdus, PACE_OPENING + reads(&short, 223) + 1);
     assert!(
         long.apdus * 2 < short.apdus,
         "{} vs {}",
@@ -284,8 +418,37 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
 }
 
 #[test]
+fn ef_card_access_is_readable_before_anything_and_select_mf_is_not_supported() {
+    let card = card("Nguyễn Văn An");
+    let mut reader = reader_with(EmrtdChip::new(card.clone()));
+    assert_eq!(
+        reader
+            .transmit(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00])
+            .unwrap(),
+        [0x6D, 0x00]
+    );
+    let by_sfi = reader.transmit(&[0x00, 0xB0, 0x9C, 0x00, 0x00]).unwrap();
+    let file = &card.files[&EfId::CardAccess];
+    assert_eq!(&by_sfi[..file.len()], file.as_slice());
+    assert_eq!(&by_sfi[file.len()..], [0x62, 0x82]);
+    assert_eq!(
+        reader
+            .transmit(&[0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1C])
+            .unwrap(),
+        [0x90, 0x00]
+    );
+    let selected = reader.transmit(&[0x00, 0xB0, 0x00, 0x00, 0x04]).unwrap();
+    assert_eq!(&selected[..4], &file[..4]);
+    // A data group is not readable that way.
+    assert_eq!(
+        reader.transmit(&[0x00, 0xB0, 0x81, 0x00, 0x04]).unwrap(),
+        [0x6A, 0x82]
+    );
+}
+
+#[test]
 fn the_chip_refuses_reads_before_bac_and_ends_the_session_on_a_plain_command() {
-    let mut reader = reader_with(card("Nguyễn Văn An"));
+    let mut reader = reader_with(EmrtdChip::new(card("Nguyễn Văn An")));
     let mut select = vec![0x00, 0xA4, 0x04, 0x0C, 0x07];
     select.extend_from_slice(&EMRTD_AID);
     assert_eq!(reader.transmit(&select).unwrap(), [0x90, 0x00]);

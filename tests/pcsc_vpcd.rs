@@ -1,6 +1,7 @@
 //! The real PC/SC path end to end: pcscd with vsmartcard's virtual reader driver (vpcd), a
 //! simulated chip served on vpcd's socket, and the kiosk's `PcscReader` reading it with the
-//! same code as for a real card — verified, then a card lifted mid-read. Needs the Debian
+//! same code as for a real card — opened with PACE and the card number from the QR, verified,
+//! then a card lifted mid-read. Needs the Debian
 //! packages pcscd and vsmartcard-vpcd (scripts/setup.sh installs them); starts pcscd itself
 //! when none is running.
 
@@ -15,7 +16,8 @@ use xakiosk::identity::card_image::CardImage;
 use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::card_side::vpcd_card::{self, VPCD_ADDRESS};
 use xakiosk::identity::cccd_qr;
-use xakiosk::identity::chip_session::{AccessKey, ChipError, ReadOptions, read_chip};
+use xakiosk::identity::chip_keys::ChipKeys;
+use xakiosk::identity::chip_session::{ChipError, ReadOptions, read_chip};
 use xakiosk::identity::trust_list::{TrustList, parse_certificates};
 
 struct Daemon(Option<Child>);
@@ -77,9 +79,10 @@ fn trust() -> TrustList {
     TrustList::with(parse_certificates(&pem).unwrap())
 }
 
-fn keys(card: &CardImage) -> Vec<AccessKey> {
+/// What the QR gives: the card access number (PACE) and the MRZ keys.
+fn keys(card: &CardImage) -> ChipKeys {
     let qr = cccd_qr::parse(&card.qr).unwrap();
-    AccessKey::candidates(
+    ChipKeys::for_holder(
         &qr.personal_id,
         qr.birth_date,
         Some(qr.issue_date),
@@ -131,11 +134,20 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
         read.passive.verdict
     );
     assert_eq!(read.dg13.as_ref().unwrap().first(2), Some("Nguyễn Văn An"));
+    assert_eq!(
+        (read.access.protocol, read.access.password),
+        ("PACE", "CAN"),
+        "PACE with the card number from the QR, through pcscd"
+    );
     assert!(reader.name().contains("Virtual PCD"));
 
     // Lift the card: the connection closes, pcscd reports no card.
     connection.shutdown(std::net::Shutdown::Both).unwrap();
-    assert!(server.join().unwrap() > 40);
+    assert_eq!(
+        server.join().unwrap(),
+        read.apdus,
+        "every APDU went through pcscd"
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     while reader.status().unwrap() != ReaderStatus::NoCard {
         assert!(
@@ -144,7 +156,7 @@ fn a_chip_on_the_virtual_reader_reads_through_pcscd_and_a_lifted_card_is_noticed
         );
         std::thread::yield_now();
     }
-    // A card lifted after 12 APDUs, in the middle of DG13.
+    // A card lifted after 12 APDUs, in the middle of DG2.
     let (_connection, lifted) = insert(card.clone(), Some(12));
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {

@@ -10,7 +10,8 @@ use crate::devices::card_reader::{CardReader, SimCardReader};
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
-use crate::identity::chip_session::{AccessKey, ReadOptions, read_chip};
+use crate::identity::chip_keys::ChipKeys;
+use crate::identity::chip_session::{ReadOptions, read_chip};
 use crate::identity::dg2_face::{self, ImageFormat};
 use crate::identity::qr_camera;
 use crate::identity::trust_list::{TrustList, parse_certificates};
@@ -45,6 +46,24 @@ pub struct ReadArgs {
     /// Largest extended-length read to try (bytes); default short reads
     #[arg(long)]
     pub extended_read: Option<usize>,
+    /// Open the chip with the MRZ keys only (BAC, or PACE with the MRZ), not with the card
+    /// access number from the ID
+    #[arg(long)]
+    pub no_can: bool,
+    /// With --reader sim: what the simulated chip offers
+    #[arg(long, value_enum, default_value_t = SimChip::Cccd)]
+    pub sim_chip: SimChip,
+}
+
+/// The simulated chip's access protocols.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SimChip {
+    /// PACE (CAN or MRZ) and BAC, as chip ID cards
+    Cccd,
+    /// BAC only (no EF.CardAccess)
+    BacOnly,
+    /// PACE only (BAC refused)
+    PaceOnly,
 }
 
 /// `xakiosk card …`.
@@ -127,7 +146,11 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
             })?,
     };
     let mut reader = SimCardReader::new();
-    let chip = EmrtdChip::new(card);
+    let chip = match args.sim_chip {
+        SimChip::Cccd => EmrtdChip::new(card),
+        SimChip::BacOnly => EmrtdChip::new(card).without_pace(),
+        SimChip::PaceOnly => EmrtdChip::new(card).without_bac(),
+    };
     reader.insert(match args.extended_read {
         Some(n) => chip.with_extended_length(n),
         None => chip,
@@ -160,7 +183,10 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
         .as_deref()
         .map(|e| date(e, "expiry date"))
         .transpose()?;
-    let keys = AccessKey::candidates(&id, birth, issue, expiry, today);
+    let mut keys = ChipKeys::for_holder(&id, birth, issue, expiry, today);
+    if args.no_can {
+        keys.can = None;
+    }
     let (mut reader, simulated) = reader_for(args, &id)?;
     let mut trust = TrustList::empty();
     for folder in &args.trust {
@@ -210,7 +236,11 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
     });
     Ok(json!({
         "reader": reader.name(),
-        "access_key": { "tried": read.key_index + 1, "of": keys.len(), "expiry_field": read.expiry_field },
+        "access": read.access,
+        "access_key": {
+            "password": read.access.password,
+            "mrz_key": read.key_index.map(|i| json!({ "tried": i + 1, "of": keys.mrz.len(), "expiry_field": read.expiry_field })),
+        },
         "apdus": read.apdus,
         "milliseconds": started.elapsed().as_millis() as u64,
         "files": read.files,

@@ -52,6 +52,7 @@ struct CardJson {
 
 fn ef_from_name(name: &str) -> Option<EfId> {
     match name {
+        "EF.CardAccess" => Some(EfId::CardAccess),
         "EF.COM" => Some(EfId::Com),
         "EF.SOD" => Some(EfId::Sod),
         _ => name.strip_prefix("DG")?.parse().ok().map(EfId::Dg),

@@ -1,15 +1,17 @@
 //! Reads a CCCD chip through any `CardReader` (PC/SC or the simulator — the same code):
-//! SELECT the eMRTD application, Basic Access Control with each candidate access key in turn,
-//! then under secure messaging EF.COM, DG1, DG13, DG2 and EF.SOD with READ BINARY as large as
-//! the card allows, and passive authentication of what was read. Reports progress per file.
-//! Blocking (it talks to a device): call it off the UI thread. Never logs card data.
+//! opens it (`chip_opening`: PACE with the card access number when EF.CardAccess offers it,
+//! BAC otherwise), then under secure messaging reads EF.COM, DG1, DG13, DG2 and EF.SOD by
+//! short file identifier (no SELECT per file where the chip allows) with READ BINARY as large
+//! as the session and the card allow, and runs passive authentication on what was read.
+//! Reports progress per file. Blocking (it talks to a device): call it off the UI thread.
+//! Never logs card data.
 
 use crate::devices::DeviceError;
-use crate::devices::card_reader::{CardReader, EMRTD_AID, card_removed};
-use crate::identity::access_key::{BacKeys, mrz_information};
-use crate::identity::apdu::{self, Command, Response};
-use crate::identity::bac::ReaderAuthentication;
-use crate::identity::card_side::emrtd_chip::SHORT_READ_MAX;
+use crate::devices::card_reader::CardReader;
+use crate::identity::apdu::{self, Command};
+use crate::identity::apdu_link::Link;
+use crate::identity::chip_keys::ChipKeys;
+use crate::identity::chip_opening::{self, AccessMethod};
 use crate::identity::dg1_mrz::Td1;
 use crate::identity::dg2_face::FaceImage;
 use crate::identity::dg13::Dg13;
@@ -21,53 +23,6 @@ use crate::identity::trust_list::TrustList;
 use crate::identity::{dg1_mrz, dg2_face, dg13, ef_com, tlv};
 use std::collections::BTreeMap;
 use thiserror::Error;
-
-/// The three MRZ fields that open the chip.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AccessKey {
-    pub document_number: String,
-    /// YYMMDD.
-    pub birth: String,
-    /// YYMMDD or the no-expiry encoding.
-    pub expiry: String,
-}
-
-impl std::fmt::Debug for AccessKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccessKey(..)")
-    }
-}
-
-impl AccessKey {
-    /// The keys to try for a holder: the document number (last 9 digits of the ID) and birth
-    /// date with each candidate expiry — the typed one alone when the resident gave it.
-    pub fn candidates(
-        id: &crate::core::personal_id::PersonalId,
-        birth: chrono::NaiveDate,
-        issue: Option<chrono::NaiveDate>,
-        typed_expiry: Option<chrono::NaiveDate>,
-        today: chrono::NaiveDate,
-    ) -> Vec<AccessKey> {
-        use crate::identity::expiry_candidates::{self, Expiry};
-        let expiries = match typed_expiry {
-            Some(date) => vec![Expiry::On(date)],
-            None => expiry_candidates::candidates(birth, issue, today),
-        };
-        expiry_candidates::mrz_fields(&expiries)
-            .into_iter()
-            .map(|expiry| AccessKey {
-                document_number: id.document_number().to_string(),
-                birth: birth.format("%y%m%d").to_string(),
-                expiry,
-            })
-            .collect()
-    }
-
-    fn bac_keys(&self) -> Option<BacKeys> {
-        mrz_information(&self.document_number, &self.birth, &self.expiry)
-            .map(|i| BacKeys::from_mrz_information(&i))
-    }
-}
 
 /// What the reading is doing, for the progress on screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,12 +83,14 @@ pub struct ChipRead {
     /// EF.SOD, DG1 and DG13 as read: sealed with the dossier for the portal to re-check.
     pub evidence: crate::core::chip_evidence::ChipEvidence,
     pub files: Vec<FileRead>,
-    /// Every APDU sent, BAC included.
+    /// Every APDU sent, opening included.
     pub apdus: usize,
-    /// Which candidate key opened the chip (0-based).
-    pub key_index: usize,
-    /// Which expiry field that key carried.
-    pub expiry_field: String,
+    /// PACE or BAC, and with which password.
+    pub access: AccessMethod,
+    /// Which MRZ key opened the chip (0-based); None when the card access number did.
+    pub key_index: Option<usize>,
+    /// Which expiry field that MRZ key carried.
+    pub expiry_field: Option<String>,
 }
 
 impl std::fmt::Debug for ChipRead {
@@ -160,79 +117,15 @@ impl Drop for ChipRead {
     }
 }
 
-struct Link<'a> {
-    reader: &'a mut dyn CardReader,
-    apdus: usize,
-}
-
-impl Link<'_> {
-    fn send(&mut self, command: &Command) -> Result<Response, ChipError> {
-        self.apdus += 1;
-        let bytes = self.reader.transmit(&command.to_bytes()).map_err(|e| {
-            if e == card_removed() {
-                ChipError::Removed
-            } else {
-                ChipError::Reader(e)
-            }
-        })?;
-        Response::parse(&bytes)
-            .ok_or_else(|| ChipError::Protocol("an answer shorter than a status word".into()))
-    }
-
-    fn send_secure(
-        &mut self,
-        channel: &mut SecureChannel,
-        command: &Command,
-    ) -> Result<Response, ChipError> {
-        let answer = self.send(&channel.protect(command))?;
-        channel
-            .unprotect(&answer)
-            .map_err(|e| ChipError::Protocol(e.to_string()))
-    }
-}
-
-fn random<const N: usize>() -> [u8; N] {
-    let mut out = [0u8; N];
-    getrandom::fill(&mut out).expect("system randomness");
-    out
-}
-
-fn select_application(link: &mut Link<'_>) -> Result<(), ChipError> {
-    let answer = link.send(&Command::select_application(&EMRTD_AID))?;
-    match answer.sw {
-        apdu::SW_OK => Ok(()),
-        _ => Err(ChipError::NotAnIdCard),
-    }
-}
-
-fn authenticate(link: &mut Link<'_>, key: &BacKeys) -> Result<Option<SecureChannel>, ChipError> {
-    let challenge = link.send(&Command::new(0x00, apdu::INS_GET_CHALLENGE, 0, 0).with_le(8))?;
-    let rnd_ic: [u8; 8] = match (challenge.sw, challenge.data.as_slice().try_into()) {
-        (apdu::SW_OK, Ok(rnd)) => rnd,
-        _ => {
-            return Err(ChipError::Protocol(format!(
-                "GET CHALLENGE answered {:04X}",
-                challenge.sw
-            )));
-        }
-    };
-    let auth = ReaderAuthentication::new(rnd_ic, random(), random());
-    let answer = link.send(
-        &Command::new(0x00, apdu::INS_EXTERNAL_AUTHENTICATE, 0, 0)
-            .with_data(auth.command_data(key))
-            .with_le(40),
-    )?;
-    if answer.sw != apdu::SW_OK {
-        return Ok(None);
-    }
-    Ok(auth.complete(key, &answer.data).ok())
-}
-
 struct FileReader<'a, 'b> {
     link: &'b mut Link<'a>,
     channel: SecureChannel,
     chunk: usize,
+    /// The largest short read of this session's cipher.
+    short_max: usize,
     extended_tried: bool,
+    /// Whether READ BINARY by short file identifier still works on this chip.
+    by_sfi: bool,
 }
 
 impl FileReader<'_, '_> {
@@ -243,18 +136,23 @@ impl FileReader<'_, '_> {
         progress: &mut dyn FnMut(ReadStep),
     ) -> Result<Option<(Vec<u8>, usize)>, ChipError> {
         let before = self.link.apdus;
-        let selected = self
-            .link
-            .send_secure(&mut self.channel, &Command::select_file(file.fid()))?;
-        if selected.sw == apdu::SW_FILE_NOT_FOUND {
-            return Ok(None);
-        }
-        if selected.sw != apdu::SW_OK {
-            return Err(ChipError::Protocol(format!(
-                "SELECT {} answered {:04X}",
-                file.name(),
-                selected.sw
-            )));
+        // The first read names the file by its short identifier (and selects it); a chip
+        // that refuses that is read after a SELECT from then on.
+        let mut first_by_sfi = self.by_sfi;
+        if !first_by_sfi {
+            let selected = self
+                .link
+                .send_secure(&mut self.channel, &Command::select_file(file.fid()))?;
+            if selected.sw == apdu::SW_FILE_NOT_FOUND {
+                return Ok(None);
+            }
+            if selected.sw != apdu::SW_OK {
+                return Err(ChipError::Protocol(format!(
+                    "SELECT {} answered {:04X}",
+                    file.name(),
+                    selected.sw
+                )));
+            }
         }
         let mut data: Vec<u8> = Vec::new();
         let mut total: Option<usize> = None;
@@ -263,17 +161,33 @@ impl FileReader<'_, '_> {
                 Some(t) => (t - data.len()).min(self.chunk),
                 None => self.chunk,
             };
-            let answer = self
-                .link
-                .send_secure(&mut self.channel, &Command::read_binary(data.len(), want))?;
+            let command = if first_by_sfi {
+                Command::new(0x00, apdu::INS_READ_BINARY, 0x80 | file.sfi(), 0).with_le(want)
+            } else {
+                Command::read_binary(data.len(), want)
+            };
+            let answer = self.link.send_secure(&mut self.channel, &command)?;
             if answer.sw == apdu::SW_WRONG_LENGTH
-                && self.chunk > SHORT_READ_MAX
+                && self.chunk > self.short_max
                 && !self.extended_tried
             {
                 // The card does not take reads this long: short reads from now on.
                 self.extended_tried = true;
-                self.chunk = SHORT_READ_MAX;
+                self.chunk = self.short_max;
                 continue;
+            }
+            if first_by_sfi {
+                first_by_sfi = false;
+                if answer.sw == apdu::SW_FILE_NOT_FOUND {
+                    return Ok(None);
+                }
+                if !answer.is_ok() {
+                    // No short file identifiers on this chip: SELECT, then read.
+                    self.by_sfi = false;
+                    return self
+                        .read(file, progress)
+                        .map(|read| read.map(|(bytes, apdus)| (bytes, apdus + 1)));
+                }
             }
             if !answer.is_ok() {
                 return Err(ChipError::Protocol(format!(
@@ -336,10 +250,10 @@ fn read_into(
     }
 }
 
-/// Reads the chip: tries each access key, then the files, then checks them.
+/// Reads the chip: opens it with the first key that works, then the files, then checks them.
 pub fn read_chip(
     reader: &mut dyn CardReader,
-    keys: &[AccessKey],
+    keys: &ChipKeys,
     trust: &TrustList,
     options: ReadOptions,
     progress: &mut dyn FnMut(ReadStep),
@@ -351,27 +265,15 @@ pub fn read_chip(
         return Err(ChipError::NoCard);
     }
     let mut link = Link { reader, apdus: 0 };
-    let mut opened = None;
-    for (i, key) in keys.iter().enumerate() {
-        progress(ReadStep::Unlocking {
-            n: i + 1,
-            of: keys.len(),
-        });
-        let Some(bac) = key.bac_keys() else { continue };
-        select_application(&mut link)?;
-        if let Some(channel) = authenticate(&mut link, &bac)? {
-            opened = Some((i, channel));
-            break;
-        }
-    }
-    let Some((key_index, channel)) = opened else {
-        return Err(ChipError::WrongKey { tried: keys.len() });
-    };
+    let opened = chip_opening::open(&mut link, keys, progress)?;
+    let short_max = opened.channel.max_short_read();
     let mut files = FileReader {
         link: &mut link,
-        channel,
-        chunk: options.extended_read.unwrap_or(SHORT_READ_MAX).max(8),
+        channel: opened.channel,
+        chunk: options.extended_read.unwrap_or(short_max).max(8),
+        short_max,
         extended_tried: options.extended_read.is_none(),
+        by_sfi: true,
     };
     let mut read_log = Vec::new();
     let mut raw: BTreeMap<EfId, Vec<u8>> = BTreeMap::new();
@@ -427,7 +329,8 @@ pub fn read_chip(
         evidence,
         files: read_log,
         apdus,
-        key_index,
-        expiry_field: keys[key_index].expiry.clone(),
+        access: opened.access,
+        key_index: opened.mrz_key,
+        expiry_field: opened.mrz_key.map(|i| keys.mrz[i].expiry.clone()),
     })
 }

@@ -6,11 +6,14 @@
 
 pub mod access_key;
 pub mod apdu;
+pub(crate) mod apdu_link;
 pub mod bac;
 pub mod card_access;
 pub mod card_image;
 pub mod card_side;
 pub mod cccd_qr;
+pub mod chip_keys;
+pub mod chip_opening;
 pub mod chip_session;
 pub mod citizen_from_card;
 pub mod dg13;

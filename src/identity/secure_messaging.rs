@@ -27,8 +27,12 @@ pub enum SmError {
     Malformed(&'static str),
 }
 
-/// The largest plain READ BINARY whose protected answer fits a short response APDU.
+/// The largest plain READ BINARY whose protected answer fits a short response APDU under AES
+/// (and under any session: the 256 bytes hold DO87's 4-byte head, DO99 and DO8E — 18 bytes —
+/// and the padded data, so 223 plain bytes with 16-byte blocks, 231 with 3DES's 8).
 pub const MAX_SHORT_PLAIN_READ: usize = 0xDF;
+/// The same under 3DES.
+pub const MAX_SHORT_PLAIN_READ_3DES: usize = 0xE7;
 
 /// ISO 9797-1 padding method 2: `80` then zeros up to a multiple of 8.
 pub fn pad(data: &[u8]) -> Vec<u8> {
@@ -204,6 +208,14 @@ impl SecureChannel {
         self.ssc
     }
 
+    /// The largest plain READ BINARY whose protected answer still fits a short response.
+    pub fn max_short_read(&self) -> usize {
+        match self.keys {
+            SessionKeys::Des3(_) => MAX_SHORT_PLAIN_READ_3DES,
+            SessionKeys::Aes { .. } => MAX_SHORT_PLAIN_READ,
+        }
+    }
+
     /// The cipher's block: what padding and the counter are as long as.
     fn block(&self) -> usize {
         match self.keys {
@@ -294,9 +306,10 @@ impl SecureChannel {
         let mut data = do87;
         data.extend(do97);
         data.extend(tlv::encode(0x8E, &mac));
-        // A protected answer adds up to 33 bytes (DO87 header and padding, DO99, DO8E): more
-        // than 223 plain bytes no longer fit a short response, so the APDU goes extended.
-        let extended = cmd.le.is_some_and(|le| le > MAX_SHORT_PLAIN_READ) || data.len() > 255;
+        // A protected answer adds DO87's head and padding, DO99 and DO8E: past
+        // `max_short_read` plain bytes it no longer fits a short response, so the APDU goes
+        // extended.
+        let extended = cmd.le.is_some_and(|le| le > self.max_short_read()) || data.len() > 255;
         Command {
             cla: cmd.cla | 0x0C,
             ins: cmd.ins,

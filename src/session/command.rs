@@ -18,7 +18,7 @@ pub enum Command {
     /// Read the ID card's QR code from the camera.
     ScanQr,
     /// Wait for the card on the reader, then read its chip with these keys.
-    ReadCard(Vec<crate::identity::chip_session::AccessKey>),
+    ReadCard(crate::identity::chip_keys::ChipKeys),
     /// Simulator only: put test card `n` on the reader and in front of the camera.
     PlaceTestCard(usize),
     /// Print the receipt, and the desk's queue ticket when given the dossier's storing time

@@ -6,7 +6,8 @@
 use crate::core::citizen::{CitizenIdentity, Verification};
 use crate::core::text::Text;
 use crate::identity::cccd_qr::CccdQr;
-use crate::identity::chip_session::{AccessKey, ChipError, ReadStep};
+use crate::identity::chip_keys::ChipKeys;
+use crate::identity::chip_session::{ChipError, ReadStep};
 use crate::identity::lds::EfId;
 use chrono::Datelike;
 
@@ -77,7 +78,7 @@ impl Default for IdentityStep {
 
 fn file_label(file: EfId) -> Text {
     match file {
-        EfId::Com => Text::new("Đang mở chip…", "Opening the chip…"),
+        EfId::CardAccess | EfId::Com => Text::new("Đang mở chip…", "Opening the chip…"),
         EfId::Dg(1) => Text::new("Đang đọc thông tin cơ bản…", "Reading the basic details…"),
         EfId::Dg(13) => Text::new(
             "Đang đọc thông tin công dân…",
@@ -169,7 +170,7 @@ impl IdentityStep {
         &mut self,
         result: Result<CccdQr, Text>,
         today: chrono::NaiveDate,
-    ) -> Option<Vec<AccessKey>> {
+    ) -> Option<ChipKeys> {
         let watching = self.phase == Phase::Watching;
         if self.phase != Phase::ScanningQr && !watching {
             return None; // the resident left meanwhile
@@ -196,16 +197,16 @@ impl IdentityStep {
 
     /// The keys to try on the chip from what the resident gave (the QR, else the typed ID and
     /// birth date), and the wait for the card; `None` when neither is known. Also the retry.
-    pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+    pub fn retry_keys(&mut self, today: chrono::NaiveDate) -> Option<ChipKeys> {
         let keys = match (&self.qr, &self.typed) {
-            (Some(qr), _) => AccessKey::candidates(
+            (Some(qr), _) => ChipKeys::for_holder(
                 &qr.personal_id,
                 qr.birth_date,
                 Some(qr.issue_date),
                 None,
                 today,
             ),
-            (None, Some((id, birth))) => AccessKey::candidates(id, *birth, None, None, today),
+            (None, Some((id, birth))) => ChipKeys::for_holder(id, *birth, None, None, today),
             (None, None) => return None,
         };
         self.phase = Phase::WaitingForCard;
@@ -255,7 +256,7 @@ impl IdentityStep {
 
     /// "Continue" while typing: checks the ID (then the birth date, which must agree with
     /// the ID's year); with both, the keys to try on the chip.
-    pub fn typed_next(&mut self, today: chrono::NaiveDate) -> Option<Vec<AccessKey>> {
+    pub fn typed_next(&mut self, today: chrono::NaiveDate) -> Option<ChipKeys> {
         use crate::core::answer::Answer;
         use crate::core::field::FieldKind;
         use crate::core::validation::validate_typed;
@@ -431,7 +432,14 @@ mod tests {
         let mut step = IdentityStep::default();
         assert!(step.start_scan());
         let keys = step.qr_scanned(Ok(qr()), today()).unwrap();
-        assert_eq!(keys[0].expiry, "330115", "the rules' expiry first");
+        assert_eq!(keys.mrz[0].expiry, "330115", "the rules' expiry first");
+        assert_eq!(
+            keys.can,
+            Some(crate::identity::pace_keys::PacePassword::Can(
+                "000123".into()
+            )),
+            "the card access number: the ID's last 6 digits"
+        );
         step.card_read(CardOutcome::NoReader("pcscd is not running".into()));
         let Phase::Failed { message, can_retry } = &step.phase else {
             panic!("{:?}", step.phase)
@@ -485,8 +493,9 @@ mod tests {
             step.key(Key::Char(c));
         }
         let keys = step.typed_next(today()).unwrap();
-        assert_eq!(keys[0].document_number, "093000123");
-        assert_eq!(keys[0].birth, "930115");
+        assert_eq!(keys.mrz[0].document_number, "093000123");
+        assert_eq!(keys.mrz[0].birth, "930115");
+        assert!(keys.can.is_some(), "a typed ID gives the CAN too");
         assert_eq!(step.phase, Phase::WaitingForCard);
         // A retry uses the typed details again; there is no QR to fall back on.
         assert!(step.retry_keys(today()).is_some());

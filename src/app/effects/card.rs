@@ -7,7 +7,8 @@ use crate::core::text::Text;
 use crate::devices::camera::Camera;
 use crate::devices::card_reader::{CardReader, ReaderStatus};
 use crate::identity::card_image::CardImage;
-use crate::identity::chip_session::{AccessKey, ChipError, ReadOptions, ReadStep, read_chip};
+use crate::identity::chip_keys::ChipKeys;
+use crate::identity::chip_session::{ChipError, ReadOptions, ReadStep, read_chip};
 use crate::identity::qr_camera::{self, ScanError};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg2_face};
@@ -95,7 +96,7 @@ pub(super) fn scan_card_qr(
 /// Waits for a card (when `wait`), reads its chip and makes the identity and face preview.
 pub(super) fn read_card(
     devices: &IdentityDevices,
-    keys: &[AccessKey],
+    keys: &ChipKeys,
     wait: bool,
     progress: &mut dyn FnMut(ReadStep),
 ) -> CardOutcome {

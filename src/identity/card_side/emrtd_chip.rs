@@ -1,35 +1,54 @@
-//! A software eMRTD chip (the CCCD's) answering APDUs exactly as ICAO 9303 specifies: SELECT
-//! of the application and files, GET CHALLENGE, EXTERNAL AUTHENTICATE (Basic Access Control
-//! with the key from the card's MRZ), then only secure-messaging commands — READ BINARY by
-//! file or short file identifier, end of file with 6282, a wrong MAC ending the session, and
-//! reads refused before authentication. Serves a `CardImage`; knows nothing of readers, UI
-//! or the kiosk's domain.
+//! A software eMRTD chip (the CCCD's) answering APDUs as ICAO 9303 specifies and as chip ID
+//! cards behave: EF.CardAccess readable before anything else (by short file identifier or
+//! selected directly; SELECT MF answers 6D00), PACE (MSE:Set AT, four chained General
+//! Authenticate; the card access number — the last 6 digits of the ID — or the MRZ as
+//! password; a wrong one answered 63Cx), Basic Access Control (GET CHALLENGE, EXTERNAL
+//! AUTHENTICATE with the key from the card's MRZ), then only secure-messaging commands — READ
+//! BINARY by file or short file identifier as long as the session's cipher fits, end of file
+//! with 6282, a wrong MAC ending the session, and reads refused before authentication. A chip
+//! may be made PACE-only (no BAC) or BAC-only (no EF.CardAccess). Serves a `CardImage`; knows
+//! nothing of readers, UI or the kiosk's domain.
 
 use crate::identity::access_key::{BacKeys, mrz_information};
 use crate::identity::apdu::{self, Command, Response};
 use crate::identity::bac;
+use crate::identity::card_access::{self, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::lds::EfId;
+use crate::identity::pace::{self, PaceError};
+use crate::identity::pace_keys::PacePassword;
+use crate::identity::pace_mapping;
 use crate::identity::secure_messaging::SecureChannel;
+use crate::identity::tlv;
 
-/// The largest READ BINARY a short-length chip answers under secure messaging (the protected
-/// answer must fit 256 bytes).
+/// The largest READ BINARY a short-length chip answers under AES secure messaging (under
+/// 3DES, `MAX_SHORT_PLAIN_READ_3DES`).
 pub const SHORT_READ_MAX: usize = crate::identity::secure_messaging::MAX_SHORT_PLAIN_READ;
 
+/// The tries a wrong PACE password is told it has left (63Cx); the CAN is never blocked.
+const PACE_TRIES: usize = 3;
+
 enum State {
-    Idle,
-    Selected,
+    /// No session: plain commands only.
+    Plain,
     Challenged([u8; 8]),
+    /// MSE:Set AT accepted: the first General Authenticate is next.
+    PaceSetUp(PaceInfo, PacePassword),
+    Pace(Box<pace::Chip>),
     Secure(SecureChannel),
 }
 
 pub struct EmrtdChip {
     image: CardImage,
     keys: Option<BacKeys>,
+    bac: bool,
     state: State,
+    /// Whether the eMRTD application is selected (EF.CardAccess lives outside it).
+    application: bool,
     selected: Option<EfId>,
     /// Largest plain READ BINARY answered in an extended-length APDU (`None`: short only).
     extended_read_max: Option<usize>,
+    pace_failures: usize,
     /// Commands processed since power-up.
     pub commands: usize,
 }
@@ -40,28 +59,61 @@ fn random<const N: usize>() -> [u8; N] {
     out
 }
 
+fn with_data(data: Vec<u8>) -> Response {
+    Response {
+        data,
+        sw: apdu::SW_OK,
+    }
+}
+
 impl EmrtdChip {
     pub fn new(image: CardImage) -> EmrtdChip {
-        let (number, birth, expiry) = (
-            image.personal_id.get(3..).unwrap_or(""),
-            &image.birth,
-            &image.expiry,
-        );
         let keys =
-            mrz_information(number, birth, expiry).map(|info| BacKeys::from_mrz_information(&info));
+            EmrtdChip::mrz_information(&image).map(|info| BacKeys::from_mrz_information(&info));
         EmrtdChip {
             image,
             keys,
-            state: State::Idle,
+            bac: true,
+            state: State::Plain,
+            application: false,
             selected: None,
             extended_read_max: None,
+            pace_failures: 0,
             commands: 0,
         }
+    }
+
+    fn mrz_information(image: &CardImage) -> Option<String> {
+        mrz_information(
+            image.personal_id.get(3..).unwrap_or(""),
+            &image.birth,
+            &image.expiry,
+        )
     }
 
     /// A chip that also answers extended-length reads of up to `max` bytes.
     pub fn with_extended_length(mut self, max: usize) -> EmrtdChip {
         self.extended_read_max = Some(max);
+        self
+    }
+
+    /// A chip without EF.CardAccess: BAC only, as older cards.
+    pub fn without_pace(mut self) -> EmrtdChip {
+        self.image.files.remove(&EfId::CardAccess);
+        self
+    }
+
+    /// A chip that refuses BAC (GET CHALLENGE and EXTERNAL AUTHENTICATE answer 6D00).
+    pub fn without_bac(mut self) -> EmrtdChip {
+        self.bac = false;
+        self
+    }
+
+    /// A chip whose EF.CardAccess offers `offers` instead.
+    pub fn with_pace_offers(mut self, offers: &[PaceInfo]) -> EmrtdChip {
+        self.image
+            .files
+            .insert(EfId::CardAccess, card_access::encode(offers));
         self
     }
 
@@ -71,8 +123,17 @@ impl EmrtdChip {
 
     /// Power cycle: the session and selection are gone.
     pub fn reset(&mut self) {
-        self.state = State::Idle;
+        self.state = State::Plain;
+        self.application = false;
         self.selected = None;
+    }
+
+    fn offers(&self) -> Vec<PaceInfo> {
+        self.image
+            .files
+            .get(&EfId::CardAccess)
+            .and_then(|bytes| card_access::parse(bytes).ok())
+            .unwrap_or_default()
     }
 
     /// Answers one command APDU.
@@ -84,99 +145,245 @@ impl EmrtdChip {
         if command.cla & 0x0C == 0x0C {
             return self.secure(&command).to_bytes();
         }
-        if command.cla & 0x80 != 0 {
+        if command.cla & 0x80 != 0 || command.cla & !0x10 != 0 {
             return Response::status(apdu::SW_CLA_NOT_SUPPORTED).to_bytes();
         }
-        let answer = match (command.ins, command.p1, &self.state) {
-            (apdu::INS_SELECT, 0x04, _) => {
+        if command.cla == 0x10 && command.ins != pace::INS_GENERAL_AUTHENTICATE {
+            return Response::status(0x6884).to_bytes(); // chaining not supported here
+        }
+        // A plain command inside a session ends it.
+        if matches!(self.state, State::Secure(_)) {
+            self.state = State::Plain;
+            return Response::status(apdu::SW_SM_DATA_OBJECTS_INCORRECT).to_bytes();
+        }
+        self.plain(&command).to_bytes()
+    }
+
+    fn plain(&mut self, command: &Command) -> Response {
+        if command.ins != pace::INS_GENERAL_AUTHENTICATE
+            && matches!(self.state, State::PaceSetUp(..) | State::Pace(_))
+        {
+            // Anything else breaks PACE off.
+            self.state = State::Plain;
+        }
+        match (command.ins, command.p1) {
+            (apdu::INS_SELECT, 0x04) => {
                 self.selected = None;
-                if command.data == crate::devices::card_reader::EMRTD_AID {
-                    self.state = State::Selected;
+                self.state = State::Plain;
+                self.application = command.data == crate::devices::card_reader::EMRTD_AID;
+                Response::status(if self.application {
+                    apdu::SW_OK
+                } else {
+                    apdu::SW_FILE_NOT_FOUND
+                })
+            }
+            // Chip ID cards do not take SELECT of the master file.
+            (apdu::INS_SELECT, 0x00) => Response::status(apdu::SW_INS_NOT_SUPPORTED),
+            (apdu::INS_SELECT, 0x02) if command.data == [0x01, 0x1C] => {
+                if self.image.files.contains_key(&EfId::CardAccess) {
+                    self.selected = Some(EfId::CardAccess);
                     Response::status(apdu::SW_OK)
                 } else {
-                    self.state = State::Idle;
                     Response::status(apdu::SW_FILE_NOT_FOUND)
                 }
             }
-            (apdu::INS_GET_CHALLENGE, _, State::Idle) => {
-                Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
+            (apdu::INS_READ_BINARY, p1)
+                if (p1 & 0x80 != 0 && EfId::from_sfi(p1) == Some(EfId::CardAccess))
+                    || (p1 & 0x80 == 0 && self.selected == Some(EfId::CardAccess)) =>
+            {
+                self.read_binary(command, false, 256)
             }
-            (apdu::INS_GET_CHALLENGE, _, _) => {
-                if command.le != Some(8) {
-                    Response::status(apdu::SW_WRONG_LENGTH)
-                } else {
-                    let challenge = random::<8>();
-                    self.state = State::Challenged(challenge);
-                    Response {
-                        data: challenge.to_vec(),
-                        sw: apdu::SW_OK,
-                    }
-                }
-            }
-            (apdu::INS_EXTERNAL_AUTHENTICATE, _, State::Challenged(rnd_ic)) => {
-                let rnd_ic = *rnd_ic;
-                self.state = State::Selected;
-                match &self.keys {
-                    Some(keys) => {
-                        match bac::card_answer(keys, &rnd_ic, &random::<16>(), &command.data) {
-                            Ok((answer, channel)) => {
-                                self.state = State::Secure(channel);
-                                Response {
-                                    data: answer,
-                                    sw: apdu::SW_OK,
-                                }
-                            }
-                            Err(_) => Response::status(apdu::SW_AUTHENTICATION_FAILED),
-                        }
-                    }
-                    None => Response::status(apdu::SW_AUTHENTICATION_FAILED),
-                }
-            }
-            (apdu::INS_EXTERNAL_AUTHENTICATE, _, _) => {
-                Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
-            }
-            // A plain command inside a session ends it.
-            (_, _, State::Secure(_)) => {
-                self.state = State::Selected;
-                Response::status(apdu::SW_SM_DATA_OBJECTS_INCORRECT)
-            }
-            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _, State::Idle) => {
+            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _) if !self.application => {
                 Response::status(apdu::SW_FILE_NOT_FOUND)
             }
-            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _, _) => {
+            (apdu::INS_SELECT | apdu::INS_READ_BINARY, _) => {
                 Response::status(apdu::SW_SECURITY_STATUS_NOT_SATISFIED)
             }
+            (apdu::INS_GET_CHALLENGE | apdu::INS_EXTERNAL_AUTHENTICATE, _) if !self.bac => {
+                Response::status(apdu::SW_INS_NOT_SUPPORTED)
+            }
+            (apdu::INS_GET_CHALLENGE, _) if !self.application => {
+                Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
+            }
+            (apdu::INS_GET_CHALLENGE, _) => {
+                if command.le != Some(8) {
+                    return Response::status(apdu::SW_WRONG_LENGTH);
+                }
+                let challenge = random::<8>();
+                self.state = State::Challenged(challenge);
+                with_data(challenge.to_vec())
+            }
+            (apdu::INS_EXTERNAL_AUTHENTICATE, _) => self.external_authenticate(command),
+            (pace::INS_MSE, _) => self.set_at(command),
+            (pace::INS_GENERAL_AUTHENTICATE, _) => self.general_authenticate(command),
             _ => Response::status(apdu::SW_INS_NOT_SUPPORTED),
+        }
+    }
+
+    fn external_authenticate(&mut self, command: &Command) -> Response {
+        let State::Challenged(rnd_ic) = self.state else {
+            return Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED);
         };
-        answer.to_bytes()
+        self.state = State::Plain;
+        let Some(keys) = &self.keys else {
+            return Response::status(apdu::SW_AUTHENTICATION_FAILED);
+        };
+        match bac::card_answer(keys, &rnd_ic, &random::<16>(), &command.data) {
+            Ok((answer, channel)) => {
+                self.state = State::Secure(channel);
+                with_data(answer)
+            }
+            Err(_) => Response::status(apdu::SW_AUTHENTICATION_FAILED),
+        }
+    }
+
+    /// MSE:Set AT: which PACE variant and which password.
+    fn set_at(&mut self, command: &Command) -> Response {
+        let offers = self.offers();
+        if offers.is_empty() {
+            return Response::status(apdu::SW_INS_NOT_SUPPORTED);
+        }
+        if (command.p1, command.p2) != pace::MSE_SET_AT {
+            return Response::status(apdu::SW_WRONG_P1P2);
+        }
+        let Ok(asked) = pace::parse_set_at(&command.data) else {
+            return Response::status(0x6A80);
+        };
+        let Some(offer) = offers.into_iter().find(|o| {
+            o.protocol == asked.protocol
+                && asked
+                    .parameter_id
+                    .is_none_or(|id| o.parameters.map(|p| p.id()) == Some(id))
+        }) else {
+            return Response::status(0x6A80);
+        };
+        let password = match asked.password_reference {
+            1 => match EmrtdChip::mrz_information(&self.image) {
+                Some(mrz) => PacePassword::Mrz(mrz),
+                None => return Response::status(0x6A88),
+            },
+            2 => {
+                let id = &self.image.personal_id;
+                PacePassword::Can(id[id.len().saturating_sub(6)..].to_string())
+            }
+            _ => return Response::status(0x6A88), // referenced data not found
+        };
+        self.state = State::PaceSetUp(offer, password);
+        Response::status(apdu::SW_OK)
+    }
+
+    fn general_authenticate(&mut self, command: &Command) -> Response {
+        let state = std::mem::replace(&mut self.state, State::Plain);
+        let last = command.cla == 0x00;
+        let answer =
+            |tag: u32, value: &[u8]| with_data(tlv::encode(0x7C, &tlv::encode(tag, value)));
+        match state {
+            State::PaceSetUp(offer, password) if !last && command.data == [0x7C, 0x00] => {
+                let nonce = random::<{ pace::NONCE_LENGTH }>();
+                match pace::Chip::new(&offer, &password, &nonce) {
+                    Ok(chip) => {
+                        let response = answer(pace::TAG_ENCRYPTED_NONCE, chip.encrypted_nonce());
+                        self.state = State::Pace(Box::new(chip));
+                        response
+                    }
+                    Err(_) => Response::status(0x6A80),
+                }
+            }
+            State::Pace(mut chip) => {
+                let key =
+                    || pace_mapping::random_private_key(chip.curve()).expect("runnable curve");
+                let step = |tag, chained: bool| {
+                    (chained != last)
+                        .then(|| {
+                            pace::dynamic_object(&command.data, tag, "General Authenticate").ok()
+                        })
+                        .flatten()
+                };
+                let result: Result<Response, PaceError> =
+                    if let Some(public) = step(pace::TAG_MAPPING_TERMINAL, true) {
+                        chip.mapping_key(&public, key())
+                            .map(|own| answer(pace::TAG_MAPPING_CHIP, &own))
+                    } else if let Some(public) = step(pace::TAG_EPHEMERAL_TERMINAL, true) {
+                        chip.ephemeral_key(&public, key())
+                            .map(|own| answer(pace::TAG_EPHEMERAL_CHIP, &own))
+                    } else if let Some(token) = step(pace::TAG_TOKEN_TERMINAL, false) {
+                        match chip.finish(&token) {
+                            Ok((own, channel)) => {
+                                self.state = State::Secure(channel);
+                                return answer(pace::TAG_TOKEN_CHIP, &own);
+                            }
+                            Err(e) => Err(e),
+                        }
+                    } else {
+                        Err(PaceError::OutOfOrder)
+                    };
+                match result {
+                    Ok(response) => {
+                        self.state = State::Pace(chip);
+                        response
+                    }
+                    Err(PaceError::WrongToken) => {
+                        self.pace_failures += 1;
+                        let left = PACE_TRIES.saturating_sub(self.pace_failures).max(1);
+                        Response::status(0x63C0 | left as u16)
+                    }
+                    Err(PaceError::OutOfOrder) => {
+                        Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED)
+                    }
+                    Err(_) => Response::status(0x6A80),
+                }
+            }
+            _ => Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED),
+        }
     }
 
     fn secure(&mut self, wire: &Command) -> Response {
         let State::Secure(channel) = &mut self.state else {
             return Response::status(apdu::SW_SECURITY_STATUS_NOT_SATISFIED);
         };
+        let short_max = channel.max_short_read();
         let command = match channel.unprotect_command(wire) {
             Ok(command) => command,
             Err(_) => {
-                self.state = State::Selected;
+                self.state = State::Plain;
                 return Response::status(apdu::SW_SM_DATA_OBJECTS_INCORRECT);
             }
         };
-        let plain = self.answer_protected(&command, wire.is_extended());
+        let plain = self.answer_protected(&command, wire.is_extended(), short_max);
         match &mut self.state {
             State::Secure(channel) => channel.protect_response(&plain),
             _ => plain,
         }
     }
 
-    fn answer_protected(&mut self, command: &Command, extended: bool) -> Response {
+    /// Whether the file can be reached now: EF.CardAccess always, the rest inside the
+    /// application.
+    fn reachable(&self, ef: EfId) -> bool {
+        self.image.files.contains_key(&ef) && (ef == EfId::CardAccess || self.application)
+    }
+
+    fn answer_protected(
+        &mut self,
+        command: &Command,
+        extended: bool,
+        short_max: usize,
+    ) -> Response {
         match (command.ins, command.p1, command.p2) {
+            (apdu::INS_SELECT, 0x04, _) => {
+                self.selected = None;
+                self.application = command.data == crate::devices::card_reader::EMRTD_AID;
+                Response::status(if self.application {
+                    apdu::SW_OK
+                } else {
+                    apdu::SW_FILE_NOT_FOUND
+                })
+            }
             (apdu::INS_SELECT, 0x02, 0x0C) => {
                 let fid = match command.data.as_slice() {
                     [a, b] => u16::from_be_bytes([*a, *b]),
                     _ => return Response::status(apdu::SW_WRONG_LENGTH),
                 };
-                match EfId::from_fid(fid).filter(|ef| self.image.files.contains_key(ef)) {
+                match EfId::from_fid(fid).filter(|ef| self.reachable(*ef)) {
                     Some(ef) => {
                         self.selected = Some(ef);
                         Response::status(apdu::SW_OK)
@@ -184,44 +391,49 @@ impl EmrtdChip {
                     None => Response::status(apdu::SW_FILE_NOT_FOUND),
                 }
             }
-            (apdu::INS_READ_BINARY, p1, p2) => {
-                let offset = if p1 & 0x80 != 0 {
-                    // A short file identifier is the low byte of the file's identifier.
-                    let ef = EfId::from_fid(0x0100 | (p1 & 0x1F) as u16);
-                    match ef.filter(|ef| self.image.files.contains_key(ef)) {
-                        Some(ef) => self.selected = Some(ef),
-                        None => return Response::status(apdu::SW_FILE_NOT_FOUND),
-                    }
-                    p2 as usize
-                } else {
-                    ((p1 as usize) << 8) | p2 as usize
-                };
-                let Some(file) = self.selected.and_then(|ef| self.image.files.get(&ef)) else {
-                    return Response::status(0x6986); // no current elementary file
-                };
-                let le = command.le.unwrap_or(0);
+            (apdu::INS_READ_BINARY, _, _) => {
                 let max = match (extended, self.extended_read_max) {
-                    (false, _) => SHORT_READ_MAX,
+                    (false, _) => short_max,
                     (true, Some(max)) => max,
                     (true, None) => return Response::status(apdu::SW_WRONG_LENGTH),
                 };
-                if le > max {
-                    return Response::status(apdu::SW_WRONG_LENGTH);
-                }
-                if offset > file.len() {
-                    return Response::status(apdu::SW_WRONG_P1P2);
-                }
-                let end = (offset + le).min(file.len());
-                Response {
-                    data: file[offset..end].to_vec(),
-                    sw: if end - offset < le {
-                        apdu::SW_END_OF_FILE
-                    } else {
-                        apdu::SW_OK
-                    },
-                }
+                self.read_binary(command, true, max)
             }
             _ => Response::status(apdu::SW_INS_NOT_SUPPORTED),
+        }
+    }
+
+    /// READ BINARY of the selected file or of the one its short file identifier names, at
+    /// most `max` bytes.
+    fn read_binary(&mut self, command: &Command, secure: bool, max: usize) -> Response {
+        let (p1, p2) = (command.p1, command.p2);
+        let offset = if p1 & 0x80 != 0 {
+            match EfId::from_sfi(p1).filter(|ef| self.reachable(*ef)) {
+                Some(ef) if secure || ef == EfId::CardAccess => self.selected = Some(ef),
+                _ => return Response::status(apdu::SW_FILE_NOT_FOUND),
+            }
+            p2 as usize
+        } else {
+            ((p1 as usize) << 8) | p2 as usize
+        };
+        let Some(file) = self.selected.and_then(|ef| self.image.files.get(&ef)) else {
+            return Response::status(0x6986); // no current elementary file
+        };
+        let le = command.le.unwrap_or(0);
+        if le > max {
+            return Response::status(apdu::SW_WRONG_LENGTH);
+        }
+        if offset > file.len() {
+            return Response::status(apdu::SW_WRONG_P1P2);
+        }
+        let end = (offset + le).min(file.len());
+        Response {
+            data: file[offset..end].to_vec(),
+            sw: if end - offset < le {
+                apdu::SW_END_OF_FILE
+            } else {
+                apdu::SW_OK
+            },
         }
     }
 }

@@ -6,6 +6,7 @@
 //! and tests only; the kiosk trusts the test CSCA only for simulated cards.
 
 use crate::identity::access_key::check_digit;
+use crate::identity::card_access::{self, Cipher, DomainParameters, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::lds::EfId;
 use crate::identity::signature_check::HashAlg;
@@ -266,6 +267,14 @@ impl Issuer {
         groups.insert(13u8, dg13::encode(&fields));
         let sod = self.sign_sod(&groups)?;
         let mut files = BTreeMap::new();
+        // What chip ID cards offer: PACE, ECDH generic mapping, AES-128, brainpoolP256r1.
+        files.insert(
+            EfId::CardAccess,
+            card_access::encode(&[PaceInfo::ecdh_generic(
+                Cipher::Aes(128),
+                DomainParameters::BrainpoolP256r1,
+            )]),
+        );
         files.insert(EfId::Com, ef_com::encode(&[1, 2, 13]));
         for (n, bytes) in groups {
             files.insert(EfId::Dg(n), bytes);
