@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of untrusted input with cargo-fuzz (libFuzzer). Not part of CI.
 #   bash scripts/fuzz.sh [target] [seconds]
-# targets: card_files cccd_qr secure_messaging (card data), portal_requests (the portal's
+# targets: card_files cccd_qr secure_messaging hostile_card (card data; hostile_card: a card
+# answering the whole reading, PACE included), portal_requests (the portal's
 # router on any request, signed or not), portal_answers (what a kiosk reads from a portal).
 # cargo-fuzz needs nightly flags; on a stable toolchain RUSTC_BOOTSTRAP=1 enables them.
 set -euo pipefail

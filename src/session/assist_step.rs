@@ -193,12 +193,16 @@ impl AssistStep {
     /// The registered helper whose verified chip was read, or why not.
     fn helper_of(&self, identity: &IdentityStep) -> Result<Helper, Text> {
         let identity = identity.identity();
-        let chip = identity.and_then(|i| i.verification).is_some_and(|v| {
-            matches!(
-                v,
-                Verification::ChipVerified | Verification::ChipSignerNotTrusted
-            )
-        });
+        // Only a chip whose data chains to a trusted issuer: with no CSCA installed, a
+        // home-made chip carrying a helper's (public) ID number would otherwise sign in.
+        let verification = identity.and_then(|i| i.verification);
+        if verification == Some(Verification::ChipSignerNotTrusted) {
+            return Err(Text::new(
+                "Máy chưa xác minh được thẻ này do cơ quan cấp (chưa cài chứng thư gốc CSCA). Vui lòng đăng nhập bằng mã PIN và báo kỹ thuật viên.",
+                "The kiosk cannot confirm this card's issuer (no CSCA certificate installed). Please sign in with your PIN and tell the technician.",
+            ));
+        }
+        let chip = verification == Some(Verification::ChipVerified);
         let id = identity
             .and_then(|i| i.personal_id.as_ref())
             .map(|p| p.as_str().to_string());
@@ -364,6 +368,48 @@ mod tests {
         assert_eq!(a.card_step(&identity), CardSignIn::Refused);
         assert_eq!(a.error.as_ref().unwrap().vi, "Không đọc được thẻ");
         assert!(!a.by_card && a.helper.is_none());
+    }
+
+    fn read_card_of(id: &str, verification: Verification) -> IdentityStep {
+        let mut identity = IdentityStep::default();
+        identity.phase = Phase::WaitingForCard;
+        let mut citizen = crate::core::citizen::CitizenIdentity::default();
+        citizen.personal_id = Some(crate::core::personal_id::PersonalId::parse(id).unwrap());
+        citizen.verification = Some(verification);
+        identity.card_read(crate::session::identity_step::CardOutcome::Read {
+            identity: citizen,
+            face: None,
+        });
+        identity
+    }
+
+    #[test]
+    fn only_a_chip_that_chains_to_a_trusted_issuer_signs_a_helper_in() {
+        for (verification, signs_in) in [
+            (Verification::ChipVerified, true),
+            (Verification::ChipSignerNotTrusted, false),
+            (Verification::ChipFailed, false),
+            (Verification::QrOnly, false),
+        ] {
+            let mut a = roster();
+            a.start_card();
+            let outcome = a.card_step(&read_card_of("001093047064", verification));
+            assert_eq!(
+                outcome == CardSignIn::SignedIn,
+                signs_in,
+                "{verification:?}: {:?}",
+                a.error
+            );
+            assert_eq!(a.helper.is_some(), signs_in);
+            if verification == Verification::ChipSignerNotTrusted {
+                assert!(a.error.as_ref().unwrap().vi.contains("CSCA"));
+            }
+        }
+        // A verified card of someone not on the roster.
+        let mut a = roster();
+        a.start_card();
+        let outcome = a.card_step(&read_card_of("079301000456", Verification::ChipVerified));
+        assert_eq!(outcome, CardSignIn::Refused);
     }
 
     #[test]
