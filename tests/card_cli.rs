@@ -44,7 +44,8 @@ fn card_read_prints_the_fields_and_the_verification() {
         .iter()
         .map(|f| f["file"].as_str().unwrap())
         .collect();
-    assert_eq!(files, ["EF.COM", "DG1", "DG13", "DG2", "EF.SOD"]);
+    assert_eq!(files, ["EF.COM", "DG14", "DG1", "DG13", "DG2", "EF.SOD"]);
+    assert_eq!(json["chip_authenticity"]["status"], "genuine");
 
     // A chip without PACE opens with BAC and the expiry the renewal rules give.
     let (ok, out, err) = xakiosk(&[

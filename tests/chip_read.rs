@@ -12,6 +12,7 @@ use xakiosk::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use xakiosk::identity::card_image::CardImage;
 use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::cccd_qr;
+use xakiosk::identity::chip_authenticity::ChipAuthenticity;
 use xakiosk::identity::chip_keys::{AccessKey, ChipKeys};
 use xakiosk::identity::chip_session::{ChipError, ChipRead, ReadOptions, ReadStep, read_chip};
 use xakiosk::identity::dg2_face;
@@ -62,16 +63,30 @@ fn open_and_read(reader: &mut dyn CardReader, keys: &ChipKeys) -> Result<ChipRea
     read_chip(reader, keys, &trust(), ReadOptions::default(), &mut |_| {})
 }
 
-/// READ BINARYs a file of `bytes` takes at `size` bytes each (the first names the file by its
-/// short identifier, so no SELECT).
+/// READ BINARYs the files take at `size` bytes each (the first names the file by its short
+/// identifier, so no SELECT) — EF.COM and DG14 in the opening session; the rest, after chip
+/// authentication, in its AES session (223 bytes, or `size` when extended).
 fn reads(read: &ChipRead, size: usize) -> usize {
-    read.files.iter().map(|f| f.bytes.div_ceil(size)).sum()
+    let after = if read.authenticity.is_genuine() && size < 256 {
+        223
+    } else {
+        size
+    };
+    read.files
+        .iter()
+        .map(|f| match f.file.as_str() {
+            "EF.COM" | "DG14" => f.bytes.div_ceil(size),
+            _ => f.bytes.div_ceil(after),
+        })
+        .sum()
 }
 
 /// EF.CardAccess (1), MSE:Set AT (1), General Authenticate (4), SELECT of the application (1).
 const PACE_OPENING: usize = 7;
 /// EF.CardAccess asked for (1, not found), SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE.
 const BAC_OPENING: usize = 4;
+/// Chip authentication with AES (the test cards' DG14): MSE:Set AT, General Authenticate.
+const CHIP_AUTHENTICATION: usize = 2;
 
 /// A reader that keeps every status word the card answered.
 struct Recording {
@@ -121,6 +136,12 @@ fn every_test_card_opens_with_pace_and_the_card_number_from_its_qr_and_reads_ver
             card.label
         );
         assert_eq!(read.access.variant, "ECDH-GM brainpoolP256r1 AES-128");
+        assert_eq!(
+            read.authenticity,
+            ChipAuthenticity::Genuine {
+                method: "chip authentication".into()
+            }
+        );
         assert_eq!((read.key_index, read.expiry_field.as_deref()), (None, None));
         let dg13 = read.dg13.as_ref().unwrap();
         assert_eq!(dg13.first(field::FULL_NAME), Some(card.label.as_str()));
@@ -140,7 +161,14 @@ fn every_test_card_opens_with_pace_and_the_card_number_from_its_qr_and_reads_ver
                 .any(|s| matches!(s, ReadStep::Unlocking { n: 2.., .. })),
             "the first password opened it"
         );
-        for ef in [EfId::Com, EfId::Dg(1), EfId::Dg(13), EfId::Dg(2), EfId::Sod] {
+        for ef in [
+            EfId::Com,
+            EfId::Dg(14),
+            EfId::Dg(1),
+            EfId::Dg(13),
+            EfId::Dg(2),
+            EfId::Sod,
+        ] {
             let size = card.files[&ef].len();
             assert!(
                 steps.contains(&ReadStep::Reading {
@@ -152,11 +180,11 @@ fn every_test_card_opens_with_pace_and_the_card_number_from_its_qr_and_reads_ver
             );
         }
         assert_eq!(steps.last(), Some(&ReadStep::Checking));
-        // The minimum: PACE's seven APDUs, then reads of 223 bytes (AES) by short file
-        // identifier, no SELECT per file.
+        // The minimum: PACE's seven APDUs, chip authentication's two, then reads of 223 bytes
+        // (AES) by short file identifier, no SELECT per file.
         assert_eq!(
             read.apdus,
-            PACE_OPENING + reads(&read, 223),
+            PACE_OPENING + CHIP_AUTHENTICATION + reads(&read, 223),
             "{}",
             card.label
         );
@@ -177,9 +205,10 @@ fn a_chip_without_pace_opens_with_bac_and_the_mrz_keys_from_the_qr() {
         assert_eq!(read.key_index, Some(0), "{}", card.label);
         assert_eq!(read.expiry_field.as_deref(), Some(card.expiry.as_str()));
         // 3DES sessions fit 231 plain bytes in a short answer.
+        assert!(read.authenticity.is_genuine());
         assert_eq!(
             read.apdus,
-            BAC_OPENING + reads(&read, 231),
+            BAC_OPENING + CHIP_AUTHENTICATION + reads(&read, 231),
             "{}",
             card.label
         );
@@ -349,7 +378,10 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(read.access.variant, "ECDH-GM NIST P-384 3DES");
-    assert_eq!(read.apdus, PACE_OPENING + reads(&read, 231));
+    assert_eq!(
+        read.apdus,
+        PACE_OPENING + CHIP_AUTHENTICATION + reads(&read, 231)
+    );
     // One protocol on two curves: the reader names the parameters it picked (84) and the
     // chip runs on those.
     let offers = [
@@ -360,6 +392,102 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(read.access.variant, "ECDH-GM brainpoolP384r1 AES-192");
     assert!(read.passive.verdict.is_verified());
+}
+
+/// A private key other than the card's, valid on brainpoolP256r1.
+fn another_chip_key() -> Vec<u8> {
+    let key = vec![0x11; 32];
+    assert!(
+        xakiosk::identity::pace_mapping::public_key(DomainParameters::BrainpoolP256r1, &key)
+            .is_ok()
+    );
+    key
+}
+
+#[test]
+fn a_copy_of_a_genuine_cards_data_on_another_chip_is_a_suspected_clone() {
+    let card = card("Trần Thị Bích Ngọc");
+    for chip in [
+        EmrtdChip::new(card.clone()).with_chip_key(another_chip_key()),
+        EmrtdChip::new(card.clone())
+            .with_chip_key(another_chip_key())
+            .without_pace(),
+    ] {
+        let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+        // The data is the issuer's, copied whole: passive authentication cannot tell.
+        assert!(read.passive.verdict.is_verified());
+        assert!(
+            matches!(read.authenticity, ChipAuthenticity::CloneSuspected { .. }),
+            "{:?}",
+            read.authenticity
+        );
+        // The rest was still read (in a new session) so the resident can be told and helped.
+        assert_eq!(
+            read.dg13.as_ref().unwrap().first(field::FULL_NAME),
+            Some(card.label.as_str())
+        );
+        assert!(read.face.is_some());
+        let identity = xakiosk::identity::citizen_from_card::from_chip(&read);
+        assert_eq!(
+            identity.verification,
+            Some(xakiosk::core::citizen::Verification::ChipCloneSuspected)
+        );
+        assert_eq!(
+            read.evidence.chip_authentication, "chip_clone_suspected",
+            "sealed for the portal"
+        );
+    }
+}
+
+#[test]
+fn when_chip_authentication_cannot_settle_it_active_authentication_does() {
+    let card = card("Nguyễn Văn An");
+    let read_image = |image: CardImage| {
+        open_and_read(
+            &mut reader_with(EmrtdChip::new(image)),
+            &keys_from_qr(&card),
+        )
+        .unwrap()
+    };
+    let by_aa = ChipAuthenticity::Genuine {
+        method: "active authentication".into(),
+    };
+    // The chip refuses chip authentication (it holds no key): active authentication proves
+    // it, in the same session.
+    let mut image = card.clone();
+    image.chip_private_key = None;
+    let read = read_image(image.clone());
+    assert_eq!(read.authenticity, by_aa);
+    assert!(read.passive.verdict.is_verified());
+    // And refusing both: not proven, everything still read.
+    image.aa_private_key = None;
+    let read = read_image(image);
+    assert!(
+        matches!(&read.authenticity, ChipAuthenticity::NotProven { reason } if reason.contains("refused active")),
+        "{:?}",
+        read.authenticity
+    );
+    assert!(read.passive.verdict.is_verified() && read.face.is_some());
+    // A card without DG14 signs with DG15's key.
+    let mut image = card.clone();
+    image.files.remove(&EfId::Dg(14));
+    assert_eq!(read_image(image.clone()).authenticity, by_aa);
+    // ... and a copy of its data on another chip cannot.
+    let chip = EmrtdChip::new(image.clone()).with_aa_key(vec![0x33; 32]);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert!(
+        matches!(read.authenticity, ChipAuthenticity::CloneSuspected { .. }),
+        "{:?}",
+        read.authenticity
+    );
+    // A card with neither has nothing to prove it with; its data is still verified.
+    image.files.remove(&EfId::Dg(15));
+    let read = read_image(image);
+    assert_eq!(read.authenticity, ChipAuthenticity::NotOffered);
+    assert_eq!(
+        xakiosk::identity::citizen_from_card::from_chip(&read).verification,
+        Some(xakiosk::core::citizen::Verification::ChipVerified)
+    );
 }
 
 #[test]
@@ -396,7 +524,10 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(long.apdus, PACE_OPENING + reads(&long, 1024));
+    assert_eq!(
+        long.apdus,
+        PACE_OPENING + CHIP_AUTHENTICATION + reads(&long, 1024)
+    );
     // A short-only chip answers 6700 to the first long read; the reader falls back at once.
     let mut short_reader = reader_with(EmrtdChip::new(card.clone()));
     let short = read_chip(
@@ -407,7 +538,10 @@ fn extended_length_reads_when_the_card_allows_and_short_ones_when_not() {
         &mut |_| {},
     )
     .unwrap();
-    assert_eq!(short.apdus, PACE_OPENING + reads(&short, 223) + 1);
+    assert_eq!(
+        short.apdus,
+        PACE_OPENING + CHIP_AUTHENTICATION + reads(&short, 223) + 1
+    );
     assert!(
         long.apdus * 2 < short.apdus,
         "{} vs {}",

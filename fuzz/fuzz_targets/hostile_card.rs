@@ -79,6 +79,8 @@ fuzz_target!(|data: &[u8]| {
                 )]),
             )]
             .into(),
+            chip_private_key: Some(vec![0x11; 32]),
+            aa_private_key: Some(vec![0x22; 32]),
         },
     );
     let set_at = pace::set_at(

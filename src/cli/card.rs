@@ -75,6 +75,11 @@ pub enum CardCmd {
 
     /// List the PC/SC readers pcscd knows
     Readers,
+    /// The CSCA certificates cards are checked against
+    Trust {
+        #[command(subcommand)]
+        command: crate::cli::card_trust::TrustCmd,
+    },
     /// Put a test card on vsmartcard's virtual reader (pcscd + vpcd) until stopped
     ServeVirtual {
         /// A card file (assets/dev/cards/*.card.json)
@@ -106,6 +111,7 @@ pub fn run(command: CardCmd) -> Result<(), String> {
             }
             Ok(())
         }
+        CardCmd::Trust { command } => crate::cli::card_trust::run(command),
         CardCmd::ServeVirtual { card, vpcd } => {
             let answered = serve_virtual(&card, &vpcd)?;
             eprintln!("the virtual card answered {answered} APDUs; vpcd hung up");
@@ -158,7 +164,8 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
     Ok((Box::new(reader), true))
 }
 
-/// Reads a card and returns the JSON report.
+/// Reads a card and returns the JSON report: how the chip was opened, what was read, the
+/// data's verdict (passive authentication) and the chip's (chip authentication).
 pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
     let today = chrono::Local::now().date_naive();
     let (id, birth, issue) = match (&args.qr, &args.id, &args.birth) {
@@ -256,6 +263,7 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
         "dg13": dg13,
         "face": face,
         "passive_authentication": read.passive,
+        "chip_authenticity": read.authenticity,
     }))
 }
 

@@ -4,6 +4,7 @@
 //! Messages are English; exit codes are documented on each command.
 
 pub mod card;
+pub mod card_trust;
 #[cfg(feature = "dev-tools")]
 pub mod dev;
 pub mod kiosk;

@@ -18,6 +18,11 @@ pub struct ChipEvidence {
     pub sod: String,
     /// Data group number → the file as read (standard base64).
     pub data_groups: BTreeMap<u8, String>,
+    /// The kiosk's word on the chip itself (chip authentication is an exchange with the chip:
+    /// the portal cannot re-run it): "chip_genuine", "chip_not_offered" (no DG14),
+    /// "chip_not_proven" or "chip_clone_suspected"; empty from kiosks before it was read.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub chip_authentication: String,
 }
 
 impl ChipEvidence {
@@ -31,6 +36,7 @@ impl ChipEvidence {
                 .filter(|(n, _)| SEALED_GROUPS.contains(n))
                 .map(|(n, bytes)| (*n, b64.encode(bytes)))
                 .collect(),
+            chip_authentication: String::new(),
         }
     }
 }
@@ -50,6 +56,7 @@ impl Drop for ChipEvidence {
     fn drop(&mut self) {
         use zeroize::Zeroize;
         self.sod.zeroize();
+        self.chip_authentication.zeroize();
         for value in self.data_groups.values_mut() {
             value.zeroize();
         }

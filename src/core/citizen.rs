@@ -20,6 +20,9 @@ pub enum Verification {
     ChipSignerNotTrusted,
     /// Chip read, passive authentication failed: the data may have been altered.
     ChipFailed,
+    /// Chip read, its data signed by the issuer, but the chip could not use the key the
+    /// signed data names (chip authentication): the data copied onto another chip.
+    ChipCloneSuspected,
     /// The printed QR only: data, not proof of holding the card.
     QrOnly,
 }
@@ -38,6 +41,10 @@ impl Verification {
             Verification::ChipFailed => Text::new(
                 "Chip trên thẻ KHÔNG qua được kiểm tra: thông tin có thể đã bị sửa. Vui lòng mang thẻ đến Bộ phận một cửa.",
                 "The chip FAILED the signature check: the data may have been altered. Please see an officer.",
+            ),
+            Verification::ChipCloneSuspected => Text::new(
+                "Chip trên thẻ KHÔNG chứng minh được là chip thật do cơ quan cấp (có thể là thẻ sao chép). Vui lòng mang thẻ đến Bộ phận một cửa.",
+                "The chip could NOT prove it is the one the issuer made (the card may be a copy). Please see an officer.",
             ),
             Verification::QrOnly => Text::new(
                 "Thông tin lấy từ mã QR trên thẻ (chưa xác thực bằng chip).",

@@ -37,6 +37,11 @@ pub struct CardImage {
     pub expiry: String,
     pub qr: String,
     pub files: BTreeMap<EfId, Vec<u8>>,
+    /// The chip's chip-authentication private key (its public half is in DG14): what a real
+    /// chip never gives out, kept here so the software chip can prove itself.
+    pub chip_private_key: Option<Vec<u8>>,
+    /// The active authentication private key (ECDSA on NIST P-256; its public half is DG15).
+    pub aa_private_key: Option<Vec<u8>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -48,6 +53,10 @@ struct CardJson {
     qr: String,
     /// File name (EF.COM, DG1…) → hex.
     files: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chip_private_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aa_private_key: Option<String>,
 }
 
 fn ef_from_name(name: &str) -> Option<EfId> {
@@ -72,6 +81,8 @@ impl CardImage {
                 .iter()
                 .map(|(k, v)| (k.name(), hex::encode_upper(v)))
                 .collect(),
+            chip_private_key: self.chip_private_key.as_ref().map(hex::encode_upper),
+            aa_private_key: self.aa_private_key.as_ref().map(hex::encode_upper),
         };
         serde_json::to_string_pretty(&json).expect("serialises") + "\n"
     }
@@ -89,7 +100,21 @@ impl CardImage {
             })?;
             files.insert(ef, bytes);
         }
+        let key = |hex_key: Option<String>, name: &str| {
+            hex_key
+                .map(|key| {
+                    hex::decode(key).map_err(|e| CardImageError::NotHex {
+                        file: name.into(),
+                        reason: e.to_string(),
+                    })
+                })
+                .transpose()
+        };
+        let chip_private_key = key(json.chip_private_key, "chip_private_key")?;
+        let aa_private_key = key(json.aa_private_key, "aa_private_key")?;
         Ok(CardImage {
+            chip_private_key,
+            aa_private_key,
             label: json.label,
             personal_id: json.personal_id,
             birth: json.birth,

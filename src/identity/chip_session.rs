@@ -10,6 +10,7 @@ use crate::devices::DeviceError;
 use crate::devices::card_reader::CardReader;
 use crate::identity::apdu::{self, Command};
 use crate::identity::apdu_link::Link;
+use crate::identity::chip_authenticity::ChipAuthenticity;
 use crate::identity::chip_keys::ChipKeys;
 use crate::identity::chip_opening::{self, AccessMethod};
 use crate::identity::dg1_mrz::Td1;
@@ -20,7 +21,9 @@ use crate::identity::lds::EfId;
 use crate::identity::passive_auth::{self, PassiveAuthentication};
 use crate::identity::secure_messaging::SecureChannel;
 use crate::identity::trust_list::TrustList;
-use crate::identity::{dg1_mrz, dg2_face, dg13, ef_com, tlv};
+use crate::identity::{
+    active_authentication, chip_authentication, dg1_mrz, dg2_face, dg13, dg14, dg15, ef_com, tlv,
+};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
@@ -87,6 +90,8 @@ pub struct ChipRead {
     pub apdus: usize,
     /// PACE or BAC, and with which password.
     pub access: AccessMethod,
+    /// Whether the chip proved it is genuine (chip authentication).
+    pub authenticity: ChipAuthenticity,
     /// Which MRZ key opened the chip (0-based); None when the card access number did.
     pub key_index: Option<usize>,
     /// Which expiry field that MRZ key carried.
@@ -126,6 +131,126 @@ struct FileReader<'a, 'b> {
     extended_tried: bool,
     /// Whether READ BINARY by short file identifier still works on this chip.
     by_sfi: bool,
+}
+
+impl FileReader<'_, '_> {
+    /// Uses a new secure channel (after chip authentication).
+    fn use_channel(&mut self, channel: SecureChannel) {
+        let short_max = channel.max_short_read();
+        // Short reads stay short, at the new cipher's size; extended ones stay extended.
+        if self.chunk <= self.short_max {
+            self.chunk = short_max;
+        }
+        self.short_max = short_max;
+        self.channel = channel;
+    }
+
+    /// Opens the chip again (the session broke) and carries on with the new session.
+    fn reopen(
+        &mut self,
+        keys: &ChipKeys,
+        progress: &mut dyn FnMut(ReadStep),
+    ) -> Result<(), ChipError> {
+        let opened = chip_opening::open(self.link, keys, progress)?;
+        self.use_channel(opened.channel);
+        Ok(())
+    }
+}
+
+/// Active authentication with DG15's key over a fresh challenge.
+fn active_authenticate(
+    files: &mut FileReader<'_, '_>,
+    dg15_bytes: &[u8],
+    algorithm: Option<&der::asn1::ObjectIdentifier>,
+    keys: &ChipKeys,
+    progress: &mut dyn FnMut(ReadStep),
+) -> Result<ChipAuthenticity, ChipError> {
+    let not_proven = |reason: String| Ok(ChipAuthenticity::NotProven { reason });
+    let key = match dg15::parse(dg15_bytes) {
+        Ok(Ok(key)) => key,
+        Ok(Err(why)) => return not_proven(why),
+        Err(e) => return not_proven(format!("DG15 unreadable: {e}")),
+    };
+    let mut challenge = [0u8; 8];
+    getrandom::fill(&mut challenge).expect("system randomness");
+    let answer = match files.link.send_secure(
+        &mut files.channel,
+        &active_authentication::command(&challenge),
+    ) {
+        Ok(answer) => answer,
+        Err(ChipError::Protocol(why)) => {
+            // Carry on in a session known to work.
+            files.reopen(keys, progress)?;
+            return not_proven(format!("the chip broke active authentication off ({why})"));
+        }
+        Err(e) => return Err(e),
+    };
+    if answer.sw != apdu::SW_OK {
+        return not_proven(format!(
+            "the chip refused active authentication ({:04X})",
+            answer.sw
+        ));
+    }
+    match active_authentication::verify(&key, algorithm, &challenge, &answer.data) {
+        Ok(()) => Ok(ChipAuthenticity::Genuine {
+            method: "active authentication".into(),
+        }),
+        Err(active_authentication::AaError::BadSignature) => Ok(ChipAuthenticity::CloneSuspected {
+            reason: "the chip's signature over the kiosk's challenge does not verify with \
+                         the key its signed DG15 names"
+                .into(),
+        }),
+        Err(e) => not_proven(e.to_string()),
+    }
+}
+
+/// Chip authentication with DG14's key. `Ok(Err((why, reopen)))` when it was not run or the
+/// chip refused it (`reopen`: the session may be broken).
+#[allow(clippy::type_complexity)]
+fn chip_authenticate(
+    files: &mut FileReader<'_, '_>,
+    dg14_bytes: &[u8],
+) -> Result<Result<(), (String, bool)>, ChipError> {
+    let dg14 = match dg14::parse(dg14_bytes) {
+        Ok(dg14) => dg14,
+        Err(e) => return Ok(Err((format!("DG14 unreadable: {e}"), false))),
+    };
+    let Some((info, key)) = dg14.chosen() else {
+        let why = dg14
+            .unsupported
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "DG14 names no chip authentication key".into());
+        return Ok(Err((format!("not run here: {why}"), false)));
+    };
+    let Ok((private, public)) = chip_authentication::ephemeral_key(key) else {
+        return Ok(Err(("DG14's key is not on a curve run here".into(), false)));
+    };
+    for command in chip_authentication::commands(info, key, &public) {
+        match files.link.send_secure(&mut files.channel, &command) {
+            Ok(answer) if answer.sw == apdu::SW_OK => {}
+            Ok(answer) => {
+                return Ok(Err((
+                    format!("the chip refused chip authentication ({:04X})", answer.sw),
+                    true,
+                )));
+            }
+            Err(ChipError::Protocol(why)) => {
+                return Ok(Err((
+                    format!("the chip broke chip authentication off ({why})"),
+                    true,
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match chip_authentication::session(key, info.cipher, &private, &key.point) {
+        Ok(channel) => {
+            files.use_channel(channel);
+            Ok(Ok(()))
+        }
+        Err(e) => Ok(Err((format!("DG14's key: {e}"), true))),
+    }
 }
 
 impl FileReader<'_, '_> {
@@ -282,10 +407,68 @@ pub fn read_chip(
     }
     let com = ef_com::parse(&raw[&EfId::Com])
         .map_err(|e| ChipError::Malformed(format!("EF.COM: {e}")))?;
+    let mut authenticity = ChipAuthenticity::NotOffered;
+    // Chip authentication changed the keys: the next answer shows whether the chip could.
+    let mut keys_changed = false;
+    if com.data_groups.contains(&14)
+        && read_into(&mut files, EfId::Dg(14), progress, &mut raw, &mut read_log)?
+    {
+        match chip_authenticate(&mut files, &raw[&EfId::Dg(14)])? {
+            Ok(()) => {
+                keys_changed = true;
+                authenticity = ChipAuthenticity::Genuine {
+                    method: "chip authentication".into(),
+                };
+            }
+            Err((reason, reopen)) => {
+                authenticity = ChipAuthenticity::NotProven { reason };
+                if reopen {
+                    files.reopen(keys, progress)?;
+                }
+            }
+        }
+    }
     for n in [1u8, 13, 2] {
         if n == 1 || com.data_groups.contains(&n) {
-            read_into(&mut files, EfId::Dg(n), progress, &mut raw, &mut read_log)?;
+            match read_into(&mut files, EfId::Dg(n), progress, &mut raw, &mut read_log) {
+                Err(ChipError::Protocol(why)) if keys_changed => {
+                    // It could not answer under the keys of the chip key its signed DG14
+                    // names: the data is a copy on another chip. Read on in a new session.
+                    authenticity = ChipAuthenticity::CloneSuspected {
+                        reason: format!(
+                            "the chip could not answer under the keys chip authentication \
+                             agreed ({why})"
+                        ),
+                    };
+                    files.reopen(keys, progress)?;
+                    read_into(&mut files, EfId::Dg(n), progress, &mut raw, &mut read_log)?;
+                }
+                other => {
+                    other?;
+                }
+            }
+            keys_changed = false;
         }
+    }
+    // Active authentication when chip authentication did not settle it (a card without
+    // DG14, or one that refused it).
+    if matches!(
+        authenticity,
+        ChipAuthenticity::NotOffered | ChipAuthenticity::NotProven { .. }
+    ) && com.data_groups.contains(&15)
+        && read_into(&mut files, EfId::Dg(15), progress, &mut raw, &mut read_log)?
+    {
+        let algorithm = raw
+            .get(&EfId::Dg(14))
+            .and_then(|bytes| dg14::parse(bytes).ok())
+            .and_then(|dg14| dg14.active_authentication);
+        authenticity = active_authenticate(
+            &mut files,
+            &raw[&EfId::Dg(15)],
+            algorithm.as_ref(),
+            keys,
+            progress,
+        )?;
     }
     if !read_into(&mut files, EfId::Sod, progress, &mut raw, &mut read_log)? {
         return Err(ChipError::Malformed("the card has no EF.SOD".into()));
@@ -315,7 +498,8 @@ pub fn read_chip(
         })
         .collect();
     let passive = passive_auth::check(&sod, &groups, trust);
-    let evidence = crate::core::chip_evidence::ChipEvidence::from_files(&sod, &groups);
+    let mut evidence = crate::core::chip_evidence::ChipEvidence::from_files(&sod, &groups);
+    evidence.chip_authentication = authenticity.code().to_string();
     zeroize::Zeroize::zeroize(&mut sod);
     for bytes in groups.values_mut() {
         zeroize::Zeroize::zeroize(bytes);
@@ -330,6 +514,7 @@ pub fn read_chip(
         files: read_log,
         apdus,
         access: opened.access,
+        authenticity,
         key_index: opened.mrz_key,
         expiry_field: opened.mrz_key.map(|i| keys.mrz[i].expiry.clone()),
     })

@@ -5,6 +5,7 @@
 use crate::core::citizen::{CitizenIdentity, Verification};
 use crate::core::personal_id::{PersonalId, Sex};
 use crate::identity::cccd_qr::CccdQr;
+use crate::identity::chip_authenticity::ChipAuthenticity;
 use crate::identity::chip_session::ChipRead;
 use crate::identity::dg1_mrz::Td1;
 use crate::identity::dg13::{Dg13, field};
@@ -25,7 +26,12 @@ pub fn verification_of(verdict: &Verdict) -> Verification {
 
 pub fn from_chip(read: &ChipRead) -> CitizenIdentity {
     let mut c = from_data_groups(&read.dg1, read.dg13.as_ref());
-    c.verification = Some(verification_of(&read.passive.verdict));
+    // Data the issuer signed on a chip that is not the issuer's is not a verified identity.
+    c.verification = Some(match (&read.passive.verdict, &read.authenticity) {
+        (Verdict::Failed { .. }, _) => Verification::ChipFailed,
+        (_, ChipAuthenticity::CloneSuspected { .. }) => Verification::ChipCloneSuspected,
+        (verdict, _) => verification_of(verdict),
+    });
     c.chip_evidence = Some(read.evidence.clone());
     c
 }

@@ -5,6 +5,7 @@
 //! `test_issuer` (development cards). Personal data read here is never logged.
 
 pub mod access_key;
+pub mod active_authentication;
 pub mod apdu;
 pub(crate) mod apdu_link;
 pub mod bac;
@@ -12,17 +13,23 @@ pub mod card_access;
 pub mod card_image;
 pub mod card_side;
 pub mod cccd_qr;
+pub mod chip_authentication;
+pub mod chip_authenticity;
 pub mod chip_keys;
 pub mod chip_opening;
 pub mod chip_session;
 pub mod citizen_from_card;
+pub mod cms_signer;
 pub mod dg13;
+pub mod dg14;
+pub mod dg15;
 pub mod dg1_mrz;
 pub mod dg2_face;
 pub mod ef_com;
 pub mod evidence_recheck;
 pub mod expiry_candidates;
 pub mod lds;
+pub mod master_list;
 pub mod pace;
 pub mod pace_keys;
 pub mod pace_mapping;

@@ -7,7 +7,6 @@
 //! keys. Randomness comes in as arguments, so appendix G.1's worked example replays byte for
 //! byte; the IO is `chip_session`'s (reader) and `emrtd_chip`'s (card). Keys are wiped on drop.
 
-use crate::identity::access_key::BacKeys;
 use crate::identity::apdu::Command;
 use crate::identity::card_access::{Cipher, DomainParameters, KeyAgreement, Mapping, PaceInfo};
 use crate::identity::pace_keys::{self, NonceError, PacePassword};
@@ -150,26 +149,6 @@ pub fn dynamic_object(data: &[u8], tag: u32, what: &'static str) -> Result<Vec<u
         .ok_or(PaceError::Malformed(what))
 }
 
-/// The session's secure channel from the agreed secret: KDF counters 1 and 2, the counter 0.
-fn channel(secret: &[u8], cipher: Cipher) -> (SecureChannel, Zeroizing<Vec<u8>>) {
-    let k_enc = Zeroizing::new(pace_keys::kdf(secret, 1, cipher));
-    let k_mac = Zeroizing::new(pace_keys::kdf(secret, 2, cipher));
-    let channel = match cipher {
-        Cipher::Des3 => {
-            let mut keys = BacKeys {
-                k_enc: [0; 16],
-                k_mac: [0; 16],
-            };
-            keys.k_enc.copy_from_slice(&k_enc);
-            keys.k_mac.copy_from_slice(&k_mac);
-            SecureChannel::new(keys, 0)
-        }
-        Cipher::Aes(_) => SecureChannel::aes(k_enc.to_vec(), k_mac.to_vec())
-            .expect("KDF gives keys of the cipher's length"),
-    };
-    (channel, k_mac)
-}
-
 struct Suite {
     curve: DomainParameters,
     cipher: Cipher,
@@ -307,7 +286,7 @@ impl Terminal {
             private,
             chip_public,
         )?);
-        let (channel, k_mac) = channel(&secret, self.suite.cipher);
+        let (channel, k_mac) = pace_keys::session(&secret, self.suite.cipher);
         let token = self.suite.token(&k_mac, chip_public);
         self.step = Step::Keyed {
             own_public: public.clone(),
@@ -413,7 +392,7 @@ impl Chip {
             &private,
             terminal_public,
         )?);
-        let (channel, k_mac) = channel(&secret, self.suite.cipher);
+        let (channel, k_mac) = pace_keys::session(&secret, self.suite.cipher);
         self.step = Step::Keyed {
             own_public: own.clone(),
             other_public: terminal_public.to_vec(),

@@ -6,6 +6,7 @@
 //! AES-256. Pure functions; passwords and keys are personal, wiped on drop, never logged.
 
 use crate::identity::card_access::Cipher;
+use crate::identity::secure_messaging::SecureChannel;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
@@ -84,6 +85,27 @@ pub fn kdf(secret: &[u8], counter: u32, cipher: Cipher) -> Vec<u8> {
             h.finalize()[..usize::from(bits / 8).min(32)].to_vec()
         }
     }
+}
+
+/// The secure channel an agreed secret opens (PACE, or chip authentication): KS_enc =
+/// KDF(K, 1), KS_mac = KDF(K, 2), the counter at 0; with KS_mac, which PACE's tokens use.
+pub fn session(secret: &[u8], cipher: Cipher) -> (SecureChannel, zeroize::Zeroizing<Vec<u8>>) {
+    let k_enc = zeroize::Zeroizing::new(kdf(secret, 1, cipher));
+    let k_mac = zeroize::Zeroizing::new(kdf(secret, 2, cipher));
+    let channel = match cipher {
+        Cipher::Des3 => {
+            let mut keys = crate::identity::access_key::BacKeys {
+                k_enc: [0; 16],
+                k_mac: [0; 16],
+            };
+            keys.k_enc.copy_from_slice(&k_enc);
+            keys.k_mac.copy_from_slice(&k_mac);
+            SecureChannel::new(keys, 0)
+        }
+        Cipher::Aes(_) => SecureChannel::aes(k_enc.to_vec(), k_mac.to_vec())
+            .expect("KDF gives keys of the cipher's length"),
+    };
+    (channel, k_mac)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -4,14 +4,10 @@
 //! three, stated honestly: verified, hashes match but the signer is not trusted (or could not
 //! be checked), or failed. Pure computation.
 
-use crate::identity::signature_check::{self, HashAlg, SignatureError};
-use crate::identity::sod::{self, OID_MESSAGE_DIGEST, Sod};
+use crate::identity::cms_signer;
+use crate::identity::sod;
 use crate::identity::trust_list::TrustList;
-use cms::signed_data::SignerIdentifier;
-use der::Encode;
-use der::asn1::OctetString;
 use std::collections::BTreeMap;
-use x509_cert::Certificate;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -44,83 +40,6 @@ fn failed(reason: impl Into<String>) -> Verdict {
     Verdict::Failed {
         reason: reason.into(),
     }
-}
-
-fn subject(cert: &Certificate) -> String {
-    cert.tbs_certificate.subject.to_string()
-}
-
-fn signer_certificate(sod: &Sod) -> Option<&Certificate> {
-    sod.certificates.iter().find(|cert| match &sod.signer.sid {
-        SignerIdentifier::IssuerAndSerialNumber(ias) => {
-            cert.tbs_certificate.issuer == ias.issuer
-                && cert.tbs_certificate.serial_number == ias.serial_number
-        }
-        SignerIdentifier::SubjectKeyIdentifier(_) => true,
-    })
-}
-
-fn check_sod_signature(sod: &Sod, signer_cert: &Certificate) -> Result<(), String> {
-    let digest = HashAlg::from_oid(&sod.signer.digest_alg.oid)
-        .ok_or("the signer's digest algorithm is unknown")?;
-    let message = match &sod.signer.signed_attrs {
-        Some(attrs) => {
-            let wanted = digest.digest(&sod.econtent);
-            let found = attrs
-                .iter()
-                .find(|a| a.oid == OID_MESSAGE_DIGEST)
-                .and_then(|a| a.values.iter().next())
-                .and_then(|v| v.decode_as::<OctetString>().ok())
-                .ok_or("the signed attributes carry no message digest")?;
-            if found.as_bytes() != wanted.as_slice() {
-                return Err("the signed message digest does not match the security object".into());
-            }
-            attrs.to_der().map_err(|e| e.to_string())?
-        }
-        None => sod.econtent.clone(),
-    };
-    signature_check::verify(
-        &signer_cert.tbs_certificate.subject_public_key_info,
-        &sod.signer.signature_algorithm,
-        Some(digest),
-        &message,
-        sod.signer.signature.as_bytes(),
-    )
-    .map_err(|e| e.to_string())
-}
-
-/// Whether `cert` is signed by one of the trust list's CSCAs; names the CSCA.
-fn chains_to(cert: &Certificate, trust: &TrustList) -> Result<String, String> {
-    let tbs = cert.tbs_certificate.to_der().map_err(|e| e.to_string())?;
-    let signature = cert
-        .signature
-        .as_bytes()
-        .ok_or("certificate signature has unused bits")?;
-    let mut last = format!(
-        "no CSCA in the trust list issued the document signer ({})",
-        cert.tbs_certificate.issuer
-    );
-    for csca in trust
-        .cscas
-        .iter()
-        .filter(|c| c.tbs_certificate.subject == cert.tbs_certificate.issuer)
-    {
-        match signature_check::verify(
-            &csca.tbs_certificate.subject_public_key_info,
-            &cert.signature_algorithm,
-            None,
-            &tbs,
-            signature,
-        ) {
-            Ok(()) => return Ok(subject(csca)),
-            Err(SignatureError::Invalid) => {
-                last = "the document signer's certificate is not signed by the CSCA of that name"
-                    .into()
-            }
-            Err(e) => last = format!("the CSCA's signature could not be checked: {e}"),
-        }
-    }
-    Err(last)
 }
 
 /// Result of passive authentication, with the per-file hash results.
@@ -168,18 +87,26 @@ pub fn check(
     } else if data_groups.is_empty() {
         failed("no data group was read")
     } else {
-        match signer_certificate(&sod) {
+        match cms_signer::signer_certificate(&sod.signer, &sod.certificates) {
             None => Verdict::SignerNotTrusted {
                 reason: "EF.SOD carries no document signer certificate".into(),
             },
-            Some(cert) => match check_sod_signature(&sod, cert) {
+            Some(cert) => match cms_signer::check_signature(&sod.signer, &sod.econtent, cert) {
                 Err(reason) if reason.contains("unsupported") => {
                     Verdict::SignerNotTrusted { reason }
                 }
                 Err(reason) => failed(format!("the SOD signature is false: {reason}")),
-                Ok(()) => match chains_to(cert, trust) {
-                    Ok(csca) => Verdict::Verified { signer: csca },
-                    Err(reason) => Verdict::SignerNotTrusted { reason },
+                Ok(()) => match cms_signer::signing_time(&sod.signer) {
+                    // The document signer signs only while its certificate is valid.
+                    Some(at) if !cms_signer::valid_at(cert, at) => Verdict::SignerNotTrusted {
+                        reason: "the document signer's certificate was not valid when it \
+                                 signed"
+                            .into(),
+                    },
+                    _ => match cms_signer::issued_by(cert, &trust.cscas, "document signer") {
+                        Ok(csca) => Verdict::Verified { signer: csca },
+                        Err(reason) => Verdict::SignerNotTrusted { reason },
+                    },
                 },
             },
         }
@@ -208,7 +135,7 @@ mod tests {
             let result = check(sod, &card.data_groups(), &test_csca());
             assert!(result.verdict.is_verified(), "{:?}", result.verdict);
             assert_eq!(result.hash_algorithm, Some("SHA-256"));
-            assert_eq!(result.data_groups.len(), 3);
+            assert_eq!(result.data_groups.len(), 5, "DG1, DG2, DG13, DG14, DG15");
 
             // No trust list: the data matches its signer, but nobody vouches for the signer.
             let untrusted = check(sod, &card.data_groups(), &TrustList::empty());

@@ -1,6 +1,7 @@
 //! The CSCA trust list: the country signing certificates a document signer must chain to,
-//! loaded from PEM or DER files in configured folders. Loading reports unreadable files by
-//! name (never fatal: a kiosk with no trust list still reads cards and says "not verified").
+//! loaded from PEM or DER certificate files and ICAO master lists (`.ml`, whose signature must
+//! hold) in configured folders. Loading reports unreadable files by name (never fatal: a kiosk
+//! with no trust list still reads cards and says "not verified").
 
 use der::{Decode, DecodePem};
 use std::path::Path;
@@ -30,8 +31,13 @@ impl TrustList {
         if path.is_dir() {
             return self.add_folder(path);
         }
+        self.add_file(path);
+    }
+
+    /// Adds one file's CSCAs: a certificate file, or a master list.
+    fn add_file(&mut self, path: &Path) {
         match std::fs::read(path) {
-            Ok(bytes) => match parse_certificates(&bytes) {
+            Ok(bytes) => match read_cscas(&bytes) {
                 Ok(certs) => self.cscas.extend(certs),
                 Err(e) => self.problems.push(format!("{}: {e}", path.display())),
             },
@@ -39,8 +45,8 @@ impl TrustList {
         }
     }
 
-    /// Adds every `.pem`, `.crt`, `.cer` and `.der` file of `folder` (a missing folder adds
-    /// nothing and is noted).
+    /// Adds every `.pem`, `.crt`, `.cer`, `.der` and `.ml` file of `folder` (a missing folder
+    /// adds nothing and is noted).
     pub fn add_folder(&mut self, folder: &Path) {
         let entries = match std::fs::read_dir(folder) {
             Ok(entries) => entries,
@@ -57,18 +63,24 @@ impl TrustList {
                 .and_then(|e| e.to_str())
                 .unwrap_or("")
                 .to_ascii_lowercase();
-            if !matches!(ext.as_str(), "pem" | "crt" | "cer" | "der") {
+            if !matches!(ext.as_str(), "pem" | "crt" | "cer" | "der" | "ml") {
                 continue;
             }
-            match std::fs::read(&path) {
-                Ok(bytes) => match parse_certificates(&bytes) {
-                    Ok(certs) => self.cscas.extend(certs),
-                    Err(e) => self.problems.push(format!("{}: {e}", path.display())),
-                },
-                Err(e) => self.problems.push(format!("{}: {e}", path.display())),
-            }
+            self.add_file(&path);
         }
     }
+}
+
+/// The CSCAs of a file: its certificates, or those of the master list it is (whose signature
+/// must hold; the signer is vouched for by whoever put the file in the trust folder — `xakiosk
+/// card trust import --signer` checks it against a named signer first).
+pub fn read_cscas(bytes: &[u8]) -> Result<Vec<Certificate>, String> {
+    if crate::identity::master_list::is_master_list(bytes) {
+        return crate::identity::master_list::open(bytes, &[])
+            .map(|list| list.cscas)
+            .map_err(|e| e.to_string());
+    }
+    parse_certificates(bytes)
 }
 
 /// One DER certificate, or one or more PEM certificates.

@@ -202,6 +202,16 @@ impl AssistStep {
                 "The kiosk cannot confirm this card's issuer (no CSCA certificate installed). Please sign in with your PIN and tell the technician.",
             ));
         }
+        // And a chip that proved itself, when the card can (chip authentication).
+        let chip_proof = identity
+            .and_then(|i| i.chip_evidence.as_ref())
+            .map(|e| e.chip_authentication.as_str());
+        if matches!(chip_proof, Some("chip_not_proven" | "chip_clone_suspected")) {
+            return Err(Text::new(
+                "Chip của thẻ chưa chứng minh được là chip thật. Vui lòng đăng nhập bằng mã PIN.",
+                "The card's chip did not prove it is genuine. Please sign in with your PIN.",
+            ));
+        }
         let chip = verification == Some(Verification::ChipVerified);
         let id = identity
             .and_then(|i| i.personal_id.as_ref())
@@ -371,11 +381,21 @@ mod tests {
     }
 
     fn read_card_of(id: &str, verification: Verification) -> IdentityStep {
+        read_card_with_proof(id, verification, "chip_genuine")
+    }
+
+    fn read_card_with_proof(id: &str, verification: Verification, proof: &str) -> IdentityStep {
         let mut identity = IdentityStep::default();
         identity.phase = Phase::WaitingForCard;
         let mut citizen = crate::core::citizen::CitizenIdentity::default();
         citizen.personal_id = Some(crate::core::personal_id::PersonalId::parse(id).unwrap());
         citizen.verification = Some(verification);
+        let mut evidence = crate::core::chip_evidence::ChipEvidence::from_files(
+            &[0x77, 0],
+            &std::collections::BTreeMap::new(),
+        );
+        evidence.chip_authentication = proof.into();
+        citizen.chip_evidence = Some(evidence);
         identity.card_read(crate::session::identity_step::CardOutcome::Read {
             identity: citizen,
             face: None,
@@ -389,6 +409,7 @@ mod tests {
             (Verification::ChipVerified, true),
             (Verification::ChipSignerNotTrusted, false),
             (Verification::ChipFailed, false),
+            (Verification::ChipCloneSuspected, false),
             (Verification::QrOnly, false),
         ] {
             let mut a = roster();
@@ -404,6 +425,22 @@ mod tests {
             if verification == Verification::ChipSignerNotTrusted {
                 assert!(a.error.as_ref().unwrap().vi.contains("CSCA"));
             }
+        }
+        // A verified card whose chip did not prove itself though it could: refused; an older
+        // card with no such proof: accepted.
+        for (proof, signs_in) in [
+            ("chip_not_proven", false),
+            ("chip_clone_suspected", false),
+            ("chip_not_offered", true),
+        ] {
+            let mut a = roster();
+            a.start_card();
+            let outcome = a.card_step(&read_card_with_proof(
+                "001093047064",
+                Verification::ChipVerified,
+                proof,
+            ));
+            assert_eq!(outcome == CardSignIn::SignedIn, signs_in, "{proof}");
         }
         // A verified card of someone not on the roster.
         let mut a = roster();

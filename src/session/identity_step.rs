@@ -85,6 +85,7 @@ fn file_label(file: EfId) -> Text {
             "Reading the citizen details…",
         ),
         EfId::Dg(2) => Text::new("Đang đọc ảnh chân dung…", "Reading the portrait…"),
+        EfId::Dg(14) => Text::new("Đang kiểm tra chip thật…", "Checking the chip is genuine…"),
         EfId::Sod => Text::new(
             "Đang đọc phần kiểm tra của thẻ…",
             "Reading the card's digital signature…",

@@ -128,7 +128,9 @@ pub fn render(window: &AppWindow, c: &KioskController, cache: &mut RenderCache) 
             g.set_level(match verification {
                 Verification::ChipVerified => IdentityLevel::Verified,
                 Verification::ChipSignerNotTrusted => IdentityLevel::Untrusted,
-                Verification::ChipFailed => IdentityLevel::Failed,
+                Verification::ChipFailed | Verification::ChipCloneSuspected => {
+                    IdentityLevel::Failed
+                }
                 Verification::QrOnly => IdentityLevel::QrOnly,
             });
             g.set_verification(verification.describe().get(lang).into());

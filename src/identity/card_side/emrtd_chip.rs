@@ -5,7 +5,10 @@
 //! password; a wrong one answered 63Cx), Basic Access Control (GET CHALLENGE, EXTERNAL
 //! AUTHENTICATE with the key from the card's MRZ), then only secure-messaging commands — READ
 //! BINARY by file or short file identifier as long as the session's cipher fits, end of file
-//! with 6282, a wrong MAC ending the session, and reads refused before authentication. A chip
+//! with 6282, a wrong MAC ending the session, and reads refused before authentication; chip
+//! authentication (MSE:Set AT + General Authenticate, or MSE:Set KAT) with the private key of
+//! the image, after which the session's keys change; active authentication (INTERNAL
+//! AUTHENTICATE, ECDSA on P-256). A chip
 //! may be made PACE-only (no BAC) or BAC-only (no EF.CardAccess). Serves a `CardImage`; knows
 //! nothing of readers, UI or the kiosk's domain.
 
@@ -20,6 +23,7 @@ use crate::identity::pace_keys::PacePassword;
 use crate::identity::pace_mapping;
 use crate::identity::secure_messaging::SecureChannel;
 use crate::identity::tlv;
+use crate::identity::{active_authentication, chip_authentication};
 
 /// The largest READ BINARY a short-length chip answers under AES secure messaging (under
 /// 3DES, `MAX_SHORT_PLAIN_READ_3DES`).
@@ -49,6 +53,11 @@ pub struct EmrtdChip {
     /// Largest plain READ BINARY answered in an extended-length APDU (`None`: short only).
     extended_read_max: Option<usize>,
     pace_failures: usize,
+    /// Chip authentication asked for by MSE:Set AT; its General Authenticate is next.
+    chip_authentication_set: bool,
+    /// The session chip authentication agreed: it replaces the current one once the answer
+    /// has gone out under the old keys.
+    next_channel: Option<SecureChannel>,
     /// Commands processed since power-up.
     pub commands: usize,
 }
@@ -79,6 +88,8 @@ impl EmrtdChip {
             selected: None,
             extended_read_max: None,
             pace_failures: 0,
+            chip_authentication_set: false,
+            next_channel: None,
             commands: 0,
         }
     }
@@ -109,6 +120,19 @@ impl EmrtdChip {
         self
     }
 
+    /// A chip holding another private key than the one its DG14 names: a copy of a genuine
+    /// card's data on another chip.
+    pub fn with_chip_key(mut self, private: Vec<u8>) -> EmrtdChip {
+        self.image.chip_private_key = Some(private);
+        self
+    }
+
+    /// A chip signing active authentication with another key than DG15's (a copy).
+    pub fn with_aa_key(mut self, private: Vec<u8>) -> EmrtdChip {
+        self.image.aa_private_key = Some(private);
+        self
+    }
+
     /// A chip whose EF.CardAccess offers `offers` instead.
     pub fn with_pace_offers(mut self, offers: &[PaceInfo]) -> EmrtdChip {
         self.image
@@ -123,6 +147,8 @@ impl EmrtdChip {
 
     /// Power cycle: the session and selection are gone.
     pub fn reset(&mut self) {
+        self.chip_authentication_set = false;
+        self.next_channel = None;
         self.state = State::Plain;
         self.application = false;
         self.selected = None;
@@ -350,9 +376,38 @@ impl EmrtdChip {
             }
         };
         let plain = self.answer_protected(&command, wire.is_extended(), short_max);
-        match &mut self.state {
+        let answer = match &mut self.state {
             State::Secure(channel) => channel.protect_response(&plain),
             _ => plain,
+        };
+        if let Some(next) = self.next_channel.take() {
+            self.state = State::Secure(next);
+        }
+        answer
+    }
+
+    /// Chip authentication with the terminal's ephemeral key: the next session, from this
+    /// chip's private key; refused when the chip has none or DG14 offers none.
+    fn chip_authenticate(&mut self, terminal_public: Option<Vec<u8>>) -> Response {
+        let dg14 = self
+            .image
+            .files
+            .get(&EfId::Dg(14))
+            .and_then(|bytes| crate::identity::dg14::parse(bytes).ok());
+        let (Some(dg14), Some(private), Some(terminal_public)) =
+            (dg14, self.image.chip_private_key.as_ref(), terminal_public)
+        else {
+            return Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED);
+        };
+        let Some((info, key)) = dg14.chosen() else {
+            return Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED);
+        };
+        match chip_authentication::session(key, info.cipher, private, &terminal_public) {
+            Ok(channel) => {
+                self.next_channel = Some(channel);
+                Response::status(apdu::SW_OK)
+            }
+            Err(_) => Response::status(0x6A80),
         }
     }
 
@@ -389,6 +444,48 @@ impl EmrtdChip {
                         Response::status(apdu::SW_OK)
                     }
                     None => Response::status(apdu::SW_FILE_NOT_FOUND),
+                }
+            }
+            (pace::INS_MSE, p1, p2) if (p1, p2) == chip_authentication::MSE_SET_AT_CA => {
+                let offered = self
+                    .image
+                    .files
+                    .get(&EfId::Dg(14))
+                    .and_then(|bytes| crate::identity::dg14::parse(bytes).ok())
+                    .and_then(|dg14| dg14.chosen().map(|(info, _)| info.protocol));
+                match chip_authentication::parse_set_at(&command.data) {
+                    Some((protocol, _)) if Some(protocol) == offered => {
+                        self.chip_authentication_set = true;
+                        Response::status(apdu::SW_OK)
+                    }
+                    _ => Response::status(0x6A80),
+                }
+            }
+            (pace::INS_MSE, p1, p2) if (p1, p2) == chip_authentication::MSE_SET_KAT => {
+                self.chip_authenticate(chip_authentication::terminal_key(command))
+            }
+            (pace::INS_GENERAL_AUTHENTICATE, 0, 0) if self.chip_authentication_set => {
+                self.chip_authentication_set = false;
+                let answer = self.chip_authenticate(chip_authentication::terminal_key(command));
+                if answer.sw == apdu::SW_OK {
+                    with_data(vec![0x7C, 0x00])
+                } else {
+                    answer
+                }
+            }
+            (active_authentication::INS_INTERNAL_AUTHENTICATE, 0, 0) => {
+                let has_dg15 = self.image.files.contains_key(&EfId::Dg(15));
+                match (&self.image.aa_private_key, has_dg15, command.data.len()) {
+                    (Some(key), true, 8) => match active_authentication::sign_ecdsa(
+                        crate::identity::card_access::DomainParameters::NistP256,
+                        key,
+                        &command.data,
+                    ) {
+                        Ok(signature) => with_data(signature),
+                        Err(_) => Response::status(0x6A80),
+                    },
+                    (Some(_), true, _) => Response::status(apdu::SW_WRONG_LENGTH),
+                    _ => Response::status(apdu::SW_INS_NOT_SUPPORTED),
                 }
             }
             (apdu::INS_READ_BINARY, _, _) => {

@@ -11,7 +11,7 @@ use crate::identity::card_image::CardImage;
 use crate::identity::lds::EfId;
 use crate::identity::signature_check::HashAlg;
 use crate::identity::sod::{DataGroupHash, LdsSecurityObject, OID_LDS_SECURITY_OBJECT};
-use crate::identity::{dg1_mrz, dg2_face, dg13, ef_com, tlv};
+use crate::identity::{dg1_mrz, dg2_face, dg13, dg14, dg15, ef_com, pace_mapping, tlv};
 use chrono::NaiveDate;
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
@@ -193,9 +193,35 @@ impl Issuer {
                 .collect(),
             lds_version_info: None,
         };
+        let info = self.sign(OID_LDS_SECURITY_OBJECT, lds.to_der().map_err(err)?)?;
+        Ok(tlv::encode(0x77, &info))
+    }
+
+    /// A CSCA master list of `cscas`, signed by the document signer's key and certificate
+    /// standing in as master list signer (issued by the test CSCA).
+    pub fn master_list(&self, cscas: &[x509_cert::Certificate]) -> Result<Vec<u8>, String> {
+        let mut certs = Vec::new();
+        for csca in cscas {
+            certs.extend(csca.to_der().map_err(err)?);
+        }
+        let list = tlv::encode(
+            0x30,
+            &[tlv::encode(0x02, &[0]), tlv::encode(0x31, &certs)].concat(),
+        );
+        self.sign(crate::identity::master_list::OID_CSCA_MASTER_LIST, list)
+    }
+
+    /// A CMS SignedData (ContentInfo DER) of `content` typed `econtent_type`, SHA-256, signed
+    /// by the document signer.
+    fn sign(
+        &self,
+        econtent_type: der::asn1::ObjectIdentifier,
+        content: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
+        let hash = HashAlg::Sha256;
         let content = EncapsulatedContentInfo {
-            econtent_type: OID_LDS_SECURITY_OBJECT,
-            econtent: Some(Any::new(Tag::OctetString, lds.to_der().map_err(err)?).map_err(err)?),
+            econtent_type,
+            econtent: Some(Any::new(Tag::OctetString, content).map_err(err)?),
         };
         let digest = AlgorithmIdentifierOwned {
             oid: hash.oid(),
@@ -218,7 +244,7 @@ impl Issuer {
             .map_err(err)?
             .build()
             .map_err(err)?;
-        Ok(tlv::encode(0x77, &info.to_der().map_err(err)?))
+        info.to_der().map_err(err)
     }
 
     /// The chip image and QR text of one holder.
@@ -265,6 +291,38 @@ impl Issuer {
             dg2_face::encode(&jpeg, face.width() as u16, face.height() as u16),
         );
         groups.insert(13u8, dg13::encode(&fields));
+        // Chip authentication: ECDH on brainpoolP256r1 with AES-128, the chip's key fixed per
+        // holder so the committed cards are what this makes.
+        let chip_key = private_key(
+            b"xakiosk test chip key",
+            &holder.personal_id,
+            DomainParameters::BrainpoolP256r1,
+        );
+        let chip_public =
+            pace_mapping::public_key(DomainParameters::BrainpoolP256r1, &chip_key).map_err(err)?;
+        // Active authentication: ECDSA on NIST P-256 with SHA-256, named in DG14.
+        let aa_key = private_key(
+            b"xakiosk test AA key",
+            &holder.personal_id,
+            DomainParameters::NistP256,
+        );
+        let aa_public =
+            pace_mapping::public_key(DomainParameters::NistP256, &aa_key).map_err(err)?;
+        groups.insert(
+            14u8,
+            dg14::encode_with(
+                Cipher::Aes(128),
+                DomainParameters::BrainpoolP256r1,
+                &chip_public,
+                Some(&der::asn1::ObjectIdentifier::new_unwrap(
+                    "1.2.840.10045.4.3.2",
+                )),
+            ),
+        );
+        groups.insert(
+            15u8,
+            dg15::encode_ec(DomainParameters::NistP256, &aa_public),
+        );
         let sod = self.sign_sod(&groups)?;
         let mut files = BTreeMap::new();
         // What chip ID cards offer: PACE, ECDH generic mapping, AES-128, brainpoolP256r1.
@@ -275,7 +333,7 @@ impl Issuer {
                 DomainParameters::BrainpoolP256r1,
             )]),
         );
-        files.insert(EfId::Com, ef_com::encode(&[1, 2, 13]));
+        files.insert(EfId::Com, ef_com::encode(&[1, 2, 13, 14, 15]));
         for (n, bytes) in groups {
             files.insert(EfId::Dg(n), bytes);
         }
@@ -297,8 +355,26 @@ impl Issuer {
             expiry,
             qr,
             files,
+            chip_private_key: Some(chip_key),
+            aa_private_key: Some(aa_key),
         })
     }
+}
+
+/// A test chip's private key: the first SHA-256(purpose ‖ ID ‖ n) that is a valid scalar of
+/// `curve`.
+fn private_key(purpose: &[u8], personal_id: &str, curve: DomainParameters) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    (0u32..)
+        .map(|n| {
+            let mut h = Sha256::new();
+            h.update(purpose);
+            h.update(personal_id.as_bytes());
+            h.update(n.to_be_bytes());
+            h.finalize().to_vec()
+        })
+        .find(|key| pace_mapping::public_key(curve, key).is_ok())
+        .expect("a valid key among the first few")
 }
 
 fn expiry_field(expiry: &str) -> Result<String, String> {

@@ -73,6 +73,24 @@ pub(super) fn answers(content: &SealedContent) -> String {
 /// What the portal found re-checking the chip evidence against its own CSCA list, in the
 /// officers' words.
 pub(super) fn identity_check(content: &SealedContent, trust: &TrustList) -> String {
+    let data = data_check(content, trust);
+    let chip = content
+        .identity
+        .as_ref()
+        .and_then(|i| i.chip.as_ref())
+        .map(|c| match c.chip_authentication.as_str() {
+            "chip_genuine" => " Máy báo chip là chip THẬT: chip đã dùng được khoá bí mật mà dữ liệu ký của nơi cấp ghi (xác thực chip).",
+            "chip_not_offered" => " Thẻ không hỗ trợ xác thực chip: chưa chứng minh được chip là chip thật.",
+            "chip_not_proven" => " Máy CHƯA chứng minh được chip là chip thật (thẻ không trả lời bước xác thực chip, hoặc máy chưa hỗ trợ cách thẻ dùng).",
+            "chip_clone_suspected" => " CẢNH BÁO: máy báo chip KHÔNG dùng được khoá của dữ liệu ký — nghi thẻ sao chép. Đề nghị đối chiếu thẻ gốc.",
+            _ => "",
+        })
+        .unwrap_or("");
+    format!("{data}{chip}")
+}
+
+/// The re-check of the data itself.
+fn data_check(content: &SealedContent, trust: &TrustList) -> String {
     match recheck(
         content.identity.as_ref(),
         &content.applicant_id,

@@ -1,0 +1,425 @@
+//! DG14 (ICAO Doc 9303 part 11 §9.2.5 and part 10): the chip's SecurityInfos for chip
+//! authentication — which protocol (`ChipAuthenticationInfo`: ECDH, 3DES or AES, key id) and
+//! the chip's static public key (`ChipAuthenticationPublicKeyInfo`: a SubjectPublicKeyInfo on a
+//! named curve or with explicit parameters, which are recognised by their generator). DG14 is
+//! hashed in EF.SOD, so once passive authentication holds, the key is the issuer's; a chip that
+//! then cannot use its private key is a copy. Parsing (and, for the test issuer, encoding) over
+//! the crate's BER-TLV reader; other SecurityInfos are skipped; malformed input is an error.
+
+use crate::identity::card_access::{Cipher, DomainParameters};
+use crate::identity::pace_mapping;
+use crate::identity::tlv;
+use der::asn1::ObjectIdentifier as Oid;
+use thiserror::Error;
+
+/// id-CA: 0.4.0.127.0.7.2.2.3; ECDH variants are id-CA.2.<cipher>.
+pub const ID_CA: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.3");
+/// id-PK-ECDH: the chip's elliptic-curve public key.
+pub const ID_PK_ECDH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.1.2");
+const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Dg14Error {
+    #[error("DG14 structure: {0}")]
+    Tlv(#[from] tlv::TlvError),
+    #[error("DG14: {0}")]
+    Malformed(String),
+}
+
+fn malformed(what: &str) -> Dg14Error {
+    Dg14Error::Malformed(what.to_string())
+}
+
+/// A chip authentication protocol the chip offers (ECDH only; DH is reported unsupported).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaInfo {
+    pub protocol: Oid,
+    pub cipher: Cipher,
+    pub version: u32,
+    pub key_id: Option<u32>,
+}
+
+/// The chip's static public key for chip authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaPublicKey {
+    pub curve: DomainParameters,
+    /// Uncompressed SEC1 point.
+    pub point: Vec<u8>,
+    pub key_id: Option<u32>,
+}
+
+/// id-AA: the ActiveAuthenticationInfo naming the ECDSA signature algorithm of DG15's key.
+pub const ID_AA: Oid = Oid::new_unwrap("2.23.136.1.1.5");
+
+/// What DG14 says about chip authentication.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dg14 {
+    pub protocols: Vec<CaInfo>,
+    pub keys: Vec<CaPublicKey>,
+    /// The signature algorithm of active authentication (ECDSA keys), when DG14 names it.
+    pub active_authentication: Option<Oid>,
+    /// Chip authentication offered in a form not run here (DH, an unknown curve).
+    pub unsupported: Vec<String>,
+}
+
+impl Dg14 {
+    /// The protocol and key to run: the first ECDH protocol with a key of the same id.
+    pub fn chosen(&self) -> Option<(&CaInfo, &CaPublicKey)> {
+        self.protocols.iter().find_map(|info| {
+            self.keys
+                .iter()
+                .find(|key| info.key_id.is_none() || key.key_id == info.key_id)
+                .map(|key| (info, key))
+        })
+    }
+}
+
+/// The OID of ECDH chip authentication with `cipher`.
+pub fn ca_protocol(cipher: Cipher) -> Oid {
+    let n = match cipher {
+        Cipher::Des3 => 1,
+        Cipher::Aes(128) => 2,
+        Cipher::Aes(192) => 3,
+        _ => 4,
+    };
+    Oid::new(&format!("{ID_CA}.2.{n}")).expect("a well-formed OID")
+}
+
+fn ca_cipher(oid: &Oid) -> Option<Result<Cipher, String>> {
+    let arcs: Vec<u32> = oid.arcs().collect();
+    let prefix: Vec<u32> = ID_CA.arcs().collect();
+    let rest = arcs.strip_prefix(prefix.as_slice())?;
+    Some(match rest {
+        [2, 1] => Ok(Cipher::Des3),
+        [2, 2] => Ok(Cipher::Aes(128)),
+        [2, 3] => Ok(Cipher::Aes(192)),
+        [2, 4] => Ok(Cipher::Aes(256)),
+        [1, _] => Err("chip authentication with DH".into()),
+        _ => Err(format!("chip authentication protocol {oid}")),
+    })
+}
+
+/// The named curves' OIDs.
+fn named_curve(oid: &Oid) -> Option<DomainParameters> {
+    Some(match oid.to_string().as_str() {
+        "1.3.36.3.3.2.8.1.1.7" => DomainParameters::BrainpoolP256r1,
+        "1.3.36.3.3.2.8.1.1.11" => DomainParameters::BrainpoolP384r1,
+        "1.3.36.3.3.2.8.1.1.13" => DomainParameters::BrainpoolP512r1,
+        "1.2.840.10045.3.1.7" => DomainParameters::NistP256,
+        "1.3.132.0.34" => DomainParameters::NistP384,
+        _ => return None,
+    })
+}
+
+fn named_curve_oid(curve: DomainParameters) -> Option<Oid> {
+    let text = match curve {
+        DomainParameters::BrainpoolP256r1 => "1.3.36.3.3.2.8.1.1.7",
+        DomainParameters::BrainpoolP384r1 => "1.3.36.3.3.2.8.1.1.11",
+        DomainParameters::NistP256 => "1.2.840.10045.3.1.7",
+        DomainParameters::NistP384 => "1.3.132.0.34",
+        _ => return None,
+    };
+    Some(Oid::new_unwrap(text))
+}
+
+/// Explicit ECParameters are recognised by their base point (G), compared with the
+/// generators of the curves there is arithmetic for.
+fn explicit_curve(parameters: &[u8]) -> Option<DomainParameters> {
+    let fields = tlv::children(parameters).ok()?;
+    let base = fields.iter().find(|f| f.tag == 0x04)?.value;
+    [
+        DomainParameters::BrainpoolP256r1,
+        DomainParameters::BrainpoolP384r1,
+        DomainParameters::NistP256,
+        DomainParameters::NistP384,
+    ]
+    .into_iter()
+    .find(|curve| {
+        let Ok(g) = pace_mapping::public_key(*curve, &[1]) else {
+            return false;
+        };
+        let len = (g.len() - 1) / 2;
+        let compressed = [&[2 + (g[g.len() - 1] & 1)][..], &g[1..1 + len]].concat();
+        base == g.as_slice() || base == compressed.as_slice()
+    })
+}
+
+fn integer(value: &[u8]) -> Result<u32, Dg14Error> {
+    let digits = match value {
+        [] => return Err(malformed("an empty INTEGER")),
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        [first, ..] if first & 0x80 != 0 => return Err(malformed("a negative INTEGER")),
+        all => all,
+    };
+    if digits.len() > 4 {
+        return Err(malformed("an INTEGER too large"));
+    }
+    Ok(digits.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)))
+}
+
+fn optional_key_id(field: Option<&tlv::Tlv<'_>>) -> Result<Option<u32>, Dg14Error> {
+    match field {
+        None => Ok(None),
+        Some(f) if f.tag == 0x02 => integer(f.value).map(Some),
+        Some(_) => Err(malformed("a keyId that is not an INTEGER")),
+    }
+}
+
+/// The curve and point of an elliptic-curve SubjectPublicKeyInfo (its content); `None` when
+/// the key is of another algorithm, `Some(Err(text))` when it is on a curve not run here.
+#[allow(clippy::type_complexity)]
+pub(crate) fn ec_public_key(
+    spki: &[u8],
+) -> Result<Option<Result<(DomainParameters, Vec<u8>), String>>, Dg14Error> {
+    let parts = tlv::children(spki)?;
+    let (Some(algorithm), Some(bits)) = (parts.first(), parts.get(1)) else {
+        return Err(malformed("a public key without its algorithm or key"));
+    };
+    if algorithm.tag != 0x30 || bits.tag != 0x03 {
+        return Err(malformed("a public key that is not a SubjectPublicKeyInfo"));
+    }
+    let algorithm = tlv::children(algorithm.value)?;
+    let Some(oid) = algorithm.first().filter(|f| f.tag == 0x06) else {
+        return Err(malformed("a public key algorithm without its OID"));
+    };
+    let oid = Oid::from_bytes(oid.value).map_err(|e| malformed(&format!("an OID: {e}")))?;
+    if oid != ID_EC_PUBLIC_KEY {
+        return Ok(None);
+    }
+    let curve = match algorithm.get(1) {
+        Some(p) if p.tag == 0x06 => Oid::from_bytes(p.value)
+            .ok()
+            .and_then(|oid| named_curve(&oid)),
+        Some(p) if p.tag == 0x30 => explicit_curve(p.value),
+        _ => return Err(malformed("an EC key without its parameters")),
+    };
+    let Some(curve) = curve.filter(|c| pace_mapping::supports(*c)) else {
+        return Ok(Some(Err("a chip key on a curve not run here".into())));
+    };
+    let Some((0, point)) = bits.value.split_first() else {
+        return Err(malformed("a public key BIT STRING"));
+    };
+    Ok(Some(Ok((curve, point.to_vec()))))
+}
+
+/// The public key of a `ChipAuthenticationPublicKeyInfo`; `Err(text)` when it is of a kind not
+/// run here.
+fn public_key(spki: &[u8]) -> Result<Result<(DomainParameters, Vec<u8>), String>, Dg14Error> {
+    Ok(ec_public_key(spki)?.unwrap_or_else(|| Err("a chip key that is not an EC key".into())))
+}
+
+/// Parses DG14 (`6E { SET OF SecurityInfo }`).
+pub fn parse(bytes: &[u8]) -> Result<Dg14, Dg14Error> {
+    let (outer, _) = tlv::expect(bytes, 0x6E)?;
+    let (set, _) = tlv::expect(outer.value, 0x31)?;
+    let mut dg14 = Dg14::default();
+    for info in tlv::children(set.value)? {
+        if info.tag != 0x30 {
+            return Err(malformed("a SecurityInfo that is not a SEQUENCE"));
+        }
+        let fields = tlv::children(info.value)?;
+        let Some(first) = fields.first().filter(|f| f.tag == 0x06) else {
+            return Err(malformed("a SecurityInfo without its protocol"));
+        };
+        let protocol =
+            Oid::from_bytes(first.value).map_err(|e| malformed(&format!("a protocol: {e}")))?;
+        if protocol == ID_AA {
+            let Some(algorithm) = fields.get(2).filter(|f| f.tag == 0x06) else {
+                return Err(malformed(
+                    "an active authentication info without its algorithm",
+                ));
+            };
+            dg14.active_authentication = Some(
+                Oid::from_bytes(algorithm.value)
+                    .map_err(|e| malformed(&format!("an algorithm: {e}")))?,
+            );
+        } else if protocol == ID_PK_ECDH {
+            let Some(spki) = fields.get(1).filter(|f| f.tag == 0x30) else {
+                return Err(malformed("a chip public key info without its key"));
+            };
+            let key_id = optional_key_id(fields.get(2))?;
+            match public_key(spki.value)? {
+                Ok((curve, point)) => dg14.keys.push(CaPublicKey {
+                    curve,
+                    point,
+                    key_id,
+                }),
+                Err(why) => dg14.unsupported.push(why),
+            }
+        } else if let Some(cipher) = ca_cipher(&protocol) {
+            let Some(version) = fields.get(1).filter(|f| f.tag == 0x02) else {
+                return Err(malformed("a chip authentication info without its version"));
+            };
+            let version = integer(version.value)?;
+            let key_id = optional_key_id(fields.get(2))?;
+            match cipher {
+                Ok(cipher) => dg14.protocols.push(CaInfo {
+                    protocol,
+                    cipher,
+                    version,
+                    key_id,
+                }),
+                Err(why) => dg14.unsupported.push(why),
+            }
+        }
+    }
+    Ok(dg14)
+}
+
+/// An EC SubjectPublicKeyInfo on a named curve.
+pub(crate) fn encode_ec_public_key(curve: DomainParameters, point: &[u8]) -> Vec<u8> {
+    let curve_oid = named_curve_oid(curve).expect("a curve with a name");
+    let algorithm = tlv::encode(
+        0x30,
+        &[
+            tlv::encode(0x06, ID_EC_PUBLIC_KEY.as_bytes()),
+            tlv::encode(0x06, curve_oid.as_bytes()),
+        ]
+        .concat(),
+    );
+    tlv::encode(
+        0x30,
+        &[algorithm, tlv::encode(0x03, &[&[0u8][..], point].concat())].concat(),
+    )
+}
+
+/// DG14 offering ECDH chip authentication with `cipher` and the chip key `point` on `curve`
+/// (named), and naming active authentication's ECDSA algorithm when given — for the test
+/// issuer.
+pub fn encode_with(
+    cipher: Cipher,
+    curve: DomainParameters,
+    point: &[u8],
+    active_authentication: Option<&Oid>,
+) -> Vec<u8> {
+    let mut infos = encode(cipher, curve, point);
+    let Some(algorithm) = active_authentication else {
+        return infos;
+    };
+    let aa = tlv::encode(
+        0x30,
+        &[
+            tlv::encode(0x06, ID_AA.as_bytes()),
+            tlv::encode(0x02, &[1]),
+            tlv::encode(0x06, algorithm.as_bytes()),
+        ]
+        .concat(),
+    );
+    // Re-wrap: 6E { 31 { CA info, CA key, AA info } }.
+    let (outer, _) = tlv::expect(&infos, 0x6E).expect("just encoded");
+    let (set, _) = tlv::expect(outer.value, 0x31).expect("just encoded");
+    let content = [set.value, &aa].concat();
+    infos = tlv::encode(0x6E, &tlv::encode(0x31, &content));
+    infos
+}
+
+/// DG14 offering ECDH chip authentication with `cipher` and the chip key `point` on `curve`
+/// (named), for the test issuer.
+pub fn encode(cipher: Cipher, curve: DomainParameters, point: &[u8]) -> Vec<u8> {
+    let info = tlv::encode(
+        0x30,
+        &[
+            tlv::encode(0x06, ca_protocol(cipher).as_bytes()),
+            tlv::encode(0x02, &[1]),
+        ]
+        .concat(),
+    );
+    let spki = encode_ec_public_key(curve, point);
+    let key = tlv::encode(
+        0x30,
+        &[tlv::encode(0x06, ID_PK_ECDH.as_bytes()), spki].concat(),
+    );
+    tlv::encode(0x6E, &tlv::encode(0x31, &[info, key].concat()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chip_point(curve: DomainParameters) -> Vec<u8> {
+        pace_mapping::public_key(curve, &[0x42; 20]).unwrap()
+    }
+
+    #[test]
+    fn an_encoded_dg14_parses_back_to_its_protocol_and_key() {
+        let point = chip_point(DomainParameters::BrainpoolP256r1);
+        let dg14 = parse(&encode(
+            Cipher::Aes(128),
+            DomainParameters::BrainpoolP256r1,
+            &point,
+        ))
+        .unwrap();
+        let (info, key) = dg14.chosen().unwrap();
+        assert_eq!(info.protocol.to_string(), "0.4.0.127.0.7.2.2.3.2.2");
+        assert_eq!((info.cipher, info.version), (Cipher::Aes(128), 1));
+        assert_eq!(key.curve, DomainParameters::BrainpoolP256r1);
+        assert_eq!(key.point, point);
+        assert!(dg14.unsupported.is_empty());
+    }
+
+    #[test]
+    fn explicit_parameters_are_recognised_by_their_generator() {
+        for curve in [
+            DomainParameters::BrainpoolP384r1,
+            DomainParameters::NistP256,
+        ] {
+            let g = pace_mapping::public_key(curve, &[1]).unwrap();
+            // ECParameters { version, fieldID, curve, base, order } — only the base matters.
+            let explicit = tlv::encode(
+                0x30,
+                &[
+                    tlv::encode(0x02, &[1]),
+                    tlv::encode(0x30, &[]),
+                    tlv::encode(0x30, &[]),
+                    tlv::encode(0x04, &g),
+                    tlv::encode(0x02, &[1]),
+                ]
+                .concat(),
+            );
+            let inner = &tlv::expect(&explicit, 0x30).unwrap().0;
+            assert_eq!(explicit_curve(inner.value), Some(curve));
+            let algorithm = tlv::encode(
+                0x30,
+                &[tlv::encode(0x06, ID_EC_PUBLIC_KEY.as_bytes()), explicit].concat(),
+            );
+            let point = chip_point(curve);
+            let spki = [algorithm, tlv::encode(0x03, &[&[0u8][..], &point].concat())].concat();
+            assert_eq!(public_key(&spki).unwrap(), Ok((curve, point)));
+            assert_eq!(
+                ec_public_key(&spki).unwrap(),
+                Some(Ok((curve, chip_point(curve))))
+            );
+        }
+    }
+
+    #[test]
+    fn dh_and_unknown_curves_are_reported_and_malformed_files_are_errors() {
+        let dh = tlv::encode(
+            0x30,
+            &[
+                tlv::encode(0x06, Oid::new_unwrap("0.4.0.127.0.7.2.2.3.1.2").as_bytes()),
+                tlv::encode(0x02, &[1]),
+            ]
+            .concat(),
+        );
+        let file = tlv::encode(0x6E, &tlv::encode(0x31, &dh));
+        let dg14 = parse(&file).unwrap();
+        assert!(dg14.chosen().is_none());
+        assert_eq!(dg14.unsupported, ["chip authentication with DH"]);
+        let good = encode(
+            Cipher::Aes(256),
+            DomainParameters::NistP384,
+            &chip_point(DomainParameters::NistP384),
+        );
+        for cut in 0..good.len() {
+            assert!(parse(&good[..cut]).is_err(), "cut at {cut}");
+        }
+        assert!(
+            parse(&tlv::encode(
+                0x6E,
+                &tlv::encode(0x31, &tlv::encode(0x04, &[]))
+            ))
+            .is_err()
+        );
+    }
+}
