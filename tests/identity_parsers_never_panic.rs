@@ -1,4 +1,5 @@
-//! Property tests: every parser of card data — BER-TLV, APDUs, EF.COM, DG1, DG2, DG13, EF.SOD,
+//! Property tests: every parser of card data — BER-TLV, APDUs, EF.CardAccess, EF.COM, DG1,
+//! DG2, DG13, DG14, DG15, EF.SOD, CSCA master lists, PACE and chip authentication messages,
 //! secure-messaging answers, the CCCD QR text, the MRZ — given random bytes, truncated or
 //! bit-flipped real files, returns an error or a value, and never panics.
 
@@ -11,12 +12,26 @@ use xakiosk::identity::card_image::CardImage;
 use xakiosk::identity::lds::EfId;
 use xakiosk::identity::secure_messaging::SecureChannel;
 use xakiosk::identity::trust_list::TrustList;
-use xakiosk::identity::{cccd_qr, dg1_mrz, dg2_face, dg13, ef_com, passive_auth, sod, tlv};
+use xakiosk::identity::{
+    card_access, cccd_qr, chip_authentication, dg1_mrz, dg2_face, dg13, dg14, dg15, ef_com,
+    master_list, pace, passive_auth, sod, tlv,
+};
 
 fn real_files() -> Vec<Vec<u8>> {
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/dev/cards");
     let card = &CardImage::load_folder(&folder).unwrap()[0];
-    card.files.values().cloned().collect()
+    let mut files: Vec<Vec<u8>> = card.files.values().cloned().collect();
+    // A master list of the test CSCA, signed by the test issuer.
+    let issuer = xakiosk::identity::card_side::test_issuer::load_issuer(&folder).unwrap();
+    let cscas = TrustList::with(
+        xakiosk::identity::trust_list::parse_certificates(
+            &std::fs::read(folder.join("csca.pem")).unwrap(),
+        )
+        .unwrap(),
+    )
+    .cscas;
+    files.push(issuer.master_list(&cscas).unwrap());
+    files
 }
 
 /// Runs every parser on `bytes`; only a panic fails.
@@ -33,6 +48,16 @@ fn parse_all(bytes: &[u8]) {
         let _ = dg2_face::decode(&face);
     }
     let _ = sod::parse(bytes);
+    let _ = card_access::parse(bytes);
+    let _ = dg14::parse(bytes);
+    let _ = dg15::parse(bytes);
+    let _ = master_list::open(bytes, &[]);
+    let _ = pace::parse_set_at(bytes);
+    let _ = pace::dynamic_object(bytes, pace::TAG_TOKEN_CHIP, "token");
+    let _ = chip_authentication::parse_set_at(bytes);
+    let _ = chip_authentication::terminal_key(
+        &Command::new(0, 0x22, 0x41, 0xA6).with_data(bytes.to_vec()),
+    );
     let mut groups = BTreeMap::new();
     groups.insert(1u8, bytes.to_vec());
     let _ = passive_auth::check(bytes, &groups, &TrustList::empty());
@@ -56,7 +81,7 @@ proptest! {
     }
 
     #[test]
-    fn truncated_and_flipped_real_files(file in 0usize..5, cut in any::<prop::sample::Index>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6)) {
+    fn truncated_and_flipped_real_files(file in 0usize..9, cut in any::<prop::sample::Index>(), flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..6)) {
         let files = real_files();
         let mut bytes = files[file % files.len()].clone();
         let end = cut.index(bytes.len() + 1);
@@ -93,6 +118,18 @@ fn every_real_file_parses() {
         assert!(dg2_face::parse(&card.files[&EfId::Dg(2)]).is_ok());
         assert!(dg13::parse(&card.files[&EfId::Dg(13)]).is_ok());
         assert!(sod::parse(&card.files[&EfId::Sod]).is_ok());
+        assert!(
+            !card_access::parse(&card.files[&EfId::CardAccess])
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            dg14::parse(&card.files[&EfId::Dg(14)])
+                .unwrap()
+                .chosen()
+                .is_some()
+        );
+        assert!(dg15::parse(&card.files[&EfId::Dg(15)]).unwrap().is_ok());
         assert!(cccd_qr::parse(&card.qr).is_ok());
     }
 }

@@ -1,10 +1,13 @@
-//! Every parser of chip files on arbitrary bytes: TLV, EF.COM, DG1, DG2 (and JPEG decoding),
-//! DG13, EF.SOD and passive authentication. Must never panic.
+//! Every parser of chip files on arbitrary bytes: TLV, EF.CardAccess, EF.COM, DG1, DG2 (and
+//! JPEG decoding), DG13, DG14, DG15, EF.SOD, passive authentication and CSCA master lists.
+//! Must never panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
 use xakiosk::identity::trust_list::TrustList;
-use xakiosk::identity::{dg1_mrz, dg2_face, dg13, ef_com, passive_auth, sod, tlv};
+use xakiosk::identity::{
+    card_access, dg1_mrz, dg2_face, dg13, dg14, dg15, ef_com, master_list, passive_auth, sod, tlv,
+};
 
 fuzz_target!(|data: &[u8]| {
     let _ = tlv::children(data);
@@ -16,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = dg2_face::decode(&face);
     }
     let _ = sod::parse(data);
+    let _ = card_access::parse(data);
+    let _ = dg14::parse(data);
+    let _ = dg15::parse(data);
+    let _ = master_list::open(data, &[]);
     let mut groups = BTreeMap::new();
     groups.insert(1u8, data.to_vec());
     let _ = passive_auth::check(data, &groups, &TrustList::empty());

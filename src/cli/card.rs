@@ -261,6 +261,12 @@ pub fn read(args: &ReadArgs) -> Result<serde_json::Value, String> {
             "check_digits_valid": dg1.check_digits_valid,
         },
         "dg13": dg13,
+        // DG13's layout as this card has it: its OID and field numbers (for the technician
+        // comparing cards; the parsing does not depend on them).
+        "dg13_layout": read.dg13.as_ref().map(|d| json!({
+            "oid": d.oid,
+            "fields": d.fields.keys().collect::<Vec<_>>(),
+        })),
         "face": face,
         "passive_authentication": read.passive,
         "chip_authenticity": read.authenticity,

@@ -4,7 +4,7 @@
 //! a CC trailer), or ECDSA with the plain r ‖ s signature (BSI TR-03111) and the hash DG14's
 //! ActiveAuthenticationInfo names (by the curve's size when it names none). A copy of the data
 //! on another chip cannot sign. Verification here is by RustCrypto (`rsa`'s big integers,
-//! `p256`/`p384` ECDSA); the 9796-2 layout is laid out by hand because no maintained crate
+//! ECDSA through `ecdsa_check` on NIST and Brainpool curves); the 9796-2 layout is laid out by hand because no maintained crate
 //! decodes it. Pure; the chip-side signer (ECDSA) is for the software chip.
 
 use crate::identity::apdu::Command;
@@ -123,20 +123,12 @@ fn verify_ecdsa(
     digest: &[u8],
     signature: &[u8],
 ) -> Result<(), AaError> {
-    use signature::hazmat::PrehashVerifier as _;
-    let bad = |_| AaError::BadSignature;
-    match curve {
-        DomainParameters::NistP256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?;
-            let signature = p256::ecdsa::Signature::from_slice(signature).map_err(bad)?;
-            key.verify_prehash(digest, &signature).map_err(bad)
-        }
-        DomainParameters::NistP384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(bad)?;
-            let signature = p384::ecdsa::Signature::from_slice(signature).map_err(bad)?;
-            key.verify_prehash(digest, &signature).map_err(bad)
-        }
-        other => Err(AaError::Unsupported(format!("ECDSA on {other:?}"))),
+    use crate::identity::ecdsa_check::{SignatureForm, verify_prehash};
+    use crate::identity::signature_check::SignatureError;
+    match verify_prehash(curve, point, digest, signature, SignatureForm::Plain) {
+        Ok(()) => Ok(()),
+        Err(SignatureError::Invalid) => Err(AaError::BadSignature),
+        Err(SignatureError::Unsupported(why)) => Err(AaError::Unsupported(why)),
     }
 }
 

@@ -31,6 +31,9 @@ pub mod field {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Dg13 {
     pub fields: BTreeMap<u32, Vec<String>>,
+    /// The first OBJECT IDENTIFIER in the structure (readers report `1.0.10646.1.0.8`), as
+    /// seen — recorded for the technician's report, never required.
+    pub oid: Option<String>,
 }
 
 impl Dg13 {
@@ -101,6 +104,11 @@ fn walk(value: &[u8], depth: usize, out: &mut Dg13) -> Result<(), TlvError> {
         return Ok(());
     }
     for child in tlv::children(value)? {
+        if child.tag == 0x06 && out.oid.is_none() {
+            out.oid = der::asn1::ObjectIdentifier::from_bytes(child.value)
+                .ok()
+                .map(|oid| oid.to_string());
+        }
         if !(child.tag == SEQUENCE || child.tag == SET || child.is_constructed()) {
             continue;
         }
@@ -178,6 +186,8 @@ mod tests {
         assert_eq!(dg.all(field::PARENTS), ["Nguyễn Văn Bình", "Trần Thị Cúc"]);
         assert_eq!(dg.first(21), Some("a field we do not know"));
         assert_eq!(dg.first(field::SPOUSE), None);
+        // The OID is recorded as seen.
+        assert_eq!(dg.oid.as_deref(), Some("1.3.6.1.4.1.45884.13"));
     }
 
     #[test]
@@ -194,6 +204,7 @@ mod tests {
         let dg = parse(&tlv::encode(0x6D, &inner)).unwrap();
         assert_eq!(dg.first(field::FULL_NAME), Some("TRAN B"));
         assert_eq!(dg.first(field::SEX), Some("Nữ"));
+        assert_eq!(dg.oid, None, "no OID: nothing recorded, nothing failed");
     }
 
     #[test]

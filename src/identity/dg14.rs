@@ -100,7 +100,7 @@ fn ca_cipher(oid: &Oid) -> Option<Result<Cipher, String>> {
 }
 
 /// The named curves' OIDs.
-fn named_curve(oid: &Oid) -> Option<DomainParameters> {
+pub(crate) fn named_curve(oid: &Oid) -> Option<DomainParameters> {
     Some(match oid.to_string().as_str() {
         "1.3.36.3.3.2.8.1.1.7" => DomainParameters::BrainpoolP256r1,
         "1.3.36.3.3.2.8.1.1.11" => DomainParameters::BrainpoolP384r1,
@@ -124,7 +124,7 @@ fn named_curve_oid(curve: DomainParameters) -> Option<Oid> {
 
 /// Explicit ECParameters are recognised by their base point (G), compared with the
 /// generators of the curves there is arithmetic for.
-fn explicit_curve(parameters: &[u8]) -> Option<DomainParameters> {
+pub(crate) fn explicit_curve(parameters: &[u8]) -> Option<DomainParameters> {
     let fields = tlv::children(parameters).ok()?;
     let base = fields.iter().find(|f| f.tag == 0x04)?.value;
     [

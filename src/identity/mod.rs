@@ -25,6 +25,7 @@ pub mod dg14;
 pub mod dg15;
 pub mod dg1_mrz;
 pub mod dg2_face;
+pub mod ecdsa_check;
 pub mod ef_com;
 pub mod evidence_recheck;
 pub mod expiry_candidates;

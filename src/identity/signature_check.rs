@@ -1,13 +1,13 @@
 //! Checks one X.509/CMS signature: the hash named by an algorithm OID and the RSA (PKCS#1
-//! v1.5, PSS) or ECDSA (P-256, P-384) verification of RustCrypto. Used by passive
-//! authentication for the SOD and the document signer's certificate. Pure computation; keys
-//! with explicit curve parameters or other curves (brainpool) are reported as unsupported,
-//! never as valid.
+//! v1.5, PSS) or ECDSA (NIST P-256/P-384, brainpoolP256r1/P384r1, named or with explicit
+//! parameters; `ecdsa_check`) verification of RustCrypto. Used by passive authentication for
+//! the SOD and the document signer's certificate, and for master lists. Pure computation;
+//! other curves are reported as unsupported, never as valid.
 
+use crate::identity::ecdsa_check;
 use der::asn1::ObjectIdentifier as Oid;
 use der::{Decode, Encode};
 use sha2::Digest;
-use signature::hazmat::PrehashVerifier;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use thiserror::Error;
 
@@ -46,8 +46,6 @@ const OID_ECDSA_SHA224: Oid = Oid::new_unwrap("1.2.840.10045.4.3.1");
 const OID_ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 const OID_ECDSA_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
 const OID_ECDSA_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
-const OID_P256: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
-const OID_P384: Oid = Oid::new_unwrap("1.3.132.0.34");
 
 impl HashAlg {
     pub fn from_oid(oid: &Oid) -> Option<HashAlg> {
@@ -172,33 +170,15 @@ pub fn verify(
             if spki.algorithm.oid != OID_EC_PUBLIC_KEY {
                 return Err(unsupported("ECDSA signature with a non-EC key"));
             }
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.decode_as::<Oid>().ok())
-                .ok_or_else(|| unsupported("EC key with explicit curve parameters"))?;
-            let point = spki.subject_public_key.raw_bytes();
-            let prehash = hash.digest(message);
-            match curve {
-                OID_P256 => {
-                    let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                        .map_err(|_| unsupported("P-256 key"))?;
-                    let sig = p256::ecdsa::Signature::from_der(signature)
-                        .map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&prehash, &sig)
-                        .map_err(|_| SignatureError::Invalid)
-                }
-                OID_P384 => {
-                    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point)
-                        .map_err(|_| unsupported("P-384 key"))?;
-                    let sig = p384::ecdsa::Signature::from_der(signature)
-                        .map_err(|_| SignatureError::Invalid)?;
-                    key.verify_prehash(&prehash, &sig)
-                        .map_err(|_| SignatureError::Invalid)
-                }
-                other => Err(SignatureError::Unsupported(format!("curve {other}"))),
-            }
+            let curve = ecdsa_check::curve_of(spki.algorithm.parameters.as_ref())
+                .ok_or_else(|| unsupported("EC key on a curve not known here"))?;
+            ecdsa_check::verify_prehash(
+                curve,
+                spki.subject_public_key.raw_bytes(),
+                &hash.digest(message),
+                signature,
+                ecdsa_check::SignatureForm::Der,
+            )
         }
         other => Err(SignatureError::Unsupported(format!(
             "signature algorithm {other}"
