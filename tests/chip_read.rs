@@ -356,7 +356,7 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     for offers in [
         vec![PaceInfo::ecdh_generic(
             Cipher::Aes(256),
-            DomainParameters::BrainpoolP512r1,
+            DomainParameters::BrainpoolP320r1,
         )],
         vec![dh],
     ] {
@@ -392,6 +392,14 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(read.access.variant, "ECDH-GM brainpoolP384r1 AES-192");
     assert!(read.passive.verdict.is_verified());
+    // brainpoolP512r1 with AES-256 (PACE id 17).
+    let offers = [PaceInfo::ecdh_generic(
+        Cipher::Aes(256),
+        DomainParameters::BrainpoolP512r1,
+    )];
+    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.variant, "ECDH-GM brainpoolP512r1 AES-256");
 }
 
 /// A private key other than the card's, valid on brainpoolP256r1.

@@ -1413,12 +1413,28 @@ async fn a_large_body_is_read_only_after_its_signature_holds() {
         .status();
     assert_eq!(status, 400);
 
-    // 3. No digest named: a body over 64 KiB is not read, whoever signed it.
-    let status = send(None, genuine.clone(), chunk.clone())
+    // 3. No digest named: a body over 64 KiB is not read, whoever signed it. Only the head is
+    // sent (a client still writing a body the portal will not read may see the connection
+    // close before the answer).
+    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
         .await
-        .unwrap()
-        .status();
-    assert_eq!(status, 413);
+        .unwrap();
+    let mut head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: portal\r\nContent-Length: {}\r\n\
+         x-xakiosk-kiosk: KIOSK-BODY\r\nx-xakiosk-time: {time}\r\nx-xakiosk-signature: {genuine}\r\n",
+        chunk.len()
+    );
+    for (name, value) in headers("") {
+        if name != "content-digest" {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 512];
+    let n = stream.read(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
     // 4. The genuine chunk with its digest is taken.
     let status = send(Some(rs::content_digest(&chunk)), genuine, chunk.clone())

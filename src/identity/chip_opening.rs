@@ -51,6 +51,7 @@ fn curve_name(curve: DomainParameters) -> String {
     match curve {
         DomainParameters::BrainpoolP256r1 => "brainpoolP256r1".into(),
         DomainParameters::BrainpoolP384r1 => "brainpoolP384r1".into(),
+        DomainParameters::BrainpoolP512r1 => "brainpoolP512r1".into(),
         DomainParameters::NistP256 => "NIST P-256".into(),
         DomainParameters::NistP384 => "NIST P-384".into(),
         other => format!("{other:?}"),

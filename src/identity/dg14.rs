@@ -115,6 +115,7 @@ fn named_curve_oid(curve: DomainParameters) -> Option<Oid> {
     let text = match curve {
         DomainParameters::BrainpoolP256r1 => "1.3.36.3.3.2.8.1.1.7",
         DomainParameters::BrainpoolP384r1 => "1.3.36.3.3.2.8.1.1.11",
+        DomainParameters::BrainpoolP512r1 => "1.3.36.3.3.2.8.1.1.13",
         DomainParameters::NistP256 => "1.2.840.10045.3.1.7",
         DomainParameters::NistP384 => "1.3.132.0.34",
         _ => return None,
@@ -130,6 +131,7 @@ pub(crate) fn explicit_curve(parameters: &[u8]) -> Option<DomainParameters> {
     [
         DomainParameters::BrainpoolP256r1,
         DomainParameters::BrainpoolP384r1,
+        DomainParameters::BrainpoolP512r1,
         DomainParameters::NistP256,
         DomainParameters::NistP384,
     ]

@@ -1,5 +1,6 @@
 //! ECDSA verification on the curves the chip ID world signs with — NIST P-256 and P-384
-//! (`p256`/`p384`) and brainpoolP256r1 and P384r1 (`bp256`/`bp384` on `ecdsa` 0.17) — over
+//! (`p256`/`p384`) and brainpoolP256r1, P384r1 and P512r1 (`bp256`/`bp384`/`brainpool_p512`
+//! on `ecdsa` 0.17) — over
 //! a hash the caller computed, with the signature DER-encoded (X.509, CMS) or plain r ‖ s
 //! (BSI TR-03111, active authentication); and which curve a key's parameters name (a named
 //! curve's OID, or explicit parameters recognised by their generator). Verification is
@@ -95,6 +96,18 @@ pub fn verify_prehash(
                 form
             )
         }
+        DomainParameters::BrainpoolP512r1 => {
+            use crate::identity::brainpool_p512::BrainpoolP512r1;
+            use ecdsa_brainpool::signature::hazmat::PrehashVerifier as _;
+            verify_with!(
+                ecdsa_brainpool::VerifyingKey<BrainpoolP512r1>,
+                ecdsa_brainpool::Signature<BrainpoolP512r1>,
+                point,
+                prehash,
+                signature,
+                form
+            )
+        }
         other => Err(SignatureError::Unsupported(format!("ECDSA on {other:?}"))),
     }
 }
@@ -136,7 +149,7 @@ mod tests {
         );
         assert!(matches!(
             verify_prehash(
-                DomainParameters::BrainpoolP512r1,
+                DomainParameters::NistP521,
                 &point,
                 &prehash,
                 &plain,
@@ -220,6 +233,41 @@ mod tests {
         assert_eq!(verify(&spki, &algorithm, None, message, &der), Ok(()));
         assert_eq!(
             verify(&spki, &algorithm, None, b"something else", &der),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    /// The real Vietnamese CSCA (brainpoolP512r1, explicit parameters, ecdsa-with-SHA512)
+    /// verifies its own certificate; one changed byte does not.
+    #[test]
+    fn the_vietnamese_cscas_self_signature_verifies() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/dev/pki/vn-csca-epassport-2022.pem");
+        let cert = crate::identity::trust_list::parse_certificates(&std::fs::read(path).unwrap())
+            .unwrap()
+            .remove(0);
+        let spki = &cert.tbs_certificate.subject_public_key_info;
+        assert_eq!(
+            curve_of(spki.algorithm.parameters.as_ref()),
+            Some(DomainParameters::BrainpoolP512r1)
+        );
+        assert!(
+            crate::identity::cms_signer::issued_by(&cert, std::slice::from_ref(&cert), "CSCA")
+                .unwrap()
+                .contains("CSCA ePassport Vietnam")
+        );
+        let tbs = der::Encode::to_der(&cert.tbs_certificate).unwrap();
+        let mut altered = tbs.clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        assert_eq!(
+            crate::identity::signature_check::verify(
+                spki,
+                &cert.signature_algorithm,
+                None,
+                &altered,
+                cert.signature.as_bytes().unwrap()
+            ),
             Err(SignatureError::Invalid)
         );
     }

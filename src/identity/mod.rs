@@ -9,6 +9,7 @@ pub mod active_authentication;
 pub mod apdu;
 pub(crate) mod apdu_link;
 pub mod bac;
+pub mod brainpool_p512;
 pub mod card_access;
 pub mod card_image;
 pub mod card_side;

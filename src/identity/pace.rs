@@ -572,7 +572,7 @@ mod tests {
 
     #[test]
     fn unsupported_offers_steps_out_of_order_and_reflected_keys_are_refused() {
-        let mut offer = PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP512r1);
+        let mut offer = PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP320r1);
         assert!(matches!(runnable(&offer), Err(PaceError::Unsupported(_))));
         offer.parameters = Some(DomainParameters::BrainpoolP256r1);
         for (agreement, mapping) in [

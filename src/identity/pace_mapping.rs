@@ -1,12 +1,12 @@
 //! PACE's elliptic-curve arithmetic (ICAO Doc 9303 part 11, §4.4.3.3.1 generic mapping, and
 //! §4.4.3.4 key agreement) on the standardized curves the chip names in EF.CardAccess:
 //! brainpoolP256r1 (id 13, what chip ID cards offer) and brainpoolP384r1 (16) from RustCrypto's
-//! `bp256`/`bp384` with `arithmetic`, NIST P-256 (12) and P-384 (15) from `p256`/`p384` — never
-//! written here. The mapped generator G~ = s·G + H, where H is the Diffie-Hellman point of the
+//! `bp256`/`bp384` with `arithmetic`, brainpoolP512r1 (17) from the same machinery
+//! (`brainpool_p512`), NIST P-256 (12) and P-384 (15) from `p256`/`p384` — never written here. The mapped generator G~ = s·G + H, where H is the Diffie-Hellman point of the
 //! mapping keys, the ephemeral public keys on G~, and the shared secret (its x-coordinate).
 //! Points cross this module as uncompressed SEC1 bytes (`04 ‖ x ‖ y`), as the chip sends them
-//! in General Authenticate. brainpoolP512r1 (17) and the other ids have no maintained Rust
-//! arithmetic here: `Unsupported`, and the reader falls back to BAC.
+//! in General Authenticate. The other ids (P-192/224/521, Brainpool 192–320, DH groups) are
+//! `Unsupported`, and the reader falls back to BAC.
 
 use crate::identity::card_access::DomainParameters;
 
@@ -24,13 +24,13 @@ pub enum MappingError {
 
 /// The four operations on one curve, from its crate's types and SEC1 conversion traits.
 macro_rules! curve {
-    ($module:ident, $krate:ident, $len:expr, $field_bytes:ty, $scalar:ty, $projective:ty, $affine:ty,
+    ($module:ident, $($krate:ident)::+, $len:expr, $field_bytes:ty, $scalar:ty, $projective:ty, $affine:ty,
      $encoded:ty, $from_trait:path, $from_fn:ident, $to_trait:path, $to_fn:ident) => {
         mod $module {
             use super::MappingError;
             use $from_trait as _;
-            use $krate::elliptic_curve::ff::PrimeField as _;
-            use $krate::elliptic_curve::group::Group as _;
+            use $($krate)::+::elliptic_curve::ff::PrimeField as _;
+            use $($krate)::+::elliptic_curve::group::Group as _;
             use $to_trait as _;
 
             pub const LEN: usize = $len;
@@ -69,7 +69,7 @@ macro_rules! curve {
 
             pub fn valid_private(bytes: &[u8]) -> bool {
                 scalar(bytes).is_ok_and(|s| {
-                    !bool::from(<$scalar as $krate::elliptic_curve::ff::Field>::is_zero(&s))
+                    !bool::from(<$scalar as $($krate)::+::elliptic_curve::ff::Field>::is_zero(&s))
                 })
             }
 
@@ -136,6 +136,20 @@ curve!(
     to_sec1_point
 );
 curve!(
+    brainpool_p512,
+    crate::identity::brainpool_p512,
+    64,
+    crate::identity::brainpool_p512::FieldBytes,
+    crate::identity::brainpool_p512::r1::Scalar,
+    crate::identity::brainpool_p512::r1::ProjectivePoint,
+    crate::identity::brainpool_p512::r1::AffinePoint,
+    crate::identity::brainpool_p512::r1::Sec1Point,
+    crate::identity::brainpool_p512::elliptic_curve::sec1::FromSec1Point,
+    from_sec1_point,
+    crate::identity::brainpool_p512::elliptic_curve::sec1::ToSec1Point,
+    to_sec1_point
+);
+curve!(
     nist_p256,
     p256,
     32,
@@ -174,6 +188,10 @@ macro_rules! on_curve {
             }
             DomainParameters::BrainpoolP384r1 => {
                 use brainpool_p384 as $module;
+                $call
+            }
+            DomainParameters::BrainpoolP512r1 => {
+                use brainpool_p512 as $module;
                 $call
             }
             DomainParameters::NistP256 => {
@@ -308,6 +326,7 @@ mod tests {
         for curve in [
             DomainParameters::BrainpoolP256r1,
             DomainParameters::BrainpoolP384r1,
+            DomainParameters::BrainpoolP512r1,
             DomainParameters::NistP256,
             DomainParameters::NistP384,
         ] {
@@ -347,7 +366,7 @@ mod tests {
             );
         }
         for curve in [
-            DomainParameters::BrainpoolP512r1,
+            DomainParameters::BrainpoolP320r1,
             DomainParameters::Modp2048_256,
             DomainParameters::NistP521,
         ] {

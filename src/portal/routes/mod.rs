@@ -288,6 +288,12 @@ async fn signed_large_body(
         .and_then(|v| v.to_str().ok())
         .and_then(request_signature::sha256_of_content_digest);
     let Some(named) = named else {
+        // Known too long from its head: refused before a byte of it is read.
+        if declared.is_some_and(|n| n > SMALL as u64) {
+            return Err(too_large(
+                "a body over 64 KiB must name its SHA-256 in Content-Digest first",
+            ));
+        }
         let body = axum::body::to_bytes(body, SMALL).await.map_err(|_| {
             too_large("a body over 64 KiB must name its SHA-256 in Content-Digest first")
         })?;
