@@ -1363,24 +1363,32 @@ async fn a_large_body_is_read_only_after_its_signature_holds() {
         )
     };
 
+    // Sends only the head of the chunk's PATCH (the body never comes) and returns the answer.
+    let head_only = async |signature: &str, digest: Option<String>| {
+        let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+            .await
+            .unwrap();
+        let mut head = format!(
+            "PATCH {path} HTTP/1.1\r\nHost: portal\r\nContent-Length: {}\r\n\
+             x-xakiosk-kiosk: KIOSK-BODY\r\nx-xakiosk-time: {time}\r\n\
+             x-xakiosk-signature: {signature}\r\n",
+            chunk.len()
+        );
+        for (name, value) in headers(digest.as_deref().unwrap_or("")) {
+            if name != "content-digest" || digest.is_some() {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0; 512];
+        let n = stream.read(&mut answer).await.unwrap();
+        String::from_utf8_lossy(&answer[..n]).to_string()
+    };
+
     // 1. Signed by a key that is not the kiosk's; the body never comes.
     let forged = signed_by(&DeviceKey::from_seed([99; 32]), &chunk);
-    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    let mut head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: portal\r\nContent-Length: {}\r\n\
-         x-xakiosk-kiosk: KIOSK-BODY\r\nx-xakiosk-time: {time}\r\nx-xakiosk-signature: {forged}\r\n",
-        chunk.len()
-    );
-    for (name, value) in headers(&rs::content_digest(&chunk)) {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = vec![0; 512];
-    let n = stream.read(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    let answer = head_only(&forged, Some(rs::content_digest(&chunk))).await;
     assert!(
         answer.starts_with("HTTP/1.1 401"),
         "answered before the body, not at the deadline: {answer}"
@@ -1416,24 +1424,7 @@ async fn a_large_body_is_read_only_after_its_signature_holds() {
     // 3. No digest named: a body over 64 KiB is not read, whoever signed it. Only the head is
     // sent (a client still writing a body the portal will not read may see the connection
     // close before the answer).
-    let mut stream = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    let mut head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: portal\r\nContent-Length: {}\r\n\
-         x-xakiosk-kiosk: KIOSK-BODY\r\nx-xakiosk-time: {time}\r\nx-xakiosk-signature: {genuine}\r\n",
-        chunk.len()
-    );
-    for (name, value) in headers("") {
-        if name != "content-digest" {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut answer = vec![0; 512];
-    let n = stream.read(&mut answer).await.unwrap();
-    let answer = String::from_utf8_lossy(&answer[..n]).to_string();
+    let answer = head_only(&genuine, None).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
     // 4. The genuine chunk with its digest is taken.

@@ -13,6 +13,21 @@ use x509_cert::Certificate;
 
 pub const OID_SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
 
+/// The X.509 certificates a SignedData carries (other kinds are left out).
+pub fn enclosed_certificates(set: Option<cms::signed_data::CertificateSet>) -> Vec<Certificate> {
+    set.map(|set| {
+        set.0
+            .into_vec()
+            .into_iter()
+            .filter_map(|c| match c {
+                cms::cert::CertificateChoices::Certificate(cert) => Some(cert),
+                cms::cert::CertificateChoices::Other(_) => None,
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The certificate among `certificates` the signer names.
 pub fn signer_certificate<'a>(
     signer: &SignerInfo,

@@ -10,7 +10,6 @@
 use crate::identity::cms_signer;
 use crate::identity::sod::OID_SIGNED_DATA;
 use crate::identity::tlv;
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::asn1::{ObjectIdentifier as Oid, OctetString};
@@ -101,19 +100,7 @@ pub fn open(bytes: &[u8], trusted_signers: &[Certificate]) -> Result<MasterList,
         .as_bytes()
         .to_vec();
     let cscas = certificates(&content)?;
-    let enclosed: Vec<Certificate> = signed
-        .certificates
-        .map(|set| {
-            set.0
-                .into_vec()
-                .into_iter()
-                .filter_map(|c| match c {
-                    CertificateChoices::Certificate(cert) => Some(cert),
-                    CertificateChoices::Other(_) => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let enclosed = cms_signer::enclosed_certificates(signed.certificates);
     let signer = signed
         .signer_infos
         .0

@@ -497,6 +497,63 @@ mod tests {
         assert_eq!(channel.ssc(), 2);
     }
 
+    /// A real New Zealand passport's PACE (ECDH generic mapping, brainpoolP256r1, 3DES, the
+    /// MRZ as password), as recorded with the terminal's keys fixed (in gmrtd's test suite):
+    /// given the same keys, this terminal sends the same keys and token, accepts the chip's
+    /// token, and derives the session keys that recording states.
+    #[test]
+    fn a_real_passports_3des_exchange_replays() {
+        let offer = card_access::parse(&hex("31143012060a04007f0007020204020102010202010d"))
+            .unwrap()
+            .remove(0);
+        assert_eq!(offer.cipher, Cipher::Des3);
+        let mrz =
+            crate::identity::access_key::mrz_information("LM277954", "781214", "271115").unwrap();
+        let password = PacePassword::Mrz(mrz);
+        let mut terminal = Terminal::new(&offer, &password).unwrap();
+        let pk_map = terminal
+            .mapping_key(
+                &hex("b88382812290017af1cc906ff00e7f4d"),
+                secret("2808272c0ec20e01a3450030ef32855e9feb5cb17719e985389b1cf47609e69f"),
+            )
+            .unwrap();
+        assert_eq!(
+            pk_map,
+            hex(
+                "047706b2b6246ab4612229b8a11212ddba7fea0568c9c0975dee22c0e3dd3a3f0321e8afee836e373b570d24000d56fb195104d486e63321ff8c819dd5ee018dcb"
+            )
+        );
+        let pk = terminal
+            .ephemeral_key(
+                &hex("04780b4edec9b926f9f964fad826d9990a667608d96ba7b397ae8609b6533e0d036d148365ddf4e5ff6611c2b62aa17fc9899f327bc929db543e7abd0ee724e4be"),
+                secret("8f89449052df6c7983750c7b042c3cea12b36819174424c7cd28153f7b70b402"),
+            )
+            .unwrap();
+        assert_eq!(
+            pk,
+            hex(
+                "04507a0156efae8fb8acc519036c0b2fe0393c878744c7f91878ee4e07a41412ba5c0753d68a44a91e9f57f3f992ab689e6c2065d3b2a27c3658a4fd632931ee38"
+            )
+        );
+        let token = terminal
+            .token(&hex("042dbaf62e6fdfb31eb66f206493b9e7721586f0e5c93754d7bd5a884ca251ee4d720ab539a60561bc46812fa289b58ac69f0c6e32adbaf7241049a31211f80f5b"))
+            .unwrap();
+        assert_eq!(token.to_vec(), hex("8d7c617d43efe09e"));
+        let mut channel = terminal.finish(&hex("cb57047c809079f6")).unwrap();
+        // The recorded session keys, counter 0: the same protected command.
+        let mut keys = crate::identity::access_key::BacKeys {
+            k_enc: [0; 16],
+            k_mac: [0; 16],
+        };
+        keys.k_enc
+            .copy_from_slice(&hex("430e4c8c38dfefaed92067b919a897f8"));
+        keys.k_mac
+            .copy_from_slice(&hex("c1bc1f075797b970b5a45e64a764b0cb"));
+        let mut recorded = SecureChannel::new(keys, 0);
+        let select = Command::select_application(&crate::devices::card_reader::EMRTD_AID);
+        assert_eq!(channel.protect(&select), recorded.protect(&select));
+    }
+
     #[test]
     fn the_general_authenticate_messages_are_chained_and_wrapped() {
         let first = general_authenticate(&[], false);

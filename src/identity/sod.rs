@@ -4,7 +4,6 @@
 
 use crate::identity::signature_check::HashAlg;
 use crate::identity::tlv;
-use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerInfo};
 use der::asn1::{ObjectIdentifier as Oid, OctetString};
@@ -103,19 +102,7 @@ pub fn parse(bytes: &[u8]) -> Result<Sod, SodError> {
         .next()
         .cloned()
         .ok_or(SodError::NoSigner)?;
-    let certificates = signed
-        .certificates
-        .map(|set| {
-            set.0
-                .into_vec()
-                .into_iter()
-                .filter_map(|c| match c {
-                    CertificateChoices::Certificate(cert) => Some(cert),
-                    CertificateChoices::Other(_) => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let certificates = crate::identity::cms_signer::enclosed_certificates(signed.certificates);
     Ok(Sod {
         hash,
         hashes,
