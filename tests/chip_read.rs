@@ -349,16 +349,19 @@ fn wrong_keys_are_refused_and_the_card_stays_usable() {
 #[test]
 fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let card = card("Phạm Minh Đức");
-    let dh = PaceInfo {
-        agreement: xakiosk::identity::card_access::KeyAgreement::Dh,
-        ..PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::Modp2048_256)
+    // Integrated mapping, and a curve with no arithmetic here.
+    use xakiosk::identity::card_access::{KeyAgreement, Mapping, protocol_oid};
+    let integrated = PaceInfo {
+        protocol: protocol_oid(KeyAgreement::Ecdh, Mapping::Integrated, Cipher::Aes(128)),
+        mapping: Mapping::Integrated,
+        ..PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1)
     };
     for offers in [
         vec![PaceInfo::ecdh_generic(
             Cipher::Aes(256),
             DomainParameters::BrainpoolP320r1,
         )],
-        vec![dh],
+        vec![integrated],
     ] {
         let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
         let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
@@ -392,6 +395,14 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(read.access.variant, "ECDH-GM brainpoolP384r1 AES-192");
     assert!(read.passive.verdict.is_verified());
+    // DH generic mapping on the 2048-bit RFC 5114 group with a 256-bit subgroup (id 2).
+    let offers = [PaceInfo::dh_generic(
+        Cipher::Aes(128),
+        DomainParameters::Modp2048_256,
+    )];
+    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.variant, "DH-GM MODP-2048/256 AES-128");
     // brainpoolP512r1 with AES-256 (PACE id 17).
     let offers = [PaceInfo::ecdh_generic(
         Cipher::Aes(256),

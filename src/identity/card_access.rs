@@ -199,7 +199,24 @@ fn integer(n: u32) -> Vec<u8> {
     out
 }
 
+/// The key agreement a PACE protocol OID names, if it is one.
+pub fn agreement_of(oid: &Oid) -> Option<KeyAgreement> {
+    pace_protocol(oid).map(|(agreement, _, _)| agreement)
+}
+
 impl PaceInfo {
+    /// A DH generic mapping offer on an RFC 5114 group, version 2.
+    pub fn dh_generic(cipher: Cipher, parameters: DomainParameters) -> PaceInfo {
+        PaceInfo {
+            protocol: protocol_oid(KeyAgreement::Dh, Mapping::Generic, cipher),
+            agreement: KeyAgreement::Dh,
+            mapping: Mapping::Generic,
+            cipher,
+            version: 2,
+            parameters: Some(parameters),
+        }
+    }
+
     /// A chip ID card's offer: ECDH generic mapping, AES-128, brainpoolP256r1, version 2.
     pub fn ecdh_generic(cipher: Cipher, parameters: DomainParameters) -> PaceInfo {
         PaceInfo {

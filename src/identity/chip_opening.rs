@@ -54,6 +54,9 @@ fn curve_name(curve: DomainParameters) -> String {
         DomainParameters::BrainpoolP512r1 => "brainpoolP512r1".into(),
         DomainParameters::NistP256 => "NIST P-256".into(),
         DomainParameters::NistP384 => "NIST P-384".into(),
+        DomainParameters::Modp1024_160 => "MODP-1024/160".into(),
+        DomainParameters::Modp2048_224 => "MODP-2048/224".into(),
+        DomainParameters::Modp2048_256 => "MODP-2048/256".into(),
         other => format!("{other:?}"),
     }
 }
@@ -64,7 +67,11 @@ fn variant_name(offer: &PaceInfo) -> String {
         Cipher::Aes(bits) => format!("AES-{bits}"),
     };
     let curve = offer.parameters.map(curve_name).unwrap_or_default();
-    format!("ECDH-GM {curve} {cipher}")
+    let agreement = match offer.agreement {
+        card_access::KeyAgreement::Dh => "DH",
+        card_access::KeyAgreement::Ecdh => "ECDH",
+    };
+    format!("{agreement}-GM {curve} {cipher}")
 }
 
 fn random<const N: usize>() -> [u8; N] {

@@ -3,7 +3,8 @@
 //! and the APDUs that carry it: MSE:Set AT naming the protocol and the password, then four
 //! chained General Authenticate commands whose dynamic authentication data (7C) hold the
 //! encrypted nonce (80), the mapping keys (81/82), the ephemeral keys (83/84) and the
-//! tokens (85/86). ECDH generic mapping on the curves `pace_mapping` has; 3DES or AES session
+//! tokens (85/86). Generic mapping, ECDH on the curves and DH on the groups `pace_mapping` has
+//! (appendix G.1 and G.2 replayed in the tests); 3DES or AES session
 //! keys. Randomness comes in as arguments, so appendix G.1's worked example replays byte for
 //! byte; the IO is `chip_session`'s (reader) and `emrtd_chip`'s (card). Keys are wiped on drop.
 
@@ -53,12 +54,9 @@ pub enum PaceError {
     OutOfOrder,
 }
 
-/// The curve of a PACE offer this reader and the software chip can run: ECDH, generic
-/// mapping, standardized parameters with arithmetic here.
+/// The domain parameters of a PACE offer this reader and the software chip can run: generic
+/// mapping, ECDH on a curve or DH on an RFC 5114 group with arithmetic here.
 pub fn runnable(info: &PaceInfo) -> Result<DomainParameters, PaceError> {
-    if info.agreement != KeyAgreement::Ecdh {
-        return Err(PaceError::Unsupported("DH key agreement".into()));
-    }
     if info.mapping != Mapping::Generic {
         return Err(PaceError::Unsupported(format!(
             "{:?} mapping",
@@ -72,6 +70,13 @@ pub fn runnable(info: &PaceInfo) -> Result<DomainParameters, PaceError> {
     };
     if !pace_mapping::supports(curve) {
         return Err(PaceError::Unsupported(format!("{curve:?}")));
+    }
+    let dh_group = crate::identity::pace_dh::group(curve).is_some();
+    if dh_group != (info.agreement == KeyAgreement::Dh) {
+        return Err(PaceError::Unsupported(format!(
+            "{:?} key agreement on {curve:?}",
+            info.agreement
+        )));
     }
     if !matches!(info.cipher, Cipher::Des3 | Cipher::Aes(128 | 192 | 256)) {
         return Err(PaceError::Unsupported(format!("{:?}", info.cipher)));
@@ -552,6 +557,42 @@ mod tests {
         let mut recorded = SecureChannel::new(keys, 0);
         let select = Command::select_application(&crate::devices::card_reader::EMRTD_AID);
         assert_eq!(channel.protect(&select), recorded.protect(&select));
+    }
+
+    /// Appendix G.2 (DH generic mapping, 1024-bit group, AES-128) through the terminal.
+    #[test]
+    fn the_dh_worked_example_runs_through_the_terminal() {
+        use crate::identity::test_vectors::g2;
+        let offer = PaceInfo::dh_generic(Cipher::Aes(128), DomainParameters::Modp1024_160);
+        assert_eq!(offer.protocol, Oid::new_unwrap(g2::PROTOCOL));
+        let password = PacePassword::Mrz(g1::MRZ.into());
+        let mut terminal = Terminal::new(&offer, &password).unwrap();
+        let pk_map = terminal
+            .mapping_key(&hex(g2::NONCE_ENCRYPTED), secret(g2::SK_MAP_PCD))
+            .unwrap();
+        assert_eq!(pk_map, hex(g2::PK_MAP_PCD));
+        let pk = terminal
+            .ephemeral_key(&hex(g2::PK_MAP_PICC), secret(g2::SK_PCD))
+            .unwrap();
+        assert_eq!(pk, hex(g2::PK_PCD));
+        let t = terminal.token(&hex(g2::PK_PICC)).unwrap();
+        assert_eq!(t.to_vec(), hex(g2::T_PCD));
+        assert!(terminal.finish(&hex(g2::T_PICC)).is_ok());
+        // And the chip's side runs DH against the terminal on every group.
+        let can = PacePassword::Can("047064".into());
+        for group in [
+            DomainParameters::Modp1024_160,
+            DomainParameters::Modp2048_224,
+            DomainParameters::Modp2048_256,
+        ] {
+            let offer = PaceInfo::dh_generic(Cipher::Aes(256), group);
+            let (mut reader, mut card) = exchange(&offer, &can, &can).unwrap();
+            let read = Command::read_binary(0, 4);
+            assert_eq!(
+                card.unprotect_command(&reader.protect(&read)).unwrap(),
+                read
+            );
+        }
     }
 
     #[test]

@@ -5,10 +5,12 @@
 //! (`brainpool_p512`), NIST P-256 (12) and P-384 (15) from `p256`/`p384` — never written here. The mapped generator G~ = s·G + H, where H is the Diffie-Hellman point of the
 //! mapping keys, the ephemeral public keys on G~, and the shared secret (its x-coordinate).
 //! Points cross this module as uncompressed SEC1 bytes (`04 ‖ x ‖ y`), as the chip sends them
-//! in General Authenticate. The other ids (P-192/224/521, Brainpool 192–320, DH groups) are
-//! `Unsupported`, and the reader falls back to BAC.
+//! in General Authenticate. The RFC 5114 MODP groups (ids 0–2) are `pace_dh`'s, behind the same
+//! functions (their values unsigned integers as long as p). The other ids (P-192/224/521,
+//! Brainpool 192–320) are `Unsupported`, and the reader falls back to BAC.
 
 use crate::identity::card_access::DomainParameters;
+use crate::identity::pace_dh;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MappingError {
@@ -214,6 +216,9 @@ pub fn supports(curve: DomainParameters) -> bool {
 
 /// The length of the curve's field elements (and of a private key) in bytes.
 pub fn field_length(curve: DomainParameters) -> Result<usize, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return Ok(group.private_length());
+    }
     on_curve!(curve, c => Ok(c::LEN))
 }
 
@@ -225,7 +230,11 @@ pub fn random_private_key(
     loop {
         let mut key = zeroize::Zeroizing::new(vec![0u8; len]);
         getrandom::fill(&mut key).expect("system randomness");
-        if on_curve!(curve, c => Ok(c::valid_private(&key)))? {
+        let valid = match pace_dh::group(curve) {
+            Some(group) => group.valid_private(&key),
+            None => on_curve!(curve, c => Ok(c::valid_private(&key)))?,
+        };
+        if valid {
             return Ok(key);
         }
     }
@@ -233,6 +242,9 @@ pub fn random_private_key(
 
 /// `private`·G: a public key on the curve's own generator (the mapping keys).
 pub fn public_key(curve: DomainParameters, private: &[u8]) -> Result<Vec<u8>, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return group.public_key(private);
+    }
     on_curve!(curve, c => c::public_key(private))
 }
 
@@ -244,6 +256,9 @@ pub fn mapped_generator(
     private: &[u8],
     other_public: &[u8],
 ) -> Result<Vec<u8>, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return group.mapped_generator(nonce, private, other_public);
+    }
     on_curve!(curve, c => c::mapped_generator(nonce, private, other_public))
 }
 
@@ -253,6 +268,9 @@ pub fn public_key_on(
     generator: &[u8],
     private: &[u8],
 ) -> Result<Vec<u8>, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return group.public_key_on(generator, private);
+    }
     on_curve!(curve, c => c::public_key_on(generator, private))
 }
 
@@ -262,6 +280,9 @@ pub fn shared_secret(
     private: &[u8],
     other_public: &[u8],
 ) -> Result<Vec<u8>, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return group.shared_secret(private, other_public);
+    }
     on_curve!(curve, c => c::shared_secret(private, other_public))
 }
 
@@ -367,11 +388,72 @@ mod tests {
         }
         for curve in [
             DomainParameters::BrainpoolP320r1,
-            DomainParameters::Modp2048_256,
+            DomainParameters::BrainpoolP224r1,
             DomainParameters::NistP521,
         ] {
             assert!(!supports(curve));
             assert_eq!(public_key(curve, &[1]), Err(MappingError::Unsupported));
+        }
+    }
+
+    /// ICAO 9303-11 appendix G.2: DH generic mapping on the 1024-bit RFC 5114 group.
+    #[test]
+    fn the_dh_worked_example_maps_and_agrees() {
+        use crate::identity::test_vectors::g2;
+        let group = DomainParameters::Modp1024_160;
+        assert_eq!(
+            public_key(group, &hex(g2::SK_MAP_PCD)).unwrap(),
+            hex(g2::PK_MAP_PCD)
+        );
+        let mapped = mapped_generator(
+            group,
+            &hex(g2::NONCE),
+            &hex(g2::SK_MAP_PCD),
+            &hex(g2::PK_MAP_PICC),
+        )
+        .unwrap();
+        assert_eq!(mapped, hex(g2::MAPPED_GENERATOR));
+        assert_eq!(
+            public_key_on(group, &mapped, &hex(g2::SK_PCD)).unwrap(),
+            hex(g2::PK_PCD)
+        );
+        let k = shared_secret(group, &hex(g2::SK_PCD), &hex(g2::PK_PICC)).unwrap();
+        assert_eq!(k, hex(g2::SHARED_SECRET));
+        use crate::identity::card_access::Cipher;
+        use crate::identity::pace_keys::kdf;
+        assert_eq!(kdf(&k, 1, Cipher::Aes(128)), hex(g2::KS_ENC));
+        assert_eq!(kdf(&k, 2, Cipher::Aes(128)), hex(g2::KS_MAC));
+        // Values outside the subgroup, 0, 1 and p − 1 are refused.
+        for bad in [vec![0u8], vec![1u8], vec![0xFF; 129]] {
+            assert_eq!(
+                shared_secret(group, &hex(g2::SK_PCD), &bad),
+                Err(MappingError::NotOnCurve)
+            );
+        }
+        let mut outside = hex(g2::PK_PICC);
+        outside[127] ^= 1;
+        assert_eq!(
+            shared_secret(group, &hex(g2::SK_PCD), &outside),
+            Err(MappingError::NotOnCurve)
+        );
+        // Both 2048-bit groups agree too.
+        for group in [
+            DomainParameters::Modp2048_224,
+            DomainParameters::Modp2048_256,
+        ] {
+            let (a, b) = (
+                random_private_key(group).unwrap(),
+                random_private_key(group).unwrap(),
+            );
+            let (a_pub, b_pub) = (
+                public_key(group, &a).unwrap(),
+                public_key(group, &b).unwrap(),
+            );
+            assert_eq!(a_pub.len(), 256);
+            assert_eq!(
+                shared_secret(group, &a, &b_pub).unwrap(),
+                shared_secret(group, &b, &a_pub).unwrap()
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! PACE's mutual authentication tokens (ICAO Doc 9303 part 11, §4.4.3.4 and §9.4.5): each
 //! side MACs the other's ephemeral public key, wrapped as the authentication data
-//! `7F49 { 06 protocol OID, 86 public point }`, with the session MAC key — AES-CMAC for the
+//! `7F49 { 06 protocol OID, 86 public point }` (`84 y` for DH), with the session MAC key — AES-CMAC for the
 //! AES ciphers, the 3DES retail MAC (over method-2 padding) for 3DES — and keeps 8 bytes.
 //! The chip's token proves it knew the password; a wrong one ends the attempt. MACs come from
 //! RustCrypto (through `secure_messaging`); this file only lays out the bytes.
@@ -9,12 +9,16 @@ use crate::identity::card_access::Cipher;
 use crate::identity::tlv;
 use der::asn1::ObjectIdentifier as Oid;
 
-/// `7F49 { 06 oid, 86 point }`: what a token is computed over, for an elliptic-curve key
-/// (`point` the uncompressed SEC1 bytes).
-pub fn authentication_data(protocol: &Oid, point: &[u8]) -> Vec<u8> {
+/// `7F49 { 06 oid, 86 point }` for an elliptic-curve key (the uncompressed SEC1 bytes), or
+/// `7F49 { 06 oid, 84 y }` for a DH key (the unsigned integer): what a token is computed over.
+pub fn authentication_data(protocol: &Oid, public: &[u8]) -> Vec<u8> {
+    let tag = match crate::identity::card_access::agreement_of(protocol) {
+        Some(crate::identity::card_access::KeyAgreement::Dh) => 0x84,
+        _ => 0x86,
+    };
     let inner = [
         tlv::encode(0x06, protocol.as_bytes()),
-        tlv::encode(0x86, point),
+        tlv::encode(tag, public),
     ]
     .concat();
     tlv::encode(0x7F49, &inner)
@@ -67,6 +71,18 @@ mod tests {
         wrong[7] ^= 1;
         assert!(!same_token(&t_picc, &wrong));
         assert!(!same_token(&t_picc, &wrong[..7]));
+    }
+
+    /// Appendix G.2: the DH tokens carry the public key as `84 y`.
+    #[test]
+    fn the_dh_worked_example_tokens() {
+        use crate::identity::test_vectors::g2;
+        let k_mac = hex(g2::KS_MAC);
+        let protocol = Oid::new_unwrap(g2::PROTOCOL);
+        let t_pcd = token(&k_mac, Cipher::Aes(128), &protocol, &hex(g2::PK_PICC)).unwrap();
+        assert_eq!(t_pcd.to_vec(), hex(g2::T_PCD));
+        let t_picc = token(&k_mac, Cipher::Aes(128), &protocol, &hex(g2::PK_PCD)).unwrap();
+        assert_eq!(t_picc.to_vec(), hex(g2::T_PICC));
     }
 
     #[test]
