@@ -1,6 +1,6 @@
 //! A hostile card during the whole reading: every answer to the kiosk's APDUs comes from the
 //! fuzzer (EF.CardAccess, MSE:Set AT, General Authenticate, BAC, the files), after a genuine
-//! EF.CardAccess half of the time so PACE is reached; and the PACE parsers and the software
+//! EF.CardAccess (ECDH or DH) half of the time so PACE is reached; and the PACE parsers and the software
 //! chip's PACE side on arbitrary bytes. Must never panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -38,11 +38,18 @@ fuzz_target!(|data: &[u8]| {
     let _ = pace::dynamic_object(data, pace::TAG_ENCRYPTED_NONCE, "fuzz");
 
     let mut answers = Vec::new();
-    if data.first().is_some_and(|b| b % 2 == 0) {
-        let mut file = card_access::encode(&[PaceInfo::ecdh_generic(
+    if let Some(offer) = match data.first().map(|b| b % 4) {
+        Some(0) => Some(PaceInfo::ecdh_generic(
             Cipher::Aes(128),
             DomainParameters::BrainpoolP256r1,
-        )]);
+        )),
+        Some(2) => Some(PaceInfo::dh_generic(
+            Cipher::Aes(128),
+            DomainParameters::Modp1024_160,
+        )),
+        _ => None,
+    } {
+        let mut file = card_access::encode(&[offer]);
         file.extend_from_slice(&[0x90, 0x00]);
         answers.push(file);
     }
