@@ -280,6 +280,40 @@ fn a_pace_only_chip_opens_with_the_can_or_the_mrz_and_refuses_bac() {
     );
 }
 
+/// A reader whose chip refuses every MSE:Set AT for PACE (as a chip may refuse a kind of
+/// password it does not take).
+struct RefusingSetAt(SimCardReader);
+
+impl CardReader for RefusingSetAt {
+    fn status(&mut self) -> Result<ReaderStatus, DeviceError> {
+        self.0.status()
+    }
+    fn transmit(&mut self, apdu: &[u8]) -> Result<Vec<u8>, DeviceError> {
+        if apdu.starts_with(&[0x00, 0x22, 0xC1, 0xA4]) {
+            return Ok(vec![0x6A, 0x80]);
+        }
+        self.0.transmit(apdu)
+    }
+    fn name(&self) -> String {
+        "refusing MSE:Set AT".into()
+    }
+}
+
+#[test]
+fn a_chip_refusing_every_pace_password_kind_is_opened_with_bac_and_says_why() {
+    let card = card("Phạm Minh Đức");
+    let mut reader = RefusingSetAt(reader_with(EmrtdChip::new(card.clone())));
+    let read = open_and_read(&mut reader, &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.protocol, "BAC");
+    assert!(read.access.pace_offered);
+    assert!(
+        read.access.pace_skipped.contains("refused MSE:Set AT"),
+        "{}",
+        read.access.pace_skipped
+    );
+    assert!(read.passive.verdict.is_verified());
+}
+
 #[test]
 fn a_wrong_can_is_answered_63cx_then_the_mrz_keys_are_tried() {
     let card = card("Nguyễn Văn An");

@@ -285,6 +285,8 @@ pub(crate) fn open(
             )
             .collect();
         let mut broke_off = None;
+        // Whether the chip ever took a password (MSE:Set AT) and judged it.
+        let mut judged = false;
         for (n, (password, mrz_key)) in attempts.iter().enumerate() {
             progress(ReadStep::Unlocking {
                 n: n + 1,
@@ -306,7 +308,8 @@ pub(crate) fn open(
                         mrz_key: *mrz_key,
                     });
                 }
-                PaceOutcome::WrongPassword | PaceOutcome::PasswordNotAccepted => {}
+                PaceOutcome::WrongPassword => judged = true,
+                PaceOutcome::PasswordNotAccepted => {}
                 PaceOutcome::Failed(why) => {
                     broke_off = Some(why);
                     break;
@@ -316,6 +319,9 @@ pub(crate) fn open(
         match broke_off {
             Some(why) => access.pace_skipped = why,
             None if attempts.is_empty() => access.pace_skipped = "no password for PACE".into(),
+            None if !judged => {
+                access.pace_skipped = "the chip refused MSE:Set AT for every password".into()
+            }
             // Every password was refused: the MRZ keys would fail BAC the same way.
             None => {
                 return Err(ChipError::WrongKey {
