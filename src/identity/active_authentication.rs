@@ -10,9 +10,8 @@
 use crate::identity::apdu::Command;
 use crate::identity::card_access::DomainParameters;
 use crate::identity::dg15::AaPublicKey;
+use crate::identity::signature_check::HashAlg;
 use der::asn1::ObjectIdentifier as Oid;
-use sha1::Sha1;
-use sha2::{Digest, Sha256, Sha384, Sha512};
 use thiserror::Error;
 
 pub const INS_INTERNAL_AUTHENTICATE: u8 = 0x88;
@@ -32,71 +31,37 @@ pub fn command(challenge: &[u8; 8]) -> Command {
         .with_le(256)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hash {
-    Sha1,
-    Sha256,
-    Sha384,
-    Sha512,
+/// The hash an ECDSA AA algorithm names: ecdsa-with-SHA1/256/384/512 (RFC 5758) and BSI's
+/// ecdsa-plain-SHA* OIDs.
+fn hash_of_ecdsa(oid: &Oid) -> Option<HashAlg> {
+    Some(match oid.to_string().as_str() {
+        "1.2.840.10045.4.1" | "0.4.0.127.0.7.1.1.4.1.1" => HashAlg::Sha1,
+        "1.2.840.10045.4.3.2" | "0.4.0.127.0.7.1.1.4.1.3" => HashAlg::Sha256,
+        "1.2.840.10045.4.3.3" | "0.4.0.127.0.7.1.1.4.1.4" => HashAlg::Sha384,
+        "1.2.840.10045.4.3.4" | "0.4.0.127.0.7.1.1.4.1.5" => HashAlg::Sha512,
+        _ => return None,
+    })
 }
 
-impl Hash {
-    fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-            let mut h = D::new();
-            for part in parts {
-                h.update(part);
-            }
-            h.finalize().to_vec()
-        }
-        match self {
-            Hash::Sha1 => run::<Sha1>(parts),
-            Hash::Sha256 => run::<Sha256>(parts),
-            Hash::Sha384 => run::<Sha384>(parts),
-            Hash::Sha512 => run::<Sha512>(parts),
-        }
-    }
-
-    fn len(self) -> usize {
-        match self {
-            Hash::Sha1 => 20,
-            Hash::Sha256 => 32,
-            Hash::Sha384 => 48,
-            Hash::Sha512 => 64,
-        }
-    }
-
-    /// ecdsa-with-SHA1/256/384/512 (RFC 5758) and BSI's ecdsa-plain-SHA* OIDs.
-    fn of_ecdsa(oid: &Oid) -> Option<Hash> {
-        Some(match oid.to_string().as_str() {
-            "1.2.840.10045.4.1" | "0.4.0.127.0.7.1.1.4.1.1" => Hash::Sha1,
-            "1.2.840.10045.4.3.2" | "0.4.0.127.0.7.1.1.4.1.3" => Hash::Sha256,
-            "1.2.840.10045.4.3.3" | "0.4.0.127.0.7.1.1.4.1.4" => Hash::Sha384,
-            "1.2.840.10045.4.3.4" | "0.4.0.127.0.7.1.1.4.1.5" => Hash::Sha512,
-            _ => return None,
-        })
-    }
-
-    /// ISO/IEC 10118-3 hash identifiers of a 9796-2 trailer `xx CC`.
-    fn of_trailer(id: u8) -> Option<Hash> {
-        Some(match id {
-            0x33 => Hash::Sha1,
-            0x34 => Hash::Sha256,
-            0x36 => Hash::Sha384,
-            0x35 => Hash::Sha512,
-            _ => return None,
-        })
-    }
+/// The hash of an ISO/IEC 9796-2 trailer `xx CC` (ISO/IEC 10118-3 identifiers).
+fn hash_of_trailer(id: u8) -> Option<HashAlg> {
+    Some(match id {
+        0x33 => HashAlg::Sha1,
+        0x34 => HashAlg::Sha256,
+        0x36 => HashAlg::Sha384,
+        0x35 => HashAlg::Sha512,
+        _ => return None,
+    })
 }
 
 /// The ECDSA hash: DG14's algorithm, else the one of the curve's size.
-fn ecdsa_hash(curve: DomainParameters, algorithm: Option<&Oid>) -> Result<Hash, AaError> {
+fn ecdsa_hash(curve: DomainParameters, algorithm: Option<&Oid>) -> Result<HashAlg, AaError> {
     match algorithm {
-        Some(oid) => Hash::of_ecdsa(oid)
+        Some(oid) => hash_of_ecdsa(oid)
             .ok_or_else(|| AaError::Unsupported(format!("signature algorithm {oid}"))),
         None => Ok(match curve {
-            DomainParameters::NistP384 | DomainParameters::BrainpoolP384r1 => Hash::Sha384,
-            _ => Hash::Sha256,
+            DomainParameters::NistP384 | DomainParameters::BrainpoolP384r1 => HashAlg::Sha384,
+            _ => HashAlg::Sha256,
         }),
     }
 }
@@ -111,7 +76,7 @@ pub fn verify(
     match key {
         AaPublicKey::Rsa(key) => verify_9796_2(key, challenge, signature),
         AaPublicKey::Ec { curve, point } => {
-            let digest = ecdsa_hash(*curve, algorithm)?.digest(&[challenge]);
+            let digest = ecdsa_hash(*curve, algorithm)?.digest(challenge);
             verify_ecdsa(*curve, point, &digest, signature)
         }
     }
@@ -150,12 +115,12 @@ fn verify_9796_2(
         return Err(AaError::BadSignature);
     }
     let (hash, trailer) = match (f[k - 1], f[k - 2]) {
-        (0xBC, _) => (Hash::Sha1, 1),
-        (0xCC, id) => (Hash::of_trailer(id).ok_or(AaError::BadSignature)?, 2),
+        (0xBC, _) => (HashAlg::Sha1, 1),
+        (0xCC, id) => (hash_of_trailer(id).ok_or(AaError::BadSignature)?, 2),
         _ => return Err(AaError::BadSignature),
     };
     let digest_at = k
-        .checked_sub(trailer + hash.len())
+        .checked_sub(trailer + hash.output_len())
         .filter(|at| *at > 1)
         .ok_or(AaError::BadSignature)?;
     if f[0] != 0x6A {
@@ -163,7 +128,7 @@ fn verify_9796_2(
     }
     let m1 = &f[1..digest_at];
     let digest = &f[digest_at..k - trailer];
-    if hash.digest(&[m1, challenge]) == digest {
+    if hash.digest(&[m1, challenge].concat()) == digest {
         Ok(())
     } else {
         Err(AaError::BadSignature)
@@ -178,7 +143,7 @@ pub fn sign_ecdsa(
     challenge: &[u8],
 ) -> Result<Vec<u8>, AaError> {
     use signature::hazmat::PrehashSigner as _;
-    let digest = ecdsa_hash(curve, None)?.digest(&[challenge]);
+    let digest = ecdsa_hash(curve, None)?.digest(challenge);
     let bad = |e: &dyn std::fmt::Display| AaError::Unsupported(e.to_string());
     match curve {
         DomainParameters::NistP256 => {
@@ -251,12 +216,13 @@ mod tests {
         use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
         let k = key.size();
         let hash = if trailer == [0xBC] {
-            Hash::Sha1
+            HashAlg::Sha1
         } else {
-            Hash::of_trailer(trailer[0]).unwrap()
+            hash_of_trailer(trailer[0]).unwrap()
         };
-        let m1 = vec![0x5A; k - 1 - hash.len() - trailer.len()];
-        let f = [&[0x6A][..], &m1, &hash.digest(&[&m1, challenge]), trailer].concat();
+        let m1 = vec![0x5A; k - 1 - hash.output_len() - trailer.len()];
+        let digest = hash.digest(&[&m1[..], challenge].concat());
+        let f = [&[0x6A][..], &m1, &digest, trailer].concat();
         let s = rsa::BigUint::from_bytes_be(&f).modpow(key.d(), key.n());
         let mut out = s.to_bytes_be();
         while out.len() < k {

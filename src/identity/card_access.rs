@@ -136,18 +136,7 @@ fn pace_protocol(oid: &Oid) -> Option<(KeyAgreement, Mapping, Cipher)> {
 
 /// A small non-negative DER INTEGER's value.
 fn small_integer(value: &[u8]) -> Result<u32, CardAccessError> {
-    let digits = match value {
-        [] => return Err(CardAccessError::Malformed("an empty INTEGER".into())),
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        [first, ..] if first & 0x80 != 0 => {
-            return Err(CardAccessError::Malformed("a negative INTEGER".into()));
-        }
-        all => all,
-    };
-    if digits.len() > 4 {
-        return Err(CardAccessError::Malformed("an INTEGER too large".into()));
-    }
-    Ok(digits.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)))
+    tlv::small_unsigned(value).map_err(|why| CardAccessError::Malformed(why.into()))
 }
 
 /// The OID of a PACE variant (`id-PACE-<agreement>-<mapping>-<cipher>`).

@@ -147,16 +147,7 @@ pub(crate) fn explicit_curve(parameters: &[u8]) -> Option<DomainParameters> {
 }
 
 fn integer(value: &[u8]) -> Result<u32, Dg14Error> {
-    let digits = match value {
-        [] => return Err(malformed("an empty INTEGER")),
-        [0, rest @ ..] if !rest.is_empty() => rest,
-        [first, ..] if first & 0x80 != 0 => return Err(malformed("a negative INTEGER")),
-        all => all,
-    };
-    if digits.len() > 4 {
-        return Err(malformed("an INTEGER too large"));
-    }
-    Ok(digits.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)))
+    tlv::small_unsigned(value).map_err(malformed)
 }
 
 fn optional_key_id(field: Option<&tlv::Tlv<'_>>) -> Result<Option<u32>, Dg14Error> {

@@ -177,8 +177,17 @@ impl Suite {
 
 /// Where an exchange is; every key wiped when it moves on or is dropped.
 enum Step {
+    /// The terminal, before the chip's nonce.
     Nonce {
         k_pi: Zeroizing<Vec<u8>>,
+    },
+    /// The chip, its nonce sent, before the terminal's mapping key.
+    NonceSent {
+        nonce: Zeroizing<Vec<u8>>,
+    },
+    /// The chip, the generator mapped, before the terminal's ephemeral key.
+    Mapped {
+        generator: Vec<u8>,
     },
     Mapping {
         nonce: Zeroizing<Vec<u8>>,
@@ -186,7 +195,6 @@ enum Step {
         public: Vec<u8>,
     },
     Ephemeral {
-        generator: Vec<u8>,
         private: Zeroizing<Vec<u8>>,
         public: Vec<u8>,
     },
@@ -268,7 +276,6 @@ impl Terminal {
         )?;
         let public = pace_mapping::public_key_on(self.suite.curve, &generator, &private)?;
         self.step = Step::Ephemeral {
-            generator,
             private,
             public: public.clone(),
         };
@@ -277,10 +284,7 @@ impl Terminal {
 
     /// The chip's ephemeral public key in; the terminal's token out.
     pub fn token(&mut self, chip_public: &[u8]) -> Result<[u8; 8], PaceError> {
-        let Step::Ephemeral {
-            private, public, ..
-        } = &self.step
-        else {
+        let Step::Ephemeral { private, public } = &self.step else {
             return Err(PaceError::OutOfOrder);
         };
         if chip_public == public.as_slice() {
@@ -336,10 +340,8 @@ impl Chip {
         let encrypted_nonce = pace_keys::encrypt_nonce(&k_pi, suite.cipher, nonce)?;
         Ok(Chip {
             suite,
-            step: Step::Mapping {
+            step: Step::NonceSent {
                 nonce: Zeroizing::new(nonce.to_vec()),
-                private: Zeroizing::new(Vec::new()),
-                public: Vec::new(),
             },
             encrypted_nonce,
         })
@@ -359,23 +361,16 @@ impl Chip {
         terminal_public: &[u8],
         private: Zeroizing<Vec<u8>>,
     ) -> Result<Vec<u8>, PaceError> {
-        let Step::Mapping { nonce, public, .. } = &self.step else {
+        let Step::NonceSent { nonce } = &self.step else {
             return Err(PaceError::OutOfOrder);
         };
-        if !public.is_empty() {
-            return Err(PaceError::OutOfOrder);
-        }
         let own = pace_mapping::public_key(self.suite.curve, &private)?;
         if own == terminal_public {
             return Err(PaceError::Reflected);
         }
         let generator =
             pace_mapping::mapped_generator(self.suite.curve, nonce, &private, terminal_public)?;
-        self.step = Step::Ephemeral {
-            generator,
-            private: Zeroizing::new(Vec::new()),
-            public: Vec::new(),
-        };
+        self.step = Step::Mapped { generator };
         Ok(own)
     }
 
@@ -385,7 +380,7 @@ impl Chip {
         terminal_public: &[u8],
         private: Zeroizing<Vec<u8>>,
     ) -> Result<Vec<u8>, PaceError> {
-        let Step::Ephemeral { generator, .. } = &self.step else {
+        let Step::Mapped { generator } = &self.step else {
             return Err(PaceError::OutOfOrder);
         };
         let own = pace_mapping::public_key_on(self.suite.curve, generator, &private)?;

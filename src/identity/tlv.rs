@@ -129,6 +129,20 @@ pub fn total_length(prefix: &[u8]) -> Result<usize, TlvError> {
     Ok(header + len)
 }
 
+/// A small non-negative DER INTEGER's value (at most 32 bits), or why not.
+pub fn small_unsigned(value: &[u8]) -> Result<u32, &'static str> {
+    let digits = match value {
+        [] => return Err("an empty INTEGER"),
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        [first, ..] if first & 0x80 != 0 => return Err("a negative INTEGER"),
+        all => all,
+    };
+    if digits.len() > 4 {
+        return Err("an INTEGER too large");
+    }
+    Ok(digits.iter().fold(0u32, |n, b| (n << 8) | u32::from(*b)))
+}
+
 pub fn encode_length(len: usize) -> Vec<u8> {
     match len {
         0..=0x7F => vec![len as u8],

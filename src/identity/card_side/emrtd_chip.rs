@@ -386,17 +386,22 @@ impl EmrtdChip {
         answer
     }
 
+    /// The chip's DG14, when it has one that parses.
+    fn dg14(&self) -> Option<crate::identity::dg14::Dg14> {
+        self.image
+            .files
+            .get(&EfId::Dg(14))
+            .and_then(|bytes| crate::identity::dg14::parse(bytes).ok())
+    }
+
     /// Chip authentication with the terminal's ephemeral key: the next session, from this
     /// chip's private key; refused when the chip has none or DG14 offers none.
     fn chip_authenticate(&mut self, terminal_public: Option<Vec<u8>>) -> Response {
-        let dg14 = self
-            .image
-            .files
-            .get(&EfId::Dg(14))
-            .and_then(|bytes| crate::identity::dg14::parse(bytes).ok());
-        let (Some(dg14), Some(private), Some(terminal_public)) =
-            (dg14, self.image.chip_private_key.as_ref(), terminal_public)
-        else {
+        let (Some(dg14), Some(private), Some(terminal_public)) = (
+            self.dg14(),
+            self.image.chip_private_key.as_ref(),
+            terminal_public,
+        ) else {
             return Response::status(apdu::SW_CONDITIONS_NOT_SATISFIED);
         };
         let Some((info, key)) = dg14.chosen() else {
@@ -448,10 +453,7 @@ impl EmrtdChip {
             }
             (pace::INS_MSE, p1, p2) if (p1, p2) == chip_authentication::MSE_SET_AT_CA => {
                 let offered = self
-                    .image
-                    .files
-                    .get(&EfId::Dg(14))
-                    .and_then(|bytes| crate::identity::dg14::parse(bytes).ok())
+                    .dg14()
                     .and_then(|dg14| dg14.chosen().map(|(info, _)| info.protocol));
                 match chip_authentication::parse_set_at(&command.data) {
                     Some((protocol, _)) if Some(protocol) == offered => {
