@@ -492,6 +492,68 @@ fn a_copy_of_a_genuine_cards_data_on_another_chip_is_a_suspected_clone() {
     }
 }
 
+/// `card` reissued with a DG14 offering chip authentication over DH in RFC 5114's 2048-bit
+/// group (as explicit X9.42 parameters) with `cipher`, and the chip's DH private key.
+fn with_dh_chip_authentication(card: &CardImage, cipher: Cipher) -> CardImage {
+    use xakiosk::identity::{dg14, pace_dh};
+    let group = pace_dh::group(DomainParameters::Modp2048_224).unwrap();
+    let private = group.random_private();
+    let public = group.public_key(&private).unwrap();
+    let mut image = card.clone();
+    image
+        .files
+        .insert(EfId::Dg(14), dg14::encode_dh(cipher, &group, &public));
+    let issuer = xakiosk::identity::card_side::test_issuer::load_issuer(&folder()).unwrap();
+    let groups = image
+        .files
+        .iter()
+        .filter_map(|(ef, bytes)| match ef {
+            EfId::Dg(n) => Some((*n, bytes.clone())),
+            _ => None,
+        })
+        .collect();
+    // The issuer signs the new DG14's hash, as it would have for such a card.
+    image
+        .files
+        .insert(EfId::Sod, issuer.sign_sod(&groups).unwrap());
+    image.chip_private_key = Some(private.to_vec());
+    image
+}
+
+#[test]
+fn chip_authentication_over_dh_proves_a_genuine_chip_and_catches_a_copy() {
+    let card = card("Phạm Minh Đức");
+    for cipher in [Cipher::Aes(128), Cipher::Des3] {
+        let image = with_dh_chip_authentication(&card, cipher);
+        for pace in [true, false] {
+            let chip = EmrtdChip::new(image.clone());
+            let chip = if pace { chip } else { chip.without_pace() };
+            let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+            assert!(read.passive.verdict.is_verified(), "{:?}", read.passive);
+            assert_eq!(
+                read.authenticity,
+                ChipAuthenticity::Genuine {
+                    method: "chip authentication".into()
+                },
+                "{cipher:?}, PACE {pace}"
+            );
+            assert!(read.face.is_some());
+        }
+        // The same data on a chip with another DH key.
+        let other = with_dh_chip_authentication(&card, cipher)
+            .chip_private_key
+            .unwrap();
+        let chip = EmrtdChip::new(image.clone()).with_chip_key(other);
+        let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+        assert!(read.passive.verdict.is_verified());
+        assert!(
+            matches!(read.authenticity, ChipAuthenticity::CloneSuspected { .. }),
+            "{:?}",
+            read.authenticity
+        );
+    }
+}
+
 #[test]
 fn when_chip_authentication_cannot_settle_it_active_authentication_does() {
     let card = card("Nguyễn Văn An");

@@ -1,14 +1,15 @@
 //! Chip authentication (ICAO Doc 9303 part 11 §6.2), both halves: the terminal sends a fresh
-//! ephemeral public key on the curve of the chip's static key from DG14 — MSE:Set AT then
-//! General Authenticate (7C { 80 key }) for AES, MSE:Set KAT (91 key) for 3DES — both sides
-//! agree K = x(ECDH), and secure messaging restarts with KS_enc = KDF(K, 1), KS_mac =
+//! ephemeral public key in the group of the chip's static key from DG14 (a curve, or a MODP
+//! group given by DG14's DH parameters) — MSE:Set AT then General Authenticate (7C { 80 key })
+//! for AES, MSE:Set KAT (91 key) for 3DES — both sides agree K (x(ECDH), or y^x mod p as long
+//! as p), and secure messaging restarts with KS_enc = KDF(K, 1), KS_mac =
 //! KDF(K, 2) and a zero counter. Only a chip holding the private key of the key the issuer
 //! signed (DG14 is in EF.SOD) can answer under the new keys: a copy of the data on another
 //! chip cannot. Pure: the caller sends the commands and draws the ephemeral key.
 
 use crate::identity::apdu::Command;
 use crate::identity::card_access::Cipher;
-use crate::identity::dg14::{CaInfo, CaPublicKey};
+use crate::identity::dg14::{CaGroup, CaInfo, CaPublicKey};
 use crate::identity::pace::{INS_GENERAL_AUTHENTICATE, INS_MSE};
 use crate::identity::pace_keys;
 use crate::identity::pace_mapping::{self, MappingError};
@@ -62,19 +63,27 @@ pub fn session(
     private: &[u8],
     other_public: &[u8],
 ) -> Result<SecureChannel, MappingError> {
-    let secret = Zeroizing::new(pace_mapping::shared_secret(
-        key.curve,
-        private,
-        other_public,
-    )?);
+    let secret = Zeroizing::new(match &key.group {
+        CaGroup::Curve(curve) => pace_mapping::shared_secret(*curve, private, other_public)?,
+        CaGroup::Dh(group) => group.shared_secret(private, other_public)?,
+    });
     Ok(pace_keys::session(&secret, cipher).0)
 }
 
-/// The terminal's side: a fresh ephemeral key pair on the chip key's curve.
+/// The terminal's side: a fresh ephemeral key pair in the chip key's group.
 pub fn ephemeral_key(key: &CaPublicKey) -> Result<(Zeroizing<Vec<u8>>, Vec<u8>), MappingError> {
-    let private = pace_mapping::random_private_key(key.curve)?;
-    let public = pace_mapping::public_key(key.curve, &private)?;
-    Ok((private, public))
+    match &key.group {
+        CaGroup::Curve(curve) => {
+            let private = pace_mapping::random_private_key(*curve)?;
+            let public = pace_mapping::public_key(*curve, &private)?;
+            Ok((private, public))
+        }
+        CaGroup::Dh(group) => {
+            let private = group.random_private();
+            let public = group.public_key(&private)?;
+            Ok((private, public))
+        }
+    }
 }
 
 /// What a chip was asked by MSE:Set AT (41 A4): the protocol and key id.
@@ -110,8 +119,9 @@ pub fn terminal_key(command: &Command) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::identity::apdu::Response;
-    use crate::identity::card_access::DomainParameters;
+    use crate::identity::card_access::{DomainParameters, KeyAgreement};
     use crate::identity::dg14;
+    use crate::identity::pace_dh;
 
     #[test]
     fn both_sides_reach_the_same_new_channel_and_another_chip_key_does_not() {
@@ -133,7 +143,7 @@ mod tests {
             if let Some(set_at) = sent.first().filter(|_| sent.len() == 2) {
                 assert_eq!(parse_set_at(&set_at.data), Some((info.protocol, None)));
             }
-            let mut reader = session(key, cipher, &private, &key.point).unwrap();
+            let mut reader = session(key, cipher, &private, &key.public).unwrap();
             let mut chip = session(key, cipher, &chip_private, &received).unwrap();
             let read = Command::read_binary(0, 16);
             assert_eq!(
@@ -145,8 +155,38 @@ mod tests {
             // A copy of the data on a chip with another private key: its answers fail.
             let other = pace_mapping::random_private_key(curve).unwrap();
             let mut clone = session(key, cipher, &other, &received).unwrap();
-            let mut reader = session(key, cipher, &private, &key.point).unwrap();
+            let mut reader = session(key, cipher, &private, &key.public).unwrap();
             assert!(clone.unprotect_command(&reader.protect(&read)).is_err());
+        }
+    }
+
+    #[test]
+    fn dh_chip_authentication_agrees_in_the_group_dg14_names() {
+        let group = pace_dh::group(DomainParameters::Modp2048_256).unwrap();
+        let chip_private = group.random_private();
+        let chip_public = group.public_key(&chip_private).unwrap();
+        for cipher in [Cipher::Des3, Cipher::Aes(128)] {
+            let file = dg14::encode_dh(cipher, &group, &chip_public);
+            let parsed = dg14::parse(&file).unwrap();
+            let (info, key) = parsed.chosen().unwrap();
+            assert_eq!(info.agreement, KeyAgreement::Dh);
+            assert_eq!(key.group, CaGroup::Dh(Box::new(group.clone())));
+            let (private, public) = ephemeral_key(key).unwrap();
+            assert_eq!(public.len(), 256);
+            let received = terminal_key(commands(info, key, &public).last().unwrap()).unwrap();
+            let mut reader = session(key, cipher, &private, &key.public).unwrap();
+            let mut chip = session(key, cipher, &chip_private, &received).unwrap();
+            let read = Command::read_binary(0, 16);
+            assert_eq!(
+                chip.unprotect_command(&reader.protect(&read)).unwrap(),
+                read
+            );
+            let other = group.random_private();
+            let mut clone = session(key, cipher, &other, &received).unwrap();
+            let mut reader = session(key, cipher, &private, &key.public).unwrap();
+            assert!(clone.unprotect_command(&reader.protect(&read)).is_err());
+            // A value outside the group is refused, not agreed on.
+            assert!(session(key, cipher, &private, &[1]).is_err());
         }
     }
 
@@ -154,12 +194,13 @@ mod tests {
     fn a_key_id_is_named_and_read_back() {
         let point = pace_mapping::public_key(DomainParameters::NistP256, &[9; 32]).unwrap();
         let key = CaPublicKey {
-            curve: DomainParameters::NistP256,
-            point: point.clone(),
+            group: CaGroup::Curve(DomainParameters::NistP256),
+            public: point.clone(),
             key_id: Some(300),
         };
         let info = CaInfo {
-            protocol: dg14::ca_protocol(Cipher::Aes(128)),
+            protocol: dg14::ca_protocol(KeyAgreement::Ecdh, Cipher::Aes(128)),
+            agreement: KeyAgreement::Ecdh,
             cipher: Cipher::Aes(128),
             version: 1,
             key_id: Some(300),

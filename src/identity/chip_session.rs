@@ -224,7 +224,7 @@ fn chip_authenticate(
         return Ok(Err((format!("not run here: {why}"), false)));
     };
     let Ok((private, public)) = chip_authentication::ephemeral_key(key) else {
-        return Ok(Err(("DG14's key is not on a curve run here".into(), false)));
+        return Ok(Err(("DG14's key is not in a group run here".into(), false)));
     };
     for command in chip_authentication::commands(info, key, &public) {
         match files.link.send_secure(&mut files.channel, &command) {
@@ -244,7 +244,7 @@ fn chip_authenticate(
             Err(e) => return Err(e),
         }
     }
-    match chip_authentication::session(key, info.cipher, &private, &key.point) {
+    match chip_authentication::session(key, info.cipher, &private, &key.public) {
         Ok(channel) => {
             files.use_channel(channel);
             Ok(Ok(()))

@@ -4,18 +4,26 @@
 //! y^x, every value an unsigned big-endian integer as long as p. Big-number arithmetic is `rsa`'s
 //! (`num-bigint-dig`'s modular exponentiation), not written here; received values are checked
 //! to lie in the subgroup of order q. Group constants are RFC 5114's (as OpenSSL prints them
-//! for `dh_rfc5114:1..3`).
+//! for `dh_rfc5114:1..3`). Chip authentication's groups come instead from DG14's explicit
+//! parameters (`Group::explicit`), checked before any value is computed in them.
 
 use crate::identity::card_access::DomainParameters;
 use crate::identity::pace_mapping::MappingError;
 use rsa::BigUint;
 
-/// One RFC 5114 group.
+/// One MODP group: RFC 5114's, or one a chip names explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
     p: BigUint,
     g: BigUint,
-    q: BigUint,
+    /// The order of g's subgroup; unknown for PKCS #3 parameters, whose private keys are then
+    /// drawn below p.
+    q: Option<BigUint>,
 }
+
+/// The sizes of p accepted from a chip: what ICAO allows for chip authentication, and no more
+/// work than a kiosk should spend on an untrusted file.
+pub const EXPLICIT_P_BITS: std::ops::RangeInclusive<usize> = 1024..=4096;
 
 const MODP_1024_160: [&str; 3] = [
     "B10B8F96A080E01DDE92DE5EAE5D54EC52C99FBCFB06A3C69A6A9DCA52D23B616073E28675A23D189838EF1E2EE652C013ECB4AEA906112324975C3CD49B83BFACCBDD7D90C4BD7098488E9C219A73724EFFD6FAE5644738FAA31A4FF55BCCC0A151AF5F0DC8B4BD45BF37DF365C1A65E68CFDA76D4DA708DF1FB2BC2E4A4371",
@@ -50,25 +58,76 @@ pub fn group(parameters: DomainParameters) -> Option<Group> {
     Some(Group {
         p: number(p),
         g: number(g),
-        q: number(q),
+        q: Some(number(q)),
     })
 }
 
 impl Group {
+    /// A group from explicit parameters (big-endian unsigned p, g and, when given, q), after
+    /// checking what can be checked cheaply: p odd and of an accepted size, 1 < g < p − 1, and
+    /// with q: 160 ≤ bits(q) < bits(p), q divides p − 1 and g^q = 1. `None` otherwise.
+    pub fn explicit(p: &[u8], g: &[u8], q: Option<&[u8]>) -> Option<Group> {
+        let one = BigUint::from(1u8);
+        let p = BigUint::from_bytes_be(p);
+        let g = BigUint::from_bytes_be(g);
+        if !EXPLICIT_P_BITS.contains(&p.bits()) || &p % BigUint::from(2u8) != one {
+            return None;
+        }
+        let p_minus_one = &p - &one;
+        if g <= one || g >= p_minus_one {
+            return None;
+        }
+        let q = match q.map(BigUint::from_bytes_be) {
+            None => None,
+            Some(q) => {
+                let fits = q.bits() >= 160 && q.bits() < p.bits();
+                if !fits || &p_minus_one % &q != BigUint::from(0u8) || g.modpow(&q, &p) != one {
+                    return None;
+                }
+                Some(q)
+            }
+        };
+        Some(Group { p, g, q })
+    }
+
+    /// p, g and q (when known), big-endian unsigned.
+    pub fn parameters(&self) -> (Vec<u8>, Vec<u8>, Option<Vec<u8>>) {
+        (
+            self.p.to_bytes_be(),
+            self.g.to_bytes_be(),
+            self.q.as_ref().map(BigUint::to_bytes_be),
+        )
+    }
+
     /// The length of p (and of every value sent) in bytes.
     pub fn length(&self) -> usize {
         self.p.bits().div_ceil(8)
     }
 
-    /// The length of a private key (q's) in bytes.
+    /// The length of a private key in bytes: q's, or p's when q is unknown.
     pub fn private_length(&self) -> usize {
-        self.q.bits().div_ceil(8)
+        self.q.as_ref().unwrap_or(&self.p).bits().div_ceil(8)
     }
 
-    /// Whether `bytes` is a private key in [1, q − 1].
+    /// Whether `bytes` is a private key in [1, q − 1] (in [1, p − 2] when q is unknown).
     pub fn valid_private(&self, bytes: &[u8]) -> bool {
         let x = BigUint::from_bytes_be(bytes);
-        x > BigUint::from(0u8) && x < self.q
+        let bound = match &self.q {
+            Some(q) => q.clone(),
+            None => &self.p - BigUint::from(1u8),
+        };
+        x > BigUint::from(0u8) && x < bound
+    }
+
+    /// A fresh private key from system randomness.
+    pub fn random_private(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        loop {
+            let mut key = zeroize::Zeroizing::new(vec![0u8; self.private_length()]);
+            getrandom::fill(&mut key).expect("system randomness");
+            if self.valid_private(&key) {
+                return key;
+            }
+        }
     }
 
     fn encode(&self, value: &BigUint) -> Vec<u8> {
@@ -78,14 +137,15 @@ impl Group {
         out
     }
 
-    /// A received element: 1 < y < p − 1 and in the subgroup of order q.
+    /// A received element: 1 < y < p − 1 and, when q is known, in the subgroup of order q.
     fn element(&self, bytes: &[u8]) -> Result<BigUint, MappingError> {
         if bytes.len() > self.length() {
             return Err(MappingError::NotOnCurve);
         }
         let y = BigUint::from_bytes_be(bytes);
         let one = BigUint::from(1u8);
-        if y <= one || y >= &self.p - &one || y.modpow(&self.q, &self.p) != one {
+        let outside = self.q.as_ref().is_some_and(|q| y.modpow(q, &self.p) != one);
+        if y <= one || y >= &self.p - &one || outside {
             return Err(MappingError::NotOnCurve);
         }
         Ok(y)
@@ -140,5 +200,67 @@ impl Group {
             .element(other_public)?
             .modpow(&self.private(private)?, &self.p);
         Ok(self.encode(&k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        ::hex::decode(text).unwrap()
+    }
+
+    #[test]
+    fn an_explicit_group_equal_to_a_named_one_is_accepted_and_bad_parameters_are_not() {
+        let [p, g, q] = MODP_2048_224;
+        let (p, g, q) = (hex(p), hex(g), hex(q));
+        let named = group(DomainParameters::Modp2048_224).unwrap();
+        assert_eq!(Group::explicit(&p, &g, Some(&q)), Some(named.clone()));
+        // Without q (PKCS #3): accepted, private keys as long as p, no subgroup check.
+        let loose = Group::explicit(&p, &g, None).unwrap();
+        assert_eq!(loose.private_length(), 256);
+        let x = loose.random_private();
+        let y = loose.public_key(&x).unwrap();
+        let x2 = named.random_private();
+        let y2 = named.public_key(&x2).unwrap();
+        assert_eq!(
+            loose.shared_secret(&x, &y2).unwrap(),
+            named.shared_secret(&x2, &y).unwrap()
+        );
+        // An even p, a g of 1 or p − 1, a q that does not divide p − 1, a too small p.
+        let mut even = p.clone();
+        *even.last_mut().unwrap() &= 0xFE;
+        let mut p_minus_one = p.clone();
+        *p_minus_one.last_mut().unwrap() -= 1;
+        let mut other_q = q.clone();
+        *other_q.last_mut().unwrap() ^= 2;
+        for (p, g, q) in [
+            (&even, &g, Some(&q)),
+            (&p, &vec![1u8], Some(&q)),
+            (&p, &p_minus_one, Some(&q)),
+            (&p, &g, Some(&other_q)),
+            (&p, &g, Some(&vec![3u8])),
+            (&p[..64].to_vec(), &vec![2u8], None),
+        ] {
+            assert_eq!(Group::explicit(p, g, q.map(|q| q.as_slice())), None);
+        }
+    }
+
+    #[test]
+    fn received_values_outside_the_subgroup_are_refused() {
+        let named = group(DomainParameters::Modp1024_160).unwrap();
+        let x = named.random_private();
+        let mut p_minus_one = hex(MODP_1024_160[0]);
+        *p_minus_one.last_mut().unwrap() -= 1;
+        for bad in [
+            vec![1u8],
+            vec![0u8],
+            p_minus_one,
+            vec![2u8],
+            vec![0xFF; 129],
+        ] {
+            assert_eq!(named.shared_secret(&x, &bad), Err(MappingError::NotOnCurve));
+        }
     }
 }

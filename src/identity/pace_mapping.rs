@@ -226,15 +226,14 @@ pub fn field_length(curve: DomainParameters) -> Result<usize, MappingError> {
 pub fn random_private_key(
     curve: DomainParameters,
 ) -> Result<zeroize::Zeroizing<Vec<u8>>, MappingError> {
+    if let Some(group) = pace_dh::group(curve) {
+        return Ok(group.random_private());
+    }
     let len = field_length(curve)?;
     loop {
         let mut key = zeroize::Zeroizing::new(vec![0u8; len]);
         getrandom::fill(&mut key).expect("system randomness");
-        let valid = match pace_dh::group(curve) {
-            Some(group) => group.valid_private(&key),
-            None => on_curve!(curve, c => Ok(c::valid_private(&key)))?,
-        };
-        if valid {
+        if on_curve!(curve, c => Ok(c::valid_private(&key)))? {
             return Ok(key);
         }
     }
