@@ -555,6 +555,53 @@ fn chip_authentication_over_dh_proves_a_genuine_chip_and_catches_a_copy() {
 }
 
 #[test]
+fn chip_authentication_mapping_proves_the_chip_within_pace_and_catches_a_copy() {
+    let card = card("Nguyễn Văn An");
+    // As German documents list them: generic mapping, then chip authentication mapping.
+    let offers = [
+        PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+        PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+    ];
+    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(read.access.variant, "ECDH-CAM brainpoolP256r1 AES-128");
+    assert_eq!(
+        read.authenticity,
+        ChipAuthenticity::Genuine {
+            method: "PACE chip authentication mapping".into()
+        }
+    );
+    assert!(read.passive.verdict.is_verified());
+    assert_eq!(read.evidence.chip_authentication, "chip_genuine");
+    // No separate chip authentication: two APDUs fewer than generic mapping.
+    assert_eq!(read.apdus, PACE_OPENING + reads(&read, 223));
+    // The same data on a chip with another static key: PACE opens (the password is right),
+    // the mapping's proof does not match DG14's key.
+    let chip = EmrtdChip::new(card.clone())
+        .with_pace_offers(&offers)
+        .with_chip_key(another_chip_key());
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert!(read.passive.verdict.is_verified());
+    assert!(
+        matches!(&read.authenticity, ChipAuthenticity::CloneSuspected { reason } if reason.contains("PACE chip authentication data")),
+        "{:?}",
+        read.authenticity
+    );
+    assert_eq!(read.evidence.chip_authentication, "chip_clone_suspected");
+    // A chip offering the mapping without DG14: not proven by it, active authentication does.
+    let mut image = card.clone();
+    image.files.remove(&EfId::Dg(14));
+    let chip = EmrtdChip::new(image).with_pace_offers(&offers);
+    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+    assert_eq!(
+        read.authenticity,
+        ChipAuthenticity::Genuine {
+            method: "active authentication".into()
+        }
+    );
+}
+
+#[test]
 fn when_chip_authentication_cannot_settle_it_active_authentication_does() {
     let card = card("Nguyễn Văn An");
     let read_image = |image: CardImage| {

@@ -61,6 +61,7 @@ fn parse_all(bytes: &[u8]) {
     let _ = sod::parse(bytes);
     let _ = card_access::parse(bytes);
     let _ = dg14::parse(bytes);
+    let _ = xakiosk::identity::pace_cam::decrypt_chip_data(&[0x5A; 16], bytes);
     let _ = dg15::parse(bytes);
     let _ = master_list::open(bytes, &[]);
     let _ = pace::parse_set_at(bytes);

@@ -206,6 +206,18 @@ impl PaceInfo {
         }
     }
 
+    /// An ECDH chip authentication mapping offer (AES only), version 2.
+    pub fn ecdh_cam(cipher: Cipher, parameters: DomainParameters) -> PaceInfo {
+        PaceInfo {
+            protocol: protocol_oid(KeyAgreement::Ecdh, Mapping::ChipAuthentication, cipher),
+            agreement: KeyAgreement::Ecdh,
+            mapping: Mapping::ChipAuthentication,
+            cipher,
+            version: 2,
+            parameters: Some(parameters),
+        }
+    }
+
     /// A chip ID card's offer: ECDH generic mapping, AES-128, brainpoolP256r1, version 2.
     pub fn ecdh_generic(cipher: Cipher, parameters: DomainParameters) -> PaceInfo {
         PaceInfo {

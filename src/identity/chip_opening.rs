@@ -1,7 +1,7 @@
 //! Opens a chip's secure channel the way ICAO Doc 9303 part 11 §4.2 orders it: read
 //! EF.CardAccess (by its short file identifier, or selected directly — chip ID cards answer
-//! SELECT MF with 6D00); when it offers a PACE variant this reader runs, PACE with the card
-//! access number first, then with each MRZ key, and select the eMRTD application under the
+//! SELECT MF with 6D00); when it offers a PACE variant this reader runs (chip authentication
+//! mapping first: it proves the chip inside PACE), PACE with the card access number first, then with each MRZ key, and select the eMRTD application under the
 //! new session; otherwise Basic Access Control with each MRZ key. A wrong password moves to the
 //! next; a PACE the chip breaks off for another reason falls back to BAC. Blocking (talks to a
 //! device); never logs card data or keys.
@@ -15,6 +15,7 @@ use crate::identity::chip_keys::ChipKeys;
 use crate::identity::chip_session::{ChipError, ReadStep};
 use crate::identity::lds::EfId;
 use crate::identity::pace::{self, Terminal};
+use crate::identity::pace_cam::{self, CamProof};
 use crate::identity::pace_keys::PacePassword;
 use crate::identity::pace_mapping;
 use crate::identity::secure_messaging::SecureChannel;
@@ -45,6 +46,8 @@ pub(crate) struct Opened {
     pub access: AccessMethod,
     /// Which MRZ key opened it (index into `ChipKeys::mrz`); None for the CAN.
     pub mrz_key: Option<usize>,
+    /// PACE's chip authentication mapping, to check against DG14's key.
+    pub cam: Option<CamProof>,
 }
 
 fn curve_name(curve: DomainParameters) -> String {
@@ -71,7 +74,12 @@ fn variant_name(offer: &PaceInfo) -> String {
         card_access::KeyAgreement::Dh => "DH",
         card_access::KeyAgreement::Ecdh => "ECDH",
     };
-    format!("{agreement}-GM {curve} {cipher}")
+    let mapping = match offer.mapping {
+        card_access::Mapping::Generic => "GM",
+        card_access::Mapping::Integrated => "IM",
+        card_access::Mapping::ChipAuthentication => "CAM",
+    };
+    format!("{agreement}-{mapping} {curve} {cipher}")
 }
 
 fn random<const N: usize>() -> [u8; N] {
@@ -124,7 +132,7 @@ fn read_card_access(link: &mut Link<'_>) -> Result<Vec<PaceInfo>, ChipError> {
 }
 
 enum PaceOutcome {
-    Opened(SecureChannel),
+    Opened(SecureChannel, Option<CamProof>),
     /// The chip refused the token: this password is not the card's.
     WrongPassword,
     /// MSE:Set AT refused this kind of password.
@@ -213,8 +221,17 @@ fn pace_attempt(
         Ok(token) => token,
         Err(e) => return failed(&e.to_string()),
     };
-    match terminal.finish(&chip_token) {
-        Ok(channel) => Ok(PaceOutcome::Opened(channel)),
+    let chip_data = pace::dynamic_object(
+        &answer.data,
+        pace_cam::TAG_ENCRYPTED_CHIP_DATA,
+        "the chip authentication data",
+    )
+    .ok();
+    match terminal.finish(&chip_token, chip_data.as_deref()) {
+        Ok((channel, cam)) => Ok(PaceOutcome::Opened(channel, cam)),
+        Err(pace::PaceError::ChipData) => {
+            failed("the chip's chip authentication data is missing or does not decrypt")
+        }
         Err(_) => failed("the chip's token does not prove it knew the password"),
     }
 }
@@ -263,7 +280,11 @@ pub(crate) fn open(
         pace_offered: !offers.is_empty(),
         pace_skipped: String::new(),
     };
-    let runnable = offers.iter().find(|o| pace::runnable(o).is_ok());
+    // Chip authentication mapping first (it proves the chip within PACE), then the chip's order.
+    let runnable = offers
+        .iter()
+        .filter(|o| pace::runnable(o).is_ok())
+        .min_by_key(|o| o.mapping != card_access::Mapping::ChipAuthentication);
     if let Some(offer) = runnable {
         // Parameters are named only when the chip offers this protocol on several.
         let parameter_id = (offers
@@ -293,7 +314,7 @@ pub(crate) fn open(
                 of: attempts.len(),
             });
             match pace_attempt(link, offer, parameter_id, password)? {
-                PaceOutcome::Opened(mut channel) => {
+                PaceOutcome::Opened(mut channel, cam) => {
                     let selected =
                         link.send_secure(&mut channel, &Command::select_application(&EMRTD_AID))?;
                     if selected.sw != apdu::SW_OK {
@@ -306,6 +327,7 @@ pub(crate) fn open(
                         channel,
                         access,
                         mrz_key: *mrz_key,
+                        cam,
                     });
                 }
                 PaceOutcome::WrongPassword => judged = true,
@@ -347,6 +369,7 @@ pub(crate) fn open(
                 channel,
                 access,
                 mrz_key: Some(i),
+                cam: None,
             });
         }
     }

@@ -18,6 +18,7 @@ use crate::identity::dg2_face::FaceImage;
 use crate::identity::dg13::Dg13;
 use crate::identity::ef_com::EfCom;
 use crate::identity::lds::EfId;
+use crate::identity::pace_cam::CamVerdict;
 use crate::identity::passive_auth::{self, PassiveAuthentication};
 use crate::identity::secure_messaging::SecureChannel;
 use crate::identity::trust_list::TrustList;
@@ -390,11 +391,16 @@ pub fn read_chip(
         return Err(ChipError::NoCard);
     }
     let mut link = Link { reader, apdus: 0 };
-    let opened = chip_opening::open(&mut link, keys, progress)?;
-    let short_max = opened.channel.max_short_read();
+    let chip_opening::Opened {
+        channel,
+        access,
+        mrz_key,
+        cam,
+    } = chip_opening::open(&mut link, keys, progress)?;
+    let short_max = channel.max_short_read();
     let mut files = FileReader {
         link: &mut link,
-        channel: opened.channel,
+        channel,
         chunk: options.extended_read.unwrap_or(short_max).max(8),
         short_max,
         extended_tried: options.extended_read.is_none(),
@@ -410,9 +416,41 @@ pub fn read_chip(
     let mut authenticity = ChipAuthenticity::NotOffered;
     // Chip authentication changed the keys: the next answer shows whether the chip could.
     let mut keys_changed = false;
-    if com.data_groups.contains(&14)
-        && read_into(&mut files, EfId::Dg(14), progress, &mut raw, &mut read_log)?
-    {
+    let dg14_read = com.data_groups.contains(&14)
+        && read_into(&mut files, EfId::Dg(14), progress, &mut raw, &mut read_log)?;
+    // PACE's chip authentication mapping, checked against DG14's key, settles it without
+    // chip authentication.
+    let by_mapping = cam.map(|proof| {
+        let keys = raw
+            .get(&EfId::Dg(14))
+            .and_then(|bytes| dg14::parse(bytes).ok())
+            .map(|dg14| dg14.keys)
+            .unwrap_or_default();
+        proof.verify(&keys)
+    });
+    match by_mapping {
+        Some(CamVerdict::Proven) => {
+            authenticity = ChipAuthenticity::Genuine {
+                method: "PACE chip authentication mapping".into(),
+            }
+        }
+        Some(CamVerdict::Mismatch) => {
+            authenticity = ChipAuthenticity::CloneSuspected {
+                reason: "the chip's PACE chip authentication data does not match the key \
+                         its signed DG14 names"
+                    .into(),
+            }
+        }
+        Some(CamVerdict::NoKey) if !dg14_read => {
+            authenticity = ChipAuthenticity::NotProven {
+                reason: "PACE chip authentication mapping without DG14 to check it \
+                         (EF.CardSecurity is not read here)"
+                    .into(),
+            }
+        }
+        Some(CamVerdict::NoKey) | None => {}
+    }
+    if dg14_read && matches!(authenticity, ChipAuthenticity::NotOffered) {
         match chip_authenticate(&mut files, &raw[&EfId::Dg(14)])? {
             Ok(()) => {
                 keys_changed = true;
@@ -513,9 +551,9 @@ pub fn read_chip(
         evidence,
         files: read_log,
         apdus,
-        access: opened.access,
+        access,
         authenticity,
-        key_index: opened.mrz_key,
-        expiry_field: opened.mrz_key.map(|i| keys.mrz[i].expiry.clone()),
+        key_index: mrz_key,
+        expiry_field: mrz_key.map(|i| keys.mrz[i].expiry.clone()),
     })
 }

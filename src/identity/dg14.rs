@@ -22,6 +22,8 @@ pub const ID_PK_ECDH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.1.2");
 /// id-PK-DH: the chip's Diffie-Hellman public key.
 pub const ID_PK_DH: Oid = Oid::new_unwrap("0.4.0.127.0.7.2.2.1.1");
 const ID_EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+/// BSI's standardizedDomainParameters: the key's parameters named by their PACE id (INTEGER).
+const ID_STANDARDIZED_DOMAIN_PARAMETERS: Oid = Oid::new_unwrap("0.4.0.127.0.7.1.2");
 /// X9.42 `dhpublicnumber`: parameters p, g, q (j and validation parameters ignored).
 const ID_DH_PUBLIC_NUMBER: Oid = Oid::new_unwrap("1.2.840.10046.2.1");
 /// PKCS #3 `dhKeyAgreement`: parameters p, g (and a private value length, ignored).
@@ -124,9 +126,11 @@ fn ca_cipher(oid: &Oid) -> Option<Result<(KeyAgreement, Cipher), String>> {
     let arcs: Vec<u32> = oid.arcs().collect();
     let prefix: Vec<u32> = ID_CA.arcs().collect();
     let rest = arcs.strip_prefix(prefix.as_slice())?;
-    let agreement = match rest.first() {
-        Some(1) => KeyAgreement::Dh,
-        Some(2) => KeyAgreement::Ecdh,
+    let agreement = match rest {
+        // A ChipAuthenticationDomainParameterInfo (id-CA-DH, id-CA-ECDH): nothing to run.
+        [1] | [2] => return None,
+        [1, ..] => KeyAgreement::Dh,
+        [2, ..] => KeyAgreement::Ecdh,
         _ => return Some(Err(format!("chip authentication protocol {oid}"))),
     };
     Some(match rest[1..] {
@@ -215,15 +219,22 @@ pub(crate) fn ec_public_key(
         return Err(malformed("a public key algorithm without its OID"));
     };
     let oid = Oid::from_bytes(oid.value).map_err(|e| malformed(&format!("an OID: {e}")))?;
-    if oid != ID_EC_PUBLIC_KEY {
+    let curve = if oid == ID_EC_PUBLIC_KEY {
+        match algorithm.get(1) {
+            Some(p) if p.tag == 0x06 => Oid::from_bytes(p.value)
+                .ok()
+                .and_then(|oid| named_curve(&oid)),
+            Some(p) if p.tag == 0x30 => explicit_curve(p.value),
+            _ => return Err(malformed("an EC key without its parameters")),
+        }
+    } else if oid == ID_STANDARDIZED_DOMAIN_PARAMETERS {
+        // BSI TR-03110's form (German documents): the parameters by their PACE id.
+        match algorithm.get(1) {
+            Some(p) if p.tag == 0x02 => DomainParameters::from_id(integer(p.value)?),
+            _ => return Err(malformed("standardized domain parameters without their id")),
+        }
+    } else {
         return Ok(None);
-    }
-    let curve = match algorithm.get(1) {
-        Some(p) if p.tag == 0x06 => Oid::from_bytes(p.value)
-            .ok()
-            .and_then(|oid| named_curve(&oid)),
-        Some(p) if p.tag == 0x30 => explicit_curve(p.value),
-        _ => return Err(malformed("an EC key without its parameters")),
     };
     let Some(curve) = curve.filter(|c| pace_mapping::supports(*c)) else {
         return Ok(Some(Err("a chip key on a curve not run here".into())));

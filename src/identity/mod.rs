@@ -33,6 +33,7 @@ pub mod expiry_candidates;
 pub mod lds;
 pub mod master_list;
 pub mod pace;
+pub mod pace_cam;
 pub mod pace_dh;
 pub mod pace_keys;
 pub mod pace_mapping;

@@ -4,12 +4,14 @@
 //! chained General Authenticate commands whose dynamic authentication data (7C) hold the
 //! encrypted nonce (80), the mapping keys (81/82), the ephemeral keys (83/84) and the
 //! tokens (85/86). Generic mapping, ECDH on the curves and DH on the groups `pace_mapping` has
-//! (appendix G.1 and G.2 replayed in the tests); 3DES or AES session
-//! keys. Randomness comes in as arguments, so appendix G.1's worked example replays byte for
+//! (appendix G.1 and G.2 replayed in the tests), and chip authentication mapping (ECDH with
+//! AES: generic mapping whose last answer adds the chip's encrypted chip authentication data,
+//! 8A, `pace_cam`); 3DES or AES session keys. Randomness comes in as arguments, so appendix G.1's worked example replays byte for
 //! byte; the IO is `chip_session`'s (reader) and `emrtd_chip`'s (card). Keys are wiped on drop.
 
 use crate::identity::apdu::Command;
 use crate::identity::card_access::{Cipher, DomainParameters, KeyAgreement, Mapping, PaceInfo};
+use crate::identity::pace_cam::{self, CamProof};
 use crate::identity::pace_keys::{self, NonceError, PacePassword};
 use crate::identity::pace_mapping::{self, MappingError};
 use crate::identity::pace_token;
@@ -52,12 +54,18 @@ pub enum PaceError {
     WrongToken,
     #[error("a step out of order")]
     OutOfOrder,
+    #[error("the chip's chip authentication data is missing or does not decrypt")]
+    ChipData,
 }
 
 /// The domain parameters of a PACE offer this reader and the software chip can run: generic
-/// mapping, ECDH on a curve or DH on an RFC 5114 group with arithmetic here.
+/// mapping, ECDH on a curve or DH on an RFC 5114 group with arithmetic here; chip
+/// authentication mapping, ECDH on a curve with AES.
 pub fn runnable(info: &PaceInfo) -> Result<DomainParameters, PaceError> {
-    if info.mapping != Mapping::Generic {
+    let cam = info.mapping == Mapping::ChipAuthentication;
+    if info.mapping == Mapping::Integrated
+        || (cam && (info.agreement != KeyAgreement::Ecdh || info.cipher == Cipher::Des3))
+    {
         return Err(PaceError::Unsupported(format!(
             "{:?} mapping",
             info.mapping
@@ -158,6 +166,8 @@ struct Suite {
     curve: DomainParameters,
     cipher: Cipher,
     protocol: Oid,
+    /// Chip authentication mapping: the chip proves its static key in the last answer.
+    cam: bool,
 }
 
 impl Suite {
@@ -166,6 +176,7 @@ impl Suite {
             curve: runnable(info)?,
             cipher: info.cipher,
             protocol: info.protocol,
+            cam: info.mapping == Mapping::ChipAuthentication,
         })
     }
 
@@ -188,6 +199,7 @@ enum Step {
     /// The chip, the generator mapped, before the terminal's ephemeral key.
     Mapped {
         generator: Vec<u8>,
+        mapping_private: Zeroizing<Vec<u8>>,
     },
     Mapping {
         nonce: Zeroizing<Vec<u8>>,
@@ -197,12 +209,17 @@ enum Step {
     Ephemeral {
         private: Zeroizing<Vec<u8>>,
         public: Vec<u8>,
+        chip_mapping_public: Vec<u8>,
     },
     Keyed {
         own_public: Vec<u8>,
         other_public: Vec<u8>,
         channel: Box<SecureChannel>,
         k_mac: Zeroizing<Vec<u8>>,
+        k_enc: Zeroizing<Vec<u8>>,
+        /// The chip's mapping key, for chip authentication mapping: its public half on the
+        /// terminal's side, its private half on the chip's.
+        chip_mapping: Zeroizing<Vec<u8>>,
     },
     Done,
 }
@@ -278,13 +295,19 @@ impl Terminal {
         self.step = Step::Ephemeral {
             private,
             public: public.clone(),
+            chip_mapping_public: chip_mapping_public.to_vec(),
         };
         Ok(public)
     }
 
     /// The chip's ephemeral public key in; the terminal's token out.
     pub fn token(&mut self, chip_public: &[u8]) -> Result<[u8; 8], PaceError> {
-        let Step::Ephemeral { private, public } = &self.step else {
+        let Step::Ephemeral {
+            private,
+            public,
+            chip_mapping_public,
+        } = &self.step
+        else {
             return Err(PaceError::OutOfOrder);
         };
         if chip_public == public.as_slice() {
@@ -302,14 +325,31 @@ impl Terminal {
             other_public: chip_public.to_vec(),
             channel: Box::new(channel),
             k_mac,
+            k_enc: Zeroizing::new(pace_keys::kdf(&secret, 1, self.suite.cipher)),
+            chip_mapping: Zeroizing::new(chip_mapping_public.clone()),
         };
         Ok(token)
     }
 
-    /// The chip's token in; the secure channel out when it proves the chip knew the password.
-    pub fn finish(&mut self, chip_token: &[u8]) -> Result<SecureChannel, PaceError> {
+    /// Whether this exchange is chip authentication mapping (its last answer carries 8A).
+    pub fn chip_authentication_mapping(&self) -> bool {
+        self.suite.cam
+    }
+
+    /// The chip's token (and, for chip authentication mapping, its encrypted chip
+    /// authentication data) in; the secure channel out when the token proves the chip knew the
+    /// password, with what remains to check of chip authentication mapping.
+    pub fn finish(
+        &mut self,
+        chip_token: &[u8],
+        encrypted_chip_data: Option<&[u8]>,
+    ) -> Result<(SecureChannel, Option<CamProof>), PaceError> {
         let Step::Keyed {
-            own_public, k_mac, ..
+            own_public,
+            k_mac,
+            k_enc,
+            chip_mapping,
+            ..
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
@@ -318,11 +358,31 @@ impl Terminal {
         if !pace_token::same_token(&expected, chip_token) {
             return Err(PaceError::WrongToken);
         }
+        let proof = if self.suite.cam {
+            let chip_data = encrypted_chip_data
+                .and_then(|data| pace_cam::decrypt_chip_data(k_enc, data))
+                .ok_or(PaceError::ChipData)?;
+            Some(CamProof {
+                curve: self.suite.curve,
+                chip_mapping_public: chip_mapping.to_vec(),
+                chip_data,
+            })
+        } else {
+            None
+        };
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Keyed { channel, .. } => Ok(*channel),
+            Step::Keyed { channel, .. } => Ok((*channel, proof)),
             _ => Err(PaceError::OutOfOrder),
         }
     }
+}
+
+/// The chip's last answer: its token, the session, and for chip authentication mapping the
+/// encrypted chip authentication data (8A).
+pub struct ChipFinish {
+    pub token: [u8; 8],
+    pub channel: SecureChannel,
+    pub chip_data: Option<Vec<u8>>,
 }
 
 /// The chip's half, mirrored: the nonce first, then an answer to each terminal message.
@@ -370,7 +430,10 @@ impl Chip {
         }
         let generator =
             pace_mapping::mapped_generator(self.suite.curve, nonce, &private, terminal_public)?;
-        self.step = Step::Mapped { generator };
+        self.step = Step::Mapped {
+            generator,
+            mapping_private: private,
+        };
         Ok(own)
     }
 
@@ -380,7 +443,11 @@ impl Chip {
         terminal_public: &[u8],
         private: Zeroizing<Vec<u8>>,
     ) -> Result<Vec<u8>, PaceError> {
-        let Step::Mapped { generator } = &self.step else {
+        let Step::Mapped {
+            generator,
+            mapping_private,
+        } = &self.step
+        else {
             return Err(PaceError::OutOfOrder);
         };
         let own = pace_mapping::public_key_on(self.suite.curve, generator, &private)?;
@@ -398,17 +465,26 @@ impl Chip {
             other_public: terminal_public.to_vec(),
             channel: Box::new(channel),
             k_mac,
+            k_enc: Zeroizing::new(pace_keys::kdf(&secret, 1, self.suite.cipher)),
+            chip_mapping: mapping_private.clone(),
         };
         Ok(own)
     }
 
-    /// The terminal's token in; the chip's token and the secure channel out when the
-    /// terminal knew the password (`WrongToken` otherwise).
-    pub fn finish(&mut self, terminal_token: &[u8]) -> Result<([u8; 8], SecureChannel), PaceError> {
+    /// The terminal's token in; the chip's token, the secure channel and, for chip
+    /// authentication mapping, the encrypted chip authentication data from the chip's
+    /// `static_private` key out when the terminal knew the password (`WrongToken` otherwise).
+    pub fn finish(
+        &mut self,
+        terminal_token: &[u8],
+        static_private: Option<&[u8]>,
+    ) -> Result<ChipFinish, PaceError> {
         let Step::Keyed {
             own_public,
             other_public,
             k_mac,
+            k_enc,
+            chip_mapping,
             ..
         } = &self.step
         else {
@@ -420,8 +496,23 @@ impl Chip {
             return Err(PaceError::WrongToken);
         }
         let token = self.suite.token(k_mac, other_public);
+        let chip_data = if self.suite.cam {
+            let private = static_private.ok_or(PaceError::ChipData)?;
+            Some(pace_cam::encrypted_chip_data(
+                self.suite.curve,
+                k_enc,
+                private,
+                chip_mapping,
+            )?)
+        } else {
+            None
+        };
         match std::mem::replace(&mut self.step, Step::Done) {
-            Step::Keyed { channel, .. } => Ok((token, *channel)),
+            Step::Keyed { channel, .. } => Ok(ChipFinish {
+                token,
+                channel: *channel,
+                chip_data,
+            }),
             _ => Err(PaceError::OutOfOrder),
         }
     }
@@ -484,9 +575,11 @@ mod tests {
 
         let t_pcd = terminal.token(&pk_picc).unwrap();
         assert_eq!(t_pcd.to_vec(), hex(g1::T_PCD));
-        let (t_picc, mut chip_channel) = chip.finish(&t_pcd).unwrap();
+        let finish = chip.finish(&t_pcd, None).unwrap();
+        let (t_picc, mut chip_channel) = (finish.token, finish.channel);
         assert_eq!(t_picc.to_vec(), hex(g1::T_PICC));
-        let mut channel = terminal.finish(&t_picc).unwrap();
+        let (mut channel, cam) = terminal.finish(&t_picc, None).unwrap();
+        assert!(cam.is_none());
 
         // The first protected command goes through and back on both sides.
         let select = Command::select_application(&crate::devices::card_reader::EMRTD_AID);
@@ -539,7 +632,7 @@ mod tests {
             .token(&hex("042dbaf62e6fdfb31eb66f206493b9e7721586f0e5c93754d7bd5a884ca251ee4d720ab539a60561bc46812fa289b58ac69f0c6e32adbaf7241049a31211f80f5b"))
             .unwrap();
         assert_eq!(token.to_vec(), hex("8d7c617d43efe09e"));
-        let mut channel = terminal.finish(&hex("cb57047c809079f6")).unwrap();
+        let (mut channel, _) = terminal.finish(&hex("cb57047c809079f6"), None).unwrap();
         // The recorded session keys, counter 0: the same protected command.
         let mut keys = crate::identity::access_key::BacKeys {
             k_enc: [0; 16],
@@ -572,7 +665,7 @@ mod tests {
         assert_eq!(pk, hex(g2::PK_PCD));
         let t = terminal.token(&hex(g2::PK_PICC)).unwrap();
         assert_eq!(t.to_vec(), hex(g2::T_PCD));
-        assert!(terminal.finish(&hex(g2::T_PICC)).is_ok());
+        assert!(terminal.finish(&hex(g2::T_PICC), None).is_ok());
         // And the chip's side runs DH against the terminal on every group.
         let can = PacePassword::Can("047064".into());
         for group in [
@@ -627,8 +720,8 @@ mod tests {
         let c = terminal.ephemeral_key(&b, key())?;
         let d = chip.ephemeral_key(&c, key())?;
         let t = terminal.token(&d)?;
-        let (u, chip_channel) = chip.finish(&t)?;
-        Ok((terminal.finish(&u)?, chip_channel))
+        let finish = chip.finish(&t, None)?;
+        Ok((terminal.finish(&finish.token, None)?.0, finish.channel))
     }
 
     #[test]
@@ -668,22 +761,33 @@ mod tests {
         let mut offer = PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP320r1);
         assert!(matches!(runnable(&offer), Err(PaceError::Unsupported(_))));
         offer.parameters = Some(DomainParameters::BrainpoolP256r1);
-        for (agreement, mapping) in [
-            (KeyAgreement::Dh, Mapping::Generic),
-            (KeyAgreement::Ecdh, Mapping::Integrated),
-            (KeyAgreement::Ecdh, Mapping::ChipAuthentication),
+        for (agreement, mapping, cipher) in [
+            (KeyAgreement::Dh, Mapping::Generic, Cipher::Aes(128)),
+            (KeyAgreement::Ecdh, Mapping::Integrated, Cipher::Aes(128)),
+            // Chip authentication mapping is ECDH with AES only.
+            (KeyAgreement::Ecdh, Mapping::ChipAuthentication, Cipher::Des3),
+            (KeyAgreement::Dh, Mapping::ChipAuthentication, Cipher::Aes(128)),
         ] {
             let other = PaceInfo {
                 agreement,
                 mapping,
+                cipher,
                 ..offer.clone()
             };
             assert!(matches!(runnable(&other), Err(PaceError::Unsupported(_))));
         }
+        let cam = PaceInfo {
+            mapping: Mapping::ChipAuthentication,
+            ..offer.clone()
+        };
+        assert_eq!(runnable(&cam), Ok(DomainParameters::BrainpoolP256r1));
         let can = PacePassword::Can("123456".into());
         let mut terminal = Terminal::new(&offer, &can).unwrap();
         assert_eq!(terminal.token(&[4; 65]), Err(PaceError::OutOfOrder));
-        assert_eq!(terminal.finish(&[0; 8]).err(), Some(PaceError::OutOfOrder));
+        assert_eq!(
+            terminal.finish(&[0; 8], None).err(),
+            Some(PaceError::OutOfOrder)
+        );
         let key = || pace_mapping::random_private_key(DomainParameters::BrainpoolP256r1).unwrap();
         let mine = terminal.mapping_key(&[1; 16], key()).unwrap();
         assert_eq!(
@@ -695,7 +799,10 @@ mod tests {
             Err(PaceError::Mapping(MappingError::NotOnCurve))
         ));
         let mut chip = Chip::new(&offer, &can, &[1; 16]).unwrap();
-        assert_eq!(chip.finish(&[0; 8]).err(), Some(PaceError::OutOfOrder));
+        assert!(matches!(
+            chip.finish(&[0; 8], None),
+            Err(PaceError::OutOfOrder)
+        ));
         assert!(Chip::new(&offer, &can, &[1; 15]).is_err());
     }
 }

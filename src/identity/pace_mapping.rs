@@ -105,6 +105,16 @@ macro_rules! curve {
                 let encoded = encode(point(chip_public)? * scalar(private)?)?;
                 Ok(encoded[1..1 + LEN].to_vec())
             }
+
+            pub fn quotient(a: &[u8], b: &[u8]) -> Result<Vec<u8>, MappingError> {
+                let inverse = Option::<$scalar>::from(scalar(b)?.invert())
+                    .ok_or(MappingError::BadScalar)?;
+                let q = scalar(a)? * inverse;
+                if bool::from(<$scalar as $($krate)::+::elliptic_curve::ff::Field>::is_zero(&q)) {
+                    return Err(MappingError::BadScalar);
+                }
+                Ok(q.to_repr().to_vec())
+            }
         }
     };
 }
@@ -283,6 +293,16 @@ pub fn shared_secret(
         return group.shared_secret(private, other_public);
     }
     on_curve!(curve, c => c::shared_secret(private, other_public))
+}
+
+/// a · b⁻¹ modulo the curve's order, as many bytes as a private key: PACE-CAM's chip
+/// authentication data from the chip's mapping and static private keys. Curves only.
+pub fn scalar_quotient(
+    curve: DomainParameters,
+    a: &[u8],
+    b: &[u8],
+) -> Result<Vec<u8>, MappingError> {
+    on_curve!(curve, c => c::quotient(a, b))
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ pub fn pad(data: &[u8]) -> Vec<u8> {
 }
 
 /// Method-2 padding to a multiple of `block` bytes.
-fn pad_to(data: &[u8], block: usize) -> Vec<u8> {
+pub(crate) fn pad_to(data: &[u8], block: usize) -> Vec<u8> {
     let mut out = data.to_vec();
     out.push(0x80);
     while !out.len().is_multiple_of(block) {

@@ -19,6 +19,7 @@ use crate::identity::card_access::{self, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::lds::EfId;
 use crate::identity::pace::{self, PaceError};
+use crate::identity::pace_cam;
 use crate::identity::pace_keys::PacePassword;
 use crate::identity::pace_mapping;
 use crate::identity::secure_messaging::SecureChannel;
@@ -325,24 +326,30 @@ impl EmrtdChip {
                         })
                         .flatten()
                 };
-                let result: Result<Response, PaceError> =
-                    if let Some(public) = step(pace::TAG_MAPPING_TERMINAL, true) {
-                        chip.mapping_key(&public, key())
-                            .map(|own| answer(pace::TAG_MAPPING_CHIP, &own))
-                    } else if let Some(public) = step(pace::TAG_EPHEMERAL_TERMINAL, true) {
-                        chip.ephemeral_key(&public, key())
-                            .map(|own| answer(pace::TAG_EPHEMERAL_CHIP, &own))
-                    } else if let Some(token) = step(pace::TAG_TOKEN_TERMINAL, false) {
-                        match chip.finish(&token) {
-                            Ok((own, channel)) => {
-                                self.state = State::Secure(channel);
-                                return answer(pace::TAG_TOKEN_CHIP, &own);
+                let result: Result<Response, PaceError> = if let Some(public) =
+                    step(pace::TAG_MAPPING_TERMINAL, true)
+                {
+                    chip.mapping_key(&public, key())
+                        .map(|own| answer(pace::TAG_MAPPING_CHIP, &own))
+                } else if let Some(public) = step(pace::TAG_EPHEMERAL_TERMINAL, true) {
+                    chip.ephemeral_key(&public, key())
+                        .map(|own| answer(pace::TAG_EPHEMERAL_CHIP, &own))
+                } else if let Some(token) = step(pace::TAG_TOKEN_TERMINAL, false) {
+                    match chip.finish(&token, self.image.chip_private_key.as_deref()) {
+                        Ok(finish) => {
+                            self.state = State::Secure(finish.channel);
+                            let mut objects = tlv::encode(pace::TAG_TOKEN_CHIP, &finish.token);
+                            if let Some(data) = finish.chip_data {
+                                objects
+                                    .extend(tlv::encode(pace_cam::TAG_ENCRYPTED_CHIP_DATA, &data));
                             }
-                            Err(e) => Err(e),
+                            return with_data(tlv::encode(0x7C, &objects));
                         }
-                    } else {
-                        Err(PaceError::OutOfOrder)
-                    };
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    Err(PaceError::OutOfOrder)
+                };
                 match result {
                     Ok(response) => {
                         self.state = State::Pace(chip);
