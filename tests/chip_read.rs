@@ -14,6 +14,7 @@ use xakiosk::identity::card_side::emrtd_chip::EmrtdChip;
 use xakiosk::identity::cccd_qr;
 use xakiosk::identity::chip_authenticity::ChipAuthenticity;
 use xakiosk::identity::chip_keys::{AccessKey, ChipKeys};
+use xakiosk::identity::chip_recheck::{ChipRecheck, recheck_chip};
 use xakiosk::identity::chip_session::{ChipError, ChipRead, ReadOptions, ReadStep, read_chip};
 use xakiosk::identity::dg2_face;
 use xakiosk::identity::dg13::field;
@@ -621,6 +622,17 @@ fn when_chip_authentication_cannot_settle_it_active_authentication_does() {
     let read = read_image(image.clone());
     assert_eq!(read.authenticity, by_aa);
     assert!(read.passive.verdict.is_verified());
+    // The exchange is sealed with DG14/DG15, and the portal verifies the signature itself.
+    assert!(read.evidence.active_authentication.is_some());
+    assert_eq!(
+        read.evidence
+            .data_groups
+            .keys()
+            .copied()
+            .collect::<Vec<_>>(),
+        [1, 13, 14, 15]
+    );
+    assert_eq!(recheck_chip(&read.evidence), ChipRecheck::Signed);
     // And refusing both: not proven, everything still read.
     image.aa_private_key = None;
     let read = read_image(image);
@@ -642,6 +654,11 @@ fn when_chip_authentication_cannot_settle_it_active_authentication_does() {
         "{:?}",
         read.authenticity
     );
+    // The portal finds the same, from what was sealed.
+    assert!(matches!(
+        recheck_chip(&read.evidence),
+        ChipRecheck::NotSigned { .. }
+    ));
     // A card with neither has nothing to prove it with; its data is still verified.
     image.files.remove(&EfId::Dg(15));
     let read = read_image(image);

@@ -669,6 +669,35 @@ async fn the_dossier_page_says_whether_the_portal_re_verified_the_chip() {
     );
     let renamed = receive_sealed(&db, "CHIP00002", &content("Nguyễn Văn Giả", Some(evidence)));
     let bare = receive_sealed(&db, "CHIP00003", &content(&chip.full_name, None));
+    // A chip proven by active authentication: the exchange sealed, and one whose signature
+    // was made by another key.
+    let challenge = [9u8; 8];
+    let sign = |key: &[u8]| {
+        xakiosk::identity::active_authentication::sign_ecdsa(
+            xakiosk::identity::card_access::DomainParameters::NistP256,
+            key,
+            &challenge,
+        )
+        .unwrap()
+    };
+    let with_exchange = |signature: Vec<u8>| {
+        let mut evidence = ChipEvidence::from_files(&card.files[&EfId::Sod], &groups);
+        evidence.seal_active_authentication(&challenge, &signature, &groups);
+        Some(evidence)
+    };
+    let signed = receive_sealed(
+        &db,
+        "CHIP00004",
+        &content(
+            &chip.full_name,
+            with_exchange(sign(card.aa_private_key.as_ref().unwrap())),
+        ),
+    );
+    let unsigned = receive_sealed(
+        &db,
+        "CHIP00005",
+        &content(&chip.full_name, with_exchange(sign(&[0x44; 32]))),
+    );
     let mut trust = xakiosk::identity::trust_list::TrustList::empty();
     trust.add_path(&cards.join("csca.pem"));
     let key = std::fs::read_to_string(
@@ -713,6 +742,17 @@ async fn the_dossier_page_says_whether_the_portal_re_verified_the_chip() {
         );
         let text = lan.page(&path(&bare)).await.unwrap();
         assert!(text.contains("CHƯA kiểm tra lại được"), "{text}");
+        let text = lan.page(&path(&signed)).await.unwrap();
+        assert!(
+            text.contains("chữ ký của chip trên mã thử của máy (xác thực chủ động): hợp lệ"),
+            "{text}"
+        );
+        let text = lan.page(&path(&unsigned)).await.unwrap();
+        assert!(
+            text.contains("chữ ký của chip (xác thực chủ động) KHÔNG ĐẠT"),
+            "{text}"
+        );
+        assert!(!text.contains("hợp lệ, chip giữ khoá"), "{text}");
         portal.shut().await;
     }
 }

@@ -165,8 +165,8 @@ fn active_authenticate(
     algorithm: Option<&der::asn1::ObjectIdentifier>,
     keys: &ChipKeys,
     progress: &mut dyn FnMut(ReadStep),
-) -> Result<ChipAuthenticity, ChipError> {
-    let not_proven = |reason: String| Ok(ChipAuthenticity::NotProven { reason });
+) -> Result<(ChipAuthenticity, Option<AaExchange>), ChipError> {
+    let not_proven = |reason: String| Ok((ChipAuthenticity::NotProven { reason }, None));
     let key = match dg15::parse(dg15_bytes) {
         Ok(Ok(key)) => key,
         Ok(Err(why)) => return not_proven(why),
@@ -192,17 +192,33 @@ fn active_authenticate(
             answer.sw
         ));
     }
+    let exchange = Some(AaExchange {
+        challenge,
+        signature: answer.data.clone(),
+    });
     match active_authentication::verify(&key, algorithm, &challenge, &answer.data) {
-        Ok(()) => Ok(ChipAuthenticity::Genuine {
-            method: "active authentication".into(),
-        }),
-        Err(active_authentication::AaError::BadSignature) => Ok(ChipAuthenticity::CloneSuspected {
-            reason: "the chip's signature over the kiosk's challenge does not verify with \
+        Ok(()) => Ok((
+            ChipAuthenticity::Genuine {
+                method: "active authentication".into(),
+            },
+            exchange,
+        )),
+        Err(active_authentication::AaError::BadSignature) => Ok((
+            ChipAuthenticity::CloneSuspected {
+                reason: "the chip's signature over the kiosk's challenge does not verify with \
                          the key its signed DG15 names"
-                .into(),
-        }),
+                    .into(),
+            },
+            exchange,
+        )),
         Err(e) => not_proven(e.to_string()),
     }
+}
+
+/// Active authentication's challenge and the chip's answer, sealed for the portal.
+struct AaExchange {
+    challenge: [u8; 8],
+    signature: Vec<u8>,
 }
 
 /// Chip authentication with DG14's key. `Ok(Err((why, reopen)))` when it was not run or the
@@ -490,6 +506,7 @@ pub fn read_chip(
     }
     // Active authentication when chip authentication did not settle it (a card without
     // DG14, or one that refused it).
+    let mut aa_exchange = None;
     if matches!(
         authenticity,
         ChipAuthenticity::NotOffered | ChipAuthenticity::NotProven { .. }
@@ -500,7 +517,7 @@ pub fn read_chip(
             .get(&EfId::Dg(14))
             .and_then(|bytes| dg14::parse(bytes).ok())
             .and_then(|dg14| dg14.active_authentication);
-        authenticity = active_authenticate(
+        (authenticity, aa_exchange) = active_authenticate(
             &mut files,
             &raw[&EfId::Dg(15)],
             algorithm.as_ref(),
@@ -538,6 +555,9 @@ pub fn read_chip(
     let passive = passive_auth::check(&sod, &groups, trust);
     let mut evidence = crate::core::chip_evidence::ChipEvidence::from_files(&sod, &groups);
     evidence.chip_authentication = authenticity.code().to_string();
+    if let Some(aa) = aa_exchange {
+        evidence.seal_active_authentication(&aa.challenge, &aa.signature, &groups);
+    }
     zeroize::Zeroize::zeroize(&mut sod);
     for bytes in groups.values_mut() {
         zeroize::Zeroize::zeroize(bytes);

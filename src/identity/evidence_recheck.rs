@@ -4,11 +4,12 @@
 //! and every answer the kiosk says it took from the card must be on that chip. Pure: no IO.
 //!
 //! What it cannot tell: whether the chip was genuine rather than a copy of a genuine chip's
-//! data (that needs chip or active authentication, DG14/DG15), nor whether the resident held
-//! the card.
+//! data — `chip_recheck` re-verifies active authentication's signature when the kiosk sealed
+//! it; chip authentication is an exchange the portal cannot re-run — nor whether the resident
+//! held the card.
 
 use crate::core::answer::Answer;
-use crate::core::chip_evidence::{ChipEvidence, SEALED_GROUPS};
+use crate::core::chip_evidence::{ACTIVE_AUTHENTICATION_GROUPS, ChipEvidence, SEALED_GROUPS};
 use crate::core::citizen::{IdentityEvidence, Verification};
 use crate::identity::trust_list::TrustList;
 use crate::identity::{citizen_from_card, dg1_mrz, dg13, passive_auth};
@@ -110,24 +111,29 @@ pub fn recheck(
 }
 
 /// EF.SOD's bytes and the data groups' (by number).
-type Files = (Vec<u8>, BTreeMap<u8, Vec<u8>>);
+pub(crate) type Files = (Vec<u8>, BTreeMap<u8, Vec<u8>>);
+
+/// Standard base64 of at most `MAX_FILE_BYTES`, decoded.
+pub(crate) fn decode_file(text: &str) -> Option<Vec<u8>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    (text.len() <= MAX_FILE_BYTES.div_ceil(3) * 4)
+        .then(|| b64.decode(text).ok())
+        .flatten()
+}
 
 /// EF.SOD and the data groups, decoded; None when any is not base64, too large, or a group
-/// the kiosk does not seal.
-fn decode(evidence: &ChipEvidence) -> Option<Files> {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let file = |text: &str| {
-        (text.len() <= MAX_FILE_BYTES.div_ceil(3) * 4)
-            .then(|| b64.decode(text).ok())
-            .flatten()
-    };
-    let sod = file(&evidence.sod)?;
+/// the kiosk does not seal (DG14 and DG15 only beside active authentication's exchange).
+pub(crate) fn decode(evidence: &ChipEvidence) -> Option<Files> {
+    let sod = decode_file(&evidence.sod)?;
     let mut groups = BTreeMap::new();
     for (number, text) in &evidence.data_groups {
-        if !SEALED_GROUPS.contains(number) {
+        let sealed = SEALED_GROUPS.contains(number)
+            || (evidence.active_authentication.is_some()
+                && ACTIVE_AUTHENTICATION_GROUPS.contains(number));
+        if !sealed {
             return None;
         }
-        groups.insert(*number, file(text)?);
+        groups.insert(*number, decode_file(text)?);
     }
     Some((sod, groups))
 }

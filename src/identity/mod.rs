@@ -18,6 +18,7 @@ pub mod chip_authentication;
 pub mod chip_authenticity;
 pub mod chip_keys;
 pub mod chip_opening;
+pub mod chip_recheck;
 pub mod chip_session;
 pub mod citizen_from_card;
 pub mod cms_signer;

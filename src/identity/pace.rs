@@ -765,8 +765,16 @@ mod tests {
             (KeyAgreement::Dh, Mapping::Generic, Cipher::Aes(128)),
             (KeyAgreement::Ecdh, Mapping::Integrated, Cipher::Aes(128)),
             // Chip authentication mapping is ECDH with AES only.
-            (KeyAgreement::Ecdh, Mapping::ChipAuthentication, Cipher::Des3),
-            (KeyAgreement::Dh, Mapping::ChipAuthentication, Cipher::Aes(128)),
+            (
+                KeyAgreement::Ecdh,
+                Mapping::ChipAuthentication,
+                Cipher::Des3,
+            ),
+            (
+                KeyAgreement::Dh,
+                Mapping::ChipAuthentication,
+                Cipher::Aes(128),
+            ),
         ] {
             let other = PaceInfo {
                 agreement,

@@ -3,6 +3,7 @@
 //! evidence re-checked by the portal itself (`identity::evidence_recheck`) rather than taken
 //! on the kiosk's word. Opened in memory for one page; nothing opened is stored.
 
+use crate::identity::chip_recheck::{ChipRecheck, recheck_chip};
 use crate::identity::evidence_recheck::{Recheck, recheck};
 use crate::identity::trust_list::TrustList;
 use crate::protocol::contract::DossierUpload;
@@ -86,7 +87,19 @@ pub(super) fn identity_check(content: &SealedContent, trust: &TrustList) -> Stri
             _ => "",
         })
         .unwrap_or("");
-    format!("{data}{chip}")
+    let signature = content
+        .identity
+        .as_ref()
+        .and_then(|i| i.chip.as_ref())
+        .map(|c| match recheck_chip(c) {
+            ChipRecheck::KioskWord => String::new(),
+            ChipRecheck::Signed => " Cổng ĐÃ KIỂM TRA LẠI chữ ký của chip trên mã thử của máy (xác thực chủ động): hợp lệ, chip giữ khoá bí mật của nơi cấp.".into(),
+            ChipRecheck::NotSigned { reason } => format!(
+                " CẢNH BÁO: cổng kiểm tra lại chữ ký của chip (xác thực chủ động) KHÔNG ĐẠT ({reason}). Đề nghị đối chiếu thẻ gốc."
+            ),
+        })
+        .unwrap_or_default();
+    format!("{data}{chip}{signature}")
 }
 
 /// The re-check of the data itself.
