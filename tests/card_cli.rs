@@ -94,6 +94,29 @@ fn card_read_opens_a_pace_card_from_the_qr_text_alone() {
         "verified"
     );
     assert_eq!(json["dg1"]["personal_id"], "038162000789");
+    assert_eq!(json["chip_authenticity"]["status"], "genuine");
+
+    // A chip offering chip authentication mapping: proven within PACE.
+    let (ok, out, err) = xakiosk(&["card", "read", "--qr", qr, "--sim-chip", "cam"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        json["access"]["variant"],
+        "ECDH-CAM brainpoolP256r1 AES-128"
+    );
+    assert_eq!(
+        json["chip_authenticity"]["method"],
+        "PACE chip authentication mapping"
+    );
+    // The same data on another chip: the data verified, the chip a suspected clone.
+    let (ok, out, err) = xakiosk(&["card", "read", "--qr", qr, "--sim-chip", "copy"]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        json["passive_authentication"]["verdict"]["status"],
+        "verified"
+    );
+    assert_eq!(json["chip_authenticity"]["status"], "clone_suspected");
 }
 
 #[test]

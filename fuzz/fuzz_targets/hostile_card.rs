@@ -1,6 +1,6 @@
 //! A hostile card during the whole reading: every answer to the kiosk's APDUs comes from the
 //! fuzzer (EF.CardAccess, MSE:Set AT, General Authenticate, BAC, the files), after a genuine
-//! EF.CardAccess (ECDH or DH) half of the time so PACE is reached; and the PACE parsers and the software
+//! EF.CardAccess (ECDH, ECDH-CAM or DH) three times in four so PACE is reached; and the PACE parsers and the software
 //! chip's PACE side on arbitrary bytes. Must never panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
@@ -40,6 +40,10 @@ fuzz_target!(|data: &[u8]| {
     let mut answers = Vec::new();
     if let Some(offer) = match data.first().map(|b| b % 4) {
         Some(0) => Some(PaceInfo::ecdh_generic(
+            Cipher::Aes(128),
+            DomainParameters::BrainpoolP256r1,
+        )),
+        Some(1) => Some(PaceInfo::ecdh_cam(
             Cipher::Aes(128),
             DomainParameters::BrainpoolP256r1,
         )),

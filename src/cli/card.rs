@@ -7,6 +7,7 @@
 use crate::core::personal_id::PersonalId;
 use crate::devices::card_reader::pcsc::PcscReader;
 use crate::devices::card_reader::{CardReader, SimCardReader};
+use crate::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
@@ -64,6 +65,10 @@ pub enum SimChip {
     BacOnly,
     /// PACE only (BAC refused)
     PaceOnly,
+    /// PACE with chip authentication mapping as well as generic mapping (as German documents)
+    Cam,
+    /// The card's data copied onto another chip (its chip keys differ): a suspected clone
+    Copy,
 }
 
 /// `xakiosk card …`.
@@ -156,6 +161,11 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
         SimChip::Cccd => EmrtdChip::new(card),
         SimChip::BacOnly => EmrtdChip::new(card).without_pace(),
         SimChip::PaceOnly => EmrtdChip::new(card).without_bac(),
+        SimChip::Cam => EmrtdChip::new(card).with_pace_offers(&[
+            PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+            PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+        ]),
+        SimChip::Copy => EmrtdChip::new(card.copied_onto_another_chip("copy")),
     };
     reader.insert(match args.extended_read {
         Some(n) => chip.with_extended_length(n),

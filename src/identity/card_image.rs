@@ -135,6 +135,18 @@ impl CardImage {
             .collect()
     }
 
+    /// The same files on another chip: what a cloner makes of a genuine card — the issuer's
+    /// data, signed and intact, on a chip that holds other private keys (fixed ones, valid on
+    /// the test cards' curves: brainpoolP256r1 for chip authentication, P-256 for active
+    /// authentication). For the simulator's "copied card", which shows the kiosk's warning.
+    pub fn copied_onto_another_chip(&self, label: &str) -> CardImage {
+        let mut copy = self.clone();
+        copy.label = label.to_string();
+        copy.chip_private_key = self.chip_private_key.as_ref().map(|_| vec![0x11; 32]);
+        copy.aa_private_key = self.aa_private_key.as_ref().map(|_| vec![0x33; 32]);
+        copy
+    }
+
     /// Every `*.card.json` of a folder, sorted by file name.
     pub fn load_folder(folder: &std::path::Path) -> Result<Vec<CardImage>, CardImageError> {
         fn read(path: &std::path::Path) -> impl Fn(std::io::Error) -> CardImageError + '_ {

@@ -7,6 +7,7 @@
 //! noise, perspective, low light) beside the clean frames.
 
 use crate::devices::card_reader::SimCardReader;
+use crate::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
@@ -57,10 +58,11 @@ fn opening_minimum(protocol: &str) -> usize {
 fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
     let (cards, trust) = cards()?;
     let mut timings = Vec::new();
-    for (label, pace, extended) in [
-        ("PACE-CAN, short reads", true, None),
-        ("BAC, short reads", false, None),
-        ("PACE-CAN, extended reads", true, Some(1024)),
+    for (label, pace, extended, cam) in [
+        ("PACE-CAN, short reads", true, None, false),
+        ("BAC, short reads", false, None, false),
+        ("PACE-CAN, extended reads", true, Some(1024), false),
+        ("PACE-CAM, short reads", true, None, true),
     ] {
         let (mut sent, mut minimum, mut times) = (0usize, 0usize, Vec::new());
         for card in &cards {
@@ -70,6 +72,12 @@ fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
                 let mut chip = EmrtdChip::new(card.clone());
                 if !pace {
                     chip = chip.without_pace();
+                }
+                if cam {
+                    chip = chip.with_pace_offers(&[
+                        PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+                        PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+                    ]);
                 }
                 reader.insert(match extended {
                     Some(n) => chip.with_extended_length(n),
@@ -98,8 +106,13 @@ fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
                     MAX_SHORT_PLAIN_READ_3DES
                 });
                 // Chip authentication: the test cards' DG14 names AES, so MSE:Set AT and
-                // General Authenticate (3DES would take one MSE:Set KAT).
-                let chip_authentication = if read.authenticity.is_genuine() { 2 } else { 0 };
+                // General Authenticate (3DES would take one MSE:Set KAT); none when PACE's
+                // chip authentication mapping proved the chip.
+                let chip_authentication = if read.authenticity.is_genuine() && !cam {
+                    2
+                } else {
+                    0
+                };
                 // EF.COM and DG14 are read in the opening session, the rest in chip
                 // authentication's (AES-128 on the test cards: 223 bytes short).
                 let after_size = match (read.authenticity.is_genuine(), extended) {

@@ -15,6 +15,9 @@ use crate::identity::{citizen_from_card, dg2_face};
 use crate::session::identity_step::CardOutcome;
 use std::sync::{Arc, Mutex};
 
+/// How the simulator's copied test card is labelled (after its holder's name).
+pub const COPIED_CARD: &str = "thẻ sao chép";
+
 /// What reading the ID card needs: the reader, the CSCA trust list, the read size and, with
 /// the simulated reader, the test cards.
 pub struct IdentityDevices {
@@ -51,6 +54,12 @@ impl IdentityDevices {
                 tracing::warn!("no test cards for the simulated reader: {e}");
                 Vec::new()
             });
+            // And a copy of the first on another chip, to show (and train helpers on) what
+            // the kiosk says of a cloned card.
+            if let Some(first) = test_cards.first() {
+                let label = format!("{} ({COPIED_CARD})", first.label);
+                test_cards.push(first.copied_onto_another_chip(&label));
+            }
         }
         for problem in &trust.problems {
             tracing::warn!("CSCA trust list: {problem}");

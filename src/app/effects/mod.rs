@@ -9,7 +9,7 @@ mod card;
 mod receipt_printing;
 
 pub use camera::capture_photo;
-pub use card::IdentityDevices;
+pub use card::{COPIED_CARD, IdentityDevices};
 pub use receipt_printing::PrintDevices;
 
 use crate::core::text::Text;

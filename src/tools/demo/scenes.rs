@@ -136,6 +136,31 @@ pub(super) fn after_the_procedures(
     walk.shot("identity-typing-error");
     walk.app.global::<SessionAdapter>().invoke_go_home();
 
+    // A genuine card's data copied onto another chip: the warning instead of the details.
+    walk.open_procedure(&procedures[0]);
+    let suffix = format!("({})", crate::app::effects::COPIED_CARD);
+    let copied = walk.controller(|c| {
+        c.test_cards()
+            .iter()
+            .find(|n| n.ends_with(&suffix))
+            .cloned()
+    });
+    match copied {
+        Some(name) => {
+            let verification = walk.read_test_card(&name);
+            walk.check(
+                "a copy of a card's data on another chip is a suspected clone",
+                verification == Some(crate::core::citizen::Verification::ChipCloneSuspected),
+            );
+            walk.shot("identity-clone-suspected");
+        }
+        None => walk.check("the simulator offers a copied card", false),
+    }
+    if let Ok(mut camera) = walk.camera.lock() {
+        camera.hold_card(None);
+    }
+    walk.app.global::<SessionAdapter>().invoke_go_home();
+
     // The same screens on a portrait panel.
     walk.headless.resize(1080, 1920);
     walk.shot("portrait-home");

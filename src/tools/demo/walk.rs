@@ -100,17 +100,19 @@ impl Walk {
         self.check(what, ok);
     }
 
-    /// The simulator's test card "Nguyễn Văn An": QR scanned by the camera, chip read,
-    /// verified; the questions it answers are skipped.
-    pub(super) fn identify_with_test_card(&mut self, id: &str) {
+    /// Places the simulator's test card `name` (QR before the camera, chip on the reader) and
+    /// waits for the identity step to read it; the verification it reached.
+    pub(super) fn read_test_card(
+        &mut self,
+        name: &str,
+    ) -> Option<crate::core::citizen::Verification> {
         use crate::session::identity_step::Phase;
         let app = self.app.clone_strong();
         let identity = app.global::<crate::slint_generated::IdentityAdapter>();
-        self.shot(&format!("{id}-identity"));
-        let card = self.controller(|c| c.test_cards().iter().position(|n| n == "Nguyễn Văn An"));
+        let card = self.controller(|c| c.test_cards().iter().position(|n| n == name));
         let Some(card) = card else {
-            self.check("the simulator offers the test card Nguyễn Văn An", false);
-            return;
+            self.check(&format!("the simulator offers the test card {name}"), false);
+            return None;
         };
         identity.invoke_place_test_card(card as i32);
         let reader = self.reader.clone();
@@ -134,10 +136,17 @@ impl Walk {
         self.settle("the card's QR code is scanned and its chip read", |c| {
             matches!(c.identity_step().phase, Phase::Done | Phase::Failed { .. })
         });
-        let verified = self.controller(|c| {
-            c.identity_step().verification()
-                == Some(crate::core::citizen::Verification::ChipVerified)
-        });
+        self.controller(|c| c.identity_step().verification())
+    }
+
+    /// The simulator's test card "Nguyễn Văn An": QR scanned by the camera, chip read,
+    /// verified; the questions it answers are skipped.
+    pub(super) fn identify_with_test_card(&mut self, id: &str) {
+        let app = self.app.clone_strong();
+        let identity = app.global::<crate::slint_generated::IdentityAdapter>();
+        self.shot(&format!("{id}-identity"));
+        let verified = self.read_test_card("Nguyễn Văn An")
+            == Some(crate::core::citizen::Verification::ChipVerified);
         self.check(
             "the test card's chip is verified against the test CSCA",
             verified,
