@@ -143,21 +143,33 @@ mod tests {
             if let Some(set_at) = sent.first().filter(|_| sent.len() == 2) {
                 assert_eq!(parse_set_at(&set_at.data), Some((info.protocol, None)));
             }
-            let mut reader = session(key, cipher, &private, &key.public).unwrap();
-            let mut chip = session(key, cipher, &chip_private, &received).unwrap();
-            let read = Command::read_binary(0, 16);
-            assert_eq!(
-                chip.unprotect_command(&reader.protect(&read)).unwrap(),
-                read
-            );
-            let answer = chip.protect_response(&Response::status(0x9000));
-            assert_eq!(reader.unprotect(&answer).unwrap().sw, 0x9000);
-            // A copy of the data on a chip with another private key: its answers fail.
             let other = pace_mapping::random_private_key(curve).unwrap();
-            let mut clone = session(key, cipher, &other, &received).unwrap();
-            let mut reader = session(key, cipher, &private, &key.public).unwrap();
-            assert!(clone.unprotect_command(&reader.protect(&read)).is_err());
+            check_sessions(key, cipher, &private, &chip_private, &other, &received);
         }
+    }
+
+    /// The reader's and the chip's new channels carry a command and its answer; a chip with
+    /// the `other` private key (a copy of the data on another chip) cannot open the command.
+    fn check_sessions(
+        key: &CaPublicKey,
+        cipher: Cipher,
+        private: &[u8],
+        chip_private: &[u8],
+        other: &[u8],
+        received: &[u8],
+    ) {
+        let mut reader = session(key, cipher, private, &key.public).unwrap();
+        let mut chip = session(key, cipher, chip_private, received).unwrap();
+        let read = Command::read_binary(0, 16);
+        assert_eq!(
+            chip.unprotect_command(&reader.protect(&read)).unwrap(),
+            read
+        );
+        let answer = chip.protect_response(&Response::status(0x9000));
+        assert_eq!(reader.unprotect(&answer).unwrap().sw, 0x9000);
+        let mut clone = session(key, cipher, other, received).unwrap();
+        let mut reader = session(key, cipher, private, &key.public).unwrap();
+        assert!(clone.unprotect_command(&reader.protect(&read)).is_err());
     }
 
     #[test]
@@ -174,17 +186,8 @@ mod tests {
             let (private, public) = ephemeral_key(key).unwrap();
             assert_eq!(public.len(), 256);
             let received = terminal_key(commands(info, key, &public).last().unwrap()).unwrap();
-            let mut reader = session(key, cipher, &private, &key.public).unwrap();
-            let mut chip = session(key, cipher, &chip_private, &received).unwrap();
-            let read = Command::read_binary(0, 16);
-            assert_eq!(
-                chip.unprotect_command(&reader.protect(&read)).unwrap(),
-                read
-            );
             let other = group.random_private();
-            let mut clone = session(key, cipher, &other, &received).unwrap();
-            let mut reader = session(key, cipher, &private, &key.public).unwrap();
-            assert!(clone.unprotect_command(&reader.protect(&read)).is_err());
+            check_sessions(key, cipher, &private, &chip_private, &other, &received);
             // A value outside the group is refused, not agreed on.
             assert!(session(key, cipher, &private, &[1]).is_err());
         }

@@ -201,12 +201,9 @@ fn optional_key_id(field: Option<&tlv::Tlv<'_>>) -> Result<Option<u32>, Dg14Erro
     }
 }
 
-/// The curve and point of an elliptic-curve SubjectPublicKeyInfo (its content); `None` when
-/// the key is of another algorithm, `Some(Err(text))` when it is on a curve not run here.
-#[allow(clippy::type_complexity)]
-pub(crate) fn ec_public_key(
-    spki: &[u8],
-) -> Result<Option<Result<(DomainParameters, Vec<u8>), String>>, Dg14Error> {
+/// A SubjectPublicKeyInfo's content, split: the algorithm's OID, its parameters (when
+/// present) and the key's BIT STRING content.
+fn split_spki(spki: &[u8]) -> Result<(Oid, Option<tlv::Tlv<'_>>, &[u8]), Dg14Error> {
     let parts = tlv::children(spki)?;
     let (Some(algorithm), Some(bits)) = (parts.first(), parts.get(1)) else {
         return Err(malformed("a public key without its algorithm or key"));
@@ -214,13 +211,23 @@ pub(crate) fn ec_public_key(
     if algorithm.tag != 0x30 || bits.tag != 0x03 {
         return Err(malformed("a public key that is not a SubjectPublicKeyInfo"));
     }
-    let algorithm = tlv::children(algorithm.value)?;
-    let Some(oid) = algorithm.first().filter(|f| f.tag == 0x06) else {
+    let mut algorithm = tlv::children(algorithm.value)?.into_iter();
+    let Some(oid) = algorithm.next().filter(|f| f.tag == 0x06) else {
         return Err(malformed("a public key algorithm without its OID"));
     };
     let oid = Oid::from_bytes(oid.value).map_err(|e| malformed(&format!("an OID: {e}")))?;
+    Ok((oid, algorithm.next(), bits.value))
+}
+
+/// The curve and point of an elliptic-curve SubjectPublicKeyInfo (its content); `None` when
+/// the key is of another algorithm, `Some(Err(text))` when it is on a curve not run here.
+#[allow(clippy::type_complexity)]
+pub(crate) fn ec_public_key(
+    spki: &[u8],
+) -> Result<Option<Result<(DomainParameters, Vec<u8>), String>>, Dg14Error> {
+    let (oid, parameters, bits) = split_spki(spki)?;
     let curve = if oid == ID_EC_PUBLIC_KEY {
-        match algorithm.get(1) {
+        match parameters {
             Some(p) if p.tag == 0x06 => Oid::from_bytes(p.value)
                 .ok()
                 .and_then(|oid| named_curve(&oid)),
@@ -229,7 +236,7 @@ pub(crate) fn ec_public_key(
         }
     } else if oid == ID_STANDARDIZED_DOMAIN_PARAMETERS {
         // BSI TR-03110's form (German documents): the parameters by their PACE id.
-        match algorithm.get(1) {
+        match parameters {
             Some(p) if p.tag == 0x02 => DomainParameters::from_id(integer(p.value)?),
             _ => return Err(malformed("standardized domain parameters without their id")),
         }
@@ -239,7 +246,7 @@ pub(crate) fn ec_public_key(
     let Some(curve) = curve.filter(|c| pace_mapping::supports(*c)) else {
         return Ok(Some(Err("a chip key on a curve not run here".into())));
     };
-    let Some((0, point)) = bits.value.split_first() else {
+    let Some((0, point)) = bits.split_first() else {
         return Err(malformed("a public key BIT STRING"));
     };
     Ok(Some(Ok((curve, point.to_vec()))))
@@ -264,18 +271,7 @@ fn unsigned(field: Option<&tlv::Tlv<'_>>, what: &str) -> Result<Vec<u8>, Dg14Err
 /// when the key is of another algorithm, `Some(Err(text))` when its group is refused.
 #[allow(clippy::type_complexity)]
 fn dh_public_key(spki: &[u8]) -> Result<Option<Result<(CaGroup, Vec<u8>), String>>, Dg14Error> {
-    let parts = tlv::children(spki)?;
-    let (Some(algorithm), Some(bits)) = (parts.first(), parts.get(1)) else {
-        return Err(malformed("a public key without its algorithm or key"));
-    };
-    if algorithm.tag != 0x30 || bits.tag != 0x03 {
-        return Err(malformed("a public key that is not a SubjectPublicKeyInfo"));
-    }
-    let algorithm = tlv::children(algorithm.value)?;
-    let Some(oid) = algorithm.first().filter(|f| f.tag == 0x06) else {
-        return Err(malformed("a public key algorithm without its OID"));
-    };
-    let oid = Oid::from_bytes(oid.value).map_err(|e| malformed(&format!("an OID: {e}")))?;
+    let (oid, parameters, bits) = split_spki(spki)?;
     let with_q = if oid == ID_DH_PUBLIC_NUMBER {
         true
     } else if oid == ID_DH_KEY_AGREEMENT {
@@ -283,7 +279,7 @@ fn dh_public_key(spki: &[u8]) -> Result<Option<Result<(CaGroup, Vec<u8>), String
     } else {
         return Ok(None);
     };
-    let Some(parameters) = algorithm.get(1).filter(|p| p.tag == 0x30) else {
+    let Some(parameters) = parameters.filter(|p| p.tag == 0x30) else {
         return Err(malformed("a DH key without its parameters"));
     };
     let fields = tlv::children(parameters.value)?;
@@ -292,7 +288,7 @@ fn dh_public_key(spki: &[u8]) -> Result<Option<Result<(CaGroup, Vec<u8>), String
     let q = with_q
         .then(|| unsigned(fields.get(2), "a DH q"))
         .transpose()?;
-    let Some((0, public)) = bits.value.split_first() else {
+    let Some((0, public)) = bits.split_first() else {
         return Err(malformed("a public key BIT STRING"));
     };
     let (y, rest) = tlv::expect(public, 0x02)?;
