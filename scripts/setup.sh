@@ -17,6 +17,7 @@ packages=(
   libpcsclite-dev pcscd vsmartcard-vpcd     # the PC/SC card reader, and a virtual one for the tests
   espeak-ng alsa-utils                      # spoken guidance (Vietnamese voice) played through ALSA
   libudev-dev libinput-dev libgbm-dev libdrm-dev libxkbcommon-dev  # the appliance's KMS build
+  libclang-dev                              # the V4L2 camera's bindings (bindgen, at build time)
   python3 python3-venv                      # the portal contract's validator (scripts/check-contract.sh)
   "$@"
 )

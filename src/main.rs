@@ -216,6 +216,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| default_filter.into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal: the journal (the appliance's unit) and
+        // files get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
         None => cli::kiosk::run_kiosk(&layers, cli.fullscreen),

@@ -199,7 +199,11 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
         "the kiosk user"
     );
     let config = read(&root, "etc/xakiosk/config.toml");
-    assert!(config.contains("gpio = \"rppal\"") && config.contains("card_reader = \"pcsc\""));
+    assert!(config.contains("gpio = \"cdev\"") && config.contains("card_reader = \"pcsc\""));
+    assert!(
+        config.contains("camera = \"v4l2\""),
+        "the appliance uses the real camera"
+    );
     // Who owns what on the data partition's skeleton: root the top folder and its state, the
     // kiosk user only its own folder (it cannot rename system/ away and plant its own).
     {

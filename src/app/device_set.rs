@@ -81,6 +81,9 @@ impl DeviceSet {
         };
         let camera: Arc<Mutex<dyn Camera>> = match config.camera.as_str() {
             "sim" => Arc::new(Mutex::new(SimCamera::new(1280, 720))),
+            "v4l2" => Arc::new(Mutex::new(crate::devices::camera::v4l2::V4l2Camera::new(
+                &config.camera_device,
+            ))),
             other => return Err(unsupported("camera", other)),
         };
         let gpio: Arc<Mutex<dyn Gpio>> = match config.gpio.as_str() {
@@ -88,6 +91,12 @@ impl DeviceSet {
             // Stands in for pins that could not be opened (see `for_kiosk`).
             "none" => Arc::new(Mutex::new(SimGpio::simulated(
                 crate::devices::gpio::PinMap::none(),
+            )?)),
+            "cdev" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
+                crate::devices::gpio::cdev::CdevPins::open(std::path::Path::new(
+                    &config.gpio_chip,
+                ))?,
+                *pins,
             )?)),
             "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
                 crate::devices::gpio::raspberry_pi::RppalPins::open()?,

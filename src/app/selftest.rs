@@ -116,7 +116,16 @@ fn reader(config: &Config, devices: &DeviceSet) -> Check {
             Ok(names) => {
                 let wanted = &config.devices.card_reader_name;
                 match names.iter().find(|n| n.contains(wanted.as_str())) {
-                    Some(name) => pass("card reader", name.clone()),
+                    Some(name) => {
+                        // Most USB contactless readers are CCID devices: pcscd needs libccid.
+                        let ccid = std::path::Path::new("/usr/lib/pcsc/drivers/ifd-ccid.bundle");
+                        let driver = if ccid.exists() {
+                            "CCID driver (libccid)"
+                        } else {
+                            "no libccid: a vendor driver"
+                        };
+                        pass("card reader", format!("{name} — {driver}"))
+                    }
                     None => fail(
                         "card reader",
                         format!("no reader named like {wanted:?}; pcscd lists {names:?}"),
@@ -161,10 +170,21 @@ fn printer(config: &Config, devices: &DeviceSet, print_test_page: bool) -> Check
 
 fn camera(devices: &DeviceSet) -> Check {
     let mut camera = devices.camera.lock().unwrap_or_else(|e| e.into_inner());
+    let source = |camera: &mut dyn crate::devices::camera::Camera| {
+        camera
+            .describe()
+            .map(|name| format!(" from {name}"))
+            .unwrap_or_else(|| " (simulated)".into())
+    };
     match camera.capture() {
         Ok(frame) if frame.width() >= 640 && frame.height() >= 480 => pass(
             "camera",
-            format!("frame {}×{}", frame.width(), frame.height()),
+            format!(
+                "frame {}×{}{}",
+                frame.width(),
+                frame.height(),
+                source(&mut *camera)
+            ),
         ),
         Ok(frame) => fail(
             "camera",
@@ -197,7 +217,11 @@ fn gpio(devices: &DeviceSet) -> Check {
             return fail("gpio", format!("{}: {e}", output.name()));
         }
     }
-    pass("gpio", levels.join(" "))
+    let chip = gpio
+        .describe()
+        .map(|chip| format!(" on {chip}"))
+        .unwrap_or_default();
+    pass("gpio", format!("{}{chip}", levels.join(" ")))
 }
 
 /// (the check, the portal's clock when it answered).

@@ -25,7 +25,7 @@ pub struct Config {
     pub payment: PaymentConfig,
     pub voice: VoiceConfig,
     pub assist: AssistConfig,
-    /// The cabinet's pin map (BCM numbers), with `[devices] gpio = "rppal"`.
+    /// The cabinet's pin map (BCM numbers), with `[devices] gpio = "cdev"` or `"rppal"`.
     pub gpio: crate::devices::gpio::PinMap,
     pub health: HealthConfig,
     pub admin: AdminConfig,
@@ -356,10 +356,18 @@ pub struct DevicesConfig {
     pub card_reader_name: String,
     /// "sim". Later: "usb", "serial", "network", "file".
     pub printer: String,
-    /// "sim". Later: a V4L2 device.
+    /// "sim" (a synthetic desk) or "v4l2" (a UVC document camera, or the Pi's camera through
+    /// libcamera's V4L2 layer).
     pub camera: String,
-    /// "sim" (pins in memory) or "rppal" (the Raspberry Pi's header; see [gpio]).
+    /// With "v4l2": the device's path (`/dev/video0`) or part of its name ("" = the first
+    /// capture device).
+    pub camera_device: String,
+    /// "sim" (pins in memory), "cdev" (the kernel's GPIO character device: every board, the
+    /// appliance's default) or "rppal" (the Raspberry Pi's header through rppal, retired
+    /// upstream in 2025); see [gpio].
     pub gpio: String,
+    /// With "cdev": the chip of pins whose line is not named `GPIO<n>` (a path).
+    pub gpio_chip: String,
     /// "sim" (the screen only goes dark) or "sysfs" (switches /sys/class/backlight off too).
     pub backlight: String,
 }
@@ -371,7 +379,9 @@ impl Default for DevicesConfig {
             card_reader_name: String::new(),
             printer: "sim".into(),
             camera: "sim".into(),
+            camera_device: String::new(),
             gpio: "sim".into(),
+            gpio_chip: "/dev/gpiochip0".into(),
             backlight: "sim".into(),
         }
     }

@@ -26,16 +26,27 @@ pub(super) fn scan_receipt_qr(
     ))
 }
 
-/// One frame from the camera; a failure is logged and said as "the photo could not be taken".
+/// One frame from the camera for a QR code; a failure is logged and said to the resident.
 pub(super) fn capture_frame(camera: &Arc<Mutex<dyn Camera>>) -> Result<image::RgbImage, Text> {
-    camera
-        .lock()
-        .map_err(|_| camera_failed())?
-        .capture()
-        .map_err(|e| {
-            tracing::warn!(error = %e, "camera capture failed");
-            camera_failed()
-        })
+    let mut camera = camera.lock().map_err(|_| camera_failed())?;
+    camera.capture().map_err(said)
+}
+
+/// A paper photographed at the camera's full resolution.
+fn capture_still(camera: &Arc<Mutex<dyn Camera>>) -> Result<image::RgbImage, Text> {
+    let mut camera = camera.lock().map_err(|_| camera_failed())?;
+    camera.capture_still().map_err(said)
+}
+
+fn said(e: crate::devices::DeviceError) -> Text {
+    tracing::warn!(error = %e, "camera capture failed");
+    match e {
+        crate::devices::DeviceError::NotConnected { .. } => Text::new(
+            "Máy chưa thấy camera (có thể dây camera bị lỏng). Vui lòng chạm Gọi hỗ trợ.",
+            "The kiosk cannot find its camera (its cable may be loose). Please call a helper.",
+        ),
+        _ => camera_failed(),
+    }
 }
 
 pub(super) fn camera_failed() -> Text {
@@ -47,7 +58,7 @@ pub(super) fn camera_failed() -> Text {
 
 /// Takes a frame, encodes it as JPEG, hashes it and makes a screen preview.
 pub fn capture_photo(camera: &Arc<Mutex<dyn Camera>>) -> Result<Photo, Text> {
-    let frame = capture_frame(camera)?;
+    let frame = capture_still(camera)?;
     let mut jpeg = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80)
         .encode_image(&frame)

@@ -1,15 +1,27 @@
-//! The camera (papers and the ID card's QR code). `SimCamera` "photographs" a paper: a synthetic frame of a page with
-//! printed lines on a desk, different each shot, so the attachment path (JPEG encoding,
-//! hashing, storage) runs exactly as with a real camera.
+//! The camera (papers and the ID card's QR code): the `Camera` seam, with a real adapter
+//! (`v4l2`: UVC document cameras, the Pi's camera through libcamera's V4L2 layer) and
+//! `SimCamera`, which "photographs" a paper: a synthetic frame of a page with printed lines on a
+//! desk, different each shot, so the attachment path (JPEG encoding, hashing, storage) runs
+//! exactly as with a real camera.
 
+pub mod frame_decode;
 pub mod scene;
+pub mod v4l2;
 
 use crate::devices::DeviceError;
 use image::{Rgb, RgbImage};
 
 pub trait Camera: Send {
-    /// Captures one frame.
+    /// Captures one frame for reading a QR code (quick, about 1280×720).
     fn capture(&mut self) -> Result<RgbImage, DeviceError>;
+    /// Captures a paper at the camera's full resolution.
+    fn capture_still(&mut self) -> Result<RgbImage, DeviceError> {
+        self.capture()
+    }
+    /// Which camera this is ("/dev/video0 (name)"), for the self-test; `None` for a simulator.
+    fn describe(&mut self) -> Option<String> {
+        None
+    }
     /// The simulator behind this camera, if it is one (the on-screen test-card buttons).
     fn simulator(&mut self) -> Option<&mut SimCamera> {
         None

@@ -2,9 +2,10 @@
 //! in; the two-colour status light and the printer power relay out — mapped onto BCM pin
 //! numbers by the `[gpio]` configuration. Levels here are logical ("pressed", "lit"); the pin
 //! map's `active_low` turns them into electrical levels. `PinBank` is the electrical seam:
-//! rppal on a Raspberry Pi, `SimPins` (levels by pin number, pull-ups included) everywhere
-//! else. Nothing here knows what a press means to the kiosk (see `cabinet`).
+//! the kernel's GPIO character device (`cdev`, any board), rppal on a Raspberry Pi (retired
+//! upstream), `SimPins` (levels by pin number, pull-ups included) everywhere else. Nothing here knows what a press means to the kiosk (see `cabinet`).
 
+pub mod cdev;
 pub mod events;
 pub mod raspberry_pi;
 
@@ -62,6 +63,10 @@ pub trait Gpio: Send {
     fn write(&mut self, output: Output, on: bool) -> Result<(), DeviceError>;
     /// What the output was last set to (false before any write).
     fn output(&self, output: Output) -> bool;
+    /// The GPIO chip behind the pins, for the self-test; `None` when simulated.
+    fn describe(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// One pin of the map: its BCM number and whether "active" is the low level.
@@ -171,6 +176,10 @@ pub trait PinBank: Send {
     /// true: high.
     fn level(&mut self, pin: u8) -> Result<bool, DeviceError>;
     fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError>;
+    /// The chip `pin` is on, for the self-test; `None` when it cannot be told.
+    fn describe(&self, _pin: u8) -> Option<String> {
+        None
+    }
 }
 
 /// The roles of a `PinMap` on a `PinBank`.
@@ -231,6 +240,14 @@ impl<P: PinBank> Gpio for MappedGpio<P> {
     }
     fn output(&self, output: Output) -> bool {
         self.outputs.get(&output).copied().unwrap_or(false)
+    }
+    fn describe(&mut self) -> Option<String> {
+        let first = Input::ALL
+            .iter()
+            .filter_map(|i| self.map.input(*i))
+            .chain(Output::ALL.iter().filter_map(|o| self.map.output(*o)))
+            .next()?;
+        self.pins.describe(first.pin)
     }
 }
 
