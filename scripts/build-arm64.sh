@@ -44,6 +44,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# arm64 programs run through binfmt_misc (qemu-aarch64 registered with the fix-binary flag, so
+# they run inside a chroot too); mount and enable it where the machine has not.
+[ -e /proc/sys/fs/binfmt_misc/status ] || $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || $SUDO update-binfmts --enable qemu-aarch64
 if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 rustup target list --installed | grep -qx "$target" || rustup target add "$target"
 command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb --version 3.8.0

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The image slow suite (not in the test command, ~3 min after a build): builds the amd64
-# SD-card image with the package of the test build and looks inside (tests/kiosk_image.rs).
+# SD-card image with the package of the test build and looks inside (tests/kiosk_image.rs);
+# with --arch arm64, the Raspberry Pi's image with the appliance cross-compiled on amd64 (the
+# package from XAKIOSK_ARM64_DEB when set, else scripts/build-arm64.sh: ~30 min more).
 # Installs what the image recipe needs first: mmdebstrap and the disk tools, and cargo-deb.
 # Needs root or sudo, and Debian's mirror.
 set -euo pipefail
@@ -11,4 +13,7 @@ if ! command -v cargo-deb >/dev/null 2>&1; then
   echo "==> installing cargo-deb"
   cargo install --locked cargo-deb --version 3.8.0  # 3.x still packages a dev-profile build (the test does)
 fi
-exec cargo test --locked --test kiosk_image -- --ignored
+if [ "${1:-}" = "--arch" ] && [ "${2:-}" = "arm64" ]; then
+  exec cargo test --locked --test kiosk_image -- --ignored arm64
+fi
+exec cargo test --locked --test kiosk_image -- --ignored amd64

@@ -148,6 +148,16 @@ enum Cmd {
     /// Chip ID card tools for technicians: read a card, list readers, serve a virtual card
     #[command(subcommand)]
     Card(xakiosk::cli::card::CardCmd),
+    /// Take one frame with the configured camera and save it (checking a camera in place):
+    /// prints its size, the camera, and any QR code it shows
+    Camera {
+        /// Where the frame goes (JPEG or PNG by the extension)
+        #[arg(long)]
+        out: PathBuf,
+        /// A document photo at the camera's largest size (default: a QR scan's frame)
+        #[arg(long)]
+        still: bool,
+    },
     /// Decode the CCCD QR code in image files (checking a camera) and print the fields as JSON
     Qr {
         /// Image files (PNG, JPEG)
@@ -241,6 +251,7 @@ fn main() -> ExitCode {
         Some(Cmd::ReceiptSample { out, print }) => cli::kiosk::receipt_sample(&layers, &out, print),
         Some(Cmd::TestDossier) => cli::kiosk::test_dossier(&layers),
         Some(Cmd::Card(command)) => cli::card::run(command),
+        Some(Cmd::Camera { out, still }) => cli::kiosk::camera(&layers, &out, still),
         Some(Cmd::Qr { files }) => cli::kiosk::qr(&files),
         Some(Cmd::MigrateDataLayout { root }) => cli::kiosk::migrate_data_layout(&root),
         Some(Cmd::ApplyNetwork { request, out }) => cli::kiosk::apply_network(&request, &out),

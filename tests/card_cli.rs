@@ -216,3 +216,45 @@ fn qr_reads_card_images_and_names_the_unreadable() {
             .starts_with("not an image")
     );
 }
+
+#[test]
+fn camera_saves_a_frame_and_names_a_missing_camera() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let data = dir.path().join("data");
+    let write = |camera: &str| {
+        std::fs::write(
+            &config,
+            format!("[kiosk]\ndata_dir = {data:?}\n[portal]\nurl = \"\"\n[devices]\n{camera}\n"),
+        )
+        .unwrap()
+    };
+    write("camera = \"sim\"");
+    let frame = dir.path().join("frame.png");
+    let (ok, out, err) = xakiosk(&[
+        "--config",
+        config.to_str().unwrap(),
+        "camera",
+        "--out",
+        frame.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (json["width"].as_u64(), json["height"].as_u64()),
+        (Some(1280), Some(720))
+    );
+    assert_eq!(image::open(&frame).unwrap().width(), 1280);
+    // A V4L2 camera that is not there: an English message and a failing exit code, no panic.
+    write("camera = \"v4l2\"\ncamera_device = \"/dev/video-not-here\"");
+    let (ok, _, err) = xakiosk(&[
+        "--config",
+        config.to_str().unwrap(),
+        "camera",
+        "--still",
+        "--out",
+        frame.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("camera is not connected"), "{err}");
+}

@@ -84,8 +84,72 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
         .arg("--out")
         .arg(out_dir));
 
+    let root = look_at_disk_and_unpack(out_dir, "amd64");
+    inspect_root(&root);
+    selftest_in(&root);
+}
+
+#[test]
+#[ignore = "slow suite (cross-compiles the appliance and builds an arm64 image): bash scripts/image-test.sh --arch arm64"]
+fn the_arm64_image_holds_the_pi_kiosk_cross_built_on_amd64() {
+    let out = tempfile::tempdir().unwrap();
+    let out_dir = out.path();
+    // The package: XAKIOSK_ARM64_DEB when given (made by scripts/build-arm64.sh), else made now.
+    let deb = match std::env::var_os("XAKIOSK_ARM64_DEB") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            let printed = run(Command::new("bash")
+                .arg(repo().join("scripts/build-arm64.sh"))
+                .arg("--out")
+                .arg(out_dir));
+            PathBuf::from(printed.lines().last().expect("the package's path").trim())
+        }
+    };
+    let info = run(Command::new("dpkg-deb")
+        .arg("--field")
+        .arg(&deb)
+        .arg("Architecture"));
+    assert_eq!(info.trim(), "arm64");
+    let depends = run(Command::new("dpkg-deb")
+        .arg("--field")
+        .arg(&deb)
+        .arg("Depends"));
+    assert!(depends.contains("libccid"), "{depends}");
+    run(Command::new("bash")
+        .arg(repo().join("kiosk-image/build-image"))
+        .args(["--arch", "arm64", "--deb"])
+        .arg(&deb)
+        .arg("--out")
+        .arg(out_dir));
+    let root = look_at_disk_and_unpack(out_dir, "arm64");
+    // The binary is for the Pi: a 64-bit little-endian ELF for AArch64 (e_machine 183).
+    let head = std::fs::read(root.join("usr/bin/xakiosk")).unwrap();
+    assert_eq!(&head[..4], b"\x7fELF");
+    assert_eq!((head[4], head[5]), (2, 1), "ELF64, little-endian");
+    assert_eq!(u16::from_le_bytes([head[18], head[19]]), 183, "EM_AARCH64");
+    // The Raspberry Pi's boot configuration and A/B updates.
+    for file in [
+        "boot/firmware/config.txt",
+        "boot/firmware/cmdline.txt",
+        "etc/rauc/system.conf",
+    ] {
+        assert!(root.join(file).exists(), "{file}");
+    }
+    assert!(read(&root, "boot/firmware/config.txt").contains("arm_64bit=1"));
+    assert!(root.join("usr/bin/rauc").exists(), "RAUC is installed");
+    assert!(
+        read(&root, "etc/os-release").contains("VERSION_CODENAME=trixie"),
+        "a Debian release with security support"
+    );
+    inspect_root(&root);
+    // Its own selftest, run in the arm64 root under qemu-aarch64 (binfmt).
+    selftest_in(&root);
+}
+
+/// The disk's partitions, the kernel beside it; the root filesystem unpacked (its path).
+fn look_at_disk_and_unpack(out_dir: &Path, arch: &str) -> PathBuf {
+    let image = out_dir.join(format!("xakiosk-{arch}.img"));
     // The disk: six GPT partitions with their names; the kernel beside it for QEMU.
-    let image = out_dir.join("xakiosk-amd64.img");
     let table: serde_json::Value =
         serde_json::from_str(&run(Command::new("sfdisk").arg("--json").arg(&image))).unwrap();
     let names: Vec<&str> = table["partitiontable"]["partitions"]
@@ -108,6 +172,12 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
         .arg(&root)
         .arg("-xpf")
         .arg(out_dir.join("rootfs.tar")));
+    root
+}
+
+/// What every image holds: the kiosk installed, locked down, on a read-only root.
+fn inspect_root(root: &Path) {
+    let root = root.to_path_buf();
     // The links point into the image (absolute paths): look at the links, not their targets.
     let enabled = |unit: &str, target: &str| {
         std::fs::symlink_metadata(root.join(format!("etc/systemd/system/{target}.wants/{unit}")))
@@ -235,8 +305,11 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
             .to_string_lossy()
             .starts_with("ssh_host_")
     }));
+}
 
-    // The installed kiosk runs in the image: its selftest on simulated devices, offline.
+/// The installed kiosk runs in the image: its selftest on simulated devices, offline.
+fn selftest_in(root: &Path) {
+    let root = root.to_path_buf();
     let data = root.join("tmp/selftest");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(

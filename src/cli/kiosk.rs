@@ -183,6 +183,50 @@ pub fn rotate_device_key(layers: &LayerPaths) -> Result<(), String> {
 }
 
 /// `xakiosk qr FILE…`: the CCCD QR in each image as JSON.
+/// `xakiosk camera --out FILE [--still]`: one frame from the configured camera, saved.
+pub fn camera(
+    layers: &crate::config::layers::LayerPaths,
+    out: &std::path::Path,
+    still: bool,
+) -> Result<(), String> {
+    use crate::devices::camera::{Camera, SimCamera, v4l2::V4l2Camera};
+    let effective = crate::config::layers::load(layers);
+    if let Some(fault) = effective.fault {
+        return Err(fault);
+    }
+    let config = effective.config;
+    let mut camera: Box<dyn Camera> = match config.devices.camera.as_str() {
+        "sim" => Box::new(SimCamera::new(1280, 720)),
+        "v4l2" => Box::new(V4l2Camera::new(&config.devices.camera_device)),
+        other => {
+            return Err(format!(
+                "[devices] camera = {other:?} is not a camera adapter"
+            ));
+        }
+    };
+    let frame = if still {
+        camera.capture_still()
+    } else {
+        camera.capture()
+    }
+    .map_err(|e| e.to_string())?;
+    frame
+        .save(out)
+        .map_err(|e| format!("cannot save {}: {e}", out.display()))?;
+    let qr = crate::identity::qr_camera::decode_text(&frame);
+    println!(
+        "{}",
+        serde_json::json!({
+            "camera": camera.describe().unwrap_or_else(|| "simulated".into()),
+            "width": frame.width(),
+            "height": frame.height(),
+            "saved": out.display().to_string(),
+            "qr": qr,
+        })
+    );
+    Ok(())
+}
+
 pub fn qr(files: &[PathBuf]) -> Result<(), String> {
     let (report, failed) = crate::cli::card::qr(files);
     println!(

@@ -60,6 +60,25 @@ impl CdevPins {
         })
     }
 
+    /// Why `pin` cannot be requested at its address, in words a technician can act on.
+    fn explain(&self, pin: u8, address: &LineAddress, e: gpiocdev::Error) -> DeviceError {
+        let lines = gpiocdev::Chip::from_path(&address.chip)
+            .and_then(|chip| chip.info())
+            .map(|info| info.num_lines)
+            .ok();
+        match lines {
+            Some(n) if address.offset >= n => DeviceError::Protocol {
+                device: "gpio",
+                detail: format!(
+                    "GPIO{pin}: no line is named GPIO{pin} and {} has {n} lines; set [devices] \
+                     gpio_chip or the [gpio] pin numbers for this board",
+                    address.chip.display()
+                ),
+            },
+            _ => error(pin, e),
+        }
+    }
+
     /// Where BCM pin `pin` is: the line named `GPIO<pin>`, else offset `pin` on the chip.
     pub fn address(&self, pin: u8) -> LineAddress {
         match gpiocdev::find_named_line(&format!("GPIO{pin}")) {
@@ -104,7 +123,7 @@ impl PinBank for CdevPins {
             })
             .with_debounce_period(KERNEL_DEBOUNCE)
             .request()
-            .map_err(|e| error(pin, e))?;
+            .map_err(|e| self.explain(pin, &address, e))?;
         self.inputs.insert(pin, (request, address.offset));
         Ok(())
     }
@@ -117,7 +136,7 @@ impl PinBank for CdevPins {
             .with_line(address.offset)
             .as_output(Value::Inactive)
             .request()
-            .map_err(|e| error(pin, e))?;
+            .map_err(|e| self.explain(pin, &address, e))?;
         self.outputs.insert(pin, (request, address.offset));
         Ok(())
     }
