@@ -14,6 +14,6 @@ if ! command -v cargo-deb >/dev/null 2>&1; then
   cargo install --locked cargo-deb --version 3.8.0  # 3.x still packages a dev-profile build (the test does)
 fi
 if [ "${1:-}" = "--arch" ] && [ "${2:-}" = "arm64" ]; then
-  exec cargo test --locked --test kiosk_image -- --ignored arm64
+  exec cargo test --locked --test kiosk_image -- --ignored the_arm64_image
 fi
-exec cargo test --locked --test kiosk_image -- --ignored amd64
+exec cargo test --locked --test kiosk_image -- --ignored the_amd64_image
