@@ -420,32 +420,38 @@ fn pace_variants_this_reader_does_not_run_fall_back_to_bac_and_others_run() {
         read.apdus,
         PACE_OPENING + CHIP_AUTHENTICATION + reads(&read, 231)
     );
-    // One protocol on two curves: the reader names the parameters it picked (84) and the
-    // chip runs on those.
-    let offers = [
-        PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::BrainpoolP384r1),
-        PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::NistP256),
-    ];
-    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
-    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
-    assert_eq!(read.access.variant, "ECDH-GM brainpoolP384r1 AES-192");
-    assert!(read.passive.verdict.is_verified());
-    // DH generic mapping on the 2048-bit RFC 5114 group with a 256-bit subgroup (id 2).
-    let offers = [PaceInfo::dh_generic(
-        Cipher::Aes(128),
-        DomainParameters::Modp2048_256,
-    )];
-    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
-    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
-    assert_eq!(read.access.variant, "DH-GM MODP-2048/256 AES-128");
-    // brainpoolP512r1 with AES-256 (PACE id 17).
-    let offers = [PaceInfo::ecdh_generic(
-        Cipher::Aes(256),
-        DomainParameters::BrainpoolP512r1,
-    )];
-    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
-    let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
-    assert_eq!(read.access.variant, "ECDH-GM brainpoolP512r1 AES-256");
+    for (offers, variant) in [
+        // One protocol on two curves: the reader names the parameters it picked (84) and the
+        // chip runs on those.
+        (
+            vec![
+                PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::BrainpoolP384r1),
+                PaceInfo::ecdh_generic(Cipher::Aes(192), DomainParameters::NistP256),
+            ],
+            "ECDH-GM brainpoolP384r1 AES-192",
+        ),
+        // DH generic mapping on the 2048-bit RFC 5114 group with a 256-bit subgroup (id 2).
+        (
+            vec![PaceInfo::dh_generic(
+                Cipher::Aes(128),
+                DomainParameters::Modp2048_256,
+            )],
+            "DH-GM MODP-2048/256 AES-128",
+        ),
+        // brainpoolP512r1 with AES-256 (PACE id 17).
+        (
+            vec![PaceInfo::ecdh_generic(
+                Cipher::Aes(256),
+                DomainParameters::BrainpoolP512r1,
+            )],
+            "ECDH-GM brainpoolP512r1 AES-256",
+        ),
+    ] {
+        let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+        let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
+        assert_eq!(read.access.variant, variant);
+        assert!(read.passive.verdict.is_verified());
+    }
 }
 
 /// A private key other than the card's, valid on brainpoolP256r1.
@@ -505,14 +511,7 @@ fn with_dh_chip_authentication(card: &CardImage, cipher: Cipher) -> CardImage {
         .files
         .insert(EfId::Dg(14), dg14::encode_dh(cipher, &group, &public));
     let issuer = xakiosk::identity::card_side::test_issuer::load_issuer(&folder()).unwrap();
-    let groups = image
-        .files
-        .iter()
-        .filter_map(|(ef, bytes)| match ef {
-            EfId::Dg(n) => Some((*n, bytes.clone())),
-            _ => None,
-        })
-        .collect();
+    let groups = image.data_groups();
     // The issuer signs the new DG14's hash, as it would have for such a card.
     image
         .files
@@ -559,11 +558,7 @@ fn chip_authentication_over_dh_proves_a_genuine_chip_and_catches_a_copy() {
 fn chip_authentication_mapping_proves_the_chip_within_pace_and_catches_a_copy() {
     let card = card("Nguyễn Văn An");
     // As German documents list them: generic mapping, then chip authentication mapping.
-    let offers = [
-        PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-        PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-    ];
-    let chip = EmrtdChip::new(card.clone()).with_pace_offers(&offers);
+    let chip = EmrtdChip::new(card.clone()).with_chip_authentication_mapping();
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(read.access.variant, "ECDH-CAM brainpoolP256r1 AES-128");
     assert_eq!(
@@ -579,7 +574,7 @@ fn chip_authentication_mapping_proves_the_chip_within_pace_and_catches_a_copy() 
     // The same data on a chip with another static key: PACE opens (the password is right),
     // the mapping's proof does not match DG14's key.
     let chip = EmrtdChip::new(card.clone())
-        .with_pace_offers(&offers)
+        .with_chip_authentication_mapping()
         .with_chip_key(another_chip_key());
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert!(read.passive.verdict.is_verified());
@@ -592,7 +587,7 @@ fn chip_authentication_mapping_proves_the_chip_within_pace_and_catches_a_copy() 
     // A chip offering the mapping without DG14: not proven by it, active authentication does.
     let mut image = card.clone();
     image.files.remove(&EfId::Dg(14));
-    let chip = EmrtdChip::new(image).with_pace_offers(&offers);
+    let chip = EmrtdChip::new(image).with_chip_authentication_mapping();
     let read = open_and_read(&mut reader_with(chip), &keys_from_qr(&card)).unwrap();
     assert_eq!(
         read.authenticity,

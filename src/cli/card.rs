@@ -7,7 +7,6 @@
 use crate::core::personal_id::PersonalId;
 use crate::devices::card_reader::pcsc::PcscReader;
 use crate::devices::card_reader::{CardReader, SimCardReader};
-use crate::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
@@ -161,10 +160,7 @@ fn reader_for(args: &ReadArgs, id: &PersonalId) -> Result<(Box<dyn CardReader>, 
         SimChip::Cccd => EmrtdChip::new(card),
         SimChip::BacOnly => EmrtdChip::new(card).without_pace(),
         SimChip::PaceOnly => EmrtdChip::new(card).without_bac(),
-        SimChip::Cam => EmrtdChip::new(card).with_pace_offers(&[
-            PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-            PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-        ]),
+        SimChip::Cam => EmrtdChip::new(card).with_chip_authentication_mapping(),
         SimChip::Copy => EmrtdChip::new(card.copied_onto_another_chip("copy")),
     };
     reader.insert(match args.extended_read {

@@ -42,11 +42,7 @@ pub fn recheck_chip(evidence: &ChipEvidence) -> ChipRecheck {
     let Ok(sod) = sod::parse(&sod_bytes) else {
         return not_signed("EF.SOD cannot be read");
     };
-    let signed = |n: u8| {
-        groups
-            .get(&n)
-            .is_some_and(|bytes| sod.hashes.get(&n) == Some(&sod.hash.digest(bytes)))
-    };
+    let signed = |n: u8| groups.get(&n).is_some_and(|bytes| sod.covers(n, bytes));
     let Some(dg15_bytes) = groups.get(&15).filter(|_| signed(15)) else {
         return not_signed("DG15 is missing or not the one EF.SOD hashes");
     };

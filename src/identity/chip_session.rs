@@ -221,14 +221,14 @@ struct AaExchange {
     signature: Vec<u8>,
 }
 
-/// Chip authentication with DG14's key. `Ok(Err((why, reopen)))` when it was not run or the
-/// chip refused it (`reopen`: the session may be broken).
+/// Chip authentication with DG14's key (`dg14` as parsed). `Ok(Err((why, reopen)))` when it
+/// was not run or the chip refused it (`reopen`: the session may be broken).
 #[allow(clippy::type_complexity)]
 fn chip_authenticate(
     files: &mut FileReader<'_, '_>,
-    dg14_bytes: &[u8],
+    dg14: &Result<dg14::Dg14, dg14::Dg14Error>,
 ) -> Result<Result<(), (String, bool)>, ChipError> {
-    let dg14 = match dg14::parse(dg14_bytes) {
+    let dg14 = match dg14 {
         Ok(dg14) => dg14,
         Err(e) => return Ok(Err((format!("DG14 unreadable: {e}"), false))),
     };
@@ -432,18 +432,15 @@ pub fn read_chip(
     let mut authenticity = ChipAuthenticity::NotOffered;
     // Chip authentication changed the keys: the next answer shows whether the chip could.
     let mut keys_changed = false;
-    let dg14_read = com.data_groups.contains(&14)
-        && read_into(&mut files, EfId::Dg(14), progress, &mut raw, &mut read_log)?;
+    if com.data_groups.contains(&14) {
+        read_into(&mut files, EfId::Dg(14), progress, &mut raw, &mut read_log)?;
+    }
+    // Parsed once, for the mapping's check, chip authentication and active authentication.
+    let dg14 = raw.get(&EfId::Dg(14)).map(|bytes| dg14::parse(bytes));
+    let dg14_ok = dg14.as_ref().and_then(|parsed| parsed.as_ref().ok());
     // PACE's chip authentication mapping, checked against DG14's key, settles it without
     // chip authentication.
-    let by_mapping = cam.map(|proof| {
-        let keys = raw
-            .get(&EfId::Dg(14))
-            .and_then(|bytes| dg14::parse(bytes).ok())
-            .map(|dg14| dg14.keys)
-            .unwrap_or_default();
-        proof.verify(&keys)
-    });
+    let by_mapping = cam.map(|proof| proof.verify(dg14_ok.map_or(&[][..], |d| &d.keys)));
     match by_mapping {
         Some(CamVerdict::Proven) => {
             authenticity = ChipAuthenticity::Genuine {
@@ -457,7 +454,7 @@ pub fn read_chip(
                     .into(),
             }
         }
-        Some(CamVerdict::NoKey) if !dg14_read => {
+        Some(CamVerdict::NoKey) if dg14.is_none() => {
             authenticity = ChipAuthenticity::NotProven {
                 reason: "PACE chip authentication mapping without DG14 to check it \
                          (EF.CardSecurity is not read here)"
@@ -466,8 +463,11 @@ pub fn read_chip(
         }
         Some(CamVerdict::NoKey) | None => {}
     }
-    if dg14_read && matches!(authenticity, ChipAuthenticity::NotOffered) {
-        match chip_authenticate(&mut files, &raw[&EfId::Dg(14)])? {
+    if let Some(parsed) = dg14
+        .as_ref()
+        .filter(|_| matches!(authenticity, ChipAuthenticity::NotOffered))
+    {
+        match chip_authenticate(&mut files, parsed)? {
             Ok(()) => {
                 keys_changed = true;
                 authenticity = ChipAuthenticity::Genuine {
@@ -513,17 +513,9 @@ pub fn read_chip(
     ) && com.data_groups.contains(&15)
         && read_into(&mut files, EfId::Dg(15), progress, &mut raw, &mut read_log)?
     {
-        let algorithm = raw
-            .get(&EfId::Dg(14))
-            .and_then(|bytes| dg14::parse(bytes).ok())
-            .and_then(|dg14| dg14.active_authentication);
-        (authenticity, aa_exchange) = active_authenticate(
-            &mut files,
-            &raw[&EfId::Dg(15)],
-            algorithm.as_ref(),
-            keys,
-            progress,
-        )?;
+        let algorithm = dg14_ok.and_then(|dg14| dg14.active_authentication.as_ref());
+        (authenticity, aa_exchange) =
+            active_authenticate(&mut files, &raw[&EfId::Dg(15)], algorithm, keys, progress)?;
     }
     if !read_into(&mut files, EfId::Sod, progress, &mut raw, &mut read_log)? {
         return Err(ChipError::Malformed("the card has no EF.SOD".into()));

@@ -405,36 +405,32 @@ pub fn encode_with(
     point: &[u8],
     active_authentication: Option<&Oid>,
 ) -> Vec<u8> {
-    let mut infos = encode(cipher, curve, point);
-    let Some(algorithm) = active_authentication else {
-        return infos;
-    };
-    let aa = tlv::encode(
-        0x30,
-        &[
-            tlv::encode(0x06, ID_AA.as_bytes()),
-            tlv::encode(0x02, &[1]),
-            tlv::encode(0x06, algorithm.as_bytes()),
-        ]
-        .concat(),
-    );
-    // Re-wrap: 6E { 31 { CA info, CA key, AA info } }.
-    let (outer, _) = tlv::expect(&infos, 0x6E).expect("just encoded");
-    let (set, _) = tlv::expect(outer.value, 0x31).expect("just encoded");
-    let content = [set.value, &aa].concat();
-    infos = tlv::encode(0x6E, &tlv::encode(0x31, &content));
-    infos
-}
-
-/// DG14 offering ECDH chip authentication with `cipher` and the chip key `point` on `curve`
-/// (named), for the test issuer.
-pub fn encode(cipher: Cipher, curve: DomainParameters, point: &[u8]) -> Vec<u8> {
+    let aa = active_authentication
+        .map(|algorithm| {
+            tlv::encode(
+                0x30,
+                &[
+                    tlv::encode(0x06, ID_AA.as_bytes()),
+                    tlv::encode(0x02, &[1]),
+                    tlv::encode(0x06, algorithm.as_bytes()),
+                ]
+                .concat(),
+            )
+        })
+        .unwrap_or_default();
     encode_key(
         KeyAgreement::Ecdh,
         cipher,
         ID_PK_ECDH,
         encode_ec_public_key(curve, point),
+        &aa,
     )
+}
+
+/// DG14 offering ECDH chip authentication with `cipher` and the chip key `point` on `curve`
+/// (named), for the test issuer.
+pub fn encode(cipher: Cipher, curve: DomainParameters, point: &[u8]) -> Vec<u8> {
+    encode_with(cipher, curve, point, None)
 }
 
 /// DG14 offering DH chip authentication with `cipher` and the chip key `y` in `group` (X9.42
@@ -456,10 +452,17 @@ pub fn encode_dh(cipher: Cipher, group: &pace_dh::Group, y: &[u8]) -> Vec<u8> {
     );
     let key = tlv::encode(0x03, &[&[0u8][..], &integer(y)].concat());
     let spki = tlv::encode(0x30, &[algorithm, key].concat());
-    encode_key(KeyAgreement::Dh, cipher, ID_PK_DH, spki)
+    encode_key(KeyAgreement::Dh, cipher, ID_PK_DH, spki, &[])
 }
 
-fn encode_key(agreement: KeyAgreement, cipher: Cipher, key_kind: Oid, spki: Vec<u8>) -> Vec<u8> {
+/// `6E { 31 { ChipAuthenticationInfo, ChipAuthenticationPublicKeyInfo, other infos } }`.
+fn encode_key(
+    agreement: KeyAgreement,
+    cipher: Cipher,
+    key_kind: Oid,
+    spki: Vec<u8>,
+    other_infos: &[u8],
+) -> Vec<u8> {
     let info = tlv::encode(
         0x30,
         &[
@@ -472,7 +475,10 @@ fn encode_key(agreement: KeyAgreement, cipher: Cipher, key_kind: Oid, spki: Vec<
         0x30,
         &[tlv::encode(0x06, key_kind.as_bytes()), spki].concat(),
     );
-    tlv::encode(0x6E, &tlv::encode(0x31, &[info, key].concat()))
+    tlv::encode(
+        0x6E,
+        &tlv::encode(0x31, &[&info, &key, other_infos].concat()),
+    )
 }
 
 #[cfg(test)]

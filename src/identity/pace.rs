@@ -215,8 +215,7 @@ enum Step {
         own_public: Vec<u8>,
         other_public: Vec<u8>,
         channel: Box<SecureChannel>,
-        k_mac: Zeroizing<Vec<u8>>,
-        k_enc: Zeroizing<Vec<u8>>,
+        keys: pace_keys::SessionKeys,
         /// The chip's mapping key, for chip authentication mapping: its public half on the
         /// terminal's side, its private half on the chip's.
         chip_mapping: Zeroizing<Vec<u8>>,
@@ -318,14 +317,13 @@ impl Terminal {
             private,
             chip_public,
         )?);
-        let (channel, k_mac) = pace_keys::session(&secret, self.suite.cipher);
-        let token = self.suite.token(&k_mac, chip_public);
+        let (channel, keys) = pace_keys::session(&secret, self.suite.cipher);
+        let token = self.suite.token(&keys.k_mac, chip_public);
         self.step = Step::Keyed {
             own_public: public.clone(),
             other_public: chip_public.to_vec(),
             channel: Box::new(channel),
-            k_mac,
-            k_enc: Zeroizing::new(pace_keys::kdf(&secret, 1, self.suite.cipher)),
+            keys,
             chip_mapping: Zeroizing::new(chip_mapping_public.clone()),
         };
         Ok(token)
@@ -346,21 +344,20 @@ impl Terminal {
     ) -> Result<(SecureChannel, Option<CamProof>), PaceError> {
         let Step::Keyed {
             own_public,
-            k_mac,
-            k_enc,
+            keys,
             chip_mapping,
             ..
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
         };
-        let expected = self.suite.token(k_mac, own_public);
+        let expected = self.suite.token(&keys.k_mac, own_public);
         if !pace_token::same_token(&expected, chip_token) {
             return Err(PaceError::WrongToken);
         }
         let proof = if self.suite.cam {
             let chip_data = encrypted_chip_data
-                .and_then(|data| pace_cam::decrypt_chip_data(k_enc, data))
+                .and_then(|data| pace_cam::decrypt_chip_data(&keys.k_enc, data))
                 .ok_or(PaceError::ChipData)?;
             Some(CamProof {
                 curve: self.suite.curve,
@@ -459,13 +456,12 @@ impl Chip {
             &private,
             terminal_public,
         )?);
-        let (channel, k_mac) = pace_keys::session(&secret, self.suite.cipher);
+        let (channel, keys) = pace_keys::session(&secret, self.suite.cipher);
         self.step = Step::Keyed {
             own_public: own.clone(),
             other_public: terminal_public.to_vec(),
             channel: Box::new(channel),
-            k_mac,
-            k_enc: Zeroizing::new(pace_keys::kdf(&secret, 1, self.suite.cipher)),
+            keys,
             chip_mapping: mapping_private.clone(),
         };
         Ok(own)
@@ -482,25 +478,24 @@ impl Chip {
         let Step::Keyed {
             own_public,
             other_public,
-            k_mac,
-            k_enc,
+            keys,
             chip_mapping,
             ..
         } = &self.step
         else {
             return Err(PaceError::OutOfOrder);
         };
-        let expected = self.suite.token(k_mac, own_public);
+        let expected = self.suite.token(&keys.k_mac, own_public);
         if !pace_token::same_token(&expected, terminal_token) {
             self.step = Step::Done;
             return Err(PaceError::WrongToken);
         }
-        let token = self.suite.token(k_mac, other_public);
+        let token = self.suite.token(&keys.k_mac, other_public);
         let chip_data = if self.suite.cam {
             let private = static_private.ok_or(PaceError::ChipData)?;
             Some(pace_cam::encrypted_chip_data(
                 self.suite.curve,
-                k_enc,
+                &keys.k_enc,
                 private,
                 chip_mapping,
             )?)

@@ -87,9 +87,16 @@ pub fn kdf(secret: &[u8], counter: u32, cipher: Cipher) -> Vec<u8> {
     }
 }
 
+/// A session's two keys, kept beside its channel: KS_mac for PACE's tokens, KS_enc for chip
+/// authentication mapping's encrypted chip data.
+pub struct SessionKeys {
+    pub k_enc: zeroize::Zeroizing<Vec<u8>>,
+    pub k_mac: zeroize::Zeroizing<Vec<u8>>,
+}
+
 /// The secure channel an agreed secret opens (PACE, or chip authentication): KS_enc =
-/// KDF(K, 1), KS_mac = KDF(K, 2), the counter at 0; with KS_mac, which PACE's tokens use.
-pub fn session(secret: &[u8], cipher: Cipher) -> (SecureChannel, zeroize::Zeroizing<Vec<u8>>) {
+/// KDF(K, 1), KS_mac = KDF(K, 2), the counter at 0; with the keys themselves.
+pub fn session(secret: &[u8], cipher: Cipher) -> (SecureChannel, SessionKeys) {
     let k_enc = zeroize::Zeroizing::new(kdf(secret, 1, cipher));
     let k_mac = zeroize::Zeroizing::new(kdf(secret, 2, cipher));
     let channel = match cipher {
@@ -105,7 +112,7 @@ pub fn session(secret: &[u8], cipher: Cipher) -> (SecureChannel, zeroize::Zeroiz
         Cipher::Aes(_) => SecureChannel::aes(k_enc.to_vec(), k_mac.to_vec())
             .expect("KDF gives keys of the cipher's length"),
     };
-    (channel, k_mac)
+    (channel, SessionKeys { k_enc, k_mac })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

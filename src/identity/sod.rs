@@ -60,6 +60,15 @@ pub struct Sod {
     pub certificates: Vec<Certificate>,
 }
 
+impl Sod {
+    /// Whether `bytes` are data group `number` as the issuer hashed it.
+    pub fn covers(&self, number: u8, bytes: &[u8]) -> bool {
+        self.hashes
+            .get(&number)
+            .is_some_and(|h| *h == self.hash.digest(bytes))
+    }
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Sod, SodError> {
     let (sod, _) = tlv::expect(bytes, 0x77)?;
     let not_signed = |e: der::Error| SodError::NotSignedData(e.to_string());

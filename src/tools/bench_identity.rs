@@ -7,7 +7,6 @@
 //! noise, perspective, low light) beside the clean frames.
 
 use crate::devices::card_reader::SimCardReader;
-use crate::identity::card_access::{Cipher, DomainParameters, PaceInfo};
 use crate::identity::card_image::CardImage;
 use crate::identity::card_side::emrtd_chip::EmrtdChip;
 use crate::identity::cccd_qr;
@@ -74,10 +73,7 @@ fn chip_rows(rows: &mut Vec<Row>, repeats: usize) -> Result<(), String> {
                     chip = chip.without_pace();
                 }
                 if cam {
-                    chip = chip.with_pace_offers(&[
-                        PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-                        PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
-                    ]);
+                    chip = chip.with_chip_authentication_mapping();
                 }
                 reader.insert(match extended {
                     Some(n) => chip.with_extended_length(n),

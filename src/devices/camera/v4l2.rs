@@ -112,12 +112,6 @@ impl V4l2Camera {
         }
     }
 
-    /// What was found, for `selector` and the admin screen: "path (name)".
-    pub fn describe(&mut self) -> Result<String, DeviceError> {
-        let opened = self.opened()?;
-        Ok(format!("{} ({})", opened.path.display(), opened.name))
-    }
-
     fn find(&self) -> Result<PathBuf, DeviceError> {
         if self.selector.starts_with('/') {
             return Ok(PathBuf::from(&self.selector));
@@ -258,7 +252,8 @@ impl Camera for V4l2Camera {
     }
 
     fn describe(&mut self) -> Option<String> {
-        V4l2Camera::describe(self).ok()
+        let opened = self.opened().ok()?;
+        Some(format!("{} ({})", opened.path.display(), opened.name))
     }
 }
 

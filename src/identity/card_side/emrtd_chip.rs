@@ -142,6 +142,17 @@ impl EmrtdChip {
         self
     }
 
+    /// A chip offering PACE as German documents do: generic mapping, then chip authentication
+    /// mapping (ECDH, brainpoolP256r1, AES-128). The mapping uses the chip's own key, which is
+    /// on that curve on the test cards.
+    pub fn with_chip_authentication_mapping(self) -> EmrtdChip {
+        use crate::identity::card_access::{Cipher, DomainParameters};
+        self.with_pace_offers(&[
+            PaceInfo::ecdh_generic(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+            PaceInfo::ecdh_cam(Cipher::Aes(128), DomainParameters::BrainpoolP256r1),
+        ])
+    }
+
     pub fn image(&self) -> &CardImage {
         &self.image
     }
