@@ -89,6 +89,16 @@ enum Cmd {
         #[arg(long, default_value = xakiosk::appliance::network_settings::NETWORKD_FILE)]
         out: PathBuf,
     },
+    /// Root's side of an update (xakiosk-update.service): check the bundle the kiosk asked for
+    /// (a USB stick or its downloads), install it into the other slot with RAUC and record
+    /// the trial that the next boot commits or rolls back
+    InstallUpdate {
+        /// The kiosk's folder of the data partition (its request, its downloads)
+        #[arg(long, default_value = "/var/lib/xakiosk/kiosk")]
+        kiosk_data: PathBuf,
+    },
+    /// The A/B slots (running, next boot, versions, health) and the last update's outcome
+    UpdateStatus,
     /// Root's side of maintenance mode (xakiosk-maintenance.service): install the SSH keys
     /// provisioning gave (checked) as the only authorized keys
     MaintenanceKeys {
@@ -255,6 +265,8 @@ fn main() -> ExitCode {
         Some(Cmd::Qr { files }) => cli::kiosk::qr(&files),
         Some(Cmd::MigrateDataLayout { root }) => cli::kiosk::migrate_data_layout(&root),
         Some(Cmd::ApplyNetwork { request, out }) => cli::kiosk::apply_network(&request, &out),
+        Some(Cmd::InstallUpdate { kiosk_data }) => cli::kiosk::install_update(&kiosk_data),
+        Some(Cmd::UpdateStatus) => cli::kiosk::update_status(),
         Some(Cmd::MaintenanceKeys { out }) => cli::kiosk::maintenance_keys(&layers, &out),
         Some(Cmd::RotateDeviceKey) => cli::kiosk::rotate_device_key(&layers),
         #[cfg(feature = "portal")]

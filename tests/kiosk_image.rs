@@ -85,6 +85,20 @@ fn the_amd64_image_holds_the_installed_kiosk_locked_down_on_a_read_only_root() {
         .arg(out_dir));
 
     let root = look_at_disk_and_unpack(out_dir, "amd64");
+    // A PC boots GRUB from the EFI system partition; RAUC's GRUB backend edits its environment.
+    let esp = run(Command::new("sfdisk")
+        .arg("--json")
+        .arg(out_dir.join("xakiosk-amd64.img")));
+    assert!(
+        esp.contains("C12A7328-F81F-11D2-BA4B-00A0C93EC93B"),
+        "the first partition is an EFI system partition: {esp}"
+    );
+    let rauc = read(&root, "etc/rauc/system.conf");
+    assert!(
+        rauc.contains("bootloader=grub") && rauc.contains("grubenv=/boot/efi/EFI/BOOT/grubenv")
+    );
+    assert!(read(&root, "etc/fstab").contains("/boot/efi"));
+    assert!(root.join("usr/bin/grub-editenv").exists());
     inspect_root(&root);
     selftest_in(&root);
 }
@@ -136,7 +150,7 @@ fn the_arm64_image_holds_the_pi_kiosk_cross_built_on_amd64() {
         assert!(root.join(file).exists(), "{file}");
     }
     assert!(read(&root, "boot/firmware/config.txt").contains("arm_64bit=1"));
-    assert!(root.join("usr/bin/rauc").exists(), "RAUC is installed");
+    assert!(read(&root, "etc/rauc/system.conf").contains("bootloader=custom"));
     assert!(
         read(&root, "etc/os-release").contains("VERSION_CODENAME=trixie"),
         "a Debian release with security support"
@@ -187,6 +201,19 @@ fn inspect_root(root: &Path) {
     assert!(enabled("xakiosk-reboot.path", "multi-user.target"));
     assert!(enabled("xakiosk-maintenance.path", "multi-user.target"));
     assert!(enabled("xakiosk-network.path", "multi-user.target"));
+    // A/B updates: the kiosk's requests reach root, every boot is committed or rolled back.
+    assert!(enabled("xakiosk-update.path", "multi-user.target"));
+    assert!(enabled("xakiosk-slot-commit.service", "multi-user.target"));
+    assert!(root.join("usr/bin/rauc").exists(), "RAUC is installed");
+    assert!(read(&root, "etc/rauc/system.conf").contains("check-purpose=codesign-rauc"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(root.join("usr/lib/xakiosk/slot-commit"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o111, 0o111, "slot-commit is executable");
+    }
     assert_eq!(
         std::fs::read_link(root.join("etc/systemd/network/10-admin.network")).unwrap(),
         Path::new("/var/lib/xakiosk/system/network/10-admin.network"),
@@ -260,6 +287,10 @@ fn inspect_root(root: &Path) {
     assert!(mount("/var/lib/xakiosk")[3].starts_with("rw"));
     assert_eq!(mount("/var/lib/xakiosk")[0], "LABEL=data");
     assert_eq!(mount("/tmp")[2], "tmpfs");
+    // USB sticks (log export, updates) are mounted on a tmpfs /media, for the kiosk user.
+    assert_eq!(mount("/media")[2], "tmpfs");
+    assert!(read(&root, "usr/lib/udev/rules.d/60-xakiosk.rules").contains("usb-mount add"));
+    assert!(root.join("usr/lib/xakiosk/usb-mount").exists());
     let journald = read(&root, "etc/systemd/journald.conf.d/xakiosk.conf");
     assert!(journald.contains("Storage=volatile") && journald.contains("RuntimeMaxUse="));
     assert_eq!(read(&root, "etc/machine-id"), "", "made at each boot");
@@ -292,7 +323,6 @@ fn inspect_root(root: &Path) {
         assert_eq!(meta("var/lib/xakiosk/kiosk").uid(), kiosk_uid);
         assert_eq!(meta("var/lib/xakiosk/kiosk").mode() & 0o077, 0);
     }
-    // (RAUC is installed in the arm64 image only; its configuration is the repository's.)
     let rauc = read(&repo(), "kiosk-image/rauc/system.conf");
     assert!(
         rauc.contains("path=/etc/rauc/keyring.pem"),

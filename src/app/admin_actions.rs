@@ -1,6 +1,7 @@
 //! Carries out the admin screen's actions off the UI thread: refresh (health, queue, network
 //! addresses), force sync, printer test page and power cycle, log export to a USB stick,
-//! maintenance mode and reboot. Each returns a line for the technician, or an
+//! maintenance mode, reboot, and an update from a USB stick (the request left for root; the
+//! slots and the last update read back from root's reports). Each returns a line for the technician, or an
 //! `AdminActionError` said as one. It must not touch a
 //! resident's data: the queue view is codes and procedures, the exported log has no personal
 //! data by design.
@@ -39,6 +40,8 @@ pub enum AdminActionError {
     Printer(String),
     #[error("cắm USB vào máy rồi thử lại / plug in a USB stick and try again")]
     NoUsbStick,
+    #[error("USB không có tệp cập nhật (.raucb) / no update bundle (.raucb) on the USB stick")]
+    NoBundle,
     #[error("{path}: {source}")]
     File {
         path: PathBuf,
@@ -152,6 +155,46 @@ fn network_line(line: &str) -> String {
     words.join("  ")
 }
 
+/// The slots (running, next boot, versions, health), the installation in progress and the
+/// last trial's outcome, from root's reports in `dir`; one line when this is no A/B system.
+pub fn update_lines(dir: &Path) -> Vec<String> {
+    use crate::appliance::{update_progress, update_slots};
+    let mut out = match update_slots::Slots::read(&dir.join(update_slots::SLOTS_FILE)) {
+        Ok(slots) => slots.lines(env!("CARGO_PKG_VERSION")),
+        Err(_) => vec![format!(
+            "Bản {} · không có khe A/B ở máy này / no A/B slots here",
+            env!("CARGO_PKG_VERSION")
+        )],
+    };
+    out.extend(
+        update_progress::read_note(&dir.join(update_progress::PROGRESS_FILE))
+            .and_then(|n| update_progress::Progress::parse(&n))
+            .map(|p| p.line()),
+    );
+    out.extend(
+        update_progress::read_note(&dir.join(update_progress::RESULT_FILE))
+            .and_then(|n| update_progress::result_line(&n)),
+    );
+    out
+}
+
+/// Finds the newest bundle on the USB stick and leaves the request for root.
+fn request_update_from_stick(mounts: &str, data_dir: &Path) -> Result<String, AdminActionError> {
+    use crate::appliance::update_request::{self, Origin, UpdateRequest};
+    let stick = export_target(mounts, "").ok_or(AdminActionError::NoUsbStick)?;
+    let bundle = update_request::bundle_on_stick(&stick).ok_or(AdminActionError::NoBundle)?;
+    let request = UpdateRequest {
+        bundle: bundle.clone(),
+        origin: Origin::UsbStick,
+    };
+    let path = update_request::leave(data_dir, &request).map_err(file_error(data_dir))?;
+    tracing::info!(bundle = %bundle.display(), request = %path.display(), "update requested from a USB stick");
+    Ok(format!(
+        "Đã yêu cầu cài {}: máy kiểm tra chữ ký rồi cài vào khe dự phòng / update requested, checking its signature",
+        bundle.file_name().unwrap_or_default().to_string_lossy()
+    ))
+}
+
 /// The first USB stick mounted under /media (or /run/media), else the configured folder.
 pub fn export_target(mounts: &str, fallback: &str) -> Option<PathBuf> {
     mounts
@@ -255,7 +298,17 @@ pub async fn perform(
             let network = tokio::task::spawn_blocking(network_lines)
                 .await
                 .unwrap_or_default();
-            return AdminResult::Refreshed(health.snapshot(), queue, network);
+            let updates = tokio::task::spawn_blocking(|| {
+                update_lines(Path::new(crate::appliance::update_slots::STATUS_DIR))
+            })
+            .await
+            .unwrap_or_default();
+            return AdminResult::Refreshed(Box::new(crate::session::admin_panel::AdminFacts {
+                health: health.snapshot(),
+                queue,
+                network,
+                updates,
+            }));
         }
         AdminAction::ForceSync => match sync_waker {
             Some(w) => {
@@ -339,6 +392,18 @@ pub async fn perform(
             let command = devices.config.admin.reboot_command.clone();
             tracing::warn!("reboot requested on the admin screen");
             blocking(Box::new(move || shell(&command))).await
+        }
+        AdminAction::RestartForUpdate => {
+            let command = devices.config.admin.reboot_command.clone();
+            blocking(Box::new(move || shell(&command))).await
+        }
+        AdminAction::UpdateFromUsb => {
+            let data_dir = devices.config.data_dir();
+            blocking(Box::new(move || {
+                let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+                request_update_from_stick(&mounts, &data_dir)
+            }))
+            .await
         }
     };
     if let Err(e) = &result {

@@ -93,6 +93,14 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         },
         std::future::pending(),
     ));
+    // An update root installed in the other slot: the kiosk restarts into it when idle.
+    runtime.spawn(crate::app::update_watch::watch(
+        crate::appliance::update_slots::STATUS_DIR.into(),
+        {
+            let send = send.clone();
+            move |version| send(Outcome::UpdateInstalled(version))
+        },
+    ));
     crate::appliance::health_endpoint::start(
         &config.health,
         health.clone(),
@@ -165,6 +173,9 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
     // systemd hears "ready" once the first frame is about to be drawn, and the watchdog is fed
     // from the UI thread: a hung event loop gets the kiosk restarted.
     let _watchdog_feed = watchdog.map(|w| w.feed_from_event_loop());
+    // Root commits a freshly installed update only once this says the kiosk serves (store
+    // open — it is by now —, ready, first frame drawn).
+    let _healthy = crate::appliance::healthy_marker::write_after_first_frame(&app);
     app.run()
         .map_err(|e| format!("the window closed with an error: {e}"))
 }

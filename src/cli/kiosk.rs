@@ -156,6 +156,47 @@ pub fn apply_network(request: &Path, out: &Path) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
+/// `xakiosk install-update` (root): installs the bundle the kiosk asked for.
+pub fn install_update(kiosk_data: &Path) -> Result<(), String> {
+    use crate::appliance::update_install;
+    let paths = update_install::UpdatePaths::appliance(kiosk_data);
+    update_install::install(&paths, &update_install::Rauc, env!("CARGO_PKG_VERSION"))
+        .map(|done| {
+            println!(
+                "update {} installed into slot {}; the next boot tries it",
+                done.version, done.slot
+            )
+        })
+        .map_err(|e| format!("update not installed: {e}"))
+}
+
+/// `xakiosk update-status`: the slots and the last update, as the admin screen shows them.
+pub fn update_status() -> Result<(), String> {
+    use crate::appliance::{update_install::UpdateSystem, update_progress, update_slots};
+    let dir = Path::new(update_slots::STATUS_DIR);
+    let slots = update_slots::Slots::read(&dir.join(update_slots::SLOTS_FILE))
+        .or_else(|saved| {
+            crate::appliance::update_install::Rauc
+                .status()
+                .map_err(|_| saved)
+        })
+        .map_err(|e| format!("no A/B slots here ({e})"))?;
+    for line in slots.lines(env!("CARGO_PKG_VERSION")) {
+        println!("{line}");
+    }
+    if let Some(progress) = update_progress::read_note(&dir.join(update_progress::PROGRESS_FILE))
+        .and_then(|n| update_progress::Progress::parse(&n))
+    {
+        println!("{}", progress.line());
+    }
+    if let Some(result) = update_progress::read_note(&dir.join(update_progress::RESULT_FILE))
+        .and_then(|n| update_progress::result_line(&n))
+    {
+        println!("{result}");
+    }
+    Ok(())
+}
+
 /// `xakiosk maintenance-keys` (root): installs the provisioned SSH keys.
 pub fn maintenance_keys(layers: &LayerPaths, out: &Path) -> Result<(), String> {
     let effective = crate::config::layers::load(layers);

@@ -33,6 +33,11 @@ pub enum AdminAction {
     /// Read a network settings QR code (`XAKN1:…`) and apply it to the wired network.
     NetworkFromQr,
     Reboot,
+    /// Install the newest update bundle (`*.raucb`) on the USB stick: the kiosk leaves the
+    /// request, root checks and installs it into the other slot.
+    UpdateFromUsb,
+    /// Restart into an installed update (asked by the kiosk itself once nobody uses it).
+    RestartForUpdate,
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +54,8 @@ pub struct AdminPanel {
     pub health: HealthSnapshot,
     pub queue: Vec<QueuedDossier>,
     pub network: Vec<String>,
+    /// The A/B slots and the last update, as root reported them.
+    pub updates: Vec<String>,
     /// The outcome of the last action, for the technician.
     pub message: Option<String>,
     pub busy: bool,
@@ -184,15 +191,11 @@ impl AdminPanel {
         Some(action)
     }
 
-    pub fn refreshed(
-        &mut self,
-        health: HealthSnapshot,
-        queue: Vec<QueuedDossier>,
-        network: Vec<String>,
-    ) {
-        self.health = health;
-        self.queue = queue;
-        self.network = network;
+    pub fn refreshed(&mut self, facts: AdminFacts) {
+        self.health = facts.health;
+        self.queue = facts.queue;
+        self.network = facts.network;
+        self.updates = facts.updates;
         self.loaded = true;
     }
 
@@ -208,9 +211,19 @@ impl AdminPanel {
     }
 }
 
+/// What the admin screen shows, read again.
+pub struct AdminFacts {
+    pub health: HealthSnapshot,
+    pub queue: Vec<QueuedDossier>,
+    /// One line per network interface.
+    pub network: Vec<String>,
+    /// The A/B slots and the last update.
+    pub updates: Vec<String>,
+}
+
 /// The result of one action.
 pub enum AdminResult {
-    Refreshed(HealthSnapshot, Vec<QueuedDossier>, Vec<String>),
+    Refreshed(Box<AdminFacts>),
     /// The line the admin screen shows: what was done, or why not (the app's typed error,
     /// already said as text: the session keeps only what it displays).
     Done(Result<String, String>),

@@ -47,6 +47,11 @@ impl IdleWatch {
         self.warning_seconds = None;
     }
 
+    /// How long nobody has touched the kiosk.
+    pub fn idle_for(&self, now: Duration) -> Duration {
+        now.saturating_sub(self.last_activity)
+    }
+
     /// Called every second. `in_session`: a resident is somewhere past the idle home screen.
     pub fn tick(&mut self, now: Duration, in_session: bool) -> IdleTick {
         if !in_session {

@@ -45,6 +45,9 @@ pub enum Outcome {
     },
     /// Something was kept on disk; nothing changes on screen.
     Kept,
+    /// Root installed an update (this version) into the other slot: restart into it once
+    /// nobody is using the kiosk.
+    UpdateInstalled(String),
 }
 
 impl Outcome {
@@ -57,9 +60,10 @@ impl Outcome {
             Outcome::TestCardPlaced | Outcome::HelpCalled | Outcome::Kept => {}
             Outcome::PinChecked { who, matched } => return c.pin_checked(who, matched),
             Outcome::Cabinet(event) => c.cabinet_event(event),
-            Outcome::Admin(crate::session::admin_panel::AdminResult::Refreshed(h, q, n)) => {
-                c.admin.refreshed(h, q, n)
+            Outcome::Admin(crate::session::admin_panel::AdminResult::Refreshed(facts)) => {
+                c.admin.refreshed(*facts)
             }
+            Outcome::UpdateInstalled(version) => c.update_installed(version),
             Outcome::Admin(crate::session::admin_panel::AdminResult::Done(r)) => {
                 c.admin.done(r);
                 // Show what the action changed (queue after a sync, printer state…).

@@ -36,6 +36,7 @@ pub fn connect(window: &AppWindow, kiosk: &Dispatch) {
             "provision-qr" => AdminAction::ProvisionFromQr,
             "network-qr" => AdminAction::NetworkFromQr,
             "reboot" => AdminAction::Reboot,
+            "update-usb" => AdminAction::UpdateFromUsb,
             _ => AdminAction::Refresh,
         };
         k.update(|c| c.admin_act(action))
@@ -121,6 +122,7 @@ pub fn render(window: &AppWindow, c: &KioskController) {
     if a.unlocked {
         g.set_health(lines(health_lines(&a.health, c.online, c.queue_count)));
         g.set_network(lines(a.network.clone()));
+        g.set_updates(lines(a.updates.clone()));
         let now = c.clock().now();
         if a.queue.is_empty() && a.loaded {
             g.set_queue(lines(vec![

@@ -70,7 +70,13 @@ pub struct KioskController {
     calendar: crate::session::date_calendar::DateCalendar,
     /// "Bổ sung tại máy": the sent-back dossier the form being filled completes.
     supplementing: Option<crate::core::supplement_form::Original>,
+    /// An update installed in the other slot, waiting for a quiet moment to restart into.
+    update_waiting: Option<String>,
 }
+
+/// How long the home screen must have been untouched before the kiosk restarts into an
+/// installed update (nobody is reading it, nobody is about to start).
+pub const UPDATE_RESTART_QUIET: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl KioskController {
     pub fn new(
@@ -109,6 +115,7 @@ impl KioskController {
             offices: Arc::default(),
             calendar: Default::default(),
             supplementing: None,
+            update_waiting: None,
         }
     }
 
@@ -421,13 +428,34 @@ impl KioskController {
     /// for a card's QR code (a frame, when none is being taken).
     pub fn tick(&mut self) -> Option<Command> {
         let in_session = self.screen != Screen::Home || self.form.is_open();
-        if self.idle.tick(self.clock.since_start(), in_session) == IdleTick::Expired {
+        let now = self.clock.since_start();
+        if self.idle.tick(now, in_session) == IdleTick::Expired {
             tracing::info!("session cleared after inactivity");
             self.reset_session();
             self.touch();
             return None;
         }
+        // Never in a resident's session nor on the technician's screen: only on a home screen
+        // nobody has touched for a while.
+        if !in_session
+            && !self.admin.open
+            && self.idle.idle_for(now) >= UPDATE_RESTART_QUIET
+            && let Some(version) = self.update_waiting.take()
+        {
+            tracing::warn!(%version, "restarting into the installed update");
+            return Some(Command::Admin(
+                crate::session::admin_panel::AdminAction::RestartForUpdate,
+            ));
+        }
         (self.screen == Screen::Identity && self.identity.watch()).then_some(Command::ScanQr)
+    }
+
+    /// Root installed an update: restart into it at the next quiet moment (`tick`).
+    pub fn update_installed(&mut self, version: String) {
+        if self.update_waiting.is_none() {
+            tracing::info!(%version, "update installed; restarting into it once the kiosk is idle");
+        }
+        self.update_waiting = Some(version);
     }
 
     /// "I am still here".

@@ -420,3 +420,35 @@ fn nothing_is_submitted_without_the_declaration_and_the_dossier_records_it() {
     c.go_home();
     assert!(!c.submission().declared());
 }
+
+#[test]
+fn an_installed_update_waits_for_an_idle_home_screen_before_restarting() {
+    use crate::session::admin_panel::AdminAction;
+    let restart = |c: &mut KioskController| {
+        matches!(
+            c.tick(),
+            Some(Command::Admin(AdminAction::RestartForUpdate))
+        )
+    };
+    let (mut c, clock) = controller();
+    // A resident is answering questions: no restart, however long the wait.
+    answer_id(&mut c);
+    c.update_installed("0.17.0".into());
+    for _ in 0..5 {
+        clock.advance(Duration::from_secs(20));
+        assert!(!restart(&mut c), "never during a session");
+    }
+    // The session ended (the inactivity warning ran out); someone touches the home screen:
+    // the quiet minute counts from the last touch.
+    assert_eq!(c.screen(), Screen::Home);
+    c.stay();
+    clock.advance(UPDATE_RESTART_QUIET - Duration::from_secs(1));
+    assert!(!restart(&mut c), "home, but touched less than a minute ago");
+    clock.advance(Duration::from_secs(1));
+    assert!(
+        restart(&mut c),
+        "an untouched home screen for a minute: restart"
+    );
+    clock.advance(UPDATE_RESTART_QUIET * 2);
+    assert!(!restart(&mut c), "asked once");
+}
