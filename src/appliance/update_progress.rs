@@ -113,10 +113,10 @@ pub fn result_line(note: &str) -> Option<String> {
     let why = words.next().unwrap_or("");
     match state {
         "committed" => Some(format!(
-            "Lần cập nhật gần nhất: bản {version} ở khe {slot} đã chạy tốt và được giữ / last update kept"
+            "Cập nhật gần nhất: {version} ở khe {slot} chạy tốt, đã giữ / kept"
         )),
         "rolled-back" => Some(format!(
-            "Lần cập nhật gần nhất: bản {version} ở khe {slot} KHÔNG chạy được, máy đã quay về bản cũ / last update rolled back: {why}"
+            "Cập nhật gần nhất: {version} ở khe {slot} KHÔNG chạy được, đã quay về bản cũ / rolled back ({why})"
         )),
         _ => None,
     }
@@ -167,11 +167,11 @@ mod tests {
         assert!(
             result_line("committed B 0.17.0\n")
                 .unwrap()
-                .contains("bản 0.17.0 ở khe B đã chạy tốt")
+                .contains("0.17.0 ở khe B chạy tốt, đã giữ")
         );
         let rolled =
             result_line("rolled-back A 0.18.0 the kiosk did not report healthy\n").unwrap();
-        assert!(rolled.contains("KHÔNG chạy được") && rolled.ends_with("did not report healthy"));
+        assert!(rolled.contains("KHÔNG chạy được") && rolled.ends_with("did not report healthy)"));
         assert_eq!(result_line("nonsense"), None);
         assert_eq!(result_line(""), None);
     }

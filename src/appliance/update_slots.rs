@@ -159,7 +159,7 @@ impl Slots {
     }
 
     /// One line per slot for the admin screen (Vietnamese / English), the running one marked,
-    /// the image's own version said as such when RAUC installed nothing there.
+    /// the image's own version said as such when RAUC installed nothing in the running one.
     pub fn lines(&self, running_version: &str) -> Vec<String> {
         self.roots
             .iter()
@@ -167,22 +167,22 @@ impl Slots {
                 let running = slot.bootname == self.booted;
                 let version = match (&slot.version, running) {
                     (Some(v), _) => v.clone(),
-                    (None, true) => format!("{running_version} (bản của ảnh đĩa / image)"),
-                    (None, false) => "trống hoặc bản của ảnh đĩa / empty or image".into(),
+                    (None, true) => format!("{running_version} (ảnh đĩa / image)"),
+                    (None, false) => "chưa rõ bản / version unknown".into(),
                 };
                 let state = if running {
                     "đang chạy / running"
                 } else if self.primary.as_deref() == Some(slot.name.as_str()) {
-                    "khởi động lần sau / next boot"
+                    "lần khởi động sau / next boot"
                 } else {
                     "dự phòng / standby"
                 };
                 let health = match slot.boot_status.as_str() {
                     "good" => "tốt / good",
-                    "bad" => "hỏng / bad",
+                    "bad" => "HỎNG / BAD",
                     _ => "chưa rõ / unknown",
                 };
-                format!("Khe {} · {version} · {state} · {health}", slot.bootname)
+                format!("Khe {}: {version} · {state} · {health}", slot.bootname)
             })
             .collect()
     }
@@ -206,8 +206,8 @@ mod tests {
         assert_eq!(
             slots.lines("0.16.0"),
             vec![
-                "Khe A · trống hoặc bản của ảnh đĩa / empty or image · dự phòng / standby · tốt / good",
-                "Khe B · 0.17.0+update1 · đang chạy / running · tốt / good",
+                "Khe A: chưa rõ bản / version unknown · dự phòng / standby · tốt / good",
+                "Khe B: 0.17.0+update1 · đang chạy / running · tốt / good",
             ]
         );
     }
