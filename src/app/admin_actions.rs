@@ -1,8 +1,8 @@
 //! Carries out the admin screen's actions off the UI thread: refresh (health, queue, network
 //! addresses), force sync, printer test page and power cycle, log export to a USB stick,
 //! maintenance mode, reboot, and an update from a USB stick (the request left for root; the
-//! slots and the last update read back from root's reports). Each returns a line for the technician, or an
-//! `AdminActionError` said as one. It must not touch a
+//! slots and the last update read back from root's reports). Each returns a line for the
+//! technician, or an `AdminActionError` said as one. It must not touch a
 //! resident's data: the queue view is codes and procedures, the exported log has no personal
 //! data by design.
 
@@ -166,15 +166,7 @@ pub fn update_lines(dir: &Path) -> Vec<String> {
             env!("CARGO_PKG_VERSION")
         )],
     };
-    out.extend(
-        update_progress::read_note(&dir.join(update_progress::PROGRESS_FILE))
-            .and_then(|n| update_progress::Progress::parse(&n))
-            .map(|p| p.line()),
-    );
-    out.extend(
-        update_progress::read_note(&dir.join(update_progress::RESULT_FILE))
-            .and_then(|n| update_progress::result_line(&n)),
-    );
+    out.extend(update_progress::note_lines(dir));
     out
 }
 

@@ -20,9 +20,10 @@ pub fn runtime_dir() -> Option<PathBuf> {
 /// Writes the marker: this version, serving since `since` (RFC 3339).
 pub fn write(dir: &Path, version: &str, since: &str) -> std::io::Result<PathBuf> {
     let path = dir.join(FILE);
-    let partial = dir.join(format!("{FILE}.partial"));
-    std::fs::write(&partial, format!("version={version}\nsince={since}\n"))?;
-    std::fs::rename(&partial, &path)?;
+    crate::store::atomic_file::write_private(
+        &path,
+        format!("version={version}\nsince={since}\n").as_bytes(),
+    )?;
     Ok(path)
 }
 
@@ -70,6 +71,10 @@ mod tests {
             std::fs::read_to_string(path).unwrap(),
             "version=0.17.0\nsince=2026-12-07T11:00:00Z\n"
         );
-        assert!(!dir.path().join("healthy.partial").exists());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["healthy"], "nothing left beside it");
     }
 }

@@ -3,6 +3,7 @@
 //! maintenance keys, the data partition's layout, the self-test, and A/B updates (the kiosk's
 //! request, root's installation, the slots' status, the healthy marker a trial waits for).
 
+pub mod bounded_read;
 pub mod cabinet;
 pub mod data_layout;
 pub mod device_key_file;

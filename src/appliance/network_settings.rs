@@ -49,20 +49,14 @@ pub enum NetworkSettingsError {
 /// Root's side: reads the kiosk's request at `request` (untrusted), checks it, and writes the
 /// networkd file at `out` (world-readable, atomically). What it applied, for the journal.
 pub fn apply_request(request: &Path, out: &Path) -> Result<String, NetworkSettingsError> {
-    use std::io::Read;
-    let read = |source| NetworkSettingsError::Read {
-        path: request.to_path_buf(),
-        source,
-    };
-    let mut text = String::new();
-    std::fs::File::open(request)
-        .map_err(read)?
-        .take(MAX_REQUEST + 1)
-        .read_to_string(&mut text)
-        .map_err(read)?;
-    if text.len() as u64 > MAX_REQUEST {
-        return Err(NetworkSettingsError::TooLarge(request.to_path_buf()));
-    }
+    use crate::appliance::bounded_read::{self, BoundedReadError};
+    let text = bounded_read::read(request, MAX_REQUEST).map_err(|e| match e {
+        BoundedReadError::Io(source) => NetworkSettingsError::Read {
+            path: request.to_path_buf(),
+            source,
+        },
+        BoundedReadError::TooLarge(_) => NetworkSettingsError::TooLarge(request.to_path_buf()),
+    })?;
     let settings = NetworkSettings::from_qr(&text)?;
     crate::store::atomic_file::write_public(out, settings.networkd_file().as_bytes()).map_err(
         |source| NetworkSettingsError::Write {

@@ -193,26 +193,14 @@ fn check_not_older(bundle: &str, running: &str) -> Result<(), UpdateError> {
 
 /// "slot=B\nversion=…\n", synced: slot-commit must find it after the reboot.
 fn record_trial(path: &Path, done: &Installed) -> Result<(), UpdateError> {
-    let error = |source| UpdateError::Trial {
+    crate::store::atomic_file::write_private(
+        path,
+        format!("slot={}\nversion={}\n", done.slot, done.version).as_bytes(),
+    )
+    .map_err(|source| UpdateError::Trial {
         path: path.to_path_buf(),
         source,
-    };
-    let partial = path.with_extension("partial");
-    std::fs::write(
-        &partial,
-        format!("slot={}\nversion={}\n", done.slot, done.version),
-    )
-    .map_err(error)?;
-    std::fs::File::open(&partial)
-        .and_then(|f| f.sync_all())
-        .map_err(error)?;
-    std::fs::rename(&partial, path).map_err(error)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(error)?;
-    }
-    Ok(())
+    })
 }
 
 /// RAUC on the appliance, through its command line (which talks to the RAUC service).

@@ -92,16 +92,19 @@ impl Progress {
 }
 
 /// Reads a note root left (`PROGRESS_FILE` or `RESULT_FILE`), bounded; `None` when there is
-/// none or it cannot be read.
+/// none, it cannot be read or it is larger than a note can be.
 pub fn read_note(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_NOTE)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
+    crate::appliance::bounded_read::read(path, MAX_NOTE).ok()
+}
+
+/// The admin screen's lines for root's notes in `dir`: the installation in progress (or just
+/// finished), and the last trial's outcome.
+pub fn note_lines(dir: &Path) -> Vec<String> {
+    let progress = read_note(&dir.join(PROGRESS_FILE))
+        .and_then(|n| Progress::parse(&n))
+        .map(|p| p.line());
+    let result = read_note(&dir.join(RESULT_FILE)).and_then(|n| result_line(&n));
+    progress.into_iter().chain(result).collect()
 }
 
 /// The last trial's result for the admin screen: slot-commit writes one line, e.g.
@@ -122,14 +125,11 @@ pub fn result_line(note: &str) -> Option<String> {
     }
 }
 
-/// Writes `progress` into root's folder: a new file renamed over the old one, so the kiosk
+/// Writes `progress` into root's folder, readable by the kiosk and replaced whole: the kiosk
 /// reads a whole note or the previous one.
 pub fn write(dir: &Path, progress: &Progress) -> std::io::Result<PathBuf> {
-    std::fs::create_dir_all(dir)?;
     let path = dir.join(PROGRESS_FILE);
-    let partial = dir.join(format!("{PROGRESS_FILE}.partial"));
-    std::fs::write(&partial, progress.to_text())?;
-    std::fs::rename(&partial, &path)?;
+    crate::store::atomic_file::write_public(&path, progress.to_text().as_bytes())?;
     Ok(path)
 }
 
@@ -174,6 +174,31 @@ mod tests {
         assert!(rolled.contains("KHÔNG chạy được") && rolled.ends_with("did not report healthy)"));
         assert_eq!(result_line("nonsense"), None);
         assert_eq!(result_line(""), None);
+    }
+
+    #[test]
+    fn the_notes_become_the_admin_screens_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(note_lines(dir.path()).is_empty(), "no update yet");
+        write(
+            dir.path(),
+            &Progress::Installed {
+                version: "0.17.0".into(),
+                slot: "B".into(),
+            },
+        )
+        .unwrap();
+        std::fs::write(dir.path().join(RESULT_FILE), "committed A 0.16.0\n").unwrap();
+        let lines = note_lines(dir.path());
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("Đã cài bản 0.17.0 vào khe B"),
+            "{lines:?}"
+        );
+        assert!(lines[1].contains("0.16.0 ở khe A chạy tốt"), "{lines:?}");
+        // A note larger than any root writes is not shown.
+        std::fs::write(dir.path().join(RESULT_FILE), "x".repeat(5000)).unwrap();
+        assert_eq!(note_lines(dir.path()).len(), 1);
     }
 
     #[test]

@@ -117,20 +117,14 @@ impl UpdateRequest {
 
     /// Reads and parses the request at `path`, bounded.
     pub fn read(path: &Path) -> Result<UpdateRequest, UpdateRequestError> {
-        use std::io::Read;
-        let read_error = |source| UpdateRequestError::Read {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut text = String::new();
-        std::fs::File::open(path)
-            .map_err(read_error)?
-            .take(MAX_REQUEST + 1)
-            .read_to_string(&mut text)
-            .map_err(read_error)?;
-        if text.len() as u64 > MAX_REQUEST {
-            return Err(UpdateRequestError::TooLarge);
-        }
+        use crate::appliance::bounded_read::{self, BoundedReadError};
+        let text = bounded_read::read(path, MAX_REQUEST).map_err(|e| match e {
+            BoundedReadError::Io(source) => UpdateRequestError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            BoundedReadError::TooLarge(_) => UpdateRequestError::TooLarge,
+        })?;
         UpdateRequest::parse(&text)
     }
 
@@ -176,14 +170,11 @@ impl UpdateRequest {
     }
 }
 
-/// Leaves `request` for root in the kiosk's data folder (written whole, then renamed: root's
+/// Leaves `request` for root in the kiosk's data folder (owner-only, replaced whole: root's
 /// path unit never sees half a request).
 pub fn leave(data_dir: &Path, request: &UpdateRequest) -> std::io::Result<PathBuf> {
     let path = data_dir.join(REQUEST_FILE);
-    let partial = data_dir.join(format!("{REQUEST_FILE}.partial"));
-    std::fs::write(&partial, request.to_text())?;
-    std::fs::File::open(&partial)?.sync_all()?;
-    std::fs::rename(&partial, &path)?;
+    crate::store::atomic_file::write_private(&path, request.to_text().as_bytes())?;
     Ok(path)
 }
 
@@ -312,7 +303,11 @@ mod tests {
         };
         let path = leave(dir.path(), &request).unwrap();
         assert_eq!(UpdateRequest::read(&path).unwrap(), request);
-        assert!(!dir.path().join("update-request.txt.partial").exists());
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "the request is the kiosk's alone");
+        }
         std::fs::write(&path, "x".repeat(5000)).unwrap();
         assert!(matches!(
             UpdateRequest::read(&path),

@@ -141,14 +141,14 @@ impl Slots {
 
     /// Reads the report root saved, bounded.
     pub fn read(path: &Path) -> Result<Slots, SlotsError> {
-        use std::io::Read;
-        let mut text = String::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_STATUS + 1).read_to_string(&mut text))
-            .map_err(|source| SlotsError::Read {
+        use crate::appliance::bounded_read::{self, BoundedReadError};
+        let text = bounded_read::read(path, MAX_STATUS).map_err(|e| match e {
+            BoundedReadError::Io(source) => SlotsError::Read {
                 path: path.to_path_buf(),
                 source,
-            })?;
+            },
+            BoundedReadError::TooLarge(_) => SlotsError::TooLarge,
+        })?;
         Slots::parse(&text)
     }
 

@@ -181,18 +181,12 @@ pub fn update_status() -> Result<(), String> {
                 .map_err(|_| saved)
         })
         .map_err(|e| format!("no A/B slots here ({e})"))?;
-    for line in slots.lines(env!("CARGO_PKG_VERSION")) {
+    for line in slots
+        .lines(env!("CARGO_PKG_VERSION"))
+        .into_iter()
+        .chain(update_progress::note_lines(dir))
+    {
         println!("{line}");
-    }
-    if let Some(progress) = update_progress::read_note(&dir.join(update_progress::PROGRESS_FILE))
-        .and_then(|n| update_progress::Progress::parse(&n))
-    {
-        println!("{}", progress.line());
-    }
-    if let Some(result) = update_progress::read_note(&dir.join(update_progress::RESULT_FILE))
-        .and_then(|n| update_progress::result_line(&n))
-    {
-        println!("{result}");
     }
     Ok(())
 }
@@ -223,7 +217,6 @@ pub fn rotate_device_key(layers: &LayerPaths) -> Result<(), String> {
     Ok(())
 }
 
-/// `xakiosk qr FILE…`: the CCCD QR in each image as JSON.
 /// `xakiosk camera --out FILE [--still]`: one frame from the configured camera, saved.
 pub fn camera(
     layers: &crate::config::layers::LayerPaths,
@@ -268,6 +261,7 @@ pub fn camera(
     Ok(())
 }
 
+/// `xakiosk qr FILE…`: the CCCD QR in each image as JSON.
 pub fn qr(files: &[PathBuf]) -> Result<(), String> {
     let (report, failed) = crate::cli::card::qr(files);
     println!(

@@ -1,7 +1,7 @@
 //! Replacing a small file so that a power cut leaves either the old file or the new one, whole:
 //! a temporary file beside it, written and fsynced, renamed over it, then the folder fsynced.
-//! Used for the provisioned configuration layer, the last good configuration, the device key
-//! and the network settings. "Private" files are created owner-only (0600) from the start. A
+//! Used for the provisioned configuration layer, the last good configuration, the device key,
+//! the network settings, and the update's request, trial record, notes and healthy marker. "Private" files are created owner-only (0600) from the start. A
 //! file root writes into a folder someone else owns (a technician running `xakiosk provision`
 //! as root in the kiosk user's folder) is given to the folder's owner, so the kiosk can read it.
 
