@@ -374,6 +374,121 @@ async fn the_help_button_and_the_door_become_alerts_at_the_portal_and_the_light_
     assert!(health.snapshot().online);
 }
 
+/// The simulated cabinet, counting how often its inputs are read; `edges: false` hides its
+/// edge signal (a backend that cannot tell, such as rppal).
+struct CountingGpio {
+    sim: Arc<Mutex<SimGpio>>,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+    edges: bool,
+}
+
+impl Gpio for CountingGpio {
+    fn read(&mut self, input: Input) -> Result<bool, xakiosk::devices::DeviceError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.sim.lock().unwrap().read(input)
+    }
+    fn write(
+        &mut self,
+        output: xakiosk::devices::gpio::Output,
+        on: bool,
+    ) -> Result<(), xakiosk::devices::DeviceError> {
+        self.sim.lock().unwrap().write(output, on)
+    }
+    fn output(&self, output: xakiosk::devices::gpio::Output) -> bool {
+        self.sim.lock().unwrap().output(output)
+    }
+    fn edge_signals(&mut self) -> Result<Vec<std::os::fd::OwnedFd>, xakiosk::devices::DeviceError> {
+        if self.edges {
+            self.sim.lock().unwrap().edge_signals()
+        } else {
+            Ok(Vec::new())
+        }
+    }
+    fn clear_edges(&mut self) -> Result<(), xakiosk::devices::DeviceError> {
+        self.sim.lock().unwrap().clear_edges()
+    }
+}
+
+/// Runs a cabinet over `CountingGpio` for `check`, which gets the simulated pins, the read
+/// counter and the events.
+async fn with_counted_cabinet(
+    edges: bool,
+    check: impl AsyncFnOnce(
+        Arc<Mutex<SimGpio>>,
+        Arc<std::sync::atomic::AtomicUsize>,
+        tokio::sync::mpsc::UnboundedReceiver<CabinetEvent>,
+    ),
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Arc::new(Mutex::new(SimGpio::simulated(PinMap::default()).unwrap()));
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let gpio: Arc<Mutex<dyn Gpio>> = Arc::new(Mutex::new(CountingGpio {
+        sim: sim.clone(),
+        reads: reads.clone(),
+        edges,
+    }));
+    let clock = Arc::new(xakiosk::devices::clock::SimClock::new(chrono::Utc::now()));
+    let cabinet = xakiosk::appliance::cabinet::Cabinet::new(
+        gpio,
+        xakiosk::appliance::health::Health::new(),
+        store(dir.path()),
+        clock,
+    );
+    let (events_tx, events) = tokio::sync::mpsc::unbounded_channel();
+    let (stop_tx, stop) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(cabinet.run(
+        move |e| {
+            let _ = events_tx.send(e);
+        },
+        async {
+            let _ = stop.await;
+        },
+    ));
+    check(sim, reads, events).await;
+    stop_tx.send(()).unwrap();
+    running.await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_edge_events_the_cabinet_reads_its_pins_only_when_one_changes() {
+    use std::sync::atomic::Ordering::SeqCst;
+    with_counted_cabinet(true, async |sim, reads, mut events| {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let idle_start = reads.load(SeqCst);
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        assert_eq!(
+            reads.load(SeqCst),
+            idle_start,
+            "ten quiet minutes, no sampling"
+        );
+        sim.lock().unwrap().set_input(Input::HelpButton, true);
+        assert_eq!(events.recv().await, Some(CabinetEvent::HelpPressed));
+        sim.lock().unwrap().set_input(Input::HelpButton, false);
+        sim.lock().unwrap().set_input(Input::Tamper, true);
+        assert_eq!(events.recv().await, Some(CabinetEvent::DoorOpened));
+        // Sampled while each change settled (the debounce time), then quiet again.
+        let settled = reads.load(SeqCst);
+        assert!(settled > idle_start, "the changes were read");
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        assert_eq!(reads.load(SeqCst), settled, "quiet again once decided");
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_edge_events_the_cabinet_samples_its_pins() {
+    use std::sync::atomic::Ordering::SeqCst;
+    with_counted_cabinet(false, async |sim, reads, mut events| {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let before = reads.load(SeqCst);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(reads.load(SeqCst) > before, "polled while idle");
+        sim.lock().unwrap().set_input(Input::Presence, true);
+        assert_eq!(events.recv().await, Some(CabinetEvent::PersonArrived));
+    })
+    .await;
+}
+
 #[test]
 fn the_metrics_endpoint_reports_queue_devices_and_errors_in_openmetrics() {
     let dir = tempfile::tempdir().unwrap();

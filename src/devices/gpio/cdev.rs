@@ -2,14 +2,17 @@
 //! path on every board — Raspberry Pi 4 and 5 alike, any Linux SBC, and the kernel's `gpio-sim`
 //! in tests. A BCM pin number is found by its line name (`GPIO17`, as the Pi's device tree
 //! names the header), else taken as an offset on the configured chip. Inputs get the kernel's
-//! bias and debouncing; outputs start inactive (on release the Pi's pin controller leaves a line
-//! as it was). Only directions and levels: meaning is elsewhere (`gpio::events`, `cabinet`).
+//! bias, debouncing and edge detection on both edges (the cabinet sleeps until a line request's
+//! descriptor turns readable instead of polling); outputs start inactive (on release the Pi's
+//! pin controller leaves a line as it was). Only directions, levels and change notices: meaning
+//! is elsewhere (`gpio::events`, `cabinet`).
 
 use crate::devices::DeviceError;
 use crate::devices::gpio::{PinBank, not_set_up};
 use gpiocdev::Request;
-use gpiocdev::line::{Bias, Value};
+use gpiocdev::line::{Bias, EdgeDetection, Value};
 use std::collections::HashMap;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -17,6 +20,9 @@ use std::time::Duration;
 /// the cabinet's own debouncing still applies on top.
 const KERNEL_DEBOUNCE: Duration = Duration::from_millis(5);
 const CONSUMER: &str = "xakiosk";
+/// Edge events taken per line and call: a line flapping faster than this is read on the next
+/// wake (its descriptor stays readable) rather than holding the cabinet here.
+const EVENTS_PER_CLEAR: usize = 64;
 
 fn error(pin: u8, e: gpiocdev::Error) -> DeviceError {
     DeviceError::Protocol {
@@ -122,6 +128,7 @@ impl PinBank for CdevPins {
                 Bias::PullDown
             })
             .with_debounce_period(KERNEL_DEBOUNCE)
+            .with_edge_detection(EdgeDetection::BothEdges)
             .request()
             .map_err(|e| self.explain(pin, &address, e))?;
         self.inputs.insert(pin, (request, address.offset));
@@ -152,6 +159,33 @@ impl PinBank for CdevPins {
 
     fn describe(&self, pin: u8) -> Option<String> {
         self.chip_label(pin)
+    }
+
+    fn edge_signals(&mut self) -> Result<Vec<OwnedFd>, DeviceError> {
+        self.inputs
+            .iter()
+            .map(|(pin, (request, _))| {
+                request
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .map_err(|e| DeviceError::Protocol {
+                        device: "gpio",
+                        detail: format!("GPIO{pin}: cannot watch for edges: {e}"),
+                    })
+            })
+            .collect()
+    }
+
+    fn clear_edges(&mut self) -> Result<(), DeviceError> {
+        for (pin, (request, _)) in &self.inputs {
+            for _ in 0..EVENTS_PER_CLEAR {
+                if !request.has_edge_event().map_err(|e| error(*pin, e))? {
+                    break;
+                }
+                request.read_edge_event().map_err(|e| error(*pin, e))?;
+            }
+        }
+        Ok(())
     }
 
     fn set_level(&mut self, pin: u8, high: bool) -> Result<(), DeviceError> {

@@ -70,6 +70,12 @@ impl Debouncer {
         None
     }
 
+    /// Whether some input's level changed and has not held long enough yet (it must be sampled
+    /// again to be decided).
+    pub fn settling(&self) -> bool {
+        self.tracks.values().any(|t| t.candidate != t.stable)
+    }
+
     /// The debounced level of `input`.
     pub fn is_active(&self, input: Input) -> bool {
         self.tracks.get(&input).is_some_and(|t| t.stable)
@@ -105,6 +111,9 @@ mod tests {
         }
         assert_eq!(events, vec![CabinetEvent::HelpPressed]);
         assert!(!d.is_active(Input::HelpButton));
+        assert!(!d.settling(), "released and held: decided");
+        d.sample(Input::HelpButton, true, MS(700));
+        assert!(d.settling(), "pressed again, not held yet");
     }
 
     #[test]

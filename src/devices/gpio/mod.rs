@@ -2,16 +2,22 @@
 //! in; the two-colour status light and the printer power relay out — mapped onto BCM pin
 //! numbers by the `[gpio]` configuration. Levels here are logical ("pressed", "lit"); the pin
 //! map's `active_low` turns them into electrical levels. `PinBank` is the electrical seam:
-//! the kernel's GPIO character device (`cdev`, any board), rppal on a Raspberry Pi (retired
-//! upstream), `SimPins` (levels by pin number, pull-ups included) everywhere else. Nothing here knows what a press means to the kiosk (see `cabinet`).
+//! the kernel's GPIO character device (`cdev`, any board, edge events), rppal on a Raspberry Pi
+//! (retired upstream, polled), `SimPins` (levels by pin number, pull-ups included, edges told
+//! through a socket) everywhere else. Nothing here knows what a press means to the kiosk (see
+//! `cabinet`).
 
 pub mod cdev;
+pub mod edge_wait;
 pub mod events;
 pub mod raspberry_pi;
 
 use crate::devices::DeviceError;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Input {
@@ -66,6 +72,16 @@ pub trait Gpio: Send {
     /// The GPIO chip behind the pins, for the self-test; `None` when simulated.
     fn describe(&mut self) -> Option<String> {
         None
+    }
+    /// Descriptors that become readable when an input's level changes (see `edge_wait`);
+    /// none: this backend cannot tell, and its inputs must be polled.
+    fn edge_signals(&mut self) -> Result<Vec<OwnedFd>, DeviceError> {
+        Ok(Vec::new())
+    }
+    /// Takes the pending change notices, so that the descriptors are quiet until the next
+    /// change (the levels themselves are read with `read`).
+    fn clear_edges(&mut self) -> Result<(), DeviceError> {
+        Ok(())
     }
 }
 
@@ -180,6 +196,14 @@ pub trait PinBank: Send {
     fn describe(&self, _pin: u8) -> Option<String> {
         None
     }
+    /// See `Gpio::edge_signals`: for the inputs set up so far.
+    fn edge_signals(&mut self) -> Result<Vec<OwnedFd>, DeviceError> {
+        Ok(Vec::new())
+    }
+    /// See `Gpio::clear_edges`.
+    fn clear_edges(&mut self) -> Result<(), DeviceError> {
+        Ok(())
+    }
 }
 
 /// The roles of a `PinMap` on a `PinBank`.
@@ -249,26 +273,59 @@ impl<P: PinBank> Gpio for MappedGpio<P> {
             .next()?;
         self.pins.describe(first.pin)
     }
+    fn edge_signals(&mut self) -> Result<Vec<OwnedFd>, DeviceError> {
+        self.pins.edge_signals()
+    }
+    fn clear_edges(&mut self) -> Result<(), DeviceError> {
+        self.pins.clear_edges()
+    }
 }
 
 /// Pins in memory: an input reads what a test drives onto it, else its pull (high with the
 /// pull-up, low without); an output reads back what was set. Using a pin that was not set up
-/// is an error, as on the hardware.
-#[derive(Debug, Default, Clone)]
+/// is an error, as on the hardware. Once asked for its edge signal, every change of an input's
+/// level writes a byte to a socket, as the kernel queues an edge event.
+#[derive(Debug, Default)]
 pub struct SimPins {
     inputs: HashMap<u8, bool>,
     driven: HashMap<u8, bool>,
     outputs: HashMap<u8, bool>,
+    /// Written on each input change / read by `clear_edges`; set up by `edge_signals`.
+    edges: Option<(UnixStream, UnixStream)>,
+}
+
+fn sim_error(e: std::io::Error) -> DeviceError {
+    DeviceError::Protocol {
+        device: "gpio",
+        detail: format!("simulated edge signal: {e}"),
+    }
 }
 
 impl SimPins {
     /// What the outside world puts on `pin` (a sensor's output, a closed switch to ground).
     pub fn drive(&mut self, pin: u8, high: bool) {
+        let before = self.input_level(pin);
         self.driven.insert(pin, high);
+        self.signal_if_changed(pin, before);
     }
     /// Stops driving `pin` (an open switch): it floats to its pull.
     pub fn release(&mut self, pin: u8) {
+        let before = self.input_level(pin);
         self.driven.remove(&pin);
+        self.signal_if_changed(pin, before);
+    }
+    fn input_level(&self, pin: u8) -> Option<bool> {
+        let pull_up = *self.inputs.get(&pin)?;
+        Some(self.driven.get(&pin).copied().unwrap_or(pull_up))
+    }
+    fn signal_if_changed(&mut self, pin: u8, before: Option<bool>) {
+        if before == self.input_level(pin) {
+            return;
+        }
+        if let Some((writer, _)) = &mut self.edges {
+            // A full socket already says "changed"; the byte itself carries nothing.
+            let _ = writer.write(&[pin]);
+        }
     }
     /// The level an output pin is set to.
     pub fn output_level(&self, pin: u8) -> Option<bool> {
@@ -298,6 +355,35 @@ impl PinBank for SimPins {
                 Ok(())
             }
             None => Err(not_set_up(pin, "output")),
+        }
+    }
+    fn edge_signals(&mut self) -> Result<Vec<OwnedFd>, DeviceError> {
+        let reader = match &self.edges {
+            Some((_, reader)) => reader.try_clone().map_err(sim_error)?,
+            None => {
+                let (writer, reader) = UnixStream::pair().map_err(sim_error)?;
+                writer.set_nonblocking(true).map_err(sim_error)?;
+                reader.set_nonblocking(true).map_err(sim_error)?;
+                let watched = reader.try_clone().map_err(sim_error)?;
+                self.edges = Some((writer, reader));
+                watched
+            }
+        };
+        Ok(vec![OwnedFd::from(reader)])
+    }
+    fn clear_edges(&mut self) -> Result<(), DeviceError> {
+        let Some((_, reader)) = &mut self.edges else {
+            return Ok(());
+        };
+        let mut buf = [0u8; 64];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(sim_error(e)),
+            }
         }
     }
 }
