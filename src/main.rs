@@ -64,6 +64,10 @@ enum Cmd {
     /// Manage the reference portal's officer accounts (add, disable, enable, reset, list)
     #[cfg(feature = "portal")]
     PortalUser(xakiosk::cli::portal_user::PortalUserArgs),
+    /// Offer software updates (signed RAUC bundles) to groups of kiosks: offer, withdraw,
+    /// group, list
+    #[cfg(feature = "portal")]
+    PortalUpdate(xakiosk::cli::portal_update::PortalUpdateArgs),
     /// Sign the procedure catalogue and publish it in a reference portal's database; kiosks
     /// install it on their next sync
     #[cfg(feature = "portal")]
@@ -275,6 +279,8 @@ fn main() -> ExitCode {
         Some(Cmd::PortalKey { out }) => cli::portal::portal_key(&out),
         #[cfg(feature = "portal")]
         Some(Cmd::PortalUser(args)) => cli::portal_user::run(args),
+        #[cfg(feature = "portal")]
+        Some(Cmd::PortalUpdate(args)) => cli::portal_update::run(args),
         #[cfg(feature = "portal")]
         Some(Cmd::PublishCatalogue(args)) => cli::portal::publish_catalogue(args),
         #[cfg(feature = "dev-tools")]

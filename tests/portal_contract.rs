@@ -570,6 +570,59 @@ async fn every_operation_answers_only_what_the_contract_lists_and_all_of_it() {
         .await;
     assert_eq!(status, 200);
 
+    // The update offered to the kiosk's group, and its bundle in pieces.
+    let update = |signer: Option<&Kiosk>, path: String| {
+        let signer = signer.cloned();
+        let p = &p;
+        async move {
+            let operation = if path == "/v1/update-offer" {
+                "getUpdateOffer"
+            } else {
+                "getUpdateBundle"
+            };
+            p.send(
+                operation,
+                Method::GET,
+                &path,
+                signer.as_ref(),
+                &[],
+                Vec::new(),
+            )
+            .await
+        }
+    };
+    assert_eq!(update(Some(&kiosk), "/v1/update-offer".into()).await, 204);
+    assert_eq!(update(None, "/v1/update-offer".into()).await, 401);
+    let bundle = vec![7u8; 5 * 1024 * 1024];
+    let (sha, size) = db
+        .store_update_bundle(bundle.as_slice(), 1 << 30, "t")
+        .unwrap();
+    let offer = xakiosk::protocol::contract::UpdateOffer {
+        version: "0.99.0".into(),
+        sha256: sha.clone(),
+        size,
+        group: "general".into(),
+        offered_at: "2026-12-07T00:00:00Z".into(),
+    };
+    db.offer_update(
+        &offer,
+        &xakiosk::protocol::update_offer::sign(&offer, &catalogue_key),
+        &xakiosk::portal::db::audit::Attribution::command("test"),
+    )
+    .unwrap();
+    assert_eq!(update(Some(&kiosk), "/v1/update-offer".into()).await, 200);
+    let piece = |offset: &str| format!("/v1/updates/{sha}?offset={offset}");
+    assert_eq!(update(Some(&kiosk), piece("4194304")).await, 200);
+    assert_eq!(update(None, piece("0")).await, 401);
+    assert_eq!(update(Some(&kiosk), piece("soon")).await, 400);
+    assert_eq!(
+        update(Some(&kiosk), "/v1/updates/not-a-digest".into()).await,
+        400
+    );
+    assert_eq!(update(Some(&kiosk), piece(&size.to_string())).await, 404);
+    let unknown = format!("/v1/updates/{:064x}", 1);
+    assert_eq!(update(Some(&kiosk), unknown).await, 404);
+
     // Floods: unfinished uploads per kiosk, enrollments per address.
     let mut flooded = 0;
     for n in 0..100u32 {
@@ -652,10 +705,13 @@ async fn every_operation_answers_only_what_the_contract_lists_and_all_of_it() {
     ];
     /// operationId, method, path, headers, body.
     type Call<'a> = (&'a str, Method, &'a str, &'a [(&'a str, &'a str)], &'a [u8]);
-    let signed_operations: [Call; 9] = [
+    let bundle_piece = format!("/v1/updates/{sha}");
+    let signed_operations: [Call; 11] = [
         ("getStatus", Method::GET, "/v1/status", &[], b""),
         ("getStatus", Method::GET, "/v1/status", &[], b""),
         ("getCatalogue", Method::GET, "/v1/catalogue", &[], b""),
+        ("getUpdateOffer", Method::GET, "/v1/update-offer", &[], b""),
+        ("getUpdateBundle", Method::GET, &bundle_piece, &[], b""),
         ("getUploadProgress", Method::GET, &attachment, &[], b""),
         ("appendUpload", Method::PATCH, &attachment, &chunk, b"abcd"),
         ("putDossier", Method::PUT, &dossier, &[JSON], b"{}"),

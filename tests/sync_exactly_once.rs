@@ -3,7 +3,8 @@
 //! the portal stored the dossier) under tokio's paused time, with photos resuming where they
 //! stopped; over real HTTP on loopback with the reference portal: enrollment and signed
 //! requests, replays, conflicts, clock skew, a TLS handshake failure, a signed catalogue
-//! update (and a forged one refused), heartbeats, and an officer's decision flowing back.
+//! update (and a forged one refused), a software update offered to the kiosk's group fetched
+//! in pieces and handed to root once, heartbeats, and an officer's decision flowing back.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -1038,6 +1039,117 @@ async fn catalogue_updates_install_only_when_signed_by_the_portal() {
         .unwrap();
     engine.pass().await.unwrap();
     assert_eq!(install.version(), 3);
+}
+
+/// Offers a bundle to `group`, signed by `key`, as `xakiosk offer-update` does.
+fn offer_update(
+    portal: &PortalDb,
+    bundle: &[u8],
+    version: &str,
+    group: &str,
+    key: &DeviceKey,
+) -> xakiosk::protocol::contract::SignedUpdateOffer {
+    let (sha256, size) = portal
+        .store_update_bundle(bundle, 1 << 30, "2026-12-07T00:00:00Z")
+        .unwrap();
+    let offer = xakiosk::protocol::contract::UpdateOffer {
+        version: version.into(),
+        sha256,
+        size,
+        group: group.into(),
+        offered_at: "2026-12-07T00:00:00Z".into(),
+    };
+    let signed = xakiosk::protocol::update_offer::sign(&offer, key);
+    portal
+        .offer_update(&offer, &signed, &Attribution::command("test"))
+        .unwrap();
+    signed
+}
+
+/// A software update offered to the kiosk's group is fetched over HTTP in pieces (resuming
+/// what an earlier pass kept), checked against its digest and handed to root once; an offer
+/// to another group, a forged one and an older version are not fetched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offered_update_is_fetched_whole_and_handed_to_root_once() {
+    use xakiosk::app::update_download::UpdateDownload;
+    use xakiosk::appliance::update_request::{Origin, REQUEST_FILE, UpdateRequest};
+    use xakiosk::sync::update_sink::UpdateSink;
+    let (portal, base, _stop, _server) = http_portal().await;
+    let (store, _ids, dir) = kiosk_with(0).await;
+    let key = DeviceKey::from_seed([42; 32]);
+    let data = dir.path().join("kiosk");
+    let download = Arc::new(
+        UpdateDownload::new(&data, &key.public_base64(), "0.17.0")
+            .unwrap()
+            .with_free_space(|_| Ok(u64::MAX)),
+    );
+    let engine = SyncEngine::new(
+        store,
+        http(&base, identity("KIOSK-UPD", 1), "secret-token"),
+        Arc::new(xakiosk::devices::clock::SystemClock::new()),
+        "KIOSK-UPD",
+    )
+    .with_updates(download.clone())
+    .with_housekeeping_every(Duration::ZERO);
+    engine.pass().await.unwrap();
+    let request = data.join(REQUEST_FILE);
+
+    // Nothing this kiosk should take: another group's, a forged one, an older version.
+    let bundle: Vec<u8> = (0..9 * 1024 * 1024 + 123u32)
+        .map(|i| (i % 253) as u8)
+        .collect();
+    offer_update(&portal, &bundle, "0.18.0", "pilot", &key);
+    engine.pass().await.unwrap();
+    assert!(
+        download.state().is_none(),
+        "offered to the pilot group only"
+    );
+    offer_update(
+        &portal,
+        b"forged",
+        "9.0.0",
+        "general",
+        &DeviceKey::from_seed([13; 32]),
+    );
+    engine.pass().await.unwrap();
+    offer_update(&portal, b"old", "0.16.0", "general", &key);
+    engine.pass().await.unwrap();
+    assert!(download.state().is_none() && !request.exists());
+
+    // Offered to everyone; an earlier pass kept its first 3 MiB before the link dropped.
+    let signed = offer_update(&portal, &bundle, "0.18.0", "general", &key);
+    let wanted = download.consider(&signed).unwrap().unwrap();
+    download
+        .append(&wanted, 0, &bundle[..3 * 1024 * 1024])
+        .unwrap();
+    engine.pass().await.unwrap();
+    let asked = UpdateRequest::read(&request).unwrap();
+    assert_eq!(asked.origin, Origin::Portal);
+    assert!(
+        std::fs::read(&asked.bundle).unwrap() == bundle,
+        "the bundle arrived whole"
+    );
+    assert!(download.state().unwrap().requested);
+
+    // Root takes the request away; the same offer is never fetched nor requested again.
+    std::fs::remove_file(&request).unwrap();
+    engine.pass().await.unwrap();
+    assert!(!request.exists());
+    let offered: Vec<String> = portal
+        .update_offers()
+        .unwrap()
+        .into_iter()
+        .map(|o| format!("{} {}", o.group, o.version))
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            "general 0.18.0",
+            "general 0.16.0",
+            "general 9.0.0",
+            "pilot 0.18.0"
+        ]
+    );
 }
 
 #[tokio::test(flavor = "current_thread", start_paused = true)]

@@ -290,8 +290,11 @@ pub async fn perform(
             let network = tokio::task::spawn_blocking(network_lines)
                 .await
                 .unwrap_or_default();
-            let updates = tokio::task::spawn_blocking(|| {
-                update_lines(Path::new(crate::appliance::update_slots::STATUS_DIR))
+            let data_dir = devices.config.data_dir();
+            let updates = tokio::task::spawn_blocking(move || {
+                let mut lines = update_lines(Path::new(crate::appliance::update_slots::STATUS_DIR));
+                lines.extend(crate::app::update_download::admin_line(&data_dir));
+                lines
             })
             .await
             .unwrap_or_default();

@@ -15,5 +15,6 @@ pub mod selftest;
 pub mod startup;
 pub mod sync_service;
 pub mod test_page;
+pub mod update_download;
 pub mod update_watch;
 pub mod voice_guide;

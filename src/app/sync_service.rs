@@ -103,8 +103,19 @@ pub fn engine(
     )
     .map_err(|e| e.to_string())?
     .with_handovers(startup.handovers.clone());
-    let engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
+    let mut engine = SyncEngine::new(startup.store.clone(), transport, clock, &config.kiosk.id)
         .with_catalogue(startup.catalogue_install.clone());
+    // Updates the portal offers are signed with its catalogue key: without one, none is taken.
+    if !config.catalogue.public_key.trim().is_empty() {
+        match crate::app::update_download::UpdateDownload::new(
+            &config.data_dir(),
+            &config.catalogue.public_key,
+            env!("CARGO_PKG_VERSION"),
+        ) {
+            Ok(download) => engine = engine.with_updates(std::sync::Arc::new(download)),
+            Err(e) => tracing::error!("updates from the portal are off: {e}"),
+        }
+    }
     Ok(match config.kiosk.keep_delivered_days {
         0 => engine,
         days => engine.with_retention(Duration::from_secs(u64::from(days) * 86_400)),

@@ -17,7 +17,7 @@ pub const DOWNLOADS_DIR: &str = "updates";
 const MAX_REQUEST: u64 = 4096;
 
 /// The largest bundle accepted (RAUC's own limit is set in system.conf too).
-pub const MAX_BUNDLE: u64 = 2 * 1024 * 1024 * 1024;
+pub const MAX_BUNDLE: u64 = crate::protocol::update_offer::MAX_BUNDLE;
 
 /// Where a bundle came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,8 @@ pub mod kiosk;
 #[cfg(feature = "portal")]
 pub mod portal;
 #[cfg(feature = "portal")]
+pub mod portal_update;
+#[cfg(feature = "portal")]
 pub mod portal_user;
 pub mod provision;
 pub mod receipt_sample;

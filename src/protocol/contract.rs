@@ -229,6 +229,28 @@ pub struct SignedCatalogue {
     pub signature: String,
 }
 
+/// `GET /v1/update-offer`: the software update the portal offers this kiosk's group, signed
+/// by the portal's catalogue key. `offer` is the base64 of a JSON `UpdateOffer`; the signature
+/// (ed25519, base64) is over `"xakiosk update offer v1\n"` followed by those bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedUpdateOffer {
+    pub offer: String,
+    pub signature: String,
+}
+
+/// One signed RAUC bundle offered to a group of kiosks: its version (x.y.z), size and SHA-256
+/// (hex), fetched in pieces from `GET /v1/updates/{sha256}?offset=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOffer {
+    pub version: String,
+    pub sha256: String,
+    pub size: u64,
+    /// The kiosk group it is offered to (staged roll-out: a pilot group first).
+    pub group: String,
+    pub offered_at: String,
+}
+
 /// What a catalogue bundle holds: every procedure file and, optionally, a new list of
 /// administrative units (the TSV format of `assets/admin-units/`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! The contract between a kiosk and the portal, shared by both sides: the wire types
 //! (`contract`), what a kiosk signs on each request (`request_signature`), the seal format
 //! (`sealing`), signed receipts (`receipt`), signing keys and their handovers (`signing`,
-//! `key_handover`) and signed catalogue bundles (`catalogue_bundle`). Pure: no IO, no clock.
+//! `key_handover`), signed catalogue bundles (`catalogue_bundle`) and signed update offers
+//! (`update_offer`). Pure: no IO, no clock.
 
 pub mod catalogue_bundle;
 pub mod contract;
@@ -11,3 +12,4 @@ pub mod request_signature;
 pub mod sealed_content;
 pub mod sealing;
 pub mod signing;
+pub mod update_offer;

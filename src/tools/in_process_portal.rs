@@ -6,7 +6,8 @@
 
 use crate::portal::db::{PortalDb, PortalError};
 use crate::protocol::contract::{
-    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, StatusPage, UploadProgress,
+    Acceptance, DossierUpload, Enrolled, Heartbeat, SignedCatalogue, SignedUpdateOffer, StatusPage,
+    UploadProgress,
 };
 use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
 use std::sync::Arc;
@@ -118,6 +119,18 @@ impl PortalTransport for InProcessPortal {
 
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
         self.db.heartbeat(beat, &now()).map_err(classify)
+    }
+
+    async fn update_offer(&self) -> Result<Option<SignedUpdateOffer>, SendError> {
+        self.db
+            .update_offer_for(&self.identity.kiosk_id)
+            .map_err(classify)
+    }
+
+    async fn update_piece(&self, sha256: &str, offset: u64) -> Result<Vec<u8>, SendError> {
+        self.db
+            .update_bundle_piece(&self.identity.kiosk_id, sha256, offset)
+            .map_err(classify)
     }
 
     async fn alert(

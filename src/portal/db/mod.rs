@@ -20,6 +20,7 @@ pub mod officers;
 mod schema;
 #[cfg(test)]
 mod tests;
+pub mod update_offers;
 
 /// The largest photo the portal takes (sealed bytes).
 pub const MAX_ATTACHMENT_BYTES: u64 = 32 * 1024 * 1024;

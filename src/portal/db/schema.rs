@@ -5,7 +5,7 @@ use crate::portal::db::PortalError;
 use rusqlite::Connection;
 
 /// The portal's schema, step by step (`PRAGMA user_version` counts the steps applied).
-pub(super) const MIGRATIONS: [&str; 9] = [
+pub(super) const MIGRATIONS: [&str; 10] = [
     "
 CREATE TABLE IF NOT EXISTS received (
     id          TEXT PRIMARY KEY,
@@ -180,6 +180,35 @@ CREATE TABLE enrollment_tokens (
     used_by_key TEXT,
     used_at     INTEGER
 );
+",
+    "
+-- Software updates offered to groups of kiosks (db/update_offers.rs): each bundle once, by its
+-- SHA-256, in 1 MiB pieces a kiosk fetches from any offset; offers signed by the catalogue
+-- key, per group (a pilot group first), withdrawn but never deleted; every kiosk starts in the
+-- group 'general'.
+CREATE TABLE update_bundles (
+    sha256    TEXT PRIMARY KEY,
+    size      INTEGER NOT NULL,
+    stored_at TEXT NOT NULL
+);
+CREATE TABLE update_bundle_pieces (
+    sha256 TEXT NOT NULL REFERENCES update_bundles (sha256),
+    seq    INTEGER NOT NULL,
+    bytes  BLOB NOT NULL,
+    PRIMARY KEY (sha256, seq)
+);
+CREATE TABLE update_offers (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kiosk_group  TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    sha256       TEXT NOT NULL REFERENCES update_bundles (sha256),
+    signed       TEXT NOT NULL,
+    offered_at   TEXT NOT NULL,
+    offered_by   TEXT NOT NULL,
+    withdrawn_at TEXT
+);
+CREATE INDEX update_offers_by_group ON update_offers (kiosk_group, id);
+ALTER TABLE devices ADD COLUMN update_group TEXT NOT NULL DEFAULT 'general';
 ",
 ];
 

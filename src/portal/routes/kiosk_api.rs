@@ -1,6 +1,7 @@
 //! The kiosk-facing API (`/v1/…`): enrollment with the token, then signed requests — a
 //! dossier put once (a replay answered alike), its photos appended in chunks, the decisions
-//! pulled with a cursor, the catalogue, heartbeats, ratings and alerts.
+//! pulled with a cursor, the catalogue, the update offered to the kiosk's group and its bundle
+//! in pieces, heartbeats, ratings and alerts.
 
 use crate::portal::routes::{
     PortalState, authenticate, blocking, error, now, portal_error, signed_json_put,
@@ -240,6 +241,63 @@ pub(super) async fn catalogue(
     match blocking(move || db.catalogue_since(q.since)).await {
         Ok(Some(signed)) => axum::Json(signed).into_response(),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+pub(super) async fn update_offer(
+    State(state): State<PortalState>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let kiosk = match authenticate(&state, "GET", &uri, &headers, b"").await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let db = state.db.clone();
+    match blocking(move || db.update_offer_for(&kiosk)).await {
+        Ok(Some(signed)) => axum::Json(signed).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => portal_error(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct Offset {
+    #[serde(default)]
+    offset: u64,
+}
+
+pub(super) async fn update_bundle(
+    State(state): State<PortalState>,
+    Path(sha256): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    Query(q): Query<Offset>,
+) -> Response {
+    let kiosk = match authenticate(&state, "GET", &uri, &headers, b"").await {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if crate::protocol::update_offer::check_digest(&sha256).is_err() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "not a SHA-256 in lower-case hex",
+            Vec::new(),
+        );
+    }
+    let db = state.db.clone();
+    match blocking(move || db.update_bundle_piece(&kiosk, &sha256, q.offset)).await {
+        Ok(bytes) => (
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            Bytes::from(bytes),
+        )
+            .into_response(),
+        Err(crate::portal::db::PortalError::NotFound) => error(
+            StatusCode::NOT_FOUND,
+            "no such bundle offered to this kiosk's group, or the offset is past its end",
+            Vec::new(),
+        ),
         Err(e) => portal_error(e),
     }
 }

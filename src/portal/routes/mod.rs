@@ -31,7 +31,7 @@ mod sign_in;
 use admin_page::{admin_page, audit_csv};
 use kiosk_api::{
     append_upload, catalogue, enroll, heartbeat, put_alert, put_dossier, put_rating, status,
-    upload_progress,
+    update_bundle, update_offer, upload_progress,
 };
 use kiosk_enrollment_page::{issue_token, retire_kiosk};
 use officer_page::{decide, dossier_page, officer_page};
@@ -178,6 +178,8 @@ pub fn router(state: PortalState) -> Router {
         )
         .route("/v1/status", get(status))
         .route("/v1/catalogue", get(catalogue))
+        .route("/v1/update-offer", get(update_offer))
+        .route("/v1/updates/{sha256}", get(update_bundle))
         .route("/v1/heartbeat", at_most(post(heartbeat), SMALL))
         .route(
             "/v1/dossiers/{id}/rating",

@@ -1,5 +1,5 @@
 //! The slower half of a pass: retention of delivered dossiers' content, a newer catalogue,
-//! the heartbeat with the device states (at most every `housekeeping_every`), and the
+//! the update offered (`update_pull`), the heartbeat with the device states (at most every `housekeeping_every`), and the
 //! decisions pulled back from the portal.
 
 use crate::core::dossier::DossierState;
@@ -59,6 +59,7 @@ impl<T: PortalTransport> SyncEngine<T> {
                 Err(e) => tracing::debug!("catalogue not checked: {e}"),
             }
         }
+        self.pull_update().await;
         let health = self.health.snapshot();
         let queued = self.store.call(|s| s.queue_len()).await.unwrap_or(0);
         let oldest = self

@@ -27,6 +27,7 @@ mod dossier_upload;
 mod enrollment;
 mod housekeeping;
 mod side_records;
+mod update_pull;
 
 pub use crate::sync::health_facts::HealthFacts;
 
@@ -68,6 +69,7 @@ pub struct SyncEngine<T: PortalTransport> {
     keep_delivered: Option<Duration>,
     last_housekeeping: Mutex<Option<chrono::DateTime<chrono::Utc>>>,
     catalogue: Option<Arc<dyn CatalogueSink>>,
+    updates: Option<Arc<dyn crate::sync::update_sink::UpdateSink>>,
     /// Device states reported in the heartbeat.
     health: Arc<dyn HealthFacts>,
 }
@@ -128,6 +130,7 @@ impl<T: PortalTransport> SyncEngine<T> {
             keep_delivered: None,
             last_housekeeping: Mutex::new(None),
             catalogue: None,
+            updates: None,
             health: Arc::new(HealthSnapshot::default()),
         }
     }
@@ -165,6 +168,12 @@ impl<T: PortalTransport> SyncEngine<T> {
     /// Pull newer catalogues from the portal into `sink`.
     pub fn with_catalogue(mut self, sink: Arc<dyn CatalogueSink>) -> Self {
         self.catalogue = Some(sink);
+        self
+    }
+
+    /// Fetch the updates the portal offers this kiosk's group into `sink`.
+    pub fn with_updates(mut self, sink: Arc<dyn crate::sync::update_sink::UpdateSink>) -> Self {
+        self.updates = Some(sink);
         self
     }
 

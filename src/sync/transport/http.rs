@@ -7,7 +7,7 @@
 
 use crate::protocol::contract::{
     Acceptance, DossierUpload, Enrolled, Enrollment, ErrorBody, Heartbeat, SignedCatalogue,
-    StatusPage, UploadProgress,
+    SignedUpdateOffer, StatusPage, UploadProgress,
 };
 use crate::protocol::request_signature;
 use crate::sync::transport::{KioskIdentity, PortalTransport, SendError};
@@ -477,6 +477,31 @@ impl PortalTransport for HttpTransport {
             return Ok(None);
         }
         HttpTransport::json(response).await.map(Some)
+    }
+
+    async fn update_offer(&self) -> Result<Option<SignedUpdateOffer>, SendError> {
+        let response = self.signed(Request::get("/v1/update-offer".into())).await?;
+        if response.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        HttpTransport::json(response).await.map(Some)
+    }
+
+    async fn update_piece(&self, sha256: &str, offset: u64) -> Result<Vec<u8>, SendError> {
+        crate::protocol::update_offer::check_digest(sha256)
+            .map_err(|e| SendError::Refused(e.to_string()))?;
+        let response = self
+            .signed(Request::get(format!(
+                "/v1/updates/{sha256}?offset={offset}"
+            )))
+            .await?;
+        let body = read_capped(response, crate::protocol::update_offer::MAX_FETCH_BYTES).await?;
+        if body.is_empty() {
+            return Err(SendError::retry(
+                "the portal sent an empty piece of the update",
+            ));
+        }
+        Ok(body)
     }
 
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {

@@ -10,8 +10,8 @@ pub(crate) use http::describe;
 pub use http::{ClientError, HttpTransport, MAX_ANSWER_BYTES, TransportOptions};
 
 use crate::protocol::contract::{
-    Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, StatusPage,
-    UploadProgress,
+    Acceptance, DossierUpload, Enrolled, Enrollment, Heartbeat, SignedCatalogue, SignedUpdateOffer,
+    StatusPage, UploadProgress,
 };
 use crate::protocol::signing::DeviceKey;
 use std::future::Future;
@@ -102,6 +102,23 @@ pub trait PortalTransport: Send + Sync + 'static {
         &self,
         since: u64,
     ) -> impl Future<Output = Result<Option<SignedCatalogue>, SendError>> + Send;
+    /// `GET /v1/update-offer`: the software update offered to this kiosk's group, if any.
+    /// (A transport without updates offers none.)
+    fn update_offer(
+        &self,
+    ) -> impl Future<Output = Result<Option<SignedUpdateOffer>, SendError>> + Send {
+        async { Ok(None) }
+    }
+    /// `GET /v1/updates/{sha256}?offset=`: the next piece of an offered bundle (at most
+    /// `update_offer::MAX_FETCH_BYTES`, never empty).
+    fn update_piece(
+        &self,
+        sha256: &str,
+        offset: u64,
+    ) -> impl Future<Output = Result<Vec<u8>, SendError>> + Send {
+        let _ = (sha256, offset);
+        async { Err(SendError::Refused("this portal offers no updates".into())) }
+    }
     /// `POST /v1/heartbeat`.
     fn heartbeat(&self, beat: &Heartbeat) -> impl Future<Output = Result<(), SendError>> + Send;
     /// `PUT /v1/alerts/{id}`.
@@ -174,6 +191,12 @@ impl<T: PortalTransport> PortalTransport for std::sync::Arc<T> {
     }
     async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
         (**self).heartbeat(beat).await
+    }
+    async fn update_offer(&self) -> Result<Option<SignedUpdateOffer>, SendError> {
+        (**self).update_offer().await
+    }
+    async fn update_piece(&self, sha256: &str, offset: u64) -> Result<Vec<u8>, SendError> {
+        (**self).update_piece(sha256, offset).await
     }
     async fn rating(
         &self,
