@@ -381,14 +381,20 @@ mod tests {
 
     const REQUEST_FILE_NAME: &str = update_request::REQUEST_FILE;
 
+    /// A sink over `dir` that was offered "bundle 0.18.0" and kept all of it (not finished).
+    fn fetched(dir: &Path) -> (UpdateDownload, SignedUpdateOffer, WantedBundle, Vec<u8>) {
+        let bundle = b"bundle 0.18.0".to_vec();
+        let offer = signed(&bundle, "0.18.0");
+        let s = sink(dir);
+        let wanted = s.consider(&offer).unwrap().unwrap();
+        s.append(&wanted, 0, &bundle).unwrap();
+        (s, offer, wanted, bundle)
+    }
+
     #[test]
     fn a_whole_bundle_is_handed_to_root_once_and_never_fetched_again() {
         let dir = tempfile::tempdir().unwrap();
-        let bundle = b"bundle 0.18.0".to_vec();
-        let offer = signed(&bundle, "0.18.0");
-        let s = sink(dir.path());
-        let wanted = s.consider(&offer).unwrap().unwrap();
-        s.append(&wanted, 0, &bundle).unwrap();
+        let (s, offer, wanted, bundle) = fetched(dir.path());
         let path = s.finish(&wanted).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), bundle);
         let request = UpdateRequest::read(&dir.path().join(update_request::REQUEST_FILE)).unwrap();
@@ -412,11 +418,7 @@ mod tests {
     #[test]
     fn a_crash_after_the_rename_finishes_on_the_next_pass() {
         let dir = tempfile::tempdir().unwrap();
-        let bundle = b"bundle 0.18.0".to_vec();
-        let offer = signed(&bundle, "0.18.0");
-        let s = sink(dir.path());
-        let wanted = s.consider(&offer).unwrap().unwrap();
-        s.append(&wanted, 0, &bundle).unwrap();
+        let (s, offer, wanted, _) = fetched(dir.path());
         // The power went after the rename, before the request.
         std::fs::rename(s.part(&wanted.sha256), s.dir().join("xakiosk-0.18.0.raucb")).unwrap();
         let resumed = sink(dir.path()).consider(&offer).unwrap().unwrap();

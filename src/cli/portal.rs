@@ -282,6 +282,18 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
     })
 }
 
+/// The catalogue signing key in `path` (a file with the base64 ed25519 seed).
+pub fn read_catalogue_key(path: &Path) -> Result<crate::protocol::signing::DeviceKey, String> {
+    let key = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    crate::protocol::signing::DeviceKey::from_base64(&key).map_err(|e| {
+        format!(
+            "{} is not a catalogue signing key (base64 of a 32-byte ed25519 seed): {e}",
+            path.display()
+        )
+    })
+}
+
 /// Signs the catalogue and publishes it in the portal's database.
 pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
     let PublishCatalogueArgs {
@@ -297,14 +309,7 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
     let assets = crate::app::assets::assets_dir();
     let procedures = procedures.unwrap_or_else(|| assets.join("procedures"));
     let key_path = key.unwrap_or_else(|| assets.join("dev/catalogue-development.key"));
-    let key = std::fs::read_to_string(&key_path)
-        .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-    let key = crate::protocol::signing::DeviceKey::from_base64(&key).map_err(|e| {
-        format!(
-            "{} is not a catalogue signing key (base64 of a 32-byte ed25519 seed): {e}",
-            key_path.display()
-        )
-    })?;
+    let key = read_catalogue_key(&key_path)?;
     let database = crate::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;
     let latest = database

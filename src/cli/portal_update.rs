@@ -69,18 +69,12 @@ pub fn run(args: PortalUpdateArgs) -> Result<(), String> {
             crate::protocol::update_offer::check_version(&version)
                 .map_err(|e| format!("--version: {e}"))?;
             crate::portal::db::update_offers::check_group(&group).map_err(|e| e.to_string())?;
+            // clap asks for --key unless --dev was given.
             let key_path = match (key, dev) {
                 (Some(path), _) => path,
                 (None, _) => crate::app::assets::assets_dir().join("dev/catalogue-development.key"),
             };
-            let key = std::fs::read_to_string(&key_path)
-                .map_err(|e| format!("cannot read {}: {e}", key_path.display()))?;
-            let key = crate::protocol::signing::DeviceKey::from_base64(&key).map_err(|e| {
-                format!(
-                    "{} is not a catalogue signing key (base64 of a 32-byte ed25519 seed): {e}",
-                    key_path.display()
-                )
-            })?;
+            let key = crate::cli::portal::read_catalogue_key(&key_path)?;
             let file = std::fs::File::open(&bundle)
                 .map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;
             let (sha256, size) = db
