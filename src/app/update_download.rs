@@ -308,6 +308,18 @@ impl UpdateSink for UpdateDownload {
         })?;
         Ok(bundle)
     }
+
+    fn nothing_offered(&self) -> Result<(), UpdateDownloadError> {
+        if self.state().is_some_and(|s| !s.requested) {
+            self.clear_folder()?;
+            let path = self.dir().join(STATE_FILE);
+            std::fs::remove_file(&path).map_err(io(&path))?;
+            tracing::info!(
+                "the portal withdrew the update being downloaded; its pieces are removed"
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The SHA-256 (hex) of the file at `path`, after it is on the disk.
@@ -377,6 +389,11 @@ mod tests {
         ));
         assert!(!dir.path().join(REQUEST_FILE_NAME).exists());
         assert_eq!(s.consider(&offer).unwrap().unwrap().offset, 0);
+        // Withdrawn while downloading: the pieces go, the next offer starts afresh.
+        s.append(&wanted, 0, &bundle[..5]).unwrap();
+        s.nothing_offered().unwrap();
+        assert!(!s.part(&wanted.sha256).exists());
+        assert_eq!(progress(dir.path()), None);
     }
 
     const REQUEST_FILE_NAME: &str = update_request::REQUEST_FILE;
@@ -404,9 +421,12 @@ mod tests {
         assert_eq!(request.checked_bundle(&allowed).unwrap(), path);
         assert_eq!(progress(dir.path()), Some(("0.18.0".into(), 100, true)));
         assert!(admin_line(dir.path()).unwrap().contains("0.18.0"));
-        // Root took the request (installed, refused or rolled back): not fetched again.
+        // Root took the request (installed, refused or rolled back): not fetched again, and
+        // the offer ending leaves the handed-over bundle alone.
         std::fs::remove_file(dir.path().join(update_request::REQUEST_FILE)).unwrap();
         assert_eq!(sink(dir.path()).consider(&offer).unwrap(), None);
+        s.nothing_offered().unwrap();
+        assert!(path.exists());
         // A newer offer starts over and removes the older bundle.
         let newer = signed(b"bundle 0.18.1", "0.18.1");
         let wanted = s.consider(&newer).unwrap().unwrap();

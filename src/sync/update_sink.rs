@@ -58,4 +58,8 @@ pub trait UpdateSink: Send + Sync + 'static {
     ) -> Result<u64, UpdateDownloadError>;
     /// The whole bundle is kept: checks its digest and hands it to root; where it lies.
     fn finish(&self, wanted: &WantedBundle) -> Result<PathBuf, UpdateDownloadError>;
+    /// The portal offers nothing (any more): a download begun for an offer since withdrawn is
+    /// thrown away, so it does not hold the disk. A bundle already handed to root is not
+    /// touched.
+    fn nothing_offered(&self) -> Result<(), UpdateDownloadError>;
 }

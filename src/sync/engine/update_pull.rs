@@ -28,7 +28,12 @@ impl<T: PortalTransport> SyncEngine<T> {
         let Some(sink) = &self.updates else { return };
         let offer = match self.call(self.transport.update_offer()).await {
             Ok(Some(offer)) => offer,
-            Ok(None) => return,
+            Ok(None) => {
+                if let Err(e) = blocking(sink, |s| s.nothing_offered()).await {
+                    tracing::warn!("a withdrawn update's download was not removed: {e}");
+                }
+                return;
+            }
             Err(e) => {
                 tracing::debug!("update offer not checked: {e}");
                 return;
