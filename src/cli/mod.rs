@@ -18,6 +18,23 @@ pub mod provision;
 pub mod receipt_sample;
 pub mod test_dossier;
 
+/// Who runs a portal command on the portal's machine, for the audit log: the login name
+/// (`USER`, else `LOGNAME`), else the user id (a script or a unit has neither variable).
+#[cfg(feature = "portal")]
+pub fn command_user() -> String {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| {
+            use std::os::unix::fs::MetadataExt;
+            // The owner of this process's /proc entry is its user id (no libc call needed).
+            std::fs::metadata("/proc/self")
+                .map(|m| format!("uid {}", m.uid()))
+                .unwrap_or_else(|_| "unknown".into())
+        })
+}
+
 /// A fresh salt for a PIN hash.
 pub fn random_salt() -> [u8; 16] {
     let mut salt = [0u8; 16];

@@ -55,8 +55,7 @@ pub enum PortalUpdateCmd {
 pub fn run(args: PortalUpdateArgs) -> Result<(), String> {
     let db =
         PortalDb::open(&args.db).map_err(|e| format!("cannot open {}: {e}", args.db.display()))?;
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let by = Attribution::command(&user);
+    let by = Attribution::command(&crate::cli::command_user());
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     match args.command {
         PortalUpdateCmd::Offer {

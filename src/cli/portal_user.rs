@@ -85,8 +85,7 @@ fn password(from_stdin: bool) -> Result<(String, bool), String> {
 pub fn run(args: PortalUserArgs) -> Result<(), String> {
     let db =
         PortalDb::open(&args.db).map_err(|e| format!("cannot open {}: {e}", args.db.display()))?;
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    let by = Attribution::command(&user);
+    let by = Attribution::command(&crate::cli::command_user());
     let now = chrono::Utc::now().timestamp();
     let say_password = |name: &str, password: &str, generated: bool| {
         if generated {
