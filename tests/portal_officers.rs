@@ -411,8 +411,36 @@ async fn administrators_read_and_export_the_audit_log() {
     let admin = OfficerBrowser::sign_in(&portal.base, "quan-tri", PASSWORD)
         .await
         .unwrap();
+    // An update offered to the general group is listed with the fleet's groups.
+    let (sha256, size) = portal
+        .db
+        .store_update_bundle(&b"a bundle"[..], 1 << 20, "2026-12-07T00:00:00Z")
+        .unwrap();
+    let offer = xakiosk::protocol::contract::UpdateOffer {
+        version: "0.99.1".into(),
+        sha256,
+        size,
+        group: "general".into(),
+        offered_at: "2026-12-07T00:00:00Z".into(),
+    };
+    portal
+        .db
+        .offer_update(
+            &offer,
+            &xakiosk::protocol::update_offer::sign(
+                &offer,
+                &xakiosk::protocol::signing::DeviceKey::from_seed([9; 32]),
+            ),
+            &Attribution::command("release-manager"),
+        )
+        .unwrap();
     let page = admin.page("/officer/admin").await.unwrap();
     assert!(page.contains("K-HANGBAC"), "the fleet is listed");
+    assert!(
+        page.contains("<td>0.99.1</td>") && page.contains("command:release-manager"),
+        "the offer is listed"
+    );
+    assert!(page.contains("<td>general</td>"), "each kiosk's group");
     assert!(page.contains("open_dossier") && page.contains(&ours));
     let (status, csv) = admin.get("/officer/admin/audit.csv").await;
     assert_eq!(status, 200);

@@ -64,7 +64,8 @@ impl PortalDb {
     pub fn devices(&self) -> Result<Vec<Device>, PortalError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT kiosk_id, place, enrolled_at, last_seen_at, last_heartbeat, commune FROM devices ORDER BY kiosk_id",
+            "SELECT kiosk_id, place, enrolled_at, last_seen_at, last_heartbeat, commune, update_group
+             FROM devices ORDER BY kiosk_id",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Device {
@@ -76,6 +77,7 @@ impl PortalDb {
                     .get::<_, Option<String>>(4)?
                     .and_then(|t| serde_json::from_str(&t).ok()),
                 commune: r.get(5)?,
+                update_group: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

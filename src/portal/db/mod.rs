@@ -78,6 +78,8 @@ pub struct Device {
     pub enrolled_at: String,
     pub last_seen_at: Option<String>,
     pub last_heartbeat: Option<Heartbeat>,
+    /// The group whose update offers it gets (`update_offers.rs`).
+    pub update_group: String,
 }
 
 pub struct PortalDb {

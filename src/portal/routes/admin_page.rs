@@ -1,5 +1,6 @@
 //! The administrators' page (`/officer/admin`): the fleet of kiosks with their last
-//! heartbeat, the officer accounts, and the audit log — the latest lines on the page, every
+//! heartbeat (software version and update group too), the software updates offered, the
+//! officer accounts, and the audit log — the latest lines on the page, every
 //! line as CSV (`/officer/admin/audit.csv`). Reading or exporting the log is itself logged.
 //! The CSV is written here (RFC 4180 quoting, and a leading `'` on cells a spreadsheet would
 //! run as a formula): a dozen lines, not worth a crate.
@@ -25,26 +26,29 @@ pub(super) async fn admin_page(State(state): State<PortalState>, officer: Signed
             db.officers()?,
             db.audit_log(Some(200))?,
             db.enrollment_tokens()?,
+            db.update_offers()?,
         ))
     })
     .await;
-    let (devices, officers, log, tokens) = match loaded {
+    let (devices, officers, log, tokens, offers) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return portal_error(e),
     };
     let mut html = String::from(
         "<h1>Quản trị</h1><h2>Máy dịch vụ công</h2><table><tr><th>Máy</th><th>Địa điểm</th>\
          <th>Mã xã/phường</th><th>Đăng ký lúc</th><th>Liên lạc gần nhất</th><th>Hồ sơ chờ gửi</th>\
+         <th>Phiên bản phần mềm</th><th>Nhóm cập nhật</th>\
          <th>Phiên bản danh mục</th><th>Máy in</th><th>Đầu đọc thẻ</th><th>Cửa tủ</th><th></th></tr>",
     );
     let csrf = escape(&officer.session.csrf);
     for d in devices {
-        let (queued, catalogue, printer, reader, door) = d
+        let (queued, software, catalogue, printer, reader, door) = d
             .last_heartbeat
             .as_ref()
             .map(|h| {
                 (
                     h.queued.to_string(),
+                    h.app_version.clone(),
                     h.catalogue_version.to_string(),
                     h.printer.clone(),
                     h.reader.clone(),
@@ -60,6 +64,8 @@ pub(super) async fn admin_page(State(state): State<PortalState>, officer: Signed
             &d.enrolled_at,
             d.last_seen_at.as_deref().unwrap_or("—"),
             &queued,
+            &software,
+            &d.update_group,
             &catalogue,
             &printer,
             &reader,
@@ -97,6 +103,26 @@ pub(super) async fn admin_page(State(state): State<PortalState>, officer: Signed
             } else {
                 "chưa"
             }
+        ));
+    }
+    html.push_str(
+        "</table><h2>Bản cập nhật phần mềm</h2><p>Phát hành cho một nhóm máy, rút lại, xếp máy \
+         vào nhóm: <code>xakiosk portal-update</code> trên máy chủ cổng. Máy chỉ tải bản mới hơn \
+         bản đang chạy, có chữ ký của cổng; hệ thống của máy kiểm tra chữ ký của bản cập nhật \
+         trước khi cài.</p>\
+         <table><tr><th>Nhóm</th><th>Phiên bản</th><th>Dung lượng</th><th>Phát hành lúc</th>\
+         <th>Người phát hành</th><th>Tình trạng</th></tr>",
+    );
+    for o in offers {
+        let withdrawn = o.withdrawn_at.map(|at| format!("đã rút lại {at}"));
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{} MB</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.group),
+            escape(&o.version),
+            o.size.div_ceil(1_000_000),
+            escape(&o.offered_at),
+            escape(&o.offered_by),
+            escape(withdrawn.as_deref().unwrap_or("đang phát hành")),
         ));
     }
     html.push_str(
