@@ -12,7 +12,7 @@ use crate::appliance::update_request::{self, DOWNLOADS_DIR, Origin, UpdateReques
 use crate::protocol::contract::SignedUpdateOffer;
 use crate::sync::update_sink::{UpdateDownloadError, UpdateSink, WantedBundle};
 use sha2::{Digest, Sha256};
-use std::io::{Read, Seek, Write};
+use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// Room kept free for dossiers beyond the update's own size.
@@ -115,7 +115,7 @@ impl UpdateDownload {
     }
 
     fn part(&self, sha256: &str) -> PathBuf {
-        self.dir().join(format!("{sha256}.part"))
+        part_file(&self.dir(), sha256)
     }
 
     /// Where a whole bundle waits for root.
@@ -153,6 +153,11 @@ impl UpdateDownload {
     }
 }
 
+/// Where the pieces of bundle `sha256` grow in the downloads folder `downloads`.
+fn part_file(downloads: &Path, sha256: &str) -> PathBuf {
+    downloads.join(format!("{sha256}.part"))
+}
+
 /// The download state recorded in `data_dir` (the admin screen reads it too).
 pub fn read_state(data_dir: &Path) -> Option<DownloadState> {
     let path = data_dir.join(DOWNLOADS_DIR).join(STATE_FILE);
@@ -164,9 +169,7 @@ pub fn read_state(data_dir: &Path) -> Option<DownloadState> {
 /// downloaded, or `None` when there is nothing in progress.
 pub fn progress(data_dir: &Path) -> Option<(String, u8, bool)> {
     let state = read_state(data_dir)?;
-    let part = data_dir
-        .join(DOWNLOADS_DIR)
-        .join(format!("{}.part", state.sha256));
+    let part = part_file(&data_dir.join(DOWNLOADS_DIR), &state.sha256);
     let have = std::fs::metadata(part).map(|m| m.len()).unwrap_or(0);
     let percent = if state.requested {
         100
@@ -198,15 +201,13 @@ impl UpdateSink for UpdateDownload {
         if version <= self.running {
             return Ok(None);
         }
-        let state = self.state();
-        if state
-            .as_ref()
-            .is_some_and(|s| s.sha256 == offer.sha256 && s.requested)
-        {
+        // What is recorded of this very offer, if anything (another offer's state is replaced).
+        let same_offer = self.state().filter(|s| s.sha256 == offer.sha256);
+        if same_offer.as_ref().is_some_and(|s| s.requested) {
             return Ok(None);
         }
+        let same = same_offer.is_some();
         let dir = self.dir();
-        let same = state.as_ref().is_some_and(|s| s.sha256 == offer.sha256);
         let part = self.part(&offer.sha256);
         let whole = same
             && std::fs::metadata(self.bundle(&offer.version)).is_ok_and(|m| m.len() == offer.size);
@@ -260,18 +261,27 @@ impl UpdateSink for UpdateDownload {
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&part).map_err(io(&part))?;
         let len = file.metadata().map_err(io(&part))?.len();
-        if len != offset || offset + bytes.len() as u64 > wanted.size {
+        let end = offset + bytes.len() as u64;
+        let wrong = if len != offset {
+            Some(format!("holds {len} bytes, the piece starts at {offset}"))
+        } else if end > wanted.size {
+            Some(format!(
+                "the piece would end at byte {end}, past the offered {} bytes",
+                wanted.size
+            ))
+        } else {
+            None
+        };
+        if let Some(wrong) = wrong {
             return Err(UpdateDownloadError::Io {
                 path: part,
-                source: std::io::Error::other(format!(
-                    "holds {len} bytes, the piece starts at {offset}"
-                )),
+                source: std::io::Error::other(wrong),
             });
         }
         file.seek(std::io::SeekFrom::Start(offset))
             .and_then(|_| file.write_all(bytes))
             .map_err(io(&part))?;
-        Ok(offset + bytes.len() as u64)
+        Ok(end)
     }
 
     fn finish(&self, wanted: &WantedBundle) -> Result<PathBuf, UpdateDownloadError> {
@@ -327,14 +337,7 @@ fn sha256_of(path: &Path) -> Result<String, UpdateDownloadError> {
     let mut file = std::fs::File::open(path).map_err(io(path))?;
     file.sync_all().map_err(io(path))?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1024 * 1024];
-    loop {
-        let n = file.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
+    std::io::copy(&mut file, &mut hasher).map_err(io(path))?;
     Ok(hex::encode(hasher.finalize()))
 }
 

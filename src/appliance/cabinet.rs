@@ -1,7 +1,7 @@
 //! Runs the kiosk cabinet on the tokio runtime: samples the GPIO inputs when the pins say one
-//! changed (edge events; polled only while a change settles, or always on a backend that cannot
-//! tell), debounces them into events, stores help requests and door events as alerts for the portal (durable, so one raised
-//! offline is reported later), keeps the health facts and the status light in step, and powers
+//! changed (edge events; polled only while a change settles, or always on a backend that
+//! cannot tell), debounces them into events, stores help requests and door events as alerts
+//! for the portal (durable, so one raised offline is reported later), keeps the health facts and the status light in step, and powers
 //! the printer. The UI hears of events through a callback; this must not decide what the screen
 //! shows, and it never blocks the UI thread.
 

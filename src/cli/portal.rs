@@ -282,6 +282,11 @@ pub fn serve(args: PortalArgs) -> Result<(), String> {
     })
 }
 
+/// The published development catalogue signing key (development portals only).
+pub fn development_catalogue_key_file() -> PathBuf {
+    crate::app::assets::assets_dir().join("dev/catalogue-development.key")
+}
+
 /// The catalogue signing key in `path` (a file with the base64 ed25519 seed).
 pub fn read_catalogue_key(path: &Path) -> Result<crate::protocol::signing::DeviceKey, String> {
     let key = std::fs::read_to_string(path)
@@ -308,7 +313,7 @@ pub fn publish_catalogue(args: PublishCatalogueArgs) -> Result<(), String> {
     let db = db.as_path();
     let assets = crate::app::assets::assets_dir();
     let procedures = procedures.unwrap_or_else(|| assets.join("procedures"));
-    let key_path = key.unwrap_or_else(|| assets.join("dev/catalogue-development.key"));
+    let key_path = key.unwrap_or_else(development_catalogue_key_file);
     let key = read_catalogue_key(&key_path)?;
     let database = crate::portal::PortalDb::open(db)
         .map_err(|e| format!("cannot open {}: {e}", db.display()))?;

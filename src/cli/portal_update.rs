@@ -63,16 +63,13 @@ pub fn run(args: PortalUpdateArgs) -> Result<(), String> {
             version,
             group,
             key,
-            dev,
+            dev: _,
         } => {
             crate::protocol::update_offer::check_version(&version)
                 .map_err(|e| format!("--version: {e}"))?;
             crate::portal::db::update_offers::check_group(&group).map_err(|e| e.to_string())?;
             // clap asks for --key unless --dev was given.
-            let key_path = match (key, dev) {
-                (Some(path), _) => path,
-                (None, _) => crate::app::assets::assets_dir().join("dev/catalogue-development.key"),
-            };
+            let key_path = key.unwrap_or_else(crate::cli::portal::development_catalogue_key_file);
             let key = crate::cli::portal::read_catalogue_key(&key_path)?;
             let file = std::fs::File::open(&bundle)
                 .map_err(|e| format!("cannot read {}: {e}", bundle.display()))?;

@@ -64,34 +64,26 @@ impl PortalDb {
         )?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
-        let mut piece = vec![0u8; PIECE_BYTES];
+        let mut piece = Vec::with_capacity(PIECE_BYTES);
         for seq in 0i64.. {
-            let mut filled = 0;
-            while filled < PIECE_BYTES {
-                match bundle.read(&mut piece[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        return Err(PortalError::BadUpload(format!(
-                            "cannot read the bundle: {e}"
-                        )));
-                    }
-                }
-            }
-            if filled == 0 {
+            piece.clear();
+            (&mut bundle)
+                .take(PIECE_BYTES as u64)
+                .read_to_end(&mut piece)
+                .map_err(|e| PortalError::BadUpload(format!("cannot read the bundle: {e}")))?;
+            if piece.is_empty() {
                 break;
             }
-            size += filled as u64;
+            size += piece.len() as u64;
             if size > max {
                 return Err(PortalError::BadUpload(format!(
                     "the bundle is larger than {max} bytes"
                 )));
             }
-            hasher.update(&piece[..filled]);
+            hasher.update(&piece);
             tx.execute(
                 "INSERT INTO update_bundle_pieces (sha256, seq, bytes) VALUES (?1, ?2, ?3)",
-                params![provisional, seq, &piece[..filled]],
+                params![provisional, seq, &piece],
             )?;
         }
         if size == 0 {

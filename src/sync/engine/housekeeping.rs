@@ -1,6 +1,6 @@
 //! The slower half of a pass: retention of delivered dossiers' content, a newer catalogue,
-//! the update offered (`update_pull`), the heartbeat with the device states (at most every `housekeeping_every`), and the
-//! decisions pulled back from the portal.
+//! the update offered (`update_pull`), the heartbeat with the device states (at most every
+//! `housekeeping_every`), and the decisions pulled back from the portal.
 
 use crate::core::dossier::DossierState;
 use crate::protocol::contract::Heartbeat;
