@@ -162,6 +162,10 @@ enum Cmd {
     /// Chip ID card tools for technicians: read a card, list readers, serve a virtual card
     #[command(subcommand)]
     Card(xakiosk::cli::card::CardCmd),
+    /// Check the cabinet's wiring through the configured pins: watch the inputs, switch an
+    /// output (stop the kiosk first)
+    #[command(subcommand)]
+    Gpio(xakiosk::cli::gpio::GpioCmd),
     /// Take one frame with the configured camera and save it (checking a camera in place):
     /// prints its size, the camera, and any QR code it shows
     Camera {
@@ -265,6 +269,7 @@ fn main() -> ExitCode {
         Some(Cmd::ReceiptSample { out, print }) => cli::kiosk::receipt_sample(&layers, &out, print),
         Some(Cmd::TestDossier) => cli::kiosk::test_dossier(&layers),
         Some(Cmd::Card(command)) => cli::card::run(command),
+        Some(Cmd::Gpio(command)) => cli::gpio::run(&layers, command),
         Some(Cmd::Camera { out, still }) => cli::kiosk::camera(&layers, &out, still),
         Some(Cmd::Qr { files }) => cli::kiosk::qr(&files),
         Some(Cmd::MigrateDataLayout { root }) => cli::kiosk::migrate_data_layout(&root),

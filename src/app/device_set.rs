@@ -63,7 +63,7 @@ impl DeviceSet {
         whole: &crate::config::Config,
         clock: Arc<dyn Clock>,
     ) -> Result<DeviceSet, DeviceError> {
-        let (config, printer, pins) = (&whole.devices, &whole.printer, &whole.gpio);
+        let (config, printer) = (&whole.devices, &whole.printer);
         let card_reader: Arc<Mutex<dyn CardReader>> = match config.card_reader.as_str() {
             "sim" => Arc::new(Mutex::new(SimCardReader::new())),
             "pcsc" => Arc::new(Mutex::new(
@@ -86,24 +86,7 @@ impl DeviceSet {
             ))),
             other => return Err(unsupported("camera", other)),
         };
-        let gpio: Arc<Mutex<dyn Gpio>> = match config.gpio.as_str() {
-            "sim" => Arc::new(Mutex::new(SimGpio::simulated(*pins)?)),
-            // Stands in for pins that could not be opened (see `for_kiosk`).
-            "none" => Arc::new(Mutex::new(SimGpio::simulated(
-                crate::devices::gpio::PinMap::none(),
-            )?)),
-            "cdev" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
-                crate::devices::gpio::cdev::CdevPins::open(std::path::Path::new(
-                    &config.gpio_chip,
-                ))?,
-                *pins,
-            )?)),
-            "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
-                crate::devices::gpio::raspberry_pi::RppalPins::open()?,
-                *pins,
-            )?)),
-            other => return Err(unsupported("gpio", other)),
-        };
+        let gpio = DeviceSet::open_gpio(whole)?;
         let backlight: Arc<Mutex<dyn crate::devices::backlight::Backlight>> =
             match config.backlight.as_str() {
                 "sim" => Arc::new(Mutex::new(
@@ -121,6 +104,30 @@ impl DeviceSet {
             camera,
             gpio,
             backlight,
+        })
+    }
+
+    /// The cabinet's pins alone, as configured (`[devices] gpio`, `gpio_chip`, `[gpio]`): for
+    /// the kiosk, and for `xakiosk gpio` checking the wiring without the other devices.
+    pub fn open_gpio(whole: &crate::config::Config) -> Result<Arc<Mutex<dyn Gpio>>, DeviceError> {
+        let (config, pins) = (&whole.devices, &whole.gpio);
+        Ok(match config.gpio.as_str() {
+            "sim" => Arc::new(Mutex::new(SimGpio::simulated(*pins)?)),
+            // Stands in for pins that could not be opened (see `for_kiosk`).
+            "none" => Arc::new(Mutex::new(SimGpio::simulated(
+                crate::devices::gpio::PinMap::none(),
+            )?)),
+            "cdev" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
+                crate::devices::gpio::cdev::CdevPins::open(std::path::Path::new(
+                    &config.gpio_chip,
+                ))?,
+                *pins,
+            )?)),
+            "rppal" => Arc::new(Mutex::new(crate::devices::gpio::MappedGpio::new(
+                crate::devices::gpio::raspberry_pi::RppalPins::open()?,
+                *pins,
+            )?)),
+            other => return Err(unsupported("gpio", other)),
         })
     }
 

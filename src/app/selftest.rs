@@ -76,12 +76,17 @@ pub fn run(layers: &crate::config::layers::LayerPaths, print_test_page: bool) ->
         },
     });
     let clock = std::sync::Arc::new(crate::devices::clock::SystemClock::new());
-    match DeviceSet::from_config(&config, clock) {
-        Ok(devices) => {
+    // As the kiosk opens them: pins or a backlight that cannot be opened do not hide the
+    // other devices' checks (the pins' own check says what is wrong with them).
+    match DeviceSet::for_kiosk(&config, clock) {
+        Ok((devices, missing)) => {
             checks.push(reader(&config, &devices));
             checks.push(printer(&config, &devices, print_test_page));
             checks.push(camera(&devices));
             checks.push(gpio(&devices));
+            for e in missing.iter().filter(|e| e.device() == "backlight") {
+                checks.push(fail("backlight", e.to_string()));
+            }
         }
         Err(e) => checks.push(fail("devices", e.to_string())),
     }

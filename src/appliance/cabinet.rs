@@ -1,16 +1,16 @@
-//! Runs the kiosk cabinet on the tokio runtime: samples the GPIO inputs when the pins say one
-//! changed (edge events; polled only while a change settles, or always on a backend that
-//! cannot tell), debounces them into events, stores help requests and door events as alerts
-//! for the portal (durable, so one raised offline is reported later), keeps the health facts and the status light in step, and powers
-//! the printer. The UI hears of events through a callback; this must not decide what the screen
+//! Runs the kiosk cabinet on the tokio runtime: hears the debounced GPIO input events
+//! (`gpio::input_watch`: edge events, polled only where the pins cannot tell), stores help
+//! requests and door events as alerts for the portal (durable, so one raised offline is
+//! reported later), keeps the health facts and the status light in step, and powers the
+//! printer. The UI hears of events through a callback; this must not decide what the screen
 //! shows, and it never blocks the UI thread.
 
 use crate::appliance::health::Health;
 use crate::devices::DeviceError;
 use crate::devices::clock::Clock;
-use crate::devices::gpio::edge_wait::EdgeWait;
-use crate::devices::gpio::events::{CabinetEvent, Debouncer};
-use crate::devices::gpio::{Gpio, Input, Output};
+use crate::devices::gpio::events::CabinetEvent;
+use crate::devices::gpio::input_watch::{InputWatch, Sampled};
+use crate::devices::gpio::{Gpio, Output};
 use crate::store::{AlertKind, StoreHandle};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,8 +63,8 @@ impl Cabinet {
             store,
             clock,
             sync_waker: None,
-            poll_every: Duration::from_millis(20),
-            debounce: Duration::from_millis(60),
+            poll_every: crate::devices::gpio::input_watch::POLL_EVERY,
+            debounce: crate::devices::gpio::input_watch::DEBOUNCE,
             light_failing: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -87,82 +87,27 @@ impl Cabinet {
             self.health.count_error("gpio");
         }
         self.refresh_light();
-        let mut edges = self.edge_wait();
-        let start = tokio::time::Instant::now();
-        let mut sampler = Sampler {
-            debouncer: Debouncer::new(self.debounce),
-            failing: false,
-        };
-        let mut tick = tokio::time::interval(self.poll_every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut watch = InputWatch::new(self.gpio.clone(), self.debounce, self.poll_every);
         tokio::pin!(shutdown);
         // The levels at start (a door already open is reported once it has held).
-        let mut events = self.sample(&mut sampler, start.elapsed());
+        let mut sampled = watch.sample();
         loop {
-            for event in events.drain(..) {
+            if sampled.newly_failing {
+                self.health.count_error("gpio");
+            }
+            for event in sampled.events.drain(..) {
                 self.record(event).await;
                 on_event(event);
             }
-            let polling = edges.is_none() || sampler.debouncer.settling() || sampler.failing;
             tokio::select! {
                 _ = &mut shutdown => return,
-                _ = self.health.changed() => self.refresh_light(),
-                changed = async { edges.as_ref()?.changed().await.ok() }, if edges.is_some() => {
-                    if changed.is_none() {
-                        tracing::error!("cannot wait for the cabinet inputs; sampling them instead");
-                        self.health.count_error("gpio");
-                        edges = None;
-                        continue;
-                    }
-                    if let Err(e) = lock(&self.gpio).clear_edges() {
-                        tracing::warn!("cannot take the cabinet's edge events: {e}");
-                    }
-                    events = self.sample(&mut sampler, start.elapsed());
+                _ = self.health.changed() => {
+                    self.refresh_light();
+                    sampled = Sampled::default();
                 }
-                _ = tick.tick(), if polling => events = self.sample(&mut sampler, start.elapsed()),
+                next = watch.next() => sampled = next,
             }
         }
-    }
-
-    /// The pins' change notices, registered with the runtime; `None`: poll (a backend without
-    /// edge events, such as rppal, or one whose notices cannot be watched).
-    fn edge_wait(&self) -> Option<EdgeWait> {
-        let fds = match lock(&self.gpio).edge_signals() {
-            Ok(fds) => fds,
-            Err(e) => {
-                tracing::warn!("cabinet inputs without edge events ({e}); sampling them instead");
-                return None;
-            }
-        };
-        EdgeWait::new(fds).unwrap_or_else(|e| {
-            tracing::warn!("cannot watch the cabinet inputs ({e}); sampling them instead");
-            None
-        })
-    }
-
-    /// Reads every input once; the events whose level has now held.
-    fn sample(&self, sampler: &mut Sampler, now: Duration) -> Vec<CabinetEvent> {
-        let mut events = Vec::new();
-        let mut failed = None;
-        {
-            let mut gpio = lock(&self.gpio);
-            for input in Input::ALL {
-                match gpio.read(input) {
-                    Ok(active) => events.extend(sampler.debouncer.sample(input, active, now)),
-                    Err(e) => failed = Some(e),
-                }
-            }
-        }
-        match failed {
-            Some(e) if !sampler.failing => {
-                tracing::error!("cannot read the cabinet inputs: {e}");
-                self.health.count_error("gpio");
-                sampler.failing = true;
-            }
-            Some(_) => {}
-            None => sampler.failing = false,
-        }
-        events
     }
 
     fn refresh_light(&self) {
@@ -206,12 +151,6 @@ impl Cabinet {
             .await;
         }
     }
-}
-
-/// The debounced inputs and whether reading them failed last time (said once per streak).
-struct Sampler {
-    debouncer: Debouncer,
-    failing: bool,
 }
 
 /// Stores an alert for the portal and wakes the sync engine (the help button on the cabinet

@@ -7,6 +7,7 @@ pub mod card;
 pub mod card_trust;
 #[cfg(feature = "dev-tools")]
 pub mod dev;
+pub mod gpio;
 pub mod kiosk;
 #[cfg(feature = "portal")]
 pub mod portal;

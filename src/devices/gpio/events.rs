@@ -16,6 +16,17 @@ pub enum CabinetEvent {
 }
 
 impl CabinetEvent {
+    /// The event's name in technicians' output (`xakiosk gpio watch`).
+    pub fn name(self) -> &'static str {
+        match self {
+            CabinetEvent::PersonArrived => "person_arrived",
+            CabinetEvent::PersonLeft => "person_left",
+            CabinetEvent::HelpPressed => "help_pressed",
+            CabinetEvent::DoorOpened => "door_opened",
+            CabinetEvent::DoorClosed => "door_closed",
+        }
+    }
+
     fn of(input: Input, active: bool) -> Option<CabinetEvent> {
         match (input, active) {
             (Input::Presence, true) => Some(CabinetEvent::PersonArrived),

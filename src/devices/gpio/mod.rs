@@ -10,6 +10,7 @@
 pub mod cdev;
 pub mod edge_wait;
 pub mod events;
+pub mod input_watch;
 pub mod raspberry_pi;
 
 use crate::devices::DeviceError;
