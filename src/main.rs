@@ -41,8 +41,9 @@ enum Cmd {
         /// Fewer repetitions, smaller queues
         #[arg(long)]
         quick: bool,
-        /// Only one part: "ui" (start-up, memory, rendering, submit), "identity" (chip card, QR) or "sync"
-        #[arg(long, value_parser = ["ui", "identity", "sync"])]
+        /// Only one part: "ui" (start-up, memory, rendering, submit), "store" (submit alone),
+        /// "identity" (chip card, QR) or "sync"
+        #[arg(long, value_parser = ["ui", "store", "identity", "sync"])]
         only: Option<String>,
     },
     /// Check procedure files and print what would be skipped

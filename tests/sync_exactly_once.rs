@@ -470,6 +470,57 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
     );
 }
 
+/// Kiosks that start together (power back after a cut) spread their heartbeats, catalogue
+/// and update checks over the housekeeping period instead of all making them on their first
+/// pass; the dossiers themselves still go at once.
+#[tokio::test(flavor = "current_thread")]
+async fn after_a_start_the_first_heartbeat_waits_for_its_random_point_in_the_period() {
+    let (store, _ids, _dir) = kiosk_with(1).await;
+    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
+    let transport = InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1));
+    let clock = Arc::new(xakiosk::devices::clock::SimClock::new(chrono::Utc::now()));
+    let engine = SyncEngine::new(store.clone(), transport, clock.clone(), "KIOSK-TEST")
+        .with_housekeeping_every(Duration::from_secs(300))
+        .with_random(|| 0.5);
+    engine.spread_first_housekeeping();
+    let beats = || {
+        portal
+            .devices()
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.last_heartbeat.is_some())
+            .count()
+    };
+    let pass = engine.pass().await.unwrap();
+    assert_eq!(
+        pass.accepted, 1,
+        "the queued dossier goes on the first pass"
+    );
+    assert_eq!(beats(), 0, "no heartbeat on the first pass");
+    clock.advance(Duration::from_secs(149));
+    engine.pass().await.unwrap();
+    assert_eq!(beats(), 0, "none before half the period (the drawn point)");
+    clock.advance(Duration::from_secs(1));
+    engine.pass().await.unwrap();
+    assert_eq!(beats(), 1, "the heartbeat at its point of the period");
+    // Then every period, as before.
+    clock.advance(Duration::from_secs(299));
+    engine.pass().await.unwrap();
+    let first = portal.devices().unwrap()[0]
+        .last_heartbeat
+        .clone()
+        .unwrap()
+        .at;
+    clock.advance(Duration::from_secs(1));
+    engine.pass().await.unwrap();
+    let second = portal.devices().unwrap()[0]
+        .last_heartbeat
+        .clone()
+        .unwrap()
+        .at;
+    assert_ne!(first, second, "the next heartbeat a period later");
+}
+
 /// Runs the engine until the portal is reachable and nothing waits, then stops it.
 async fn run_until_drained<T: PortalTransport>(engine: SyncEngine<T>) {
     let mut status = engine.status();

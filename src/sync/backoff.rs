@@ -1,8 +1,9 @@
 //! When to call the portal again: for a failed dossier, exponential backoff with full jitter
 //! (a random delay between zero and `base · 2^attempt`, capped), never earlier than the
 //! portal's Retry-After; when nothing is due, an idle poll spread ±50 %; after a start, a
-//! random part of the idle poll — so thousands of kiosks that lost the network or the power
-//! together do not call the portal in the same second. Pure: random numbers are passed in.
+//! random part of the idle poll, and the first housekeeping at a random point of its period —
+//! so thousands of kiosks that lost the network or the power together do not call the portal
+//! in the same second. Pure: random numbers are passed in.
 
 use std::time::Duration;
 
@@ -46,9 +47,29 @@ pub fn start_delay(idle_poll: Duration, unit: f64) -> Duration {
     idle_poll.mul_f64(unit.clamp(0.0, 1.0))
 }
 
+/// How long after a start the first housekeeping (catalogue, update offer, heartbeat) is
+/// due: a random part of its period, so kiosks that start together keep these calls as spread
+/// as in normal running instead of all making them on their first pass.
+pub fn housekeeping_phase(every: Duration, unit: f64) -> Duration {
+    every.mul_f64(unit.clamp(0.0, 1.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_housekeeping_comes_anywhere_in_its_period() {
+        let every = Duration::from_secs(300);
+        assert_eq!(housekeeping_phase(every, 0.0), Duration::ZERO);
+        assert_eq!(housekeeping_phase(every, 0.5), Duration::from_secs(150));
+        assert!(housekeeping_phase(every, 0.999_999) < every);
+        assert_eq!(
+            housekeeping_phase(every, 7.0),
+            every,
+            "out-of-range units are clamped"
+        );
+    }
 
     #[test]
     fn delays_grow_exponentially_within_the_cap() {

@@ -206,12 +206,29 @@ impl<T: PortalTransport> SyncEngine<T> {
         self.status.subscribe()
     }
 
+    /// After a start, puts the first housekeeping (catalogue, update offer, heartbeat) at a
+    /// random point of its period rather than on the first pass, so kiosks that start
+    /// together do not all make these calls at once (`run` does this; tests driving passes
+    /// one by one call it themselves). Nothing changes once a housekeeping has run.
+    pub fn spread_first_housekeeping(&self) {
+        let every = self.housekeeping_every;
+        let phase = crate::sync::backoff::housekeeping_phase(every, (self.random)());
+        let due_in = chrono::Duration::from_std(phase).unwrap_or_default();
+        let every = chrono::Duration::from_std(every).unwrap_or_default();
+        let now = self.clock.now();
+        self.last_housekeeping
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(now + due_in - every);
+    }
+
     /// Runs until `shutdown` completes.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         tokio::pin!(shutdown);
         // (Dossiers a restart left "sending" are queued again by the first pass.)
         // Kiosks that lose the power together start together: spread their first calls.
         self.publish(false, None).await;
+        self.spread_first_housekeeping();
         let spread = crate::sync::backoff::start_delay(self.idle_poll, (self.random)());
         tokio::select! {
             _ = &mut shutdown => return,
