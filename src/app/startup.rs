@@ -240,6 +240,10 @@ impl Startup {
                 .unwrap_or_default(),
         );
         let store = StoreHandle::spawn(store);
+        // The first resident's seals, prepared while the screen comes up.
+        store.send(|s| {
+            s.prepare_seals();
+        });
         let rotated = store.clone();
         catalogue_install.set_on_sealing_key(move |key| {
             let Ok(sealer) = crate::protocol::sealing::Sealer::from_base64(key) else {

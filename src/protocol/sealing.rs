@@ -91,21 +91,57 @@ impl Sealer {
 
     /// Seals `plaintext`, bound to `context` (the dossier id and what the item is).
     pub fn seal(&self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.prepare()?.seal(plaintext, context)
+    }
+
+    /// The costly half of sealing one item, done ahead (while the kiosk is idle): a fresh
+    /// ephemeral key, its Diffie-Hellman with the portal's key and HPKE's key schedule. The
+    /// result seals exactly one item (`PreparedSeal::seal` consumes it), with the same bytes
+    /// as `seal` would make.
+    pub fn prepare(&self) -> Result<PreparedSeal, SealError> {
         let mut rng = rand_core::TryRngCore::unwrap_err(rand_core::OsRng);
-        let (encapped, ciphertext) =
-            hpke::single_shot_seal::<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256, _>(
-                &OpModeS::Base,
-                &self.public,
-                INFO,
-                plaintext,
-                context,
-                &mut rng,
-            )
+        let (encapped, context) = hpke::setup_sender::<
+            ChaCha20Poly1305,
+            HkdfSha256,
+            X25519HkdfSha256,
+            _,
+        >(&OpModeS::Base, &self.public, INFO, &mut rng)
+        .map_err(|_| SealError::Seal)?;
+        let mut encapped_bytes = [0u8; ENCAPPED_LEN];
+        encapped_bytes.copy_from_slice(&encapped.to_bytes());
+        Ok(PreparedSeal {
+            key_id: key_id_of(&self.public.to_bytes()),
+            encapped: encapped_bytes,
+            context,
+        })
+    }
+}
+
+/// One item's sealing, prepared (`Sealer::prepare`): the encapsulated key and the sender's
+/// HPKE context, for the key `key_id`. Used once, then gone.
+pub struct PreparedSeal {
+    key_id: [u8; KEY_ID_LEN],
+    encapped: [u8; ENCAPPED_LEN],
+    context: hpke::aead::AeadCtxS<ChaCha20Poly1305, HkdfSha256, X25519HkdfSha256>,
+}
+
+impl PreparedSeal {
+    /// Whether this was prepared for the key `sealer` seals to (a new portal key after a
+    /// catalogue update makes older preparations useless).
+    pub fn is_for(&self, sealer: &Sealer) -> bool {
+        self.key_id == key_id_of(&sealer.public.to_bytes())
+    }
+
+    /// Seals `plaintext`, bound to `context` (the dossier id and what the item is).
+    pub fn seal(mut self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, SealError> {
+        let ciphertext = self
+            .context
+            .seal(plaintext, context)
             .map_err(|_| SealError::Seal)?;
         let mut out = Vec::with_capacity(1 + KEY_ID_LEN + ENCAPPED_LEN + ciphertext.len());
         out.push(VERSION);
-        out.extend_from_slice(&key_id_of(&self.public.to_bytes()));
-        out.extend_from_slice(&encapped.to_bytes());
+        out.extend_from_slice(&self.key_id);
+        out.extend_from_slice(&self.encapped);
         out.extend_from_slice(&ciphertext);
         Ok(out)
     }
@@ -269,6 +305,30 @@ mod tests {
                 .open(&sealed, b"ctx")
                 .unwrap(),
             b"xin chao"
+        );
+    }
+
+    #[test]
+    fn a_seal_prepared_ahead_opens_like_any_and_knows_its_key() {
+        let (private, public) = Opener::generate();
+        let sealer = Sealer::from_base64(&public).unwrap();
+        let prepared = [sealer.prepare().unwrap(), sealer.prepare().unwrap()];
+        let (_, other) = Opener::generate();
+        assert!(prepared[0].is_for(&sealer));
+        assert!(!prepared[0].is_for(&Sealer::from_base64(&other).unwrap()));
+        let opener = Opener::from_base64(&private).unwrap();
+        let sealed: Vec<Vec<u8>> = prepared
+            .into_iter()
+            .map(|p| p.seal(b"Tran Thi Mai", b"d/answers").unwrap())
+            .collect();
+        for item in &sealed {
+            assert_eq!(opener.open(item, b"d/answers").unwrap(), b"Tran Thi Mai");
+            assert_eq!(opener.open(item, b"e/answers"), Err(SealError::Open));
+        }
+        assert_ne!(
+            sealed[0][9..41],
+            sealed[1][9..41],
+            "each its own ephemeral key"
         );
     }
 

@@ -6,7 +6,7 @@ use crate::core::dossier::{DossierDraft, DossierEvent, DossierState};
 use crate::core::dossier_code::DossierCode;
 use crate::core::stored_dossier::{DossierSummary, StatusEvent, StoredAttachment};
 use crate::protocol::sealed_content::{SealedContent, seal_context};
-use crate::protocol::sealing::Sealer;
+use crate::protocol::sealing::{PreparedSeal, Sealer};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -33,6 +33,8 @@ pub struct Store {
     /// Seals answers and photos to the portal's key before they are written; none on a kiosk
     /// that is not set up (it takes no dossier).
     sealer: Option<Sealer>,
+    /// Seals prepared while idle for the next dossiers (`prepare_seals`), all for `sealer`.
+    prepared_seals: Vec<PreparedSeal>,
     /// Signs each dossier's receipt with the device key (kiosk id beside it), when set.
     pub(super) signer: Option<(crate::protocol::signing::DeviceKey, String)>,
 }
@@ -160,8 +162,51 @@ impl Store {
         Ok(Store {
             conn,
             sealer,
+            prepared_seals: Vec::new(),
             signer: None,
         })
+    }
+
+    /// How many seals `prepare_seals` keeps ready: a dossier's answers and its photos.
+    pub const SEAL_STOCK: usize = 12;
+
+    /// Prepares seals for the next dossiers while the kiosk is idle (after a start, after a
+    /// submit), so that a resident's submit does only the cheap half of sealing
+    /// (`Sealer::prepare`). Returns how many are ready; none on a kiosk that is not set up.
+    pub fn prepare_seals(&mut self) -> usize {
+        let Some(sealer) = self.sealer.as_ref() else {
+            return 0;
+        };
+        self.prepared_seals.retain(|p| p.is_for(sealer));
+        while self.prepared_seals.len() < Store::SEAL_STOCK {
+            match sealer.prepare() {
+                Ok(p) => self.prepared_seals.push(p),
+                Err(e) => {
+                    tracing::warn!("cannot prepare seals ahead: {e}");
+                    break;
+                }
+            }
+        }
+        self.prepared_seals.len()
+    }
+
+    /// Seals one item to the portal's key, with a prepared seal when one is ready.
+    fn seal_item(&mut self, plaintext: &[u8], context: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let Some(sealer) = self.sealer.as_ref() else {
+            return Err(StoreError::NotSetUp("no portal sealing key".into()));
+        };
+        let prepared = match self.prepared_seals.pop() {
+            Some(p) if p.is_for(sealer) => p,
+            _ => {
+                self.prepared_seals.clear();
+                sealer
+                    .prepare()
+                    .map_err(|e| StoreError::Decode(e.to_string()))?
+            }
+        };
+        prepared
+            .seal(plaintext, context)
+            .map_err(|e| StoreError::Decode(e.to_string()))
     }
 
     /// Seals new dossiers to `sealer` from now on (the portal rotated its key). A store that is
@@ -171,6 +216,7 @@ impl Store {
             return false;
         }
         self.sealer = Some(sealer);
+        self.prepared_seals.clear();
         true
     }
 
@@ -223,18 +269,13 @@ impl Store {
         };
         let mut clear =
             serde_json::to_vec(&content).map_err(|e| StoreError::Decode(e.to_string()))?;
-        let Some(sealer) = self.sealer.as_ref() else {
-            zeroize::Zeroize::zeroize(&mut clear);
-            return Err(StoreError::NotSetUp("no portal sealing key".into()));
-        };
-        let payload = sealer.seal(&clear, &seal_context(draft.id, "answers"));
+        let payload = self.seal_item(&clear, &seal_context(draft.id, "answers"));
         zeroize::Zeroize::zeroize(&mut clear);
-        let payload = payload.map_err(|e| StoreError::Decode(e.to_string()))?;
+        let payload = payload?;
         let sealed_photos = attachments
             .iter()
-            .map(|a| sealer.seal(&a.bytes, &seal_context(draft.id, &a.reference.sha256)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::Decode(e.to_string()))?;
+            .map(|a| self.seal_item(&a.bytes, &seal_context(draft.id, &a.reference.sha256)))
+            .collect::<Result<Vec<_>, _>>()?;
         let at = stamp(now);
         let receipt = self.signer.as_ref().map(|(key, kiosk_id)| {
             // Photos in hash order, as the outbox sends them.
@@ -255,11 +296,13 @@ impl Store {
             )
             .to_text()
         });
+        // One transaction, one fsync; the statements are kept prepared between submits.
         let tx = self.conn.transaction()?;
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO dossiers (id, code, procedure_id, procedure_version, state, payload, created_at, updated_at, receipt, supplements, office_commune)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10)",
-            params![
+        )?
+        .execute(params![
                 draft.id.to_string(),
                 draft.code.as_str(),
                 draft.procedure_id,
@@ -270,18 +313,17 @@ impl Store {
                 receipt,
                 draft.supplements.map(|u| u.to_string()),
                 draft.office_commune,
-            ],
-        )?;
+        ])?;
         for (a, sealed) in attachments.iter().zip(&sealed_photos) {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT OR IGNORE INTO attachments (dossier_id, sha256, mime, bytes) VALUES (?1, ?2, ?3, ?4)",
-                params![draft.id.to_string(), a.reference.sha256, a.reference.mime, sealed],
-            )?;
+            )?
+            .execute(params![draft.id.to_string(), a.reference.sha256, a.reference.mime, sealed])?;
         }
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO dossier_events (dossier_id, at, state) VALUES (?1, ?2, ?3)",
-            params![draft.id.to_string(), at, state.as_str()],
-        )?;
+        )?
+        .execute(params![draft.id.to_string(), at, state.as_str()])?;
         tx.commit()?;
         Ok(DossierSummary {
             receipt,
@@ -561,6 +603,50 @@ pub(crate) mod tests {
         assert_eq!(saved.office_commune, found.office_commune);
         assert_eq!(store.history(d.id).unwrap().len(), 1);
         assert_eq!(store.queue_len().unwrap(), 1);
+    }
+
+    #[test]
+    fn seals_prepared_while_idle_are_used_once_each_and_follow_a_new_portal_key() {
+        use crate::protocol::sealing::Opener;
+        let dev =
+            Opener::from_base64(include_str!("../../assets/dev/portal-development.key")).unwrap();
+        let mut store = Store::open_in_memory(sealer()).unwrap();
+        assert_eq!(store.prepare_seals(), Store::SEAL_STOCK);
+        let d = draft(1);
+        store.submit(&d, &[], Utc::now()).unwrap();
+        assert_eq!(
+            store.prepared_seals.len(),
+            Store::SEAL_STOCK - 1,
+            "one taken"
+        );
+        let sealed = store.payload(d.id).unwrap().unwrap();
+        let context = seal_context(d.id, "answers");
+        assert!(
+            dev.open(&sealed, &context).is_ok(),
+            "opens like any sealed item"
+        );
+        // A second dossier gets another seal: never the same encapsulated key.
+        let e = draft(2);
+        store.submit(&e, &[], Utc::now()).unwrap();
+        let other = store.payload(e.id).unwrap().unwrap();
+        assert_ne!(sealed[9..41], other[9..41]);
+        // The portal rotates its key: what was prepared for the old one is not used.
+        let (private, public) = Opener::generate();
+        assert!(store.set_sealer(Sealer::from_base64(&public).unwrap()));
+        let f = draft(3);
+        store.submit(&f, &[], Utc::now()).unwrap();
+        let rotated = store.payload(f.id).unwrap().unwrap();
+        let context = seal_context(f.id, "answers");
+        assert!(
+            Opener::from_base64(&private)
+                .unwrap()
+                .open(&rotated, &context)
+                .is_ok()
+        );
+        assert!(dev.open(&rotated, &context).is_err());
+        assert_eq!(store.prepare_seals(), Store::SEAL_STOCK);
+        // A kiosk that is not set up prepares nothing.
+        assert_eq!(Store::unavailable().unwrap().prepare_seals(), 0);
     }
 
     #[test]

@@ -50,6 +50,12 @@ impl StoreHandle {
         rx.await.map_err(|_| StoreError::Stopped)?
     }
 
+    /// Queues `f` on the writer thread without waiting for it: idle work after a caller has
+    /// its answer (preparing the next dossier's seals). A stopped writer drops it.
+    pub fn send(&self, f: impl FnOnce(&mut Store) + Send + 'static) {
+        let _ = self.jobs.send(Box::new(f));
+    }
+
     /// Blocking form of `call`, for command-line tools and benchmarks (never the UI thread).
     pub fn call_blocking<T: Send + 'static>(
         &self,

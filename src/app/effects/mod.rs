@@ -231,6 +231,10 @@ impl Effects {
                 if let (Ok(_), Some(waker)) = (&result, &self.sync_waker) {
                     waker.notify_one();
                 }
+                // Seals for the next resident, after this one has the answer.
+                self.store.send(|s| {
+                    s.prepare_seals();
+                });
                 Outcome::Submitted(result.map_err(|e| {
                     tracing::error!(code = %code, error = %e, "dossier not stored");
                     e.message()
