@@ -10,7 +10,7 @@ use crate::devices::DeviceError;
 use crate::devices::clock::Clock;
 use crate::devices::gpio::events::CabinetEvent;
 use crate::devices::gpio::input_watch::{InputWatch, Sampled};
-use crate::devices::gpio::{Gpio, Output};
+use crate::devices::gpio::{Gpio, Output, lock};
 use crate::store::{AlertKind, StoreHandle};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,10 +26,6 @@ pub struct Cabinet {
     debounce: Duration,
     /// The status light could not be set last time (said once per streak, not per change).
     light_failing: std::sync::atomic::AtomicBool,
-}
-
-fn lock(gpio: &Mutex<dyn Gpio>) -> std::sync::MutexGuard<'_, dyn Gpio + 'static> {
-    gpio.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Sets the status light from the health facts.

@@ -4,7 +4,7 @@
 //! switches an output and holds it. Stop the kiosk first: a line has one owner at a time.
 
 use crate::devices::gpio::input_watch::{DEBOUNCE, InputWatch, POLL_EVERY};
-use crate::devices::gpio::{Gpio, Input, Output};
+use crate::devices::gpio::{Gpio, Input, Output, lock};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -65,8 +65,7 @@ fn seconds(value: f64) -> Result<Duration, String> {
 }
 
 fn describe(gpio: &Mutex<dyn Gpio>) -> String {
-    let mut gpio = gpio.lock().unwrap_or_else(|e| e.into_inner());
-    gpio.describe().unwrap_or_else(|| "simulated".into())
+    lock(gpio).describe().unwrap_or_else(|| "simulated".into())
 }
 
 fn watch(
@@ -82,11 +81,7 @@ fn watch(
         let chip = describe(&gpio);
         let mut levels = serde_json::Map::new();
         for input in Input::ALL {
-            let level = gpio
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .read(input)
-                .map_err(|e| e.to_string())?;
+            let level = lock(&gpio).read(input).map_err(|e| e.to_string())?;
             levels.insert(input.name().into(), level.into());
         }
         let mut watch = InputWatch::new(gpio, DEBOUNCE, POLL_EVERY);
@@ -142,10 +137,7 @@ fn set(
         other => return Err(format!("{other:?}: say on or off")),
     };
     let chip = describe(&gpio);
-    gpio.lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .write(output, on)
-        .map_err(|e| e.to_string())?;
+    lock(&gpio).write(output, on).map_err(|e| e.to_string())?;
     println!(
         "{}",
         serde_json::json!({ "gpio": chip, "output": output.name(), "on": on, "hold_s": hold.as_secs_f64() })

@@ -4,9 +4,9 @@
 //! (rppal) or when waiting or reading fails. The one loop both the kiosk's cabinet and the
 //! technician's `xakiosk gpio watch` run; what an event means to the kiosk is not decided here.
 
-use crate::devices::gpio::Gpio;
 use crate::devices::gpio::edge_wait::EdgeWait;
 use crate::devices::gpio::events::{CabinetEvent, Debouncer};
+use crate::devices::gpio::{Gpio, lock};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
@@ -34,10 +34,6 @@ pub struct InputWatch {
     tick: Interval,
     start: Instant,
     failing: bool,
-}
-
-fn lock(gpio: &Mutex<dyn Gpio>) -> std::sync::MutexGuard<'_, dyn Gpio + 'static> {
-    gpio.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl InputWatch {

@@ -86,6 +86,12 @@ pub trait Gpio: Send {
     }
 }
 
+/// The pins behind their shared lock; a holder that panicked left them usable (every call
+/// sets or reads whole levels), so the lock is taken anyway.
+pub fn lock(gpio: &std::sync::Mutex<dyn Gpio>) -> std::sync::MutexGuard<'_, dyn Gpio + 'static> {
+    gpio.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// One pin of the map: its BCM number and whether "active" is the low level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
