@@ -186,6 +186,10 @@ enum Cmd {
     #[cfg(feature = "dev-tools")]
     #[command(hide = true)]
     BenchFirstFrame,
+    /// The render bench's child: times interactions at one window size
+    #[cfg(feature = "dev-tools")]
+    #[command(hide = true)]
+    BenchRender { width: u32, height: u32 },
     /// Queues one made-up dossier through the kiosk's real path (kiosk-image/field-test)
     #[command(hide = true)]
     TestDossier,
@@ -295,6 +299,10 @@ fn main() -> ExitCode {
         Some(Cmd::Bench { quick, only }) => xakiosk::tools::bench::run(quick, only.as_deref()),
         #[cfg(feature = "dev-tools")]
         Some(Cmd::BenchFirstFrame) => xakiosk::tools::bench::first_frame_probe(),
+        #[cfg(feature = "dev-tools")]
+        Some(Cmd::BenchRender { width, height }) => {
+            xakiosk::tools::bench_render::probe(width, height)
+        }
         #[cfg(feature = "dev-tools")]
         Some(Cmd::CrashSyncer { db, portal, token }) => {
             cli::dev::crash_syncer(&db, &portal, &token)

@@ -470,6 +470,192 @@ async fn a_dossier_left_sending_by_a_crash_is_sent_once_after_restart() {
     );
 }
 
+/// Passes dossiers to the in-process portal, holding each `put` a (paused-time) moment so
+/// that those sent together overlap; counts how many were in flight at most, and answers the
+/// dossiers named in `refuse` / `fail` with a conflict / a temporary failure.
+struct Overlapping {
+    inner: InProcessPortal,
+    in_flight: AtomicUsize,
+    most_in_flight: AtomicUsize,
+    puts: AtomicUsize,
+    refuse: Vec<uuid::Uuid>,
+    fail: Vec<uuid::Uuid>,
+}
+
+impl Overlapping {
+    fn new(inner: InProcessPortal, refuse: Vec<uuid::Uuid>, fail: Vec<uuid::Uuid>) -> Self {
+        Overlapping {
+            inner,
+            in_flight: AtomicUsize::new(0),
+            most_in_flight: AtomicUsize::new(0),
+            puts: AtomicUsize::new(0),
+            refuse,
+            fail,
+        }
+    }
+}
+
+impl PortalTransport for Overlapping {
+    async fn enroll(&self) -> Result<Enrolled, SendError> {
+        self.inner.enroll().await
+    }
+    async fn upload_progress(
+        &self,
+        id: uuid::Uuid,
+        sha: &str,
+    ) -> Result<UploadProgress, SendError> {
+        self.inner.upload_progress(id, sha).await
+    }
+    async fn append_upload(
+        &self,
+        id: uuid::Uuid,
+        sha256: &str,
+        checksum: &str,
+        offset: u64,
+        total: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadProgress, SendError> {
+        self.inner
+            .append_upload(id, sha256, checksum, offset, total, chunk)
+            .await
+    }
+    async fn put_dossier(
+        &self,
+        id: uuid::Uuid,
+        upload: &DossierUpload,
+    ) -> Result<Acceptance, SendError> {
+        self.puts.fetch_add(1, Ordering::SeqCst);
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_in_flight.fetch_max(now, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if self.refuse.contains(&id) {
+            return Err(SendError::Conflict("another dossier under this id".into()));
+        }
+        if self.fail.contains(&id) {
+            return Err(SendError::retry("503 Service Unavailable"));
+        }
+        self.inner.put_dossier(id, upload).await
+    }
+    async fn status(&self, since: u64) -> Result<StatusPage, SendError> {
+        self.inner.status(since).await
+    }
+    async fn catalogue(&self, since: u64) -> Result<Option<SignedCatalogue>, SendError> {
+        self.inner.catalogue(since).await
+    }
+    async fn heartbeat(&self, beat: &Heartbeat) -> Result<(), SendError> {
+        self.inner.heartbeat(beat).await
+    }
+    async fn rating(
+        &self,
+        id: uuid::Uuid,
+        rating: &xakiosk::protocol::contract::RatingUpload,
+    ) -> Result<(), SendError> {
+        self.inner.rating(id, rating).await
+    }
+    async fn alert(
+        &self,
+        id: uuid::Uuid,
+        alert: &xakiosk::protocol::contract::AlertUpload,
+    ) -> Result<(), SendError> {
+        self.inner.alert(id, alert).await
+    }
+}
+
+async fn last_state(store: &StoreHandle, id: uuid::Uuid) -> Option<DossierState> {
+    store
+        .call(move |s| s.history(id))
+        .await
+        .unwrap()
+        .last()
+        .map(|e| e.state)
+}
+
+/// Several dossiers go up at once, never more than the engine's bound; the portal holds each
+/// exactly once with its photos whole; a refusal in the middle of a batch keeps only that
+/// dossier back (queued, with its reason), and the batch's acceptances are all recorded.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn several_dossiers_go_up_at_once_and_a_refusal_keeps_back_only_its_own() {
+    let (store, ids, _dir) = kiosk_with(11).await;
+    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
+    let refused = ids[5];
+    let transport = Arc::new(Overlapping::new(
+        InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1)),
+        vec![refused],
+        vec![],
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
+    let engine =
+        SyncEngine::new(store.clone(), transport.clone(), clock, "KIOSK-TEST").with_in_flight(3);
+    let pass = engine.pass().await.unwrap();
+    assert_eq!((pass.accepted, pass.retried), (10, 1));
+    assert_eq!(
+        transport.most_in_flight.load(Ordering::SeqCst),
+        3,
+        "three at a time, never more"
+    );
+    assert_eq!(transport.puts.load(Ordering::SeqCst), 11, "each sent once");
+    assert_eq!(portal.received_count().unwrap(), 10, "each exactly once");
+    for &id in &ids {
+        let expected = if id == refused {
+            DossierState::Queued
+        } else {
+            DossierState::Accepted
+        };
+        assert_eq!(last_state(&store, id).await, Some(expected), "{id}");
+    }
+    let queue = store.call(|s| s.queue_view(10)).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].attempts, 1);
+    assert!(
+        queue[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("conflict")),
+        "{:?}",
+        queue[0].last_error
+    );
+    for r in portal.list(100).unwrap() {
+        for a in &r.upload.attachments {
+            assert!(portal.attachment(&r.id, &a.sha256).unwrap().is_some());
+        }
+    }
+}
+
+/// A temporary failure (the portal or the network down) ends the pass after the batch it
+/// was in: the batch's other dossiers are recorded as accepted, later ones are not tried.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_temporary_failure_ends_the_pass_after_its_batch() {
+    let (store, ids, _dir) = kiosk_with(10).await;
+    let portal = Arc::new(PortalDb::open_in_memory().unwrap());
+    let transport = Arc::new(Overlapping::new(
+        InProcessPortal::new(portal.clone(), identity("KIOSK-TEST", 1)),
+        vec![],
+        vec![ids[5]],
+    ));
+    let clock: Arc<dyn Clock> = Arc::new(TokioClock::new(chrono::Utc::now()));
+    let engine =
+        SyncEngine::new(store.clone(), transport.clone(), clock, "KIOSK-TEST").with_in_flight(4);
+    let pass = engine.pass().await.unwrap();
+    // Batches of four, oldest first: 0..4 accepted, 4..8 sent with 5 failing, 8 and 9 wait.
+    assert_eq!((pass.accepted, pass.retried), (7, 1));
+    assert_eq!(transport.puts.load(Ordering::SeqCst), 8);
+    assert_eq!(portal.received_count().unwrap(), 7);
+    assert_eq!(store.call(|s| s.queue_len()).await.unwrap(), 3);
+    assert!(
+        !engine.status().borrow().online,
+        "the pass says the portal is out of reach"
+    );
+    for (i, &id) in ids.iter().enumerate() {
+        let expected = if i == 5 || i >= 8 {
+            DossierState::Queued
+        } else {
+            DossierState::Accepted
+        };
+        assert_eq!(last_state(&store, id).await, Some(expected), "dossier {i}");
+    }
+}
+
 /// Kiosks that start together (power back after a cut) spread their heartbeats, catalogue
 /// and update checks over the housekeeping period instead of all making them on their first
 /// pass; the dossiers themselves still go at once.

@@ -33,36 +33,55 @@ pub fn start(
     use crate::protocol::sealing::Opener;
     use std::sync::Arc;
     let listen = config.portal.builtin_listen.clone();
-    let db = PortalDb::open(&config.data_dir().join("builtin-portal.sqlite"))
-        .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
-    crate::portal::development_officer::ensure(&db)
-        .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
-    let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
-    // The same CSCAs the kiosk trusts, and the test cards' CSCA (a development portal).
-    let mut trust = crate::identity::trust_list::TrustList::empty();
-    if !config.identity.trust_list.is_empty()
-        && std::path::Path::new(&config.identity.trust_list).exists()
-    {
-        trust.add_path(std::path::Path::new(&config.identity.trust_list));
-    }
-    trust.add_path(&crate::app::assets::assets_dir().join("dev/cards/csca.pem"));
-    let mut state = PortalState::new(Arc::new(db), &config.portal.token)
-        .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY)
-        .with_trust_list(trust)
-        .development();
-    if let Some(opener) = std::fs::read_to_string(&key_path)
-        .ok()
-        .and_then(|k| Opener::from_base64(&k).ok())
-    {
-        state = state.with_opener(opener);
-    }
+    // Only the address is taken before the kiosk's window opens; the database (and the
+    // development officer's password hash, slow on purpose) is prepared on a worker thread,
+    // and the first requests wait in the listen queue until the portal serves.
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(&listen))
         .map_err(|source| BuiltinPortalError::Listen {
             address: listen.clone(),
             source,
         })?;
+    let database = config.data_dir().join("builtin-portal.sqlite");
+    let trust_list = config.identity.trust_list.clone();
+    let token = config.portal.token.clone();
     runtime.spawn(async move {
+        let prepared = tokio::task::spawn_blocking(move || {
+            let db = PortalDb::open(&database)
+                .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
+            crate::portal::development_officer::ensure(&db)
+                .map_err(|e| BuiltinPortalError::Database(e.to_string()))?;
+            let key_path = crate::app::assets::assets_dir().join("dev/portal-development.key");
+            // The same CSCAs the kiosk trusts, and the test cards' CSCA (a development portal).
+            let mut trust = crate::identity::trust_list::TrustList::empty();
+            if !trust_list.is_empty() && std::path::Path::new(&trust_list).exists() {
+                trust.add_path(std::path::Path::new(&trust_list));
+            }
+            trust.add_path(&crate::app::assets::assets_dir().join("dev/cards/csca.pem"));
+            let mut state = PortalState::new(Arc::new(db), &token)
+                .with_catalogue_key(crate::protocol::catalogue_bundle::DEVELOPMENT_CATALOGUE_KEY)
+                .with_trust_list(trust)
+                .development();
+            if let Some(opener) = std::fs::read_to_string(&key_path)
+                .ok()
+                .and_then(|k| Opener::from_base64(&k).ok())
+            {
+                state = state.with_opener(opener);
+            }
+            Ok::<_, BuiltinPortalError>(state)
+        })
+        .await;
+        let state = match prepared {
+            Ok(Ok(state)) => state,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the built-in portal cannot start");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the built-in portal cannot start");
+                return;
+            }
+        };
         if let Err(e) = crate::portal::serve(listener, state, std::future::pending()).await {
             tracing::error!(error = %e, "the built-in portal stopped");
         }

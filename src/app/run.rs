@@ -28,7 +28,21 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
                 .into(),
         );
     }
-    let startup = Startup::prepare(config, None)?;
+    // The kiosk's data (catalogue, communes, database) loads on a worker thread while this
+    // thread connects to the display and builds the window: the first frame waits for the
+    // longer of the two, not for both.
+    let preparing = std::thread::Builder::new()
+        .name("startup".into())
+        .spawn({
+            let config = config.clone();
+            move || Startup::prepare(&config, None)
+        })
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let app = AppWindow::new().map_err(|e| format!("cannot open the window: {e}"));
+    let startup = preparing
+        .join()
+        .map_err(|_| "loading the kiosk's data failed unexpectedly".to_string())??;
+    let app = app?;
     let clock = Arc::new(SystemClock::new());
     let (devices, missing) =
         DeviceSet::for_kiosk(config, clock.clone()).map_err(|e| e.to_string())?;
@@ -40,7 +54,6 @@ pub fn run(effective: &Effective, fullscreen: bool) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the background runtime: {e}"))?;
-    let app = AppWindow::new().map_err(|e| format!("cannot open the window: {e}"))?;
     if fullscreen {
         app.window().set_fullscreen(true);
     }

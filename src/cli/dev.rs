@@ -96,7 +96,20 @@ pub fn crash_syncer(db: &std::path::Path, portal: &str, token: &str) -> Result<(
             {
                 return Ok(());
             }
-            // A failed send is scheduled with backoff; in this probe, try again at once.
+            // A failed send is scheduled with backoff; this probe waits for it, but a second
+            // at most: a portal's 429 is over by then (its bucket refills), and the test does
+            // not wait out long backoffs. Trying again at once would spend each refilled
+            // request on asking where a photo's upload stands, never on its next chunk.
+            use crate::devices::clock::Clock as _;
+            let next = store
+                .call(|s| s.next_due())
+                .await
+                .map_err(|e| e.to_string())?;
+            let wait = next
+                .and_then(|at| (at - clock.now()).to_std().ok())
+                .unwrap_or_default()
+                .min(std::time::Duration::from_secs(1));
+            tokio::time::sleep(wait).await;
             store
                 .call(|s| s.make_all_due().map(|_| ()))
                 .await

@@ -60,7 +60,7 @@ impl Catalogue {
                 }),
             }
         }
-        procedures.sort_by(|a, b| collation::compare(&a.name.vi, &b.name.vi));
+        procedures.sort_by_cached_key(|p| collation::sort_key(&p.name.vi));
         (Catalogue { procedures }, problems)
     }
 

@@ -24,5 +24,5 @@ pub use dossier_store::Store;
 pub use error::StoreError;
 pub use handle::StoreHandle;
 pub use integrity::IntegrityCheck;
-pub use outbox::OutboxItem;
+pub use outbox::{OutboxItem, SendOutcome};
 pub use pin_lockout::PinUser;

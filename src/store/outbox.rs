@@ -1,6 +1,6 @@
-//! The store as the sync engine's outbox: claim the next due dossier (queued → sending),
-//! record the portal's acceptance (sending → accepted), schedule a retry (sending → queued,
-//! with attempts, next-attempt time and last error), recover dossiers a crash left "sending",
+//! The store as the sync engine's outbox: claim the due dossiers, several at once (queued →
+//! sending), record what the portal said to a batch of them in one transaction (sending →
+//! accepted, or sending → queued with attempts, next-attempt time and last error), recover dossiers a crash left "sending",
 //! and apply statuses pulled from the portal. Every state change goes through
 //! `DossierState::apply` and leaves an event in the history.
 
@@ -42,6 +42,18 @@ type ClaimedRow = (
     Option<String>,
     Option<String>,
 );
+
+/// What the portal said to one claimed dossier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted, under the portal's reference.
+    Accepted { reference: String },
+    /// Not taken now: queued again for `next_attempt`, with the reason kept for the admin.
+    Retry {
+        error: String,
+        next_attempt: DateTime<Utc>,
+    },
+}
 
 impl Store {
     fn transition(
@@ -98,19 +110,46 @@ impl Store {
 
     /// Claims the oldest queued dossier that is due (queued → sending).
     pub fn claim_next(&mut self, now: DateTime<Utc>) -> Result<Option<OutboxItem>, StoreError> {
-        let tx = self.conn.transaction()?;
-        let row: Option<ClaimedRow> = tx
-            .query_row(
-                "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt, supplements FROM dossiers
-                 WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
-                 ORDER BY created_at, id LIMIT 1",
-                [stamp(now)],
-                |r| {
+        Ok(self.claim_due(now, 1)?.into_iter().next())
+    }
+
+    /// Claims up to `max` of the oldest queued dossiers that are due (queued → sending), in
+    /// one transaction committed without waiting for the disk: a claim lost to a power cut
+    /// leaves the dossier queued, which is where a restart would put it anyway.
+    pub fn claim_due(
+        &mut self,
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        self.without_waiting_for_disk(|store| {
+            let tx = store.conn.transaction()?;
+            let mut claimed = Vec::new();
+            let rows: Vec<ClaimedRow> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT id, code, procedure_id, procedure_version, created_at, payload, attempts, receipt, supplements FROM dossiers
+                     WHERE state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
+                     ORDER BY created_at, id LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![stamp(now), max as i64], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
-                },
-            )
-            .optional()?;
-        let Some((
+                })?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for row in rows {
+                claimed.push(Store::claim_row(&tx, store.signer.as_ref(), row, now)?);
+            }
+            tx.commit()?;
+            Ok(claimed)
+        })
+    }
+
+    fn claim_row(
+        tx: &rusqlite::Transaction,
+        signer: Option<&(crate::protocol::signing::DeviceKey, String)>,
+        row: ClaimedRow,
+        now: DateTime<Utc>,
+    ) -> Result<OutboxItem, StoreError> {
+        let (
             id,
             code,
             procedure_id,
@@ -120,12 +159,9 @@ impl Store {
             attempts,
             receipt,
             supplements,
-        )) = row
-        else {
-            return Ok(None);
-        };
+        ) = row;
         let attachments = {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare_cached(
                 "SELECT sha256, mime, bytes FROM attachments WHERE dossier_id = ?1 ORDER BY sha256",
             )?;
             let rows = stmt.query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -134,7 +170,7 @@ impl Store {
         // The portal takes a new dossier only with the kiosk's signed receipt (it is what
         // proves the dossier id is this kiosk's): one stored before receipts were signed gets
         // its receipt now, dated when it was taken, kept so every later send is the same.
-        let receipt = match (receipt, &self.signer) {
+        let receipt = match (receipt, signer) {
             (Some(receipt), _) => Some(receipt),
             (None, None) => None,
             (None, Some((key, kiosk_id))) => {
@@ -155,9 +191,8 @@ impl Store {
                 Some(text)
             }
         };
-        Store::transition(&tx, &id, DossierEvent::SendStarted, now, None)?;
-        tx.commit()?;
-        Ok(Some(OutboxItem {
+        Store::transition(tx, &id, DossierEvent::SendStarted, now, None)?;
+        Ok(OutboxItem {
             id: uuid::Uuid::parse_str(&id).map_err(|e| StoreError::Decode(e.to_string()))?,
             code,
             procedure_id,
@@ -172,7 +207,7 @@ impl Store {
                 .map(uuid::Uuid::parse_str)
                 .transpose()
                 .map_err(|e| StoreError::Decode(e.to_string()))?,
-        }))
+        })
     }
 
     /// The portal accepted the dossier (sending → accepted).
@@ -182,20 +217,15 @@ impl Store {
         reference: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        Store::transition(
-            &tx,
-            &id.to_string(),
-            DossierEvent::PortalAccepted,
+        self.record_outcomes(
+            &[(
+                id,
+                SendOutcome::Accepted {
+                    reference: reference.to_string(),
+                },
+            )],
             now,
-            Some(reference),
-        )?;
-        tx.execute(
-            "UPDATE dossiers SET last_error = NULL, next_attempt_at = NULL WHERE id = ?1",
-            [id.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(())
+        )
     }
 
     /// Sending failed; try again at `next_attempt` (sending → queued).
@@ -206,14 +236,85 @@ impl Store {
         next_attempt: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        Store::transition(&tx, &id.to_string(), DossierEvent::SendFailed, now, None)?;
-        tx.execute(
-            "UPDATE dossiers SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
-            params![error, stamp(next_attempt), id.to_string()],
-        )?;
-        tx.commit()?;
-        Ok(())
+        self.record_outcomes(
+            &[(
+                id,
+                SendOutcome::Retry {
+                    error: error.to_string(),
+                    next_attempt,
+                },
+            )],
+            now,
+        )
+    }
+
+    /// What the portal said to several claimed dossiers, recorded in one transaction
+    /// committed without waiting for the disk: an outcome lost to a power cut leaves its
+    /// dossier "sending", which the next pass queues again, and the portal answers the resend
+    /// with the reference it gave the first time (the dossier id is its idempotency key).
+    pub fn record_outcomes(
+        &mut self,
+        outcomes: &[(uuid::Uuid, SendOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.without_waiting_for_disk(|store| {
+            let tx = store.conn.transaction()?;
+            for (id, outcome) in outcomes {
+                let id = id.to_string();
+                match outcome {
+                    SendOutcome::Accepted { reference } => {
+                        Store::transition(
+                            &tx,
+                            &id,
+                            DossierEvent::PortalAccepted,
+                            now,
+                            Some(reference),
+                        )?;
+                        tx.prepare_cached(
+                            "UPDATE dossiers SET last_error = NULL, next_attempt_at = NULL WHERE id = ?1",
+                        )?
+                        .execute([&id])?;
+                    }
+                    SendOutcome::Retry {
+                        error,
+                        next_attempt,
+                    } => {
+                        Store::transition(&tx, &id, DossierEvent::SendFailed, now, None)?;
+                        tx.prepare_cached(
+                            "UPDATE dossiers SET attempts = attempts + 1, last_error = ?1, next_attempt_at = ?2 WHERE id = ?3",
+                        )?
+                        .execute(params![error, stamp(*next_attempt), id])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Runs `f` with commits that do not wait for the disk (`synchronous = NORMAL` in WAL
+    /// mode: the commit is in the log, synced at the next checkpoint or the next durable
+    /// commit, which syncs everything before it too), then puts the connection's own setting
+    /// back whatever `f` returned. Only for writes the kiosk can lose to a power cut without
+    /// losing anything: the sync engine's claims and outcomes.
+    fn without_waiting_for_disk<R>(
+        &mut self,
+        f: impl FnOnce(&mut Store) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let before: i64 = self
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+        // OFF (0) stays OFF; FULL (2) and EXTRA (3) become NORMAL (1) for these writes.
+        let relaxed = before.min(1);
+        self.conn
+            .execute_batch(&format!("PRAGMA synchronous = {relaxed}"))?;
+        let result = f(self);
+        let restored = self
+            .conn
+            .execute_batch(&format!("PRAGMA synchronous = {before}"));
+        let value = result?;
+        restored?;
+        Ok(value)
     }
 
     /// A decision pulled from the portal; unknown ids and illegal changes are ignored. A
@@ -429,5 +530,89 @@ impl Store {
             )
             .optional()?;
         v.map(|s| parse_time(&s)).transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::dossier_store::tests::{draft, sealer};
+
+    fn synchronous(store: &Store) -> i64 {
+        store
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn claims_and_outcomes_in_batches_leave_submits_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("k.sqlite"), sealer()).unwrap();
+        let now = Utc::now();
+        for seed in 1..=5 {
+            store
+                .submit(
+                    &draft(seed),
+                    &[],
+                    now + chrono::Duration::seconds(seed as i64),
+                )
+                .unwrap();
+        }
+        assert_eq!(synchronous(&store), 2, "FULL");
+        let batch = store
+            .claim_due(now + chrono::Duration::minutes(1), 3)
+            .unwrap();
+        assert_eq!(batch.len(), 3, "at most the batch");
+        let codes: Vec<_> = batch.iter().map(|i| i.code.clone()).collect();
+        assert_eq!(
+            synchronous(&store),
+            2,
+            "a submit after a claim waits for the disk"
+        );
+        let later = now + chrono::Duration::hours(1);
+        store
+            .record_outcomes(
+                &[
+                    (
+                        batch[0].id,
+                        SendOutcome::Accepted {
+                            reference: "HS-1".into(),
+                        },
+                    ),
+                    (
+                        batch[1].id,
+                        SendOutcome::Retry {
+                            error: "503".into(),
+                            next_attempt: later,
+                        },
+                    ),
+                    (
+                        batch[2].id,
+                        SendOutcome::Accepted {
+                            reference: "HS-3".into(),
+                        },
+                    ),
+                ],
+                now,
+            )
+            .unwrap();
+        assert_eq!(synchronous(&store), 2);
+        assert_eq!(
+            store.queue_len().unwrap(),
+            3,
+            "two waiting, one back in the queue"
+        );
+        // The retried one waits for its time; the two never claimed come next.
+        let next = store
+            .claim_due(now + chrono::Duration::minutes(2), 10)
+            .unwrap();
+        assert_eq!(next.len(), 2);
+        assert!(next.iter().all(|i| !codes.contains(&i.code)));
+        assert_eq!(store.claim_due(later, 10).unwrap()[0].id, batch[1].id);
+        // A store set not to wait for the disk at all stays so.
+        store.skip_fsync(true).unwrap();
+        store.record_outcomes(&[], now).unwrap();
+        assert_eq!(synchronous(&store), 0);
     }
 }

@@ -1,9 +1,10 @@
 //! `xakiosk bench`: prints a table of the kiosk's performance figures, each beside a peer or a
 //! limit measured in the same run, with their ratio. Not a test: nothing here fails a build.
 //! - cold start to the first rendered home frame (a child process), beside a bare start of the
-//!   same binary;
+//!   same binary; and in a real window, beside Chromium in kiosk mode (`bench_cold_start`);
 //! - idle memory after the first frame, beside a 150 MiB budget for a Raspberry Pi 4;
-//! - render time of each screen at 1280×800, beside a 60 Hz frame budget;
+//! - render time of a resident's interactions, only what changed redrawn, beside a 60 Hz
+//!   frame, and a Pi 4 estimate of the same (`bench_render`);
 //! - durable submit latency p50/p99, beside a raw SQLite insert with the same pragmas;
 //! - the ID card figures of `bench_identity` (chip read APDUs and time, QR decoding);
 //! - the sync figures of `bench_sync` (drain throughput, memory, fleet reconnect).
@@ -18,11 +19,11 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Row {
-    what: String,
-    value: String,
-    peer: String,
-    ratio: f64,
+pub(crate) struct Row {
+    pub(crate) what: String,
+    pub(crate) value: String,
+    pub(crate) peer: String,
+    pub(crate) ratio: f64,
 }
 
 pub(crate) fn ms(d: Duration) -> String {
@@ -48,7 +49,7 @@ pub fn first_frame_probe() -> Result<(), String> {
 }
 
 /// The real UI on the headless platform, with simulated devices and inline effects.
-fn headless_kiosk(
+pub(crate) fn headless_kiosk(
     startup: &crate::app::startup::Startup,
 ) -> Result<
     (
@@ -73,7 +74,7 @@ fn headless_kiosk(
     Ok((headless, app, kiosk))
 }
 
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("xakiosk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     Ok(dir)
@@ -251,43 +252,6 @@ fn submit_latency(n: u32) -> Result<SubmitTimes, String> {
     Ok(times)
 }
 
-fn render_times() -> Result<Vec<(String, Duration)>, String> {
-    use crate::slint_generated::{CatalogueAdapter, SessionAdapter};
-    use slint::ComponentHandle;
-    let config = crate::config::Config::development();
-    let dir = tempfile_dir()?;
-    let startup = crate::app::startup::Startup::prepare(&config, Some(&dir.join("render.sqlite")))?;
-    let (headless, app, _kiosk) = headless_kiosk(&startup)?;
-    let session = app.global::<SessionAdapter>();
-    let catalogue = app.global::<CatalogueAdapter>();
-    let mut out = Vec::new();
-    let mut measure = |name: &str| -> Result<(), String> {
-        let mut times = Vec::new();
-        for _ in 0..15 {
-            let t = Instant::now();
-            headless.snapshot().map_err(|e| e.to_string())?;
-            times.push(t.elapsed());
-        }
-        times.sort();
-        out.push((name.to_string(), percentile(&times, 0.5)));
-        Ok(())
-    };
-    measure("home")?;
-    session.invoke_start_submit();
-    measure("procedure list")?;
-    catalogue.invoke_pick("dang-ky-tam-tru".into());
-    measure("procedure information")?;
-    catalogue.invoke_begin();
-    measure("question + keyboard")?;
-    session.invoke_go_home();
-    session.invoke_open_lookup();
-    measure("lookup")?;
-    session.invoke_open_help();
-    measure("help")?;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(out)
-}
-
 /// The durable submit beside the raw insert, and the breakdown of the difference.
 fn submit_rows(quick: bool) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
@@ -368,6 +332,7 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
         peer: format!("bare process start {}", ms(bare)),
         ratio: frame.as_secs_f64() / bare.as_secs_f64().max(1e-9),
     });
+    rows.extend(crate::tools::bench_cold_start::rows(quick)?);
     let budget_kib = 150 * 1024;
     rows.push(Row {
         what: "idle RSS after first frame".into(),
@@ -375,15 +340,7 @@ pub fn run(quick: bool, only: Option<&str>) -> Result<(), String> {
         peer: "budget 150 MiB (Pi 4)".into(),
         ratio: rss as f64 / budget_kib as f64,
     });
-    let frame_budget = Duration::from_secs_f64(1.0 / 60.0);
-    for (screen, t) in render_times()? {
-        rows.push(Row {
-            what: format!("render {screen} 1280×800 (p50)"),
-            value: ms(t),
-            peer: format!("60 Hz frame {}", ms(frame_budget)),
-            ratio: t.as_secs_f64() / frame_budget.as_secs_f64(),
-        });
-    }
+    rows.extend(crate::tools::bench_render::rows()?);
     rows.extend(submit_rows(quick)?);
     if only.is_none() {
         rows.extend(

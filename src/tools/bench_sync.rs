@@ -1,7 +1,8 @@
 //! `xakiosk bench --only sync`: the sync engine's figures, each beside a peer measured in the
 //! same run. Not a test: nothing here fails a build.
-//! - drain throughput: the engine sending N queued dossiers to the reference portal over HTTP,
-//!   beside a bare loop of signed HTTP PUTs of the same kind of payloads to the same portal;
+//! - drain throughput: the engine sending N queued dossiers to the reference portal over HTTP
+//!   (`IN_FLIGHT` at a time), beside a bare loop of signed HTTP PUTs, one after another, of
+//!   the same kind of payloads to the same portal;
 //! - memory while draining a large queue (100 000 dossiers; 20 000 with `--quick`) through a
 //!   portal that accepts at once: resident memory sampled every tenth, beside the start;
 //! - a simulation of 10 000 kiosks reconnecting after a shared outage, driven by the engine's
@@ -163,8 +164,12 @@ fn drain_throughput(dir: &Path, n: u64) -> Result<Row, String> {
     Ok(Row {
         what: format!("sync drain, {n} dossiers over HTTP"),
         value: format!("{:.0} /s", rate(engine_time)),
-        peer: format!("raw signed PUT loop {:.0} /s", rate(raw_time)),
-        ratio: engine_time.as_secs_f64() / raw_time.as_secs_f64().max(1e-9),
+        peer: format!(
+            "raw signed PUT loop {:.0} /s; goal rate ≥ 0.8×",
+            rate(raw_time)
+        ),
+        // A rate: higher is better here.
+        ratio: rate(engine_time) / rate(raw_time),
     })
 }
 
@@ -218,7 +223,10 @@ fn drain_memory(dir: &Path, n: u64) -> Result<Vec<Row>, String> {
         Row {
             what: "drain to a portal that accepts at once".into(),
             value: format!("{:.0} /s", n as f64 / took.as_secs_f64().max(1e-9)),
-            peer: "(the kiosk's own cost: 2 fsyncs each)".into(),
+            peer: format!(
+                "kiosk's own cost: {} in flight, no fsync of its own",
+                crate::sync::engine::IN_FLIGHT
+            ),
             ratio: f64::NAN,
         },
     ])

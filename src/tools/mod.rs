@@ -3,7 +3,9 @@
 //! benchmarks start as child processes.
 
 pub mod bench;
+pub mod bench_cold_start;
 pub mod bench_identity;
+pub mod bench_render;
 pub mod bench_sync;
 pub mod crash_writer;
 pub mod demo;

@@ -1,8 +1,9 @@
 //! The sync loop: each pass first requeues dossiers left "sending" (by a crash, or by a failed
 //! write of their outcome); it enrolls the kiosk
-//! when the portal does not know it yet; then it sends every due dossier one by one (photos
-//! first, in chunks that resume where the portal's copy stops, then the dossier itself, the
-//! commit point), records the portal's acceptance, schedules failures with backoff so that
+//! when the portal does not know it yet; then it sends the due dossiers a few at a time
+//! (`IN_FLIGHT`, claimed together; each dossier's photos first, in chunks that resume where
+//! the portal's copy stops, then the dossier itself, the commit point), records what the
+//! portal said to the batch in one transaction, schedules failures with backoff so that
 //! one failing dossier never blocks the others, pulls decisions back, now and then sends a
 //! heartbeat and asks for a newer catalogue, and sleeps until the next dossier is due or it is
 //! woken (a new submission). It reports online/queue/progress through a watch channel. Every
@@ -12,7 +13,7 @@ use crate::core::health::HealthSnapshot;
 use crate::core::sync_status::SyncStatus;
 use crate::devices::clock::Clock;
 use crate::protocol::contract::{AttachmentDecl, DossierUpload};
-use crate::store::{OutboxItem, StoreError, StoreHandle};
+use crate::store::{OutboxItem, SendOutcome, StoreError, StoreHandle};
 use crate::sync::backoff::Backoff;
 use crate::sync::catalogue_sink::CatalogueSink;
 use crate::sync::transport::{PortalTransport, SendError};
@@ -72,7 +73,14 @@ pub struct SyncEngine<T: PortalTransport> {
     updates: Option<Arc<dyn crate::sync::update_sink::UpdateSink>>,
     /// Device states reported in the heartbeat.
     health: Arc<dyn HealthFacts>,
+    /// How many dossiers go up at once (claimed together, outcomes recorded together).
+    in_flight: usize,
 }
+
+/// Dossiers in flight at once by default: enough to keep the connection and the portal busy
+/// while one answer is on its way back, few enough that a slow link is not shared thin and
+/// a batch's photos stay a few megabytes of memory.
+pub const IN_FLIGHT: usize = 4;
 
 /// The portal upload of a claimed dossier: what the kiosk sends, and what a replay repeats.
 pub fn upload_of(item: &OutboxItem, kiosk_id: &str) -> DossierUpload {
@@ -132,7 +140,14 @@ impl<T: PortalTransport> SyncEngine<T> {
             catalogue: None,
             updates: None,
             health: Arc::new(HealthSnapshot::default()),
+            in_flight: IN_FLIGHT,
         }
+    }
+
+    /// Sends up to `n` dossiers at once (at least one).
+    pub fn with_in_flight(mut self, n: usize) -> Self {
+        self.in_flight = n.max(1);
+        self
     }
 
     /// Shares the kiosk's health facts: the heartbeat reports them, each pass records in
@@ -295,67 +310,91 @@ impl<T: PortalTransport> SyncEngine<T> {
             self.store.call(move |s| s.due_count(now)).await?
         };
         let mut done = 0u32;
+        let mut last_batch = 0u64;
         loop {
             let now = self.clock.now();
-            let Some(item) = self.store.call(move |s| s.claim_next(now)).await? else {
+            let in_flight = self.in_flight;
+            let batch = self
+                .store
+                .call(move |s| s.claim_due(now, in_flight))
+                .await?;
+            if batch.is_empty() {
                 break;
-            };
-            let total = total.max(done as u64 + 1) as u32;
+            }
+            let total = total.max(done as u64 + batch.len() as u64) as u32;
             // Progress without counting the queue again (that is a scan of the outbox).
             self.status.send_modify(|s| {
                 s.online = true;
                 s.sending = Some((done, total));
-                if done > 0 {
-                    s.queued = s.queued.saturating_sub(1);
-                }
+                s.queued = s.queued.saturating_sub(last_batch);
             });
-            let id = item.id;
-            let code = item.code.clone();
-            let attempts = item.attempts;
-            match self.send(item).await {
-                Ok(reference) => {
-                    let now = self.clock.now();
-                    self.store
-                        .call(move |s| s.mark_accepted(id, &reference, now))
-                        .await?;
-                    tracing::info!(code = %code, "dossier accepted by the portal");
-                    if let Some(f) = &self.on_accepted {
-                        f(&code);
+            last_batch = batch.len() as u64;
+            let claimed: Vec<(uuid::Uuid, String, u32)> = batch
+                .iter()
+                .map(|item| (item.id, item.code.clone(), item.attempts))
+                .collect();
+            // The batch goes up together (over the client's keep-alive connections, or
+            // multiplexed on one where the portal speaks HTTP/2); each dossier is still its
+            // own idempotent commit at the portal.
+            let results =
+                futures_util::future::join_all(batch.into_iter().map(|item| self.send(item))).await;
+            let mut outcomes = Vec::with_capacity(results.len());
+            let mut accepted = Vec::new();
+            let mut stop = false;
+            for ((id, code, attempts), result) in claimed.into_iter().zip(results) {
+                done += 1;
+                match result {
+                    Ok(reference) => {
+                        outcomes.push((id, SendOutcome::Accepted { reference }));
+                        accepted.push(code);
                     }
-                    pass.accepted += 1;
-                    done += 1;
+                    Err(e) => {
+                        if matches!(e, SendError::Unauthorised(_)) {
+                            // The portal forgot this kiosk (or its key): enroll again next pass.
+                            self.forget_enrollment().await;
+                        }
+                        let temporary =
+                            matches!(e, SendError::Retry { .. } | SendError::Unauthorised(_));
+                        let retry_after = match &e {
+                            SendError::Retry { retry_after, .. } => *retry_after,
+                            SendError::Unauthorised(_) => None,
+                            // A conflict or refusal will not fix itself soon: keep the
+                            // dossier, try again rarely, and make it visible in the log.
+                            _ => Some(self.backoff.cap),
+                        };
+                        let delay = self.backoff.delay(attempts, retry_after, (self.random)());
+                        let next = self.clock.now()
+                            + chrono::Duration::from_std(delay).unwrap_or_default();
+                        let error = e.to_string();
+                        tracing::warn!(code = %code, attempts = attempts + 1, retry_in = ?delay, "dossier not sent: {error}");
+                        outcomes.push((
+                            id,
+                            SendOutcome::Retry {
+                                error,
+                                next_attempt: next,
+                            },
+                        ));
+                        pass.retried += 1;
+                        // The portal or the network is down: the dossiers after this batch
+                        // would fail the same way now. They keep their own schedule.
+                        stop |= temporary;
+                    }
                 }
-                Err(e) => {
-                    if matches!(e, SendError::Unauthorised(_)) {
-                        // The portal forgot this kiosk (or its key): enroll again next pass.
-                        self.forget_enrollment().await;
-                    }
-                    let temporary =
-                        matches!(e, SendError::Retry { .. } | SendError::Unauthorised(_));
-                    let retry_after = match &e {
-                        SendError::Retry { retry_after, .. } => *retry_after,
-                        SendError::Unauthorised(_) => None,
-                        // A conflict or refusal will not fix itself soon: keep the dossier,
-                        // try again rarely, and make it visible in the log.
-                        _ => Some(self.backoff.cap),
-                    };
-                    let delay = self.backoff.delay(attempts, retry_after, (self.random)());
-                    let now = self.clock.now();
-                    let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-                    let reason = e.to_string();
-                    tracing::warn!(code = %code, attempts = attempts + 1, retry_in = ?delay, "dossier not sent: {reason}");
-                    self.store
-                        .call(move |s| s.schedule_retry(id, &reason, next, now))
-                        .await?;
-                    pass.retried += 1;
-                    done += 1;
-                    if temporary {
-                        // The portal or the network is down: the other dossiers would fail the
-                        // same way now. They keep their own schedule; stop this pass.
-                        self.publish(false, None).await;
-                        return Ok(pass);
-                    }
+            }
+            let now = self.clock.now();
+            self.store
+                .call(move |s| s.record_outcomes(&outcomes, now))
+                .await?;
+            for code in accepted {
+                tracing::info!(code = %code, "dossier accepted by the portal");
+                if let Some(f) = &self.on_accepted {
+                    f(&code);
                 }
+                pass.accepted += 1;
+            }
+            if stop {
+                self.publish(false, None).await;
+                return Ok(pass);
             }
         }
         self.send_alerts().await?;
