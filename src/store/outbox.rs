@@ -1,8 +1,8 @@
 //! The store as the sync engine's outbox: claim the due dossiers, several at once (queued →
 //! sending), record what the portal said to a batch of them in one transaction (sending →
-//! accepted, or sending → queued with attempts, next-attempt time and last error), recover dossiers a crash left "sending",
-//! and apply statuses pulled from the portal. Every state change goes through
-//! `DossierState::apply` and leaves an event in the history.
+//! accepted, or sending → queued with attempts, next-attempt time and last error), recover
+//! dossiers a crash left "sending", and apply statuses pulled from the portal. Every state
+//! change goes through `DossierState::apply` and leaves an event in the history.
 
 use crate::core::dossier::{DossierEvent, DossierState};
 use crate::core::stored_dossier::QueuedDossier;

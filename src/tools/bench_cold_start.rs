@@ -178,10 +178,9 @@ fn first_frame(
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    let empty = screen.blank.clone();
     let started = Instant::now();
     let _program = start(command, display)?;
-    let mut last = empty.clone();
+    let mut last = screen.blank.clone();
     let mut still_since = Instant::now();
     loop {
         let now = screen.sample();
@@ -193,7 +192,7 @@ fn first_frame(
                 if now != last {
                     still_since = Instant::now();
                     last = now;
-                } else if last != empty && still_since.elapsed() >= Duration::from_secs(2) {
+                } else if last != screen.blank && still_since.elapsed() >= Duration::from_secs(2) {
                     return Ok((took, last));
                 }
             }
